@@ -1,0 +1,529 @@
+//! The checks: pure functions from what a case expects and what the server answered to the
+//! list of deviations. No I/O here.
+
+use serde::Serialize;
+use serde_json::Value;
+use similar::TextDiff;
+
+use crate::case::{Expect, escape_pointer_token, status_forbids_body};
+use crate::exec::{CaseRun, Response, TransportError};
+use crate::schema::Schemas;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    Status,
+    Header,
+    Schema,
+    Body,
+    Transport,
+    Timeout,
+    /// A setup step failed: the case could not be run.
+    Setup,
+}
+
+/// One deviation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// JSON pointer into the response body, for schema and body failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            pointer: None,
+            message: message.into(),
+        }
+    }
+
+    fn at(kind: FailureKind, pointer: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            pointer: Some(pointer.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The case could not be run (its setup failed).
+    Error,
+    Skip,
+}
+
+/// The checks' result for one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub failures: Vec<Failure>,
+    /// Unified diff of the expected values against the actual body, when they differ.
+    pub diff: Option<String>,
+}
+
+/// Judges a whole case run.
+pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
+    if let Some(message) = &run.setup_failure {
+        return Verdict {
+            outcome: Outcome::Error,
+            failures: vec![Failure::new(FailureKind::Setup, message.clone())],
+            diff: None,
+        };
+    }
+    let Some(exchange) = &run.exchange else {
+        return Verdict {
+            outcome: Outcome::Error,
+            failures: vec![Failure::new(FailureKind::Setup, "the request was not sent")],
+            diff: None,
+        };
+    };
+    let (failures, diff) = match &exchange.result {
+        Err(TransportError::Timeout(m)) => (vec![Failure::new(FailureKind::Timeout, m.clone())], None),
+        Err(TransportError::Transport(m)) => {
+            (vec![Failure::new(FailureKind::Transport, m.clone())], None)
+        }
+        Ok(response) => check_response(expect, response, schemas),
+    };
+    Verdict {
+        outcome: if failures.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        failures,
+        diff,
+    }
+}
+
+/// Every check of a response. Body checks run only when the status is the expected one: the
+/// body of another status (an error, say) is not the documented resource.
+pub fn check_response(
+    expect: &Expect,
+    response: &Response,
+    schemas: &Schemas,
+) -> (Vec<Failure>, Option<String>) {
+    if let Some(failure) = check_status(expect.status, response) {
+        return (vec![failure], None);
+    }
+    let mut failures = Vec::new();
+    if status_forbids_body(expect.status) {
+        failures.extend(check_no_body(response));
+        return (failures, None);
+    }
+    if !expect.wants_body() {
+        return (failures, None);
+    }
+    failures.extend(check_content_type(response));
+    let body = match parse_body(&response.body) {
+        Ok(body) => body,
+        Err(failure) => {
+            failures.push(failure);
+            return (failures, None);
+        }
+    };
+    if let Some(schema) = &expect.schema {
+        failures.extend(check_schema(schemas, &schema.name, &body));
+    }
+    failures.extend(check_required(&expect.required, &body));
+    let mut diff = None;
+    if let Some(expected) = &expect.body {
+        let mismatches = check_echo(expected, &body);
+        if !mismatches.is_empty() {
+            diff = Some(echo_diff(expected, &body));
+        }
+        failures.extend(mismatches);
+    }
+    (failures, diff)
+}
+
+fn status_text(status: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason());
+    match reason {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+pub fn check_status(expected: u16, response: &Response) -> Option<Failure> {
+    (response.status != expected).then(|| {
+        Failure::new(
+            FailureKind::Status,
+            format!(
+                "expected {}, got {}{}",
+                status_text(expected),
+                status_text(response.status),
+                graph_error_summary(&response.body)
+            ),
+        )
+    })
+}
+
+/// ` (code: message)` when `body` is a Graph error envelope, else empty.
+pub fn graph_error_summary(body: &[u8]) -> String {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return String::new();
+    };
+    let error = &value["error"];
+    match (error["code"].as_str(), error["message"].as_str()) {
+        (Some(code), Some(message)) => format!(" ({code}: {message})"),
+        (Some(code), None) => format!(" ({code})"),
+        _ => String::new(),
+    }
+}
+
+/// A response to a no-content status must not carry or announce a body.
+pub fn check_no_body(response: &Response) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if let Some(length) = response.header("content-length")
+        && length.trim() != "0"
+    {
+        failures.push(Failure::at(
+            FailureKind::Body,
+            "",
+            format!(
+                "a {} response must have an empty body, but it declares Content-Length: {length}",
+                status_text(response.status)
+            ),
+        ));
+    }
+    if !response.body.is_empty() {
+        failures.push(Failure::at(
+            FailureKind::Body,
+            "",
+            format!(
+                "a {} response must have an empty body, got {} bytes",
+                status_text(response.status),
+                response.body.len()
+            ),
+        ));
+    }
+    failures
+}
+
+/// JSON is `application/json` or any `+json` type, with any parameters.
+pub fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+pub fn check_content_type(response: &Response) -> Option<Failure> {
+    match response.header("content-type") {
+        Some(value) if is_json_media_type(value) => None,
+        Some(value) => Some(Failure::new(
+            FailureKind::Header,
+            format!("Content-Type is `{value}`, expected application/json"),
+        )),
+        None => Some(Failure::new(
+            FailureKind::Header,
+            "Content-Type is missing, expected application/json",
+        )),
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, Failure> {
+    if body.is_empty() {
+        return Err(Failure::at(
+            FailureKind::Body,
+            "",
+            "expected a JSON body, got an empty body",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        Failure::at(
+            FailureKind::Body,
+            "",
+            format!("the body is not valid JSON: {e}"),
+        )
+    })
+}
+
+pub fn check_schema(schemas: &Schemas, name: &str, body: &Value) -> Vec<Failure> {
+    match schemas.validate(name, body) {
+        Some(violations) => violations
+            .into_iter()
+            .map(|v| {
+                Failure::at(
+                    FailureKind::Schema,
+                    &v.pointer,
+                    format!("{} (schema {name}, rule `{}`)", v.message, v.keyword),
+                )
+            })
+            .collect(),
+        None => vec![Failure::new(
+            FailureKind::Schema,
+            format!("no schema named `{name}` is loaded"),
+        )],
+    }
+}
+
+/// Properties the documented example shows must be present (types come from the schema).
+pub fn check_required(required: &[String], body: &Value) -> Vec<Failure> {
+    required
+        .iter()
+        .filter(|pointer| body.pointer(pointer).is_none())
+        .map(|pointer| {
+            Failure::at(
+                FailureKind::Schema,
+                pointer,
+                "required property is missing (the documented response shows it)",
+            )
+        })
+        .collect()
+}
+
+/// Compares the values the server must echo: objects by the expected keys, arrays element by
+/// element with equal lengths, numbers by value (`1` equals `1.0`).
+pub fn check_echo(expected: &Value, actual: &Value) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    compare(expected, actual, &mut String::new(), &mut failures);
+    failures
+}
+
+fn compare(expected: &Value, actual: &Value, pointer: &mut String, out: &mut Vec<Failure>) {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => {
+            for (key, want_value) in want {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_pointer_token(key));
+                match got.get(key) {
+                    Some(got_value) => compare(want_value, got_value, pointer, out),
+                    None => out.push(Failure::at(
+                        FailureKind::Body,
+                        pointer,
+                        format!("expected {}, but the property is missing", compact(want_value)),
+                    )),
+                }
+                pointer.truncate(len);
+            }
+        }
+        (Value::Array(want), Value::Array(got)) if want.len() == got.len() => {
+            for (index, (w, g)) in want.iter().zip(got).enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+                compare(w, g, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        (Value::Number(w), Value::Number(g)) if w.as_f64() == g.as_f64() => {}
+        _ if expected == actual => {}
+        _ => out.push(Failure::at(
+            FailureKind::Body,
+            pointer,
+            format!("expected {}, got {}", compact(expected), compact(actual)),
+        )),
+    }
+}
+
+fn compact(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 120 {
+        let cut: String = text.chars().take(117).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// The actual body cut down to the expected shape, so the diff shows only what was asked for.
+fn project(expected: &Value, actual: &Value) -> Value {
+    match (expected, actual) {
+        (Value::Object(want), Value::Object(got)) => Value::Object(
+            want.iter()
+                .filter_map(|(key, w)| got.get(key).map(|g| (key.clone(), project(w, g))))
+                .collect(),
+        ),
+        (Value::Array(want), Value::Array(got)) if want.len() == got.len() => Value::Array(
+            want.iter().zip(got).map(|(w, g)| project(w, g)).collect(),
+        ),
+        _ => actual.clone(),
+    }
+}
+
+/// Unified diff of expected values against the same part of the actual body.
+pub fn echo_diff(expected: &Value, actual: &Value) -> String {
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default() + "\n";
+    let want = pretty(expected);
+    let got = pretty(&project(expected, actual));
+    TextDiff::from_lines(&want, &got)
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::PathBuf;
+
+    fn response(status: u16, content_type: Option<&str>, body: &str) -> Response {
+        Response {
+            status,
+            headers: content_type
+                .map(|c| vec![("content-type".to_string(), c.to_string())])
+                .unwrap_or_default(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn schemas() -> Schemas {
+        Schemas::compile(&[(
+            PathBuf::from("thing.json"),
+            r#"{"type":"object","properties":{"ok":{"type":"boolean"},"at":{"type":"string","format":"date-time"}}}"#
+                .to_string(),
+        )])
+        .unwrap()
+    }
+
+    fn expect(status: u16, body: Option<Value>) -> Expect {
+        let file = std::sync::Arc::new(crate::case::SourceFile {
+            path: PathBuf::from("c.toml"),
+            text: String::new(),
+        });
+        Expect {
+            status,
+            schema: (status != 204).then(|| crate::case::SchemaRef {
+                name: "thing".into(),
+                origin: crate::case::Origin { file, span: 0..0 },
+            }),
+            required: if status == 204 { vec![] } else { vec!["/ok".into()] },
+            body,
+        }
+    }
+
+    #[test]
+    fn status_mismatch_is_the_only_failure_and_names_the_graph_error() {
+        let r = response(
+            400,
+            Some("application/json"),
+            r#"{"error":{"code":"BadRequest","message":"nope"}}"#,
+        );
+        let (failures, _) = check_response(&expect(201, None), &r, &schemas());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].kind, FailureKind::Status);
+        assert_eq!(
+            failures[0].message,
+            "expected 201 Created, got 400 Bad Request (BadRequest: nope)"
+        );
+    }
+
+    #[test]
+    fn schema_failures_carry_pointer_and_rule() {
+        let r = response(201, Some("application/json"), r#"{"ok":"true","at":"yesterday"}"#);
+        let (failures, _) = check_response(&expect(201, None), &r, &schemas());
+        let mut found: Vec<_> = failures
+            .iter()
+            .map(|f| (f.kind, f.pointer.clone().unwrap()))
+            .collect();
+        found.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(
+            found,
+            vec![
+                (FailureKind::Schema, "/at".to_string()),
+                (FailureKind::Schema, "/ok".to_string())
+            ]
+        );
+        assert!(failures.iter().any(|f| f.message.contains("rule `format`")));
+    }
+
+    #[test]
+    fn missing_required_property_is_named() {
+        let r = response(201, Some("application/json"), r#"{"at":"2016-10-19T10:37:00Z"}"#);
+        let (failures, _) = check_response(&expect(201, None), &r, &schemas());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].pointer.as_deref(), Some("/ok"));
+    }
+
+    #[test]
+    fn content_type_must_be_json_but_parameters_are_fine() {
+        let graph = "application/json;odata.metadata=minimal;charset=utf-8";
+        assert!(check_content_type(&response(200, Some(graph), "")).is_none());
+        assert!(check_content_type(&response(200, Some("application/problem+json"), "")).is_none());
+        let html = check_content_type(&response(200, Some("text/html"), "")).unwrap();
+        assert_eq!(html.kind, FailureKind::Header);
+        assert!(check_content_type(&response(200, None, "")).is_some());
+    }
+
+    #[test]
+    fn no_content_must_have_no_body() {
+        let empty = response(204, Some("application/json"), "");
+        assert!(check_response(&expect(204, None), &empty, &schemas()).0.is_empty());
+        let with_body = response(204, None, "{}");
+        let (failures, _) = check_response(&expect(204, None), &with_body, &schemas());
+        assert_eq!(failures[0].kind, FailureKind::Body);
+        let mut announced = response(204, None, "");
+        announced.headers.push(("content-length".into(), "17".into()));
+        assert_eq!(check_no_body(&announced).len(), 1);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_a_body_failure() {
+        let r = response(201, Some("application/json"), "<html>");
+        let (failures, _) = check_response(&expect(201, None), &r, &schemas());
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].kind, FailureKind::Body);
+        let empty = response(201, Some("application/json"), "");
+        assert_eq!(check_response(&expect(201, None), &empty, &schemas()).0[0].kind, FailureKind::Body);
+    }
+
+    #[test]
+    fn echo_compares_a_subset_and_diffs_only_that_subset() {
+        let expected = json!({"topic": "a", "to": [{"name": "x"}], "n": 1});
+        let actual = json!({"topic": "b", "to": [{"name": "x", "extra": 1}], "n": 1.0, "id": "z"});
+        let failures = check_echo(&expected, &actual);
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].pointer.as_deref(), Some("/topic"));
+        assert_eq!(failures[0].message, r#"expected "a", got "b""#);
+        let diff = echo_diff(&expected, &actual);
+        assert!(diff.contains("-  \"topic\": \"a\""), "{diff}");
+        assert!(diff.contains("+  \"topic\": \"b\""), "{diff}");
+        assert!(!diff.contains("extra") && !diff.contains("\"id\""), "{diff}");
+    }
+
+    #[test]
+    fn echo_reports_missing_keys_and_array_length() {
+        let failures = check_echo(&json!({"a/b": 1, "l": [1, 2]}), &json!({"l": [1]}));
+        let pointers: Vec<_> = failures.iter().map(|f| f.pointer.clone().unwrap()).collect();
+        assert_eq!(pointers, vec!["/a~1b", "/l"]);
+    }
+
+    #[test]
+    fn judge_maps_transport_problems_to_their_kind() {
+        let run = |result| CaseRun {
+            setup_failure: None,
+            exchange: Some(crate::exec::Exchange {
+                method: "GET".into(),
+                path: "/x".into(),
+                request_body: None,
+                result,
+                duration: Default::default(),
+            }),
+            warnings: vec![],
+            duration: Default::default(),
+        };
+        let timeout = judge(&expect(201, None), &run(Err(TransportError::Timeout("t".into()))), &schemas());
+        assert_eq!((timeout.outcome, timeout.failures[0].kind), (Outcome::Fail, FailureKind::Timeout));
+        let reset = judge(&expect(201, None), &run(Err(TransportError::Transport("r".into()))), &schemas());
+        assert_eq!(reset.failures[0].kind, FailureKind::Transport);
+        let mut setup = run(Err(TransportError::Transport("r".into())));
+        setup.setup_failure = Some("setup step 1: boom".into());
+        assert_eq!(judge(&expect(201, None), &setup, &schemas()).outcome, Outcome::Error);
+    }
+}

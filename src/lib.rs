@@ -1,0 +1,16 @@
+//! conform: contract-conformance tests for Microsoft Graph-compatible services.
+//!
+//! The pipeline, one module a stage: `case` (load) → `plan` → `exec` → `check` → `report`,
+//! orchestrated by `runner`; `mock` is the reference server.
+
+pub mod case;
+pub mod check;
+pub mod cli;
+pub mod error;
+pub mod exec;
+pub mod mock;
+pub mod plan;
+pub mod report;
+pub mod runner;
+pub mod schema;
+pub mod target;

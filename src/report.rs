@@ -1,0 +1,279 @@
+//! What a run recorded, and the ways it is shown: the failure text libtest-mimic prints and
+//! `report.json`. Reporters read recorded verdicts; they never run or check anything.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::check::{Failure, Outcome, Verdict};
+use crate::exec::CaseRun;
+use crate::target::Redactor;
+
+/// Version of the report.json format; raised when a field changes meaning or goes away.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The recorded result of one case, secrets already removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseRecord {
+    pub name: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub method: String,
+    /// The path as sent, placeholders filled; the template when the request was not sent.
+    pub path: String,
+    pub expected_status: u16,
+    pub actual_status: Option<u16>,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    pub failures: Vec<Failure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+}
+
+/// Identity of a case for its record.
+pub struct CaseInfo<'a> {
+    pub name: &'a str,
+    pub file: &'a Path,
+    pub tags: &'a [String],
+    pub method: &'a str,
+    pub path_template: &'a str,
+    pub expected_status: u16,
+}
+
+impl CaseRecord {
+    pub fn ran(info: &CaseInfo<'_>, run: &CaseRun, verdict: Verdict, redactor: &Redactor) -> Self {
+        let exchange = run.exchange.as_ref();
+        let failures = verdict
+            .failures
+            .into_iter()
+            .map(|f| Failure {
+                message: redactor.redact(&f.message),
+                ..f
+            })
+            .collect();
+        Self {
+            path: exchange.map_or_else(|| info.path_template.to_string(), |e| redactor.redact(&e.path)),
+            actual_status: exchange.and_then(|e| e.result.as_ref().ok()).map(|r| r.status),
+            outcome: verdict.outcome,
+            duration_ms: millis(run.duration),
+            failures,
+            diff: verdict.diff.map(|d| redactor.redact(&d)),
+            warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
+            skip_reason: None,
+            ..Self::base(info)
+        }
+    }
+
+    pub fn skipped(info: &CaseInfo<'_>, reason: &str) -> Self {
+        Self {
+            outcome: Outcome::Skip,
+            skip_reason: Some(reason.to_string()),
+            ..Self::base(info)
+        }
+    }
+
+    fn base(info: &CaseInfo<'_>) -> Self {
+        Self {
+            name: info.name.to_string(),
+            file: info.file.display().to_string(),
+            tags: info.tags.to_vec(),
+            method: info.method.to_string(),
+            path: info.path_template.to_string(),
+            expected_status: info.expected_status,
+            actual_status: None,
+            outcome: Outcome::Skip,
+            duration_ms: 0,
+            failures: Vec::new(),
+            diff: None,
+            warnings: Vec::new(),
+            skip_reason: None,
+        }
+    }
+
+    /// The text shown under a failing trial: request line, each failure, the diff.
+    pub fn failure_text(&self) -> String {
+        let mut text = format!("{} {}\n", self.method, self.path);
+        for failure in &self.failures {
+            let kind = serde_json::to_value(failure.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            match failure.pointer.as_deref() {
+                Some(pointer) => {
+                    let shown = if pointer.is_empty() { "(body)" } else { pointer };
+                    let _ = writeln!(text, "  {kind} at {shown}: {}", failure.message);
+                }
+                None => {
+                    let _ = writeln!(text, "  {kind}: {}", failure.message);
+                }
+            }
+        }
+        if let Some(diff) = &self.diff {
+            let _ = write!(text, "\n{diff}");
+        }
+        text.trim_end().to_string()
+    }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+}
+
+impl Summary {
+    pub fn of(cases: &[CaseRecord]) -> Self {
+        let count = |outcome| cases.iter().filter(|c| c.outcome == outcome).count();
+        Self {
+            total: cases.len(),
+            passed: count(Outcome::Pass),
+            failed: count(Outcome::Fail),
+            errors: count(Outcome::Error),
+            skipped: count(Outcome::Skip),
+        }
+    }
+}
+
+/// The whole of `report.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub target: String,
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub summary: Summary,
+    pub cases: Vec<CaseRecord>,
+}
+
+impl Report {
+    pub fn new(target: &str, started_at: std::time::SystemTime, duration: std::time::Duration, cases: Vec<CaseRecord>) -> Self {
+        Self {
+            version: REPORT_VERSION,
+            target: target.to_string(),
+            started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+            duration_ms: millis(duration),
+            summary: Summary::of(&cases),
+            cases,
+        }
+    }
+
+    /// Writes `dir/report.json` whole or not at all (temporary file, then rename).
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, String> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| format!("cannot encode the report: {e}"))?;
+        write_atomically(&dir.join("report.json"), &json)
+    }
+}
+
+/// Writes `path` through a temporary file in the same directory, so readers never see half a file.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<PathBuf, String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("report");
+    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = fs::File::create(&temp)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(format!("cannot write {}: {e}", path.display()));
+    }
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::FailureKind;
+
+    fn info() -> CaseInfo<'static> {
+        CaseInfo {
+            name: "c",
+            file: Path::new("cases/x.toml"),
+            tags: &[],
+            method: "POST",
+            path_template: "/v1.0/groups/{group-id}/threads",
+            expected_status: 201,
+        }
+    }
+
+    #[test]
+    fn failure_text_lists_request_failures_and_diff() {
+        let mut record = CaseRecord::skipped(&info(), "");
+        record.path = "/v1.0/groups/g/threads".into();
+        record.failures = vec![
+            Failure {
+                kind: FailureKind::Status,
+                pointer: None,
+                message: "expected 201 Created, got 200 OK".into(),
+            },
+            Failure {
+                kind: FailureKind::Schema,
+                pointer: Some("/isLocked".into()),
+                message: "\"x\" is not of type \"boolean\"".into(),
+            },
+        ];
+        record.diff = Some("--- expected\n+++ actual\n".into());
+        assert_eq!(
+            record.failure_text(),
+            "POST /v1.0/groups/g/threads\n  status: expected 201 Created, got 200 OK\n  schema at /isLocked: \"x\" is not of type \"boolean\"\n\n--- expected\n+++ actual"
+        );
+    }
+
+    #[test]
+    fn secrets_are_removed_from_recorded_text() {
+        let run = CaseRun {
+            setup_failure: None,
+            exchange: None,
+            warnings: vec!["teardown saw token-1234".into()],
+            duration: Default::default(),
+        };
+        let verdict = Verdict {
+            outcome: Outcome::Fail,
+            failures: vec![Failure {
+                kind: FailureKind::Body,
+                pointer: Some("/echo".into()),
+                message: "expected \"a\", got \"token-1234\"".into(),
+            }],
+            diff: Some("+ token-1234".into()),
+        };
+        let redactor = Redactor::new([crate::target::Secret::new("token-1234")]);
+        let record = CaseRecord::ran(&info(), &run, verdict, &redactor);
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(!json.contains("token-1234"), "{json}");
+        assert!(json.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn writes_atomically_and_leaves_no_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("conform-report-{}", std::process::id()));
+        let report = Report::new("embedded", std::time::SystemTime::now(), Default::default(), vec![]);
+        let path = report.write(&dir).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(value["version"], REPORT_VERSION);
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

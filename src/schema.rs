@@ -1,0 +1,184 @@
+//! The JSON Schemas in `schemas/`: every file loaded into one registry so cross-file `$ref`s
+//! resolve offline, each compiled once, `format` checked.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jsonschema::{Registry, Validator};
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+
+/// Base under which schema files are registered; `$ref: "recipient.json"` resolves beside it.
+const BASE_URI: &str = "https://conform.invalid/schemas/";
+
+/// Every schema of a directory, compiled, by name (the file stem: `conversationThread`).
+#[derive(Clone)]
+pub struct Schemas {
+    validators: BTreeMap<String, Arc<Validator>>,
+}
+
+/// One rule of a schema the instance breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the instance.
+    pub pointer: String,
+    /// The schema keyword (`type`, `format`, `required`, …).
+    pub keyword: String,
+    pub message: String,
+}
+
+impl Schemas {
+    /// Loads and compiles every `*.json` file of `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let entries = fs::read_dir(dir).map_err(|e| {
+            Error::new(format!(
+                "cannot read the schemas directory {}: {e}",
+                dir.display()
+            ))
+            .with_help("pass --schemas DIR, or run conform from the project root")
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json") && path.is_file())
+            .collect();
+        files.sort();
+        let mut documents = Vec::with_capacity(files.len());
+        for path in files {
+            let text = fs::read_to_string(&path)
+                .map_err(|e| Error::in_file(format!("cannot read: {e}"), &path))?;
+            documents.push((path, text));
+        }
+        Self::compile(&documents)
+    }
+
+    /// Compiles schema documents given as (path, text); the path's stem names the schema.
+    pub fn compile(documents: &[(PathBuf, String)]) -> Result<Self> {
+        let mut parsed = Vec::with_capacity(documents.len());
+        for (path, text) in documents {
+            let value: Value = serde_json::from_str(text).map_err(|e| {
+                Error::at_line_column(
+                    format!("schema is not valid JSON: {e}"),
+                    path,
+                    text,
+                    e.line(),
+                    e.column(),
+                )
+            })?;
+            if let Err(e) = jsonschema::draft202012::meta::validate(&value) {
+                return Err(Error::in_file(
+                    format!(
+                        "not a valid JSON Schema (2020-12): {e} at `{}`",
+                        e.instance_path().as_str()
+                    ),
+                    path,
+                ));
+            }
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .ok_or_else(|| Error::in_file("schema file names must be UTF-8", path))?
+                .to_string();
+            parsed.push((path, name, value));
+        }
+        let registry = Registry::new()
+            .extend(
+                parsed
+                    .iter()
+                    .map(|(_, name, value)| (format!("{BASE_URI}{name}.json"), value.clone())),
+            )
+            .and_then(|builder| builder.prepare())
+            .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
+        let mut validators = BTreeMap::new();
+        for (path, name, _) in &parsed {
+            let validator = jsonschema::draft202012::options()
+                .with_registry(&registry)
+                .should_validate_formats(true)
+                .build(&json!({ "$ref": format!("{BASE_URI}{name}.json") }))
+                .map_err(|e| Error::in_file(format!("cannot compile the schema: {e}"), path))?;
+            validators.insert(name.clone(), Arc::new(validator));
+        }
+        Ok(Self { validators })
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.validators.contains_key(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.validators.keys().map(String::as_str)
+    }
+
+    /// Every rule of schema `name` that `instance` breaks; `None` when no such schema exists.
+    pub fn validate(&self, name: &str, instance: &Value) -> Option<Vec<Violation>> {
+        let validator = self.validators.get(name)?;
+        Some(
+            validator
+                .iter_errors(instance)
+                .map(|error| Violation {
+                    pointer: error.instance_path().as_str().to_string(),
+                    keyword: error.kind().keyword().to_string(),
+                    message: error.to_string(),
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(items: &[(&str, &str)]) -> Vec<(PathBuf, String)> {
+        items
+            .iter()
+            .map(|(name, text)| (PathBuf::from(format!("schemas/{name}.json")), text.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn resolves_cross_file_refs_and_checks_date_times() {
+        let schemas = Schemas::compile(&docs(&[
+            (
+                "thing",
+                r#"{"type":"object","properties":{"when":{"type":"string","format":"date-time"},"who":{"$ref":"who.json"}}}"#,
+            ),
+            ("who", r#"{"type":"object","properties":{"name":{"type":"string"}}}"#),
+        ]))
+        .unwrap();
+        let ok = json!({"when": "2016-10-19T10:37:00Z", "who": {"name": "a"}});
+        assert_eq!(schemas.validate("thing", &ok), Some(vec![]));
+        let bad = json!({"when": "yesterday", "who": {"name": 3}});
+        let mut violations = schemas.validate("thing", &bad).unwrap();
+        violations.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+        assert_eq!(violations[0].pointer, "/when");
+        assert_eq!(violations[0].keyword, "format");
+        assert_eq!(violations[1].pointer, "/who/name");
+        assert_eq!(violations[1].keyword, "type");
+        assert!(schemas.validate("missing", &ok).is_none());
+    }
+
+    #[test]
+    fn reports_bad_json_with_its_position() {
+        let err = Schemas::compile(&docs(&[("a", "{\n  \"type\": }")])).err().unwrap();
+        let loc = err.location().unwrap();
+        assert_eq!(loc.line, 2);
+        assert!(err.message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn rejects_a_schema_that_breaks_the_meta_schema() {
+        let err = Schemas::compile(&docs(&[("a", r#"{"type": 12}"#)])).err().unwrap();
+        assert!(err.message().contains("not a valid JSON Schema"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_ref_to_a_missing_file() {
+        let err = Schemas::compile(&docs(&[("a", r#"{"$ref": "nowhere.json"}"#)]))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("schemas/a.json"), "{err}");
+    }
+}

@@ -1,0 +1,145 @@
+//! Where requests go: a base URL, the variables that fill path placeholders, and the bearer
+//! token, which is kept out of every output.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A value that must never be printed. `Debug` and `Display` show `[REDACTED]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// Removes every known secret from text that is about to be shown or written.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<Secret>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        Self {
+            // Very short values would blank out ordinary text; no real token is that short.
+            secrets: secrets.into_iter().filter(|s| s.0.len() >= 4).collect(),
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_string(), |acc, secret| {
+            acc.replace(secret.expose(), "[REDACTED]")
+        })
+    }
+}
+
+/// The server under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Scheme, host, port and an optional path prefix, without a trailing slash.
+    pub base_url: String,
+    /// What reports call the target (`embedded` or the base URL).
+    pub label: String,
+    /// Values for path placeholders.
+    pub vars: HashMap<String, String>,
+    pub token: Option<Secret>,
+}
+
+impl Target {
+    /// A target at `base_url`, checked to be an absolute http(s) URL.
+    pub fn remote(base_url: &str, vars: HashMap<String, String>, token: Option<Secret>) -> Result<Self> {
+        let parsed = reqwest::Url::parse(base_url).map_err(|e| {
+            Error::new(format!("--base-url `{base_url}` is not a URL: {e}"))
+                .with_help("give scheme, host and port, e.g. --base-url http://127.0.0.1:8080")
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(Error::new(format!(
+                "--base-url `{base_url}` must be an http:// or https:// URL with a host"
+            )));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(Error::new(format!(
+                "--base-url `{base_url}` must not carry a query or fragment"
+            )));
+        }
+        let base_url = base_url.trim_end_matches('/').to_string();
+        Ok(Self {
+            label: base_url.clone(),
+            base_url,
+            vars,
+            token,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(self.token.clone())
+    }
+}
+
+/// Parses `--var name=value`.
+pub fn parse_var(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))?;
+    if name.is_empty() {
+        return Err(format!("`{text}` has an empty variable name"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("s3cr3t-token");
+        assert_eq!(format!("{secret} {secret:?}"), "[REDACTED] [REDACTED]");
+        let redactor = Redactor::new([secret]);
+        assert_eq!(
+            redactor.redact("echo: Bearer s3cr3t-token!"),
+            "echo: Bearer [REDACTED]!"
+        );
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_normalised() {
+        let t = Target::remote("http://127.0.0.1:8080/", HashMap::new(), None).unwrap();
+        assert_eq!(t.url("/v1.0/x"), "http://127.0.0.1:8080/v1.0/x");
+        assert!(Target::remote("127.0.0.1:8080", HashMap::new(), None).is_err());
+        assert!(Target::remote("ftp://host", HashMap::new(), None).is_err());
+        assert!(Target::remote("http://h/?a=b", HashMap::new(), None).is_err());
+    }
+
+    #[test]
+    fn parses_vars() {
+        assert_eq!(parse_var("group-id=g=1"), Ok(("group-id".into(), "g=1".into())));
+        assert!(parse_var("novalue").is_err());
+        assert!(parse_var("=x").is_err());
+    }
+}
