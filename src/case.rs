@@ -661,7 +661,7 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
         let err = parse(&text).unwrap_err();
         let loc = err.location().unwrap();
         assert!(err.message().starts_with("invalid JSON"), "{err}");
-        assert_eq!((loc.line, loc.column), (20, 12), "{err}");
+        assert_eq!((loc.line, loc.column), (20, 13), "{err}");
     }
 
     #[test]

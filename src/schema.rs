@@ -30,6 +30,42 @@ pub struct Violation {
     pub message: String,
 }
 
+/// Every `$ref` to another file must name a file of the set: caught here, the error can name
+/// the file that holds the `$ref`.
+fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
+    fn refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::Object(map) => {
+                for (key, item) in map {
+                    match (key.as_str(), item) {
+                        ("$ref", Value::String(target)) => out.push(target),
+                        _ => refs(item, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| refs(item, out)),
+            _ => {}
+        }
+    }
+    let files: Vec<String> = parsed.iter().map(|(_, name, _)| format!("{name}.json")).collect();
+    for (path, _, value) in parsed {
+        let mut found = Vec::new();
+        refs(value, &mut found);
+        for target in found {
+            let file = target.split('#').next().unwrap_or("");
+            let local = file.strip_prefix(BASE_URI).unwrap_or(file);
+            if !local.is_empty() && !local.contains(':') && !files.iter().any(|f| f == local) {
+                let dir = path.parent().map(|d| d.display().to_string()).unwrap_or_default();
+                return Err(Error::in_file(
+                    format!("`$ref` to `{target}`, which is not a schema file in {dir}/"),
+                    path,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Schemas {
     /// Loads and compiles every `*.json` file of `dir`.
     pub fn load_dir(dir: &Path) -> Result<Self> {
@@ -83,6 +119,7 @@ impl Schemas {
                 .to_string();
             parsed.push((path, name, value));
         }
+        check_refs(&parsed)?;
         let registry = Registry::new()
             .extend(
                 parsed
@@ -179,6 +216,9 @@ mod tests {
         let err = Schemas::compile(&docs(&[("a", r#"{"$ref": "nowhere.json"}"#)]))
             .err()
             .unwrap();
-        assert!(err.to_string().contains("schemas/a.json"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "error: schemas/a.json: `$ref` to `nowhere.json`, which is not a schema file in schemas/"
+        );
     }
 }

@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests: run the real binary, start servers on loopback.
+
+#![allow(dead_code)]
+
+pub mod drift;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `conform` from the project root with `args`, the environment cleared of
+/// `CONFORM_TOKEN` unless `env` sets it.
+pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
+    command.current_dir(root()).args(args).env_remove("CONFORM_TOKEN");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the conform binary runs")
+}
+
+pub fn text(output: &Output) -> String {
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+pub fn report(dir: &Path) -> Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json was written");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
+}
+
+/// (case name, outcome) of every case of a report.
+pub fn outcomes(report: &Value) -> Vec<(String, String)> {
+    report["cases"]
+        .as_array()
+        .expect("cases is an array")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A current-thread runtime for starting servers from synchronous tests.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The reference server on a free loopback port, in the background of `runtime`.
+pub fn reference_server(runtime: &tokio::runtime::Runtime) -> conform::mock::Server {
+    runtime
+        .block_on(conform::mock::Server::start(([127, 0, 0, 1], 0).into()))
+        .unwrap()
+}
