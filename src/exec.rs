@@ -31,6 +31,9 @@ impl Default for Limits {
 
 /// Builds the one client every request of a run shares (keep-alive pool).
 pub fn client(limits: &Limits) -> Result<reqwest::Client, String> {
+    // reqwest is built without a default TLS provider (ring builds far faster than aws-lc);
+    // installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .timeout(limits.request_timeout)
         .connect_timeout(limits.connect_timeout)

@@ -67,3 +67,9 @@ pub fn reference_server(runtime: &tokio::runtime::Runtime) -> conform::mock::Ser
         .block_on(conform::mock::Server::start(([127, 0, 0, 1], 0).into()))
         .unwrap()
 }
+
+/// An HTTP client for talking to test servers directly.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}

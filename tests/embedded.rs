@@ -1,0 +1,74 @@
+//! The README's run command: the shipped suite against the embedded reference server.
+
+mod common;
+
+#[test]
+fn the_shipped_suite_passes_in_full_and_writes_a_report() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = common::conform(&["run", "--report", reports.path().to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("test result: ok. 7 passed; 0 failed"), "{stdout}");
+
+    let report = common::report(reports.path());
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["target"], "embedded");
+    let outcomes = common::outcomes(&report);
+    assert_eq!(outcomes.len(), 7);
+    assert!(outcomes.iter().all(|(_, o)| o == "pass"), "{outcomes:?}");
+    for case in report["cases"].as_array().unwrap() {
+        assert_eq!(case["actual_status"], case["expected_status"]);
+        assert!(!case["path"].as_str().unwrap().contains('{'), "sent paths are filled in");
+        assert!(case.get("warnings").is_none(), "teardown succeeded: {case}");
+    }
+}
+
+#[test]
+fn every_seed_operation_has_a_case() {
+    let output = common::conform(&["run", "--list"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let listed = String::from_utf8_lossy(&output.stdout);
+    for name in [
+        "000_create_thread::create_conversationthread_from_group: test",
+        "000_create_thread::create_conversationthread_from_joined_group: test",
+        "000_create_thread::create_conversationthread_from_drive_created_by_user: test",
+        "001_create_threads::create_conversationthread_typed: test",
+        "002_create_thread_in_conversation::create_conversationthread_from_conversation: test",
+        "003_create_conversation::create_conversation_from_group: test",
+        "004_create_chat_thread::create_chatthread_from_channel: test",
+    ] {
+        assert!(listed.contains(name), "{name} missing from:\n{listed}");
+    }
+}
+
+#[test]
+fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = common::conform(
+        &[
+            "run",
+            "--report",
+            reports.path().to_str().unwrap(),
+            "--exact",
+            "003_create_conversation::create_conversation_from_group",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    let outcomes = common::outcomes(&common::report(reports.path()));
+    assert_eq!(
+        outcomes,
+        vec![("create_conversation_from_group".to_string(), "pass".to_string())]
+    );
+}
+
+#[test]
+fn sequential_runs_give_the_same_verdicts() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = common::conform(
+        &["run", "--jobs", "1", "--test-threads", "1", "--report", reports.path().to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    assert_eq!(common::report(reports.path())["summary"]["passed"], 7);
+}

@@ -1,0 +1,87 @@
+//! `--base-url` against a server the test starts: the reference server on loopback, as any
+//! Graph stand-in that follows the docs.
+
+mod common;
+
+use serde_json::Value;
+
+#[test]
+fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() {
+    let runtime = common::runtime();
+    let server = common::reference_server(&runtime);
+    let base_url = server.base_url();
+    let reports = tempfile::tempdir().unwrap();
+    let output = common::conform(
+        &[
+            "run",
+            "--base-url",
+            &base_url,
+            "--var",
+            "group-id=g",
+            "--var",
+            "user-id=u",
+            "--var",
+            "conversation-id=c",
+            "--var",
+            "channel-id=ch",
+            "--report",
+            reports.path().to_str().unwrap(),
+        ],
+        &[("CONFORM_TOKEN", "remote-token-93ab")],
+    );
+    let all = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(!all.contains("remote-token-93ab"));
+    let report = common::report(reports.path());
+    assert_eq!(report["target"], base_url.as_str());
+    assert_eq!(report["summary"]["passed"], 7);
+
+    // Teardown deleted every conversation and thread the run created.
+    let listed: Value = runtime.block_on(async {
+        let response = common::http_client()
+            .get(format!("{base_url}/v1.0/groups/g/conversations"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    });
+    assert_eq!(listed["value"], serde_json::json!([]), "left behind: {listed}");
+}
+
+#[test]
+fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
+    let runtime = common::runtime();
+    let server = common::reference_server(&runtime);
+    let reports = tempfile::tempdir().unwrap();
+    let output = common::conform(
+        &[
+            "run",
+            "--base-url",
+            &server.base_url(),
+            "--var",
+            "group-id=g",
+            "--var",
+            "user-id=u",
+            "--var",
+            "channel-id=ch",
+            "--report",
+            reports.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    let all = common::text(&output);
+    assert_eq!(output.status.code(), Some(1), "{all}");
+    assert!(all.contains("CONFORM_TOKEN is not set"), "{all}");
+    assert!(all.contains("InvalidAuthenticationToken"), "{all}");
+    let report = common::report(reports.path());
+    for case in report["cases"].as_array().unwrap() {
+        let kind = case["failures"][0]["kind"].as_str().unwrap();
+        // The case that needs a conversation first cannot even set up.
+        match case["outcome"].as_str().unwrap() {
+            "error" => assert_eq!(kind, "setup"),
+            "fail" => assert_eq!(kind, "status"),
+            other => panic!("unexpected outcome {other}"),
+        }
+    }
+}
