@@ -200,9 +200,9 @@ fn parse_placeholders(raw: &str) -> Result<Vec<Piece>, String> {
             pieces.push(Piece::Text(rest[..open].to_string()));
         }
         let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("unclosed placeholder in `{raw}`: a `{{` has no matching `}}`"))?;
+        let close = after.find('}').ok_or_else(|| {
+            format!("unclosed placeholder in `{raw}`: a `{{` has no matching `}}`")
+        })?;
         let name = &after[..close];
         if name.is_empty() || !name.chars().all(is_variable_char) {
             return Err(format!(
@@ -275,8 +275,11 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 /// Reads every `*.toml` file of `dir` (sorted by name) into cases.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
     let entries = fs::read_dir(dir).map_err(|e| {
-        Error::new(format!("cannot read the cases directory {}: {e}", dir.display()))
-            .with_help("pass --cases DIR, or run conform from the project root")
+        Error::new(format!(
+            "cannot read the cases directory {}: {e}",
+            dir.display()
+        ))
+        .with_help("pass --cases DIR, or run conform from the project root")
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -363,7 +366,11 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
 }
 
 fn build_step(mut raw: RequestToml, file: &Arc<SourceFile>) -> Result<Step> {
-    let status = raw.status.take().map(|s| status_code(s, file)).transpose()?;
+    let status = raw
+        .status
+        .take()
+        .map(|s| status_code(s, file))
+        .transpose()?;
     Ok(Step {
         request: build_request(raw, file)?,
         status,
@@ -666,17 +673,38 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
 
     #[test]
     fn rejects_bad_status_method_path_and_placeholder() {
-        let bad_status = MINIMAL.replace("[case.expect]\nstatus = 201", "[case.expect]\nstatus = 999");
-        assert!(parse(&bad_status).unwrap_err().message().contains("not an HTTP status"));
+        let bad_status =
+            MINIMAL.replace("[case.expect]\nstatus = 201", "[case.expect]\nstatus = 999");
+        assert!(
+            parse(&bad_status)
+                .unwrap_err()
+                .message()
+                .contains("not an HTTP status")
+        );
         let bad_method = MINIMAL.replace("method = \"POST\"", "method = \"FETCH\"");
-        assert!(parse(&bad_method).unwrap_err().message().contains("unknown HTTP method"));
+        assert!(
+            parse(&bad_method)
+                .unwrap_err()
+                .message()
+                .contains("unknown HTTP method")
+        );
         let bad_path = MINIMAL.replace(
             "path = \"/v1.0/groups/{group-id}/conversations/{conversation-id}/threads\"",
             "path = \"v1.0/x\"",
         );
-        assert!(parse(&bad_path).unwrap_err().message().contains("must start with `/`"));
+        assert!(
+            parse(&bad_path)
+                .unwrap_err()
+                .message()
+                .contains("must start with `/`")
+        );
         let unclosed = MINIMAL.replace("{conversation-id}/threads", "{conversation-id/threads");
-        assert!(parse(&unclosed).unwrap_err().message().contains("unclosed placeholder"));
+        assert!(
+            parse(&unclosed)
+                .unwrap_err()
+                .message()
+                .contains("unclosed placeholder")
+        );
     }
 
     #[test]

@@ -86,7 +86,9 @@ pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
         };
     };
     let (failures, diff) = match &exchange.result {
-        Err(TransportError::Timeout(m)) => (vec![Failure::new(FailureKind::Timeout, m.clone())], None),
+        Err(TransportError::Timeout(m)) => {
+            (vec![Failure::new(FailureKind::Timeout, m.clone())], None)
+        }
         Err(TransportError::Transport(m)) => {
             (vec![Failure::new(FailureKind::Transport, m.clone())], None)
         }
@@ -218,7 +220,8 @@ pub fn is_json_media_type(content_type: &str) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 pub fn check_content_type(response: &Response) -> Option<Failure> {
@@ -306,7 +309,10 @@ fn compare(expected: &Value, actual: &Value, pointer: &mut String, out: &mut Vec
                     None => out.push(Failure::at(
                         FailureKind::Body,
                         pointer,
-                        format!("expected {}, but the property is missing", compact(want_value)),
+                        format!(
+                            "expected {}, but the property is missing",
+                            compact(want_value)
+                        ),
                     )),
                 }
                 pointer.truncate(len);
@@ -349,9 +355,9 @@ fn project(expected: &Value, actual: &Value) -> Value {
                 .filter_map(|(key, w)| got.get(key).map(|g| (key.clone(), project(w, g))))
                 .collect(),
         ),
-        (Value::Array(want), Value::Array(got)) if want.len() == got.len() => Value::Array(
-            want.iter().zip(got).map(|(w, g)| project(w, g)).collect(),
-        ),
+        (Value::Array(want), Value::Array(got)) if want.len() == got.len() => {
+            Value::Array(want.iter().zip(got).map(|(w, g)| project(w, g)).collect())
+        }
         _ => actual.clone(),
     }
 }
@@ -403,7 +409,11 @@ mod tests {
                 name: "thing".into(),
                 origin: crate::case::Origin { file, span: 0..0 },
             }),
-            required: if status == 204 { vec![] } else { vec!["/ok".into()] },
+            required: if status == 204 {
+                vec![]
+            } else {
+                vec!["/ok".into()]
+            },
             body,
         }
     }
@@ -426,7 +436,11 @@ mod tests {
 
     #[test]
     fn schema_failures_carry_pointer_and_rule() {
-        let r = response(201, Some("application/json"), r#"{"ok":"true","at":"yesterday"}"#);
+        let r = response(
+            201,
+            Some("application/json"),
+            r#"{"ok":"true","at":"yesterday"}"#,
+        );
         let (failures, _) = check_response(&expect(201, None), &r, &schemas());
         let mut found: Vec<_> = failures
             .iter()
@@ -445,7 +459,11 @@ mod tests {
 
     #[test]
     fn missing_required_property_is_named() {
-        let r = response(201, Some("application/json"), r#"{"at":"2016-10-19T10:37:00Z"}"#);
+        let r = response(
+            201,
+            Some("application/json"),
+            r#"{"at":"2016-10-19T10:37:00Z"}"#,
+        );
         let (failures, _) = check_response(&expect(201, None), &r, &schemas());
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].pointer.as_deref(), Some("/ok"));
@@ -464,12 +482,18 @@ mod tests {
     #[test]
     fn no_content_must_have_no_body() {
         let empty = response(204, Some("application/json"), "");
-        assert!(check_response(&expect(204, None), &empty, &schemas()).0.is_empty());
+        assert!(
+            check_response(&expect(204, None), &empty, &schemas())
+                .0
+                .is_empty()
+        );
         let with_body = response(204, None, "{}");
         let (failures, _) = check_response(&expect(204, None), &with_body, &schemas());
         assert_eq!(failures[0].kind, FailureKind::Body);
         let mut announced = response(204, None, "");
-        announced.headers.push(("content-length".into(), "17".into()));
+        announced
+            .headers
+            .push(("content-length".into(), "17".into()));
         assert_eq!(check_no_body(&announced).len(), 1);
     }
 
@@ -480,7 +504,10 @@ mod tests {
         assert_eq!(failures.len(), 1);
         assert_eq!(failures[0].kind, FailureKind::Body);
         let empty = response(201, Some("application/json"), "");
-        assert_eq!(check_response(&expect(201, None), &empty, &schemas()).0[0].kind, FailureKind::Body);
+        assert_eq!(
+            check_response(&expect(201, None), &empty, &schemas()).0[0].kind,
+            FailureKind::Body
+        );
     }
 
     #[test]
@@ -494,13 +521,19 @@ mod tests {
         let diff = echo_diff(&expected, &actual);
         assert!(diff.contains("-  \"topic\": \"a\""), "{diff}");
         assert!(diff.contains("+  \"topic\": \"b\""), "{diff}");
-        assert!(!diff.contains("extra") && !diff.contains("\"id\""), "{diff}");
+        assert!(
+            !diff.contains("extra") && !diff.contains("\"id\""),
+            "{diff}"
+        );
     }
 
     #[test]
     fn echo_reports_missing_keys_and_array_length() {
         let failures = check_echo(&json!({"a/b": 1, "l": [1, 2]}), &json!({"l": [1]}));
-        let pointers: Vec<_> = failures.iter().map(|f| f.pointer.clone().unwrap()).collect();
+        let pointers: Vec<_> = failures
+            .iter()
+            .map(|f| f.pointer.clone().unwrap())
+            .collect();
         assert_eq!(pointers, vec!["/a~1b", "/l"]);
     }
 
@@ -518,12 +551,26 @@ mod tests {
             warnings: vec![],
             duration: Default::default(),
         };
-        let timeout = judge(&expect(201, None), &run(Err(TransportError::Timeout("t".into()))), &schemas());
-        assert_eq!((timeout.outcome, timeout.failures[0].kind), (Outcome::Fail, FailureKind::Timeout));
-        let reset = judge(&expect(201, None), &run(Err(TransportError::Transport("r".into()))), &schemas());
+        let timeout = judge(
+            &expect(201, None),
+            &run(Err(TransportError::Timeout("t".into()))),
+            &schemas(),
+        );
+        assert_eq!(
+            (timeout.outcome, timeout.failures[0].kind),
+            (Outcome::Fail, FailureKind::Timeout)
+        );
+        let reset = judge(
+            &expect(201, None),
+            &run(Err(TransportError::Transport("r".into()))),
+            &schemas(),
+        );
         assert_eq!(reset.failures[0].kind, FailureKind::Transport);
         let mut setup = run(Err(TransportError::Transport("r".into())));
         setup.setup_failure = Some("setup step 1: boom".into());
-        assert_eq!(judge(&expect(201, None), &setup, &schemas()).outcome, Outcome::Error);
+        assert_eq!(
+            judge(&expect(201, None), &setup, &schemas()).outcome,
+            Outcome::Error
+        );
     }
 }

@@ -29,7 +29,7 @@ enum Command {
     ///
     /// Example: conform run --base-url http://127.0.0.1:8080 --var group-id=g1 --var user-id=u1
     /// --var channel-id=c1
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the reference server: the documented contract, in memory.
     ///
     /// Example: conform mock --port 8080
@@ -89,7 +89,9 @@ struct MockArgs {
 fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
-        _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400"
+        )),
     }
 }
 
@@ -99,11 +101,15 @@ pub fn main() -> u8 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::COULD_NOT_RUN } else { exit::PASS };
+            return if e.use_stderr() {
+                exit::COULD_NOT_RUN
+            } else {
+                exit::PASS
+            };
         }
     };
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Mock(args) => mock(args),
     }
     .unwrap_or_else(|e| {

@@ -84,7 +84,9 @@ impl Location {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
-        let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
+        let line_text = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
         let width = text[start..end.min(line_end)].chars().count().max(1);
         Self {
             file: file.to_path_buf(),

@@ -234,7 +234,8 @@ async fn send(
     headers: Vec<(String, String)>,
 ) -> Exchange {
     let started = Instant::now();
-    let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let method =
+        reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
     let mut builder = client
         .request(method, target.url(&path))
         .header("accept", "application/json")

@@ -56,7 +56,8 @@ pub fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
 pub fn check_variables(case: &Case, vars: &HashSet<String>) -> Result<()> {
     let mut known: HashSet<&str> = vars.iter().map(String::as_str).collect();
     let check = |request: &Request, known: &HashSet<&str>| -> Result<()> {
-        let templates = std::iter::once(&request.path).chain(request.headers.iter().map(|(_, v)| v));
+        let templates =
+            std::iter::once(&request.path).chain(request.headers.iter().map(|(_, v)| v));
         for template in templates {
             undefined(template, known)?;
         }
@@ -94,7 +95,8 @@ pub fn plan(cases: Vec<Case>, args: &Arguments, vars: &HashSet<String>) -> Resul
     let mut planned = Vec::with_capacity(cases.len());
     for case in cases {
         let trial_name = trial_name(&case);
-        let probe = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
+        let probe =
+            Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
         let ignored = args.is_ignored(&probe);
         let selected = !args.is_filtered_out(&probe) && !ignored;
         if selected {
@@ -150,13 +152,15 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
 
     #[test]
     fn unknown_schema_suggests_the_case_insensitive_match() {
-        let schemas = Schemas::compile(&[(
-            "schemas/conversationThread.json".into(),
-            "{}".to_string(),
-        )])
-        .unwrap();
+        let schemas =
+            Schemas::compile(&[("schemas/conversationThread.json".into(), "{}".to_string())])
+                .unwrap();
         let err = check_schemas(&cases(), &schemas).unwrap_err();
-        assert!(err.to_string().contains("did you mean `conversationThread`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("did you mean `conversationThread`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -60,8 +60,13 @@ impl CaseRecord {
             })
             .collect();
         Self {
-            path: exchange.map_or_else(|| info.path_template.to_string(), |e| redactor.redact(&e.path)),
-            actual_status: exchange.and_then(|e| e.result.as_ref().ok()).map(|r| r.status),
+            path: exchange.map_or_else(
+                || info.path_template.to_string(),
+                |e| redactor.redact(&e.path),
+            ),
+            actual_status: exchange
+                .and_then(|e| e.result.as_ref().ok())
+                .map(|r| r.status),
             outcome: verdict.outcome,
             duration_ms: millis(run.duration),
             failures,
@@ -108,7 +113,11 @@ impl CaseRecord {
                 .unwrap_or_default();
             match failure.pointer.as_deref() {
                 Some(pointer) => {
-                    let shown = if pointer.is_empty() { "(body)" } else { pointer };
+                    let shown = if pointer.is_empty() {
+                        "(body)"
+                    } else {
+                        pointer
+                    };
                     let _ = writeln!(text, "  {kind} at {shown}: {}", failure.message);
                 }
                 None => {
@@ -161,7 +170,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(target: &str, started_at: std::time::SystemTime, duration: std::time::Duration, cases: Vec<CaseRecord>) -> Self {
+    pub fn new(
+        target: &str,
+        started_at: std::time::SystemTime,
+        duration: std::time::Duration,
+        cases: Vec<CaseRecord>,
+    ) -> Self {
         Self {
             version: REPORT_VERSION,
             target: target.to_string(),
@@ -174,7 +188,8 @@ impl Report {
 
     /// Writes `dir/report.json` whole or not at all (temporary file, then rename).
     pub fn write(&self, dir: &Path) -> Result<PathBuf, String> {
-        let json = serde_json::to_vec_pretty(self).map_err(|e| format!("cannot encode the report: {e}"))?;
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| format!("cannot encode the report: {e}"))?;
         write_atomically(&dir.join("report.json"), &json)
     }
 }
@@ -183,7 +198,10 @@ impl Report {
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<PathBuf, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("report");
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("report");
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = fs::File::create(&temp)
         .and_then(|mut file| {
@@ -264,7 +282,12 @@ mod tests {
     #[test]
     fn writes_atomically_and_leaves_no_temporary_file() {
         let dir = std::env::temp_dir().join(format!("conform-report-{}", std::process::id()));
-        let report = Report::new("embedded", std::time::SystemTime::now(), Default::default(), vec![]);
+        let report = Report::new(
+            "embedded",
+            std::time::SystemTime::now(),
+            Default::default(),
+            vec![],
+        );
         let path = report.write(&dir).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(value["version"], REPORT_VERSION);

@@ -61,7 +61,11 @@ pub fn run(options: RunOptions) -> Result<u8> {
 
     let mut vars: HashMap<String, String> = HashMap::new();
     if options.base_url.is_none() {
-        vars.extend(EMBEDDED_VARS.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        vars.extend(
+            EMBEDDED_VARS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
     }
     vars.extend(options.vars.iter().cloned());
     let var_names: HashSet<String> = vars.keys().cloned().collect();
@@ -70,7 +74,10 @@ pub fn run(options: RunOptions) -> Result<u8> {
     if options.test_args.list {
         let trials = planned
             .iter()
-            .map(|p| Trial::test(p.trial_name.clone(), || Ok(())).with_ignored_flag(p.case.ignore.is_some()))
+            .map(|p| {
+                Trial::test(p.trial_name.clone(), || Ok(()))
+                    .with_ignored_flag(p.case.ignore.is_some())
+            })
             .collect();
         let _ = libtest_mimic::run(&options.test_args, trials);
         return Ok(exit::PASS);
@@ -87,14 +94,18 @@ pub fn run(options: RunOptions) -> Result<u8> {
             let target = Target::remote(url, vars, options.token.clone())?;
             runtime.block_on(preflight(&client, &target))?;
             if target.token.is_none() {
-                eprintln!("note: {TOKEN_VARIABLE} is not set: requests carry no Authorization header");
+                eprintln!(
+                    "note: {TOKEN_VARIABLE} is not set: requests carry no Authorization header"
+                );
             }
             (target, None)
         }
         None => {
             let server = runtime
                 .block_on(mock::Server::start(([127, 0, 0, 1], 0).into()))
-                .map_err(|e| Error::new(format!("cannot start the embedded reference server: {e}")))?;
+                .map_err(|e| {
+                    Error::new(format!("cannot start the embedded reference server: {e}"))
+                })?;
             let target = Target {
                 base_url: server.base_url(),
                 label: "embedded".to_string(),
@@ -107,8 +118,11 @@ pub fn run(options: RunOptions) -> Result<u8> {
 
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let records: Arc<Mutex<Vec<Option<CaseRecord>>>> = Arc::new(Mutex::new(vec![None; planned.len()]));
-    let trials = spawn_engine(&runtime, &planned, &target, &options, &client, &schemas, &records);
+    let records: Arc<Mutex<Vec<Option<CaseRecord>>>> =
+        Arc::new(Mutex::new(vec![None; planned.len()]));
+    let trials = spawn_engine(
+        &runtime, &planned, &target, &options, &client, &schemas, &records,
+    );
     let conclusion = libtest_mimic::run(&options.test_args, trials);
 
     if let Some(server) = server {
@@ -202,10 +216,12 @@ fn spawn_engine(
             let _ = done.send(record);
         });
         trials.push(
-            Trial::test(item.trial_name.clone(), move || match verdict.blocking_recv() {
-                Ok(record) if record.failures.is_empty() => Ok(()),
-                Ok(record) => Err(Failed::from(record.failure_text())),
-                Err(_) => Err(Failed::from("the case stopped before giving a verdict")),
+            Trial::test(item.trial_name.clone(), move || {
+                match verdict.blocking_recv() {
+                    Ok(record) if record.failures.is_empty() => Ok(()),
+                    Ok(record) => Err(Failed::from(record.failure_text())),
+                    Err(_) => Err(Failed::from("the case stopped before giving a verdict")),
+                }
             })
             .with_ignored_flag(ignored),
         );
@@ -225,8 +241,10 @@ async fn preflight(client: &reqwest::Client, target: &Target) -> Result<()> {
                 message = format!("{message}: {cause}");
                 source = cause.source();
             }
-            Err(Error::new(format!("cannot reach {}: {message}", target.base_url))
-                .with_help("check --base-url and that the server is running"))
+            Err(
+                Error::new(format!("cannot reach {}: {message}", target.base_url))
+                    .with_help("check --base-url and that the server is running"),
+            )
         }
     }
 }

@@ -47,7 +47,10 @@ fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
             _ => {}
         }
     }
-    let files: Vec<String> = parsed.iter().map(|(_, name, _)| format!("{name}.json")).collect();
+    let files: Vec<String> = parsed
+        .iter()
+        .map(|(_, name, _)| format!("{name}.json"))
+        .collect();
     for (path, _, value) in parsed {
         let mut found = Vec::new();
         refs(value, &mut found);
@@ -55,7 +58,10 @@ fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
             let file = target.split('#').next().unwrap_or("");
             let local = file.strip_prefix(BASE_URI).unwrap_or(file);
             if !local.is_empty() && !local.contains(':') && !files.iter().any(|f| f == local) {
-                let dir = path.parent().map(|d| d.display().to_string()).unwrap_or_default();
+                let dir = path
+                    .parent()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default();
                 return Err(Error::in_file(
                     format!("`$ref` to `{target}`, which is not a schema file in {dir}/"),
                     path,
@@ -171,7 +177,12 @@ mod tests {
     fn docs(items: &[(&str, &str)]) -> Vec<(PathBuf, String)> {
         items
             .iter()
-            .map(|(name, text)| (PathBuf::from(format!("schemas/{name}.json")), text.to_string()))
+            .map(|(name, text)| {
+                (
+                    PathBuf::from(format!("schemas/{name}.json")),
+                    text.to_string(),
+                )
+            })
             .collect()
     }
 
@@ -199,7 +210,9 @@ mod tests {
 
     #[test]
     fn reports_bad_json_with_its_position() {
-        let err = Schemas::compile(&docs(&[("a", "{\n  \"type\": }")])).err().unwrap();
+        let err = Schemas::compile(&docs(&[("a", "{\n  \"type\": }")]))
+            .err()
+            .unwrap();
         let loc = err.location().unwrap();
         assert_eq!(loc.line, 2);
         assert!(err.message().contains("not valid JSON"));
@@ -207,7 +220,9 @@ mod tests {
 
     #[test]
     fn rejects_a_schema_that_breaks_the_meta_schema() {
-        let err = Schemas::compile(&docs(&[("a", r#"{"type": 12}"#)])).err().unwrap();
+        let err = Schemas::compile(&docs(&[("a", r#"{"type": 12}"#)]))
+            .err()
+            .unwrap();
         assert!(err.message().contains("not a valid JSON Schema"), "{err}");
     }
 

@@ -68,7 +68,11 @@ pub struct Target {
 
 impl Target {
     /// A target at `base_url`, checked to be an absolute http(s) URL.
-    pub fn remote(base_url: &str, vars: HashMap<String, String>, token: Option<Secret>) -> Result<Self> {
+    pub fn remote(
+        base_url: &str,
+        vars: HashMap<String, String>,
+        token: Option<Secret>,
+    ) -> Result<Self> {
         let parsed = reqwest::Url::parse(base_url).map_err(|e| {
             Error::new(format!("--base-url `{base_url}` is not a URL: {e}"))
                 .with_help("give scheme, host and port, e.g. --base-url http://127.0.0.1:8080")
@@ -138,7 +142,10 @@ mod tests {
 
     #[test]
     fn parses_vars() {
-        assert_eq!(parse_var("group-id=g=1"), Ok(("group-id".into(), "g=1".into())));
+        assert_eq!(
+            parse_var("group-id=g=1"),
+            Ok(("group-id".into(), "g=1".into()))
+        );
         assert!(parse_var("novalue").is_err());
         assert!(parse_var("=x").is_err());
     }

@@ -51,7 +51,12 @@ fn only_failure(run: &Run, case: &str) -> Vec<Value> {
         .into_iter()
         .filter(|(_, outcome)| outcome != "pass")
         .collect();
-    assert_eq!(failed, vec![(case.to_string(), "fail".to_string())], "{}", run.output);
+    assert_eq!(
+        failed,
+        vec![(case.to_string(), "fail".to_string())],
+        "{}",
+        run.output
+    );
     let record = run.report["cases"]
         .as_array()
         .unwrap()
@@ -84,9 +89,16 @@ fn a_conforming_stand_in_passes_every_case() {
 fn wrong_status_is_a_status_failure() {
     let run = run_against(Deviation::WrongStatus, "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_group");
-    assert_eq!(kinds_and_pointers(&failures), vec![("status".into(), "-".into())]);
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        vec![("status".into(), "-".into())]
+    );
     assert_eq!(failures[0]["message"], "expected 201 Created, got 200 OK");
-    assert!(run.output.contains("POST /beta/groups/g/threads"), "{}", run.output);
+    assert!(
+        run.output.contains("POST /beta/groups/g/threads"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -97,7 +109,11 @@ fn a_boolean_sent_as_a_string_is_a_schema_failure_at_its_pointer() {
         kinds_and_pointers(&failures),
         vec![("schema".into(), "/hasAttachments".into())]
     );
-    assert!(run.output.contains("schema at /hasAttachments"), "{}", run.output);
+    assert!(
+        run.output.contains("schema at /hasAttachments"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -108,22 +124,38 @@ fn a_bad_date_time_is_a_schema_failure_at_its_pointer() {
         kinds_and_pointers(&failures),
         vec![("schema".into(), "/lastDeliveredDateTime".into())]
     );
-    assert!(failures[0]["message"].as_str().unwrap().contains("date-time"));
+    assert!(
+        failures[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("date-time")
+    );
 }
 
 #[test]
 fn a_missing_required_property_is_named() {
     let run = run_against(Deviation::MissingRequired, "token-value");
     let failures = only_failure(&run, "create_conversationthread_typed");
-    assert_eq!(kinds_and_pointers(&failures), vec![("schema".into(), "/isLocked".into())]);
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        vec![("schema".into(), "/isLocked".into())]
+    );
 }
 
 #[test]
 fn json_labelled_html_is_a_header_failure() {
     let run = run_against(Deviation::HtmlContentType, "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_conversation");
-    assert_eq!(kinds_and_pointers(&failures), vec![("header".into(), "-".into())]);
-    assert!(failures[0]["message"].as_str().unwrap().contains("text/html"));
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        vec![("header".into(), "-".into())]
+    );
+    assert!(
+        failures[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text/html")
+    );
 }
 
 #[test]
@@ -143,9 +175,17 @@ fn an_echo_drift_shows_a_diff_and_never_the_token() {
     let token = "secret-token-4f1d9c";
     let run = run_against(Deviation::EchoDrift, token);
     let failures = only_failure(&run, "create_conversation_from_group");
-    assert_eq!(kinds_and_pointers(&failures), vec![("body".into(), "/topic".into())]);
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        vec![("body".into(), "/topic".into())]
+    );
     assert!(run.output.contains("--- expected"), "{}", run.output);
-    assert!(run.output.contains("+  \"topic\": \"leaked Bearer [REDACTED]\""), "{}", run.output);
+    assert!(
+        run.output
+            .contains("+  \"topic\": \"leaked Bearer [REDACTED]\""),
+        "{}",
+        run.output
+    );
     assert!(!run.output.contains(token), "{}", run.output);
     assert!(!run.report.to_string().contains(token));
 }

@@ -8,7 +8,10 @@ fn the_shipped_suite_passes_in_full_and_writes_a_report() {
     let output = common::conform(&["run", "--report", reports.path().to_str().unwrap()], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("test result: ok. 7 passed; 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("test result: ok. 7 passed; 0 failed"),
+        "{stdout}"
+    );
 
     let report = common::report(reports.path());
     assert_eq!(report["version"], 1);
@@ -18,7 +21,10 @@ fn the_shipped_suite_passes_in_full_and_writes_a_report() {
     assert!(outcomes.iter().all(|(_, o)| o == "pass"), "{outcomes:?}");
     for case in report["cases"].as_array().unwrap() {
         assert_eq!(case["actual_status"], case["expected_status"]);
-        assert!(!case["path"].as_str().unwrap().contains('{'), "sent paths are filled in");
+        assert!(
+            !case["path"].as_str().unwrap().contains('{'),
+            "sent paths are filled in"
+        );
         assert!(case.get("warnings").is_none(), "teardown succeeded: {case}");
     }
 }
@@ -58,7 +64,10 @@ fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
     let outcomes = common::outcomes(&common::report(reports.path()));
     assert_eq!(
         outcomes,
-        vec![("create_conversation_from_group".to_string(), "pass".to_string())]
+        vec![(
+            "create_conversation_from_group".to_string(),
+            "pass".to_string()
+        )]
     );
 }
 
@@ -66,7 +75,15 @@ fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
 fn sequential_runs_give_the_same_verdicts() {
     let reports = tempfile::tempdir().unwrap();
     let output = common::conform(
-        &["run", "--jobs", "1", "--test-threads", "1", "--report", reports.path().to_str().unwrap()],
+        &[
+            "run",
+            "--jobs",
+            "1",
+            "--test-threads",
+            "1",
+            "--report",
+            reports.path().to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));

@@ -11,14 +11,22 @@ struct Answer {
     body: Value,
 }
 
-async fn call(base: &str, method: &str, path: &str, auth: Option<&str>, body: Option<&str>) -> Answer {
+async fn call(
+    base: &str,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<&str>,
+) -> Answer {
     let client = common::http_client();
     let mut request = client.request(method.parse().unwrap(), format!("{base}{path}"));
     if let Some(auth) = auth {
         request = request.header("authorization", auth);
     }
     if let Some(body) = body {
-        request = request.header("content-type", "application/json").body(body.to_string());
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
@@ -33,7 +41,11 @@ async fn call(base: &str, method: &str, path: &str, auth: Option<&str>, body: Op
     } else {
         serde_json::from_slice(&bytes).unwrap()
     };
-    Answer { status, content_type, body }
+    Answer {
+        status,
+        content_type,
+        body,
+    }
 }
 
 const AUTH: Option<&str> = Some("Bearer test-token");
@@ -78,12 +90,33 @@ fn a_group_thread_is_fetched_and_deleted_by_id() {
     let server = common::reference_server(&runtime);
     let base = server.base_url();
     runtime.block_on(async {
-        let created = call(&base, "POST", "/beta/groups/g/threads", AUTH, Some(r#"{"topic":"t","isLocked":true}"#)).await;
+        let created = call(
+            &base,
+            "POST",
+            "/beta/groups/g/threads",
+            AUTH,
+            Some(r#"{"topic":"t","isLocked":true}"#),
+        )
+        .await;
         assert_eq!(created.status, 201);
         assert_eq!(created.body["isLocked"], true);
-        let path = format!("/beta/groups/g/threads/{}", created.body["id"].as_str().unwrap());
+        let path = format!(
+            "/beta/groups/g/threads/{}",
+            created.body["id"].as_str().unwrap()
+        );
         assert_eq!(call(&base, "GET", &path, AUTH, None).await.status, 200);
-        assert_eq!(call(&base, "POST", &format!("{path}/reply"), AUTH, Some(r#"{"post":{}}"#)).await.status, 202);
+        assert_eq!(
+            call(
+                &base,
+                "POST",
+                &format!("{path}/reply"),
+                AUTH,
+                Some(r#"{"post":{}}"#)
+            )
+            .await
+            .status,
+            202
+        );
         assert_eq!(call(&base, "DELETE", &path, AUTH, None).await.status, 204);
         assert_eq!(call(&base, "GET", &path, AUTH, None).await.status, 404);
     });
@@ -96,23 +129,91 @@ fn errors_use_the_graph_envelope() {
     let base = server.base_url();
     runtime.block_on(async {
         let threads = "/v1.0/groups/g/threads";
-        assert_envelope(&call(&base, "POST", threads, None, Some("{}")).await, 401, "InvalidAuthenticationToken");
-        assert_envelope(&call(&base, "POST", threads, Some("Basic dXNlcg=="), Some("{}")).await, 401, "InvalidAuthenticationToken");
-        assert_envelope(&call(&base, "POST", threads, Some("Bearer "), Some("{}")).await, 401, "InvalidAuthenticationToken");
-        assert_envelope(&call(&base, "GET", "/nowhere", None, None).await, 401, "InvalidAuthenticationToken");
-        assert_envelope(&call(&base, "POST", threads, AUTH, Some("{\"topic\": ")).await, 400, "BadRequest");
-        assert_envelope(&call(&base, "POST", threads, AUTH, Some(r#"{"hasAttachments":"Boolean"}"#)).await, 400, "BadRequest");
-        assert_envelope(&call(&base, "POST", threads, AUTH, Some(r#"{"lastDeliveredDateTime":"datetime-value"}"#)).await, 400, "BadRequest");
-        assert_envelope(&call(&base, "GET", "/v1.0/nowhere", AUTH, None).await, 404, "ResourceNotFound");
-        assert_envelope(&call(&base, "POST", "/v2.0/groups/g/threads", AUTH, Some("{}")).await, 404, "ResourceNotFound");
-        assert_envelope(&call(&base, "PUT", threads, AUTH, Some("{}")).await, 405, "MethodNotAllowed");
         assert_envelope(
-            &call(&base, "POST", "/v1.0/groups/g/conversations/missing/threads", AUTH, Some("{}")).await,
+            &call(&base, "POST", threads, None, Some("{}")).await,
+            401,
+            "InvalidAuthenticationToken",
+        );
+        assert_envelope(
+            &call(&base, "POST", threads, Some("Basic dXNlcg=="), Some("{}")).await,
+            401,
+            "InvalidAuthenticationToken",
+        );
+        assert_envelope(
+            &call(&base, "POST", threads, Some("Bearer "), Some("{}")).await,
+            401,
+            "InvalidAuthenticationToken",
+        );
+        assert_envelope(
+            &call(&base, "GET", "/nowhere", None, None).await,
+            401,
+            "InvalidAuthenticationToken",
+        );
+        assert_envelope(
+            &call(&base, "POST", threads, AUTH, Some("{\"topic\": ")).await,
+            400,
+            "BadRequest",
+        );
+        assert_envelope(
+            &call(
+                &base,
+                "POST",
+                threads,
+                AUTH,
+                Some(r#"{"hasAttachments":"Boolean"}"#),
+            )
+            .await,
+            400,
+            "BadRequest",
+        );
+        assert_envelope(
+            &call(
+                &base,
+                "POST",
+                threads,
+                AUTH,
+                Some(r#"{"lastDeliveredDateTime":"datetime-value"}"#),
+            )
+            .await,
+            400,
+            "BadRequest",
+        );
+        assert_envelope(
+            &call(&base, "GET", "/v1.0/nowhere", AUTH, None).await,
             404,
             "ResourceNotFound",
         );
         assert_envelope(
-            &call(&base, "POST", "/beta/groups/g/channels/c/chatthreads", AUTH, Some(r#"{"rootMessage":{"body":{"contentType":"xml"}}}"#)).await,
+            &call(&base, "POST", "/v2.0/groups/g/threads", AUTH, Some("{}")).await,
+            404,
+            "ResourceNotFound",
+        );
+        assert_envelope(
+            &call(&base, "PUT", threads, AUTH, Some("{}")).await,
+            405,
+            "MethodNotAllowed",
+        );
+        assert_envelope(
+            &call(
+                &base,
+                "POST",
+                "/v1.0/groups/g/conversations/missing/threads",
+                AUTH,
+                Some("{}"),
+            )
+            .await,
+            404,
+            "ResourceNotFound",
+        );
+        assert_envelope(
+            &call(
+                &base,
+                "POST",
+                "/beta/groups/g/channels/c/chatthreads",
+                AUTH,
+                Some(r#"{"rootMessage":{"body":{"contentType":"xml"}}}"#),
+            )
+            .await,
             400,
             "BadRequest",
         );

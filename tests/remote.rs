@@ -46,7 +46,11 @@ fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() 
             .unwrap();
         serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
     });
-    assert_eq!(listed["value"], serde_json::json!([]), "left behind: {listed}");
+    assert_eq!(
+        listed["value"],
+        serde_json::json!([]),
+        "left behind: {listed}"
+    );
 }
 
 #[test]

@@ -20,8 +20,7 @@ use tokio::sync::oneshot;
 use store::{ChatThreadInput, ConversationInput, Invalid, Store, ThreadInput};
 
 /// Graph's JSON media type, parameters included, as a real service sends it.
-const JSON_CONTENT_TYPE: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// Request bodies larger than this are refused with 413.
 const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -37,7 +36,9 @@ impl AppState {
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave the maps half-updated in a way later
         // requests could not use, so a poisoned lock is still served.
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -92,14 +93,20 @@ impl Drop for Server {
 /// Serves until the process is stopped (`conform mock`).
 pub async fn serve_forever(addr: SocketAddr) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    println!("conform mock listening on http://{}", listener.local_addr()?);
+    println!(
+        "conform mock listening on http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, router()).await
 }
 
 /// The contract's routes. `{version}` is `v1.0` or `beta`; any other is an unknown route.
 pub fn router() -> Router {
     Router::new()
-        .route("/{version}/groups/{group}/threads", post(create_group_thread))
+        .route(
+            "/{version}/groups/{group}/threads",
+            post(create_group_thread),
+        )
         .route(
             "/{version}/users/{user}/joinedGroups/{group}/threads",
             post(create_joined_group_thread),
@@ -112,7 +119,10 @@ pub fn router() -> Router {
             "/{version}/groups/{group}/threads/{thread}",
             get(get_thread).delete(delete_thread),
         )
-        .route("/{version}/groups/{group}/threads/{thread}/reply", post(reply))
+        .route(
+            "/{version}/groups/{group}/threads/{thread}/reply",
+            post(reply),
+        )
         .route(
             "/{version}/groups/{group}/conversations",
             post(create_conversation).get(list_conversations),
@@ -162,6 +172,7 @@ async fn graph_envelope(request: Request, next: Next) -> Response {
             "InvalidAuthenticationToken",
             "Access token is empty or is not a Bearer token.",
         )
+        .into_response()
     };
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -183,9 +194,16 @@ async fn fill_inner_error(response: Response, request_id: &str) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     let mut value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if let Some(inner) = value.pointer_mut("/error/innerError").and_then(Value::as_object_mut) {
+    if let Some(inner) = value
+        .pointer_mut("/error/innerError")
+        .and_then(Value::as_object_mut)
+    {
         inner.insert("request-id".into(), json!(request_id));
-        if let Some(id) = parts.headers.get("client-request-id").and_then(|v| v.to_str().ok()) {
+        if let Some(id) = parts
+            .headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+        {
             inner.insert("client-request-id".into(), json!(id));
         }
     }
@@ -197,22 +215,44 @@ async fn fill_inner_error(response: Response, request_id: &str) -> Response {
 #[derive(Clone, Copy)]
 struct ErrorMarker;
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-            }
-        }
-    });
-    let mut response = (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], body.to_string()).into_response();
-    response.extensions_mut().insert(ErrorMarker);
-    response
+/// A Graph error: answered with the error envelope.
+struct GraphError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
 }
 
-fn not_found(what: &str) -> Response {
+fn error(status: StatusCode, code: &'static str, message: &str) -> GraphError {
+    GraphError {
+        status,
+        code,
+        message: message.to_string(),
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "innerError": {
+                    "date": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+                }
+            }
+        });
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
+            body.to_string(),
+        )
+            .into_response();
+        response.extensions_mut().insert(ErrorMarker);
+        response
+    }
+}
+
+fn not_found(what: &str) -> GraphError {
     error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",
@@ -220,19 +260,22 @@ fn not_found(what: &str) -> Response {
     )
 }
 
-fn invalid(Invalid(message): Invalid) -> Response {
+fn invalid(Invalid(message): Invalid) -> GraphError {
     error(StatusCode::BAD_REQUEST, "BadRequest", &message)
 }
 
-async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
+async fn unknown_route(method: Method, uri: axum::http::Uri) -> GraphError {
     error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",
-        &format!("Resource not found for the segment in {method} {}.", uri.path()),
+        &format!(
+            "Resource not found for the segment in {method} {}.",
+            uri.path()
+        ),
     )
 }
 
-async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> GraphError {
     error(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
@@ -241,22 +284,37 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 /// A resource with its OData context, as Graph answers.
-fn resource(status: StatusCode, version: &str, context: &str, mut body: Map<String, Value>) -> Response {
+fn resource(
+    status: StatusCode,
+    version: &str,
+    context: &str,
+    mut body: Map<String, Value>,
+) -> Response {
     body.insert(
         "@odata.context".into(),
-        json!(format!("https://graph.microsoft.com/{version}/$metadata#{context}")),
+        json!(format!(
+            "https://graph.microsoft.com/{version}/$metadata#{context}"
+        )),
     );
-    (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], Value::Object(body).to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
+        Value::Object(body).to_string(),
+    )
+        .into_response()
 }
 
 fn collection(version: &str, context: &str, items: Vec<Map<String, Value>>) -> Response {
     let mut body = Map::new();
-    body.insert("value".into(), Value::Array(items.into_iter().map(Value::Object).collect()));
+    body.insert(
+        "value".into(),
+        Value::Array(items.into_iter().map(Value::Object).collect()),
+    );
     resource(StatusCode::OK, version, context, body)
 }
 
 /// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
-async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
+async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, GraphError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -268,13 +326,15 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
             "The request body must be application/json.",
         ));
     }
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await.map_err(|_| {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
-        )
-    })?;
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
+            )
+        })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -284,12 +344,15 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, Response> {
     })
 }
 
-async fn parsed<T: for<'de> serde::Deserialize<'de>>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
+async fn parsed<T: for<'de> serde::Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<T, GraphError> {
     let value = json_body(headers, body).await?;
     store::parse(&value).map_err(invalid)
 }
 
-fn check_version(version: &str) -> Result<(), Response> {
+fn check_version(version: &str) -> Result<(), GraphError> {
     if API_VERSIONS.contains(&version) {
         Ok(())
     } else {
@@ -301,7 +364,7 @@ fn check_version(version: &str) -> Result<(), Response> {
     }
 }
 
-type Reply = Result<Response, Response>;
+type Reply = Result<Response, GraphError>;
 
 async fn create_group_thread(
     State(state): State<AppState>,
@@ -321,7 +384,13 @@ async fn create_joined_group_thread(
     create_thread(state, &version, &group, &headers, body).await
 }
 
-async fn create_thread(state: AppState, version: &str, group: &str, headers: &HeaderMap, body: Body) -> Reply {
+async fn create_thread(
+    state: AppState,
+    version: &str,
+    group: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Reply {
     check_version(version)?;
     let input: ThreadInput = parsed(headers, body).await?;
     let thread = state.store().create_thread(group, input).map_err(invalid)?;
@@ -338,7 +407,10 @@ async fn get_thread(
     Path((version, group, thread)): Path<(String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    let found = state.store().thread(&group, &thread).ok_or_else(|| not_found("thread"))?;
+    let found = state
+        .store()
+        .thread(&group, &thread)
+        .ok_or_else(|| not_found("thread"))?;
     Ok(resource(
         StatusCode::OK,
         &version,
@@ -381,7 +453,10 @@ async fn create_conversation(
 ) -> Reply {
     check_version(&version)?;
     let input: ConversationInput = parsed(&headers, body).await?;
-    let conversation = state.store().create_conversation(&group, input).map_err(invalid)?;
+    let conversation = state
+        .store()
+        .create_conversation(&group, input)
+        .map_err(invalid)?;
     Ok(resource(
         StatusCode::CREATED,
         &version,
@@ -396,7 +471,11 @@ async fn list_conversations(
 ) -> Reply {
     check_version(&version)?;
     let list = state.store().conversations(&group);
-    Ok(collection(&version, &format!("groups('{group}')/conversations"), list))
+    Ok(collection(
+        &version,
+        &format!("groups('{group}')/conversations"),
+        list,
+    ))
 }
 
 async fn get_conversation(
@@ -490,7 +569,10 @@ async fn create_chat_thread(
 ) -> Reply {
     check_version(&version)?;
     let input: ChatThreadInput = parsed(&headers, body).await?;
-    state.store().create_chat_thread(&group, &channel, input).map_err(invalid)?;
+    state
+        .store()
+        .create_chat_thread(&group, &channel, input)
+        .map_err(invalid)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -141,17 +141,37 @@ fn is_date_time(value: &str) -> bool {
     let b = value.as_bytes();
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(range)?;
-        part.iter().all(u8::is_ascii_digit).then(|| {
-            part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
-        })
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
     };
     let date_ok = matches!(
-        (digits(0..4), b.get(4), digits(5..7), b.get(7), digits(8..10)),
+        (
+            digits(0..4),
+            b.get(4),
+            digits(5..7),
+            b.get(7),
+            digits(8..10)
+        ),
         (Some(_), Some(b'-'), Some(1..=12), Some(b'-'), Some(1..=31))
     );
     let time_ok = matches!(
-        (b.get(10), digits(11..13), b.get(13), digits(14..16), b.get(16), digits(17..19)),
-        (Some(b'T' | b't'), Some(0..=23), Some(b':'), Some(0..=59), Some(b':'), Some(0..=60))
+        (
+            b.get(10),
+            digits(11..13),
+            b.get(13),
+            digits(14..16),
+            b.get(16),
+            digits(17..19)
+        ),
+        (
+            Some(b'T' | b't'),
+            Some(0..=23),
+            Some(b':'),
+            Some(0..=59),
+            Some(b':'),
+            Some(0..=60)
+        )
     );
     if !date_ok || !time_ok {
         return false;
@@ -205,7 +225,11 @@ fn preview_of(content: &str) -> String {
 }
 
 impl Thread {
-    fn from_input(input: ThreadInput, conversation_id: &str, topic: Option<&str>) -> Result<Self, Invalid> {
+    fn from_input(
+        input: ThreadInput,
+        conversation_id: &str,
+        topic: Option<&str>,
+    ) -> Result<Self, Invalid> {
         if let Some(at) = &input.last_delivered_date_time {
             check_date_time(at)?;
         }
@@ -220,11 +244,18 @@ impl Thread {
             .find_map(|p| p.body.as_ref().and_then(|b| b.content.clone()))
             .unwrap_or_default();
         let mut to_recipients = input.to_recipients.unwrap_or_default();
-        to_recipients.extend(posts.into_iter().flat_map(|p| p.new_participants.unwrap_or_default()));
+        to_recipients.extend(
+            posts
+                .into_iter()
+                .flat_map(|p| p.new_participants.unwrap_or_default()),
+        );
         Ok(Self {
             id: new_id(),
             conversation_id: conversation_id.to_string(),
-            topic: input.topic.or(topic.map(str::to_string)).unwrap_or_default(),
+            topic: input
+                .topic
+                .or(topic.map(str::to_string))
+                .unwrap_or_default(),
             to_recipients,
             cc_recipients: input.cc_recipients.unwrap_or_default(),
             has_attachments: input.has_attachments.unwrap_or(false),
@@ -313,7 +344,11 @@ impl Store {
     }
 
     /// A thread posted to a group starts a new conversation.
-    pub fn create_thread(&mut self, group: &str, input: ThreadInput) -> Result<Map<String, Value>, Invalid> {
+    pub fn create_thread(
+        &mut self,
+        group: &str,
+        input: ThreadInput,
+    ) -> Result<Map<String, Value>, Invalid> {
         let conversation_id = new_id();
         let thread = Thread::from_input(input, &conversation_id, None)?;
         let group = self.group(group);
@@ -419,31 +454,49 @@ impl Store {
         self.groups.get(group)?.threads.get(id).map(Thread::to_json)
     }
 
-    pub fn conversation_thread(&self, group: &str, conversation: &str, id: &str) -> Option<Map<String, Value>> {
+    pub fn conversation_thread(
+        &self,
+        group: &str,
+        conversation: &str,
+        id: &str,
+    ) -> Option<Map<String, Value>> {
         let thread = self.groups.get(group)?.threads.get(id)?;
         (thread.conversation_id == conversation).then(|| thread.to_json())
     }
 
     pub fn delete_thread(&mut self, group: &str, id: &str) -> bool {
-        self.groups.get_mut(group).is_some_and(|g| g.remove_thread(id))
+        self.groups
+            .get_mut(group)
+            .is_some_and(|g| g.remove_thread(id))
     }
 
     pub fn conversation(&self, group: &str, id: &str) -> Option<Map<String, Value>> {
         let group = self.groups.get(group)?;
-        group.conversations.get(id).map(|c| group.conversation_json(c))
+        group
+            .conversations
+            .get(id)
+            .map(|c| group.conversation_json(c))
     }
 
     pub fn conversations(&self, group: &str) -> Vec<Map<String, Value>> {
         let Some(group) = self.groups.get(group) else {
             return Vec::new();
         };
-        let mut list: Vec<_> = group.conversations.values().map(|c| group.conversation_json(c)).collect();
+        let mut list: Vec<_> = group
+            .conversations
+            .values()
+            .map(|c| group.conversation_json(c))
+            .collect();
         list.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         list
     }
 
     /// `None` when the conversation does not exist.
-    pub fn conversation_threads(&self, group: &str, conversation: &str) -> Option<Vec<Map<String, Value>>> {
+    pub fn conversation_threads(
+        &self,
+        group: &str,
+        conversation: &str,
+    ) -> Option<Vec<Map<String, Value>>> {
         let group = self.groups.get(group)?;
         let conversation = group.conversations.get(conversation)?;
         Some(
@@ -490,20 +543,31 @@ mod tests {
         assert!(store.thread("g", id).is_some());
         assert!(store.delete_thread("g", id));
         assert!(store.thread("g", id).is_none());
-        assert!(store.conversations("g").is_empty(), "an empty conversation goes away");
+        assert!(
+            store.conversations("g").is_empty(),
+            "an empty conversation goes away"
+        );
     }
 
     #[test]
     fn threads_go_only_into_conversations_that_exist() {
         let mut store = Store::default();
-        let missing = store.create_thread_in("g", "nope", thread_input(json!({}))).unwrap();
+        let missing = store
+            .create_thread_in("g", "nope", thread_input(json!({})))
+            .unwrap();
         assert!(missing.is_none());
         let conversation = store
             .create_conversation("g", parse(&json!({"topic": "c", "threads": []})).unwrap())
             .unwrap();
         let cid = conversation["id"].as_str().unwrap();
-        let thread = store.create_thread_in("g", cid, thread_input(json!({}))).unwrap().unwrap();
-        assert_eq!(thread["topic"], "c", "a thread inherits its conversation's topic");
+        let thread = store
+            .create_thread_in("g", cid, thread_input(json!({})))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            thread["topic"], "c",
+            "a thread inherits its conversation's topic"
+        );
         assert_eq!(store.conversation_threads("g", cid).unwrap().len(), 1);
         assert!(store.delete_conversation("g", cid));
         assert!(store.thread("g", thread["id"].as_str().unwrap()).is_none());
@@ -521,17 +585,32 @@ mod tests {
             parse(&json!({"rootMessage": {"body": {"contentType": 7}}})).unwrap();
         assert!(store.create_chat_thread("g", "c", bad_chat).is_err());
         let chat: ChatThreadInput =
-            parse(&json!({"rootMessage": {"body": {"contentType": 1, "content": "<h1>x</h1>"}}})).unwrap();
+            parse(&json!({"rootMessage": {"body": {"contentType": 1, "content": "<h1>x</h1>"}}}))
+                .unwrap();
         store.create_chat_thread("g", "c", chat).unwrap();
-        assert_eq!(store.chat_threads("g", "c")[0]["rootMessage"]["body"]["contentType"], "html");
+        assert_eq!(
+            store.chat_threads("g", "c")[0]["rootMessage"]["body"]["contentType"],
+            "html"
+        );
     }
 
     #[test]
     fn date_times_follow_rfc_3339() {
-        for good in ["2016-10-19T10:37:00Z", "2016-10-19T10:37:00.123+02:00", "2016-10-19t10:37:00z"] {
+        for good in [
+            "2016-10-19T10:37:00Z",
+            "2016-10-19T10:37:00.123+02:00",
+            "2016-10-19t10:37:00z",
+        ] {
             assert!(is_date_time(good), "{good}");
         }
-        for bad in ["datetime-value", "2016-10-19", "2016-13-19T10:37:00Z", "2016-10-19T10:37:00", "2016-10-19T10:37:00.Z", "2016-10-19T10:37:00+2:00"] {
+        for bad in [
+            "datetime-value",
+            "2016-10-19",
+            "2016-13-19T10:37:00Z",
+            "2016-10-19T10:37:00",
+            "2016-10-19T10:37:00.Z",
+            "2016-10-19T10:37:00+2:00",
+        ] {
             assert!(!is_date_time(bad), "{bad}");
         }
     }

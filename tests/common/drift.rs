@@ -104,7 +104,18 @@ pub fn answer(request: &Request, deviation: Deviation) -> Answer {
             }
             json_answer("201 Created", thread)
         }
-        ("POST", [_, "drive", "root", "createdByUser", "joinedGroups", _, "threads"]) => {
+        (
+            "POST",
+            [
+                _,
+                "drive",
+                "root",
+                "createdByUser",
+                "joinedGroups",
+                _,
+                "threads",
+            ],
+        ) => {
             let mut thread = thread_from(&request.body);
             if deviation == Deviation::BadDateTime {
                 thread["lastDeliveredDateTime"] = json!("yesterday");

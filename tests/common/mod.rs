@@ -17,7 +17,10 @@ pub fn root() -> PathBuf {
 /// `CONFORM_TOKEN` unless `env` sets it.
 pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command.current_dir(root()).args(args).env_remove("CONFORM_TOKEN");
+    command
+        .current_dir(root())
+        .args(args)
+        .env_remove("CONFORM_TOKEN");
     for (key, value) in env {
         command.env(key, value);
     }
