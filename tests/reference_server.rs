@@ -248,3 +248,34 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
         assert_eq!(response.headers()["client-request-id"], "abc-123");
     });
 }
+
+#[test]
+fn conform_mock_prints_its_address_and_serves() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(["mock", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("conform mock listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let runtime = common::runtime();
+    let answer = runtime.block_on(call(
+        &base,
+        "POST",
+        "/beta/groups/g/threads",
+        AUTH,
+        Some(r#"{"topic":"t"}"#),
+    ));
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(answer.status, 201);
+}

@@ -89,3 +89,43 @@ fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
         }
     }
 }
+
+#[test]
+fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
+    let runtime = common::runtime();
+    let addr = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream); // accepted, never answered
+            }
+        });
+        addr
+    });
+    let reports = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = common::conform(
+        &[
+            "run",
+            "--base-url",
+            &format!("http://{addr}"),
+            "--var",
+            "group-id=g",
+            "--timeout",
+            "0.5",
+            "--report",
+            reports.path().to_str().unwrap(),
+            "003_create_conversation",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let report = common::report(reports.path());
+    let case = &report["cases"][0];
+    assert_eq!(case["outcome"], "fail");
+    assert_eq!(case["failures"][0]["kind"], "timeout", "{case}");
+    assert_eq!(case["actual_status"], serde_json::Value::Null);
+}
