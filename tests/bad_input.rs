@@ -259,21 +259,7 @@ fn an_unreachable_server_is_one_clear_error() {
         .unwrap()
         .port();
     let base_url = format!("http://127.0.0.1:{port}");
-    let output = common::conform(
-        &[
-            "run",
-            "--base-url",
-            &base_url,
-            "--var",
-            "group-id=g",
-            "--var",
-            "user-id=u",
-            "--var",
-            "channel-id=c",
-            "--no-report",
-        ],
-        &[],
-    );
+    let output = common::run_remote(&base_url, None, &[], &[]);
     assert_could_not_run(&output, &[&format!("cannot reach {base_url}")]);
 }
 

@@ -6,17 +6,6 @@ mod common;
 use common::drift::{self, Deviation};
 use serde_json::Value;
 
-const VARS: &[&str] = &[
-    "--var",
-    "group-id=g",
-    "--var",
-    "user-id=u",
-    "--var",
-    "conversation-id=c",
-    "--var",
-    "channel-id=ch",
-];
-
 struct Run {
     exit: Option<i32>,
     report: Value,
@@ -27,16 +16,12 @@ fn run_against(deviation: Deviation, token: &str) -> Run {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(deviation));
     let reports = tempfile::tempdir().unwrap();
-    let base_url = format!("http://{addr}");
-    let mut args = vec![
-        "run",
-        "--base-url",
-        &base_url,
-        "--report",
-        reports.path().to_str().unwrap(),
-    ];
-    args.extend_from_slice(VARS);
-    let output = common::conform(&args, &[("CONFORM_TOKEN", token)]);
+    let output = common::run_remote(
+        &format!("http://{addr}"),
+        Some(reports.path()),
+        &[],
+        &[("CONFORM_TOKEN", token)],
+    );
     Run {
         exit: output.status.code(),
         report: common::report(reports.path()),

@@ -11,22 +11,10 @@ fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() 
     let server = common::reference_server(&runtime);
     let base_url = server.base_url();
     let reports = tempfile::tempdir().unwrap();
-    let output = common::conform(
-        &[
-            "run",
-            "--base-url",
-            &base_url,
-            "--var",
-            "group-id=g",
-            "--var",
-            "user-id=u",
-            "--var",
-            "conversation-id=c",
-            "--var",
-            "channel-id=ch",
-            "--report",
-            reports.path().to_str().unwrap(),
-        ],
+    let output = common::run_remote(
+        &base_url,
+        Some(reports.path()),
+        &[],
         &[("CONFORM_TOKEN", "remote-token-93ab")],
     );
     let all = common::text(&output);
@@ -58,22 +46,7 @@ fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
     let runtime = common::runtime();
     let server = common::reference_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
-    let output = common::conform(
-        &[
-            "run",
-            "--base-url",
-            &server.base_url(),
-            "--var",
-            "group-id=g",
-            "--var",
-            "user-id=u",
-            "--var",
-            "channel-id=ch",
-            "--report",
-            reports.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let output = common::run_remote(&server.base_url(), Some(reports.path()), &[], &[]);
     let all = common::text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("CONFORM_TOKEN is not set"), "{all}");
@@ -106,19 +79,10 @@ fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
     });
     let reports = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
-    let output = common::conform(
-        &[
-            "run",
-            "--base-url",
-            &format!("http://{addr}"),
-            "--var",
-            "group-id=g",
-            "--timeout",
-            "0.5",
-            "--report",
-            reports.path().to_str().unwrap(),
-            "003_create_conversation",
-        ],
+    let output = common::run_remote(
+        &format!("http://{addr}"),
+        Some(reports.path()),
+        &["--timeout", "0.5", "003_create_conversation"],
         &[],
     );
     assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));

@@ -27,6 +27,36 @@ pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the conform binary runs")
 }
 
+/// Values for every placeholder of the shipped cases, as a user passes them to a remote target.
+pub const REMOTE_VARS: &[&str] = &[
+    "--var",
+    "group-id=g",
+    "--var",
+    "user-id=u",
+    "--var",
+    "conversation-id=c",
+    "--var",
+    "channel-id=ch",
+];
+
+/// `conform run --base-url BASE_URL` with every variable set, reports to `reports` (or none),
+/// then `extra` flags.
+pub fn run_remote(
+    base_url: &str,
+    reports: Option<&Path>,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut args = vec!["run", "--base-url", base_url];
+    args.extend_from_slice(REMOTE_VARS);
+    match reports {
+        Some(dir) => args.extend(["--report", dir.to_str().unwrap()]),
+        None => args.push("--no-report"),
+    }
+    args.extend_from_slice(extra);
+    conform(&args, env)
+}
+
 pub fn text(output: &Output) -> String {
     format!(
         "--- stdout\n{}\n--- stderr\n{}",
