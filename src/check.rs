@@ -1,7 +1,7 @@
 //! The checks: pure functions from what a case expects and what the server answered to the
 //! list of deviations. No I/O here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use similar::TextDiff;
 
@@ -9,7 +9,7 @@ use crate::case::{Expect, escape_pointer_token, status_forbids_body};
 use crate::exec::{CaseRun, Response, TransportError};
 use crate::schema::Schemas;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FailureKind {
     Status,
@@ -23,13 +23,41 @@ pub enum FailureKind {
 }
 
 /// One deviation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub kind: FailureKind,
     /// JSON pointer into the response body, for schema and body failures.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     pub message: String,
+    /// Set when the run has a baseline: whether this failure was already known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Standing>,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Status => "status",
+            Self::Header => "header",
+            Self::Schema => "schema",
+            Self::Body => "body",
+            Self::Transport => "transport",
+            Self::Timeout => "timeout",
+            Self::Setup => "setup",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Error => "error",
+            Self::Skip => "skip",
+        }
+    }
 }
 
 impl Failure {
@@ -38,6 +66,7 @@ impl Failure {
             kind,
             pointer: None,
             message: message.into(),
+            baseline: None,
         }
     }
 
@@ -46,11 +75,12 @@ impl Failure {
             kind,
             pointer: Some(pointer.to_string()),
             message: message.into(),
+            baseline: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Pass,

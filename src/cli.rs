@@ -6,9 +6,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::baseline::Baseline;
 use crate::error::Error;
 use crate::exec::Limits;
-use crate::runner::{self, RunOptions, TOKEN_VARIABLE, exit};
+use crate::exit;
+use crate::plan::parse_shard;
+use crate::report::{self, Report, Shard};
+use crate::runner::{self, RunOptions, TOKEN_VARIABLE};
 use crate::target::{Secret, parse_var};
 
 #[derive(Parser, Debug)]
@@ -34,6 +38,50 @@ enum Command {
     ///
     /// Example: conform mock --port 8080
     Mock(MockArgs),
+    /// Maintain a baseline of known failures.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Work with reports already written.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Print shell completions.
+    ///
+    /// Example: conform completions bash > /etc/bash_completion.d/conform
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BaselineCommand {
+    /// Write FILE from a report: every current failure becomes a known failure, entries that
+    /// no longer fail are dropped (and listed as fixed), reasons and expiry dates are kept.
+    ///
+    /// Example: conform baseline update --baseline conform-baseline.toml --report reports
+    Update {
+        /// The baseline file (TOML); created when missing.
+        #[arg(long, value_name = "FILE")]
+        baseline: PathBuf,
+        /// Directory holding the report.json to read.
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        report: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReportCommand {
+    /// Merge the report.json files of a sharded run into one set of reports.
+    ///
+    /// Example: conform report merge shard-1 shard-2 shard-3 --out reports
+    Merge {
+        /// Directories holding a report.json each.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged reports.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -63,6 +111,16 @@ struct RunArgs {
     /// Write no report.
     #[arg(long, conflicts_with = "report")]
     no_report: bool,
+
+    /// Known failures (TOML, see `conform baseline update`): the run fails only on failures
+    /// not listed, or listed with a passed `expires` date.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Run only shard K of N: the selected cases sorted by name, dealt round-robin.
+    /// Example: --shard 2/3. Merge the shards' reports with `conform report merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<Shard>,
 
     /// Cases in flight at once.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -111,6 +169,15 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Run(args) => run(*args),
         Command::Mock(args) => mock(args),
+        Command::Baseline(BaselineCommand::Update { baseline, report }) => {
+            update_baseline(&baseline, &report)
+        }
+        Command::Report(ReportCommand::Merge { dirs, out }) => merge_reports(&dirs, &out),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());
+            Ok(exit::PASS)
+        }
     }
     .unwrap_or_else(|e| {
         eprintln!("{e}");
@@ -133,6 +200,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         base_url: args.base_url,
         vars: args.vars,
         report_dir: (!args.no_report).then_some(args.report),
+        baseline: args.baseline,
+        shard: args.shard,
         jobs: usize::from(args.jobs),
         limits,
         token,
@@ -149,5 +218,51 @@ fn mock(args: MockArgs) -> Result<u8, Error> {
     runtime
         .block_on(crate::mock::serve_forever(addr))
         .map_err(|e| Error::new(format!("cannot serve on {addr}: {e}")))?;
+    Ok(exit::PASS)
+}
+
+fn update_baseline(path: &std::path::Path, report_dir: &std::path::Path) -> Result<u8, Error> {
+    let report = Report::read(&report_dir.join("report.json")).map_err(Error::new)?;
+    if !report.complete {
+        return Err(Error::new(
+            "the report is of an interrupted run: update the baseline from a complete run",
+        ));
+    }
+    let baseline = Baseline::load(path, true)?;
+    let (updated, fixed) = baseline.updated(&report);
+    for key in &fixed {
+        println!("fixed: {key}");
+    }
+    updated.save(path).map_err(Error::new)?;
+    println!(
+        "{}: {} known failure(s), {} fixed and dropped",
+        path.display(),
+        updated.entries.len(),
+        fixed.len()
+    );
+    Ok(exit::PASS)
+}
+
+fn merge_reports(dirs: &[PathBuf], out: &std::path::Path) -> Result<u8, Error> {
+    let reports = dirs
+        .iter()
+        .map(|dir| {
+            let path = dir.join("report.json");
+            Report::read(&path).map(|r| (path.display().to_string(), r))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(Error::new)?;
+    let merged = report::merge(reports).map_err(Error::new)?;
+    runner::write_reports(&merged, out).map_err(Error::new)?;
+    let s = merged.summary;
+    println!(
+        "merged {} report(s): {} cases, {} passed, {} failed, {} errors, {} skipped",
+        dirs.len(),
+        s.total,
+        s.passed,
+        s.failed,
+        s.errors,
+        s.skipped
+    );
     Ok(exit::PASS)
 }

@@ -3,11 +3,13 @@
 //! The pipeline, one module a stage: `case` (load) → `plan` → `exec` → `check` → `report`,
 //! orchestrated by `runner`; `mock` is the reference server.
 
+pub mod baseline;
 pub mod case;
 pub mod check;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod exit;
 pub mod mock;
 pub mod plan;
 pub mod report;

@@ -8,6 +8,7 @@ use libtest_mimic::{Arguments, Trial};
 
 use crate::case::{Case, Request, Template};
 use crate::error::Result;
+use crate::report::Shard;
 use crate::schema::Schemas;
 
 /// A case of the run and whether the filter flags select it.
@@ -26,6 +27,48 @@ pub fn trial_name(case: &Case) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     format!("{stem}::{}", case.name)
+}
+
+/// Keeps the selected cases of shard `index` of `total`: the selected cases sorted by trial
+/// name, dealt round-robin. Deterministic, balanced to within one case, each case in exactly
+/// one shard.
+pub fn shard(planned: &mut [Planned], shard: Shard) {
+    let mut order: Vec<usize> = (0..planned.len())
+        .filter(|&i| planned[i].selected)
+        .collect();
+    order.sort_by(|&a, &b| planned[a].trial_name.cmp(&planned[b].trial_name));
+    for (position, index) in order.into_iter().enumerate() {
+        if position % shard.total != shard.index - 1 {
+            planned[index].selected = false;
+        }
+    }
+}
+
+/// Parses `K/N` (1 ≤ K ≤ N).
+pub fn parse_shard(text: &str) -> std::result::Result<Shard, String> {
+    let parsed = text.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((index, total)) if index >= 1 && index <= total => Ok(Shard { index, total }),
+        _ => Err(format!("`{text}` is not K/N with 1 <= K <= N (e.g. 2/3)")),
+    }
+}
+
+/// A fingerprint of the suite (its case names), so that only reports of one suite merge.
+pub fn suite_fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    // FNV-1a: stable across platforms and releases, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in names.join("\n").bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// Every case's schema must exist.
@@ -161,6 +204,48 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
                 .contains("did you mean `conversationThread`"),
             "{err}"
         );
+    }
+
+    fn named(names: &[&str]) -> Vec<Planned> {
+        let case = &cases()[0];
+        names
+            .iter()
+            .map(|name| Planned {
+                case: Arc::new(case.clone()),
+                trial_name: name.to_string(),
+                selected: true,
+                ignored: false,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shards_cover_every_case_exactly_once_and_balance() {
+        let names = ["e", "a", "d", "b", "g", "c", "f"];
+        let mut seen = Vec::new();
+        for index in 1..=3 {
+            let mut planned = named(&names);
+            shard(&mut planned, Shard { index, total: 3 });
+            let chosen: Vec<String> = planned
+                .iter()
+                .filter(|p| p.selected)
+                .map(|p| p.trial_name.clone())
+                .collect();
+            assert!((2..=3).contains(&chosen.len()), "{chosen:?}");
+            seen.extend(chosen);
+        }
+        seen.sort();
+        assert_eq!(seen, vec!["a", "b", "c", "d", "e", "f", "g"]);
+    }
+
+    #[test]
+    fn parses_shards_and_fingerprints_suites() {
+        assert_eq!(parse_shard("2/3"), Ok(Shard { index: 2, total: 3 }));
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+        assert_eq!(suite_fingerprint(["a", "b"]), suite_fingerprint(["b", "a"]));
+        assert_ne!(suite_fingerprint(["a", "b"]), suite_fingerprint(["a", "c"]));
     }
 
     #[test]

@@ -7,25 +7,20 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-use libtest_mimic::{Arguments, Failed, Trial};
-use tokio::sync::{Semaphore, oneshot};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use tokio::sync::{Semaphore, oneshot, watch};
 
-use crate::case;
-use crate::check;
+use crate::baseline::{Baseline, Standing};
+use crate::case::{self, Case};
+use crate::check::{self, Outcome};
 use crate::error::{Error, Result};
 use crate::exec::{self, Limits};
+use crate::exit;
 use crate::mock;
 use crate::plan::{self, Planned};
-use crate::report::{CaseInfo, CaseRecord, Report, Summary};
+use crate::report::{CaseInfo, CaseRecord, Report, Shard};
 use crate::schema::Schemas;
 use crate::target::{Secret, Target};
-
-/// Exit codes, the one place they are defined.
-pub mod exit {
-    pub const PASS: u8 = 0;
-    pub const FAILURES: u8 = 1;
-    pub const COULD_NOT_RUN: u8 = 2;
-}
 
 /// Environment variable holding the bearer token for a remote target.
 pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
@@ -45,6 +40,9 @@ pub struct RunOptions {
     pub vars: Vec<(String, String)>,
     /// `None`: write no report.
     pub report_dir: Option<PathBuf>,
+    /// Known failures; a run fails only on failures it does not list.
+    pub baseline: Option<PathBuf>,
+    pub shard: Option<Shard>,
     /// Cases in flight at once.
     pub jobs: usize,
     pub limits: Limits,
@@ -53,11 +51,30 @@ pub struct RunOptions {
     pub test_args: Arguments,
 }
 
+/// What the engine needs for every case, shared by its tasks.
+struct Engine {
+    target: Target,
+    client: reqwest::Client,
+    limits: Limits,
+    schemas: Arc<Schemas>,
+    baseline: Option<Baseline>,
+    today: String,
+    records: Mutex<Vec<Option<CaseRecord>>>,
+    permits: Semaphore,
+    interrupted: watch::Receiver<bool>,
+}
+
 /// Runs the suite; returns the exit code.
 pub fn run(options: RunOptions) -> Result<u8> {
     let schemas = Arc::new(Schemas::load_dir(&options.schemas_dir)?);
     let cases = case::load_dir(&options.cases_dir)?;
     plan::check_schemas(&cases, &schemas)?;
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(|path| Baseline::load(path, false))
+        .transpose()?;
+    let suite = plan::suite_fingerprint(cases.iter().map(|c| c.name.as_str()));
 
     let mut vars: HashMap<String, String> = HashMap::new();
     if options.base_url.is_none() {
@@ -69,11 +86,15 @@ pub fn run(options: RunOptions) -> Result<u8> {
     }
     vars.extend(options.vars.iter().cloned());
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let planned = plan::plan(cases, &options.test_args, &var_names)?;
+    let mut planned = plan::plan(cases, &options.test_args, &var_names)?;
+    if let Some(shard) = options.shard {
+        plan::shard(&mut planned, shard);
+    }
 
     if options.test_args.list {
         let trials = planned
             .iter()
+            .filter(|p| p.selected || p.ignored)
             .map(|p| {
                 Trial::test(p.trial_name.clone(), || Ok(()))
                     .with_ignored_flag(p.case.ignore.is_some())
@@ -116,19 +137,35 @@ pub fn run(options: RunOptions) -> Result<u8> {
         }
     };
 
+    let (interrupt, interrupted) = watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the cases in flight, skipping the rest");
+            let _ = interrupt.send(true);
+        }
+    });
+
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let records: Arc<Mutex<Vec<Option<CaseRecord>>>> =
-        Arc::new(Mutex::new(vec![None; planned.len()]));
-    let trials = spawn_engine(
-        &runtime, &planned, &target, &options, &client, &schemas, &records,
-    );
+    let engine = Arc::new(Engine {
+        target,
+        client,
+        limits: options.limits,
+        schemas,
+        baseline,
+        today: crate::baseline::today(),
+        records: Mutex::new(vec![None; planned.len()]),
+        permits: Semaphore::new(options.jobs.max(1)),
+        interrupted: interrupted.clone(),
+    });
+    let trials = spawn_cases(&runtime, &planned, &engine);
     let conclusion = libtest_mimic::run(&options.test_args, trials);
 
     if let Some(server) = server {
         runtime.block_on(server.shutdown());
     }
-    let recorded = std::mem::take(&mut *records.lock().unwrap_or_else(|p| p.into_inner()));
+    let was_interrupted = *interrupted.borrow();
+    let recorded = std::mem::take(&mut *engine.records.lock().unwrap_or_else(|p| p.into_inner()));
     let cases: Vec<CaseRecord> = planned
         .iter()
         .zip(recorded)
@@ -138,88 +175,105 @@ pub fn run(options: RunOptions) -> Result<u8> {
                 &info(&p.case),
                 p.case.ignore.as_deref().unwrap_or("ignored"),
             )),
+            None if p.selected => Some(CaseRecord::skipped(&info(&p.case), "interrupted")),
             None => None,
         })
         .collect();
     print_warnings(&cases);
-    let report = Report::new(&target.label, started_at, started.elapsed(), cases);
-    if let Some(dir) = &options.report_dir {
-        match report.write(dir) {
-            Ok(path) => eprintln!("report: {}", path.display()),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return Ok(exit::COULD_NOT_RUN);
-            }
+
+    let mut report = Report::new(&engine.target.label, started_at, started.elapsed(), cases);
+    report.suite = suite;
+    report.shard = options.shard;
+    report.complete = !was_interrupted;
+    report.baseline = engine.baseline.as_ref().map(|b| b.compare(&report.cases));
+    if let Some(comparison) = &report.baseline {
+        eprintln!(
+            "baseline: {} new, {} known, {} fixed, {} expired",
+            comparison.new,
+            comparison.known,
+            comparison.fixed.len(),
+            comparison.expired
+        );
+        for fixed in &comparison.fixed {
+            eprintln!("  fixed: {fixed} (run `conform baseline update` to drop it)");
         }
     }
-    let Summary { failed, errors, .. } = report.summary;
-    Ok(if conclusion.has_failed() || failed + errors > 0 {
-        exit::FAILURES
-    } else {
-        exit::PASS
-    })
+    if let Some(dir) = &options.report_dir {
+        if let Err(message) = write_reports(&report, dir) {
+            eprintln!("error: {message}");
+            return Ok(exit::COULD_NOT_RUN);
+        }
+    }
+
+    if was_interrupted {
+        return Ok(exit::INTERRUPTED);
+    }
+    let failed = match &report.baseline {
+        Some(comparison) => comparison.blocks(),
+        None => conclusion.has_failed() || report.summary.failed + report.summary.errors > 0,
+    };
+    Ok(if failed { exit::FAILURES } else { exit::PASS })
 }
 
-fn info(case: &case::Case) -> CaseInfo<'_> {
+/// Writes every report into `dir`, and the Markdown summary to `GITHUB_STEP_SUMMARY` when set.
+pub fn write_reports(report: &Report, dir: &std::path::Path) -> std::result::Result<(), String> {
+    report.write_all(dir)?;
+    eprintln!("reports: {}", dir.join("report.html").display());
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .map_err(|e| format!("cannot open GITHUB_STEP_SUMMARY: {e}"))?;
+        file.write_all(report.markdown().as_bytes())
+            .map_err(|e| format!("cannot write GITHUB_STEP_SUMMARY: {e}"))?;
+    }
+    Ok(())
+}
+
+fn info(case: &Case) -> CaseInfo<'_> {
     CaseInfo {
         name: &case.name,
         file: case.file(),
         tags: &case.tags,
+        page: case.page.title.as_deref(),
         method: &case.request.method,
         path_template: &case.request.path.raw,
         expected_status: case.expect.status,
     }
 }
 
-/// Starts every selected case on the runtime (bounded by `jobs`) and returns one trial per
-/// case that waits for its verdict.
-fn spawn_engine(
+/// Starts every selected case on the runtime and returns one trial per case that waits for
+/// its verdict. Cases not selected are still listed, so libtest-mimic counts them as filtered.
+fn spawn_cases(
     runtime: &tokio::runtime::Runtime,
     planned: &[Planned],
-    target: &Target,
-    options: &RunOptions,
-    client: &reqwest::Client,
-    schemas: &Arc<Schemas>,
-    records: &Arc<Mutex<Vec<Option<CaseRecord>>>>,
+    engine: &Arc<Engine>,
 ) -> Vec<Trial> {
-    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let target = Arc::new(target.clone());
-    let redactor = Arc::new(target.redactor());
     let mut trials = Vec::with_capacity(planned.len());
     for (index, item) in planned.iter().enumerate() {
         let ignored = item.case.ignore.is_some();
         if !item.selected {
-            trials.push(Trial::test(item.trial_name.clone(), || Ok(())).with_ignored_flag(ignored));
+            if item.ignored {
+                trials
+                    .push(Trial::test(item.trial_name.clone(), || Ok(())).with_ignored_flag(true));
+            }
             continue;
         }
         let (done, verdict) = oneshot::channel::<CaseRecord>();
         let case = item.case.clone();
-        let (target, client, schemas, redactor, records, permits) = (
-            target.clone(),
-            client.clone(),
-            schemas.clone(),
-            redactor.clone(),
-            records.clone(),
-            permits.clone(),
-        );
-        let limits = options.limits;
+        let engine = engine.clone();
         runtime.spawn(async move {
-            let Ok(_permit) = permits.acquire().await else {
-                return;
-            };
-            let run = exec::run_case(&client, &target, &limits, &case).await;
-            let verdict = check::judge(&case.expect, &run, &schemas);
-            let record = CaseRecord::ran(&info(&case), &run, verdict, &redactor);
-            if let Ok(mut all) = records.lock() {
+            let record = engine.run(&case).await;
+            if let Ok(mut all) = engine.records.lock() {
                 all[index] = Some(record.clone());
             }
             let _ = done.send(record);
         });
         trials.push(
-            Trial::test(item.trial_name.clone(), move || {
+            Trial::ignorable_test(item.trial_name.clone(), move || {
                 match verdict.blocking_recv() {
-                    Ok(record) if record.failures.is_empty() => Ok(()),
-                    Ok(record) => Err(Failed::from(record.failure_text())),
+                    Ok(record) => trial_result(&record),
                     Err(_) => Err(Failed::from("the case stopped before giving a verdict")),
                 }
             })
@@ -227,6 +281,49 @@ fn spawn_engine(
         );
     }
     trials
+}
+
+/// How libtest-mimic shows a record: known failures and interrupted cases as ignored.
+fn trial_result(record: &CaseRecord) -> std::result::Result<Completion, Failed> {
+    if record.outcome == Outcome::Skip {
+        return Ok(Completion::ignored_with(
+            record.skip_reason.as_deref().unwrap_or("skipped"),
+        ));
+    }
+    if record.failures.is_empty() {
+        return Ok(Completion::Completed);
+    }
+    if record
+        .failures
+        .iter()
+        .all(|f| f.baseline == Some(Standing::Known))
+    {
+        let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
+        return Ok(Completion::ignored_with(format!(
+            "known failure ({})",
+            kinds.join(", ")
+        )));
+    }
+    Err(Failed::from(record.failure_text()))
+}
+
+impl Engine {
+    async fn run(&self, case: &Case) -> CaseRecord {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return CaseRecord::skipped(&info(case), "interrupted");
+        };
+        // Cases already sending finish (and clean up); the rest are skipped.
+        if *self.interrupted.borrow() {
+            return CaseRecord::skipped(&info(case), "interrupted");
+        }
+        let run = exec::run_case(&self.client, &self.target, &self.limits, case).await;
+        let verdict = check::judge(&case.expect, &run, &self.schemas);
+        let mut record = CaseRecord::ran(&info(case), &run, verdict, &self.target.redactor());
+        if let Some(baseline) = &self.baseline {
+            baseline.annotate(&mut record, &self.today);
+        }
+        record
+    }
 }
 
 /// Checks that the target accepts connections, so an unreachable server is one clear error

@@ -1,12 +1,20 @@
-//! What a run recorded, and the ways it is shown: the failure text libtest-mimic prints and
-//! `report.json`. Reporters read recorded verdicts; they never run or check anything.
+//! What a run recorded, and the ways it is shown: the failure text libtest-mimic prints,
+//! `report.json`, `junit.xml`, `report.md` and `report.html`. Reporters read recorded
+//! verdicts; they never run or check anything.
+
+mod html;
+mod junit;
+mod markdown;
+mod merge;
+
+pub use merge::merge;
 
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::check::{Failure, Outcome, Verdict};
 use crate::exec::CaseRun;
@@ -16,12 +24,17 @@ use crate::target::Redactor;
 pub const REPORT_VERSION: u32 = 1;
 
 /// The recorded result of one case, secrets already removed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseRecord {
     pub name: String,
     pub file: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The documentation page the case comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The path with its placeholders, as in the case file.
+    pub path_template: String,
     pub method: String,
     /// The path as sent, placeholders filled; the template when the request was not sent.
     pub path: String,
@@ -30,12 +43,40 @@ pub struct CaseRecord {
     pub outcome: Outcome,
     pub duration_ms: u64,
     pub failures: Vec<Failure>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+}
+
+/// The response as received, for the reader of a report: headers and the start of the body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// UTF-8 (lossy), cut at `MAX_RECORDED_BODY` bytes.
+    pub body: String,
+}
+
+/// Bodies longer than this are cut in reports (the checks saw all of it).
+const MAX_RECORDED_BODY: usize = 64 * 1024;
+
+fn recorded_body(body: &[u8]) -> String {
+    if body.len() <= MAX_RECORDED_BODY {
+        String::from_utf8_lossy(body).into_owned()
+    } else {
+        format!(
+            "{}\n[... {} more bytes]",
+            String::from_utf8_lossy(&body[..MAX_RECORDED_BODY]),
+            body.len() - MAX_RECORDED_BODY
+        )
+    }
 }
 
 /// Identity of a case for its record.
@@ -43,6 +84,7 @@ pub struct CaseInfo<'a> {
     pub name: &'a str,
     pub file: &'a Path,
     pub tags: &'a [String],
+    pub page: Option<&'a str>,
     pub method: &'a str,
     pub path_template: &'a str,
     pub expected_status: u16,
@@ -71,6 +113,20 @@ impl CaseRecord {
             duration_ms: millis(run.duration),
             failures,
             diff: verdict.diff.map(|d| redactor.redact(&d)),
+            request_body: exchange
+                .and_then(|e| e.request_body.as_deref())
+                .map(|b| redactor.redact(b)),
+            response: exchange
+                .and_then(|e| e.result.as_ref().ok())
+                .map(|r| RecordedResponse {
+                    status: r.status,
+                    headers: r
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), redactor.redact(v)))
+                        .collect(),
+                    body: redactor.redact(&recorded_body(&r.body)),
+                }),
             warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
             skip_reason: None,
             ..Self::base(info)
@@ -90,6 +146,8 @@ impl CaseRecord {
             name: info.name.to_string(),
             file: info.file.display().to_string(),
             tags: info.tags.to_vec(),
+            page: info.page.map(str::to_string),
+            path_template: info.path_template.to_string(),
             method: info.method.to_string(),
             path: info.path_template.to_string(),
             expected_status: info.expected_status,
@@ -98,6 +156,8 @@ impl CaseRecord {
             duration_ms: 0,
             failures: Vec::new(),
             diff: None,
+            request_body: None,
+            response: None,
             warnings: Vec::new(),
             skip_reason: None,
         }
@@ -107,10 +167,7 @@ impl CaseRecord {
     pub fn failure_text(&self) -> String {
         let mut text = format!("{} {}\n", self.method, self.path);
         for failure in &self.failures {
-            let kind = serde_json::to_value(failure.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind = failure.kind.as_str();
             match failure.pointer.as_deref() {
                 Some(pointer) => {
                     let shown = if pointer.is_empty() {
@@ -136,7 +193,7 @@ fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
     pub total: usize,
     pub passed: usize,
@@ -158,16 +215,35 @@ impl Summary {
     }
 }
 
+/// Which part of a suite split across machines a run covers (`--shard K/N`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: usize,
+    pub total: usize,
+}
+
 /// The whole of `report.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub version: u32,
     pub target: String,
     pub started_at: String,
     pub duration_ms: u64,
+    /// False when the run was interrupted: cases not run are `skip`.
+    pub complete: bool,
+    /// Fingerprint of the suite's case names: reports merge only within one suite.
+    pub suite: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     pub summary: Summary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
     pub cases: Vec<CaseRecord>,
 }
+
+/// File names of the reports a run writes.
+pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
 
 impl Report {
     pub fn new(
@@ -181,16 +257,45 @@ impl Report {
             target: target.to_string(),
             started_at: humantime::format_rfc3339_millis(started_at).to_string(),
             duration_ms: millis(duration),
+            complete: true,
+            suite: String::new(),
+            shard: None,
             summary: Summary::of(&cases),
+            baseline: None,
             cases,
         }
     }
 
-    /// Writes `dir/report.json` whole or not at all (temporary file, then rename).
-    pub fn write(&self, dir: &Path) -> Result<PathBuf, String> {
+    /// Reads a `report.json`.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let report: Self = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is not a conform report: {e}", path.display()))?;
+        if report.version != REPORT_VERSION {
+            return Err(format!(
+                "{} has report format version {}; this conform reads version {REPORT_VERSION}",
+                path.display(),
+                report.version
+            ));
+        }
+        Ok(report)
+    }
+
+    /// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML.
+    pub fn write_all(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| format!("cannot encode the report: {e}"))?;
-        write_atomically(&dir.join("report.json"), &json)
+        Ok(vec![
+            write_atomically(&dir.join("report.json"), &json)?,
+            write_atomically(&dir.join("junit.xml"), junit::render(self)?.as_bytes())?,
+            write_atomically(&dir.join("report.md"), markdown::render(self).as_bytes())?,
+            write_atomically(&dir.join("report.html"), html::render(self).as_bytes())?,
+        ])
+    }
+
+    /// The Markdown summary, for `GITHUB_STEP_SUMMARY`.
+    pub fn markdown(&self) -> String {
+        markdown::render(self)
     }
 }
 
@@ -226,6 +331,7 @@ mod tests {
             name: "c",
             file: Path::new("cases/x.toml"),
             tags: &[],
+            page: None,
             method: "POST",
             path_template: "/v1.0/groups/{group-id}/threads",
             expected_status: 201,
@@ -241,11 +347,13 @@ mod tests {
                 kind: FailureKind::Status,
                 pointer: None,
                 message: "expected 201 Created, got 200 OK".into(),
+                baseline: None,
             },
             Failure {
                 kind: FailureKind::Schema,
                 pointer: Some("/isLocked".into()),
                 message: "\"x\" is not of type \"boolean\"".into(),
+                baseline: None,
             },
         ];
         record.diff = Some("--- expected\n+++ actual\n".into());
@@ -269,6 +377,7 @@ mod tests {
                 kind: FailureKind::Body,
                 pointer: Some("/echo".into()),
                 message: "expected \"a\", got \"token-1234\"".into(),
+                baseline: None,
             }],
             diff: Some("+ token-1234".into()),
         };
@@ -288,9 +397,10 @@ mod tests {
             Default::default(),
             vec![],
         );
-        let path = report.write(&dir).unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-        assert_eq!(value["version"], REPORT_VERSION);
+        let paths = report.write_all(&dir).unwrap();
+        assert_eq!(paths.len(), REPORT_FILES.len());
+        let back = Report::read(&dir.join("report.json")).unwrap();
+        assert_eq!(back.version, REPORT_VERSION);
         let leftovers: Vec<_> = fs::read_dir(&dir)
             .unwrap()
             .filter_map(|e| e.ok())

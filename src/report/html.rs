@@ -1,0 +1,224 @@
+//! `report.html`: one self-contained page (inline CSS and script, nothing fetched) with the
+//! summary, filters by outcome and tag, and every case expandable to its request, response,
+//! failures and diff. `#case-NAME` in the address opens that case.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::{CaseRecord, Report};
+
+const STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }
+h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
+.meta { color: #5a6570; margin-bottom: 1rem; }
+.counts span { display: inline-block; margin-right: 1.2rem; font-weight: 600; }
+.filters { margin: 1rem 0; display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; }
+details.case { border: 1px solid #d0d7de; border-radius: 6px; margin: .4rem 0; padding: .3rem .7rem; }
+details.case[hidden] { display: none; }
+summary { cursor: pointer; }
+.badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 4px; padding: 0 .3rem; margin-right: .5rem; color: #fff; font-size: .8rem; }
+.pass { background: #1f883d; } .fail { background: #cf222e; } .error { background: #9a6700; } .skip { background: #6e7781; }
+pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
+table.failures { border-collapse: collapse; margin: .5rem 0; }
+table.failures td, table.failures th { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: left; vertical-align: top; }
+.diff-add { color: #116329; } .diff-del { color: #82071e; }
+"#;
+
+const SCRIPT: &str = r#"
+function applyFilters() {
+  const outcomes = new Set([...document.querySelectorAll('input[name=outcome]:checked')].map(e => e.value));
+  const tag = document.getElementById('tag').value;
+  let shown = 0;
+  for (const c of document.querySelectorAll('details.case')) {
+    const tags = c.dataset.tags ? c.dataset.tags.split(' ') : [];
+    const visible = outcomes.has(c.dataset.outcome) && (tag === '' || tags.includes(tag));
+    c.hidden = !visible;
+    if (visible) shown++;
+  }
+  document.getElementById('shown').textContent = shown;
+}
+function openFromHash() {
+  if (!location.hash) return;
+  const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target && target.tagName === 'DETAILS') { target.open = true; target.scrollIntoView(); }
+}
+document.addEventListener('change', applyFilters);
+window.addEventListener('hashchange', openFromHash);
+applyFilters();
+openFromHash();
+"#;
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::with_capacity(16 * 1024 + report.cases.len() * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>conform report</title><style>{STYLE}</style></head><body>\n\
+         <h1>Graph contract conformance</h1>\n\
+         <div class=\"meta\">Target <code>{}</code> · started {} · {} ms{}</div>\n",
+        escape(&report.target),
+        escape(&report.started_at),
+        report.duration_ms,
+        if report.complete {
+            ""
+        } else {
+            " · <strong id=\"incomplete\">interrupted: incomplete</strong>"
+        }
+    );
+    let _ = write!(
+        out,
+        "<div class=\"counts\"><span>total <b id=\"count-total\">{}</b></span>\
+         <span>passed <b id=\"count-pass\">{}</b></span>\
+         <span>failed <b id=\"count-fail\">{}</b></span>\
+         <span>errors <b id=\"count-error\">{}</b></span>\
+         <span>skipped <b id=\"count-skip\">{}</b></span></div>\n",
+        s.total, s.passed, s.failed, s.errors, s.skipped
+    );
+    if let Some(baseline) = &report.baseline {
+        let _ = write!(
+            out,
+            "<div class=\"counts\">baseline: <span>new <b id=\"baseline-new\">{}</b></span>\
+             <span>known <b id=\"baseline-known\">{}</b></span>\
+             <span>fixed <b id=\"baseline-fixed\">{}</b></span>\
+             <span>expired <b id=\"baseline-expired\">{}</b></span></div>\n",
+            baseline.new,
+            baseline.known,
+            baseline.fixed.len(),
+            baseline.expired
+        );
+    }
+    filters(&mut out, report);
+    for case in &report.cases {
+        case_section(&mut out, case);
+    }
+    let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
+    out
+}
+
+fn filters(out: &mut String, report: &Report) {
+    out.push_str("<div class=\"filters\">");
+    for outcome in ["pass", "fail", "error", "skip"] {
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
+        );
+    }
+    let tags: BTreeSet<&str> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    out.push_str("<label>tag <select id=\"tag\"><option value=\"\">all</option>");
+    for tag in tags {
+        let _ = write!(out, "<option>{}</option>", escape(tag));
+    }
+    out.push_str("</select></label> <span>showing <b id=\"shown\"></b></span></div>\n");
+}
+
+fn case_section(out: &mut String, case: &CaseRecord) {
+    let outcome = case.outcome.as_str();
+    let _ = write!(
+        out,
+        "<details class=\"case\" id=\"case-{}\" data-outcome=\"{outcome}\" data-tags=\"{}\">\
+         <summary><span class=\"badge {outcome}\">{outcome}</span><b>{}</b> \
+         <code>{} {}</code></summary>\n",
+        escape(&case.name),
+        escape(&case.tags.join(" ")),
+        escape(&case.name),
+        escape(&case.method),
+        escape(&case.path),
+    );
+    let _ = writeln!(
+        out,
+        "<p>{} · expected {} · got {} · {} ms</p>",
+        escape(&case.file),
+        case.expected_status,
+        case.actual_status
+            .map_or("no response".to_string(), |s| s.to_string()),
+        case.duration_ms
+    );
+    if let Some(reason) = &case.skip_reason {
+        let _ = writeln!(out, "<p>skipped: {}</p>", escape(reason));
+    }
+    if !case.failures.is_empty() {
+        out.push_str(
+            "<table class=\"failures\"><tr><th>kind</th><th>pointer</th><th>message</th></tr>",
+        );
+        for failure in &case.failures {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                failure.kind.as_str(),
+                escape(failure.pointer.as_deref().unwrap_or("")),
+                escape(&failure.message)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    if let Some(diff) = &case.diff {
+        out.push_str("<h4>diff</h4><pre class=\"diff\">");
+        for line in diff.lines() {
+            let class = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => " class=\"diff-add\"",
+                Some('-') if !line.starts_with("---") => " class=\"diff-del\"",
+                _ => "",
+            };
+            let _ = writeln!(out, "<span{class}>{}</span>", escape(line));
+        }
+        out.push_str("</pre>\n");
+    }
+    let _ = write!(
+        out,
+        "<h4>request</h4><pre>{} {}\n\n{}</pre>\n",
+        escape(&case.method),
+        escape(&case.path),
+        escape(case.request_body.as_deref().unwrap_or(""))
+    );
+    if let Some(response) = &case.response {
+        let mut head = String::new();
+        for (name, value) in &response.headers {
+            let _ = writeln!(head, "{name}: {value}");
+        }
+        let _ = write!(
+            out,
+            "<h4>response</h4><pre>{}\n{}\n{}</pre>\n",
+            response.status,
+            escape(&head),
+            escape(&response.body)
+        );
+    }
+    for warning in &case.warnings {
+        let _ = writeln!(out, "<p>warning: {}</p>", escape(warning));
+    }
+    out.push_str("</details>\n");
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! `report.md`: a conformance matrix for a CI summary, one row per documented operation.
+
+use std::fmt::Write as _;
+
+use super::{CaseRecord, Report};
+use crate::check::{FailureKind, Outcome};
+
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(out, "# Graph contract conformance\n");
+    let _ = writeln!(
+        out,
+        "Target `{}` · started {} · {} ms{}\n",
+        report.target,
+        report.started_at,
+        report.duration_ms,
+        if report.complete {
+            ""
+        } else {
+            " · **interrupted: incomplete**"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "**{} cases: {} passed, {} failed, {} errors, {} skipped**\n",
+        s.total, s.passed, s.failed, s.errors, s.skipped
+    );
+    if let Some(baseline) = &report.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline: {} new, {} known, {} fixed, {} expired\n",
+            baseline.new,
+            baseline.known,
+            baseline.fixed.len(),
+            baseline.expired
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| operation | page | status | headers | schema | body | outcome |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for case in &report.cases {
+        let _ = writeln!(
+            out,
+            "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} |",
+            case.method,
+            cell(&case.path_template),
+            cell(&case.name),
+            cell(case.page.as_deref().unwrap_or(&case.file)),
+            column(
+                case,
+                &[
+                    FailureKind::Status,
+                    FailureKind::Transport,
+                    FailureKind::Timeout,
+                    FailureKind::Setup
+                ]
+            ),
+            column(case, &[FailureKind::Header]),
+            column(case, &[FailureKind::Schema]),
+            column(case, &[FailureKind::Body]),
+            outcome(case.outcome),
+        );
+    }
+    out
+}
+
+fn outcome(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "✅ pass",
+        Outcome::Fail => "❌ fail",
+        Outcome::Error => "⚠️ error",
+        Outcome::Skip => "⏭️ skip",
+    }
+}
+
+/// ✅ when no failure of `kinds`, else ❌ with the failing pointers or the first message.
+fn column(case: &CaseRecord, kinds: &[FailureKind]) -> String {
+    if case.outcome == Outcome::Skip {
+        return "–".to_string();
+    }
+    let failures: Vec<_> = case
+        .failures
+        .iter()
+        .filter(|f| kinds.contains(&f.kind))
+        .collect();
+    if failures.is_empty() {
+        return "✅".to_string();
+    }
+    let details: Vec<String> = failures
+        .iter()
+        .map(|f| match f.pointer.as_deref() {
+            Some("") => "`(body)`".to_string(),
+            Some(pointer) => format!("`{}`", cell(pointer)),
+            None => cell(&f.message),
+        })
+        .collect();
+    format!("❌ {}", details.join("<br>"))
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

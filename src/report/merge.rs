@@ -1,0 +1,79 @@
+//! `conform report merge`: the reports of a suite's shards, run on several machines, as one.
+
+use std::collections::BTreeSet;
+
+use super::{Report, Summary};
+use crate::baseline::Comparison;
+
+/// Merges shard reports of one suite; refuses reports of different suites, of different shard
+/// counts, of the same shard twice, or that share a case.
+pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
+    let Some((first_name, first)) = reports.first() else {
+        return Err("no reports to merge".to_string());
+    };
+    let (first_name, suite) = (first_name.clone(), first.suite.clone());
+    let mut shards = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for (name, report) in &reports {
+        if report.suite != suite {
+            return Err(format!(
+                "{name} is a report of another suite than {first_name} (suite {} vs {suite}): merge only shards of one suite",
+                report.suite
+            ));
+        }
+        if let Some(shard) = report.shard {
+            if first.shard.is_none_or(|s| s.total != shard.total) {
+                return Err(format!(
+                    "{name} is shard {}/{}, which does not fit the shards of {first_name}",
+                    shard.index, shard.total
+                ));
+            }
+            if !shards.insert(shard.index) {
+                return Err(format!(
+                    "{name} is shard {}/{} again: each shard may be merged once",
+                    shard.index, shard.total
+                ));
+            }
+        }
+        for case in &report.cases {
+            if !names.insert(case.name.as_str()) {
+                return Err(format!(
+                    "case `{}` is in more than one report ({name} overlaps an earlier one)",
+                    case.name
+                ));
+            }
+        }
+    }
+    let total_shards = first.shard.map(|s| s.total);
+    let every_shard = total_shards.is_some_and(|n| shards.len() == n);
+    let mut merged = reports[0].1.clone();
+    merged.started_at = reports
+        .iter()
+        .map(|(_, r)| r.started_at.clone())
+        .min()
+        .unwrap_or_default();
+    merged.duration_ms = reports
+        .iter()
+        .map(|(_, r)| r.duration_ms)
+        .max()
+        .unwrap_or(0);
+    merged.complete =
+        reports.iter().all(|(_, r)| r.complete) && (total_shards.is_none() || every_shard);
+    merged.shard = None;
+    let targets: BTreeSet<&str> = reports.iter().map(|(_, r)| r.target.as_str()).collect();
+    merged.target = targets.into_iter().collect::<Vec<_>>().join(", ");
+    merged.baseline = reports
+        .iter()
+        .filter_map(|(_, r)| r.baseline.clone())
+        .reduce(|a, b| Comparison {
+            new: a.new + b.new,
+            known: a.known + b.known,
+            expired: a.expired + b.expired,
+            fixed: a.fixed.into_iter().chain(b.fixed).collect(),
+        });
+    let mut cases: Vec<_> = reports.into_iter().flat_map(|(_, r)| r.cases).collect();
+    cases.sort_by(|a, b| (&a.file, &a.name).cmp(&(&b.file, &b.name)));
+    merged.summary = Summary::of(&cases);
+    merged.cases = cases;
+    Ok(merged)
+}
