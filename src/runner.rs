@@ -25,6 +25,9 @@ use crate::target::{Secret, Target};
 /// Environment variable holding the bearer token for a remote target.
 pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
 
+/// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
+const PREFLIGHT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Placeholder values used against the embedded server, which accepts any id.
 const EMBEDDED_VARS: &[(&str, &str)] = &[
     ("group-id", "embedded-group"),
@@ -109,6 +112,13 @@ pub fn run(options: RunOptions) -> Result<u8> {
         .build()
         .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
     let client = exec::client(&options.limits).map_err(Error::new)?;
+    let (interrupt, interrupted) = watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the cases in flight, skipping the rest");
+            let _ = interrupt.send(true);
+        }
+    });
 
     let (target, server) = match &options.base_url {
         Some(url) => {
@@ -136,14 +146,6 @@ pub fn run(options: RunOptions) -> Result<u8> {
             (target, Some(server))
         }
     };
-
-    let (interrupt, interrupted) = watch::channel(false);
-    runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: finishing the cases in flight, skipping the rest");
-            let _ = interrupt.send(true);
-        }
-    });
 
     let started_at = SystemTime::now();
     let started = Instant::now();
@@ -236,7 +238,10 @@ fn info(case: &Case) -> CaseInfo<'_> {
         name: &case.name,
         file: case.file(),
         tags: &case.tags,
-        page: case.page.title.as_deref(),
+        page: match (&case.page.title, &case.page.seed) {
+            (Some(title), Some(seed)) => Some(format!("{title} ({seed})")),
+            (title, seed) => title.clone().or_else(|| seed.clone()),
+        },
         method: &case.request.method,
         path_template: &case.request.path.raw,
         expected_status: case.expect.status,
@@ -330,7 +335,8 @@ impl Engine {
 /// rather than a failure per case. A server that connects but answers slowly or badly is the
 /// cases' business.
 async fn preflight(client: &reqwest::Client, target: &Target) -> Result<()> {
-    match client.get(&target.base_url).send().await {
+    let probe = client.get(&target.base_url).timeout(PREFLIGHT_TIMEOUT);
+    match probe.send().await {
         Err(e) if e.is_connect() => {
             let mut message = e.to_string();
             let mut source = std::error::Error::source(&e);

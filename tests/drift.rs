@@ -12,9 +12,9 @@ struct Run {
     output: String,
 }
 
-fn run_against(deviation: Deviation, token: &str) -> Run {
+fn run_against(deviations: &[Deviation], token: &str) -> Run {
     let runtime = common::runtime();
-    let addr = runtime.block_on(drift::start(deviation));
+    let addr = runtime.block_on(drift::start(deviations));
     let reports = tempfile::tempdir().unwrap();
     let output = common::run_remote(
         &format!("http://{addr}"),
@@ -65,14 +65,14 @@ fn kinds_and_pointers(failures: &[Value]) -> Vec<(String, String)> {
 
 #[test]
 fn a_conforming_stand_in_passes_every_case() {
-    let run = run_against(Deviation::None, "token-value");
+    let run = run_against(&[], "token-value");
     assert_eq!(run.exit, Some(0), "{}", run.output);
     assert_eq!(run.report["summary"]["passed"], 7, "{}", run.output);
 }
 
 #[test]
 fn wrong_status_is_a_status_failure() {
-    let run = run_against(Deviation::WrongStatus, "token-value");
+    let run = run_against(&[Deviation::WrongStatus], "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_group");
     assert_eq!(
         kinds_and_pointers(&failures),
@@ -88,7 +88,7 @@ fn wrong_status_is_a_status_failure() {
 
 #[test]
 fn a_boolean_sent_as_a_string_is_a_schema_failure_at_its_pointer() {
-    let run = run_against(Deviation::BooleanAsString, "token-value");
+    let run = run_against(&[Deviation::BooleanAsString], "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_joined_group");
     assert_eq!(
         kinds_and_pointers(&failures),
@@ -103,7 +103,7 @@ fn a_boolean_sent_as_a_string_is_a_schema_failure_at_its_pointer() {
 
 #[test]
 fn a_bad_date_time_is_a_schema_failure_at_its_pointer() {
-    let run = run_against(Deviation::BadDateTime, "token-value");
+    let run = run_against(&[Deviation::BadDateTime], "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_drive_created_by_user");
     assert_eq!(
         kinds_and_pointers(&failures),
@@ -119,7 +119,7 @@ fn a_bad_date_time_is_a_schema_failure_at_its_pointer() {
 
 #[test]
 fn a_missing_required_property_is_named() {
-    let run = run_against(Deviation::MissingRequired, "token-value");
+    let run = run_against(&[Deviation::MissingRequired], "token-value");
     let failures = only_failure(&run, "create_conversationthread_typed");
     assert_eq!(
         kinds_and_pointers(&failures),
@@ -129,7 +129,7 @@ fn a_missing_required_property_is_named() {
 
 #[test]
 fn json_labelled_html_is_a_header_failure() {
-    let run = run_against(Deviation::HtmlContentType, "token-value");
+    let run = run_against(&[Deviation::HtmlContentType], "token-value");
     let failures = only_failure(&run, "create_conversationthread_from_conversation");
     assert_eq!(
         kinds_and_pointers(&failures),
@@ -145,7 +145,7 @@ fn json_labelled_html_is_a_header_failure() {
 
 #[test]
 fn a_body_on_a_204_is_a_body_failure() {
-    let run = run_against(Deviation::BodyOn204, "token-value");
+    let run = run_against(&[Deviation::BodyOn204], "token-value");
     let failures = only_failure(&run, "create_chatthread_from_channel");
     assert!(!failures.is_empty());
     assert!(
@@ -158,7 +158,7 @@ fn a_body_on_a_204_is_a_body_failure() {
 #[test]
 fn an_echo_drift_shows_a_diff_and_never_the_token() {
     let token = "secret-token-4f1d9c";
-    let run = run_against(Deviation::EchoDrift, token);
+    let run = run_against(&[Deviation::EchoDrift], token);
     let failures = only_failure(&run, "create_conversation_from_group");
     assert_eq!(
         kinds_and_pointers(&failures),

@@ -9,7 +9,6 @@ use tokio::net::TcpListener;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deviation {
-    None,
     /// Group thread create answers 200 instead of 201.
     WrongStatus,
     /// Joined-group thread create answers `hasAttachments` as a string.
@@ -83,23 +82,24 @@ fn thread_from(request: &Value) -> Value {
 }
 
 /// The answer to `request` under `deviation`.
-pub fn answer(request: &Request, deviation: Deviation) -> Answer {
+pub fn answer(request: &Request, deviations: &[Deviation]) -> Answer {
+    let has = |d: Deviation| deviations.contains(&d);
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let topic = request.body["topic"].as_str().unwrap_or("");
     match (request.method.as_str(), segments.as_slice()) {
         ("POST", [_, "groups", _, "threads"]) => {
             let mut thread = thread_from(&request.body);
-            if deviation == Deviation::WrongStatus && topic == "topic-value" {
+            if has(Deviation::WrongStatus) && topic == "topic-value" {
                 return json_answer("200 OK", thread);
             }
-            if deviation == Deviation::MissingRequired && topic == "String" {
+            if has(Deviation::MissingRequired) && topic == "String" {
                 thread.as_object_mut().unwrap().remove("isLocked");
             }
             json_answer("201 Created", thread)
         }
         ("POST", [_, "users", _, "joinedGroups", _, "threads"]) => {
             let mut thread = thread_from(&request.body);
-            if deviation == Deviation::BooleanAsString {
+            if has(Deviation::BooleanAsString) {
                 thread["hasAttachments"] = json!("true");
             }
             json_answer("201 Created", thread)
@@ -117,14 +117,14 @@ pub fn answer(request: &Request, deviation: Deviation) -> Answer {
             ],
         ) => {
             let mut thread = thread_from(&request.body);
-            if deviation == Deviation::BadDateTime {
+            if has(Deviation::BadDateTime) {
                 thread["lastDeliveredDateTime"] = json!("yesterday");
             }
             json_answer("201 Created", thread)
         }
         ("POST", [_, "groups", _, "conversations"]) => {
             let mut sent_topic = json!(topic);
-            if deviation == Deviation::EchoDrift && topic == "New Conversation Topic" {
+            if has(Deviation::EchoDrift) && topic == "New Conversation Topic" {
                 sent_topic = json!(format!("leaked {}", request.authorization));
             }
             json_answer(
@@ -141,14 +141,14 @@ pub fn answer(request: &Request, deviation: Deviation) -> Answer {
         }
         ("POST", [_, "groups", _, "conversations", _, "threads"]) => {
             let mut answer = json_answer("201 Created", json!({ "id": "thread-1" }));
-            if deviation == Deviation::HtmlContentType {
+            if has(Deviation::HtmlContentType) {
                 answer.content_type = "text/html";
             }
             answer
         }
         ("POST", [_, "groups", _, "channels", _, "chatthreads"]) => {
             let mut answer = no_content();
-            if deviation == Deviation::BodyOn204 {
+            if has(Deviation::BodyOn204) {
                 answer.body = r#"{"id":"chat-1"}"#.to_string();
                 answer.declared_length = Some(answer.body.len());
             }
@@ -163,21 +163,23 @@ pub fn answer(request: &Request, deviation: Deviation) -> Answer {
     }
 }
 
-/// Serves `deviation` on a free loopback port until the runtime stops.
-pub async fn start(deviation: Deviation) -> SocketAddr {
+/// Serves with `deviations` on a free loopback port until the runtime stops.
+pub async fn start(deviations: &[Deviation]) -> SocketAddr {
+    let deviations: std::sync::Arc<[Deviation]> = deviations.into();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            let deviations = deviations.clone();
             tokio::spawn(async move {
-                let _ = serve_one(stream, deviation).await;
+                let _ = serve_one(stream, &deviations).await;
             });
         }
     });
     addr
 }
 
-async fn serve_one(stream: tokio::net::TcpStream, deviation: Deviation) -> std::io::Result<()> {
+async fn serve_one(stream: tokio::net::TcpStream, deviations: &[Deviation]) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).await?;
@@ -209,7 +211,7 @@ async fn serve_one(stream: tokio::net::TcpStream, deviation: Deviation) -> std::
         authorization,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
-    let answer = answer(&request, deviation);
+    let answer = answer(&request, deviations);
     let mut head = format!("HTTP/1.1 {}\r\nConnection: close\r\n", answer.status);
     if !answer.content_type.is_empty() {
         head.push_str(&format!("Content-Type: {}\r\n", answer.content_type));

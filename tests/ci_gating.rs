@@ -1,0 +1,342 @@
+//! What CI leans on: the four reports agree, baselines of known failures, shards and merging,
+//! Ctrl-C.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use common::drift::{self, Deviation};
+use serde_json::Value;
+
+/// (tests, failures, errors, skipped) and testcase names from junit.xml, read back with an XML
+/// parser as CI readers do.
+fn junit_counts(path: &Path) -> (usize, usize, usize, usize, Vec<String>, usize) {
+    use quick_xml::events::Event;
+    let text = fs::read_to_string(path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut cases, mut failures, mut errors, mut skipped, mut suites) = (0, 0, 0, 0, 0);
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event().expect("junit.xml is well-formed XML") {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testsuite" => suites += 1,
+                b"testcase" => {
+                    cases += 1;
+                    let name = e
+                        .attributes()
+                        .filter_map(Result::ok)
+                        .find(|a| a.key.as_ref() == b"name")
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                        .unwrap();
+                    names.push(name);
+                }
+                b"failure" => failures += 1,
+                b"error" => errors += 1,
+                b"skipped" => skipped += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (cases, failures, errors, skipped, names, suites)
+}
+
+fn run_drift(deviations: &[Deviation], reports: &Path, extra: &[&str]) -> std::process::Output {
+    let runtime = common::runtime();
+    let addr = runtime.block_on(drift::start(deviations));
+    common::run_remote(
+        &format!("http://{addr}"),
+        Some(reports),
+        extra,
+        &[("CONFORM_TOKEN", "t0ken")],
+    )
+}
+
+#[test]
+fn one_run_writes_four_reports_that_agree() {
+    let reports = tempfile::tempdir().unwrap();
+    let summary_file = reports.path().join("step-summary.md");
+    let runtime = common::runtime();
+    let addr = runtime.block_on(drift::start(&[
+        Deviation::WrongStatus,
+        Deviation::BodyOn204,
+    ]));
+    let output = common::run_remote(
+        &format!("http://{addr}"),
+        Some(reports.path()),
+        &[],
+        &[("GITHUB_STEP_SUMMARY", summary_file.to_str().unwrap())],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+
+    let json = common::report(reports.path());
+    assert_eq!(json["complete"], true);
+    assert_eq!(json["summary"]["total"], 7);
+    assert_eq!(json["summary"]["failed"], 2);
+
+    let (cases, failures, errors, skipped, names, suites) =
+        junit_counts(&reports.path().join("junit.xml"));
+    assert_eq!((cases, failures, errors, skipped, suites), (7, 2, 0, 0, 5));
+    let mut json_names: Vec<String> = common::outcomes(&json)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut junit_names = names;
+    json_names.sort();
+    junit_names.sort();
+    assert_eq!(json_names, junit_names);
+    let junit = fs::read_to_string(reports.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("expected 201 Created, got 200 OK"));
+    assert!(!junit.contains("\u{1b}["), "no colour codes");
+
+    let markdown = fs::read_to_string(reports.path().join("report.md")).unwrap();
+    assert!(
+        markdown.contains("**7 cases: 5 passed, 2 failed, 0 errors, 0 skipped**"),
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("| `POST ").count(),
+        7,
+        "one row per operation:\n{markdown}"
+    );
+    assert!(
+        markdown.contains("`POST /beta/groups/{group-id}/threads`"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("Create thread (000_9d669964866e9a13.txt)"),
+        "{markdown}"
+    );
+    assert_eq!(
+        fs::read_to_string(&summary_file).unwrap(),
+        markdown,
+        "GITHUB_STEP_SUMMARY"
+    );
+
+    let html = fs::read_to_string(reports.path().join("report.html")).unwrap();
+    assert!(html.contains("<b id=\"count-fail\">2</b>"));
+    assert!(html.contains("<b id=\"count-pass\">5</b>"));
+    assert!(
+        !html.contains("http://") || !html.contains("<script src"),
+        "self-contained"
+    );
+}
+
+#[test]
+fn a_baseline_lets_known_failures_pass_and_update_prunes_them() {
+    let work = tempfile::tempdir().unwrap();
+    let baseline = work.path().join("baseline.toml");
+    let reports = work.path().join("reports");
+    let both = [Deviation::WrongStatus, Deviation::MissingRequired];
+
+    // Only the status failure is known: the missing property is new.
+    fs::write(
+        &baseline,
+        "[[known]]\ncase = \"create_conversationthread_from_group\"\nkind = \"status\"\nreason = \"upstream\"\n",
+    )
+    .unwrap();
+    let output = run_drift(&both, &reports, &["--baseline", baseline.to_str().unwrap()]);
+    let text = common::text(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("baseline: 1 new, 1 known, 0 fixed, 0 expired"),
+        "{text}"
+    );
+    assert!(text.contains("create_conversationthread_typed"), "{text}");
+    assert!(text.contains("known failure (status)"), "{text}");
+    let report = common::report(&reports);
+    assert_eq!(report["baseline"]["new"], 1);
+
+    // Both known: the run passes. The update keeps the reason of the old entry.
+    let update = common::conform(
+        &[
+            "baseline",
+            "update",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--report",
+            reports.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(update.status.code(), Some(0), "{}", common::text(&update));
+    let written = fs::read_to_string(&baseline).unwrap();
+    assert!(written.contains("reason = \"upstream\""), "{written}");
+    let output = run_drift(&both, &reports, &["--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+
+    // The server is fixed: both entries are reported fixed and pruned on update.
+    let output = run_drift(&[], &reports, &["--baseline", baseline.to_str().unwrap()]);
+    let text = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("0 new, 0 known, 2 fixed"), "{text}");
+    let update = common::conform(
+        &[
+            "baseline",
+            "update",
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--report",
+            reports.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = common::text(&update);
+    assert!(
+        text.contains("fixed: create_conversationthread_from_group status"),
+        "{text}"
+    );
+    assert!(!fs::read_to_string(&baseline).unwrap().contains("[[known]]"));
+}
+
+#[test]
+fn an_expired_entry_counts_as_new() {
+    let work = tempfile::tempdir().unwrap();
+    let baseline = work.path().join("baseline.toml");
+    fs::write(
+        &baseline,
+        "[[known]]\ncase = \"create_conversationthread_from_group\"\nkind = \"status\"\nexpires = \"2020-01-01\"\n",
+    )
+    .unwrap();
+    let output = run_drift(
+        &[Deviation::WrongStatus],
+        &work.path().join("r"),
+        &["--baseline", baseline.to_str().unwrap()],
+    );
+    let text = common::text(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("0 new, 0 known, 0 fixed, 1 expired"),
+        "{text}"
+    );
+}
+
+fn verdicts(report: &Value) -> BTreeMap<String, String> {
+    common::outcomes(report).into_iter().collect()
+}
+
+#[test]
+fn shards_run_every_case_once_and_merge_into_the_unsharded_verdicts() {
+    let work = tempfile::tempdir().unwrap();
+    let runtime = common::runtime();
+    let addr = runtime.block_on(drift::start(&[Deviation::BadDateTime]));
+    let base_url = format!("http://{addr}");
+    let whole = work.path().join("whole");
+    common::run_remote(&base_url, Some(&whole), &[], &[]);
+    let mut shard_dirs = Vec::new();
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        let dir = work.path().join(format!("shard-{k}"));
+        let shard = format!("{k}/3");
+        common::run_remote(&base_url, Some(&dir), &["--shard", &shard], &[]);
+        let report = common::report(&dir);
+        assert_eq!(report["shard"]["index"], k);
+        seen.extend(verdicts(&report).into_keys());
+        shard_dirs.push(dir);
+    }
+    seen.sort();
+    let mut expected: Vec<String> = verdicts(&common::report(&whole)).into_keys().collect();
+    expected.sort();
+    assert_eq!(seen, expected, "every case in exactly one shard");
+
+    let merged = work.path().join("merged");
+    let mut args = vec!["report", "merge"];
+    args.extend(shard_dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let output = common::conform(&args, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    let merged_report = common::report(&merged);
+    assert_eq!(verdicts(&merged_report), verdicts(&common::report(&whole)));
+    assert_eq!(merged_report["complete"], true);
+    for file in ["junit.xml", "report.md", "report.html"] {
+        assert!(merged.join(file).is_file(), "{file}");
+    }
+
+    // The same shard twice, or a report of another suite, is refused.
+    let twice = common::conform(
+        &[
+            "report",
+            "merge",
+            shard_dirs[0].to_str().unwrap(),
+            shard_dirs[0].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(common::text(&twice).contains("shard 1/3 again"));
+    let mut other: Value = common::report(&shard_dirs[1]);
+    other["suite"] = Value::String("0000000000000000".into());
+    fs::write(shard_dirs[1].join("report.json"), other.to_string()).unwrap();
+    let foreign = common::conform(
+        &[
+            "report",
+            "merge",
+            shard_dirs[0].to_str().unwrap(),
+            shard_dirs[1].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(foreign.status.code(), Some(2));
+    assert!(common::text(&foreign).contains("another suite"));
+}
+
+#[test]
+fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
+    let runtime = common::runtime();
+    let addr = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream);
+            }
+        });
+        addr
+    });
+    let reports = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), format!("http://{addr}")];
+    args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
+    args.extend(["--jobs", "1", "--timeout", "3", "--report"].map(String::from));
+    args.push(reports.path().to_str().unwrap().to_string());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(common::root())
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", common::text(&output));
+    let report = common::report(reports.path());
+    assert_eq!(report["complete"], false);
+    let outcomes = common::outcomes(&report);
+    assert_eq!(outcomes.len(), 7);
+    let interrupted = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["skip_reason"] == "interrupted")
+        .count();
+    assert!(interrupted >= 5, "{report}");
+}
+
+#[test]
+fn completions_are_printed() {
+    let output = common::conform(&["completions", "bash"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("conform"));
+}
