@@ -204,7 +204,7 @@ impl Baseline {
                 }
             }
         }
-        entries.sort_by(|a, b| a.key().cmp(&b.key()));
+        entries.sort_by_key(Entry::key);
         (Self { entries }, fixed)
     }
 

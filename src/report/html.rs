@@ -51,13 +51,13 @@ openFromHash();
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::with_capacity(16 * 1024 + report.cases.len() * 1024);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>conform report</title><style>{STYLE}</style></head><body>\n\
          <h1>Graph contract conformance</h1>\n\
-         <div class=\"meta\">Target <code>{}</code> · started {} · {} ms{}</div>\n",
+         <div class=\"meta\">Target <code>{}</code> · started {} · {} ms{}</div>",
         escape(&report.target),
         escape(&report.started_at),
         report.duration_ms,
@@ -67,22 +67,22 @@ pub fn render(report: &Report) -> String {
             " · <strong id=\"incomplete\">interrupted: incomplete</strong>"
         }
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<div class=\"counts\"><span>total <b id=\"count-total\">{}</b></span>\
          <span>passed <b id=\"count-pass\">{}</b></span>\
          <span>failed <b id=\"count-fail\">{}</b></span>\
          <span>errors <b id=\"count-error\">{}</b></span>\
-         <span>skipped <b id=\"count-skip\">{}</b></span></div>\n",
+         <span>skipped <b id=\"count-skip\">{}</b></span></div>",
         s.total, s.passed, s.failed, s.errors, s.skipped
     );
     if let Some(baseline) = &report.baseline {
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<div class=\"counts\">baseline: <span>new <b id=\"baseline-new\">{}</b></span>\
              <span>known <b id=\"baseline-known\">{}</b></span>\
              <span>fixed <b id=\"baseline-fixed\">{}</b></span>\
-             <span>expired <b id=\"baseline-expired\">{}</b></span></div>\n",
+             <span>expired <b id=\"baseline-expired\">{}</b></span></div>",
             baseline.new,
             baseline.known,
             baseline.fixed.len(),
@@ -93,7 +93,7 @@ pub fn render(report: &Report) -> String {
     for case in &report.cases {
         case_section(&mut out, case);
     }
-    let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
+    let _ = writeln!(out, "<script>{SCRIPT}</script>\n</body></html>");
     out
 }
 
@@ -119,11 +119,11 @@ fn filters(out: &mut String, report: &Report) {
 
 fn case_section(out: &mut String, case: &CaseRecord) {
     let outcome = case.outcome.as_str();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<details class=\"case\" id=\"case-{}\" data-outcome=\"{outcome}\" data-tags=\"{}\">\
          <summary><span class=\"badge {outcome}\">{outcome}</span><b>{}</b> \
-         <code>{} {}</code></summary>\n",
+         <code>{} {}</code></summary>",
         escape(&case.name),
         escape(&case.tags.join(" ")),
         escape(&case.name),
@@ -169,9 +169,9 @@ fn case_section(out: &mut String, case: &CaseRecord) {
         }
         out.push_str("</pre>\n");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<h4>request</h4><pre>{} {}\n\n{}</pre>\n",
+        "<h4>request</h4><pre>{} {}\n\n{}</pre>",
         escape(&case.method),
         escape(&case.path),
         escape(case.request_body.as_deref().unwrap_or(""))
@@ -181,9 +181,9 @@ fn case_section(out: &mut String, case: &CaseRecord) {
         for (name, value) in &response.headers {
             let _ = writeln!(head, "{name}: {value}");
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<h4>response</h4><pre>{}\n{}\n{}</pre>\n",
+            "<h4>response</h4><pre>{}\n{}\n{}</pre>",
             response.status,
             escape(&head),
             escape(&response.body)
