@@ -12,6 +12,7 @@ pub mod exec;
 pub mod exit;
 pub mod mock;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod schema;

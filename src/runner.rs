@@ -18,6 +18,7 @@ use crate::exec::{self, Limits};
 use crate::exit;
 use crate::mock;
 use crate::plan::{self, Planned};
+use crate::progress::{self, Progress};
 use crate::report::{CaseInfo, CaseRecord, Report, Shard};
 use crate::schema::Schemas;
 use crate::target::{Secret, Target};
@@ -65,6 +66,8 @@ struct Engine {
     records: Mutex<Vec<Option<CaseRecord>>>,
     permits: Semaphore,
     interrupted: watch::Receiver<bool>,
+    /// The terminal's progress line, when there is one.
+    progress: Option<Progress>,
 }
 
 /// Runs the suite; returns the exit code.
@@ -159,7 +162,17 @@ pub fn run(options: RunOptions) -> Result<u8> {
         records: Mutex::new(vec![None; planned.len()]),
         permits: Semaphore::new(options.jobs.max(1)),
         interrupted: interrupted.clone(),
+        progress: progress::wanted()
+            .then(|| Progress::new(planned.iter().filter(|p| p.selected).count())),
     });
+    if engine.progress.is_some() {
+        let engine = engine.clone();
+        runtime.spawn(async move {
+            if let Some(progress) = &engine.progress {
+                progress.reveal_after_a_moment().await;
+            }
+        });
+    }
     let trials = spawn_cases(&runtime, &planned, &engine);
     let conclusion = libtest_mimic::run(&options.test_args, trials);
 
@@ -268,16 +281,28 @@ fn spawn_cases(
         let (done, verdict) = oneshot::channel::<CaseRecord>();
         let case = item.case.clone();
         let engine = engine.clone();
+        let waiting = engine.clone();
         runtime.spawn(async move {
             let record = engine.run(&case).await;
             if let Ok(mut all) = engine.records.lock() {
                 all[index] = Some(record.clone());
             }
+            if let Some(progress) = &engine.progress {
+                progress.case_done(!record.failures.is_empty());
+            }
             let _ = done.send(record);
         });
         trials.push(
             Trial::ignorable_test(item.trial_name.clone(), move || {
-                match verdict.blocking_recv() {
+                let verdict = verdict.blocking_recv();
+                // With a progress line, verdicts print together once it is cleared.
+                if let Some(progress) = &waiting.progress {
+                    if verdict.is_err() {
+                        progress.case_done(true);
+                    }
+                    progress.wait_until_finished();
+                }
+                match verdict {
                     Ok(record) => trial_result(&record),
                     Err(_) => Err(Failed::from("the case stopped before giving a verdict")),
                 }

@@ -87,6 +87,8 @@ fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
     );
     assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Output is piped: no progress line, even though the run took a while.
+    assert!(!common::text(&output).contains("cases done"));
     let report = common::report(reports.path());
     let case = &report["cases"][0];
     assert_eq!(case["outcome"], "fail");
