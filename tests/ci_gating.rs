@@ -290,17 +290,7 @@ fn shards_run_every_case_once_and_merge_into_the_unsharded_verdicts() {
 #[test]
 fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
     let runtime = common::runtime();
-    let addr = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream);
-            }
-        });
-        addr
-    });
+    let addr = common::stalled_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), format!("http://{addr}")];
     args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));

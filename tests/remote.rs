@@ -66,17 +66,7 @@ fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
 #[test]
 fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
     let runtime = common::runtime();
-    let addr = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((stream, _)) = listener.accept().await {
-                held.push(stream); // accepted, never answered
-            }
-        });
-        addr
-    });
+    let addr = common::stalled_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let output = common::run_remote(
