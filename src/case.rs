@@ -65,6 +65,8 @@ pub struct Case {
     pub tags: Vec<String>,
     /// Reason to skip the case unless ignored cases are asked for.
     pub ignore: Option<String>,
+    /// Whether the case's own request may be sent again after a network error.
+    pub retry_network: bool,
     pub page: PageDoc,
     pub doc: PairDoc,
     pub setup: Vec<Step>,
@@ -237,6 +239,8 @@ struct CaseToml {
     tags: Vec<String>,
     ignore: Option<String>,
     #[serde(default)]
+    retry_network: bool,
+    #[serde(default)]
     doc: PairDoc,
     #[serde(default)]
     setup: Vec<RequestToml>,
@@ -356,6 +360,7 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         name_origin,
         tags: raw.tags,
         ignore: raw.ignore,
+        retry_network: raw.retry_network,
         page: page.clone(),
         doc: raw.doc,
         setup,

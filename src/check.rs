@@ -577,8 +577,12 @@ mod tests {
                 request_body: None,
                 result,
                 duration: Default::default(),
+                retries: vec![],
+                diagnostics: Default::default(),
             }),
             warnings: vec![],
+            retries: vec![],
+            leaked: vec![],
             duration: Default::default(),
         };
         let timeout = judge(

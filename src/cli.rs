@@ -2,18 +2,18 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::baseline::Baseline;
+use crate::config;
 use crate::error::Error;
-use crate::exec::Limits;
 use crate::exit;
 use crate::plan::parse_shard;
 use crate::report::{self, Report, Shard};
-use crate::runner::{self, RunOptions, TOKEN_VARIABLE};
-use crate::target::{Secret, parse_var};
+use crate::runner::{self, RunOptions};
+use crate::settings::{self, Flags};
+use crate::target::parse_var;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -86,13 +86,23 @@ enum ReportCommand {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// Server to test: scheme, host, port (and an optional path prefix). Without it, conform
-    /// starts its embedded reference server on a free loopback port.
+    /// Named target of the config file (`embedded`, the built-in reference server, by
+    /// default). Example: --target staging
+    #[arg(long, value_name = "NAME", default_value = config::EMBEDDED)]
+    target: String,
+
+    /// Config file with the targets [default: conform.toml in the working directory].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Server to test: scheme, host, port (and an optional path prefix); overrides the
+    /// target's. Without one, conform starts its embedded reference server on a free loopback
+    /// port.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
 
     /// Value for a path placeholder, e.g. --var group-id=02bd9fd6-8f93-4758-87c3-1fb73740a315.
-    /// Repeatable.
+    /// Repeatable; overrides the target's.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
 
@@ -104,7 +114,7 @@ struct RunArgs {
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     schemas: PathBuf,
 
-    /// Directory for report.json.
+    /// Directory for the reports (report.json, junit.xml, report.md, report.html).
     #[arg(long, value_name = "DIR", default_value = "reports")]
     report: PathBuf,
 
@@ -122,13 +132,34 @@ struct RunArgs {
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<Shard>,
 
-    /// Cases in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    jobs: u16,
+    /// Cases in flight at once [default: 16].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
 
-    /// Seconds one request may take, from connecting to the last body byte.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
-    timeout: f64,
+    /// Seconds one request may take, from connecting to the last body byte [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+
+    /// Seconds the whole run may take; cases not started by then fail with `timeout`.
+    /// Teardown gets 5 seconds more.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    budget: Option<f64>,
+
+    /// At most N requests per second, over all cases, e.g. --rate 5/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    rate: Option<f64>,
+
+    /// Leave what the cases create (no teardown); it is listed in the reports as leaked.
+    #[arg(long)]
+    keep: bool,
+
+    /// Accept any TLS certificate (self-signed test servers only).
+    #[arg(long)]
+    insecure: bool,
+
+    /// Print every request as a curl command (secrets left out) and send nothing.
+    #[arg(long)]
+    dry_run: bool,
 
     #[command(flatten)]
     test_args: libtest_mimic::Arguments,
@@ -142,6 +173,14 @@ struct MockArgs {
     /// Address to bind.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.strip_suffix("/s").unwrap_or(text);
+    match number.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!("`{text}` is not a rate such as 5/s")),
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -186,25 +225,26 @@ pub fn main() -> u8 {
 }
 
 fn run(args: RunArgs) -> Result<u8, Error> {
-    let token = std::env::var(TOKEN_VARIABLE)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .map(Secret::new);
-    let limits = Limits {
-        request_timeout: Duration::from_secs_f64(args.timeout),
-        ..Limits::default()
+    let profile = config::load_profile(args.config.as_deref(), &args.target)?;
+    let flags = Flags {
+        base_url: args.base_url,
+        vars: args.vars,
+        timeout: args.timeout,
+        budget: args.budget,
+        jobs: args.jobs.map(usize::from),
+        rate: args.rate,
+        insecure: args.insecure,
     };
+    let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
     runner::run(RunOptions {
         cases_dir: args.cases,
         schemas_dir: args.schemas,
-        base_url: args.base_url,
-        vars: args.vars,
+        settings,
         report_dir: (!args.no_report).then_some(args.report),
         baseline: args.baseline,
         shard: args.shard,
-        jobs: usize::from(args.jobs),
-        limits,
-        token,
+        keep: args.keep,
+        dry_run: args.dry_run,
         test_args: args.test_args,
     })
 }

@@ -10,21 +10,20 @@ use std::time::{Instant, SystemTime};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use tokio::sync::{Semaphore, oneshot, watch};
 
+use crate::auth::Auth;
 use crate::baseline::{Baseline, Standing};
 use crate::case::{self, Case};
 use crate::check::{self, Outcome};
 use crate::error::{Error, Result};
-use crate::exec::{self, Limits};
+use crate::exec::{self, Http, RateLimiter};
 use crate::exit;
 use crate::mock;
 use crate::plan::{self, Planned};
 use crate::progress::{self, Progress};
 use crate::report::{CaseInfo, CaseRecord, Report, Shard};
 use crate::schema::Schemas;
+use crate::settings::{Destination, Settings, TOKEN_VARIABLE};
 use crate::target::{Secret, Target};
-
-/// Environment variable holding the bearer token for a remote target.
-pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
 
 /// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
 const PREFLIGHT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -39,27 +38,23 @@ const EMBEDDED_VARS: &[(&str, &str)] = &[
 pub struct RunOptions {
     pub cases_dir: PathBuf,
     pub schemas_dir: PathBuf,
-    /// `None`: the embedded reference server.
-    pub base_url: Option<String>,
-    pub vars: Vec<(String, String)>,
+    /// Target, authentication, timeouts, retries, concurrency.
+    pub settings: Settings,
     /// `None`: write no report.
     pub report_dir: Option<PathBuf>,
     /// Known failures; a run fails only on failures it does not list.
     pub baseline: Option<PathBuf>,
     pub shard: Option<Shard>,
-    /// Cases in flight at once.
-    pub jobs: usize,
-    pub limits: Limits,
-    /// Bearer token for a remote target (from the environment).
-    pub token: Option<Secret>,
+    /// Leave what the cases create (no teardown); it is listed as leaked.
+    pub keep: bool,
+    /// Print the requests as curl commands instead of sending them.
+    pub dry_run: bool,
     pub test_args: Arguments,
 }
 
 /// What the engine needs for every case, shared by its tasks.
 struct Engine {
-    target: Target,
-    client: reqwest::Client,
-    limits: Limits,
+    http: Http,
     schemas: Arc<Schemas>,
     baseline: Option<Baseline>,
     today: String,
@@ -82,15 +77,16 @@ pub fn run(options: RunOptions) -> Result<u8> {
         .transpose()?;
     let suite = plan::suite_fingerprint(cases.iter().map(|c| c.name.as_str()));
 
+    let settings = &options.settings;
     let mut vars: HashMap<String, String> = HashMap::new();
-    if options.base_url.is_none() {
+    if matches!(settings.destination, Destination::Embedded) {
         vars.extend(
             EMBEDDED_VARS
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string())),
         );
     }
-    vars.extend(options.vars.iter().cloned());
+    vars.extend(settings.vars.iter().cloned());
     let var_names: HashSet<String> = vars.keys().cloned().collect();
     let mut planned = plan::plan(cases, &options.test_args, &var_names)?;
     if let Some(shard) = options.shard {
@@ -109,12 +105,41 @@ pub fn run(options: RunOptions) -> Result<u8> {
         let _ = libtest_mimic::run(&options.test_args, trials);
         return Ok(exit::PASS);
     }
+    if options.dry_run {
+        let base_url = match &settings.destination {
+            Destination::Embedded => "http://127.0.0.1:PORT",
+            Destination::Remote { base_url, .. } => base_url.as_str(),
+        };
+        let auth = match &settings.destination {
+            Destination::Remote {
+                auth: Auth::None, ..
+            } => None,
+            Destination::Remote {
+                auth: Auth::ClientCredentials(_),
+                ..
+            } => Some("$ACCESS_TOKEN"),
+            _ => Some("$CONFORM_TOKEN"),
+        };
+        for item in planned.iter().filter(|p| p.selected) {
+            let text = crate::dry_run::curl_commands(
+                &item.case,
+                base_url.trim_end_matches('/'),
+                &vars,
+                auth,
+            );
+            println!("{}", settings.redactor.redact(&text));
+        }
+        return Ok(exit::PASS);
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
-    let client = exec::client(&options.limits).map_err(Error::new)?;
+    let client = exec::client(&settings.limits, settings.insecure).map_err(Error::new)?;
+    if settings.insecure {
+        eprintln!("warning: --insecure: TLS certificates are not verified");
+    }
     let (interrupt, interrupted) = watch::channel(false);
     runtime.spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -123,28 +148,31 @@ pub fn run(options: RunOptions) -> Result<u8> {
         }
     });
 
-    let (target, server) = match &options.base_url {
-        Some(url) => {
-            let target = Target::remote(url, vars, options.token.clone())?;
+    let (target, server) = match &settings.destination {
+        Destination::Remote { base_url, auth } => {
+            let target = Target::remote(base_url, vars, auth.clone(), settings.redactor.clone())?;
             runtime.block_on(preflight(&client, &target))?;
-            if target.token.is_none() {
+            if matches!(target.auth, Auth::None) {
                 eprintln!(
                     "note: {TOKEN_VARIABLE} is not set: requests carry no Authorization header"
                 );
             }
             (target, None)
         }
-        None => {
+        Destination::Embedded => {
             let server = runtime
                 .block_on(mock::Server::start(([127, 0, 0, 1], 0).into()))
                 .map_err(|e| {
                     Error::new(format!("cannot start the embedded reference server: {e}"))
                 })?;
+            let token = Secret::new(uuid::Uuid::new_v4().to_string());
+            settings.redactor.add(token.clone());
             let target = Target {
                 base_url: server.base_url(),
                 label: "embedded".to_string(),
                 vars,
-                token: Some(Secret::new(uuid::Uuid::new_v4().to_string())),
+                auth: Auth::Bearer(token),
+                redactor: settings.redactor.clone(),
             };
             (target, Some(server))
         }
@@ -153,14 +181,20 @@ pub fn run(options: RunOptions) -> Result<u8> {
     let started_at = SystemTime::now();
     let started = Instant::now();
     let engine = Arc::new(Engine {
-        target,
-        client,
-        limits: options.limits,
+        http: Http {
+            client,
+            target,
+            limits: settings.limits,
+            retry: settings.retry,
+            rate: settings.rate.map(RateLimiter::per_second),
+            deadline: settings.budget.map(|budget| started + budget),
+            keep: options.keep,
+        },
         schemas,
         baseline,
         today: crate::baseline::today(),
         records: Mutex::new(vec![None; planned.len()]),
-        permits: Semaphore::new(options.jobs.max(1)),
+        permits: Semaphore::new(settings.jobs.max(1)),
         interrupted: interrupted.clone(),
         progress: progress::wanted()
             .then(|| Progress::new(planned.iter().filter(|p| p.selected).count())),
@@ -196,7 +230,13 @@ pub fn run(options: RunOptions) -> Result<u8> {
         .collect();
     print_warnings(&cases);
 
-    let mut report = Report::new(&engine.target.label, started_at, started.elapsed(), cases);
+    print_leaks(&cases);
+    let mut report = Report::new(
+        &engine.http.target.label,
+        started_at,
+        started.elapsed(),
+        cases,
+    );
     report.suite = suite;
     report.shard = options.shard;
     report.complete = !was_interrupted;
@@ -346,9 +386,17 @@ impl Engine {
         if *self.interrupted.borrow() {
             return CaseRecord::skipped(&info(case), "interrupted");
         }
-        let run = exec::run_case(&self.client, &self.target, &self.limits, case).await;
+        let run = if self
+            .http
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            exec::out_of_time(case)
+        } else {
+            self.http.run_case(case).await
+        };
         let verdict = check::judge(&case.expect, &run, &self.schemas);
-        let mut record = CaseRecord::ran(&info(case), &run, verdict, &self.target.redactor());
+        let mut record = CaseRecord::ran(&info(case), &run, verdict, &self.http.target.redactor);
         if let Some(baseline) = &self.baseline {
             baseline.annotate(&mut record, &self.today);
         }
@@ -375,6 +423,25 @@ async fn preflight(client: &reqwest::Client, target: &Target) -> Result<()> {
             )
         }
         _ => Ok(()),
+    }
+}
+
+fn print_leaks(cases: &[CaseRecord]) {
+    let leaks: Vec<_> = cases
+        .iter()
+        .flat_map(|c| c.leaked.iter().map(move |l| (c, l)))
+        .collect();
+    if leaks.is_empty() {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "left behind ({}), delete by hand:", leaks.len());
+    for (case, leak) in leaks {
+        let _ = writeln!(
+            stderr,
+            "  {} {}  ({}: {})",
+            leak.method, leak.url, case.name, leak.reason
+        );
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
+use crate::auth::Auth;
 use crate::error::{Error, Result};
 
 /// A value that must never be printed. `Debug` and `Display` show `[REDACTED]`.
@@ -33,22 +35,37 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Removes every known secret from text that is about to be shown or written.
+/// Removes every known secret from text that is about to be shown or written. Clones share
+/// one list, so a token fetched during the run is redacted everywhere from then on.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<Secret>,
+    secrets: Arc<RwLock<Vec<Secret>>>,
 }
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        Self {
-            // Very short values would blank out ordinary text; no real token is that short.
-            secrets: secrets.into_iter().filter(|s| s.0.len() >= 4).collect(),
+        let redactor = Self::default();
+        for secret in secrets {
+            redactor.add(secret);
+        }
+        redactor
+    }
+
+    /// Adds a secret to redact from now on.
+    pub fn add(&self, secret: Secret) {
+        // Very short values would blank out ordinary text; no real token is that short.
+        if secret.0.len() < 4 {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        if !secrets.contains(&secret) {
+            secrets.push(secret);
         }
     }
 
     pub fn redact(&self, text: &str) -> String {
-        self.secrets.iter().fold(text.to_string(), |acc, secret| {
+        let secrets = self.secrets.read().unwrap_or_else(|p| p.into_inner());
+        secrets.iter().fold(text.to_string(), |acc, secret| {
             acc.replace(secret.expose(), "[REDACTED]")
         })
     }
@@ -63,7 +80,9 @@ pub struct Target {
     pub label: String,
     /// Values for path placeholders.
     pub vars: HashMap<String, String>,
-    pub token: Option<Secret>,
+    pub auth: Auth,
+    /// Every secret of this target, for redaction.
+    pub redactor: Redactor,
 }
 
 impl Target {
@@ -71,38 +90,41 @@ impl Target {
     pub fn remote(
         base_url: &str,
         vars: HashMap<String, String>,
-        token: Option<Secret>,
+        auth: Auth,
+        redactor: Redactor,
     ) -> Result<Self> {
-        let parsed = reqwest::Url::parse(base_url).map_err(|e| {
-            Error::new(format!("--base-url `{base_url}` is not a URL: {e}"))
+        check_base_url(base_url).map_err(|message| {
+            Error::new(format!("--base-url: {message}"))
                 .with_help("give scheme, host and port, e.g. --base-url http://127.0.0.1:8080")
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-            return Err(Error::new(format!(
-                "--base-url `{base_url}` must be an http:// or https:// URL with a host"
-            )));
-        }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(Error::new(format!(
-                "--base-url `{base_url}` must not carry a query or fragment"
-            )));
-        }
         let base_url = base_url.trim_end_matches('/').to_string();
         Ok(Self {
             label: base_url.clone(),
             base_url,
             vars,
-            token,
+            auth,
+            redactor,
         })
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+}
 
-    pub fn redactor(&self) -> Redactor {
-        Redactor::new(self.token.clone())
+/// Checks that `base_url` is an absolute http(s) URL with a host and no query or fragment.
+pub fn check_base_url(base_url: &str) -> Result<(), String> {
+    let parsed =
+        reqwest::Url::parse(base_url).map_err(|e| format!("`{base_url}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(format!(
+            "`{base_url}` must be an http:// or https:// URL with a host"
+        ));
     }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("`{base_url}` must not carry a query or fragment"));
+    }
+    Ok(())
 }
 
 /// Parses `--var name=value`.
@@ -133,11 +155,41 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        let t = Target::remote("http://127.0.0.1:8080/", HashMap::new(), None).unwrap();
+        let t = Target::remote(
+            "http://127.0.0.1:8080/",
+            HashMap::new(),
+            Auth::None,
+            Redactor::default(),
+        )
+        .unwrap();
         assert_eq!(t.url("/v1.0/x"), "http://127.0.0.1:8080/v1.0/x");
-        assert!(Target::remote("127.0.0.1:8080", HashMap::new(), None).is_err());
-        assert!(Target::remote("ftp://host", HashMap::new(), None).is_err());
-        assert!(Target::remote("http://h/?a=b", HashMap::new(), None).is_err());
+        assert!(
+            Target::remote(
+                "127.0.0.1:8080",
+                HashMap::new(),
+                Auth::None,
+                Redactor::default()
+            )
+            .is_err()
+        );
+        assert!(
+            Target::remote(
+                "ftp://host",
+                HashMap::new(),
+                Auth::None,
+                Redactor::default()
+            )
+            .is_err()
+        );
+        assert!(
+            Target::remote(
+                "http://h/?a=b",
+                HashMap::new(),
+                Auth::None,
+                Redactor::default()
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -4,25 +4,28 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use conform::exec::Limits;
+use conform::config::Profile;
 use conform::runner::{self, RunOptions};
+use conform::settings::{self, Flags};
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let options = RunOptions {
-        cases_dir: root.join("cases"),
-        schemas_dir: root.join("schemas"),
-        base_url: None,
-        vars: Vec::new(),
-        report_dir: None,
-        baseline: None,
-        shard: None,
-        jobs: 16,
-        limits: Limits::default(),
-        token: None,
-        test_args: libtest_mimic::Arguments::from_args(),
-    };
-    match runner::run(options) {
+    // The embedded target: no flags, no profile, no environment.
+    let settings = settings::resolve(Flags::default(), &Profile::default(), &|_| None);
+    let run = settings.and_then(|settings| {
+        runner::run(RunOptions {
+            cases_dir: root.join("cases"),
+            schemas_dir: root.join("schemas"),
+            settings,
+            report_dir: None,
+            baseline: None,
+            shard: None,
+            keep: false,
+            dry_run: false,
+            test_args: libtest_mimic::Arguments::from_args(),
+        })
+    });
+    match run {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("{error}");

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Failure, Outcome, Verdict};
-use crate::exec::CaseRun;
+use crate::exec::{CaseRun, Diagnostics, Leak};
 use crate::target::Redactor;
 
 /// Version of the report.json format; raised when a field changes meaning or goes away.
@@ -51,6 +51,18 @@ pub struct CaseRecord {
     pub response: Option<RecordedResponse>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// One line per retry of any request of the case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<String>,
+    /// Passed, but only after retries.
+    #[serde(default)]
+    pub flaky: bool,
+    /// What the case created and could not delete (or kept with `--keep`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaked: Vec<Leak>,
+    /// Ids of the case's request, for Microsoft support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
 }
@@ -128,6 +140,17 @@ impl CaseRecord {
                     body: redactor.redact(&recorded_body(&r.body)),
                 }),
             warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
+            retries: run.retries.iter().map(|r| redactor.redact(r)).collect(),
+            flaky: verdict.outcome == Outcome::Pass && !run.retries.is_empty(),
+            leaked: run
+                .leaked
+                .iter()
+                .map(|l| Leak {
+                    reason: redactor.redact(&l.reason),
+                    ..l.clone()
+                })
+                .collect(),
+            diagnostics: exchange.map(|e| e.diagnostics.clone()),
             skip_reason: None,
             ..Self::base(info)
         }
@@ -159,6 +182,10 @@ impl CaseRecord {
             request_body: None,
             response: None,
             warnings: Vec::new(),
+            retries: Vec::new(),
+            flaky: false,
+            leaked: Vec::new(),
+            diagnostics: None,
             skip_reason: None,
         }
     }
@@ -182,6 +209,18 @@ impl CaseRecord {
                 }
             }
         }
+        if let Some(d) = &self.diagnostics {
+            let _ = writeln!(
+                text,
+                "  request-id: {}, client-request-id: {}, date: {}",
+                d.request_id.as_deref().unwrap_or("-"),
+                d.client_request_id,
+                d.date.as_deref().unwrap_or("-")
+            );
+        }
+        for retry in &self.retries {
+            let _ = writeln!(text, "  retry: {retry}");
+        }
         if let Some(diff) = &self.diff {
             let _ = write!(text, "\n{diff}");
         }
@@ -200,6 +239,12 @@ pub struct Summary {
     pub failed: usize,
     pub errors: usize,
     pub skipped: usize,
+    /// Passed after retries.
+    #[serde(default)]
+    pub flaky: usize,
+    /// Resources left behind, over all cases.
+    #[serde(default)]
+    pub leaked: usize,
 }
 
 impl Summary {
@@ -211,6 +256,8 @@ impl Summary {
             failed: count(Outcome::Fail),
             errors: count(Outcome::Error),
             skipped: count(Outcome::Skip),
+            flaky: cases.iter().filter(|c| c.flaky).count(),
+            leaked: cases.iter().map(|c| c.leaked.len()).sum(),
         }
     }
 }
@@ -369,6 +416,8 @@ mod tests {
             setup_failure: None,
             exchange: None,
             warnings: vec!["teardown saw token-1234".into()],
+            retries: vec![],
+            leaked: vec![],
             duration: Default::default(),
         };
         let verdict = Verdict {

@@ -1,0 +1,128 @@
+//! `--dry-run`: every request a case would send, as a curl command, sent nowhere.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use crate::case::{Case, Request, Template};
+
+/// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
+fn fill(template: &Template, vars: &HashMap<String, String>) -> String {
+    let mut out = template.raw.clone();
+    for name in template.variables() {
+        if let Some(value) = vars.get(name) {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    out
+}
+
+/// Quotes `text` for a POSIX shell.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+fn curl(
+    out: &mut String,
+    request: &Request,
+    base_url: &str,
+    vars: &HashMap<String, String>,
+    auth: Option<&str>,
+) {
+    let _ = write!(
+        out,
+        "curl -X {} {}",
+        request.method,
+        quote(&format!("{base_url}{}", fill(&request.path, vars)))
+    );
+    out.push_str(" \\\n  -H 'Accept: application/json'");
+    if let Some(variable) = auth {
+        // Double quotes: the shell expands the variable, so the token itself is never printed.
+        let _ = write!(out, " \\\n  -H \"Authorization: Bearer {variable}\"");
+    }
+    for (name, value) in &request.headers {
+        let _ = write!(
+            out,
+            " \\\n  -H {}",
+            quote(&format!("{name}: {}", fill(value, vars)))
+        );
+    }
+    if let Some(json) = &request.json {
+        let _ = write!(
+            out,
+            " \\\n  -H 'Content-Type: application/json' \\\n  --data-raw {}",
+            quote(json)
+        );
+    }
+    out.push('\n');
+}
+
+/// The curl commands of a case: setup, request, teardown, in order.
+pub fn curl_commands(
+    case: &Case,
+    base_url: &str,
+    vars: &HashMap<String, String>,
+    auth: Option<&str>,
+) -> String {
+    let mut out = format!("# {} ({})\n", case.name, case.file().display());
+    for (index, step) in case.setup.iter().enumerate() {
+        let _ = writeln!(out, "# setup {}", index + 1);
+        curl(&mut out, &step.request, base_url, vars, auth);
+    }
+    let _ = writeln!(out, "# request (expects {})", case.expect.status);
+    curl(&mut out, &case.request, base_url, vars, auth);
+    for (index, step) in case.teardown.iter().enumerate() {
+        let _ = writeln!(out, "# teardown {}", index + 1);
+        curl(&mut out, &step.request, base_url, vars, auth);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn prints_copy_pasteable_commands_without_the_token() {
+        let case = &crate::case::parse_file(
+            Path::new("cases/d.toml"),
+            r#"
+[[case]]
+name = "d"
+[[case.setup]]
+method = "POST"
+path = "/v1.0/groups/{group-id}/conversations"
+json = "{\"topic\": \"it's\"}"
+capture = { conversation-id = "/id" }
+[case.request]
+method = "POST"
+path = "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads"
+headers = { Prefer = "x-{group-id}" }
+[case.expect]
+status = 201
+"#
+            .to_string(),
+        )
+        .unwrap()[0];
+        let vars: HashMap<String, String> = [("group-id".to_string(), "g1".to_string())].into();
+        let text = curl_commands(case, "https://graph.example", &vars, Some("$CONFORM_TOKEN"));
+        assert!(
+            text.contains("curl -X POST 'https://graph.example/v1.0/groups/g1/conversations'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--data-raw '{\"topic\":\"it'\\''s\"}'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("/conversations/{conversation-id}/threads'"),
+            "{text}"
+        );
+        assert!(
+            text.contains("-H \"Authorization: Bearer $CONFORM_TOKEN\""),
+            "{text}"
+        );
+        assert!(text.contains("-H 'Prefer: x-g1'"), "{text}");
+        assert!(text.contains("# request (expects 201)"));
+    }
+}

@@ -1,0 +1,298 @@
+//! What a run uses, from three sources in order of strength: command-line flags, environment
+//! variables, then the `conform.toml` profile; built-in defaults last.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{Auth, ClientCredentials, DEFAULT_AUTHORITY, DEFAULT_SCOPE, TokenSource};
+use crate::config::{AuthProfile, Profile};
+use crate::error::{Error, Result};
+use crate::exec::{Limits, RetryPolicy};
+use crate::target::{Redactor, Secret};
+
+pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
+pub const TENANT_VARIABLE: &str = "CONFORM_TENANT_ID";
+pub const CLIENT_ID_VARIABLE: &str = "CONFORM_CLIENT_ID";
+pub const CLIENT_SECRET_VARIABLE: &str = "CONFORM_CLIENT_SECRET";
+pub const AUTHORITY_VARIABLE: &str = "CONFORM_AUTHORITY";
+pub const SCOPE_VARIABLE: &str = "CONFORM_SCOPE";
+
+const DEFAULT_JOBS: usize = 16;
+
+/// The flags of `conform run` that a profile may also set; `None` when not given.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub base_url: Option<String>,
+    pub vars: Vec<(String, String)>,
+    pub timeout: Option<f64>,
+    pub budget: Option<f64>,
+    pub jobs: Option<usize>,
+    pub rate: Option<f64>,
+    pub insecure: bool,
+}
+
+/// Where requests go and how they are authorized.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Embedded,
+    Remote { base_url: String, auth: Auth },
+}
+
+/// Everything about the target and the traffic, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub destination: Destination,
+    pub vars: Vec<(String, String)>,
+    pub limits: Limits,
+    pub retry: RetryPolicy,
+    pub jobs: usize,
+    pub rate: Option<f64>,
+    pub budget: Option<Duration>,
+    pub insecure: bool,
+    /// Knows every secret of the run, including tokens fetched later.
+    pub redactor: Redactor,
+}
+
+/// Resolves flags, environment (read through `env`) and profile into settings.
+pub fn resolve(
+    flags: Flags,
+    profile: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let redactor = Redactor::default();
+    let base_url = flags.base_url.clone().or_else(|| profile.base_url.clone());
+    let destination = match base_url {
+        None => Destination::Embedded,
+        Some(base_url) => Destination::Remote {
+            auth: auth(profile, &env, &redactor)?,
+            base_url,
+        },
+    };
+    let mut vars: Vec<(String, String)> = profile
+        .vars
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    vars.extend(flags.vars);
+    let mut limits = Limits::default();
+    if let Some(seconds) = flags.timeout.or(profile.timeout) {
+        limits.request_timeout = Duration::from_secs_f64(seconds);
+    }
+    let mut retry = RetryPolicy::default();
+    if let Some(attempts) = profile.retry_attempts {
+        retry.attempts = attempts;
+    }
+    if let Some(seconds) = profile.retry_max_wait {
+        retry.max_wait = Duration::from_secs_f64(seconds);
+    }
+    Ok(Settings {
+        destination,
+        vars,
+        limits,
+        retry,
+        jobs: flags.jobs.or(profile.jobs).unwrap_or(DEFAULT_JOBS),
+        rate: flags.rate.or(profile.rate),
+        budget: flags.budget.or(profile.budget).map(Duration::from_secs_f64),
+        insecure: flags.insecure || profile.insecure,
+        redactor,
+    })
+}
+
+fn auth(
+    profile: &Profile,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<Auth> {
+    let client_credentials = |credentials: ClientCredentials| {
+        Auth::ClientCredentials(Arc::new(TokenSource::new(credentials, redactor.clone())))
+    };
+    // Client credentials from the environment alone, as CI secrets usually arrive.
+    if let Some(client_id) = env(CLIENT_ID_VARIABLE) {
+        let missing = |name: &str| {
+            Error::new(format!(
+                "{CLIENT_ID_VARIABLE} is set, so client credentials are used, but {name} is not"
+            ))
+        };
+        return Ok(client_credentials(ClientCredentials {
+            tenant: env(TENANT_VARIABLE).ok_or_else(|| missing(TENANT_VARIABLE))?,
+            client_id,
+            client_secret: Secret::new(
+                env(CLIENT_SECRET_VARIABLE).ok_or_else(|| missing(CLIENT_SECRET_VARIABLE))?,
+            ),
+            authority: env(AUTHORITY_VARIABLE).unwrap_or_else(|| DEFAULT_AUTHORITY.to_string()),
+            scope: env(SCOPE_VARIABLE).unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
+        }));
+    }
+    match &profile.auth {
+        Some(AuthProfile::ClientCredentials {
+            tenant,
+            client_id,
+            client_secret_env,
+            authority,
+            scope,
+        }) => {
+            let secret = env(client_secret_env).ok_or_else(|| {
+                Error::new(format!(
+                    "target `{}` uses client credentials, but the environment variable {client_secret_env} holding the secret is not set",
+                    profile.name
+                ))
+            })?;
+            Ok(client_credentials(ClientCredentials {
+                tenant: tenant.clone(),
+                client_id: client_id.clone(),
+                client_secret: Secret::new(secret),
+                authority: env(AUTHORITY_VARIABLE)
+                    .or_else(|| authority.clone())
+                    .unwrap_or_else(|| DEFAULT_AUTHORITY.to_string()),
+                scope: env(SCOPE_VARIABLE)
+                    .or_else(|| scope.clone())
+                    .unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
+            }))
+        }
+        Some(AuthProfile::Bearer {
+            token_env,
+            token_file,
+        }) => {
+            let variable = token_env.as_deref().unwrap_or(TOKEN_VARIABLE);
+            let token = match (env(variable), token_file) {
+                (Some(token), _) => token,
+                (None, Some(file)) => read_token_file(file)?,
+                (None, None) => {
+                    return Err(Error::new(format!(
+                        "target `{}` uses a bearer token, but {variable} is not set",
+                        profile.name
+                    )));
+                }
+            };
+            let token = Secret::new(token);
+            redactor.add(token.clone());
+            Ok(Auth::Bearer(token))
+        }
+        Some(AuthProfile::None) => Ok(Auth::None),
+        None => Ok(match env(TOKEN_VARIABLE) {
+            Some(token) => {
+                let token = Secret::new(token);
+                redactor.add(token.clone());
+                Auth::Bearer(token)
+            }
+            None => Auth::None,
+        }),
+    }
+}
+
+fn read_token_file(file: &PathBuf) -> Result<String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::in_file(format!("cannot read the token file: {e}"), file))?;
+    let token = text.trim().to_string();
+    if token.is_empty() {
+        return Err(Error::in_file("the token file is empty", file));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn remote_profile(auth: Option<AuthProfile>) -> Profile {
+        Profile {
+            name: "t".into(),
+            base_url: Some("http://127.0.0.1:1".into()),
+            auth,
+            timeout: Some(5.0),
+            jobs: Some(2),
+            vars: [("group-id".to_string(), "from-profile".to_string())].into(),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn flags_beat_profile_and_defaults_fill_the_rest() {
+        let flags = Flags {
+            timeout: Some(1.5),
+            vars: vec![("group-id".into(), "from-flag".into())],
+            ..Flags::default()
+        };
+        let s = resolve(flags, &remote_profile(None), &env_of(&[])).unwrap();
+        assert_eq!(s.limits.request_timeout, Duration::from_secs_f64(1.5));
+        assert_eq!(s.jobs, 2);
+        assert_eq!(
+            s.vars.last().unwrap(),
+            &("group-id".to_string(), "from-flag".to_string())
+        );
+        assert!(matches!(
+            s.destination,
+            Destination::Remote {
+                auth: Auth::None,
+                ..
+            }
+        ));
+        let embedded = resolve(Flags::default(), &Profile::default(), &env_of(&[])).unwrap();
+        assert!(matches!(embedded.destination, Destination::Embedded));
+        assert_eq!(embedded.jobs, DEFAULT_JOBS);
+    }
+
+    #[test]
+    fn client_credentials_from_the_environment_alone() {
+        let env = env_of(&[
+            (CLIENT_ID_VARIABLE, "app"),
+            (TENANT_VARIABLE, "contoso"),
+            (CLIENT_SECRET_VARIABLE, "s3cret-value"),
+            (TOKEN_VARIABLE, "ignored"),
+        ]);
+        let s = resolve(Flags::default(), &remote_profile(None), &env).unwrap();
+        assert!(matches!(
+            s.destination,
+            Destination::Remote {
+                auth: Auth::ClientCredentials(_),
+                ..
+            }
+        ));
+        assert_eq!(s.redactor.redact("x s3cret-value"), "x [REDACTED]");
+        let missing = env_of(&[(CLIENT_ID_VARIABLE, "app"), (TENANT_VARIABLE, "contoso")]);
+        let err = resolve(Flags::default(), &remote_profile(None), &missing).unwrap_err();
+        assert!(err.message().contains(CLIENT_SECRET_VARIABLE), "{err}");
+    }
+
+    #[test]
+    fn profile_auth_needs_its_secret_from_the_environment() {
+        let profile = remote_profile(Some(AuthProfile::ClientCredentials {
+            tenant: "t".into(),
+            client_id: "c".into(),
+            client_secret_env: "MY_SECRET".into(),
+            authority: None,
+            scope: None,
+        }));
+        assert!(
+            resolve(Flags::default(), &profile, &env_of(&[]))
+                .unwrap_err()
+                .message()
+                .contains("MY_SECRET")
+        );
+        assert!(resolve(Flags::default(), &profile, &env_of(&[("MY_SECRET", "x")])).is_ok());
+        let bearer = remote_profile(Some(AuthProfile::Bearer {
+            token_env: Some("TOK".into()),
+            token_file: None,
+        }));
+        let s = resolve(Flags::default(), &bearer, &env_of(&[("TOK", "abcd-token")])).unwrap();
+        assert!(matches!(
+            s.destination,
+            Destination::Remote {
+                auth: Auth::Bearer(_),
+                ..
+            }
+        ));
+        assert!(resolve(Flags::default(), &bearer, &env_of(&[])).is_err());
+    }
+}
