@@ -173,6 +173,31 @@ struct MockArgs {
     /// Address to bind.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+    /// Require OAuth tokens from the server's own token endpoint
+    /// (POST /{tenant}/oauth2/v2.0/token), with the client secret read from this environment
+    /// variable. Example: --client-secret-env MOCK_SECRET
+    #[arg(long, value_name = "VAR")]
+    client_secret_env: Option<String>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3599,
+        requires = "client_secret_env"
+    )]
+    token_lifetime: u64,
+    /// Answer every Nth API request with 429 and Retry-After.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    throttle_every: Option<u64>,
+    /// Seconds sent in Retry-After when throttling.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    retry_after: u64,
+    /// Wait this many milliseconds before answering each API request.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    delay_ms: u64,
+    /// Answer every DELETE with 500, so created resources cannot be removed.
+    #[arg(long)]
+    fail_deletes: bool,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -254,9 +279,32 @@ fn mock(args: MockArgs) -> Result<u8, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
+    let oauth = match &args.client_secret_env {
+        Some(variable) => {
+            let secret = std::env::var(variable)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| Error::new(format!("--client-secret-env: {variable} is not set")))?;
+            let lifetime = std::time::Duration::from_secs(args.token_lifetime);
+            Some(crate::mock::OAuth {
+                client_id: None,
+                client_secret: secret,
+                expires_in: lifetime,
+                valid_for: lifetime,
+            })
+        }
+        None => None,
+    };
+    let config = crate::mock::MockConfig {
+        oauth,
+        throttle_every: args.throttle_every,
+        retry_after_seconds: args.retry_after,
+        delay: std::time::Duration::from_millis(args.delay_ms),
+        fail_deletes: args.fail_deletes,
+    };
     let addr = SocketAddr::new(args.host, args.port);
     runtime
-        .block_on(crate::mock::serve_forever(addr))
+        .block_on(crate::mock::serve_forever(addr, config))
         .map_err(|e| Error::new(format!("cannot serve on {addr}: {e}")))?;
     Ok(exit::PASS)
 }

@@ -63,6 +63,14 @@ pub fn curl_commands(
     vars: &HashMap<String, String>,
     auth: Option<&str>,
 ) -> String {
+    // What the case captures is known only when it runs: show it as `{name}`.
+    let mut vars = vars.clone();
+    for request in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
+        for capture in &request.capture {
+            vars.remove(&capture.variable);
+        }
+    }
+    let vars = &vars;
     let mut out = format!("# {} ({})\n", case.name, case.file().display());
     for (index, step) in case.setup.iter().enumerate() {
         let _ = writeln!(out, "# setup {}", index + 1);
@@ -104,7 +112,11 @@ status = 201
             .to_string(),
         )
         .unwrap()[0];
-        let vars: HashMap<String, String> = [("group-id".to_string(), "g1".to_string())].into();
+        let vars: HashMap<String, String> = [
+            ("group-id".to_string(), "g1".to_string()),
+            ("conversation-id".to_string(), "from-a-flag".to_string()),
+        ]
+        .into();
         let text = curl_commands(case, "https://graph.example", &vars, Some("$CONFORM_TOKEN"));
         assert!(
             text.contains("curl -X POST 'https://graph.example/v1.0/groups/g1/conversations'"),

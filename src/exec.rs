@@ -237,6 +237,13 @@ impl Http {
     pub async fn run_case(&self, case: &Case) -> CaseRun {
         let started = Instant::now();
         let mut vars = self.target.vars.clone();
+        // A captured id comes from this case's own responses, never from --var: when the
+        // capture fails, teardown must not delete something the case did not create.
+        for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
+            for capture in &step.capture {
+                vars.remove(&capture.variable);
+            }
+        }
         let mut setup_failure = None;
         let mut exchange = None;
         let mut retries = Vec::new();
@@ -340,15 +347,22 @@ impl Http {
         capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
     }
 
-    /// How long a request of `role` may take now, or `None` when the budget is spent.
+    /// When requests of `role` must be done: the run's budget, plus a grace for teardown.
+    fn hard_deadline(&self, role: Role) -> Option<Instant> {
+        let deadline = self.deadline?;
+        Some(if role == Role::Teardown {
+            deadline + TEARDOWN_GRACE
+        } else {
+            deadline
+        })
+    }
+
+    /// How long a request of `role` may take now, or `None` when its time is spent.
     fn time_left(&self, role: Role) -> Option<Duration> {
-        let Some(deadline) = self.deadline else {
+        let Some(deadline) = self.hard_deadline(role) else {
             return Some(self.limits.request_timeout);
         };
-        let mut left = deadline.saturating_duration_since(Instant::now());
-        if role == Role::Teardown {
-            left += TEARDOWN_GRACE;
-        }
+        let left = deadline.saturating_duration_since(Instant::now());
         (!left.is_zero()).then(|| left.min(self.limits.request_timeout))
     }
 

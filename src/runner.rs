@@ -408,6 +408,12 @@ impl Engine {
 /// rather than a failure per case. A server that connects but answers slowly or badly is the
 /// cases' business.
 async fn preflight(client: &reqwest::Client, target: &Target) -> Result<()> {
+    // Bad credentials are a setup mistake, not a failure of every case.
+    if let Err(message) = target.auth.token(client).await {
+        return Err(Error::new(message).with_help(
+            "check CONFORM_TENANT_ID, CONFORM_CLIENT_ID, CONFORM_CLIENT_SECRET and CONFORM_AUTHORITY (or the target's auth)",
+        ));
+    }
     let probe = client.get(&target.base_url).timeout(PREFLIGHT_TIMEOUT);
     match probe.send().await {
         Err(e) if e.is_connect() => {

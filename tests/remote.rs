@@ -3,8 +3,6 @@
 
 mod common;
 
-use serde_json::Value;
-
 #[test]
 fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() {
     let runtime = common::runtime();
@@ -25,15 +23,7 @@ fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() 
     assert_eq!(report["summary"]["passed"], 7);
 
     // Teardown deleted every conversation and thread the run created.
-    let listed: Value = runtime.block_on(async {
-        let response = common::http_client()
-            .get(format!("{base_url}/v1.0/groups/g/conversations"))
-            .bearer_auth("t")
-            .send()
-            .await
-            .unwrap();
-        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
-    });
+    let listed = common::get_json(&runtime, &base_url, "/v1.0/groups/g/conversations", "t");
     assert_eq!(
         listed["value"],
         serde_json::json!([]),

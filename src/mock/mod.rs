@@ -1,7 +1,10 @@
 //! The reference server: the documented contract served by axum from in-memory state, with the
 //! Graph error envelope for every error. `conform run` embeds it; `conform mock` serves it.
 
+mod behaviour;
 mod store;
+
+pub use behaviour::{MockConfig, OAuth};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +20,7 @@ use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use behaviour::{Behaviour, Gate};
 use store::{ChatThreadInput, ConversationInput, Invalid, Store, ThreadInput};
 
 /// Graph's JSON media type, parameters included, as a real service sends it.
@@ -52,11 +56,16 @@ pub struct Server {
 impl Server {
     /// Binds `addr` (port 0 picks a free one) and serves until `shutdown` or drop.
     pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
+        Self::start_with(addr, MockConfig::default()).await
+    }
+
+    /// Like `start`, with non-default behaviour (OAuth, throttling, delays, failing deletes).
+    pub async fn start_with(addr: SocketAddr, config: MockConfig) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router()).with_graceful_shutdown(async {
+            let serve = axum::serve(listener, router(config)).with_graceful_shutdown(async {
                 let _ = stop.await;
             });
             // Accept errors are retried inside axum; serve only returns once shut down.
@@ -91,17 +100,18 @@ impl Drop for Server {
 }
 
 /// Serves until the process is stopped (`conform mock`).
-pub async fn serve_forever(addr: SocketAddr) -> std::io::Result<()> {
+pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     println!(
         "conform mock listening on http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, router()).await
+    axum::serve(listener, router(config)).await
 }
 
 /// The contract's routes. `{version}` is `v1.0` or `beta`; any other is an unknown route.
-pub fn router() -> Router {
+pub fn router(config: MockConfig) -> Router {
+    let behaviour = Arc::new(Behaviour::new(config));
     Router::new()
         .route(
             "/{version}/groups/{group}/threads",
@@ -146,33 +156,76 @@ pub fn router() -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(AppState::default())
-        .layer(middleware::from_fn(graph_envelope))
+        .layer(middleware::from_fn_with_state(behaviour, graph_envelope))
 }
 
-/// Every request: a bearer token is required; every response carries `request-id` and echoes
-/// `client-request-id`.
-async fn graph_envelope(request: Request, next: Next) -> Response {
+/// Every request: the token endpoint and the test API are answered here; API requests need
+/// a bearer token and pass the configured behaviour (throttling, delay, failing deletes);
+/// every response carries `request-id` and echoes `client-request-id`.
+async fn graph_envelope(
+    State(behaviour): State<Arc<Behaviour>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_string();
+    if request.method() == Method::POST && behaviour::is_token_path(&path) {
+        let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES)
+            .await
+            .unwrap_or_default();
+        let (status, answer) = behaviour.token(&body);
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        return (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            answer.to_string(),
+        )
+            .into_response();
+    }
+    if request.method() == Method::GET && path == "/_mock/stats" {
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            behaviour.stats().to_string(),
+        )
+            .into_response();
+    }
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = request
         .headers()
         .get("client-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let authorized = request
+    let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.trim().is_empty());
-    let mut response = if authorized {
-        next.run(request).await
-    } else {
-        error(
+        .map(str::to_string);
+    let mut response = match behaviour.gate(bearer.as_deref(), request.method()).await {
+        Gate::Pass => next.run(request).await,
+        Gate::Unauthorized(message) => error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
-            "Access token is empty or is not a Bearer token.",
+            message,
         )
-        .into_response()
+        .into_response(),
+        Gate::Throttle(seconds) => {
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests: retry after the time in Retry-After.",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Gate::FailDelete => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "The resource could not be deleted.",
+        )
+        .into_response(),
     };
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -13,14 +13,29 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `conform` from the project root with `args`, the environment cleared of
-/// `CONFORM_TOKEN` unless `env` sets it.
+/// Runs `conform` from the project root with `args`, the environment cleared of credentials
+/// and proxies unless `env` sets them.
 pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command
-        .current_dir(root())
-        .args(args)
-        .env_remove("CONFORM_TOKEN");
+    command.current_dir(root()).args(args);
+    // Hermetic: no credentials, proxies or CI markers from the machine running the tests.
+    for variable in [
+        "CONFORM_TOKEN",
+        "CONFORM_CLIENT_ID",
+        "CONFORM_TENANT_ID",
+        "CONFORM_CLIENT_SECRET",
+        "CONFORM_AUTHORITY",
+        "CONFORM_SCOPE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        command.env_remove(variable);
+    }
     for (key, value) in env {
         command.env(key, value);
     }
@@ -120,4 +135,44 @@ pub fn stalled_server(runtime: &tokio::runtime::Runtime) -> std::net::SocketAddr
         });
         addr
     })
+}
+
+/// The reference server with non-default behaviour, in the background of `runtime`.
+pub fn reference_server_with(
+    runtime: &tokio::runtime::Runtime,
+    config: conform::mock::MockConfig,
+) -> conform::mock::Server {
+    runtime
+        .block_on(conform::mock::Server::start_with(
+            ([127, 0, 0, 1], 0).into(),
+            config,
+        ))
+        .unwrap()
+}
+
+/// GET `path` of `base_url` with a bearer token, as JSON.
+pub fn get_json(
+    runtime: &tokio::runtime::Runtime,
+    base_url: &str,
+    path: &str,
+    token: &str,
+) -> Value {
+    runtime.block_on(async {
+        let response = http_client()
+            .get(format!("{base_url}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    })
+}
+
+/// Everything a run printed and wrote: stdout, stderr and every report file.
+pub fn everything(output: &Output, reports: &Path) -> String {
+    let mut all = text(output);
+    for file in ["report.json", "junit.xml", "report.md", "report.html"] {
+        all.push_str(&std::fs::read_to_string(reports.join(file)).unwrap_or_default());
+    }
+    all
 }
