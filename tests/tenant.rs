@@ -439,3 +439,27 @@ fn http_proxy_is_honoured() {
             > 7
     );
 }
+
+#[test]
+fn tls_certificates_are_verified_unless_insecure_is_asked_for() {
+    let runtime = common::runtime();
+    let port = common::tls::start(&runtime);
+    let base_url = format!("https://localhost:{port}");
+    let refused = common::run_remote(&base_url, None, &[], &[("CONFORM_TOKEN", "t0ken-value")]);
+    let text = common::text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("cannot reach") && text.to_lowercase().contains("certificate"),
+        "{text}"
+    );
+
+    let accepted = common::run_remote(
+        &base_url,
+        None,
+        &["--insecure"],
+        &[("CONFORM_TOKEN", "t0ken-value")],
+    );
+    let text = common::text(&accepted);
+    assert_eq!(accepted.status.code(), Some(0), "{text}");
+    assert!(text.contains("warning: --insecure"), "{text}");
+}

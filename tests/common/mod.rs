@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod drift;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
