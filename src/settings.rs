@@ -295,4 +295,27 @@ mod tests {
         ));
         assert!(resolve(Flags::default(), &bearer, &env_of(&[])).is_err());
     }
+
+    #[test]
+    fn a_token_file_is_read_trimmed_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token.txt");
+        std::fs::write(&file, "file-token-value\n").unwrap();
+        let profile = remote_profile(Some(AuthProfile::Bearer {
+            token_env: None,
+            token_file: Some(file.clone()),
+        }));
+        let s = resolve(Flags::default(), &profile, &env_of(&[])).unwrap();
+        assert!(
+            matches!(&s.destination, Destination::Remote { auth: Auth::Bearer(t), .. } if t.expose() == "file-token-value")
+        );
+        assert_eq!(s.redactor.redact("file-token-value"), "[REDACTED]");
+        std::fs::write(&file, " \n").unwrap();
+        assert!(
+            resolve(Flags::default(), &profile, &env_of(&[]))
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+    }
 }
