@@ -55,6 +55,10 @@ pub struct PairDoc {
     /// Contradictions and substitutions: why the case expects or sends what it does.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The documented request block, verbatim.
+    pub request: Option<String>,
+    /// The documented response block, verbatim.
+    pub response: Option<String>,
 }
 
 /// One documented request/response pair with its setup and teardown.
@@ -112,6 +116,8 @@ pub struct Step {
 pub struct Expect {
     pub status: u16,
     pub schema: Option<SchemaRef>,
+    /// The body is a collection (`{ "value": [...] }`) of `schema` items.
+    pub collection: bool,
     /// JSON pointers that must be present in the body.
     pub required: Vec<String>,
     /// Values the server must echo: a subset of the body.
@@ -270,11 +276,18 @@ struct ExpectToml {
     status: Spanned<i64>,
     schema: Option<Spanned<String>>,
     #[serde(default)]
+    collection: bool,
+    #[serde(default)]
     required: Vec<Spanned<String>>,
     body: Option<Spanned<String>>,
 }
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Whether `word` is an HTTP method conform sends.
+pub fn is_method(word: &str) -> bool {
+    METHODS.contains(&word)
+}
 
 /// Reads every `*.toml` file of `dir` (sorted by name) into cases.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
@@ -493,6 +506,7 @@ fn build_expect(raw: ExpectToml, file: &Arc<SourceFile>) -> Result<Expect> {
     Ok(Expect {
         status,
         schema,
+        collection: raw.collection,
         required,
         body,
     })

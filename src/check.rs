@@ -162,7 +162,11 @@ pub fn check_response(
         }
     };
     if let Some(schema) = &expect.schema {
-        failures.extend(check_schema(schemas, &schema.name, &body));
+        if expect.collection {
+            failures.extend(check_collection(schemas, &schema.name, &body));
+        } else {
+            failures.extend(check_schema(schemas, &schema.name, &body));
+        }
     }
     failures.extend(check_required(&expect.required, &body));
     let mut diff = None;
@@ -304,6 +308,32 @@ pub fn check_schema(schemas: &Schemas, name: &str, body: &Value) -> Vec<Failure>
     }
 }
 
+/// A collection answer: `{ "value": [...] }`, each item valid against schema `name`.
+pub fn check_collection(schemas: &Schemas, name: &str, body: &Value) -> Vec<Failure> {
+    let Some(items) = body.get("value").and_then(Value::as_array) else {
+        return vec![Failure::at(
+            FailureKind::Schema,
+            "/value",
+            format!("a collection of {name} has its items in an array `value`; it is missing"),
+        )];
+    };
+    items
+        .iter()
+        .enumerate()
+        .flat_map(|(index, item)| {
+            check_schema(schemas, name, item)
+                .into_iter()
+                .map(move |mut failure| {
+                    failure.pointer = Some(format!(
+                        "/value/{index}{}",
+                        failure.pointer.unwrap_or_default()
+                    ));
+                    failure
+                })
+        })
+        .collect()
+}
+
 /// Properties the documented example shows must be present (types come from the schema).
 pub fn check_required(required: &[String], body: &Value) -> Vec<Failure> {
     required
@@ -435,6 +465,7 @@ mod tests {
         });
         Expect {
             status,
+            collection: false,
             schema: (status != 204).then(|| crate::case::SchemaRef {
                 name: "thing".into(),
                 origin: crate::case::Origin { file, span: 0..0 },
@@ -485,6 +516,16 @@ mod tests {
             ]
         );
         assert!(failures.iter().any(|f| f.message.contains("rule `format`")));
+    }
+
+    #[test]
+    fn collections_validate_every_item_under_value() {
+        let body = json!({"value": [{"ok": true}, {"ok": "no"}]});
+        let failures = check_collection(&schemas(), "thing", &body);
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].pointer.as_deref(), Some("/value/1/ok"));
+        let missing = check_collection(&schemas(), "thing", &json!({}));
+        assert_eq!(missing[0].pointer.as_deref(), Some("/value"));
     }
 
     #[test]

@@ -44,6 +44,50 @@ enum Command {
     /// Work with reports already written.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Turn documentation pages into case files: one TOML file per page, one case per
+    /// documented request/response pair.
+    ///
+    /// Example: conform import docs/group-post-threads.md --out cases
+    Import {
+        /// Pages (Markdown with annotated code blocks).
+        #[arg(required = true, value_name = "PAGE")]
+        pages: Vec<PathBuf>,
+        /// Where to write the case files.
+        #[arg(long, value_name = "DIR", default_value = "cases")]
+        out: PathBuf,
+        /// Schemas that `@odata.type` annotations are matched against.
+        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        schemas: PathBuf,
+        /// Overwrite existing case files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List every case: name, file, tags, method, path, expected status, schema.
+    ///
+    /// Example: conform list --format json
+    List {
+        #[arg(long, value_name = "DIR", default_value = "cases")]
+        cases: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Find defects in documentation pages and case files, like a compiler's diagnostics.
+    ///
+    /// Example: conform lint --docs docs/*.md --deny warnings
+    Lint {
+        /// Documentation pages to check.
+        #[arg(long, value_name = "PAGE", num_args = 1..)]
+        docs: Vec<PathBuf>,
+        #[arg(long, value_name = "DIR", default_value = "cases")]
+        cases: PathBuf,
+        #[arg(long, value_name = "DIR", default_value = "schemas")]
+        schemas: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        /// Also fail (exit 1) on warnings: `--deny warnings`.
+        #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
+        deny: Option<String>,
+    },
     /// Print shell completions.
     ///
     /// Example: conform completions bash > /etc/bash_completion.d/conform
@@ -51,6 +95,12 @@ enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -237,6 +287,20 @@ pub fn main() -> u8 {
             update_baseline(&baseline, &report)
         }
         Command::Report(ReportCommand::Merge { dirs, out }) => merge_reports(&dirs, &out),
+        Command::Import {
+            pages,
+            out,
+            schemas,
+            force,
+        } => import(&pages, &out, &schemas, force),
+        Command::List { cases, format } => list(&cases, format),
+        Command::Lint {
+            docs,
+            cases,
+            schemas,
+            format,
+            deny,
+        } => lint(&docs, &cases, &schemas, format, deny.is_some()),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());
@@ -353,4 +417,126 @@ fn merge_reports(dirs: &[PathBuf], out: &std::path::Path) -> Result<u8, Error> {
         s.skipped
     );
     Ok(exit::PASS)
+}
+
+fn import(
+    pages: &[PathBuf],
+    out: &std::path::Path,
+    schemas: &std::path::Path,
+    force: bool,
+) -> Result<u8, Error> {
+    let names: Vec<String> = crate::schema::Schemas::load_dir(schemas)?
+        .names()
+        .map(str::to_string)
+        .collect();
+    let mut imported = Vec::new();
+    for path in pages {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::in_file(format!("cannot read the page: {e}"), path))?;
+        let page = crate::page::parse(path, text);
+        let result = crate::import::import(&page, &names);
+        let target = out.join(&result.file_name);
+        if target.exists() && !force {
+            return Err(Error::new(format!(
+                "{} exists; pass --force to overwrite it",
+                target.display()
+            )));
+        }
+        imported.push((path, target, result));
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", out.display())))?;
+    for (page, target, result) in imported {
+        crate::report::write_atomically(&target, result.toml.as_bytes()).map_err(Error::new)?;
+        let cases = result.toml.matches("\n[[case]]\n").count();
+        println!(
+            "{} -> {} ({cases} case(s))",
+            page.display(),
+            target.display()
+        );
+        for reason in result.skipped {
+            eprintln!("  skipped: {reason}");
+        }
+    }
+    Ok(exit::PASS)
+}
+
+fn list(cases: &std::path::Path, format: OutputFormat) -> Result<u8, Error> {
+    let cases = crate::case::load_dir(cases)?;
+    let rows: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|case| {
+            serde_json::json!({
+                "name": case.name,
+                "file": case.file().display().to_string(),
+                "tags": case.tags,
+                "method": case.request.method,
+                "path": case.request.path.raw,
+                "status": case.expect.status,
+                "schema": case.expect.schema.as_ref().map(|s| s.name.as_str()),
+            })
+        })
+        .collect();
+    let mut stdout = std::io::stdout().lock();
+    use std::io::Write as _;
+    let written = match format {
+        OutputFormat::Json => writeln!(stdout, "{}", serde_json::Value::Array(rows)),
+        OutputFormat::Text => cases.iter().try_for_each(|case| {
+            writeln!(
+                stdout,
+                "{}  {} {}  -> {} {}  [{}]  ({})",
+                case.name,
+                case.request.method,
+                case.request.path.raw,
+                case.expect.status,
+                case.expect.schema.as_ref().map_or("-", |s| s.name.as_str()),
+                case.tags.join(", "),
+                case.file().display()
+            )
+        }),
+    };
+    let _ = written;
+    Ok(exit::PASS)
+}
+
+fn lint(
+    docs: &[PathBuf],
+    cases_dir: &std::path::Path,
+    schemas: &std::path::Path,
+    format: OutputFormat,
+    deny_warnings: bool,
+) -> Result<u8, Error> {
+    use crate::lint::Severity;
+    let schemas = crate::schema::Schemas::load_dir(schemas)?;
+    let mut findings = crate::lint::lint_page_files(docs, &schemas)?;
+    // Without pages, the cases are what there is to check; with pages, only when present.
+    if docs.is_empty() || cases_dir.is_dir() {
+        findings.extend(crate::lint::lint_cases(
+            &crate::case::load_dir(cases_dir)?,
+            &schemas,
+        ));
+    }
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&findings).unwrap_or_default()
+        ),
+        OutputFormat::Text => {
+            for finding in &findings {
+                println!("{}\n", finding.render());
+            }
+        }
+    }
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
+    eprintln!("lint: {errors} error(s), {warnings} warning(s), {notes} note(s)");
+    Ok(if errors > 0 || (deny_warnings && warnings > 0) {
+        exit::FAILURES
+    } else {
+        exit::PASS
+    })
 }

@@ -40,7 +40,7 @@ impl Error {
     pub fn at(message: impl Into<String>, file: &Path, text: &str, span: Range<usize>) -> Self {
         Self {
             message: message.into(),
-            location: Some(Location::from_span(file, text, span)),
+            location: Some(Location::new(file, text, span)),
             help: None,
         }
     }
@@ -77,7 +77,8 @@ impl Error {
 }
 
 impl Location {
-    fn from_span(file: &Path, text: &str, span: Range<usize>) -> Self {
+    /// The position of `span` (byte offsets) in `text`, the contents of `file`.
+    pub fn new(file: &Path, text: &str, span: Range<usize>) -> Self {
         let start = floor_char_boundary(text, span.start.min(text.len()));
         let end = floor_char_boundary(text, span.end.clamp(start, text.len()));
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -121,28 +122,43 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     line_start + within
 }
 
+impl Location {
+    /// The line of the position with a caret under the offending text, rustc-style.
+    pub fn snippet(&self) -> String {
+        let gutter = self.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let indent: String = self
+            .line_text
+            .chars()
+            .take(self.column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        format!(
+            "{pad}--> {}:{}:{}\n{pad} |\n{} | {}\n{pad} | {indent}{}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.line,
+            self.line_text,
+            "^".repeat(self.width)
+        )
+    }
+
+    /// The text the caret points at.
+    pub fn text(&self) -> String {
+        self.line_text
+            .chars()
+            .skip(self.column - 1)
+            .take(self.width)
+            .collect()
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "error: {}", self.message)?;
-        if let Some(loc) = &self.location {
-            let gutter = loc.line.to_string().len();
-            let pad = " ".repeat(gutter);
-            let indent: String = loc
-                .line_text
-                .chars()
-                .take(loc.column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            write!(
-                f,
-                "\n{pad}--> {}:{}:{}\n{pad} |\n{} | {}\n{pad} | {indent}{}",
-                loc.file.display(),
-                loc.line,
-                loc.column,
-                loc.line,
-                loc.line_text,
-                "^".repeat(loc.width)
-            )?;
+        if let Some(location) = &self.location {
+            write!(f, "\n{}", location.snippet())?;
         }
         if let Some(help) = &self.help {
             write!(f, "\n  = help: {help}")?;

@@ -1,0 +1,503 @@
+//! `conform import`: documentation pages to case files. Each documented request/response pair
+//! becomes a case; the paths listed under "HTTP request" that the example does not use become
+//! cases with the same example.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::page::{self, Block, BlockKind, Page};
+
+/// A page turned into a case file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// `<page stem>.toml`.
+    pub file_name: String,
+    pub toml: String,
+    /// What the importer could not turn into a case, and why.
+    pub skipped: Vec<String>,
+}
+
+/// One documented pair, derived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    pub name: String,
+    pub doc_name: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub json: Option<String>,
+    pub status: u16,
+    /// The example's status line when the prose states another.
+    pub documented_status: Option<u16>,
+    pub schema: Option<String>,
+    pub collection: bool,
+    pub required: Vec<String>,
+    pub notes: Vec<String>,
+    pub request_text: String,
+    pub response_text: String,
+}
+
+/// Named variables for path placeholders, by the segment before them.
+pub fn variable_for(segment: &str) -> String {
+    match segment.to_ascii_lowercase().as_str() {
+        "groups" | "joinedgroups" => "group-id".to_string(),
+        "users" => "user-id".to_string(),
+        "conversations" => "conversation-id".to_string(),
+        "channels" => "channel-id".to_string(),
+        "threads" => "thread-id".to_string(),
+        "posts" => "post-id".to_string(),
+        other => format!("{}-id", other.strip_suffix('s').unwrap_or(other)),
+    }
+}
+
+fn is_placeholder(segment: &str) -> bool {
+    (segment.starts_with('{') && segment.ends_with('}'))
+        || (segment.starts_with('<') && segment.ends_with('>'))
+}
+
+/// The path of a request line's URL: scheme and host dropped, placeholders named.
+pub fn normalise_path(url: &str) -> String {
+    let path = match url.find("://") {
+        Some(scheme_end) => {
+            let after = &url[scheme_end + 3..];
+            after.find('/').map_or("/", |i| &after[i..])
+        }
+        None => url,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut out = String::new();
+    let mut previous = "";
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        if is_placeholder(segment) {
+            let _ = write!(out, "{{{}}}", variable_for(previous));
+        } else {
+            out.push_str(segment);
+        }
+        previous = segment;
+    }
+    if out.is_empty() { "/".to_string() } else { out }
+}
+
+/// `@odata.type` to a schema name of `schemas` (matched without regard to case): the name and
+/// whether it is a collection.
+pub fn schema_for(odata_type: &str, schemas: &[String]) -> Option<(String, bool)> {
+    let mut name = odata_type.trim().trim_start_matches('#');
+    let mut collection = false;
+    if let Some(inner) = name
+        .strip_prefix("Collection(")
+        .and_then(|n| n.strip_suffix(')'))
+    {
+        name = inner;
+        collection = true;
+    }
+    let name = name
+        .get(..16)
+        .filter(|p| p.eq_ignore_ascii_case("microsoft.graph."))
+        .map_or(name, |_| &name[16..]);
+    schemas
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(name))
+        .map(|s| (s.clone(), collection))
+}
+
+/// Index of the request each response answers: same `name`, else the nearest request before.
+pub fn pairs(page: &Page) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let mut taken = BTreeSet::new();
+    for (index, block) in page.blocks.iter().enumerate() {
+        if block.kind != BlockKind::Response {
+            continue;
+        }
+        let name = block.annotation.as_ref().and_then(|a| a.str("name"));
+        let by_name = name.and_then(|name| {
+            page.blocks.iter().position(|b| {
+                b.kind == BlockKind::Request
+                    && b.annotation.as_ref().and_then(|a| a.str("name")) == Some(name)
+            })
+        });
+        let nearest = || {
+            page.blocks[..index]
+                .iter()
+                .rposition(|b| b.kind == BlockKind::Request)
+                .filter(|r| !taken.contains(r))
+        };
+        if let Some(request) = by_name.or_else(nearest) {
+            taken.insert(request);
+            pairs.push((request, index));
+        }
+    }
+    pairs
+}
+
+/// The statuses the prose states for pair `index` of `pairs`: those after the previous pair's
+/// response and before this pair's response.
+pub fn prose_statuses<'p>(
+    page: &'p Page,
+    pairs: &[(usize, usize)],
+    index: usize,
+) -> Vec<&'p page::ProseStatus> {
+    let (_, response) = pairs[index];
+    let upper = page.blocks[response].span.start;
+    let lower = pairs
+        .iter()
+        .map(|(_, r)| page.blocks[*r].span.end)
+        .filter(|end| *end <= upper)
+        .max()
+        .unwrap_or(0);
+    page.prose_statuses
+        .iter()
+        .filter(|p| p.span.start >= lower && p.span.end <= upper)
+        .collect()
+}
+
+fn version_of(path: &str) -> Option<&str> {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|s| *s == "beta" || s.starts_with('v'))
+}
+
+/// The documented pairs of a page, derived.
+pub fn derive(page: &Page, schemas: &[String]) -> (Vec<Derived>, Vec<String>) {
+    let mut derived = Vec::new();
+    let mut skipped = Vec::new();
+    let paired = pairs(page);
+    for (index, block) in page.blocks.iter().enumerate() {
+        if block.kind == BlockKind::Request && !paired.iter().any(|(r, _)| *r == index) {
+            skipped.push(format!(
+                "the request at byte {} has no documented response",
+                block.span.start
+            ));
+        }
+    }
+    for (index, (request_index, response_index)) in paired.iter().enumerate() {
+        let prose = prose_statuses(page, &paired, index)
+            .first()
+            .map(|p| p.status);
+        match derive_pair(
+            page,
+            &page.blocks[*request_index],
+            &page.blocks[*response_index],
+            prose,
+            schemas,
+        ) {
+            Ok(mut cases) => derived.append(&mut cases),
+            Err(reason) => skipped.push(reason),
+        }
+    }
+    (derived, skipped)
+}
+
+fn derive_pair(
+    page: &Page,
+    request: &Block,
+    response: &Block,
+    prose_status: Option<u16>,
+    schemas: &[String],
+) -> Result<Vec<Derived>, String> {
+    let message = page::http_message(request);
+    let (line, _) = message
+        .start_line
+        .clone()
+        .ok_or_else(|| "a request block has no request line".to_string())?;
+    let (method, url) =
+        page::request_line(&line).ok_or_else(|| format!("the request line `{line}` has no URL"))?;
+    let method = method.to_string();
+    let path = normalise_path(url);
+    let doc_name = request
+        .annotation
+        .as_ref()
+        .and_then(|a| a.str("name"))
+        .map(str::to_string);
+    let mut notes = Vec::new();
+
+    let answer = page::http_message(response);
+    let example_status = answer
+        .start_line
+        .as_ref()
+        .and_then(|(line, _)| line.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok());
+    let (status, documented_status) = match (example_status, prose_status) {
+        (Some(example), Some(prose)) if example != prose => {
+            notes.push(format!(
+                "Status conflict: the prose says {prose}, the example's status line says {example}. Expected: {prose}."
+            ));
+            (prose, Some(example))
+        }
+        (Some(example), _) => (example, None),
+        (None, Some(prose)) => {
+            notes.push(format!(
+                "The example response has no status line; the prose says {prose}."
+            ));
+            (prose, None)
+        }
+        (None, None) => {
+            return Err(format!(
+                "`{line}`: neither the example nor the prose gives a status"
+            ));
+        }
+    };
+
+    let annotation = response.annotation.as_ref();
+    let odata_type = annotation.and_then(|a| a.str("@odata.type"));
+    let has_body = answer.body.is_some() && !crate::case::status_forbids_body(status);
+    let (schema, collection) = match odata_type.filter(|_| has_body) {
+        Some(odata_type) => match schema_for(odata_type, schemas) {
+            Some((schema, collection)) => (Some(schema), collection),
+            None => {
+                notes.push(format!("No schema matches `@odata.type` {odata_type}."));
+                (None, false)
+            }
+        },
+        None => (None, false),
+    };
+    let mut required = Vec::new();
+    if has_body && let Some((body, _)) = &answer.body {
+        match serde_json::from_str::<Value>(body) {
+            Ok(Value::Object(map)) => {
+                required = map
+                    .keys()
+                    .filter(|k| !k.starts_with('@'))
+                    .cloned()
+                    .collect();
+            }
+            Ok(_) => {}
+            Err(e) => notes.push(format!("The example response body is not JSON ({e}).")),
+        }
+    }
+    let json = match &message.body {
+        Some((body, _)) => match serde_json::from_str::<Value>(body) {
+            Ok(_) => Some(body.clone()),
+            Err(e) => {
+                notes.push(format!(
+                    "The example request body is not JSON ({e}); it is not sent."
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let headers: Vec<(String, String)> = message
+        .headers
+        .iter()
+        .filter(|(name, _, _)| {
+            !matches!(
+                name.to_ascii_lowercase().as_str(),
+                "content-length" | "content-type" | "authorization"
+            )
+        })
+        .map(|(name, value, _)| (name.clone(), value.clone()))
+        .collect();
+    let name = doc_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("{}_{}", method.to_ascii_lowercase(), slug(&path)));
+    let base = Derived {
+        name: name.clone(),
+        doc_name,
+        method: method.clone(),
+        path: path.clone(),
+        headers,
+        json,
+        status,
+        documented_status,
+        schema,
+        collection,
+        required,
+        notes,
+        request_text: request.content.clone(),
+        response_text: response.content.clone(),
+    };
+    let mut cases = vec![base.clone()];
+    // Other paths the "HTTP request" section lists for the same method.
+    let version = version_of(&path)
+        .map(|v| format!("/{v}"))
+        .unwrap_or_default();
+    let unversioned = path.strip_prefix(&version).unwrap_or(&path).to_string();
+    for other in listed_paths(page, &method) {
+        if other == unversioned || cases.iter().any(|c| c.path == format!("{version}{other}")) {
+            continue;
+        }
+        let extra_segments: Vec<String> = other
+            .split('/')
+            .filter(|s| {
+                !s.is_empty() && !s.starts_with('{') && !unversioned.split('/').any(|u| u == *s)
+            })
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let mut case = base.clone();
+        case.name = format!("{name}_via_{}", extra_segments.join("_"));
+        case.path = format!("{version}{other}");
+        case.notes.push(format!(
+            "Listed under \"HTTP request\" as {method} {other}; the page's example uses {unversioned}."
+        ));
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+/// Paths of `method` in the page's ignored "HTTP request" blocks, placeholders named.
+fn listed_paths(page: &Page, method: &str) -> Vec<String> {
+    page.blocks
+        .iter()
+        .filter(|b| {
+            b.kind == BlockKind::Ignored && b.section.to_ascii_lowercase().contains("http request")
+        })
+        .flat_map(|b| b.content.lines())
+        .filter_map(|line| {
+            let (listed_method, target) = page::request_line(line)?;
+            (listed_method == method).then(|| normalise_path(target))
+        })
+        .collect()
+}
+
+fn slug(path: &str) -> String {
+    path.split('/')
+        .filter(|s| !s.is_empty() && !s.starts_with('{'))
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// A TOML string for `text`: a multi-line literal when it can be, else an escaped basic string.
+fn toml_text(text: &str) -> String {
+    if !text.contains("'''") && !text.contains('\r') {
+        format!("'''\n{}\n'''", text.trim_end_matches('\n'))
+    } else {
+        toml::Value::String(text.to_string()).to_string()
+    }
+}
+
+fn toml_str(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+fn toml_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| toml_str(i)).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The case file of a page.
+pub fn import(page: &Page, schemas: &[String]) -> Imported {
+    let (cases, skipped) = derive(page, schemas);
+    let file = page
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = page
+        .path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = format!(
+        "# Imported by `conform import` from {file}. Review it: example values may be placeholders,\n\
+         # and a case that needs an existing resource needs a setup step.\n\n[doc]\nseed = {}\n",
+        toml_str(&file)
+    );
+    if let Some(title) = &page.title {
+        let _ = writeln!(out, "title = {}", toml_str(title));
+    }
+    if let Some(api) = cases.first().and_then(|c| version_of(&c.path)) {
+        let _ = writeln!(out, "api = {}", toml_str(api));
+    }
+    for case in &cases {
+        let _ = write!(out, "\n[[case]]\nname = {}\n", toml_str(&case.name));
+        out.push_str("\n[case.doc]\n");
+        if let Some(name) = &case.doc_name {
+            let _ = writeln!(out, "name = {}", toml_str(name));
+        }
+        if let Some(status) = case.documented_status {
+            let _ = writeln!(out, "status = {status}");
+        }
+        if !case.notes.is_empty() {
+            let _ = writeln!(out, "notes = {}", toml_list(&case.notes));
+        }
+        let _ = writeln!(out, "request = {}", toml_text(&case.request_text));
+        let _ = writeln!(out, "response = {}", toml_text(&case.response_text));
+        let _ = write!(
+            out,
+            "\n[case.request]\nmethod = {}\npath = {}\n",
+            toml_str(&case.method),
+            toml_str(&case.path)
+        );
+        if !case.headers.is_empty() {
+            let pairs: Vec<String> = case
+                .headers
+                .iter()
+                .map(|(n, v)| format!("{} = {}", toml_str(n), toml_str(v)))
+                .collect();
+            let _ = writeln!(out, "headers = {{ {} }}", pairs.join(", "));
+        }
+        if let Some(json) = &case.json {
+            let _ = writeln!(out, "json = {}", toml_text(json));
+        }
+        let _ = write!(out, "\n[case.expect]\nstatus = {}\n", case.status);
+        if let Some(schema) = &case.schema {
+            let _ = writeln!(out, "schema = {}", toml_str(schema));
+            if case.collection {
+                out.push_str("collection = true\n");
+            }
+        }
+        if !case.required.is_empty() {
+            let _ = writeln!(out, "required = {}", toml_list(&case.required));
+        }
+    }
+    Imported {
+        file_name: format!("{stem}.toml"),
+        toml: out,
+        skipped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_placeholders_by_the_segment_before_them() {
+        assert_eq!(
+            normalise_path(
+                "https://graph.microsoft.com/beta/users/<id | userPrincipalName>/joinedGroups/<id>/threads"
+            ),
+            "/beta/users/{user-id}/joinedGroups/{group-id}/threads"
+        );
+        assert_eq!(
+            normalise_path(
+                "/v1.0/groups/{groupsId}/conversations/{id}/threads/{thread-id}/posts/{id}"
+            ),
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads/{thread-id}/posts/{post-id}"
+        );
+        assert_eq!(
+            normalise_path("/beta/widgets/{id}?$select=x"),
+            "/beta/widgets/{widget-id}"
+        );
+    }
+
+    #[test]
+    fn maps_odata_types_to_schemas() {
+        let schemas = vec!["conversationThread".to_string(), "post".to_string()];
+        assert_eq!(
+            schema_for("microsoft.graph.conversationthread", &schemas),
+            Some(("conversationThread".into(), false))
+        );
+        assert_eq!(
+            schema_for("#microsoft.graph.conversationThread", &schemas),
+            Some(("conversationThread".into(), false))
+        );
+        assert_eq!(
+            schema_for("Collection(microsoft.graph.post)", &schemas),
+            Some(("post".into(), true))
+        );
+        assert_eq!(schema_for("microsoft.graph.widget", &schemas), None);
+    }
+
+    #[test]
+    fn toml_text_survives_triple_quotes() {
+        let value: toml::Value = toml::from_str(&format!("a = {}", toml_text("x ''' y"))).unwrap();
+        assert_eq!(value["a"].as_str(), Some("x ''' y"));
+    }
+}

@@ -1,0 +1,572 @@
+//! `conform lint`: defects in documentation pages and case files, reported like compiler
+//! diagnostics (code, severity, file:line:col, the offending text, a hint).
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::case::{Case, Request};
+use crate::error::Location;
+use crate::import;
+use crate::page::{self, Block, BlockKind, Page};
+use crate::schema::Schemas;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Note => "note",
+        }
+    }
+}
+
+/// One defect.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The offending text.
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+impl Finding {
+    fn new(
+        code: &'static str,
+        severity: Severity,
+        message: String,
+        location: Location,
+        hint: Option<String>,
+    ) -> Self {
+        Self {
+            code,
+            severity,
+            message,
+            file: location.file.display().to_string(),
+            line: location.line,
+            column: location.column,
+            text: location.text(),
+            hint,
+            location,
+        }
+    }
+
+    /// Rendered like a compiler diagnostic.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "{}[{}]: {}\n{}",
+            self.severity.as_str(),
+            self.code,
+            self.message,
+            self.location.snippet()
+        );
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("\n  = hint: {hint}"));
+        }
+        out
+    }
+}
+
+/// The codes, for the README and `--help`.
+pub const CODES: &[(&str, &str)] = &[
+    (
+        "L001",
+        "the prose and the example's status line state different statuses",
+    ),
+    (
+        "L002",
+        "a status line's reason phrase does not belong to its code (`204 Created`)",
+    ),
+    (
+        "L003",
+        "a documented example breaks the schema of its @odata.type",
+    ),
+    (
+        "L004",
+        "a placeholder value left in an example (`topic-value`, `String (timestamp)`)",
+    ),
+    (
+        "L005",
+        "@odata.type matches a schema only without regard to case",
+    ),
+    ("L006", "an http or json block without an annotation"),
+    ("L007", "a documented request with no documented response"),
+    (
+        "L008",
+        "a path under \"HTTP request\" names its parameters unlike the example URL",
+    ),
+    (
+        "C001",
+        "a case expects another status than its documented response shows",
+    ),
+    ("C002", "a case names a schema that does not exist"),
+    ("C003", "a case uses a variable before any step captures it"),
+    ("C004", "a case captures a variable that nothing uses"),
+];
+
+struct PageLinter<'a> {
+    page: &'a Page,
+    schemas: &'a Schemas,
+    names: Vec<String>,
+    findings: Vec<Finding>,
+}
+
+/// Whether an example value is a stand-in rather than a value.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    v.ends_with("-value")
+        || v.ends_with("_value")
+        || matches!(
+            v,
+            "String" | "Boolean" | "Int32" | "Int64" | "Double" | "DateTimeOffset" | "Guid"
+        )
+        || v.starts_with("String (")
+        || (v.len() > 2
+            && v.starts_with('<')
+            && v.ends_with('>')
+            && v[1..v.len() - 1]
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '|' | '-' | '_')))
+}
+
+fn reason_matches(code: u16, reason: &str) -> bool {
+    match reqwest::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(canonical) => canonical.eq_ignore_ascii_case(reason.trim()),
+        None => true,
+    }
+}
+
+impl PageLinter<'_> {
+    fn at(&self, span: Range<usize>) -> Location {
+        Location::new(&self.page.path, &self.page.text, span)
+    }
+
+    fn push(
+        &mut self,
+        code: &'static str,
+        severity: Severity,
+        message: String,
+        span: Range<usize>,
+        hint: Option<String>,
+    ) {
+        let location = self.at(span);
+        self.findings
+            .push(Finding::new(code, severity, message, location, hint));
+    }
+
+    fn run(mut self) -> Vec<Finding> {
+        let pairs = import::pairs(self.page);
+        for (index, block) in self.page.blocks.iter().enumerate() {
+            match block.kind {
+                BlockKind::Unannotated => self.push(
+                    "L006",
+                    Severity::Warning,
+                    format!("this {} block has no annotation", block.lang),
+                    block.span.start..block.span.start + 3,
+                    Some("add `<!-- { \"blockType\": \"request\" | \"response\" | \"ignored\" } -->` before it".into()),
+                ),
+                BlockKind::Request if !pairs.iter().any(|(r, _)| *r == index) => self.push(
+                    "L007",
+                    Severity::Error,
+                    "this request has no documented response".into(),
+                    page::http_message(block)
+                        .start_line
+                        .map_or(block.span.start..block.span.start + 3, |(line, at)| at..at + line.len()),
+                    Some("add a response block (`\"blockType\": \"response\"`) after it".into()),
+                ),
+                _ => {}
+            }
+        }
+        for (index, (request, response)) in pairs.iter().enumerate() {
+            let prose: Vec<(u16, Range<usize>)> = import::prose_statuses(self.page, &pairs, index)
+                .into_iter()
+                .map(|p| (p.status, p.span.clone()))
+                .collect();
+            let (request, response) = (&self.page.blocks[*request], &self.page.blocks[*response]);
+            self.status_lines(response, &prose);
+            let schema = self.odata_type(response);
+            self.example(request, schema.as_deref(), "request");
+            self.example(response, schema.as_deref(), "response");
+            self.listed_paths(request);
+        }
+        self.findings
+    }
+
+    fn status_lines(&mut self, response: &Block, prose: &[(u16, Range<usize>)]) {
+        let Some((line, at)) = page::http_message(response).start_line else {
+            return;
+        };
+        let mut words = line.split_whitespace();
+        let _version = words.next();
+        let Some(code_text) = words.next() else {
+            return;
+        };
+        let Ok(code) = code_text.parse::<u16>() else {
+            return;
+        };
+        let code_at = at + line.find(code_text).unwrap_or(0);
+        let reason: Vec<&str> = words.collect();
+        let reason = reason.join(" ");
+        if !reason.is_empty() && !reason_matches(code, &reason) {
+            let canonical = reqwest::StatusCode::from_u16(code)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
+            self.push(
+                "L002",
+                Severity::Error,
+                format!(
+                    "status line `{code} {reason}`: the reason phrase of {code} is `{canonical}`"
+                ),
+                code_at..at + line.len(),
+                None,
+            );
+        }
+        if let Some((status, span)) = prose.iter().find(|(status, _)| *status != code) {
+            let prose_line = self.at(span.clone()).line;
+            self.push(
+                "L001",
+                Severity::Error,
+                format!("the example's status line says {code}, the prose says {status}"),
+                code_at..code_at + code_text.len(),
+                Some(format!(
+                    "the prose at line {prose_line}; make them agree (a create answers 201)"
+                )),
+            );
+        }
+    }
+
+    /// The schema named by the response's `@odata.type`, reporting a match only by case.
+    fn odata_type(&mut self, response: &Block) -> Option<String> {
+        let annotation = response.annotation.as_ref()?;
+        let odata_type = annotation.str("@odata.type")?;
+        let (schema, _) = import::schema_for(odata_type, &self.names)?;
+        let written = odata_type
+            .trim_start_matches('#')
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(')');
+        if written != schema {
+            let start = self.page.text[annotation.span.clone()]
+                .find(odata_type)
+                .map_or(annotation.span.start, |i| annotation.span.start + i);
+            self.push(
+                "L005",
+                Severity::Warning,
+                format!("`@odata.type` {odata_type} matches the schema {schema} only without regard to case"),
+                start..start + odata_type.len(),
+                Some(format!("write microsoft.graph.{schema}")),
+            );
+        }
+        Some(schema)
+    }
+
+    fn example(&mut self, block: &Block, schema: Option<&str>, what: &str) {
+        let Some((body, body_at)) = page::http_message(block).body else {
+            return;
+        };
+        let Ok(value) = serde_json::from_str::<Value>(&body) else {
+            return;
+        };
+        let spans = crate::jsonpos::value_spans(&body);
+        let span_of = |pointer: &str| {
+            spans
+                .get(pointer)
+                .map_or(body_at..body_at + 1, |r| body_at + r.start..body_at + r.end)
+        };
+        let mut reported: HashSet<String> = HashSet::new();
+        if let Some(schema) = schema
+            && let Some(violations) = self.schemas.validate(schema, &value)
+        {
+            for violation in violations {
+                let offending = value.pointer(&violation.pointer);
+                let placeholder_format = violation.keyword == "format"
+                    && offending
+                        .and_then(Value::as_str)
+                        .is_some_and(is_placeholder);
+                if placeholder_format {
+                    continue; // reported below as a placeholder
+                }
+                reported.insert(violation.pointer.clone());
+                self.push(
+                    "L003",
+                    Severity::Error,
+                    format!(
+                        "the example {what} breaks the {schema} schema at `{}`: {}",
+                        violation.pointer, violation.message
+                    ),
+                    span_of(&violation.pointer),
+                    Some(format!("rule `{}`", violation.keyword)),
+                );
+            }
+        }
+        let mut strings = Vec::new();
+        collect_strings(&value, &mut String::new(), &mut strings);
+        for (pointer, text) in strings {
+            if is_placeholder(&text)
+                && !reported.contains(&pointer)
+                && !pointer.ends_with("@odata.type")
+            {
+                self.push(
+                    "L004",
+                    Severity::Warning,
+                    format!("placeholder value \"{text}\" in the example {what}"),
+                    span_of(&pointer),
+                    Some("show a realistic value of the property's type".into()),
+                );
+            }
+        }
+    }
+
+    fn listed_paths(&mut self, request: &Block) {
+        let Some((line, _)) = page::http_message(request).start_line else {
+            return;
+        };
+        let Some((_, url)) = page::request_line(&line) else {
+            return;
+        };
+        let example = raw_path(url);
+        let example_literals: Vec<&str> = example.split('/').filter(|s| !s.is_empty()).collect();
+        for block in self
+            .page
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Ignored)
+        {
+            let mut offset = block.content_start;
+            for listed_line in block.content.split_inclusive('\n') {
+                let Some((_, path)) = page::request_line(listed_line) else {
+                    offset += listed_line.len();
+                    continue;
+                };
+                let listed: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+                // The same route without the version segment: compare parameter names.
+                let aligned = example_literals.len() == listed.len() + 1
+                    && example_literals[1..]
+                        .iter()
+                        .zip(&listed)
+                        .all(|(e, l)| is_param(e) == is_param(l) && (is_param(e) || e == l));
+                if aligned {
+                    for (e, l) in example_literals[1..].iter().zip(&listed) {
+                        if is_param(e) && e != l {
+                            let at = offset + listed_line.find(l).unwrap_or(0);
+                            self.push(
+                                "L008",
+                                Severity::Warning,
+                                format!("the HTTP request section writes the parameter {l}, the example URL {e}"),
+                                at..at + l.len(),
+                                Some("name path parameters the same way in both places".into()),
+                            );
+                        }
+                    }
+                }
+                offset += listed_line.len();
+            }
+        }
+    }
+}
+
+fn is_param(segment: &str) -> bool {
+    (segment.starts_with('{') && segment.ends_with('}'))
+        || (segment.starts_with('<') && segment.ends_with('>'))
+}
+
+fn raw_path(url: &str) -> String {
+    match url.find("://") {
+        Some(i) => url[i + 3..]
+            .find('/')
+            .map_or("/".to_string(), |j| url[i + 3 + j..].to_string()),
+        None => url.to_string(),
+    }
+}
+
+fn collect_strings(value: &Value, pointer: &mut String, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) => out.push((pointer.clone(), s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                collect_strings(item, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&crate::case::escape_pointer_token(key));
+                collect_strings(item, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every finding of a documentation page.
+pub fn lint_page(page: &Page, schemas: &Schemas) -> Vec<Finding> {
+    PageLinter {
+        page,
+        schemas,
+        names: schemas.names().map(str::to_string).collect(),
+        findings: Vec::new(),
+    }
+    .run()
+}
+
+/// Every finding of loaded cases.
+pub fn lint_cases(cases: &[Case], schemas: &Schemas) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for case in cases {
+        let file = &case.name_origin.file;
+        let at = |span: Range<usize>| Location::new(&file.path, &file.text, span);
+        let documented = case.doc.status.or_else(|| {
+            let response = case.doc.response.as_deref()?;
+            let line = response
+                .lines()
+                .find(|l| l.trim_start().starts_with("HTTP/"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        });
+        if let Some(documented) = documented
+            && documented != case.expect.status
+        {
+            let (severity, hint) = if case.doc.notes.is_empty() {
+                (
+                    Severity::Error,
+                    "expect the documented status, or explain the choice in [case.doc] notes",
+                )
+            } else {
+                (Severity::Note, "the case's notes explain the choice")
+            };
+            findings.push(Finding::new(
+                "C001",
+                severity,
+                format!(
+                    "case `{}` expects {}, its documented response shows {documented}",
+                    case.name, case.expect.status
+                ),
+                at(case.name_origin.span.clone()),
+                Some(hint.to_string()),
+            ));
+        }
+        if let Some(schema) = &case.expect.schema
+            && !schemas.contains(&schema.name)
+        {
+            findings.push(Finding::new(
+                "C002",
+                Severity::Error,
+                format!("unknown schema `{}`", schema.name),
+                at(schema.origin.span.clone()),
+                Some(format!(
+                    "schemas: {}",
+                    schemas.names().collect::<Vec<_>>().join(", ")
+                )),
+            ));
+        }
+        findings.extend(variable_findings(case));
+    }
+    findings
+}
+
+/// C003: a captured variable used before the step that captures it; C004: captured, never used.
+fn variable_findings(case: &Case) -> Vec<Finding> {
+    let steps: Vec<&Request> = case
+        .setup
+        .iter()
+        .map(|s| &s.request)
+        .chain([&case.request])
+        .chain(case.teardown.iter().map(|s| &s.request))
+        .collect();
+    let captured: Vec<(usize, &str)> = steps
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.capture.iter().map(move |c| (i, c.variable.as_str())))
+        .collect();
+    let mut findings = Vec::new();
+    for (index, request) in steps.iter().enumerate() {
+        let templates =
+            std::iter::once(&request.path).chain(request.headers.iter().map(|(_, v)| v));
+        for template in templates {
+            for variable in template.variables() {
+                let first_capture = captured
+                    .iter()
+                    .filter(|(_, v)| *v == variable)
+                    .map(|(i, _)| *i)
+                    .min();
+                if first_capture.is_some_and(|at| at >= index) {
+                    findings.push(Finding::new(
+                        "C003",
+                        Severity::Error,
+                        format!("{{{variable}}} is used before the step that captures it"),
+                        Location::new(
+                            &template.origin.file.path,
+                            &template.origin.file.text,
+                            template.origin.span.clone(),
+                        ),
+                        Some("capture it in an earlier setup step".into()),
+                    ));
+                }
+            }
+        }
+    }
+    for (index, variable) in &captured {
+        let used = steps[index + 1..].iter().any(|r| {
+            std::iter::once(&r.path)
+                .chain(r.headers.iter().map(|(_, v)| v))
+                .any(|t| t.variables().any(|v| v == *variable))
+        });
+        if !used {
+            let origin = &steps[*index].path.origin;
+            findings.push(Finding::new(
+                "C004",
+                Severity::Warning,
+                format!(
+                    "case `{}` captures {{{variable}}} but no later step uses it",
+                    case.name
+                ),
+                Location::new(&origin.file.path, &origin.file.text, origin.span.clone()),
+                Some("use it (e.g. in a teardown step) or drop the capture".into()),
+            ));
+        }
+    }
+    findings
+}
+
+/// Reads and lints pages.
+pub fn lint_page_files(
+    paths: &[std::path::PathBuf],
+    schemas: &Schemas,
+) -> crate::error::Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            crate::error::Error::in_file(format!("cannot read the page: {e}"), path)
+        })?;
+        findings.extend(lint_page(&page::parse(Path::new(path), text), schemas));
+    }
+    Ok(findings)
+}
