@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn survives_broken_and_hostile_input() {
-        assert!(value_spans("{\"a\": ").get("/a").is_none());
+        assert!(!value_spans("{\"a\": ").contains_key("/a"));
         let deep = "[".repeat(100_000);
         let _ = value_spans(&deep);
         let _ = value_spans("\"unterminated");

@@ -87,7 +87,7 @@ fn kind_of(annotation: Option<&Annotation>, lang: &str, content: &str) -> BlockK
         Some("ignored") => BlockKind::Ignored,
         Some(_) => BlockKind::Reference,
         None => {
-            let first = content.trim_start().split_whitespace().next().unwrap_or("");
+            let first = content.split_whitespace().next().unwrap_or("");
             if lang == "http" && crate::case::is_method(first) {
                 BlockKind::Request
             } else if first.starts_with("HTTP/")
@@ -171,7 +171,6 @@ pub fn parse(path: &Path, text: String) -> Page {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info
-                        .trim()
                         .split_whitespace()
                         .next()
                         .unwrap_or("")
