@@ -104,13 +104,8 @@ impl Baseline {
                 ));
             }
         };
-        let baseline: Self = toml::from_str(&text).map_err(|e| {
-            let message = e.message().trim_end().to_string();
-            match e.span() {
-                Some(span) => Error::at(message, path, &text, span),
-                None => Error::in_file(message, path),
-            }
-        })?;
+        let baseline: Self =
+            toml::from_str(&text).map_err(|e| Error::from_toml(&e, path, &text))?;
         for entry in &baseline.entries {
             if let Some(date) = &entry.expires
                 && !is_date(date)

@@ -264,6 +264,8 @@ struct RequestToml {
     #[serde(default)]
     headers: BTreeMap<String, Spanned<String>>,
     json: Option<Spanned<String>>,
+    /// A JSON file beside the case file (or below its directory) holding the body.
+    json_file: Option<Spanned<String>>,
     #[serde(default)]
     capture: BTreeMap<String, Spanned<String>>,
     /// Steps only: the status the step must answer.
@@ -329,13 +331,8 @@ pub fn parse_file(path: &Path, text: String) -> Result<Vec<Case>> {
         path: path.to_path_buf(),
         text,
     });
-    let parsed: FileToml = toml::from_str(&file.text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
-        match e.span() {
-            Some(span) => Error::at(message, path, &file.text, span),
-            None => Error::in_file(message, path),
-        }
-    })?;
+    let parsed: FileToml =
+        toml::from_str(&file.text).map_err(|e| Error::from_toml(&e, path, &file.text))?;
     if parsed.case.is_empty() {
         return Err(Error::in_file(
             "no [[case]] tables: a case file holds at least one case",
@@ -433,10 +430,16 @@ fn build_request(raw: RequestToml, file: &Arc<SourceFile>) -> Result<Request> {
         }
         headers.push((name, Template::parse(value, file)?));
     }
-    let json = raw
-        .json
-        .map(|text| parse_json(&text, file).map(|v| Arc::from(v.to_string())))
-        .transpose()?;
+    let json = match (raw.json, raw.json_file) {
+        (Some(_), Some(body_file)) => {
+            return Err(origin(body_file.span())
+                .error("give the body as `json` or as `json_file`, not both"));
+        }
+        (Some(text), None) => Some(parse_json(&text, file)?),
+        (None, Some(body_file)) => Some(read_json_file(&body_file, file)?),
+        (None, None) => None,
+    }
+    .map(|value| Arc::from(value.to_string()));
     let capture = raw
         .capture
         .into_iter()
@@ -537,6 +540,40 @@ fn parse_json(text: &Spanned<String>, file: &Arc<SourceFile>) -> Result<Value> {
         let message = format!("invalid JSON: {e}");
         let (line, column) = json_position_in_file(&file.text, text.span(), e.line(), e.column());
         Error::at_line_column(message, &file.path, &file.text, line, column)
+    })
+}
+
+/// Reads a `json_file`: relative to the case file, never outside its directory.
+fn read_json_file(name: &Spanned<String>, file: &Arc<SourceFile>) -> Result<Value> {
+    let origin = Origin {
+        file: file.clone(),
+        span: name.span(),
+    };
+    let relative = Path::new(name.get_ref());
+    let escapes = relative.is_absolute()
+        || relative.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+    if escapes || name.get_ref().is_empty() {
+        return Err(origin.error(format!(
+            "`{}` leaves the cases directory: `json_file` is a relative path below the case file's directory",
+            name.get_ref()
+        )));
+    }
+    let path = file.path.parent().unwrap_or(Path::new(".")).join(relative);
+    let text = fs::read_to_string(&path)
+        .map_err(|e| origin.error(format!("cannot read `{}`: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::at_line_column(
+            format!("invalid JSON: {e}"),
+            &path,
+            &text,
+            e.line(),
+            e.column(),
+        )
     })
 }
 

@@ -128,13 +128,7 @@ fn at(file: &Path, text: &str, span: Range<usize>, message: impl Into<String>) -
 
 /// Parses a config file's text and returns target `name`.
 pub fn parse(file: &Path, text: &str, name: &str) -> Result<Profile> {
-    let parsed: FileToml = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
-        match e.span() {
-            Some(span) => at(file, text, span, message),
-            None => Error::in_file(message, file),
-        }
-    })?;
+    let parsed: FileToml = toml::from_str(text).map_err(|e| Error::from_toml(&e, file, text))?;
     if let Some(embedded) = parsed.targets.get(EMBEDDED) {
         return Err(at(
             file,

@@ -57,6 +57,21 @@ impl Error {
         Self::at(message, file, text, start..start + 1)
     }
 
+    /// A TOML parse error of `file`, at its position, suggesting the closest known key for an
+    /// unknown one.
+    pub fn from_toml(error: &toml::de::Error, file: &Path, text: &str) -> Self {
+        let message = error.message().trim_end().to_string();
+        let suggestion = suggest_key(&message);
+        let error = match error.span() {
+            Some(span) => Self::at(message, file, text, span),
+            None => Self::in_file(message, file),
+        };
+        match suggestion {
+            Some(key) => error.with_help(format!("did you mean `{key}`?")),
+            None => error,
+        }
+    }
+
     /// An error about a whole file, without a position inside it.
     pub fn in_file(message: impl Into<String>, file: &Path) -> Self {
         Self::new(format!("{}: {}", file.display(), message.into()))
@@ -171,6 +186,37 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// For "unknown field `x`, expected one of `a`, `b`": the expected key closest to `x`.
+fn suggest_key(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest.split_once("expected")?.1;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|candidate| (edit_distance(unknown, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
+        .min()
+        .map(|(_, candidate)| candidate.to_string())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(previous + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +244,20 @@ mod tests {
         let loc = err.location().unwrap();
         assert_eq!((loc.line, loc.column), (2, 3));
         assert_eq!(loc.line_text, "cdé");
+    }
+
+    #[test]
+    fn suggests_the_closest_known_key() {
+        assert_eq!(
+            suggest_key("unknown field `staus`, expected one of `status`, `schema`, `required`"),
+            Some("status".to_string())
+        );
+        assert_eq!(
+            suggest_key("unknown field `zzzzzz`, expected `status` or `schema`"),
+            None
+        );
+        assert_eq!(suggest_key("invalid type: string"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -17,8 +17,13 @@ pub fn root() -> PathBuf {
 /// Runs `conform` from the project root with `args`, the environment cleared of credentials
 /// and proxies unless `env` sets them.
 pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
+    conform_in(&root(), args, env)
+}
+
+/// `conform` run in `dir`, like `conform`.
+pub fn conform_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command.current_dir(root()).args(args);
+    command.current_dir(dir).args(args);
     // Hermetic: no credentials, proxies or CI markers from the machine running the tests.
     for variable in [
         "CONFORM_TOKEN",
