@@ -199,6 +199,10 @@ struct RunArgs {
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     rate: Option<f64>,
 
+    /// Sends per request when throttled or unavailable, the first included [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    retries: Option<u32>,
+
     /// Leave what the cases create (no teardown); it is listed in the reports as leaked.
     #[arg(long)]
     keep: bool,
@@ -248,6 +252,11 @@ struct MockArgs {
     /// Answer every DELETE with 500, so created resources cannot be removed.
     #[arg(long)]
     fail_deletes: bool,
+    /// Inject a fault into RATE (0 to 1, default 1) of the API requests: reset, stall, drip,
+    /// truncated, garbage, oversize, wrong-content-type, 500, 503, 503-retry-after, 429.
+    /// Repeatable. Example: --fault reset=0.25
+    #[arg(long, value_name = "KIND[=RATE]", value_parser = crate::mock::FaultRule::parse)]
+    fault: Vec<crate::mock::FaultRule>,
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -322,6 +331,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         budget: args.budget,
         jobs: args.jobs.map(usize::from),
         rate: args.rate,
+        retries: args.retries,
         insecure: args.insecure,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
@@ -365,6 +375,7 @@ fn mock(args: MockArgs) -> Result<u8, Error> {
         retry_after_seconds: args.retry_after,
         delay: std::time::Duration::from_millis(args.delay_ms),
         fail_deletes: args.fail_deletes,
+        faults: args.fault,
     };
     let addr = SocketAddr::new(args.host, args.port);
     runtime

@@ -29,6 +29,8 @@ pub struct Flags {
     pub budget: Option<f64>,
     pub jobs: Option<usize>,
     pub rate: Option<f64>,
+    /// Sends per request (`--retries`).
+    pub retries: Option<u32>,
     pub insecure: bool,
 }
 
@@ -81,7 +83,7 @@ pub fn resolve(
         limits.request_timeout = Duration::from_secs_f64(seconds);
     }
     let mut retry = RetryPolicy::default();
-    if let Some(attempts) = profile.retry_attempts {
+    if let Some(attempts) = flags.retries.or(profile.retry_attempts) {
         retry.attempts = attempts;
     }
     if let Some(seconds) = profile.retry_max_wait {

@@ -32,12 +32,15 @@ pub struct MockConfig {
     pub delay: Duration,
     /// DELETE answers 500: what was created cannot be removed.
     pub fail_deletes: bool,
+    /// Faults to inject from the start (more can be added through `/_mock/faults`).
+    pub faults: Vec<crate::mock::FaultRule>,
 }
 
 /// Counters and issued tokens, shared by all requests.
 #[derive(Debug, Default)]
 pub struct Behaviour {
     pub config: MockConfig,
+    pub faults: crate::mock::fault::Faults,
     api_requests: AtomicU64,
     token_requests: AtomicU64,
     throttled: AtomicU64,
@@ -55,6 +58,7 @@ pub enum Gate {
 impl Behaviour {
     pub fn new(config: MockConfig) -> Self {
         Self {
+            faults: crate::mock::fault::Faults::new(config.faults.clone()),
             config,
             ..Self::default()
         }

@@ -2,9 +2,11 @@
 //! Graph error envelope for every error. `conform run` embeds it; `conform mock` serves it.
 
 mod behaviour;
+mod fault;
 mod store;
 
 pub use behaviour::{MockConfig, OAuth};
+pub use fault::{FaultKind, FaultRule};
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -188,6 +190,10 @@ async fn graph_envelope(
         )
             .into_response();
     }
+    if path == "/_mock/faults" {
+        return fault_api(&behaviour, request).await;
+    }
+    let fault = behaviour.faults.pick(request.method(), &path);
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = request
         .headers()
@@ -201,7 +207,16 @@ async fn graph_envelope(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let mut response = match behaviour.gate(bearer.as_deref(), request.method()).await {
-        Gate::Pass => next.run(request).await,
+        Gate::Pass => match fault {
+            Some(
+                kind @ (fault::FaultKind::ServerError
+                | fault::FaultKind::Unavailable
+                | fault::FaultKind::UnavailableRetryAfter
+                | fault::FaultKind::TooManyRequests),
+            ) => fault::apply(kind, Response::default()).await,
+            Some(kind) => fault::apply(kind, next.run(request).await).await,
+            None => next.run(request).await,
+        },
         Gate::Unauthorized(message) => error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
@@ -235,6 +250,39 @@ async fn graph_envelope(
         headers.insert("client-request-id", value);
     }
     fill_inner_error(response, &request_id).await
+}
+
+/// `POST /_mock/faults` adds a rule (`{"kind", "rate", "method", "path"}`); `DELETE` removes all.
+async fn fault_api(behaviour: &Behaviour, request: Request) -> Response {
+    match *request.method() {
+        Method::POST => {
+            let body = axum::body::to_bytes(request.into_body(), MAX_REQUEST_BYTES)
+                .await
+                .unwrap_or_default();
+            match serde_json::from_slice::<FaultRule>(&body) {
+                Ok(rule) => {
+                    behaviour.faults.add(rule);
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(e) => error(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    &format!("not a fault rule: {e}"),
+                )
+                .into_response(),
+            }
+        }
+        Method::DELETE => {
+            behaviour.faults.clear();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "POST or DELETE",
+        )
+        .into_response(),
+    }
 }
 
 /// Adds the request ids to an error envelope's `innerError`, as Graph does.
