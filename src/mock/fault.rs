@@ -165,7 +165,7 @@ pub async fn apply(kind: FaultKind, response: Response) -> Response {
         FaultKind::Stall => std::future::pending().await,
         FaultKind::Drip => {
             parts.headers.remove(header::CONTENT_LENGTH);
-            let chunks = bytes.to_vec().into_iter().map(|b| Bytes::from(vec![b]));
+            let chunks = (0..bytes.len()).map(move |i| bytes.slice(i..=i));
             let drip = stream::unfold(chunks, |mut chunks| async move {
                 let chunk = chunks.next()?;
                 tokio::time::sleep(Duration::from_millis(100)).await;
