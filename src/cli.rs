@@ -199,6 +199,10 @@ struct RunArgs {
     #[arg(long, value_name = "N/s", value_parser = parse_rate)]
     rate: Option<f64>,
 
+    /// Largest response body read, in MiB; a larger one is a `transport` failure [default: 8].
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_body: Option<u32>,
+
     /// Sends per request when throttled or unavailable, the first included [default: 4].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     retries: Option<u32>,
@@ -332,6 +336,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         jobs: args.jobs.map(usize::from),
         rate: args.rate,
         retries: args.retries,
+        max_body_mib: args.max_body,
         insecure: args.insecure,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;

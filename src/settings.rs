@@ -31,6 +31,8 @@ pub struct Flags {
     pub rate: Option<f64>,
     /// Sends per request (`--retries`).
     pub retries: Option<u32>,
+    /// Largest response body, in MiB (`--max-body`).
+    pub max_body_mib: Option<u32>,
     pub insecure: bool,
 }
 
@@ -81,6 +83,9 @@ pub fn resolve(
     let mut limits = Limits::default();
     if let Some(seconds) = flags.timeout.or(profile.timeout) {
         limits.request_timeout = Duration::from_secs_f64(seconds);
+    }
+    if let Some(mib) = flags.max_body_mib {
+        limits.max_body_bytes = mib as usize * 1024 * 1024;
     }
     let mut retry = RetryPolicy::default();
     if let Some(attempts) = flags.retries.or(profile.retry_attempts) {

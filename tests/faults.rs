@@ -131,6 +131,32 @@ fn oversize_body_is_refused_not_read() {
 }
 
 #[test]
+fn the_body_limit_is_configurable() {
+    let runtime = common::runtime();
+    let server = common::reference_server_with(
+        &runtime,
+        MockConfig {
+            faults: vec![FaultRule::parse("oversize").unwrap()],
+            ..MockConfig::default()
+        },
+    );
+    let reports = tempfile::tempdir().unwrap();
+    // 50 MB fit under a 64 MiB limit: the padding is read whole and parses as no JSON value.
+    let output = common::run_remote(
+        &server.base_url(),
+        Some(reports.path()),
+        &["--max-body", "64", "003_create_conversation"],
+        &[("CONFORM_TOKEN", "t0ken-value")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = common::report(reports.path());
+    assert_eq!(
+        report["cases"][0]["failures"][0]["kind"], "body",
+        "{report}"
+    );
+}
+
+#[test]
 fn wrong_content_type() {
     // Setup is not under test: its JSON is read whatever its label.
     expect(FaultKind::WrongContentType, "header", "header", &[]);
