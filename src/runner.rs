@@ -59,7 +59,7 @@ struct Engine {
     baseline: Option<Baseline>,
     today: String,
     records: Mutex<Vec<Option<CaseRecord>>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     interrupted: watch::Receiver<bool>,
     /// The terminal's progress line, when there is one.
     progress: Option<Progress>,
@@ -194,7 +194,7 @@ pub fn run(options: RunOptions) -> Result<u8> {
         baseline,
         today: crate::baseline::today(),
         records: Mutex::new(vec![None; planned.len()]),
-        permits: Semaphore::new(settings.jobs.max(1)),
+        permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
         progress: progress::wanted()
             .then(|| Progress::new(planned.iter().filter(|p| p.selected).count())),
@@ -301,14 +301,15 @@ fn info(case: &Case) -> CaseInfo<'_> {
     }
 }
 
-/// Starts every selected case on the runtime and returns one trial per case that waits for
-/// its verdict. Cases not selected are still listed, so libtest-mimic counts them as filtered.
+/// Starts the selected cases on the runtime, at most `jobs` at a time (so a large suite holds
+/// only the cases in flight), and returns one trial per case that waits for its verdict.
 fn spawn_cases(
     runtime: &tokio::runtime::Runtime,
     planned: &[Planned],
     engine: &Arc<Engine>,
 ) -> Vec<Trial> {
     let mut trials = Vec::with_capacity(planned.len());
+    let mut work = Vec::new();
     for (index, item) in planned.iter().enumerate() {
         let ignored = item.case.ignore.is_some();
         if !item.selected {
@@ -318,20 +319,9 @@ fn spawn_cases(
             }
             continue;
         }
-        let (done, verdict) = oneshot::channel::<CaseRecord>();
-        let case = item.case.clone();
-        let engine = engine.clone();
+        let (done, verdict) = oneshot::channel::<TrialVerdict>();
+        work.push((index, item.case.clone(), done));
         let waiting = engine.clone();
-        runtime.spawn(async move {
-            let record = engine.run(&case).await;
-            if let Ok(mut all) = engine.records.lock() {
-                all[index] = Some(record.clone());
-            }
-            if let Some(progress) = &engine.progress {
-                progress.case_done(!record.failures.is_empty());
-            }
-            let _ = done.send(record);
-        });
         trials.push(
             Trial::ignorable_test(item.trial_name.clone(), move || {
                 let verdict = verdict.blocking_recv();
@@ -342,19 +332,42 @@ fn spawn_cases(
                     }
                     progress.wait_until_finished();
                 }
-                match verdict {
-                    Ok(record) => trial_result(&record),
-                    Err(_) => Err(Failed::from("the case stopped before giving a verdict")),
-                }
+                verdict.unwrap_or_else(|_| {
+                    Err(Failed::from("the case stopped before giving a verdict"))
+                })
             })
             .with_ignored_flag(ignored),
         );
     }
+    let engine = engine.clone();
+    runtime.spawn(async move {
+        for (index, case, done) in work {
+            let Ok(permit) = engine.permits.clone().acquire_owned().await else {
+                break;
+            };
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                let record = engine.run(&case).await;
+                let verdict = trial_result(&record);
+                if let Some(progress) = &engine.progress {
+                    progress.case_done(!record.failures.is_empty());
+                }
+                if let Ok(mut all) = engine.records.lock() {
+                    all[index] = Some(record);
+                }
+                let _ = done.send(verdict);
+            });
+        }
+    });
     trials
 }
 
+/// What a trial reports: passed, ignored (with why) or failed (with the failure text).
+type TrialVerdict = std::result::Result<Completion, Failed>;
+
 /// How libtest-mimic shows a record: known failures and interrupted cases as ignored.
-fn trial_result(record: &CaseRecord) -> std::result::Result<Completion, Failed> {
+fn trial_result(record: &CaseRecord) -> TrialVerdict {
     if record.outcome == Outcome::Skip {
         return Ok(Completion::ignored_with(
             record.skip_reason.as_deref().unwrap_or("skipped"),
@@ -379,9 +392,6 @@ fn trial_result(record: &CaseRecord) -> std::result::Result<Completion, Failed> 
 
 impl Engine {
     async fn run(&self, case: &Case) -> CaseRecord {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return CaseRecord::skipped(&info(case), "interrupted");
-        };
         // Cases already sending finish (and clean up); the rest are skipped.
         if *self.interrupted.borrow() {
             return CaseRecord::skipped(&info(case), "interrupted");

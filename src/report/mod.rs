@@ -125,10 +125,13 @@ impl CaseRecord {
             duration_ms: millis(run.duration),
             failures,
             diff: verdict.diff.map(|d| redactor.redact(&d)),
+            // What was sent and received is kept for the cases a reader must investigate.
             request_body: exchange
+                .filter(|_| verdict.outcome != Outcome::Pass)
                 .and_then(|e| e.request_body.as_deref())
                 .map(|b| redactor.redact(b)),
             response: exchange
+                .filter(|_| verdict.outcome != Outcome::Pass)
                 .and_then(|e| e.result.as_ref().ok())
                 .map(|r| RecordedResponse {
                     status: r.status,
