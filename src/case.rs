@@ -311,18 +311,48 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
             dir.display()
         )));
     }
+    // Files parse independently: spread them over the cores, keep their order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    let chunk = files.len().div_ceil(threads);
+    let parsed: Vec<Result<Vec<Case>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|paths| {
+                scope.spawn(move || {
+                    paths
+                        .iter()
+                        .map(|path| read_and_parse(path))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| vec![Err(Error::new("a case file could not be parsed"))])
+            })
+            .collect()
+    });
     let mut cases = Vec::new();
-    for path in files {
-        let text = fs::read(&path)
-            .map_err(|e| Error::in_file(format!("cannot read: {e}"), &path))
-            .and_then(|bytes| {
-                String::from_utf8(bytes)
-                    .map_err(|e| Error::in_file(format!("not UTF-8 text ({e})"), &path))
-            })?;
-        cases.extend(parse_file(&path, text)?);
+    for result in parsed {
+        cases.extend(result?);
     }
     check_unique_names(&cases)?;
     Ok(cases)
+}
+
+fn read_and_parse(path: &Path) -> Result<Vec<Case>> {
+    let text = fs::read(path)
+        .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| Error::in_file(format!("not UTF-8 text ({e})"), path))
+        })?;
+    parse_file(path, text)
 }
 
 /// Parses one case file. `path` is used for messages only.
