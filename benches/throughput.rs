@@ -81,13 +81,7 @@ fn conform_run(cases: &Path, base_url: &str, jobs: usize, reports: Option<&Path>
             "--var",
             "channel-id=c",
         ])
-        .args([
-            "--jobs",
-            &jobs.to_string(),
-            "--test-threads",
-            &jobs.min(16).to_string(),
-            "-q",
-        ])
+        .args(["--jobs", &jobs.to_string(), "-q"])
         .env("CONFORM_TOKEN", "bench-token")
         .env_remove("CI")
         .current_dir(root())
