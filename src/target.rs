@@ -163,33 +163,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.url("/v1.0/x"), "http://127.0.0.1:8080/v1.0/x");
-        assert!(
-            Target::remote(
-                "127.0.0.1:8080",
-                HashMap::new(),
-                Auth::None,
-                Redactor::default()
-            )
-            .is_err()
-        );
-        assert!(
-            Target::remote(
-                "ftp://host",
-                HashMap::new(),
-                Auth::None,
-                Redactor::default()
-            )
-            .is_err()
-        );
-        assert!(
-            Target::remote(
-                "http://h/?a=b",
-                HashMap::new(),
-                Auth::None,
-                Redactor::default()
-            )
-            .is_err()
-        );
+        assert!(check_base_url("127.0.0.1:8080").is_err());
+        assert!(check_base_url("ftp://host").is_err());
+        assert!(check_base_url("http://h/?a=b").is_err());
     }
 
     #[test]
