@@ -647,13 +647,12 @@ fn check_unique_names(cases: &[Case]) -> Result<()> {
     let mut seen: HashMap<&str, &Case> = HashMap::new();
     for case in cases {
         if let Some(first) = seen.insert(&case.name, case) {
-            let first_at = Error::at(
-                "",
+            let line = crate::error::Location::new(
                 first.file(),
                 &first.name_origin.file.text,
                 first.name_origin.span.clone(),
-            );
-            let line = first_at.location().map_or(0, |l| l.line);
+            )
+            .line;
             return Err(case
                 .name_origin
                 .error(format!("duplicate case name `{}`", case.name))

@@ -206,15 +206,19 @@ pub fn check_status(expected: u16, response: &Response) -> Option<Failure> {
 
 /// ` (code: message)` when `body` is a Graph error envelope, else empty.
 pub fn graph_error_summary(body: &[u8]) -> String {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return String::new();
-    };
-    let error = &value["error"];
-    match (error["code"].as_str(), error["message"].as_str()) {
-        (Some(code), Some(message)) => format!(" ({code}: {message})"),
-        (Some(code), None) => format!(" ({code})"),
-        _ => String::new(),
+    match graph_error(body) {
+        Some((code, Some(message))) => format!(" ({code}: {message})"),
+        Some((code, None)) => format!(" ({code})"),
+        None => String::new(),
     }
+}
+
+/// The code and message of a Graph error envelope, when `body` is one.
+pub fn graph_error(body: &[u8]) -> Option<(String, Option<String>)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let error = &value["error"];
+    let code = error["code"].as_str()?.to_string();
+    Some((code, error["message"].as_str().map(str::to_string)))
 }
 
 /// A response to a no-content status must not carry or announce a body.

@@ -134,8 +134,7 @@ impl Response {
 
     /// The Graph error code of the body, if it is an error envelope.
     fn graph_error_code(&self) -> Option<String> {
-        let value: Value = serde_json::from_slice(&self.body).ok()?;
-        value["error"]["code"].as_str().map(str::to_string)
+        crate::check::graph_error(&self.body).map(|(code, _)| code)
     }
 }
 

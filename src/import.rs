@@ -52,21 +52,26 @@ pub fn variable_for(segment: &str) -> String {
     }
 }
 
-fn is_placeholder(segment: &str) -> bool {
+/// Whether a path segment is a placeholder: `{id}`, `<id>`, `<id | userPrincipalName>`.
+pub fn is_placeholder(segment: &str) -> bool {
     (segment.starts_with('{') && segment.ends_with('}'))
         || (segment.starts_with('<') && segment.ends_with('>'))
 }
 
-/// The path of a request line's URL: scheme and host dropped, placeholders named.
-pub fn normalise_path(url: &str) -> String {
-    let path = match url.find("://") {
+/// The path of an absolute or relative URL, as written (scheme and host dropped).
+pub fn url_path(url: &str) -> &str {
+    match url.find("://") {
         Some(scheme_end) => {
             let after = &url[scheme_end + 3..];
             after.find('/').map_or("/", |i| &after[i..])
         }
         None => url,
-    };
-    let path = path.split(['?', '#']).next().unwrap_or("");
+    }
+}
+
+/// The path of a request line's URL: scheme and host dropped, placeholders named.
+pub fn normalise_path(url: &str) -> String {
+    let path = url_path(url).split(['?', '#']).next().unwrap_or("");
     let mut out = String::new();
     let mut previous = "";
     for segment in path.split('/').filter(|s| !s.is_empty()) {

@@ -348,7 +348,7 @@ impl PageLinter<'_> {
         let Some((_, url)) = page::request_line(&line) else {
             return;
         };
-        let example = raw_path(url);
+        let example = import::url_path(url);
         let example_literals: Vec<&str> = example.split('/').filter(|s| !s.is_empty()).collect();
         for block in self
             .page
@@ -365,13 +365,13 @@ impl PageLinter<'_> {
                 let listed: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
                 // The same route without the version segment: compare parameter names.
                 let aligned = example_literals.len() == listed.len() + 1
-                    && example_literals[1..]
-                        .iter()
-                        .zip(&listed)
-                        .all(|(e, l)| is_param(e) == is_param(l) && (is_param(e) || e == l));
+                    && example_literals[1..].iter().zip(&listed).all(|(e, l)| {
+                        import::is_placeholder(e) == import::is_placeholder(l)
+                            && (import::is_placeholder(e) || e == l)
+                    });
                 if aligned {
                     for (e, l) in example_literals[1..].iter().zip(&listed) {
-                        if is_param(e) && e != l {
+                        if import::is_placeholder(e) && e != l {
                             let at = offset + listed_line.find(l).unwrap_or(0);
                             self.push(
                                 "L008",
@@ -386,20 +386,6 @@ impl PageLinter<'_> {
                 offset += listed_line.len();
             }
         }
-    }
-}
-
-fn is_param(segment: &str) -> bool {
-    (segment.starts_with('{') && segment.ends_with('}'))
-        || (segment.starts_with('<') && segment.ends_with('>'))
-}
-
-fn raw_path(url: &str) -> String {
-    match url.find("://") {
-        Some(i) => url[i + 3..]
-            .find('/')
-            .map_or("/".to_string(), |j| url[i + 3 + j..].to_string()),
-        None => url.to_string(),
     }
 }
 
