@@ -57,6 +57,11 @@ impl Scanner<'_> {
                 {
                     self.at += 1;
                 }
+                // A closer where a value belongs ("[}") consumes nothing: stop, or the
+                // array loop would spin on it forever.
+                if self.at == start {
+                    return None;
+                }
             }
         }
         self.spans.insert(pointer.clone(), start..self.at);
@@ -153,5 +158,13 @@ mod tests {
         let deep = "[".repeat(100_000);
         let _ = value_spans(&deep);
         let _ = value_spans("\"unterminated");
+    }
+
+    #[test]
+    fn a_misplaced_closer_ends_the_scan() {
+        for text in ["[}", "[1, }", "{\"a\": [}]}", "[[}]"] {
+            let spans = value_spans(text);
+            assert!(spans.len() <= 2, "{text}: {spans:?}");
+        }
     }
 }

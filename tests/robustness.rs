@@ -145,7 +145,12 @@ proptest! {
     }
 
     #[test]
-    fn pointers_and_diffs_never_panic(expected in json_value(), actual in json_value(), text in ".{0,200}") {
+    fn pointers_and_diffs_never_panic(
+        expected in json_value(),
+        actual in json_value(),
+        text in ".{0,200}",
+        json_punctuation in r#"[\[\]{}",: a1\\]{0,80}"#,
+    ) {
         let failures = conform::check::check_echo(&expected, &actual);
         for failure in &failures {
             let pointer = failure.pointer.as_deref().unwrap();
@@ -153,6 +158,7 @@ proptest! {
         }
         let _ = conform::check::echo_diff(&expected, &actual);
         let _ = conform::jsonpos::value_spans(&text);
+        let _ = conform::jsonpos::value_spans(&json_punctuation);
         let _ = conform::jsonpos::value_spans(&expected.to_string());
         prop_assert!(conform::check::check_echo(&expected, &expected).is_empty());
     }
