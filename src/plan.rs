@@ -18,6 +18,8 @@ pub struct Planned {
     pub trial_name: String,
     pub selected: bool,
     pub ignored: bool,
+    /// Left out by the filter flags (not by `--shard`): libtest-mimic counts it as filtered out.
+    pub filtered_out: bool,
 }
 
 pub fn trial_name(case: &Case) -> String {
@@ -141,7 +143,8 @@ pub fn plan(cases: Vec<Case>, args: &Arguments, vars: &HashSet<String>) -> Resul
         let probe =
             Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
         let ignored = args.is_ignored(&probe);
-        let selected = !args.is_filtered_out(&probe) && !ignored;
+        let filtered_out = args.is_filtered_out(&probe);
+        let selected = !filtered_out && !ignored;
         if selected {
             check_variables(&case, vars)?;
         }
@@ -150,6 +153,7 @@ pub fn plan(cases: Vec<Case>, args: &Arguments, vars: &HashSet<String>) -> Resul
             trial_name,
             selected,
             ignored,
+            filtered_out,
         });
     }
     Ok(planned)
@@ -215,6 +219,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
                 trial_name: name.to_string(),
                 selected: true,
                 ignored: false,
+                filtered_out: false,
             })
             .collect()
     }
