@@ -293,6 +293,17 @@ pub fn is_method(word: &str) -> bool {
 
 /// Reads every `*.toml` file of `dir` (sorted by name) into cases.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
+    let files = case_files(dir)?;
+    let mut cases = Vec::new();
+    for result in in_parallel(&files, read_and_parse) {
+        cases.extend(result?);
+    }
+    check_unique_names(&cases)?;
+    Ok(cases)
+}
+
+/// The `*.toml` files of `dir`, sorted by name; at least one.
+pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = fs::read_dir(dir).map_err(|e| {
         Error::new(format!(
             "cannot read the cases directory {}: {e}",
@@ -311,22 +322,24 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
             dir.display()
         )));
     }
-    // Files parse independently: spread them over the cores, keep their order.
+    Ok(files)
+}
+
+/// Applies `each` to every file, spread over the cores; the results keep the files' order.
+pub fn in_parallel<T: Send>(
+    files: &[PathBuf],
+    each: impl Fn(&Path) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(files.len());
-    let chunk = files.len().div_ceil(threads);
-    let parsed: Vec<Result<Vec<Case>>> = std::thread::scope(|scope| {
+        .min(files.len())
+        .max(1);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let each = &each;
+    std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|paths| {
-                scope.spawn(move || {
-                    paths
-                        .iter()
-                        .map(|path| read_and_parse(path))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|paths| scope.spawn(move || paths.iter().map(|p| each(p)).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -336,23 +349,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
                     .unwrap_or_else(|_| vec![Err(Error::new("a case file could not be parsed"))])
             })
             .collect()
-    });
-    let mut cases = Vec::new();
-    for result in parsed {
-        cases.extend(result?);
-    }
-    check_unique_names(&cases)?;
-    Ok(cases)
+    })
 }
 
-fn read_and_parse(path: &Path) -> Result<Vec<Case>> {
-    let text = fs::read(path)
+/// A case file's text.
+pub fn read_text(path: &Path) -> Result<String> {
+    fs::read(path)
         .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))
         .and_then(|bytes| {
             String::from_utf8(bytes)
                 .map_err(|e| Error::in_file(format!("not UTF-8 text ({e})"), path))
-        })?;
-    parse_file(path, text)
+        })
+}
+
+pub fn read_and_parse(path: &Path) -> Result<Vec<Case>> {
+    parse_file(path, read_text(path)?)
 }
 
 /// Parses one case file. `path` is used for messages only.
@@ -643,7 +654,8 @@ fn json_position_in_file(
     }
 }
 
-fn check_unique_names(cases: &[Case]) -> Result<()> {
+/// Case names are unique across all case files.
+pub fn check_unique_names(cases: &[Case]) -> Result<()> {
     let mut seen: HashMap<&str, &Case> = HashMap::new();
     for case in cases {
         if let Some(first) = seen.insert(&case.name, case) {

@@ -1,25 +1,177 @@
-//! From loaded cases to the trials of one run: names, selection by the libtest-mimic filter
-//! flags, and the checks that need the whole picture (schema names, placeholder values).
+//! From case files to the trials of one run: names, selection by the libtest-mimic filter
+//! flags, and the checks that need the whole picture (schema names, placeholder values, unique
+//! names). A plan keeps names and flags, not cases: the run reads each file again when its
+//! cases are due, so a large suite is never in memory all at once.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Trial};
 
-use crate::case::{Case, Request, Template};
-use crate::error::Result;
+use crate::case::{self, Case, Request, Template};
+use crate::error::{Error, Result};
 use crate::report::Shard;
 use crate::schema::Schemas;
 
 /// A case of the run and whether the filter flags select it.
 pub struct Planned {
-    pub case: Arc<Case>,
     /// `file-stem::case-name`, what libtest-mimic shows and filters on.
     pub trial_name: String,
+    /// Where the case name starts in `trial_name`.
+    name_at: usize,
     pub selected: bool,
     pub ignored: bool,
     /// Left out by the filter flags (not by `--shard`): libtest-mimic counts it as filtered out.
     pub filtered_out: bool,
+}
+
+impl Planned {
+    pub fn name(&self) -> &str {
+        &self.trial_name[self.name_at..]
+    }
+
+    /// Reported as skipped: ignored, and not left out by the filter.
+    pub fn shown_as_ignored(&self) -> bool {
+        self.ignored && !self.filtered_out
+    }
+}
+
+/// Every case of the suite, planned, and the files they come from.
+pub struct Suite {
+    pub files: Vec<PlannedFile>,
+    /// In file order, then in the order of the cases in their file.
+    pub planned: Vec<Planned>,
+}
+
+pub struct PlannedFile {
+    pub path: PathBuf,
+    /// Of the text that was planned: a file edited during the run is noticed, not misread.
+    fingerprint: u64,
+    /// Its cases' positions in `Suite::planned`.
+    pub cases: Range<usize>,
+}
+
+impl Suite {
+    /// The cases of file `index`, read again; an error when it changed since planning.
+    pub fn cases_of(&self, index: usize) -> Result<Vec<Case>> {
+        let file = &self.files[index];
+        let text = case::read_text(&file.path)?;
+        if fnv1a(text.as_bytes()) != file.fingerprint {
+            return Err(
+                Error::in_file("changed while the run was in progress", &file.path)
+                    .with_help("run again once the case files are saved"),
+            );
+        }
+        case::parse_file(&file.path, text)
+    }
+
+    /// Whether file `index` has a case the run reports (selected, or shown as ignored).
+    pub fn is_needed(&self, index: usize) -> bool {
+        self.planned[self.files[index].cases.clone()]
+            .iter()
+            .any(|p| p.selected || p.shown_as_ignored())
+    }
+}
+
+/// Reads, checks and plans every case file, spread over the cores; the first error in file
+/// order wins.
+pub fn plan(
+    files: Vec<PathBuf>,
+    schemas: &Schemas,
+    args: &Arguments,
+    vars: &HashSet<String>,
+) -> Result<Suite> {
+    let per_file = case::in_parallel(&files, |path| {
+        let text = case::read_text(path)?;
+        let fingerprint = fnv1a(text.as_bytes());
+        let cases = case::parse_file(path, text)?;
+        check_schemas(&cases, schemas)?;
+        let planned = cases
+            .iter()
+            .map(|case| plan_case(case, args, vars))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((fingerprint, planned))
+    });
+    let mut suite = Suite {
+        files: Vec::with_capacity(files.len()),
+        planned: Vec::new(),
+    };
+    for (path, result) in files.into_iter().zip(per_file) {
+        let (fingerprint, planned) = result?;
+        let start = suite.planned.len();
+        suite.planned.extend(planned);
+        suite.files.push(PlannedFile {
+            path,
+            fingerprint,
+            cases: start..suite.planned.len(),
+        });
+    }
+    check_unique_names(&suite)?;
+    Ok(suite)
+}
+
+fn plan_case(case: &Case, args: &Arguments, vars: &HashSet<String>) -> Result<Planned> {
+    let trial_name = trial_name(case);
+    let probe = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
+    let ignored = args.is_ignored(&probe);
+    let filtered_out = args.is_filtered_out(&probe);
+    let selected = !filtered_out && !ignored;
+    if selected {
+        check_variables(case, vars)?;
+    }
+    Ok(Planned {
+        name_at: trial_name.len() - case.name.len(),
+        trial_name,
+        selected,
+        ignored,
+        filtered_out,
+    })
+}
+
+/// Case names are unique across the suite. The error shows both places, so the two files
+/// involved are read again (an error path only).
+fn check_unique_names(suite: &Suite) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (index, file) in suite.files.iter().enumerate() {
+        for planned in &suite.planned[file.cases.clone()] {
+            if let Some(first) = seen.insert(planned.name(), index) {
+                return Err(duplicate_error(&suite.files[first].path, &file.path));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn duplicate_error(first: &Path, second: &Path) -> Error {
+    let mut paths = vec![first];
+    if second != first {
+        paths.push(second);
+    }
+    let mut cases = Vec::new();
+    for path in paths {
+        match case::read_and_parse(path) {
+            Ok(more) => cases.extend(more),
+            Err(error) => return error,
+        }
+    }
+    match case::check_unique_names(&cases) {
+        Err(error) => error,
+        Ok(()) => Error::in_file(
+            "a case name is defined twice, but the files changed while being read",
+            second,
+        ),
+    }
+}
+
+/// FNV-1a: stable across platforms and releases, unlike std's hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 pub fn trial_name(case: &Case) -> String {
@@ -64,13 +216,7 @@ pub fn parse_shard(text: &str) -> std::result::Result<Shard, String> {
 pub fn suite_fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let mut names: Vec<&str> = names.into_iter().collect();
     names.sort_unstable();
-    // FNV-1a: stable across platforms and releases, unlike std's hasher.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in names.join("\n").bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    format!("{:016x}", fnv1a(names.join("\n").as_bytes()))
 }
 
 /// Every case's schema must exist.
@@ -135,30 +281,6 @@ fn undefined(template: &Template, known: &HashSet<&str>) -> Result<()> {
     }
 }
 
-/// Names every case and marks which ones the filter flags select; checks the selected ones.
-pub fn plan(cases: Vec<Case>, args: &Arguments, vars: &HashSet<String>) -> Result<Vec<Planned>> {
-    let mut planned = Vec::with_capacity(cases.len());
-    for case in cases {
-        let trial_name = trial_name(&case);
-        let probe =
-            Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
-        let ignored = args.is_ignored(&probe);
-        let filtered_out = args.is_filtered_out(&probe);
-        let selected = !filtered_out && !ignored;
-        if selected {
-            check_variables(&case, vars)?;
-        }
-        planned.push(Planned {
-            case: Arc::new(case),
-            trial_name,
-            selected,
-            ignored,
-            filtered_out,
-        });
-    }
-    Ok(planned)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,12 +333,11 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     }
 
     fn named(names: &[&str]) -> Vec<Planned> {
-        let case = &cases()[0];
         names
             .iter()
             .map(|name| Planned {
-                case: Arc::new(case.clone()),
                 trial_name: name.to_string(),
+                name_at: 0,
                 selected: true,
                 ignored: false,
                 filtered_out: false,
@@ -256,14 +377,72 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     #[test]
     fn filter_flags_select_cases_by_trial_name() {
         let vars: HashSet<String> = ["group-id".to_string()].into();
-        let all = plan(cases(), &Arguments::default(), &vars).unwrap();
-        assert_eq!(all[0].trial_name, "p::a");
-        assert!(all[0].selected);
+        let case = &cases()[0];
+        let all = plan_case(case, &Arguments::default(), &vars).unwrap();
+        assert_eq!((all.trial_name.as_str(), all.name()), ("p::a", "a"));
+        assert!(all.selected);
         let args = Arguments {
             skip: vec!["p::".into()],
             ..Arguments::default()
         };
-        let skipped = plan(cases(), &args, &HashSet::new()).unwrap();
-        assert!(!skipped[0].selected, "unselected cases need no variables");
+        let skipped = plan_case(case, &args, &HashSet::new()).unwrap();
+        assert!(!skipped.selected && skipped.filtered_out);
+        assert!(
+            !skipped.shown_as_ignored(),
+            "unselected cases need no variables"
+        );
+    }
+
+    fn suite_dir(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let paths = case::case_files(dir.path()).unwrap();
+        (dir, paths)
+    }
+
+    fn schemas_for_cases() -> Schemas {
+        Schemas::compile(&[("schemas/conversationthread.json".into(), "{}".to_string())]).unwrap()
+    }
+
+    #[test]
+    fn a_plan_reads_the_cases_again_and_notices_an_edited_file() {
+        let (dir, files) = suite_dir(&[
+            ("p.toml", CASE),
+            ("q.toml", &CASE.replace("\"a\"", "\"b\"")),
+        ]);
+        let vars: HashSet<String> = ["group-id".to_string()].into();
+        let suite = plan(files, &schemas_for_cases(), &Arguments::default(), &vars).unwrap();
+        let names: Vec<&str> = suite
+            .planned
+            .iter()
+            .map(|p| p.trial_name.as_str())
+            .collect();
+        assert_eq!(names, ["p::a", "q::b"]);
+        assert_eq!(suite.files[1].cases, 1..2);
+        assert_eq!(suite.cases_of(1).unwrap()[0].name, "b");
+
+        std::fs::write(dir.path().join("q.toml"), CASE.replace("\"a\"", "\"c\"")).unwrap();
+        let err = suite.cases_of(1).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed while the run was in progress"),
+            "{err}"
+        );
+        assert!(suite.cases_of(0).is_ok());
+    }
+
+    #[test]
+    fn a_name_defined_in_two_files_shows_both_places() {
+        let (_dir, files) = suite_dir(&[("p.toml", CASE), ("q.toml", CASE)]);
+        let vars: HashSet<String> = ["group-id".to_string()].into();
+        let err = plan(files, &schemas_for_cases(), &Arguments::default(), &vars)
+            .err()
+            .unwrap();
+        let text = err.to_string();
+        assert!(text.contains("duplicate case name `a`"), "{text}");
+        assert!(text.contains("q.toml"), "{text}");
+        assert!(text.contains("p.toml:3"), "{text}");
     }
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::exec::{self, Http, RateLimiter};
 use crate::exit;
 use crate::mock;
-use crate::plan::{self, Planned};
+use crate::plan::{self, Planned, Suite};
 use crate::progress::{self, Progress};
 use crate::report::{CaseInfo, CaseRecord, Report, Shard};
 use crate::schema::Schemas;
@@ -68,14 +68,12 @@ struct Engine {
 /// Runs the suite; returns the exit code.
 pub fn run(options: RunOptions) -> Result<u8> {
     let schemas = Arc::new(Schemas::load_dir(&options.schemas_dir)?);
-    let cases = case::load_dir(&options.cases_dir)?;
-    plan::check_schemas(&cases, &schemas)?;
+    let files = case::case_files(&options.cases_dir)?;
     let baseline = options
         .baseline
         .as_deref()
         .map(|path| Baseline::load(path, false))
         .transpose()?;
-    let suite = plan::suite_fingerprint(cases.iter().map(|c| c.name.as_str()));
 
     let settings = &options.settings;
     let mut vars: HashMap<String, String> = HashMap::new();
@@ -88,19 +86,18 @@ pub fn run(options: RunOptions) -> Result<u8> {
     }
     vars.extend(settings.vars.iter().cloned());
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let mut planned = plan::plan(cases, &options.test_args, &var_names)?;
+    let mut suite = plan::plan(files, &schemas, &options.test_args, &var_names)?;
+    let fingerprint = plan::suite_fingerprint(suite.planned.iter().map(Planned::name));
     if let Some(shard) = options.shard {
-        plan::shard(&mut planned, shard);
+        plan::shard(&mut suite.planned, shard);
     }
 
     if options.test_args.list {
-        let trials = planned
+        let trials = suite
+            .planned
             .iter()
             .filter(|p| p.selected || p.ignored)
-            .map(|p| {
-                Trial::test(p.trial_name.clone(), || Ok(()))
-                    .with_ignored_flag(p.case.ignore.is_some())
-            })
+            .map(|p| Trial::test(p.trial_name.clone(), || Ok(())).with_ignored_flag(p.ignored))
             .collect();
         let _ = libtest_mimic::run(&options.test_args, trials);
         return Ok(exit::PASS);
@@ -120,14 +117,25 @@ pub fn run(options: RunOptions) -> Result<u8> {
             } => Some("$ACCESS_TOKEN"),
             _ => Some("$CONFORM_TOKEN"),
         };
-        for item in planned.iter().filter(|p| p.selected) {
-            let text = crate::dry_run::curl_commands(
-                &item.case,
-                base_url.trim_end_matches('/'),
-                &vars,
-                auth,
-            );
-            println!("{}", settings.redactor.redact(&text));
+        for (index, file) in suite.files.iter().enumerate() {
+            let planned = &suite.planned[file.cases.clone()];
+            if !planned.iter().any(|p| p.selected) {
+                continue;
+            }
+            for (case, _) in suite
+                .cases_of(index)?
+                .iter()
+                .zip(planned)
+                .filter(|(_, p)| p.selected)
+            {
+                let text = crate::dry_run::curl_commands(
+                    case,
+                    base_url.trim_end_matches('/'),
+                    &vars,
+                    auth,
+                );
+                println!("{}", settings.redactor.redact(&text));
+            }
         }
         return Ok(exit::PASS);
     }
@@ -193,11 +201,11 @@ pub fn run(options: RunOptions) -> Result<u8> {
         schemas,
         baseline,
         today: crate::baseline::today(),
-        records: Mutex::new(vec![None; planned.len()]),
+        records: Mutex::new(vec![None; suite.planned.len()]),
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
         progress: progress::wanted()
-            .then(|| Progress::new(planned.iter().filter(|p| p.selected).count())),
+            .then(|| Progress::new(suite.planned.iter().filter(|p| p.selected).count())),
     });
     if engine.progress.is_some() {
         let engine = engine.clone();
@@ -207,27 +215,23 @@ pub fn run(options: RunOptions) -> Result<u8> {
             }
         });
     }
-    let trials = spawn_cases(&runtime, &planned, &engine);
+    let (trials, dispatcher) = dispatch(&runtime, Arc::new(suite), &engine);
     let conclusion = libtest_mimic::run(&options.test_args, trials);
+    // The dispatcher may still be recording ignored cases after the last verdict.
+    let stopped = runtime.block_on(dispatcher).unwrap_or_else(|e| {
+        Some(Error::new(format!(
+            "the case dispatcher stopped unexpectedly: {e}"
+        )))
+    });
 
     if let Some(server) = server {
         runtime.block_on(server.shutdown());
     }
     let was_interrupted = *interrupted.borrow();
     let recorded = std::mem::take(&mut *engine.records.lock().unwrap_or_else(|p| p.into_inner()));
-    let cases: Vec<CaseRecord> = planned
-        .iter()
-        .zip(recorded)
-        .filter_map(|(p, record)| match record {
-            Some(record) => Some(record),
-            None if p.ignored => Some(CaseRecord::skipped(
-                &info(&p.case),
-                p.case.ignore.as_deref().unwrap_or("ignored"),
-            )),
-            None if p.selected => Some(CaseRecord::skipped(&info(&p.case), "interrupted")),
-            None => None,
-        })
-        .collect();
+    // `filter_map` collects in place; `flatten` would copy every record into a second vector.
+    #[allow(clippy::filter_map_identity)]
+    let cases: Vec<CaseRecord> = recorded.into_iter().filter_map(|record| record).collect();
     print_warnings(&cases);
 
     print_leaks(&cases);
@@ -237,9 +241,9 @@ pub fn run(options: RunOptions) -> Result<u8> {
         started.elapsed(),
         cases,
     );
-    report.suite = suite;
+    report.suite = fingerprint;
     report.shard = options.shard;
-    report.complete = !was_interrupted;
+    report.complete = !was_interrupted && stopped.is_none();
     report.baseline = engine.baseline.as_ref().map(|b| b.compare(&report.cases));
     if let Some(comparison) = &report.baseline {
         eprintln!(
@@ -260,6 +264,10 @@ pub fn run(options: RunOptions) -> Result<u8> {
         }
     }
 
+    if let Some(error) = stopped {
+        eprintln!("{error}");
+        return Ok(exit::COULD_NOT_RUN);
+    }
     if was_interrupted {
         return Ok(exit::INTERRUPTED);
     }
@@ -301,76 +309,113 @@ fn info(case: &Case) -> CaseInfo<'_> {
     }
 }
 
-/// Starts the selected cases on the runtime, at most `jobs` at a time (so a large suite holds
-/// only the cases in flight), and returns one trial per case that waits for its verdict.
-fn spawn_cases(
+/// One trial per reported case, each waiting for its verdict, and the task that produces the
+/// verdicts: it reads the case files again one at a time, in order, and starts their selected
+/// cases at most `jobs` at a time, so only the files in hand and the cases in flight are in
+/// memory. The task ends with the error that stopped it, if one did.
+fn dispatch(
     runtime: &tokio::runtime::Runtime,
-    planned: &[Planned],
+    suite: Arc<Suite>,
     engine: &Arc<Engine>,
-) -> Vec<Trial> {
-    let mut trials = Vec::with_capacity(planned.len());
-    let mut work = Vec::new();
-    for (index, item) in planned.iter().enumerate() {
-        let ignored = item.case.ignore.is_some();
+) -> (Vec<Trial>, tokio::task::JoinHandle<Option<Error>>) {
+    let mut trials = Vec::with_capacity(suite.planned.len());
+    let mut verdicts: Vec<Option<oneshot::Sender<TrialVerdict>>> =
+        Vec::with_capacity(suite.planned.len());
+    for item in &suite.planned {
         if !item.selected {
+            verdicts.push(None);
             if item.ignored {
                 trials
                     .push(Trial::test(item.trial_name.clone(), || Ok(())).with_ignored_flag(true));
             } else if item.filtered_out {
                 // Handed over only to be counted: libtest-mimic applies the same filter.
-                trials.push(
-                    Trial::test(item.trial_name.clone(), || {
-                        Err(Failed::from(
-                            "the filter left this case out; it was not run",
-                        ))
-                    })
-                    .with_ignored_flag(ignored),
-                );
+                trials.push(Trial::test(item.trial_name.clone(), || {
+                    Err(Failed::from(
+                        "the filter left this case out; it was not run",
+                    ))
+                }));
             }
             continue;
         }
         let (done, verdict) = oneshot::channel::<TrialVerdict>();
-        work.push((index, item.case.clone(), done));
+        verdicts.push(Some(done));
         let waiting = engine.clone();
-        trials.push(
-            Trial::ignorable_test(item.trial_name.clone(), move || {
-                let verdict = verdict.blocking_recv();
-                // With a progress line, verdicts print together once it is cleared.
-                if let Some(progress) = &waiting.progress {
-                    if verdict.is_err() {
-                        progress.case_done(true);
-                    }
-                    progress.wait_until_finished();
+        trials.push(Trial::ignorable_test(item.trial_name.clone(), move || {
+            let verdict = verdict.blocking_recv();
+            // With a progress line, verdicts print together once it is cleared.
+            if let Some(progress) = &waiting.progress {
+                if verdict.is_err() {
+                    progress.case_done(true);
                 }
-                verdict.unwrap_or_else(|_| {
-                    Err(Failed::from("the case stopped before giving a verdict"))
-                })
-            })
-            .with_ignored_flag(ignored),
-        );
+                progress.wait_until_finished();
+            }
+            verdict
+                .unwrap_or_else(|_| Err(Failed::from("the case stopped before giving a verdict")))
+        }));
     }
-    let engine = engine.clone();
-    runtime.spawn(async move {
-        for (index, case, done) in work {
-            let Ok(permit) = engine.permits.clone().acquire_owned().await else {
+
+    // Files are read on a blocking thread, one ahead of the cases being started.
+    let (files_in, mut files_out) = tokio::sync::mpsc::channel(1);
+    let reader = suite.clone();
+    runtime.spawn_blocking(move || {
+        for index in (0..reader.files.len()).filter(|&i| reader.is_needed(i)) {
+            if files_in
+                .blocking_send((index, reader.cases_of(index)))
+                .is_err()
+            {
                 break;
-            };
-            let engine = engine.clone();
-            tokio::spawn(async move {
-                let _permit = permit;
-                let record = engine.run(&case).await;
-                let verdict = trial_result(&record);
-                if let Some(progress) = &engine.progress {
-                    progress.case_done(!record.failures.is_empty());
-                }
-                if let Ok(mut all) = engine.records.lock() {
-                    all[index] = Some(record);
-                }
-                let _ = done.send(verdict);
-            });
+            }
         }
     });
-    trials
+    let engine = engine.clone();
+    let dispatcher = runtime.spawn(async move {
+        let mut stopped = None;
+        while let Some((index, cases)) = files_out.recv().await {
+            let cases = match cases {
+                Ok(cases) => cases,
+                Err(error) => {
+                    stopped = Some(error);
+                    break;
+                }
+            };
+            let positions = suite.files[index].cases.clone();
+            for (position, case) in positions.zip(cases) {
+                let planned = &suite.planned[position];
+                if planned.shown_as_ignored() {
+                    let reason = case.ignore.as_deref().unwrap_or("ignored");
+                    engine.record(position, CaseRecord::skipped(&info(&case), reason));
+                }
+                let Some(done) = verdicts[position].take() else {
+                    continue;
+                };
+                let Ok(permit) = engine.permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let record = engine.run(&case).await;
+                    let verdict = trial_result(&record);
+                    if let Some(progress) = &engine.progress {
+                        progress.case_done(!record.failures.is_empty());
+                    }
+                    engine.record(position, record);
+                    let _ = done.send(verdict);
+                });
+            }
+        }
+        if let Some(error) = &stopped {
+            let why = format!("not run: {}", error.message());
+            for done in verdicts.into_iter().flatten() {
+                if let Some(progress) = &engine.progress {
+                    progress.case_done(true);
+                }
+                let _ = done.send(Err(Failed::from(why.clone())));
+            }
+        }
+        stopped
+    });
+    (trials, dispatcher)
 }
 
 /// What a trial reports: passed, ignored (with why) or failed (with the failure text).
@@ -401,6 +446,12 @@ fn trial_result(record: &CaseRecord) -> TrialVerdict {
 }
 
 impl Engine {
+    fn record(&self, position: usize, record: CaseRecord) {
+        if let Ok(mut all) = self.records.lock() {
+            all[position] = Some(record);
+        }
+    }
+
     async fn run(&self, case: &Case) -> CaseRecord {
         // Cases already sending finish (and clean up); the rest are skipped.
         if *self.interrupted.borrow() {

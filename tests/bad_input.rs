@@ -269,3 +269,60 @@ fn help_exits_0() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("--base-url"));
 }
+
+fn one_get_case(name: &str) -> String {
+    format!(
+        "[[case]]\nname = \"{name}\"\n[case.request]\nmethod = \"GET\"\npath = \"/v1.0/groups/g/threads\"\n[case.expect]\nstatus = 200\n"
+    )
+}
+
+#[test]
+fn a_case_file_edited_during_the_run_stops_it_with_exit_2() {
+    let project = Project::new();
+    let cases = project.path("slow-cases");
+    fs::create_dir(&cases).unwrap();
+    for file in ["a", "b", "c", "d", "e"] {
+        fs::write(cases.join(format!("{file}.toml")), one_get_case(file)).unwrap();
+    }
+    // Accepts and never answers: each case takes its whole timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(project.dir.path())
+        .args(["run", "--cases", "slow-cases", "--base-url", &base_url])
+        .args(["--jobs", "1", "--timeout", "1", "--report", "partial"])
+        .env_remove("CONFORM_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first connection comes after planning; with one case at a time, e.toml is read again
+    // only once a.toml's case has timed out.
+    let (first, _) = listener.accept().unwrap();
+    fs::write(cases.join("e.toml"), one_get_case("e_renamed")).unwrap();
+    std::thread::spawn(move || {
+        let mut held = vec![first];
+        held.extend(listener.incoming().flatten());
+    });
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("e.toml: changed while the run was in progress"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("test e::e ... FAILED")
+            && stdout.contains("not run: ")
+            && stdout.contains("test a::a ... FAILED"),
+        "{stdout}"
+    );
+    let report = common::report(&project.path("partial"));
+    assert_eq!(report["complete"], false);
+    let ran: Vec<String> = common::outcomes(&report)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(ran, ["a", "b", "c", "d"]);
+}

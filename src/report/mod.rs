@@ -333,14 +333,25 @@ impl Report {
 
     /// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML.
     pub fn write_all(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| format!("cannot encode the report: {e}"))?;
-        Ok(vec![
-            write_atomically(&dir.join("report.json"), &json)?,
-            write_atomically(&dir.join("junit.xml"), junit::render(self)?.as_bytes())?,
-            write_atomically(&dir.join("report.md"), markdown::render(self).as_bytes())?,
-            write_atomically(&dir.join("report.html"), html::render(self).as_bytes())?,
-        ])
+        // One at a time, each rendering dropped before the next: a large run's reports are
+        // never all in memory together.
+        let mut written = Vec::with_capacity(REPORT_FILES.len());
+        written.push(write_atomically_with(&dir.join("report.json"), |out| {
+            serde_json::to_writer_pretty(out, self).map_err(std::io::Error::other)
+        })?);
+        written.push(write_atomically(
+            &dir.join("junit.xml"),
+            junit::render(self)?.as_bytes(),
+        )?);
+        written.push(write_atomically(
+            &dir.join("report.md"),
+            markdown::render(self).as_bytes(),
+        )?);
+        written.push(write_atomically(
+            &dir.join("report.html"),
+            html::render(self).as_bytes(),
+        )?);
+        Ok(written)
     }
 
     /// The Markdown summary, for `GITHUB_STEP_SUMMARY`.
@@ -351,6 +362,14 @@ impl Report {
 
 /// Writes `path` through a temporary file in the same directory, so readers never see half a file.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<PathBuf, String> {
+    write_atomically_with(path, |out| out.write_all(contents))
+}
+
+/// As `write_atomically`, with the contents streamed by `write` through a buffer.
+fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
+) -> Result<PathBuf, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file_name = path
@@ -359,9 +378,10 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<PathBuf, String>
         .unwrap_or("report");
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = fs::File::create(&temp)
-        .and_then(|mut file| {
-            file.write_all(contents)?;
-            file.sync_all()
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
         })
         .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {
