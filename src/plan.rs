@@ -220,7 +220,7 @@ pub fn suite_fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> String
 }
 
 /// Every case's schema must exist.
-pub fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
+fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
     for case in cases {
         if let Some(schema) = &case.expect.schema
             && !schemas.contains(&schema.name)
@@ -244,7 +244,7 @@ pub fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
 
 /// Every placeholder of a selected case must have a value when its request is sent: from the
 /// target's variables or captured by an earlier step.
-pub fn check_variables(case: &Case, vars: &HashSet<String>) -> Result<()> {
+fn check_variables(case: &Case, vars: &HashSet<String>) -> Result<()> {
     let mut known: HashSet<&str> = vars.iter().map(String::as_str).collect();
     let check = |request: &Request, known: &HashSet<&str>| -> Result<()> {
         let templates =
