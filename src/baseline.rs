@@ -8,19 +8,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Failure, FailureKind, Outcome};
+use crate::check::{FailureKind, Outcome};
 use crate::error::{Error, Result};
-use crate::report::{CaseRecord, Report, write_atomically};
-
-/// How a failure stands against the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Standing {
-    New,
-    Known,
-    /// Listed, but its `expires` date has passed: counts as new.
-    Expired,
-}
+use crate::fs::write_atomically;
+use crate::report::record::{CaseRecord, Comparison, FailureRecord, Report, Standing};
 
 /// One known failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +30,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn matches(&self, case: &str, failure: &Failure) -> bool {
+    fn matches(&self, case: &str, failure: &FailureRecord) -> bool {
         self.case == case && self.kind == failure.kind && self.pointer == failure.pointer
     }
 
@@ -56,22 +47,6 @@ impl Entry {
 pub struct Baseline {
     #[serde(default, rename = "known")]
     pub entries: Vec<Entry>,
-}
-
-/// What a run's failures look like against a baseline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Comparison {
-    pub new: usize,
-    pub known: usize,
-    pub expired: usize,
-    /// Entries whose case ran without that failure: `case kind [pointer]`.
-    pub fixed: Vec<String>,
-}
-
-impl Comparison {
-    pub fn blocks(&self) -> bool {
-        self.new + self.expired > 0
-    }
 }
 
 fn is_date(text: &str) -> bool {
@@ -123,7 +98,7 @@ impl Baseline {
     }
 
     /// The standing of one failure of `case`, on `today`.
-    pub fn standing(&self, case: &str, failure: &Failure, today: &str) -> Standing {
+    pub fn standing(&self, case: &str, failure: &FailureRecord, today: &str) -> Standing {
         match self.entries.iter().find(|e| e.matches(case, failure)) {
             Some(entry) if entry.expires.as_deref().is_some_and(|d| d <= today) => {
                 Standing::Expired
@@ -216,7 +191,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::CaseInfo;
+    use crate::report::record::CaseInfo;
 
     fn record(name: &str, failures: &[(FailureKind, Option<&str>)]) -> CaseRecord {
         let info = CaseInfo {
@@ -237,7 +212,7 @@ mod tests {
         };
         record.failures = failures
             .iter()
-            .map(|(kind, pointer)| Failure {
+            .map(|(kind, pointer)| FailureRecord {
                 kind: *kind,
                 pointer: pointer.map(str::to_string),
                 message: "m".into(),

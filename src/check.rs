@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::case::{Expect, escape_pointer_token, status_forbids_body};
-use crate::exec::{CaseRun, Response, TransportError};
+use crate::exec::protocol::{Attempt, CaseRun};
+use crate::exec::transport::{Response, TransportError};
+use crate::suite::model::{Expect, escape_pointer_token, status_forbids_body};
+use crate::graph;
 use crate::schema::Schemas;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -30,9 +32,6 @@ pub struct Failure {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     pub message: String,
-    /// Set when the run has a baseline: whether this failure was already known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::Standing>,
 }
 
 impl FailureKind {
@@ -66,7 +65,6 @@ impl Failure {
             kind,
             pointer: None,
             message: message.into(),
-            baseline: None,
         }
     }
 
@@ -75,7 +73,6 @@ impl Failure {
             kind,
             pointer: Some(pointer.to_string()),
             message: message.into(),
-            baseline: None,
         }
     }
 }
@@ -101,19 +98,15 @@ pub struct Verdict {
 
 /// Judges a whole case run.
 pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
-    if let Some(message) = &run.setup_failure {
-        return Verdict {
-            outcome: Outcome::Error,
-            failures: vec![Failure::new(FailureKind::Setup, message.clone())],
-            diff: None,
-        };
-    }
-    let Some(exchange) = &run.exchange else {
-        return Verdict {
-            outcome: Outcome::Error,
-            failures: vec![Failure::new(FailureKind::Setup, "the request was not sent")],
-            diff: None,
-        };
+    let exchange = match &run.attempt {
+        Attempt::Sent(exchange) => exchange,
+        Attempt::NotSent(why) => {
+            return Verdict {
+                outcome: Outcome::Error,
+                failures: vec![Failure::new(FailureKind::Setup, why.clone())],
+                diff: None,
+            };
+        }
     };
     let (failures, diff) = match &exchange.result {
         Err(TransportError::Timeout(m)) => {
@@ -180,45 +173,18 @@ pub fn check_response(
     (failures, diff)
 }
 
-fn status_text(status: u16) -> String {
-    let reason = reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason());
-    match reason {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
-}
-
 pub fn check_status(expected: u16, response: &Response) -> Option<Failure> {
     (response.status != expected).then(|| {
         Failure::new(
             FailureKind::Status,
             format!(
                 "expected {}, got {}{}",
-                status_text(expected),
-                status_text(response.status),
-                graph_error_summary(&response.body)
+                graph::status_text(expected),
+                graph::status_text(response.status),
+                graph::error_summary(&response.body)
             ),
         )
     })
-}
-
-/// ` (code: message)` when `body` is a Graph error envelope, else empty.
-pub fn graph_error_summary(body: &[u8]) -> String {
-    match graph_error(body) {
-        Some((code, Some(message))) => format!(" ({code}: {message})"),
-        Some((code, None)) => format!(" ({code})"),
-        None => String::new(),
-    }
-}
-
-/// The code and message of a Graph error envelope, when `body` is one.
-pub fn graph_error(body: &[u8]) -> Option<(String, Option<String>)> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let error = &value["error"];
-    let code = error["code"].as_str()?.to_string();
-    Some((code, error["message"].as_str().map(str::to_string)))
 }
 
 /// A response to a no-content status must not carry or announce a body.
@@ -232,7 +198,7 @@ pub fn check_no_body(response: &Response) -> Vec<Failure> {
             "",
             format!(
                 "a {} response must have an empty body, but it declares Content-Length: {length}",
-                status_text(response.status)
+                graph::status_text(response.status)
             ),
         ));
     }
@@ -242,7 +208,7 @@ pub fn check_no_body(response: &Response) -> Vec<Failure> {
             "",
             format!(
                 "a {} response must have an empty body, got {} bytes",
-                status_text(response.status),
+                graph::status_text(response.status),
                 response.body.len()
             ),
         ));
@@ -250,21 +216,9 @@ pub fn check_no_body(response: &Response) -> Vec<Failure> {
     failures
 }
 
-/// JSON is `application/json` or any `+json` type, with any parameters.
-pub fn is_json_media_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
 pub fn check_content_type(response: &Response) -> Option<Failure> {
     match response.header("content-type") {
-        Some(value) if is_json_media_type(value) => None,
+        Some(value) if graph::is_json_media_type(value) => None,
         Some(value) => Some(Failure::new(
             FailureKind::Header,
             format!("Content-Type is `{value}`, expected application/json"),
@@ -463,16 +417,16 @@ mod tests {
     }
 
     fn expect(status: u16, body: Option<Value>) -> Expect {
-        let file = std::sync::Arc::new(crate::case::SourceFile {
+        let file = std::sync::Arc::new(crate::suite::model::SourceFile {
             path: PathBuf::from("c.toml"),
             text: String::new(),
         });
         Expect {
             status,
             collection: false,
-            schema: (status != 204).then(|| crate::case::SchemaRef {
+            schema: (status != 204).then(|| crate::suite::model::SchemaRef {
                 name: "thing".into(),
-                origin: crate::case::Origin { file, span: 0..0 },
+                origin: crate::suite::model::Origin { file, span: 0..0 },
             }),
             required: if status == 204 {
                 vec![]
@@ -615,8 +569,7 @@ mod tests {
     #[test]
     fn judge_maps_transport_problems_to_their_kind() {
         let run = |result| CaseRun {
-            setup_failure: None,
-            exchange: Some(crate::exec::Exchange {
+            attempt: Attempt::Sent(crate::exec::transport::Exchange {
                 method: "GET".into(),
                 path: "/x".into(),
                 request_body: None,
@@ -646,10 +599,12 @@ mod tests {
         );
         assert_eq!(reset.failures[0].kind, FailureKind::Transport);
         let mut setup = run(Err(TransportError::Transport("r".into())));
-        setup.setup_failure = Some("setup step 1: boom".into());
+        setup.attempt = Attempt::NotSent("setup step 1: boom".into());
+        let not_sent = judge(&expect(201, None), &setup, &schemas());
         assert_eq!(
-            judge(&expect(201, None), &setup, &schemas()).outcome,
-            Outcome::Error
+            (not_sent.outcome, not_sent.failures[0].kind),
+            (Outcome::Error, FailureKind::Setup)
         );
+        assert_eq!(not_sent.failures[0].message, "setup step 1: boom");
     }
 }

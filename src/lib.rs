@@ -1,27 +1,23 @@
 //! conform: contract-conformance tests for Microsoft Graph-compatible services.
 //!
-//! The pipeline, one module a stage: `case` (load) → `plan` → `exec` → `check` → `report`,
-//! orchestrated by `runner`; `mock` is the reference server.
+//! The pipeline, one folder a stage, dependencies running one way (down this list):
+//! `cli` → `run` → `report` and `baseline` → `check` → `exec` → `suite` and `schema`;
+//! `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
+//! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph` — use nothing of conform.
 
-pub mod auth;
 pub mod baseline;
-pub mod case;
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod dry_run;
+pub mod docs;
 pub mod error;
 pub mod exec;
 pub mod exit;
-pub mod import;
-pub mod jsonpos;
-pub mod lint;
+pub mod fs;
+pub mod graph;
 pub mod mock;
-pub mod page;
-pub mod plan;
-pub mod progress;
 pub mod report;
-pub mod runner;
+pub mod run;
 pub mod schema;
-pub mod settings;
-pub mod target;
+pub mod secret;
+pub mod suite;

@@ -33,7 +33,7 @@ pub struct MockConfig {
     /// DELETE answers 500: what was created cannot be removed.
     pub fail_deletes: bool,
     /// Faults to inject from the start (more can be added through `/_mock/faults`).
-    pub faults: Vec<crate::mock::FaultRule>,
+    pub faults: Vec<crate::mock::fault::FaultRule>,
 }
 
 /// Counters and issued tokens, shared by all requests.

@@ -41,6 +41,17 @@ pub enum FaultKind {
     TooManyRequests,
 }
 
+impl FaultKind {
+    /// Whether the fault answers in the server's place (an error status) rather than spoiling
+    /// the server's answer.
+    pub fn replaces_answer(self) -> bool {
+        matches!(
+            self,
+            Self::ServerError | Self::Unavailable | Self::UnavailableRetryAfter | Self::TooManyRequests
+        )
+    }
+}
+
 impl std::str::FromStr for FaultKind {
     type Err = String;
 
@@ -205,39 +216,39 @@ pub async fn apply(kind: FaultKind, response: Response) -> Response {
         FaultKind::ServerError
         | FaultKind::Unavailable
         | FaultKind::UnavailableRetryAfter
-        | FaultKind::TooManyRequests => {
-            let (status, code, retry_after) = match kind {
-                FaultKind::ServerError => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalServerError",
-                    None,
-                ),
-                FaultKind::Unavailable => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", None)
-                }
-                FaultKind::UnavailableRetryAfter => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ServiceUnavailable",
-                    Some(0),
-                ),
-                _ => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", Some(1)),
-            };
-            let body =
-                serde_json::json!({ "error": { "code": code, "message": "injected fault" } });
-            let mut response = Response::new(Body::from(body.to_string()));
-            *response.status_mut() = status;
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            response
-        }
+        | FaultKind::TooManyRequests => injected_error(kind),
     }
+}
+
+/// The error envelope an error fault answers with instead of the server.
+fn injected_error(kind: FaultKind) -> Response {
+    let (status, code, retry_after) = match kind {
+        FaultKind::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            None,
+        ),
+        FaultKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", None),
+        FaultKind::UnavailableRetryAfter => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            Some(0),
+        ),
+        _ => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", Some(1)),
+    };
+    let body = serde_json::json!({ "error": { "code": code, "message": "injected fault" } });
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 #[cfg(test)]

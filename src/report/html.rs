@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Report};
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }

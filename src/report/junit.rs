@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Report};
 use crate::check::Outcome;
 
 pub fn render(report: &Report) -> Result<String, String> {

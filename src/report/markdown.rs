@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Report};
 use crate::check::{FailureKind, Outcome};
 
 pub fn render(report: &Report) -> String {

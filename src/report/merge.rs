@@ -2,8 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Report, Summary};
-use crate::baseline::Comparison;
+use crate::report::record::{Comparison, Report, Summary};
 
 /// Merges shard reports of one suite; refuses reports of different suites, of different shard
 /// counts, of the same shard twice, or that share a case.

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Auth, ClientCredentials, DEFAULT_AUTHORITY, DEFAULT_SCOPE, TokenSource};
-use crate::config::{AuthProfile, Profile};
+use crate::config::file::{AuthProfile, Profile};
 use crate::error::{Error, Result};
-use crate::exec::{Limits, RetryPolicy};
-use crate::target::{Redactor, Secret};
+use crate::exec::auth::{Auth, ClientCredentials, DEFAULT_AUTHORITY, DEFAULT_SCOPE, TokenSource};
+use crate::exec::transport::{Limits, RetryPolicy};
+use crate::secret::{Redactor, Secret};
 
 pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
 pub const TENANT_VARIABLE: &str = "CONFORM_TENANT_ID";
@@ -117,21 +117,13 @@ fn auth(
     };
     // Client credentials from the environment alone, as CI secrets usually arrive.
     if let Some(client_id) = env(CLIENT_ID_VARIABLE) {
-        let missing = |name: &str| {
-            Error::new(format!(
-                "{CLIENT_ID_VARIABLE} is set, so client credentials are used, but {name} is not"
-            ))
-        };
-        return Ok(client_credentials(ClientCredentials {
-            tenant: env(TENANT_VARIABLE).ok_or_else(|| missing(TENANT_VARIABLE))?,
-            client_id,
-            client_secret: Secret::new(
-                env(CLIENT_SECRET_VARIABLE).ok_or_else(|| missing(CLIENT_SECRET_VARIABLE))?,
-            ),
-            authority: env(AUTHORITY_VARIABLE).unwrap_or_else(|| DEFAULT_AUTHORITY.to_string()),
-            scope: env(SCOPE_VARIABLE).unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
-        }));
+        return Ok(client_credentials(credentials_from_env(client_id, env)?));
     }
+    let bearer = |token: String| {
+        let token = Secret::new(token);
+        redactor.add(token.clone());
+        Auth::Bearer(token)
+    };
     match &profile.auth {
         Some(AuthProfile::ClientCredentials {
             tenant,
@@ -161,31 +153,48 @@ fn auth(
         Some(AuthProfile::Bearer {
             token_env,
             token_file,
-        }) => {
-            let variable = token_env.as_deref().unwrap_or(TOKEN_VARIABLE);
-            let token = match (env(variable), token_file) {
-                (Some(token), _) => token,
-                (None, Some(file)) => read_token_file(file)?,
-                (None, None) => {
-                    return Err(Error::new(format!(
-                        "target `{}` uses a bearer token, but {variable} is not set",
-                        profile.name
-                    )));
-                }
-            };
-            let token = Secret::new(token);
-            redactor.add(token.clone());
-            Ok(Auth::Bearer(token))
-        }
+        }) => bearer_token(profile, token_env.as_deref(), token_file.as_ref(), env).map(bearer),
         Some(AuthProfile::None) => Ok(Auth::None),
-        None => Ok(match env(TOKEN_VARIABLE) {
-            Some(token) => {
-                let token = Secret::new(token);
-                redactor.add(token.clone());
-                Auth::Bearer(token)
-            }
-            None => Auth::None,
-        }),
+        None => Ok(env(TOKEN_VARIABLE).map_or(Auth::None, bearer)),
+    }
+}
+
+/// Client credentials given by `CONFORM_CLIENT_ID` and its companions.
+fn credentials_from_env(
+    client_id: String,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ClientCredentials> {
+    let missing = |name: &str| {
+        Error::new(format!(
+            "{CLIENT_ID_VARIABLE} is set, so client credentials are used, but {name} is not"
+        ))
+    };
+    Ok(ClientCredentials {
+        tenant: env(TENANT_VARIABLE).ok_or_else(|| missing(TENANT_VARIABLE))?,
+        client_id,
+        client_secret: Secret::new(
+            env(CLIENT_SECRET_VARIABLE).ok_or_else(|| missing(CLIENT_SECRET_VARIABLE))?,
+        ),
+        authority: env(AUTHORITY_VARIABLE).unwrap_or_else(|| DEFAULT_AUTHORITY.to_string()),
+        scope: env(SCOPE_VARIABLE).unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
+    })
+}
+
+/// A bearer target's token: from its variable (`CONFORM_TOKEN` unless named), else its file.
+fn bearer_token(
+    profile: &Profile,
+    token_env: Option<&str>,
+    token_file: Option<&PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String> {
+    let variable = token_env.unwrap_or(TOKEN_VARIABLE);
+    match (env(variable), token_file) {
+        (Some(token), _) => Ok(token),
+        (None, Some(file)) => read_token_file(file),
+        (None, None) => Err(Error::new(format!(
+            "target `{}` uses a bearer token, but {variable} is not set",
+            profile.name
+        ))),
     }
 }
 

@@ -8,10 +8,12 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::case::{Case, Request};
+use crate::suite::model::{Case, Request};
 use crate::error::Location;
-use crate::import;
-use crate::page::{self, Block, BlockKind, Page};
+use crate::docs::import;
+use crate::docs::jsonpos;
+use crate::docs::page::{self, Block, BlockKind, Page};
+use crate::suite::model::escape_pointer_token;
 use crate::schema::Schemas;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -291,7 +293,7 @@ impl PageLinter<'_> {
         let Ok(value) = serde_json::from_str::<Value>(&body) else {
             return;
         };
-        let spans = crate::jsonpos::value_spans(&body);
+        let spans = jsonpos::value_spans(&body);
         let span_of = |pointer: &str| {
             spans
                 .get(pointer)
@@ -404,7 +406,7 @@ fn collect_strings(value: &Value, pointer: &mut String, out: &mut Vec<(String, S
             for (key, item) in map {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&crate::case::escape_pointer_token(key));
+                pointer.push_str(&escape_pointer_token(key));
                 collect_strings(item, pointer, out);
                 pointer.truncate(len);
             }

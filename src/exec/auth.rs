@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::target::{Redactor, Secret};
+use crate::secret::{Redactor, Secret};
 
 /// The public cloud's identity platform.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";

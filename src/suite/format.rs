@@ -1,10 +1,11 @@
-//! The case files in `cases/`: TOML with one `[[case]]` per documented request/response pair.
-//! Parsing keeps source spans so that later stages can point at the offending text.
+//! The case-file format: TOML with one `[[case]]` per documented request/response pair, read
+//! into the case model. Parsing keeps source spans so that later stages can point at the
+//! offending text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -12,219 +13,10 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-
-/// A case file as read from disk, kept for error messages.
-#[derive(Debug)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub text: String,
-}
-
-/// Where a value came from: a byte range of a case file.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    pub file: Arc<SourceFile>,
-    pub span: Range<usize>,
-}
-
-impl Origin {
-    pub fn error(&self, message: impl Into<String>) -> Error {
-        Error::at(message, &self.file.path, &self.file.text, self.span.clone())
-    }
-}
-
-/// Which documentation page a case file comes from.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageDoc {
-    /// The seed page the cases were taken from.
-    pub seed: Option<String>,
-    pub title: Option<String>,
-    /// API version of the page (`beta`, `v1.0`).
-    pub api: Option<String>,
-}
-
-/// What the documentation said about one pair, where it matters to a reader of the case.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PairDoc {
-    /// The `name` of the request annotation on the page.
-    pub name: Option<String>,
-    /// The status shown in the example's status line, when it differs from what is expected.
-    pub status: Option<u16>,
-    /// Contradictions and substitutions: why the case expects or sends what it does.
-    #[serde(default)]
-    pub notes: Vec<String>,
-    /// The documented request block, verbatim.
-    pub request: Option<String>,
-    /// The documented response block, verbatim.
-    pub response: Option<String>,
-}
-
-/// One documented request/response pair with its setup and teardown.
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub name: String,
-    pub name_origin: Origin,
-    pub tags: Vec<String>,
-    /// Reason to skip the case unless ignored cases are asked for.
-    pub ignore: Option<String>,
-    /// Whether the case's own request may be sent again after a network error.
-    pub retry_network: bool,
-    pub page: PageDoc,
-    pub doc: PairDoc,
-    pub setup: Vec<Step>,
-    pub request: Request,
-    pub expect: Expect,
-    pub teardown: Vec<Step>,
-}
-
-impl Case {
-    pub fn file(&self) -> &Path {
-        &self.name_origin.file.path
-    }
-}
-
-/// An HTTP request with placeholders.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    pub path: Template,
-    pub headers: Vec<(String, Template)>,
-    /// The JSON body, compact, sent as `application/json`.
-    pub json: Option<Arc<str>>,
-    /// Variables taken from the response: name → JSON pointer.
-    pub capture: Vec<Capture>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Capture {
-    pub variable: String,
-    pub pointer: String,
-}
-
-/// A setup or teardown request. It is not under test: it must answer `status` (any 2xx when
-/// absent) and yield its captures, or the case cannot run.
-#[derive(Debug, Clone)]
-pub struct Step {
-    pub request: Request,
-    pub status: Option<u16>,
-}
-
-/// What the response to the case's request must be.
-#[derive(Debug, Clone)]
-pub struct Expect {
-    pub status: u16,
-    pub schema: Option<SchemaRef>,
-    /// The body is a collection (`{ "value": [...] }`) of `schema` items.
-    pub collection: bool,
-    /// JSON pointers that must be present in the body.
-    pub required: Vec<String>,
-    /// Values the server must echo: a subset of the body.
-    pub body: Option<Value>,
-}
-
-impl Expect {
-    /// Whether the response must carry a JSON body.
-    pub fn wants_body(&self) -> bool {
-        !status_forbids_body(self.status)
-            && (self.schema.is_some() || self.body.is_some() || !self.required.is_empty())
-    }
-}
-
-/// Statuses whose responses never carry a body (RFC 9110).
-pub fn status_forbids_body(status: u16) -> bool {
-    matches!(status, 204 | 205 | 304) || (100..200).contains(&status)
-}
-
-#[derive(Debug, Clone)]
-pub struct SchemaRef {
-    pub name: String,
-    pub origin: Origin,
-}
-
-/// A string with `{name}` placeholders.
-#[derive(Debug, Clone)]
-pub struct Template {
-    pub raw: String,
-    pub origin: Origin,
-    pieces: Vec<Piece>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    Text(String),
-    Variable(String),
-}
-
-impl Template {
-    fn parse(raw: Spanned<String>, file: &Arc<SourceFile>) -> Result<Self> {
-        let origin = Origin {
-            file: file.clone(),
-            span: raw.span(),
-        };
-        let raw = raw.into_inner();
-        let pieces = parse_placeholders(&raw).map_err(|message| origin.error(message))?;
-        Ok(Self {
-            raw,
-            origin,
-            pieces,
-        })
-    }
-
-    /// Names of the placeholders, in order of appearance.
-    pub fn variables(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().filter_map(|p| match p {
-            Piece::Variable(name) => Some(name.as_str()),
-            Piece::Text(_) => None,
-        })
-    }
-
-    /// Fills the placeholders; the first missing variable is returned as the error.
-    pub fn render(&self, vars: &HashMap<String, String>) -> Result<String, String> {
-        let mut out = String::with_capacity(self.raw.len());
-        for piece in &self.pieces {
-            match piece {
-                Piece::Text(text) => out.push_str(text),
-                Piece::Variable(name) => match vars.get(name) {
-                    Some(value) => out.push_str(value),
-                    None => return Err(name.clone()),
-                },
-            }
-        }
-        Ok(out)
-    }
-}
-
-fn is_variable_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
-}
-
-fn parse_placeholders(raw: &str) -> Result<Vec<Piece>, String> {
-    let mut pieces = Vec::new();
-    let mut rest = raw;
-    while let Some(open) = rest.find('{') {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].to_string()));
-        }
-        let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| {
-            format!("unclosed placeholder in `{raw}`: a `{{` has no matching `}}`")
-        })?;
-        let name = &after[..close];
-        if name.is_empty() || !name.chars().all(is_variable_char) {
-            return Err(format!(
-                "bad placeholder `{{{name}}}` in `{raw}`: names use letters, digits, `-`, `_` and `.`"
-            ));
-        }
-        pieces.push(Piece::Variable(name.to_string()));
-        rest = &after[close + 1..];
-    }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.to_string()));
-    }
-    Ok(pieces)
-}
+use crate::suite::model::{
+    Capture, Case, Expect, METHODS, Origin, PageDoc, PairDoc, Request, SchemaRef, SourceFile, Step,
+    Template, escape_pointer_token, is_variable_char, status_forbids_body,
+};
 
 // ---- the TOML shape -------------------------------------------------------------------------
 
@@ -282,88 +74,6 @@ struct ExpectToml {
     #[serde(default)]
     required: Vec<Spanned<String>>,
     body: Option<Spanned<String>>,
-}
-
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-/// Whether `word` is an HTTP method conform sends.
-pub fn is_method(word: &str) -> bool {
-    METHODS.contains(&word)
-}
-
-/// Reads every `*.toml` file of `dir` (sorted by name) into cases.
-pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
-    let files = case_files(dir)?;
-    let mut cases = Vec::new();
-    for result in in_parallel(&files, read_and_parse) {
-        cases.extend(result?);
-    }
-    check_unique_names(&cases)?;
-    Ok(cases)
-}
-
-/// The `*.toml` files of `dir`, sorted by name; at least one.
-pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = fs::read_dir(dir).map_err(|e| {
-        Error::new(format!(
-            "cannot read the cases directory {}: {e}",
-            dir.display()
-        ))
-        .with_help("pass --cases DIR, or run conform from the project root")
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Error::new(format!(
-            "no case files (*.toml) in {}",
-            dir.display()
-        )));
-    }
-    Ok(files)
-}
-
-/// Applies `each` to every file, spread over the cores; the results keep the files' order.
-pub fn in_parallel<T: Send>(
-    files: &[PathBuf],
-    each: impl Fn(&Path) -> Result<T> + Sync,
-) -> Vec<Result<T>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len())
-        .max(1);
-    let chunk = files.len().div_ceil(threads).max(1);
-    let each = &each;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|paths| scope.spawn(move || paths.iter().map(|p| each(p)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| vec![Err(Error::new("a case file could not be parsed"))])
-            })
-            .collect()
-    })
-}
-
-/// A case file's text.
-pub fn read_text(path: &Path) -> Result<String> {
-    fs::read(path)
-        .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))
-        .and_then(|bytes| {
-            String::from_utf8(bytes)
-                .map_err(|e| Error::in_file(format!("not UTF-8 text ({e})"), path))
-        })
-}
-
-pub fn read_and_parse(path: &Path) -> Result<Vec<Case>> {
-    parse_file(path, read_text(path)?)
 }
 
 /// Parses one case file. `path` is used for messages only.
@@ -463,13 +173,13 @@ fn build_request(raw: RequestToml, file: &Arc<SourceFile>) -> Result<Request> {
             raw.path.get_ref()
         )));
     }
-    let path = Template::parse(raw.path, file)?;
+    let path = template(raw.path, file)?;
     let mut headers = Vec::new();
     for (name, value) in raw.headers {
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
             return Err(origin(value.span()).error(format!("`{name}` is not a valid header name")));
         }
-        headers.push((name, Template::parse(value, file)?));
+        headers.push((name, template(value, file)?));
     }
     let json = match (raw.json, raw.json_file) {
         (Some(_), Some(body_file)) => {
@@ -556,9 +266,13 @@ fn build_expect(raw: ExpectToml, file: &Arc<SourceFile>) -> Result<Expect> {
     })
 }
 
-/// Escapes a property name for use as one JSON pointer token (RFC 6901).
-pub fn escape_pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+/// A template from a TOML string, placeholders checked at its place in the file.
+fn template(raw: Spanned<String>, file: &Arc<SourceFile>) -> Result<Template> {
+    let origin = Origin {
+        file: file.clone(),
+        span: raw.span(),
+    };
+    Template::parse(raw.into_inner(), origin)
 }
 
 fn status_code(raw: Spanned<i64>, file: &Arc<SourceFile>) -> Result<u16> {
@@ -654,32 +368,10 @@ fn json_position_in_file(
     }
 }
 
-/// Case names are unique across all case files.
-pub fn check_unique_names(cases: &[Case]) -> Result<()> {
-    let mut seen: HashMap<&str, &Case> = HashMap::new();
-    for case in cases {
-        if let Some(first) = seen.insert(&case.name, case) {
-            let line = crate::error::Location::new(
-                first.file(),
-                &first.name_origin.file.text,
-                first.name_origin.span.clone(),
-            )
-            .line;
-            return Err(case
-                .name_origin
-                .error(format!("duplicate case name `{}`", case.name))
-                .with_help(format!(
-                    "first defined at {}:{line}; case names are unique across all case files",
-                    first.file().display()
-                )));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     const MINIMAL: &str = r#"
 [doc]
@@ -815,10 +507,5 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
     fn empty_file_and_file_without_cases_are_errors() {
         assert!(parse("").unwrap_err().message().contains("no [[case]]"));
         assert!(parse("[doc]\nseed = \"x\"\n").is_err());
-    }
-
-    #[test]
-    fn escapes_property_names_as_pointer_tokens() {
-        assert_eq!(escape_pointer_token("a/b~c"), "a~1b~0c");
     }
 }

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::page::{self, Block, BlockKind, Page};
+use crate::docs::page::{self, Block, BlockKind, Page};
+use crate::suite::model::status_forbids_body;
+use crate::suite::writer::{self, CaseDraft, FileDraft};
 
 /// A page turned into a case file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,26 +19,6 @@ pub struct Imported {
     pub toml: String,
     /// What the importer could not turn into a case, and why.
     pub skipped: Vec<String>,
-}
-
-/// One documented pair, derived.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Derived {
-    pub name: String,
-    pub doc_name: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub json: Option<String>,
-    pub status: u16,
-    /// The example's status line when the prose states another.
-    pub documented_status: Option<u16>,
-    pub schema: Option<String>,
-    pub collection: bool,
-    pub required: Vec<String>,
-    pub notes: Vec<String>,
-    pub request_text: String,
-    pub response_text: String,
 }
 
 /// Named variables for path placeholders, by the segment before them.
@@ -166,7 +148,7 @@ fn version_of(path: &str) -> Option<&str> {
 }
 
 /// The documented pairs of a page, derived.
-pub fn derive(page: &Page, schemas: &[String]) -> (Vec<Derived>, Vec<String>) {
+pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) {
     let mut derived = Vec::new();
     let mut skipped = Vec::new();
     let paired = pairs(page);
@@ -202,7 +184,7 @@ fn derive_pair(
     response: &Block,
     prose_status: Option<u16>,
     schemas: &[String],
-) -> Result<Vec<Derived>, String> {
+) -> Result<Vec<CaseDraft>, String> {
     let message = page::http_message(request);
     let (line, _) = message
         .start_line
@@ -218,38 +200,15 @@ fn derive_pair(
         .and_then(|a| a.str("name"))
         .map(str::to_string);
     let mut notes = Vec::new();
-
     let answer = page::http_message(response);
-    let example_status = answer
-        .start_line
+    let (status, documented_status) = resolve_status(&answer, prose_status, &line, &mut notes)?;
+    let has_body = answer.body.is_some() && !status_forbids_body(status);
+    let odata_type = response
+        .annotation
         .as_ref()
-        .and_then(|(line, _)| line.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok());
-    let (status, documented_status) = match (example_status, prose_status) {
-        (Some(example), Some(prose)) if example != prose => {
-            notes.push(format!(
-                "Status conflict: the prose says {prose}, the example's status line says {example}. Expected: {prose}."
-            ));
-            (prose, Some(example))
-        }
-        (Some(example), _) => (example, None),
-        (None, Some(prose)) => {
-            notes.push(format!(
-                "The example response has no status line; the prose says {prose}."
-            ));
-            (prose, None)
-        }
-        (None, None) => {
-            return Err(format!(
-                "`{line}`: neither the example nor the prose gives a status"
-            ));
-        }
-    };
-
-    let annotation = response.annotation.as_ref();
-    let odata_type = annotation.and_then(|a| a.str("@odata.type"));
-    let has_body = answer.body.is_some() && !crate::case::status_forbids_body(status);
-    let (schema, collection) = match odata_type.filter(|_| has_body) {
+        .and_then(|a| a.str("@odata.type"))
+        .filter(|_| has_body);
+    let (schema, collection) = match odata_type {
         Some(odata_type) => match schema_for(odata_type, schemas) {
             Some((schema, collection)) => (Some(schema), collection),
             None => {
@@ -259,54 +218,21 @@ fn derive_pair(
         },
         None => (None, false),
     };
-    let mut required = Vec::new();
-    if has_body && let Some((body, _)) = &answer.body {
-        match serde_json::from_str::<Value>(body) {
-            Ok(Value::Object(map)) => {
-                required = map
-                    .keys()
-                    .filter(|k| !k.starts_with('@'))
-                    .cloned()
-                    .collect();
-            }
-            Ok(_) => {}
-            Err(e) => notes.push(format!("The example response body is not JSON ({e}).")),
-        }
-    }
-    let json = match &message.body {
-        Some((body, _)) => match serde_json::from_str::<Value>(body) {
-            Ok(_) => Some(body.clone()),
-            Err(e) => {
-                notes.push(format!(
-                    "The example request body is not JSON ({e}); it is not sent."
-                ));
-                None
-            }
-        },
-        None => None,
+    let required = match &answer.body {
+        Some((body, _)) if has_body => top_level_properties(body, &mut notes),
+        _ => Vec::new(),
     };
-    let headers: Vec<(String, String)> = message
-        .headers
-        .iter()
-        .filter(|(name, _, _)| {
-            !matches!(
-                name.to_ascii_lowercase().as_str(),
-                "content-length" | "content-type" | "authorization"
-            )
-        })
-        .map(|(name, value, _)| (name.clone(), value.clone()))
-        .collect();
-    let name = doc_name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| format!("{}_{}", method.to_ascii_lowercase(), slug(&path)));
-    let base = Derived {
-        name: name.clone(),
+    let json = request_json(&message, &mut notes);
+    let base = CaseDraft {
+        name: doc_name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("{}_{}", method.to_ascii_lowercase(), slug(&path))),
         doc_name,
-        method: method.clone(),
-        path: path.clone(),
-        headers,
         json,
+        headers: forwarded_headers(&message),
+        method,
+        path,
         status,
         documented_status,
         schema,
@@ -316,12 +242,96 @@ fn derive_pair(
         request_text: request.content.clone(),
         response_text: response.content.clone(),
     };
-    let mut cases = vec![base.clone()];
-    // Other paths the "HTTP request" section lists for the same method.
+    Ok(with_listed_paths(page, base))
+}
+
+/// The status a case expects: the prose's when it states one (the example's status line is
+/// kept as documented when they differ), else the example's.
+fn resolve_status(
+    answer: &page::HttpMessage,
+    prose_status: Option<u16>,
+    line: &str,
+    notes: &mut Vec<String>,
+) -> Result<(u16, Option<u16>), String> {
+    let example_status = answer
+        .start_line
+        .as_ref()
+        .and_then(|(line, _)| line.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok());
+    match (example_status, prose_status) {
+        (Some(example), Some(prose)) if example != prose => {
+            notes.push(format!(
+                "Status conflict: the prose says {prose}, the example's status line says {example}. Expected: {prose}."
+            ));
+            Ok((prose, Some(example)))
+        }
+        (Some(example), _) => Ok((example, None)),
+        (None, Some(prose)) => {
+            notes.push(format!(
+                "The example response has no status line; the prose says {prose}."
+            ));
+            Ok((prose, None))
+        }
+        (None, None) => Err(format!(
+            "`{line}`: neither the example nor the prose gives a status"
+        )),
+    }
+}
+
+/// The properties of an example response body: the case requires each of them.
+fn top_level_properties(body: &str, notes: &mut Vec<String>) -> Vec<String> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(map)) => map
+            .keys()
+            .filter(|k| !k.starts_with('@'))
+            .cloned()
+            .collect(),
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            notes.push(format!("The example response body is not JSON ({e})."));
+            Vec::new()
+        }
+    }
+}
+
+/// The example request's body, when it is JSON.
+fn request_json(message: &page::HttpMessage, notes: &mut Vec<String>) -> Option<String> {
+    let (body, _) = message.body.as_ref()?;
+    match serde_json::from_str::<Value>(body) {
+        Ok(_) => Some(body.clone()),
+        Err(e) => {
+            notes.push(format!(
+                "The example request body is not JSON ({e}); it is not sent."
+            ));
+            None
+        }
+    }
+}
+
+/// The example request's headers a case sends: conform sets length, type and authorization.
+fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
+    message
+        .headers
+        .iter()
+        .filter(|(name, _, _)| {
+            !matches!(
+                name.to_ascii_lowercase().as_str(),
+                "content-length" | "content-type" | "authorization"
+            )
+        })
+        .map(|(name, value, _)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// `base`, and one more case for each other path the "HTTP request" section lists for the
+/// same method, with the same example.
+fn with_listed_paths(page: &Page, base: CaseDraft) -> Vec<CaseDraft> {
+    let (name, method, path) = (base.name.clone(), base.method.clone(), base.path.clone());
     let version = version_of(&path)
         .map(|v| format!("/{v}"))
         .unwrap_or_default();
     let unversioned = path.strip_prefix(&version).unwrap_or(&path).to_string();
+    let mut cases = vec![base];
     for other in listed_paths(page, &method) {
         if other == unversioned || cases.iter().any(|c| c.path == format!("{version}{other}")) {
             continue;
@@ -333,7 +343,7 @@ fn derive_pair(
             })
             .map(str::to_ascii_lowercase)
             .collect();
-        let mut case = base.clone();
+        let mut case = cases[0].clone();
         case.name = format!("{name}_via_{}", extra_segments.join("_"));
         case.path = format!("{version}{other}");
         case.notes.push(format!(
@@ -341,7 +351,7 @@ fn derive_pair(
         ));
         cases.push(case);
     }
-    Ok(cases)
+    cases
 }
 
 /// Paths of `method` in the page's ignored "HTTP request" blocks, placeholders named.
@@ -367,93 +377,33 @@ fn slug(path: &str) -> String {
         .join("_")
 }
 
-/// A TOML string for `text`: a multi-line literal when it can be, else an escaped basic string.
-fn toml_text(text: &str) -> String {
-    if !text.contains("'''") && !text.contains('\r') {
-        format!("'''\n{}\n'''", text.trim_end_matches('\n'))
-    } else {
-        toml::Value::String(text.to_string()).to_string()
-    }
-}
-
-fn toml_str(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
-}
-
-fn toml_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| toml_str(i)).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 /// The case file of a page.
 pub fn import(page: &Page, schemas: &[String]) -> Imported {
     let (cases, skipped) = derive(page, schemas);
-    let file = page
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = page
-        .path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut out = format!(
-        "# Imported by `conform import` from {file}. Review it: example values may be placeholders,\n\
-         # and a case that needs an existing resource needs a setup step.\n\n[doc]\nseed = {}\n",
-        toml_str(&file)
-    );
-    if let Some(title) = &page.title {
-        let _ = writeln!(out, "title = {}", toml_str(title));
-    }
-    if let Some(api) = cases.first().and_then(|c| version_of(&c.path)) {
-        let _ = writeln!(out, "api = {}", toml_str(api));
-    }
-    for case in &cases {
-        let _ = write!(out, "\n[[case]]\nname = {}\n", toml_str(&case.name));
-        out.push_str("\n[case.doc]\n");
-        if let Some(name) = &case.doc_name {
-            let _ = writeln!(out, "name = {}", toml_str(name));
-        }
-        if let Some(status) = case.documented_status {
-            let _ = writeln!(out, "status = {status}");
-        }
-        if !case.notes.is_empty() {
-            let _ = writeln!(out, "notes = {}", toml_list(&case.notes));
-        }
-        let _ = writeln!(out, "request = {}", toml_text(&case.request_text));
-        let _ = writeln!(out, "response = {}", toml_text(&case.response_text));
-        let _ = write!(
-            out,
-            "\n[case.request]\nmethod = {}\npath = {}\n",
-            toml_str(&case.method),
-            toml_str(&case.path)
-        );
-        if !case.headers.is_empty() {
-            let pairs: Vec<String> = case
-                .headers
-                .iter()
-                .map(|(n, v)| format!("{} = {}", toml_str(n), toml_str(v)))
-                .collect();
-            let _ = writeln!(out, "headers = {{ {} }}", pairs.join(", "));
-        }
-        if let Some(json) = &case.json {
-            let _ = writeln!(out, "json = {}", toml_text(json));
-        }
-        let _ = write!(out, "\n[case.expect]\nstatus = {}\n", case.status);
-        if let Some(schema) = &case.schema {
-            let _ = writeln!(out, "schema = {}", toml_str(schema));
-            if case.collection {
-                out.push_str("collection = true\n");
-            }
-        }
-        if !case.required.is_empty() {
-            let _ = writeln!(out, "required = {}", toml_list(&case.required));
-        }
-    }
+    let name_of = |part: Option<&std::ffi::OsStr>| {
+        part.map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let file = name_of(page.path.file_name());
+    let stem = name_of(page.path.file_stem());
+    let draft = FileDraft {
+        comment: vec![
+            format!(
+                "Imported by `conform import` from {file}. Review it: example values may be placeholders,"
+            ),
+            "and a case that needs an existing resource needs a setup step.".to_string(),
+        ],
+        seed: file,
+        title: page.title.clone(),
+        api: cases
+            .first()
+            .and_then(|c| version_of(&c.path))
+            .map(str::to_string),
+        cases,
+    };
     Imported {
         file_name: format!("{stem}.toml"),
-        toml: out,
+        toml: writer::write(&draft),
         skipped,
     }
 }
@@ -498,11 +448,5 @@ mod tests {
             Some(("post".into(), true))
         );
         assert_eq!(schema_for("microsoft.graph.widget", &schemas), None);
-    }
-
-    #[test]
-    fn toml_text_survives_triple_quotes() {
-        let value: toml::Value = toml::from_str(&format!("a = {}", toml_text("x ''' y"))).unwrap();
-        assert_eq!(value["a"].as_str(), Some("x ''' y"));
     }
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::exec::target::check_base_url;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "conform.toml";
@@ -153,69 +154,78 @@ pub fn parse(file: &Path, text: &str, name: &str) -> Result<Profile> {
             )),
         );
     };
-    let raw = raw.get_ref();
-    let positive = |value: &Spanned<f64>, what: &str| -> Result<f64> {
+    profile(&Source { file, text }, name, raw.get_ref())
+}
+
+/// The text of a config file, for errors pointing into it.
+struct Source<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn positive(&self, value: &Spanned<f64>, what: &str) -> Result<f64> {
         let v = *value.get_ref();
         if v > 0.0 && v.is_finite() {
             Ok(v)
         } else {
             Err(at(
-                file,
-                text,
+                self.file,
+                self.text,
                 value.span(),
                 format!("`{what}` must be a positive number"),
             ))
         }
-    };
-    let count = |value: &Spanned<i64>, what: &str, max: i64| -> Result<i64> {
+    }
+
+    fn count(&self, value: &Spanned<i64>, what: &str, max: i64) -> Result<i64> {
         let v = *value.get_ref();
         if (1..=max).contains(&v) {
             Ok(v)
         } else {
             Err(at(
-                file,
-                text,
+                self.file,
+                self.text,
                 value.span(),
                 format!("`{what}` must be a whole number from 1 to {max}"),
             ))
         }
-    };
-    if let Some(url) = &raw.base_url {
-        crate::target::check_base_url(url.get_ref()).map_err(|e| at(file, text, url.span(), e))?;
     }
+}
+
+fn profile(source: &Source<'_>, name: &str, raw: &TargetToml) -> Result<Profile> {
+    let (file, text) = (source.file, source.text);
+    if let Some(url) = &raw.base_url {
+        check_base_url(url.get_ref()).map_err(|e| at(file, text, url.span(), e))?;
+    }
+    let positive = |value: &Option<Spanned<f64>>, what: &str| {
+        value
+            .as_ref()
+            .map(|v| source.positive(v, what))
+            .transpose()
+    };
+    let retry = raw.retry.as_ref();
     Ok(Profile {
         name: name.to_string(),
         base_url: raw.base_url.as_ref().map(|u| u.get_ref().clone()),
         vars: raw.vars.clone(),
         auth: raw.auth.as_ref().map(|a| auth(file, text, a)).transpose()?,
-        timeout: raw
-            .timeout
-            .as_ref()
-            .map(|v| positive(v, "timeout"))
-            .transpose()?,
-        budget: raw
-            .budget
-            .as_ref()
-            .map(|v| positive(v, "budget"))
-            .transpose()?,
+        timeout: positive(&raw.timeout, "timeout")?,
+        budget: positive(&raw.budget, "budget")?,
         jobs: raw
             .jobs
             .as_ref()
-            .map(|v| count(v, "jobs", 1024).map(|n| n as usize))
+            .map(|v| source.count(v, "jobs", 1024).map(|n| n as usize))
             .transpose()?,
-        rate: raw.rate.as_ref().map(|v| positive(v, "rate")).transpose()?,
-        retry_attempts: raw
-            .retry
-            .as_ref()
+        rate: positive(&raw.rate, "rate")?,
+        retry_attempts: retry
             .and_then(|r| r.attempts.as_ref())
-            .map(|v| count(v, "retry.attempts", 100).map(|n| n as u32))
+            .map(|v| source.count(v, "retry.attempts", 100).map(|n| n as u32))
             .transpose()?,
-        retry_max_wait: raw
-            .retry
-            .as_ref()
-            .and_then(|r| r.max_wait.as_ref())
-            .map(|v| positive(v, "retry.max_wait"))
-            .transpose()?,
+        retry_max_wait: match retry {
+            Some(r) => positive(&r.max_wait, "retry.max_wait")?,
+            None => None,
+        },
         insecure: raw.insecure.unwrap_or(false),
     })
 }

@@ -1,7 +1,7 @@
 //! From case files to the trials of one run: names, selection by the libtest-mimic filter
 //! flags, and the checks that need the whole picture (schema names, placeholder values, unique
-//! names). A plan keeps names and flags, not cases: the run reads each file again when its
-//! cases are due, so a large suite is never in memory all at once.
+//! names). A plan keeps names and selections, not cases: the run reads each file again when
+//! its cases are due, so a large suite is never in memory all at once.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -9,31 +9,49 @@ use std::path::{Path, PathBuf};
 
 use libtest_mimic::{Arguments, Trial};
 
-use crate::case::{self, Case, Request, Template};
 use crate::error::{Error, Result};
-use crate::report::Shard;
 use crate::schema::Schemas;
+use crate::suite::load::{self, fnv1a};
+use crate::suite::model::{Case, Request, Template};
 
-/// A case of the run and whether the filter flags select it.
+/// Whether a case runs, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Run,
+    /// Ignored (marked `ignore`, or left out by `--ignored`): reported as skipped.
+    Ignored,
+    /// Left out by the filter flags: libtest-mimic counts it as filtered out.
+    FilteredOut,
+    /// Selected, but in another shard (`--shard`): not reported at all.
+    OtherShard,
+}
+
+/// A case of the run and its selection.
 pub struct Planned {
     /// `file-stem::case-name`, what libtest-mimic shows and filters on.
     pub trial_name: String,
     /// Where the case name starts in `trial_name`.
     name_at: usize,
-    pub selected: bool,
-    pub ignored: bool,
-    /// Left out by the filter flags (not by `--shard`): libtest-mimic counts it as filtered out.
-    pub filtered_out: bool,
+    pub selection: Selection,
 }
 
 impl Planned {
+    /// `trial_name` ends with the case's name, `name_len` bytes long.
+    pub fn new(trial_name: String, name_len: usize, selection: Selection) -> Self {
+        Self {
+            name_at: trial_name.len().saturating_sub(name_len),
+            trial_name,
+            selection,
+        }
+    }
+
     pub fn name(&self) -> &str {
         &self.trial_name[self.name_at..]
     }
 
-    /// Reported as skipped: ignored, and not left out by the filter.
-    pub fn shown_as_ignored(&self) -> bool {
-        self.ignored && !self.filtered_out
+    /// Whether the run reports the case: it runs, or it is shown as skipped.
+    pub fn is_reported(&self) -> bool {
+        matches!(self.selection, Selection::Run | Selection::Ignored)
     }
 }
 
@@ -56,21 +74,14 @@ impl Suite {
     /// The cases of file `index`, read again; an error when it changed since planning.
     pub fn cases_of(&self, index: usize) -> Result<Vec<Case>> {
         let file = &self.files[index];
-        let text = case::read_text(&file.path)?;
-        if fnv1a(text.as_bytes()) != file.fingerprint {
-            return Err(
-                Error::in_file("changed while the run was in progress", &file.path)
-                    .with_help("run again once the case files are saved"),
-            );
-        }
-        case::parse_file(&file.path, text)
+        load::reload(&file.path, file.fingerprint)
     }
 
-    /// Whether file `index` has a case the run reports (selected, or shown as ignored).
+    /// Whether file `index` has a case the run reports.
     pub fn is_needed(&self, index: usize) -> bool {
         self.planned[self.files[index].cases.clone()]
             .iter()
-            .any(|p| p.selected || p.shown_as_ignored())
+            .any(Planned::is_reported)
     }
 }
 
@@ -82,16 +93,15 @@ pub fn plan(
     args: &Arguments,
     vars: &HashSet<String>,
 ) -> Result<Suite> {
-    let per_file = case::in_parallel(&files, |path| {
-        let text = case::read_text(path)?;
-        let fingerprint = fnv1a(text.as_bytes());
-        let cases = case::parse_file(path, text)?;
-        check_schemas(&cases, schemas)?;
-        let planned = cases
+    let per_file = load::in_parallel(&files, |path| {
+        let file = load::load_file(path)?;
+        check_schemas(&file.cases, schemas)?;
+        let planned = file
+            .cases
             .iter()
             .map(|case| plan_case(case, args, vars))
             .collect::<Result<Vec<_>>>()?;
-        Ok((fingerprint, planned))
+        Ok((file.fingerprint, planned))
     });
     let mut suite = Suite {
         files: Vec::with_capacity(files.len()),
@@ -114,19 +124,17 @@ pub fn plan(
 fn plan_case(case: &Case, args: &Arguments, vars: &HashSet<String>) -> Result<Planned> {
     let trial_name = trial_name(case);
     let probe = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
-    let ignored = args.is_ignored(&probe);
-    let filtered_out = args.is_filtered_out(&probe);
-    let selected = !filtered_out && !ignored;
-    if selected {
+    let selection = if args.is_filtered_out(&probe) {
+        Selection::FilteredOut
+    } else if args.is_ignored(&probe) {
+        Selection::Ignored
+    } else {
+        Selection::Run
+    };
+    if selection == Selection::Run {
         check_variables(case, vars)?;
     }
-    Ok(Planned {
-        name_at: trial_name.len() - case.name.len(),
-        trial_name,
-        selected,
-        ignored,
-        filtered_out,
-    })
+    Ok(Planned::new(trial_name, case.name.len(), selection))
 }
 
 /// Case names are unique across the suite. The error shows both places, so the two files
@@ -150,28 +158,18 @@ fn duplicate_error(first: &Path, second: &Path) -> Error {
     }
     let mut cases = Vec::new();
     for path in paths {
-        match case::read_and_parse(path) {
-            Ok(more) => cases.extend(more),
+        match load::load_file(path) {
+            Ok(file) => cases.extend(file.cases),
             Err(error) => return error,
         }
     }
-    match case::check_unique_names(&cases) {
+    match load::check_unique_names(&cases) {
         Err(error) => error,
         Ok(()) => Error::in_file(
             "a case name is defined twice, but the files changed while being read",
             second,
         ),
     }
-}
-
-/// FNV-1a: stable across platforms and releases, unlike std's hasher.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 pub fn trial_name(case: &Case) -> String {
@@ -181,35 +179,6 @@ pub fn trial_name(case: &Case) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     format!("{stem}::{}", case.name)
-}
-
-/// Keeps the selected cases of shard `index` of `total`: the selected cases sorted by trial
-/// name, dealt round-robin. Deterministic, balanced to within one case, each case in exactly
-/// one shard.
-pub fn shard(planned: &mut [Planned], shard: Shard) {
-    let mut order: Vec<usize> = (0..planned.len())
-        .filter(|&i| planned[i].selected)
-        .collect();
-    order.sort_by(|&a, &b| planned[a].trial_name.cmp(&planned[b].trial_name));
-    for (position, index) in order.into_iter().enumerate() {
-        if position % shard.total != shard.index - 1 {
-            planned[index].selected = false;
-        }
-    }
-}
-
-/// Parses `K/N` (1 ≤ K ≤ N).
-pub fn parse_shard(text: &str) -> std::result::Result<Shard, String> {
-    let parsed = text.split_once('/').and_then(|(k, n)| {
-        Some((
-            k.trim().parse::<usize>().ok()?,
-            n.trim().parse::<usize>().ok()?,
-        ))
-    });
-    match parsed {
-        Some((index, total)) if index >= 1 && index <= total => Ok(Shard { index, total }),
-        _ => Err(format!("`{text}` is not K/N with 1 <= K <= N (e.g. 2/3)")),
-    }
 }
 
 /// A fingerprint of the suite (its case names), so that only reports of one suite merge.
@@ -306,7 +275,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
 "#;
 
     fn cases() -> Vec<Case> {
-        crate::case::parse_file(Path::new("cases/p.toml"), CASE.to_string()).unwrap()
+        crate::suite::format::parse_file(Path::new("cases/p.toml"), CASE.to_string()).unwrap()
     }
 
     #[test]
@@ -332,44 +301,8 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         );
     }
 
-    fn named(names: &[&str]) -> Vec<Planned> {
-        names
-            .iter()
-            .map(|name| Planned {
-                trial_name: name.to_string(),
-                name_at: 0,
-                selected: true,
-                ignored: false,
-                filtered_out: false,
-            })
-            .collect()
-    }
-
     #[test]
-    fn shards_cover_every_case_exactly_once_and_balance() {
-        let names = ["e", "a", "d", "b", "g", "c", "f"];
-        let mut seen = Vec::new();
-        for index in 1..=3 {
-            let mut planned = named(&names);
-            shard(&mut planned, Shard { index, total: 3 });
-            let chosen: Vec<String> = planned
-                .iter()
-                .filter(|p| p.selected)
-                .map(|p| p.trial_name.clone())
-                .collect();
-            assert!((2..=3).contains(&chosen.len()), "{chosen:?}");
-            seen.extend(chosen);
-        }
-        seen.sort();
-        assert_eq!(seen, vec!["a", "b", "c", "d", "e", "f", "g"]);
-    }
-
-    #[test]
-    fn parses_shards_and_fingerprints_suites() {
-        assert_eq!(parse_shard("2/3"), Ok(Shard { index: 2, total: 3 }));
-        for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
-            assert!(parse_shard(bad).is_err(), "{bad}");
-        }
+    fn fingerprints_suites_by_their_names() {
         assert_eq!(suite_fingerprint(["a", "b"]), suite_fingerprint(["b", "a"]));
         assert_ne!(suite_fingerprint(["a", "b"]), suite_fingerprint(["a", "c"]));
     }
@@ -380,17 +313,29 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         let case = &cases()[0];
         let all = plan_case(case, &Arguments::default(), &vars).unwrap();
         assert_eq!((all.trial_name.as_str(), all.name()), ("p::a", "a"));
-        assert!(all.selected);
+        assert_eq!(all.selection, Selection::Run);
         let args = Arguments {
             skip: vec!["p::".into()],
             ..Arguments::default()
         };
         let skipped = plan_case(case, &args, &HashSet::new()).unwrap();
-        assert!(!skipped.selected && skipped.filtered_out);
-        assert!(
-            !skipped.shown_as_ignored(),
+        assert_eq!(
+            skipped.selection,
+            Selection::FilteredOut,
             "unselected cases need no variables"
         );
+        assert!(!skipped.is_reported());
+        let mut marked = case.clone();
+        marked.ignore = Some("flaky upstream".into());
+        let ignored = plan_case(&marked, &Arguments::default(), &HashSet::new()).unwrap();
+        assert_eq!(ignored.selection, Selection::Ignored);
+        assert!(ignored.is_reported(), "reported as skipped");
+        let ignored_only = Arguments {
+            ignored: true,
+            ..Arguments::default()
+        };
+        let run = plan_case(&marked, &ignored_only, &vars).unwrap();
+        assert_eq!(run.selection, Selection::Run);
     }
 
     fn suite_dir(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
@@ -398,7 +343,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
-        let paths = case::case_files(dir.path()).unwrap();
+        let paths = load::case_files(dir.path()).unwrap();
         (dir, paths)
     }
 

@@ -88,7 +88,7 @@ fn kind_of(annotation: Option<&Annotation>, lang: &str, content: &str) -> BlockK
         Some(_) => BlockKind::Reference,
         None => {
             let first = content.split_whitespace().next().unwrap_or("");
-            if lang == "http" && crate::case::is_method(first) {
+            if lang == "http" && crate::suite::model::is_method(first) {
                 BlockKind::Request
             } else if first.starts_with("HTTP/")
                 || annotation.fields.contains_key("@odata.type")
@@ -310,7 +310,7 @@ pub fn http_message(block: &Block) -> HttpMessage {
             if first {
                 first = false;
                 let word = trimmed.split_whitespace().next().unwrap_or("");
-                if word.starts_with("HTTP/") || crate::case::is_method(word) {
+                if word.starts_with("HTTP/") || crate::suite::model::is_method(word) {
                     message.start_line = Some((trimmed.to_string(), offset));
                     offset += line.len();
                     continue;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::case::escape_pointer_token;
+use crate::suite::model::escape_pointer_token;
 
 /// Byte ranges of every value in `text` by JSON pointer (`""` is the whole document). Text that
 /// is not JSON gives what was found before the problem.

@@ -1,15 +1,15 @@
-//! Sending requests: the case's setup steps, its request and its teardown, over one shared
-//! HTTP client, with authentication, throttling retries, a request rate and the run's time
-//! budget. What was sent and received is recorded as an `Exchange` for the checks.
+//! Sending one request over the run's shared HTTP client: authentication (renewing a rejected
+//! token once), throttling retries, a request rate and the run's time budget. What was sent
+//! and received is recorded as an `Exchange` for the checks.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::case::{Case, Request, Step};
-use crate::target::{Secret, Target};
+use crate::exec::target::Target;
+use crate::graph;
+use crate::secret::Secret;
+use crate::suite::model::Request;
 
 /// Limits that keep a misbehaving server from hanging or exhausting conform.
 #[derive(Debug, Clone, Copy)]
@@ -95,8 +95,6 @@ pub struct Http {
     pub rate: Option<RateLimiter>,
     /// End of the run's time budget.
     pub deadline: Option<Instant>,
-    /// Skip teardown, leaving what the cases created.
-    pub keep: bool,
 }
 
 /// Builds the one client every request of a run shares (keep-alive pool).
@@ -134,7 +132,7 @@ impl Response {
 
     /// The Graph error code of the body, if it is an error envelope.
     fn graph_error_code(&self) -> Option<String> {
-        crate::check::graph_error(&self.body).map(|(code, _)| code)
+        graph::error_code_and_message(&self.body).map(|(code, _)| code)
     }
 }
 
@@ -178,174 +176,15 @@ pub struct Exchange {
     pub diagnostics: Diagnostics,
 }
 
-/// A resource the case created that may still exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Leak {
-    pub method: String,
-    pub url: String,
-    pub reason: String,
-}
-
-/// Everything that happened while running one case.
-#[derive(Debug, Clone)]
-pub struct CaseRun {
-    /// Why the case's own request could not be sent (a setup step failed).
-    pub setup_failure: Option<String>,
-    pub exchange: Option<Exchange>,
-    /// Teardown problems: they do not fail the case but must not go unseen.
-    pub warnings: Vec<String>,
-    /// Retries of every request of the case, setup and teardown included.
-    pub retries: Vec<String>,
-    pub leaked: Vec<Leak>,
-    pub duration: Duration,
-}
-
-/// The run of a case that never started because the run's time budget was spent.
-pub fn out_of_time(case: &Case) -> CaseRun {
-    CaseRun {
-        setup_failure: None,
-        exchange: Some(Exchange {
-            method: case.request.method.clone(),
-            path: case.request.path.raw.clone(),
-            request_body: None,
-            result: Err(TransportError::Timeout(
-                "the run's time budget ran out before the case started".to_string(),
-            )),
-            duration: Duration::ZERO,
-            retries: Vec::new(),
-            diagnostics: Diagnostics::default(),
-        }),
-        warnings: Vec::new(),
-        retries: Vec::new(),
-        leaked: Vec::new(),
-        duration: Duration::ZERO,
-    }
-}
-
 /// Which part of a case a request is: it decides its timeout and what is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub enum Role {
     Setup,
     Main,
     Teardown,
 }
 
 impl Http {
-    /// Runs setup, the case's request and teardown (always, once setup has started, unless
-    /// `keep`).
-    pub async fn run_case(&self, case: &Case) -> CaseRun {
-        let started = Instant::now();
-        let mut vars = self.target.vars.clone();
-        // A captured id comes from this case's own responses, never from --var: when the
-        // capture fails, teardown must not delete something the case did not create.
-        for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
-            for capture in &step.capture {
-                vars.remove(&capture.variable);
-            }
-        }
-        let mut setup_failure = None;
-        let mut exchange = None;
-        let mut retries = Vec::new();
-        for (index, step) in case.setup.iter().enumerate() {
-            if let Err(message) = self
-                .run_step(step, Role::Setup, &mut vars, &mut retries)
-                .await
-            {
-                setup_failure = Some(format!("setup step {}: {message}", index + 1));
-                break;
-            }
-        }
-        if setup_failure.is_none() {
-            match render(&case.request, &vars) {
-                Ok((path, headers)) => {
-                    let sent = self
-                        .send(&case.request, Role::Main, case.retry_network, path, headers)
-                        .await;
-                    retries.extend(sent.retries.iter().cloned());
-                    if let Ok(response) = &sent.result {
-                        // Captures from the case's response feed teardown; a missing one only
-                        // means there is nothing to clean up.
-                        let _ = capture(&case.request, response, &mut vars);
-                    }
-                    exchange = Some(sent);
-                }
-                Err(name) => setup_failure = Some(format!("placeholder {{{name}}} has no value")),
-            }
-        }
-        let mut warnings = Vec::new();
-        let mut leaked = Vec::new();
-        for step in &case.teardown {
-            let Ok((path, _)) = render(&step.request, &vars) else {
-                continue; // an id that was never captured: nothing was created
-            };
-            if self.keep {
-                leaked.push(Leak {
-                    method: step.request.method.clone(),
-                    url: self.target.url(&path),
-                    reason: "kept (--keep)".to_string(),
-                });
-                continue;
-            }
-            if let Err(message) = self
-                .run_step(step, Role::Teardown, &mut vars, &mut retries)
-                .await
-            {
-                warnings.push(format!("teardown: {message}"));
-                leaked.push(Leak {
-                    method: step.request.method.clone(),
-                    url: self.target.url(&path),
-                    reason: message,
-                });
-            }
-        }
-        CaseRun {
-            setup_failure,
-            exchange,
-            warnings,
-            retries,
-            leaked,
-            duration: started.elapsed(),
-        }
-    }
-
-    /// Sends a setup or teardown step; any deviation is an error message.
-    async fn run_step(
-        &self,
-        step: &Step,
-        role: Role,
-        vars: &mut HashMap<String, String>,
-        retries: &mut Vec<String>,
-    ) -> Result<(), String> {
-        let request = &step.request;
-        let (path, headers) = render(request, vars).map_err(|name| {
-            format!(
-                "{} {}: skipped, {{{name}}} has no value (not captured)",
-                request.method, request.path.raw
-            )
-        })?;
-        // Reading and deleting are safe to repeat after a network error.
-        let idempotent = matches!(request.method.as_str(), "GET" | "DELETE" | "HEAD");
-        let sent = self.send(request, role, idempotent, path, headers).await;
-        retries.extend(sent.retries.iter().cloned());
-        let line = format!("{} {}", sent.method, sent.path);
-        let response = sent.result.map_err(|e| format!("{line}: {e}"))?;
-        let status_ok = match step.status {
-            Some(expected) => response.status == expected,
-            None => (200..300).contains(&response.status),
-        };
-        if !status_ok {
-            let expected = step
-                .status
-                .map_or_else(|| "a 2xx status".to_string(), |s| s.to_string());
-            return Err(format!(
-                "{line}: expected {expected}, got {}{}",
-                response.status,
-                crate::check::graph_error_summary(&response.body)
-            ));
-        }
-        capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
-    }
-
     /// When requests of `role` must be done: the run's budget, plus a grace for teardown.
     fn hard_deadline(&self, role: Role) -> Option<Instant> {
         let deadline = self.deadline?;
@@ -367,7 +206,7 @@ impl Http {
 
     /// Sends a request, retrying throttled answers (and network errors when `retry_network`),
     /// renewing a rejected token once.
-    async fn send(
+    pub async fn send(
         &self,
         request: &Request,
         role: Role,
@@ -377,19 +216,18 @@ impl Http {
     ) -> Exchange {
         let started = Instant::now();
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let mut retries = Vec::new();
-        let mut waited = Duration::ZERO;
-        let mut renewed = false;
-        let mut token = None;
-        let mut attempt = 1;
+        let mut tries = Tries {
+            attempt: 1,
+            ..Tries::default()
+        };
         let result = loop {
             let Some(timeout) = self.time_left(role) else {
                 break Err(TransportError::Timeout(
                     "the run's time budget ran out before this request".to_string(),
                 ));
             };
-            if token.is_none() {
-                token = match self.target.auth.token(&self.client).await {
+            if tries.token.is_none() {
+                tries.token = match self.target.auth.token(&self.client).await {
                     Ok(token) => token,
                     Err(message) => break Err(TransportError::Transport(message)),
                 };
@@ -397,73 +235,83 @@ impl Http {
             if let Some(rate) = &self.rate {
                 rate.wait().await;
             }
-            let builder = self.build(request, &path, &headers, token.as_ref(), &client_request_id);
+            let builder = self.build(request, &path, &headers, tries.token.as_ref(), &client_request_id);
             let result = receive(builder.timeout(timeout), self.limits.max_body_bytes).await;
-            let wait = match &result {
-                Ok(response) if response.status == 401 && !renewed => {
-                    let rejected = response.graph_error_code().as_deref()
-                        == Some("InvalidAuthenticationToken");
-                    if let (true, Some(stale)) = (rejected, token.as_ref())
-                        && let Some(fresh) = self.target.auth.renew(&self.client, stale).await
-                    {
-                        renewed = true;
-                        retries
-                            .push("401 InvalidAuthenticationToken: renewed the token".to_string());
-                        token = Some(fresh);
-                        continue;
-                    }
-                    None
-                }
-                Ok(response) if is_retryable_status(response.status) => Some((
-                    retry_after(response).unwrap_or(self.backoff(attempt)),
-                    status_line(response.status),
-                )),
-                Err(error) if retry_network => Some((self.backoff(attempt), error.to_string())),
-                _ => None,
-            };
-            match wait {
-                Some((wait, what))
-                    if attempt < self.retry.attempts && waited + wait <= self.retry.max_wait =>
-                {
-                    if self.deadline.is_some_and(|d| Instant::now() + wait >= d)
-                        && role != Role::Teardown
-                    {
-                        break result;
-                    }
-                    retries.push(format!(
-                        "{} {path}: {what}; retried after {:.1}s",
-                        request.method,
-                        wait.as_secs_f64()
-                    ));
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                    attempt += 1;
-                }
-                _ => break result,
+            if self.renewed_rejected_token(&result, &mut tries).await {
+                continue;
             }
-        };
-        let diagnostics = Diagnostics {
-            request_id: result
-                .as_ref()
-                .ok()
-                .and_then(|r| r.header("request-id"))
-                .map(str::to_string),
-            date: result
-                .as_ref()
-                .ok()
-                .and_then(|r| r.header("date"))
-                .map(str::to_string),
-            client_request_id,
+            let Some((wait, what)) = self.retry_wait(&result, retry_network, role, &tries) else {
+                break result;
+            };
+            tries.retries.push(format!(
+                "{} {path}: {what}; retried after {:.1}s",
+                request.method,
+                wait.as_secs_f64()
+            ));
+            tokio::time::sleep(wait).await;
+            tries.waited += wait;
+            tries.attempt += 1;
         };
         Exchange {
             method: request.method.clone(),
             path,
             request_body: request.json.as_deref().map(str::to_string),
+            diagnostics: diagnostics(&result, client_request_id),
             result,
             duration: started.elapsed(),
-            retries,
-            diagnostics,
+            retries: tries.retries,
         }
+    }
+
+    /// After a 401 `InvalidAuthenticationToken`, renews the token once; true when it did.
+    async fn renewed_rejected_token(
+        &self,
+        result: &Result<Response, TransportError>,
+        tries: &mut Tries,
+    ) -> bool {
+        let Ok(response) = result else {
+            return false;
+        };
+        if response.status != 401 || tries.renewed {
+            return false;
+        }
+        let rejected = response.graph_error_code().as_deref() == Some("InvalidAuthenticationToken");
+        let Some(stale) = tries.token.as_ref().filter(|_| rejected) else {
+            return false;
+        };
+        let Some(fresh) = self.target.auth.renew(&self.client, stale).await else {
+            return false;
+        };
+        tries.renewed = true;
+        tries
+            .retries
+            .push("401 InvalidAuthenticationToken: renewed the token".to_string());
+        tries.token = Some(fresh);
+        true
+    }
+
+    /// How long to wait before sending again, and why; `None` when the answer stands.
+    fn retry_wait(
+        &self,
+        result: &Result<Response, TransportError>,
+        retry_network: bool,
+        role: Role,
+        tries: &Tries,
+    ) -> Option<(Duration, String)> {
+        let (wait, what) = match result {
+            Ok(response) if is_retryable_status(response.status) => (
+                retry_after(response).unwrap_or(self.backoff(tries.attempt)),
+                graph::status_text(response.status),
+            ),
+            Err(error) if retry_network => (self.backoff(tries.attempt), error.to_string()),
+            _ => return None,
+        };
+        let allowed =
+            tries.attempt < self.retry.attempts && tries.waited + wait <= self.retry.max_wait;
+        // A retry that would outlast the run's budget is not made (teardown has its grace).
+        let past_budget = self.deadline.is_some_and(|d| Instant::now() + wait >= d)
+            && role != Role::Teardown;
+        (allowed && !past_budget).then_some((wait, what))
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -500,11 +348,34 @@ impl Http {
     }
 }
 
-fn status_line(status: u16) -> String {
-    let reason = reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason());
-    format!("{status} {}", reason.unwrap_or(""))
+/// What one request's sends have in common.
+#[derive(Default)]
+struct Tries {
+    /// 1-based: the send being made.
+    attempt: u32,
+    waited: Duration,
+    renewed: bool,
+    token: Option<Secret>,
+    retries: Vec<String>,
+}
+
+/// What identifies the request to Microsoft support.
+fn diagnostics(
+    result: &Result<Response, TransportError>,
+    client_request_id: String,
+) -> Diagnostics {
+    let header = |name| {
+        result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.header(name))
+            .map(str::to_string)
+    };
+    Diagnostics {
+        request_id: header("request-id"),
+        date: header("date"),
+        client_request_id,
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -519,52 +390,6 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-fn render(
-    request: &Request,
-    vars: &HashMap<String, String>,
-) -> Result<(String, Vec<(String, String)>), String> {
-    let path = request.path.render(vars)?;
-    let headers = request
-        .headers
-        .iter()
-        .map(|(name, value)| Ok((name.clone(), value.render(vars)?)))
-        .collect::<Result<_, String>>()?;
-    Ok((path, headers))
-}
-
-/// Stores the request's captures from the response body into `vars`.
-fn capture(
-    request: &Request,
-    response: &Response,
-    vars: &mut HashMap<String, String>,
-) -> Result<(), String> {
-    if request.capture.is_empty() {
-        return Ok(());
-    }
-    let body: Value = serde_json::from_slice(&response.body)
-        .map_err(|e| format!("cannot capture from a body that is not JSON: {e}"))?;
-    for capture in &request.capture {
-        let value = match body.pointer(&capture.pointer) {
-            Some(Value::String(s)) => s.clone(),
-            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
-            Some(other) => {
-                return Err(format!(
-                    "cannot capture {{{}}} from `{}`: {other} is not a string or number",
-                    capture.variable, capture.pointer
-                ));
-            }
-            None => {
-                return Err(format!(
-                    "cannot capture {{{}}}: the body has nothing at `{}`",
-                    capture.variable, capture.pointer
-                ));
-            }
-        };
-        vars.insert(capture.variable.clone(), value);
-    }
-    Ok(())
 }
 
 async fn receive(

@@ -3,7 +3,11 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::case::{Case, Request, Template};
+use crate::config::settings::{Destination, Settings};
+use crate::error::Result;
+use crate::exec::auth::Auth;
+use crate::suite::model::{Case, Request, Template};
+use crate::suite::plan::{Selection, Suite};
 
 /// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
 fn fill(template: &Template, vars: &HashMap<String, String>) -> String {
@@ -85,6 +89,40 @@ pub fn curl_commands(
     out
 }
 
+/// Prints the requests of every case the run would send, secrets left out.
+pub fn print(suite: &Suite, settings: &Settings, vars: &HashMap<String, String>) -> Result<()> {
+    let base_url = match &settings.destination {
+        Destination::Embedded => "http://127.0.0.1:PORT",
+        Destination::Remote { base_url, .. } => base_url.as_str(),
+    };
+    let auth = match &settings.destination {
+        Destination::Remote {
+            auth: Auth::None, ..
+        } => None,
+        Destination::Remote {
+            auth: Auth::ClientCredentials(_),
+            ..
+        } => Some("$ACCESS_TOKEN"),
+        _ => Some("$CONFORM_TOKEN"),
+    };
+    for (index, file) in suite.files.iter().enumerate() {
+        let planned = &suite.planned[file.cases.clone()];
+        if !planned.iter().any(|p| p.selection == Selection::Run) {
+            continue;
+        }
+        let cases = suite.cases_of(index)?;
+        for (case, _) in cases
+            .iter()
+            .zip(planned)
+            .filter(|(_, p)| p.selection == Selection::Run)
+        {
+            let text = curl_commands(case, base_url.trim_end_matches('/'), vars, auth);
+            println!("{}", settings.redactor.redact(&text));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,7 +130,7 @@ mod tests {
 
     #[test]
     fn prints_copy_pasteable_commands_without_the_token() {
-        let case = &crate::case::parse_file(
+        let case = &crate::suite::format::parse_file(
             Path::new("cases/d.toml"),
             r#"
 [[case]]

@@ -1,0 +1,86 @@
+//! `conform mock`: the reference server, served until stopped.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::error::Error;
+use crate::exit;
+use crate::mock::behaviour::{MockConfig, OAuth};
+use crate::mock::fault::FaultRule;
+use crate::mock::server;
+
+#[derive(clap::Args, Debug)]
+pub struct MockArgs {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Require OAuth tokens from the server's own token endpoint
+    /// (POST /{tenant}/oauth2/v2.0/token), with the client secret read from this environment
+    /// variable. Example: --client-secret-env MOCK_SECRET
+    #[arg(long, value_name = "VAR")]
+    client_secret_env: Option<String>,
+    /// Lifetime of issued tokens, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3599,
+        requires = "client_secret_env"
+    )]
+    token_lifetime: u64,
+    /// Answer every Nth API request with 429 and Retry-After.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    throttle_every: Option<u64>,
+    /// Seconds sent in Retry-After when throttling.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1)]
+    retry_after: u64,
+    /// Wait this many milliseconds before answering each API request.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    delay_ms: u64,
+    /// Answer every DELETE with 500, so created resources cannot be removed.
+    #[arg(long)]
+    fail_deletes: bool,
+    /// Inject a fault into RATE (0 to 1, default 1) of the API requests: reset, stall, drip,
+    /// truncated, garbage, oversize, wrong-content-type, 500, 503, 503-retry-after, 429.
+    /// Repeatable. Example: --fault reset=0.25
+    #[arg(long, value_name = "KIND[=RATE]", value_parser = FaultRule::parse)]
+    fault: Vec<FaultRule>,
+}
+
+pub fn execute(args: MockArgs) -> Result<u8, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
+    let oauth = match &args.client_secret_env {
+        Some(variable) => {
+            let secret = std::env::var(variable)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| Error::new(format!("--client-secret-env: {variable} is not set")))?;
+            let lifetime = std::time::Duration::from_secs(args.token_lifetime);
+            Some(OAuth {
+                client_id: None,
+                client_secret: secret,
+                expires_in: lifetime,
+                valid_for: lifetime,
+            })
+        }
+        None => None,
+    };
+    let config = MockConfig {
+        oauth,
+        throttle_every: args.throttle_every,
+        retry_after_seconds: args.retry_after,
+        delay: std::time::Duration::from_millis(args.delay_ms),
+        fail_deletes: args.fail_deletes,
+        faults: args.fault,
+    };
+    let addr = SocketAddr::new(args.host, args.port);
+    runtime
+        .block_on(server::serve_forever(addr, config))
+        .map_err(|e| Error::new(format!("cannot serve on {addr}: {e}")))?;
+    Ok(exit::PASS)
+}
+

@@ -1,0 +1,98 @@
+//! The command line: one file per command. Parses flags and hands over to the library.
+
+pub mod baseline;
+pub mod import;
+pub mod lint;
+pub mod list;
+pub mod mock;
+pub mod output;
+pub mod report;
+pub mod run;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "conform",
+    version,
+    about = "Checks that a Microsoft Graph-compatible server answers as its documentation says",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the cases against a server (the embedded reference server by default).
+    ///
+    /// Example: conform run --base-url http://127.0.0.1:8080 --var group-id=g1 --var user-id=u1
+    /// --var channel-id=c1
+    Run(Box<run::RunArgs>),
+    /// Serve the reference server: the documented contract, in memory.
+    ///
+    /// Example: conform mock --port 8080
+    Mock(mock::MockArgs),
+    /// Maintain a baseline of known failures.
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
+    /// Work with reports already written.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
+    /// Turn documentation pages into case files: one TOML file per page, one case per
+    /// documented request/response pair.
+    ///
+    /// Example: conform import docs/group-post-threads.md --out cases
+    Import(import::ImportArgs),
+    /// List every case: name, file, tags, method, path, expected status, schema.
+    ///
+    /// Example: conform list --format json
+    List(list::ListArgs),
+    /// Find defects in documentation pages and case files, like a compiler's diagnostics.
+    ///
+    /// Example: conform lint --docs docs/*.md --deny warnings
+    Lint(lint::LintArgs),
+    /// Print shell completions.
+    ///
+    /// Example: conform completions bash > /etc/bash_completion.d/conform
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::COULD_NOT_RUN
+            } else {
+                exit::PASS
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run::execute(*args),
+        Command::Mock(args) => mock::execute(args),
+        Command::Baseline(command) => baseline::execute(command),
+        Command::Report(command) => report::execute(command),
+        Command::Import(args) => import::execute(args),
+        Command::List(args) => list::execute(args),
+        Command::Lint(args) => lint::execute(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());
+            Ok(exit::PASS)
+        }
+    }
+    .unwrap_or_else(|e| {
+        eprintln!("{e}");
+        exit::COULD_NOT_RUN
+    })
+}

@@ -1,0 +1,253 @@
+//! The protocol of one case: its setup steps, its request, and its teardown (always, once setup
+//! has started, unless `--keep`), with the variables each step captures for the next.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
+use crate::graph;
+use crate::suite::model::{Case, Request, Step};
+
+/// A resource the case created that may still exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leak {
+    pub method: String,
+    pub url: String,
+    pub reason: String,
+}
+
+/// Whether the case's own request went out.
+#[derive(Debug, Clone)]
+pub enum Attempt {
+    /// It was sent; the exchange holds the answer, or why none came.
+    Sent(Exchange),
+    /// It was never sent, and why: a setup step failed, or a placeholder had no value.
+    NotSent(String),
+}
+
+/// Everything that happened while running one case.
+#[derive(Debug, Clone)]
+pub struct CaseRun {
+    pub attempt: Attempt,
+    /// Teardown problems: they do not fail the case but must not go unseen.
+    pub warnings: Vec<String>,
+    /// Retries of every request of the case, setup and teardown included.
+    pub retries: Vec<String>,
+    pub leaked: Vec<Leak>,
+    pub duration: Duration,
+}
+
+impl CaseRun {
+    /// The case's own request and its answer, when it was sent.
+    pub fn exchange(&self) -> Option<&Exchange> {
+        match &self.attempt {
+            Attempt::Sent(exchange) => Some(exchange),
+            Attempt::NotSent(_) => None,
+        }
+    }
+}
+
+/// The run of a case that never started because the run's time budget was spent.
+pub fn out_of_time(case: &Case) -> CaseRun {
+    CaseRun {
+        attempt: Attempt::Sent(Exchange {
+            method: case.request.method.clone(),
+            path: case.request.path.raw.clone(),
+            request_body: None,
+            result: Err(TransportError::Timeout(
+                "the run's time budget ran out before the case started".to_string(),
+            )),
+            duration: Duration::ZERO,
+            retries: Vec::new(),
+            diagnostics: Diagnostics::default(),
+        }),
+        warnings: Vec::new(),
+        retries: Vec::new(),
+        leaked: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
+/// Runs setup, the case's request and teardown; `keep` leaves what the case created.
+pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
+    let started = Instant::now();
+    let mut vars = http.target.vars.clone();
+    // A captured id comes from this case's own responses, never from --var: when the capture
+    // fails, teardown must not delete something the case did not create.
+    for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
+        for capture in &step.capture {
+            vars.remove(&capture.variable);
+        }
+    }
+    let mut retries = Vec::new();
+    let attempt = match run_setup(http, case, &mut vars, &mut retries).await {
+        Err(why) => Attempt::NotSent(why),
+        Ok(()) => send_case_request(http, case, &mut vars, &mut retries).await,
+    };
+    let (warnings, leaked) = run_teardown(http, case, keep, &mut vars, &mut retries).await;
+    CaseRun {
+        attempt,
+        warnings,
+        retries,
+        leaked,
+        duration: started.elapsed(),
+    }
+}
+
+async fn run_setup(
+    http: &Http,
+    case: &Case,
+    vars: &mut HashMap<String, String>,
+    retries: &mut Vec<String>,
+) -> Result<(), String> {
+    for (index, step) in case.setup.iter().enumerate() {
+        run_step(http, step, Role::Setup, vars, retries)
+            .await
+            .map_err(|message| format!("setup step {}: {message}", index + 1))?;
+    }
+    Ok(())
+}
+
+async fn send_case_request(
+    http: &Http,
+    case: &Case,
+    vars: &mut HashMap<String, String>,
+    retries: &mut Vec<String>,
+) -> Attempt {
+    let (path, headers) = match render(&case.request, vars) {
+        Ok(rendered) => rendered,
+        Err(name) => return Attempt::NotSent(format!("placeholder {{{name}}} has no value")),
+    };
+    let sent = http
+        .send(&case.request, Role::Main, case.retry_network, path, headers)
+        .await;
+    retries.extend(sent.retries.iter().cloned());
+    if let Ok(response) = &sent.result {
+        // Captures from the case's response feed teardown; a missing one only means there is
+        // nothing to clean up.
+        let _ = capture(&case.request, response, vars);
+    }
+    Attempt::Sent(sent)
+}
+
+/// Runs the teardown steps; returns the warnings and what was left behind.
+async fn run_teardown(
+    http: &Http,
+    case: &Case,
+    keep: bool,
+    vars: &mut HashMap<String, String>,
+    retries: &mut Vec<String>,
+) -> (Vec<String>, Vec<Leak>) {
+    let mut warnings = Vec::new();
+    let mut leaked = Vec::new();
+    for step in &case.teardown {
+        let Ok((path, _)) = render(&step.request, vars) else {
+            continue; // an id that was never captured: nothing was created
+        };
+        if keep {
+            leaked.push(Leak {
+                method: step.request.method.clone(),
+                url: http.target.url(&path),
+                reason: "kept (--keep)".to_string(),
+            });
+            continue;
+        }
+        if let Err(message) = run_step(http, step, Role::Teardown, vars, retries).await {
+            warnings.push(format!("teardown: {message}"));
+            leaked.push(Leak {
+                method: step.request.method.clone(),
+                url: http.target.url(&path),
+                reason: message,
+            });
+        }
+    }
+    (warnings, leaked)
+}
+
+/// Sends a setup or teardown step; any deviation is an error message.
+async fn run_step(
+    http: &Http,
+    step: &Step,
+    role: Role,
+    vars: &mut HashMap<String, String>,
+    retries: &mut Vec<String>,
+) -> Result<(), String> {
+    let request = &step.request;
+    let (path, headers) = render(request, vars).map_err(|name| {
+        format!(
+            "{} {}: skipped, {{{name}}} has no value (not captured)",
+            request.method, request.path.raw
+        )
+    })?;
+    // Reading and deleting are safe to repeat after a network error.
+    let idempotent = matches!(request.method.as_str(), "GET" | "DELETE" | "HEAD");
+    let sent = http.send(request, role, idempotent, path, headers).await;
+    retries.extend(sent.retries.iter().cloned());
+    let line = format!("{} {}", sent.method, sent.path);
+    let response = sent.result.map_err(|e| format!("{line}: {e}"))?;
+    let status_ok = match step.status {
+        Some(expected) => response.status == expected,
+        None => (200..300).contains(&response.status),
+    };
+    if !status_ok {
+        let expected = step
+            .status
+            .map_or_else(|| "a 2xx status".to_string(), |s| s.to_string());
+        return Err(format!(
+            "{line}: expected {expected}, got {}{}",
+            response.status,
+            graph::error_summary(&response.body)
+        ));
+    }
+    capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
+}
+
+fn render(
+    request: &Request,
+    vars: &HashMap<String, String>,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let path = request.path.render(vars)?;
+    let headers = request
+        .headers
+        .iter()
+        .map(|(name, value)| Ok((name.clone(), value.render(vars)?)))
+        .collect::<Result<_, String>>()?;
+    Ok((path, headers))
+}
+
+/// Stores the request's captures from the response body into `vars`.
+fn capture(
+    request: &Request,
+    response: &Response,
+    vars: &mut HashMap<String, String>,
+) -> Result<(), String> {
+    if request.capture.is_empty() {
+        return Ok(());
+    }
+    let body: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| format!("cannot capture from a body that is not JSON: {e}"))?;
+    for capture in &request.capture {
+        let value = match body.pointer(&capture.pointer) {
+            Some(Value::String(s)) => s.clone(),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+            Some(other) => {
+                return Err(format!(
+                    "cannot capture {{{}}} from `{}`: {other} is not a string or number",
+                    capture.variable, capture.pointer
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "cannot capture {{{}}}: the body has nothing at `{}`",
+                    capture.variable, capture.pointer
+                ));
+            }
+        };
+        vars.insert(capture.variable.clone(), value);
+    }
+    Ok(())
+}
+

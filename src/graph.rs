@@ -1,0 +1,76 @@
+//! Facts of Graph's wire format that the checks, the transport and the reference server share:
+//! status lines, JSON media types, and reading the Graph error envelope
+//! (`{"error": {"code": ..., "message": ...}}`).
+
+use serde_json::Value;
+
+/// `201 Created`; the bare number for a status without a standard reason phrase.
+pub fn status_text(status: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason());
+    match reason {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+/// JSON is `application/json` or any `+json` type, with any parameters.
+pub fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// ` (code: message)` when `body` is a Graph error envelope, else empty.
+pub fn error_summary(body: &[u8]) -> String {
+    match error_code_and_message(body) {
+        Some((code, Some(message))) => format!(" ({code}: {message})"),
+        Some((code, None)) => format!(" ({code})"),
+        None => String::new(),
+    }
+}
+
+/// The code and message of a Graph error envelope, when `body` is one.
+pub fn error_code_and_message(body: &[u8]) -> Option<(String, Option<String>)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let error = &value["error"];
+    let code = error["code"].as_str()?.to_string();
+    Some((code, error["message"].as_str().map(str::to_string)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_error_envelope_and_nothing_else() {
+        let body = br#"{"error": {"code": "itemNotFound", "message": "gone"}}"#;
+        assert_eq!(
+            error_code_and_message(body),
+            Some(("itemNotFound".to_string(), Some("gone".to_string())))
+        );
+        assert_eq!(error_summary(body), " (itemNotFound: gone)");
+        assert_eq!(error_summary(br#"{"error": {"code": "x"}}"#), " (x)");
+        assert_eq!(error_summary(b"not json"), "");
+        assert_eq!(error_summary(br#"{"value": []}"#), "");
+    }
+
+    #[test]
+    fn status_text_has_the_reason_phrase_when_there_is_one() {
+        assert_eq!(status_text(429), "429 Too Many Requests");
+        assert_eq!(status_text(599), "599");
+    }
+
+    #[test]
+    fn json_media_types_allow_parameters_and_suffixes() {
+        assert!(is_json_media_type("application/json; charset=utf-8"));
+        assert!(is_json_media_type("application/problem+json"));
+        assert!(!is_json_media_type("text/plain"));
+    }
+}

@@ -1,0 +1,412 @@
+//! The plain record of a run: one record per case (verdict, what was sent and received,
+//! secrets removed), the summary, and the baseline comparison. Reporters and baselines read
+//! records; nothing here sends or checks anything.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{FailureKind, Outcome, Verdict};
+use crate::exec::protocol::{CaseRun, Leak};
+use crate::exec::transport::Diagnostics;
+use crate::secret::Redactor;
+use crate::suite::partition::Shard;
+
+/// Version of the report.json format; raised when a field changes meaning or goes away.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The recorded result of one case, secrets already removed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseRecord {
+    pub name: String,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The documentation page the case comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The path with its placeholders, as in the case file.
+    pub path_template: String,
+    pub method: String,
+    /// The path as sent, placeholders filled; the template when the request was not sent.
+    pub path: String,
+    pub expected_status: u16,
+    pub actual_status: Option<u16>,
+    pub outcome: Outcome,
+    pub duration_ms: u64,
+    pub failures: Vec<FailureRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// One line per retry of any request of the case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<String>,
+    /// Passed, but only after retries.
+    #[serde(default)]
+    pub flaky: bool,
+    /// What the case created and could not delete (or kept with `--keep`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaked: Vec<Leak>,
+    /// Ids of the case's request, for Microsoft support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+}
+
+/// The response as received, for the reader of a report: headers and the start of the body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// UTF-8 (lossy), cut at `MAX_RECORDED_BODY` bytes.
+    pub body: String,
+}
+
+/// Bodies longer than this are cut in reports (the checks saw all of it).
+const MAX_RECORDED_BODY: usize = 64 * 1024;
+
+fn recorded_body(body: &[u8]) -> String {
+    if body.len() <= MAX_RECORDED_BODY {
+        String::from_utf8_lossy(body).into_owned()
+    } else {
+        format!(
+            "{}\n[... {} more bytes]",
+            String::from_utf8_lossy(&body[..MAX_RECORDED_BODY]),
+            body.len() - MAX_RECORDED_BODY
+        )
+    }
+}
+
+/// Identity of a case for its record.
+pub struct CaseInfo<'a> {
+    pub name: &'a str,
+    pub file: &'a Path,
+    pub tags: &'a [String],
+    pub page: Option<String>,
+    pub method: &'a str,
+    pub path_template: &'a str,
+    pub expected_status: u16,
+}
+
+impl CaseRecord {
+    pub fn ran(info: &CaseInfo<'_>, run: &CaseRun, verdict: Verdict, redactor: &Redactor) -> Self {
+        let exchange = run.exchange();
+        let failures = verdict
+            .failures
+            .into_iter()
+            .map(|f| FailureRecord {
+                kind: f.kind,
+                pointer: f.pointer,
+                message: redactor.redact(&f.message),
+                baseline: None,
+            })
+            .collect();
+        Self {
+            path: exchange.map_or_else(
+                || info.path_template.to_string(),
+                |e| redactor.redact(&e.path),
+            ),
+            actual_status: exchange
+                .and_then(|e| e.result.as_ref().ok())
+                .map(|r| r.status),
+            outcome: verdict.outcome,
+            duration_ms: millis(run.duration),
+            failures,
+            diff: verdict.diff.map(|d| redactor.redact(&d)),
+            // What was sent and received is kept for the cases a reader must investigate.
+            request_body: exchange
+                .filter(|_| verdict.outcome != Outcome::Pass)
+                .and_then(|e| e.request_body.as_deref())
+                .map(|b| redactor.redact(b)),
+            response: exchange
+                .filter(|_| verdict.outcome != Outcome::Pass)
+                .and_then(|e| e.result.as_ref().ok())
+                .map(|r| RecordedResponse {
+                    status: r.status,
+                    headers: r
+                        .headers
+                        .iter()
+                        .map(|(n, v)| (n.clone(), redactor.redact(v)))
+                        .collect(),
+                    body: redactor.redact(&recorded_body(&r.body)),
+                }),
+            warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
+            retries: run.retries.iter().map(|r| redactor.redact(r)).collect(),
+            flaky: verdict.outcome == Outcome::Pass && !run.retries.is_empty(),
+            leaked: run
+                .leaked
+                .iter()
+                .map(|l| Leak {
+                    reason: redactor.redact(&l.reason),
+                    ..l.clone()
+                })
+                .collect(),
+            diagnostics: exchange.map(|e| e.diagnostics.clone()),
+            skip_reason: None,
+            ..Self::base(info)
+        }
+    }
+
+    pub fn skipped(info: &CaseInfo<'_>, reason: &str) -> Self {
+        Self {
+            outcome: Outcome::Skip,
+            skip_reason: Some(reason.to_string()),
+            ..Self::base(info)
+        }
+    }
+
+    fn base(info: &CaseInfo<'_>) -> Self {
+        Self {
+            name: info.name.to_string(),
+            file: info.file.display().to_string(),
+            tags: info.tags.to_vec(),
+            page: info.page.clone(),
+            path_template: info.path_template.to_string(),
+            method: info.method.to_string(),
+            path: info.path_template.to_string(),
+            expected_status: info.expected_status,
+            actual_status: None,
+            outcome: Outcome::Skip,
+            duration_ms: 0,
+            failures: Vec::new(),
+            diff: None,
+            request_body: None,
+            response: None,
+            warnings: Vec::new(),
+            retries: Vec::new(),
+            flaky: false,
+            leaked: Vec::new(),
+            diagnostics: None,
+            skip_reason: None,
+        }
+    }
+
+    /// The text shown under a failing trial: request line, each failure, the diff.
+    pub fn failure_text(&self) -> String {
+        let mut text = format!("{} {}\n", self.method, self.path);
+        for failure in &self.failures {
+            let kind = failure.kind.as_str();
+            match failure.pointer.as_deref() {
+                Some(pointer) => {
+                    let shown = if pointer.is_empty() {
+                        "(body)"
+                    } else {
+                        pointer
+                    };
+                    let _ = writeln!(text, "  {kind} at {shown}: {}", failure.message);
+                }
+                None => {
+                    let _ = writeln!(text, "  {kind}: {}", failure.message);
+                }
+            }
+        }
+        if let Some(d) = &self.diagnostics {
+            let _ = writeln!(
+                text,
+                "  request-id: {}, client-request-id: {}, date: {}",
+                d.request_id.as_deref().unwrap_or("-"),
+                d.client_request_id,
+                d.date.as_deref().unwrap_or("-")
+            );
+        }
+        for retry in &self.retries {
+            let _ = writeln!(text, "  retry: {retry}");
+        }
+        if let Some(diff) = &self.diff {
+            let _ = write!(text, "\n{diff}");
+        }
+        text.trim_end().to_string()
+    }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    /// Passed after retries.
+    #[serde(default)]
+    pub flaky: usize,
+    /// Resources left behind, over all cases.
+    #[serde(default)]
+    pub leaked: usize,
+}
+
+impl Summary {
+    pub fn of(cases: &[CaseRecord]) -> Self {
+        let count = |outcome| cases.iter().filter(|c| c.outcome == outcome).count();
+        Self {
+            total: cases.len(),
+            passed: count(Outcome::Pass),
+            failed: count(Outcome::Fail),
+            errors: count(Outcome::Error),
+            skipped: count(Outcome::Skip),
+            flaky: cases.iter().filter(|c| c.flaky).count(),
+            leaked: cases.iter().map(|c| c.leaked.len()).sum(),
+        }
+    }
+}
+
+/// The whole of `report.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub version: u32,
+    pub target: String,
+    pub started_at: String,
+    pub duration_ms: u64,
+    /// False when the run was interrupted: cases not run are `skip`.
+    pub complete: bool,
+    /// Fingerprint of the suite's case names: reports merge only within one suite.
+    pub suite: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    pub summary: Summary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Comparison>,
+    pub cases: Vec<CaseRecord>,
+}
+
+impl Report {
+    pub fn new(
+        target: &str,
+        started_at: std::time::SystemTime,
+        duration: std::time::Duration,
+        cases: Vec<CaseRecord>,
+    ) -> Self {
+        Self {
+            version: REPORT_VERSION,
+            target: target.to_string(),
+            started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+            duration_ms: millis(duration),
+            complete: true,
+            suite: String::new(),
+            shard: None,
+            summary: Summary::of(&cases),
+            baseline: None,
+            cases,
+        }
+    }
+}
+
+/// One deviation as recorded: the check's failure, secrets removed, and how it stands against
+/// the run's baseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    pub kind: FailureKind,
+    /// JSON pointer into the response body, for schema and body failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    pub message: String,
+    /// Set when the run has a baseline: whether this failure was already known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Standing>,
+}
+
+/// How a failure stands against the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    New,
+    Known,
+    /// Listed, but its `expires` date has passed: counts as new.
+    Expired,
+}
+
+/// What a run's failures look like against a baseline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub new: usize,
+    pub known: usize,
+    pub expired: usize,
+    /// Entries whose case ran without that failure: `case kind [pointer]`.
+    pub fixed: Vec<String>,
+}
+
+impl Comparison {
+    pub fn blocks(&self) -> bool {
+        self.new + self.expired > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Failure;
+    use crate::exec::protocol::Attempt;
+    use std::path::Path;
+
+    fn info() -> CaseInfo<'static> {
+        CaseInfo {
+            name: "c",
+            file: Path::new("cases/x.toml"),
+            tags: &[],
+            page: None,
+            method: "POST",
+            path_template: "/v1.0/groups/{group-id}/threads",
+            expected_status: 201,
+        }
+    }
+
+    #[test]
+    fn failure_text_lists_request_failures_and_diff() {
+        let mut record = CaseRecord::skipped(&info(), "");
+        record.path = "/v1.0/groups/g/threads".into();
+        record.failures = vec![
+            FailureRecord {
+                kind: FailureKind::Status,
+                pointer: None,
+                message: "expected 201 Created, got 200 OK".into(),
+                baseline: None,
+            },
+            FailureRecord {
+                kind: FailureKind::Schema,
+                pointer: Some("/isLocked".into()),
+                message: "\"x\" is not of type \"boolean\"".into(),
+                baseline: None,
+            },
+        ];
+        record.diff = Some("--- expected\n+++ actual\n".into());
+        assert_eq!(
+            record.failure_text(),
+            "POST /v1.0/groups/g/threads\n  status: expected 201 Created, got 200 OK\n  schema at /isLocked: \"x\" is not of type \"boolean\"\n\n--- expected\n+++ actual"
+        );
+    }
+
+    #[test]
+    fn secrets_are_removed_from_recorded_text() {
+        let run = CaseRun {
+            attempt: Attempt::NotSent("setup step 1: boom".into()),
+            warnings: vec!["teardown saw token-1234".into()],
+            retries: vec![],
+            leaked: vec![],
+            duration: Default::default(),
+        };
+        let verdict = Verdict {
+            outcome: Outcome::Fail,
+            failures: vec![Failure {
+                kind: FailureKind::Body,
+                pointer: Some("/echo".into()),
+                message: "expected \"a\", got \"token-1234\"".into(),
+            }],
+            diff: Some("+ token-1234".into()),
+        };
+        let redactor = Redactor::new([crate::secret::Secret::new("token-1234")]);
+        let record = CaseRecord::ran(&info(), &run, verdict, &redactor);
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(!json.contains("token-1234"), "{json}");
+        assert!(json.contains("[REDACTED]"));
+    }
+}

@@ -1,0 +1,68 @@
+//! Writing every report of a run into a directory, and the Markdown summary into GitHub's step
+//! summary when CI asks for it.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::fs::write_atomically;
+use crate::report::record::Report;
+use crate::report::html;
+use crate::report::json;
+use crate::report::junit;
+use crate::report::markdown;
+
+/// File names of the reports a run writes.
+pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
+
+/// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML.
+pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    // One at a time, each rendering dropped before the next: a large run's reports are never
+    // all in memory together.
+    Ok(vec![
+        json::write(report, dir)?,
+        write_atomically(&dir.join("junit.xml"), junit::render(report)?.as_bytes())?,
+        write_atomically(&dir.join("report.md"), markdown::render(report).as_bytes())?,
+        write_atomically(&dir.join("report.html"), html::render(report).as_bytes())?,
+    ])
+}
+
+/// Writes every report into `dir`, says where, and appends the Markdown summary to
+/// `GITHUB_STEP_SUMMARY` when set.
+pub fn write_reports(report: &Report, dir: &Path) -> Result<(), String> {
+    write_all(report, dir)?;
+    eprintln!("reports: {}", dir.join("report.html").display());
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .map_err(|e| format!("cannot open GITHUB_STEP_SUMMARY: {e}"))?;
+        file.write_all(markdown::render(report).as_bytes())
+            .map_err(|e| format!("cannot write GITHUB_STEP_SUMMARY: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::record::REPORT_VERSION;
+
+    #[test]
+    fn writes_every_report_and_reads_report_json_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = Report::new(
+            "embedded",
+            std::time::SystemTime::now(),
+            Default::default(),
+            vec![],
+        );
+        let paths = write_all(&report, dir.path()).unwrap();
+        assert_eq!(paths.len(), REPORT_FILES.len());
+        for (path, name) in paths.iter().zip(REPORT_FILES) {
+            assert_eq!(path, &dir.path().join(name));
+        }
+        let back = json::read(&dir.path().join("report.json")).unwrap();
+        assert_eq!(back.version, REPORT_VERSION);
+    }
+}

@@ -1,0 +1,106 @@
+//! Where the run's requests go: the embedded reference server, started on a free loopback
+//! port, or a remote target checked to be reachable (and its credentials to work) before any
+//! case starts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::runtime::Runtime;
+
+use crate::config::settings::{Destination, Settings, TOKEN_VARIABLE};
+use crate::error::{Error, Result};
+use crate::exec::auth::Auth;
+use crate::exec::target::Target;
+use crate::mock::server::Server;
+use crate::secret::Secret;
+
+/// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
+const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Placeholder values used against the embedded server, which accepts any id.
+const EMBEDDED_VARS: &[(&str, &str)] = &[
+    ("group-id", "embedded-group"),
+    ("user-id", "embedded-user"),
+    ("channel-id", "embedded-channel"),
+];
+
+/// The placeholder values of the run: the embedded server's defaults, then `--var` and the
+/// target's.
+pub fn variables(settings: &Settings) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    if matches!(settings.destination, Destination::Embedded) {
+        vars.extend(
+            EMBEDDED_VARS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+    }
+    vars.extend(settings.vars.iter().cloned());
+    vars
+}
+
+/// The target of the run, and the embedded server when the run started one.
+pub fn prepare(
+    runtime: &Runtime,
+    client: &reqwest::Client,
+    settings: &Settings,
+    vars: HashMap<String, String>,
+) -> Result<(Target, Option<Server>)> {
+    match &settings.destination {
+        Destination::Remote { base_url, auth } => {
+            let target = Target::remote(base_url, vars, auth.clone(), settings.redactor.clone())?;
+            runtime.block_on(preflight(client, &target))?;
+            if matches!(target.auth, Auth::None) {
+                eprintln!(
+                    "note: {TOKEN_VARIABLE} is not set: requests carry no Authorization header"
+                );
+            }
+            Ok((target, None))
+        }
+        Destination::Embedded => {
+            let server = runtime
+                .block_on(Server::start(([127, 0, 0, 1], 0).into()))
+                .map_err(|e| {
+                    Error::new(format!("cannot start the embedded reference server: {e}"))
+                })?;
+            let token = Secret::new(uuid::Uuid::new_v4().to_string());
+            settings.redactor.add(token.clone());
+            let target = Target {
+                base_url: server.base_url(),
+                label: "embedded".to_string(),
+                vars,
+                auth: Auth::Bearer(token),
+                redactor: settings.redactor.clone(),
+            };
+            Ok((target, Some(server)))
+        }
+    }
+}
+
+/// Checks that the target accepts connections, so an unreachable server is one clear error
+/// rather than a failure per case. A server that connects but answers slowly or badly is the
+/// cases' business.
+async fn preflight(client: &reqwest::Client, target: &Target) -> Result<()> {
+    // Bad credentials are a setup mistake, not a failure of every case.
+    if let Err(message) = target.auth.token(client).await {
+        return Err(Error::new(message).with_help(
+            "check CONFORM_TENANT_ID, CONFORM_CLIENT_ID, CONFORM_CLIENT_SECRET and CONFORM_AUTHORITY (or the target's auth)",
+        ));
+    }
+    let probe = client.get(&target.base_url).timeout(PREFLIGHT_TIMEOUT);
+    match probe.send().await {
+        Err(e) if e.is_connect() => {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            Err(
+                Error::new(format!("cannot reach {}: {message}", target.base_url))
+                    .with_help("check --base-url and that the server is running"),
+            )
+        }
+        _ => Ok(()),
+    }
+}

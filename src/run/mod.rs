@@ -1,0 +1,11 @@
+//! `conform run`: the phases of a run, the scheduler that produces verdicts, the libtest-mimic
+//! trials that print them, and what the terminal shows.
+
+pub mod destination;
+pub mod dry_run;
+pub mod engine;
+pub mod pipeline;
+pub mod progress;
+pub mod scheduler;
+pub mod terminal;
+pub mod trial;

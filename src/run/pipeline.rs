@@ -1,0 +1,237 @@
+//! `conform run` as named phases: plan the suite, then list it, print it (dry run) or run it —
+//! start a session (runtime, client, Ctrl-C), prepare the target, execute the cases with
+//! libtest-mimic printing the verdicts as they come, write the reports — and decide the exit
+//! code.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use libtest_mimic::{Arguments, Conclusion};
+use tokio::runtime::Runtime;
+use tokio::sync::{Semaphore, watch};
+
+use crate::baseline::{self, Baseline};
+use crate::config::settings::Settings;
+use crate::error::{Error, Result};
+use crate::exec::transport::{self, Http, RateLimiter};
+use crate::exit;
+use crate::report::record::Report;
+use crate::report::write::write_reports;
+use crate::run::engine::Engine;
+use crate::run::progress::{self, Progress};
+use crate::run::{destination, dry_run, scheduler, terminal, trial};
+use crate::schema::Schemas;
+use crate::suite::load;
+use crate::suite::partition::{self, Shard};
+use crate::suite::plan::{self, Planned, Selection, Suite};
+
+pub struct RunOptions {
+    pub cases_dir: PathBuf,
+    pub schemas_dir: PathBuf,
+    /// Target, authentication, timeouts, retries, concurrency.
+    pub settings: Settings,
+    /// `None`: write no report.
+    pub report_dir: Option<PathBuf>,
+    /// Known failures; a run fails only on failures it does not list.
+    pub baseline: Option<PathBuf>,
+    pub shard: Option<Shard>,
+    /// Leave what the cases create (no teardown); it is listed as leaked.
+    pub keep: bool,
+    /// Print the requests as curl commands instead of sending them.
+    pub dry_run: bool,
+    pub test_args: Arguments,
+}
+
+/// The suite, planned, with what running it needs.
+struct Prepared {
+    suite: Suite,
+    schemas: Arc<Schemas>,
+    baseline: Option<Baseline>,
+    vars: HashMap<String, String>,
+    /// Of the whole suite, before sharding.
+    fingerprint: String,
+}
+
+/// How the cases' execution ended.
+struct Executed {
+    report: Report,
+    conclusion: Conclusion,
+    /// The error that stopped the run before every case ran.
+    stopped: Option<Error>,
+    interrupted: bool,
+}
+
+/// Runs the suite; returns the exit code.
+pub fn run(options: RunOptions) -> Result<u8> {
+    let prepared = prepare(&options)?;
+    if options.test_args.list {
+        let _ = libtest_mimic::run(&options.test_args, trial::listed(&prepared.suite));
+        return Ok(exit::PASS);
+    }
+    if options.dry_run {
+        dry_run::print(&prepared.suite, &options.settings, &prepared.vars)?;
+        return Ok(exit::PASS);
+    }
+    let executed = execute(&options, prepared)?;
+    if let Some(dir) = &options.report_dir
+        && let Err(message) = write_reports(&executed.report, dir)
+    {
+        eprintln!("error: {message}");
+        return Ok(exit::COULD_NOT_RUN);
+    }
+    if let Some(error) = &executed.stopped {
+        eprintln!("{error}");
+    }
+    Ok(exit_code(&executed))
+}
+
+/// Loads the schemas and the baseline, and plans the suite (and this shard of it).
+fn prepare(options: &RunOptions) -> Result<Prepared> {
+    let schemas = Arc::new(Schemas::load_dir(&options.schemas_dir)?);
+    let files = load::case_files(&options.cases_dir)?;
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(|path| Baseline::load(path, false))
+        .transpose()?;
+    let vars = destination::variables(&options.settings);
+    let var_names: HashSet<String> = vars.keys().cloned().collect();
+    let mut suite = plan::plan(files, &schemas, &options.test_args, &var_names)?;
+    let fingerprint = plan::suite_fingerprint(suite.planned.iter().map(Planned::name));
+    if let Some(shard) = options.shard {
+        partition::shard(&mut suite.planned, shard);
+    }
+    Ok(Prepared {
+        suite,
+        schemas,
+        baseline,
+        vars,
+        fingerprint,
+    })
+}
+
+/// Starts the runtime and the client, prepares the target, runs every case and records the
+/// run.
+fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
+    let settings = &options.settings;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
+    let client = transport::client(&settings.limits, settings.insecure).map_err(Error::new)?;
+    if settings.insecure {
+        eprintln!("warning: --insecure: TLS certificates are not verified");
+    }
+    let interrupted = watch_ctrl_c(&runtime);
+    let (target, server) = destination::prepare(&runtime, &client, settings, prepared.vars)?;
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let engine = Arc::new(Engine {
+        http: Http {
+            client,
+            target,
+            limits: settings.limits,
+            retry: settings.retry,
+            rate: settings.rate.map(RateLimiter::per_second),
+            deadline: settings.budget.map(|budget| started + budget),
+        },
+        keep: options.keep,
+        schemas: prepared.schemas,
+        baseline: prepared.baseline,
+        today: baseline::today(),
+        records: Mutex::new(vec![None; prepared.suite.planned.len()]),
+        permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
+        interrupted: interrupted.clone(),
+        progress: progress::wanted().then(|| {
+            let running = prepared.suite.planned.iter();
+            Progress::new(running.filter(|p| p.selection == Selection::Run).count())
+        }),
+    });
+    let (conclusion, stopped) = run_trials(&runtime, prepared.suite, &engine, &options.test_args);
+    if let Some(server) = server {
+        runtime.block_on(server.shutdown());
+    }
+    let interrupted = *interrupted.borrow();
+    let mut report = Report::new(
+        &engine.http.target.label,
+        started_at,
+        started.elapsed(),
+        engine.take_records(),
+    );
+    report.suite = prepared.fingerprint;
+    report.shard = options.shard;
+    report.complete = !interrupted && stopped.is_none();
+    report.baseline = engine.baseline.as_ref().map(|b| b.compare(&report.cases));
+    terminal::print_warnings(&report.cases);
+    terminal::print_leaks(&report.cases);
+    if let Some(comparison) = &report.baseline {
+        terminal::print_baseline(comparison);
+    }
+    Ok(Executed {
+        report,
+        conclusion,
+        stopped,
+        interrupted,
+    })
+}
+
+/// A flag that turns true at the first Ctrl-C: cases in flight finish, the rest are skipped.
+fn watch_ctrl_c(runtime: &Runtime) -> watch::Receiver<bool> {
+    let (interrupt, interrupted) = watch::channel(false);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: finishing the cases in flight, skipping the rest");
+            let _ = interrupt.send(true);
+        }
+    });
+    interrupted
+}
+
+/// libtest-mimic runs the trials while the scheduler produces their verdicts; returns its
+/// conclusion and the error that stopped the scheduler, if one did.
+fn run_trials(
+    runtime: &Runtime,
+    suite: Suite,
+    engine: &Arc<Engine>,
+    args: &Arguments,
+) -> (Conclusion, Option<Error>) {
+    if engine.progress.is_some() {
+        let engine = engine.clone();
+        runtime.spawn(async move {
+            if let Some(progress) = &engine.progress {
+                progress.reveal_after_a_moment().await;
+            }
+        });
+    }
+    let (trials, senders) = trial::waiting(&suite, engine);
+    let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), senders);
+    let conclusion = libtest_mimic::run(args, trials);
+    // The scheduler may still be recording ignored cases after the last verdict.
+    let stopped = runtime.block_on(scheduler).unwrap_or_else(|e| {
+        Some(Error::new(format!(
+            "the case dispatcher stopped unexpectedly: {e}"
+        )))
+    });
+    (conclusion, stopped)
+}
+
+/// The exit code of a run whose reports are written: could not run (the run stopped early),
+/// interrupted, failures (new ones only, with a baseline), or pass.
+fn exit_code(executed: &Executed) -> u8 {
+    if executed.stopped.is_some() {
+        return exit::COULD_NOT_RUN;
+    }
+    if executed.interrupted {
+        return exit::INTERRUPTED;
+    }
+    let report = &executed.report;
+    let failed = match &report.baseline {
+        Some(comparison) => comparison.blocks(),
+        None => {
+            executed.conclusion.has_failed() || report.summary.failed + report.summary.errors > 0
+        }
+    };
+    if failed { exit::FAILURES } else { exit::PASS }
+}

@@ -1,0 +1,144 @@
+//! Loading case files: the one function that reads a file into cases (`load_file`), the run's
+//! deliberate second read (`reload`), and whole directories for `conform list` and `lint`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Location, Result};
+use crate::suite::format;
+use crate::suite::model::Case;
+
+/// A case file, read and parsed.
+pub struct LoadedFile {
+    /// Of the text that was parsed: a file edited during a run is noticed, not misread.
+    pub fingerprint: u64,
+    pub cases: Vec<Case>,
+}
+
+/// Reads and parses one case file.
+pub fn load_file(path: &Path) -> Result<LoadedFile> {
+    let text = read_text(path)?;
+    let fingerprint = fnv1a(text.as_bytes());
+    Ok(LoadedFile {
+        fingerprint,
+        cases: format::parse_file(path, text)?,
+    })
+}
+
+/// Reads a file planned earlier again, when its cases are due; an error when its text is no
+/// longer the text that was planned.
+pub fn reload(path: &Path, planned_fingerprint: u64) -> Result<Vec<Case>> {
+    let file = load_file(path)?;
+    if file.fingerprint != planned_fingerprint {
+        return Err(
+            Error::in_file("changed while the run was in progress", path)
+                .with_help("run again once the case files are saved"),
+        );
+    }
+    Ok(file.cases)
+}
+
+/// Reads every `*.toml` file of `dir` (sorted by name) into cases.
+pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
+    let files = case_files(dir)?;
+    let mut cases = Vec::new();
+    for result in in_parallel(&files, load_file) {
+        cases.extend(result?.cases);
+    }
+    check_unique_names(&cases)?;
+    Ok(cases)
+}
+
+/// The `*.toml` files of `dir`, sorted by name; at least one.
+pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = fs::read_dir(dir).map_err(|e| {
+        Error::new(format!(
+            "cannot read the cases directory {}: {e}",
+            dir.display()
+        ))
+        .with_help("pass --cases DIR, or run conform from the project root")
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::new(format!(
+            "no case files (*.toml) in {}",
+            dir.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// Applies `each` to every file, spread over the cores; the results keep the files' order.
+pub fn in_parallel<T: Send>(
+    files: &[PathBuf],
+    each: impl Fn(&Path) -> Result<T> + Sync,
+) -> Vec<Result<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len())
+        .max(1);
+    let chunk = files.len().div_ceil(threads).max(1);
+    let each = &each;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|paths| scope.spawn(move || paths.iter().map(|p| each(p)).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| vec![Err(Error::new("a case file could not be parsed"))])
+            })
+            .collect()
+    })
+}
+
+/// A case file's text.
+fn read_text(path: &Path) -> Result<String> {
+    fs::read(path)
+        .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| Error::in_file(format!("not UTF-8 text ({e})"), path))
+        })
+}
+
+/// Case names are unique across all case files.
+pub fn check_unique_names(cases: &[Case]) -> Result<()> {
+    let mut seen: HashMap<&str, &Case> = HashMap::new();
+    for case in cases {
+        if let Some(first) = seen.insert(&case.name, case) {
+            let line = Location::new(
+                first.file(),
+                &first.name_origin.file.text,
+                first.name_origin.span.clone(),
+            )
+            .line;
+            return Err(case
+                .name_origin
+                .error(format!("duplicate case name `{}`", case.name))
+                .with_help(format!(
+                    "first defined at {}:{line}; case names are unique across all case files",
+                    first.file().display()
+                )));
+        }
+    }
+    Ok(())
+}
+
+/// FNV-1a: stable across platforms and releases, unlike std's hasher.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}

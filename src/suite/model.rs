@@ -1,0 +1,244 @@
+//! The case model: one documented request/response pair with its setup and teardown, as the
+//! rest of conform sees it. Every value keeps where it came from, for error messages.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A case file as read from disk, kept for error messages.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Where a value came from: a byte range of a case file.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: Arc<SourceFile>,
+    pub span: Range<usize>,
+}
+
+impl Origin {
+    pub fn error(&self, message: impl Into<String>) -> Error {
+        Error::at(message, &self.file.path, &self.file.text, self.span.clone())
+    }
+}
+
+/// Which documentation page a case file comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageDoc {
+    /// The seed page the cases were taken from.
+    pub seed: Option<String>,
+    pub title: Option<String>,
+    /// API version of the page (`beta`, `v1.0`).
+    pub api: Option<String>,
+}
+
+/// What the documentation said about one pair, where it matters to a reader of the case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairDoc {
+    /// The `name` of the request annotation on the page.
+    pub name: Option<String>,
+    /// The status shown in the example's status line, when it differs from what is expected.
+    pub status: Option<u16>,
+    /// Contradictions and substitutions: why the case expects or sends what it does.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// The documented request block, verbatim.
+    pub request: Option<String>,
+    /// The documented response block, verbatim.
+    pub response: Option<String>,
+}
+
+/// One documented request/response pair with its setup and teardown.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    pub name_origin: Origin,
+    pub tags: Vec<String>,
+    /// Reason to skip the case unless ignored cases are asked for.
+    pub ignore: Option<String>,
+    /// Whether the case's own request may be sent again after a network error.
+    pub retry_network: bool,
+    pub page: PageDoc,
+    pub doc: PairDoc,
+    pub setup: Vec<Step>,
+    pub request: Request,
+    pub expect: Expect,
+    pub teardown: Vec<Step>,
+}
+
+impl Case {
+    pub fn file(&self) -> &Path {
+        &self.name_origin.file.path
+    }
+}
+
+/// An HTTP request with placeholders.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: Template,
+    pub headers: Vec<(String, Template)>,
+    /// The JSON body, compact, sent as `application/json`.
+    pub json: Option<Arc<str>>,
+    /// Variables taken from the response: name → JSON pointer.
+    pub capture: Vec<Capture>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub variable: String,
+    pub pointer: String,
+}
+
+/// A setup or teardown request. It is not under test: it must answer `status` (any 2xx when
+/// absent) and yield its captures, or the case cannot run.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub request: Request,
+    pub status: Option<u16>,
+}
+
+/// What the response to the case's request must be.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub status: u16,
+    pub schema: Option<SchemaRef>,
+    /// The body is a collection (`{ "value": [...] }`) of `schema` items.
+    pub collection: bool,
+    /// JSON pointers that must be present in the body.
+    pub required: Vec<String>,
+    /// Values the server must echo: a subset of the body.
+    pub body: Option<Value>,
+}
+
+impl Expect {
+    /// Whether the response must carry a JSON body.
+    pub fn wants_body(&self) -> bool {
+        !status_forbids_body(self.status)
+            && (self.schema.is_some() || self.body.is_some() || !self.required.is_empty())
+    }
+}
+
+/// Statuses whose responses never carry a body (RFC 9110).
+pub fn status_forbids_body(status: u16) -> bool {
+    matches!(status, 204 | 205 | 304) || (100..200).contains(&status)
+}
+
+#[derive(Debug, Clone)]
+pub struct SchemaRef {
+    pub name: String,
+    pub origin: Origin,
+}
+
+/// A string with `{name}` placeholders.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub raw: String,
+    pub origin: Origin,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Variable(String),
+}
+
+impl Template {
+    /// Parses the placeholders of `raw`; a malformed one is an error at `origin`.
+    pub fn parse(raw: String, origin: Origin) -> Result<Self> {
+        let pieces = parse_placeholders(&raw).map_err(|message| origin.error(message))?;
+        Ok(Self {
+            raw,
+            origin,
+            pieces,
+        })
+    }
+
+    /// Names of the placeholders, in order of appearance.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Variable(name) => Some(name.as_str()),
+            Piece::Text(_) => None,
+        })
+    }
+
+    /// Fills the placeholders; the first missing variable is returned as the error.
+    pub fn render(&self, vars: &HashMap<String, String>) -> Result<String, String> {
+        let mut out = String::with_capacity(self.raw.len());
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => out.push_str(text),
+                Piece::Variable(name) => match vars.get(name) {
+                    Some(value) => out.push_str(value),
+                    None => return Err(name.clone()),
+                },
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Whether `c` may appear in a variable name.
+pub fn is_variable_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+fn parse_placeholders(raw: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = raw;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].to_string()));
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| {
+            format!("unclosed placeholder in `{raw}`: a `{{` has no matching `}}`")
+        })?;
+        let name = &after[..close];
+        if name.is_empty() || !name.chars().all(is_variable_char) {
+            return Err(format!(
+                "bad placeholder `{{{name}}}` in `{raw}`: names use letters, digits, `-`, `_` and `.`"
+            ));
+        }
+        pieces.push(Piece::Variable(name.to_string()));
+        rest = &after[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_string()));
+    }
+    Ok(pieces)
+}
+
+pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Whether `word` is an HTTP method conform sends.
+pub fn is_method(word: &str) -> bool {
+    METHODS.contains(&word)
+}
+
+/// Escapes a property name for use as one JSON pointer token (RFC 6901).
+pub fn escape_pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_property_names_as_pointer_tokens() {
+        assert_eq!(escape_pointer_token("a/b~c"), "a~1b~0c");
+    }
+}
