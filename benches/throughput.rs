@@ -207,7 +207,9 @@ fn main() {
         .build()
         .unwrap();
     let server = runtime
-        .block_on(conform::mock::Server::start(([127, 0, 0, 1], 0).into()))
+        .block_on(conform::mock::server::Server::start(
+            ([127, 0, 0, 1], 0).into(),
+        ))
         .unwrap();
     let base_url = server.base_url();
     println!(

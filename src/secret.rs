@@ -67,7 +67,6 @@ impl Redactor {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

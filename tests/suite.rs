@@ -4,16 +4,16 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use conform::config::Profile;
-use conform::runner::{self, RunOptions};
-use conform::settings::{self, Flags};
+use conform::config::file::Profile;
+use conform::config::settings::{self, Flags};
+use conform::run::pipeline::{self, RunOptions};
 
 fn main() -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The embedded target: no flags, no profile, no environment.
     let settings = settings::resolve(Flags::default(), &Profile::default(), &|_| None);
     let run = settings.and_then(|settings| {
-        runner::run(RunOptions {
+        pipeline::run(RunOptions {
             cases_dir: root.join("cases"),
             schemas_dir: root.join("schemas"),
             settings,

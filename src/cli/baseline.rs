@@ -52,4 +52,3 @@ fn update(path: &Path, report_dir: &Path) -> Result<u8, Error> {
     );
     Ok(exit::PASS)
 }
-

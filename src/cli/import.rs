@@ -28,12 +28,7 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
     import_pages(&args.pages, &args.out, &args.schemas, args.force)
 }
 
-fn import_pages(
-    pages: &[PathBuf],
-    out: &Path,
-    schemas: &Path,
-    force: bool,
-) -> Result<u8, Error> {
+fn import_pages(pages: &[PathBuf], out: &Path, schemas: &Path, force: bool) -> Result<u8, Error> {
     let names: Vec<String> = Schemas::load_dir(schemas)?
         .names()
         .map(str::to_string)
@@ -69,4 +64,3 @@ fn import_pages(
     }
     Ok(exit::PASS)
 }
-

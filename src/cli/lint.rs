@@ -46,10 +46,7 @@ fn run_lint(
     let mut findings = lint::lint_page_files(docs, &schemas)?;
     // Without pages, the cases are what there is to check; with pages, only when present.
     if docs.is_empty() || cases_dir.is_dir() {
-        findings.extend(lint::lint_cases(
-            &load_dir(cases_dir)?,
-            &schemas,
-        ));
+        findings.extend(lint::lint_cases(&load_dir(cases_dir)?, &schemas));
     }
     match format {
         OutputFormat::Json => println!(

@@ -56,4 +56,3 @@ fn list(cases: &Path, format: OutputFormat) -> Result<u8, Error> {
     let _ = written;
     Ok(exit::PASS)
 }
-

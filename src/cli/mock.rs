@@ -83,4 +83,3 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         .map_err(|e| Error::new(format!("cannot serve on {addr}: {e}")))?;
     Ok(exit::PASS)
 }
-

@@ -54,4 +54,3 @@ fn merge_reports(dirs: &[PathBuf], out: &Path) -> Result<u8, Error> {
     );
     Ok(exit::PASS)
 }
-

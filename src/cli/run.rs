@@ -141,4 +141,3 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
         )),
     }
 }
-

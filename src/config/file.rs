@@ -199,10 +199,7 @@ fn profile(source: &Source<'_>, name: &str, raw: &TargetToml) -> Result<Profile>
         check_base_url(url.get_ref()).map_err(|e| at(file, text, url.span(), e))?;
     }
     let positive = |value: &Option<Spanned<f64>>, what: &str| {
-        value
-            .as_ref()
-            .map(|v| source.positive(v, what))
-            .transpose()
+        value.as_ref().map(|v| source.positive(v, what)).transpose()
     };
     let retry = raw.retry.as_ref();
     Ok(Profile {

@@ -8,13 +8,13 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::suite::model::{Case, Request};
-use crate::error::Location;
 use crate::docs::import;
 use crate::docs::jsonpos;
 use crate::docs::page::{self, Block, BlockKind, Page};
-use crate::suite::model::escape_pointer_token;
+use crate::error::Location;
 use crate::schema::Schemas;
+use crate::suite::model::escape_pointer_token;
+use crate::suite::model::{Case, Request};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -21,6 +21,8 @@ pub struct Leak {
 
 /// Whether the case's own request went out.
 #[derive(Debug, Clone)]
+// Nearly every case is `Sent`: boxing the exchange would only add an allocation per case.
+#[allow(clippy::large_enum_variant)]
 pub enum Attempt {
     /// It was sent; the exchange holds the answer, or why none came.
     Sent(Exchange),
@@ -250,4 +252,3 @@ fn capture(
     }
     Ok(())
 }
-

@@ -235,7 +235,13 @@ impl Http {
             if let Some(rate) = &self.rate {
                 rate.wait().await;
             }
-            let builder = self.build(request, &path, &headers, tries.token.as_ref(), &client_request_id);
+            let builder = self.build(
+                request,
+                &path,
+                &headers,
+                tries.token.as_ref(),
+                &client_request_id,
+            );
             let result = receive(builder.timeout(timeout), self.limits.max_body_bytes).await;
             if self.renewed_rejected_token(&result, &mut tries).await {
                 continue;
@@ -309,8 +315,8 @@ impl Http {
         let allowed =
             tries.attempt < self.retry.attempts && tries.waited + wait <= self.retry.max_wait;
         // A retry that would outlast the run's budget is not made (teardown has its grace).
-        let past_budget = self.deadline.is_some_and(|d| Instant::now() + wait >= d)
-            && role != Role::Teardown;
+        let past_budget =
+            self.deadline.is_some_and(|d| Instant::now() + wait >= d) && role != Role::Teardown;
         (allowed && !past_budget).then_some((wait, what))
     }
 

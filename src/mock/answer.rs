@@ -114,4 +114,3 @@ pub fn collection(version: &str, context: &str, items: Vec<Map<String, Value>>) 
     );
     resource(StatusCode::OK, version, context, body)
 }
-

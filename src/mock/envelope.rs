@@ -75,7 +75,9 @@ async fn side_channel(behaviour: &Behaviour, request: Request) -> Result<Respons
 
 /// An API request through the gate (token, throttling, failing deletes) and the faults.
 async fn api_answer(behaviour: &Behaviour, request: Request, next: Next) -> Response {
-    let fault = behaviour.faults.pick(request.method(), request.uri().path());
+    let fault = behaviour
+        .faults
+        .pick(request.method(), request.uri().path());
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -85,9 +87,7 @@ async fn api_answer(behaviour: &Behaviour, request: Request, next: Next) -> Resp
     match behaviour.gate(bearer.as_deref(), request.method()).await {
         Gate::Pass => match fault {
             // A fault that answers in the server's place: the request is not served.
-            Some(kind) if kind.replaces_answer() => {
-                fault::apply(kind, Response::default()).await
-            }
+            Some(kind) if kind.replaces_answer() => fault::apply(kind, Response::default()).await,
             Some(kind) => fault::apply(kind, next.run(request).await).await,
             None => next.run(request).await,
         },
@@ -178,4 +178,3 @@ async fn fill_inner_error(response: Response, request_id: &str) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(value.to_string()))
 }
-

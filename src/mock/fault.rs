@@ -47,7 +47,10 @@ impl FaultKind {
     pub fn replaces_answer(self) -> bool {
         matches!(
             self,
-            Self::ServerError | Self::Unavailable | Self::UnavailableRetryAfter | Self::TooManyRequests
+            Self::ServerError
+                | Self::Unavailable
+                | Self::UnavailableRetryAfter
+                | Self::TooManyRequests
         )
     }
 }

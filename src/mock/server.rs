@@ -132,4 +132,3 @@ pub fn router(config: MockConfig) -> Router {
         .with_state(AppState::default())
         .layer(middleware::from_fn_with_state(behaviour, graph_envelope))
 }
-

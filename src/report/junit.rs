@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::report::record::{CaseRecord, Report};
 use crate::check::Outcome;
+use crate::report::record::{CaseRecord, Report};
 
 pub fn render(report: &Report) -> Result<String, String> {
     let mut junit = quick_junit::Report::new("conform");

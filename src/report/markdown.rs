@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::report::record::{CaseRecord, Report};
 use crate::check::{FailureKind, Outcome};
+use crate::report::record::{CaseRecord, Report};
 
 pub fn render(report: &Report) -> String {
     let s = &report.summary;

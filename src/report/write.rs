@@ -5,11 +5,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::fs::write_atomically;
-use crate::report::record::Report;
 use crate::report::html;
 use crate::report::json;
 use crate::report::junit;
 use crate::report::markdown;
+use crate::report::record::Report;
 
 /// File names of the reports a run writes.
 pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];

@@ -1,8 +1,7 @@
 //! The reference server's contract beyond the happy path: state, and the Graph error envelope
 //! for every error.
 
-mod common;
-
+use crate::common;
 use serde_json::{Value, json};
 
 struct Answer {

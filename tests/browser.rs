@@ -1,36 +1,68 @@
 //! report.html in a real browser: headless Chromium loads the file, its script runs, and the
 //! DOM shows the counts of report.json and opens the failing case named in the address.
+//!
+//! A libtest-mimic target, so that a machine without Chromium reports the test as ignored and
+//! says why, rather than passing it silently. `CONFORM_REQUIRE_BROWSER=1` (set by .ci/run,
+//! which installs Chromium) turns a missing browser into a failure.
 
+#[path = "cli/common/mod.rs"]
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
 use common::drift::{self, Deviation};
 
-fn chromium() -> String {
-    if let Ok(path) = std::env::var("CHROMIUM") {
-        return path;
+fn main() {
+    let args = Arguments::from_args();
+    let trial = Trial::ignorable_test(
+        "report_html_shows_the_counts_and_expands_a_failing_case",
+        || match chromium() {
+            Some(browser) => std::panic::catch_unwind(|| {
+                the_html_report_shows_the_counts_and_expands_a_failing_case(&browser)
+            })
+            .map(|()| Completion::Completed)
+            .map_err(|panic| Failed::from(panic_message(&panic))),
+            None if std::env::var_os("CONFORM_REQUIRE_BROWSER").is_some() => Err(Failed::from(
+                "CONFORM_REQUIRE_BROWSER is set, but no Chromium was found (set CHROMIUM=/path)",
+            )),
+            None => Ok(Completion::ignored_with(
+                "no Chromium found: install Debian's `chromium` (.ci/run does) or set CHROMIUM=/path",
+            )),
+        },
+    );
+    libtest_mimic::run(&args, vec![trial]).exit();
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the test panicked".to_string())
+}
+
+/// `CHROMIUM`, or the first browser found where Debian and others install it.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(path));
     }
-    for candidate in [
+    [
         "/usr/bin/chromium",
         "/usr/bin/chromium-browser",
         "/usr/bin/google-chrome",
-    ] {
-        if Path::new(candidate).exists() {
-            return candidate.to_string();
-        }
-    }
-    panic!(
-        "no Chromium found for the report.html test: install Debian's `chromium` package \
-         (.ci/run does) or set CHROMIUM=/path/to/chromium"
-    );
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|candidate| candidate.exists())
 }
 
 /// The DOM after the page's script ran.
-fn dump_dom(url: &str) -> String {
+fn dump_dom(browser: &Path, url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let output = Command::new(chromium())
+    let output = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -64,8 +96,7 @@ fn text_of(dom: &str, id: &str) -> String {
     dom[start..].split('<').next().unwrap().to_string()
 }
 
-#[test]
-fn the_html_report_shows_the_counts_and_expands_a_failing_case() {
+fn the_html_report_shows_the_counts_and_expands_a_failing_case(browser: &Path) {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(&[Deviation::WrongStatus]));
     let reports = tempfile::tempdir().unwrap();
@@ -75,7 +106,7 @@ fn the_html_report_shows_the_counts_and_expands_a_failing_case() {
 
     let page = reports.path().join("report.html");
     let failing = "case-create_conversationthread_from_group";
-    let dom = dump_dom(&format!("file://{}#{failing}", page.display()));
+    let dom = dump_dom(browser, &format!("file://{}#{failing}", page.display()));
 
     for (id, field) in [
         ("count-total", "total"),

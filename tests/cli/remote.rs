@@ -1,7 +1,7 @@
 //! `--base-url` against a server the test starts: the reference server on loopback, as any
 //! Graph stand-in that follows the docs.
 
-mod common;
+use crate::common;
 
 #[test]
 fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() {

@@ -2,8 +2,7 @@
 //! same annotations and the same kinds of defects as Graph's pages), pinned in golden files;
 //! and on the real documentation pages when they are beside the project.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -26,19 +25,9 @@ fn page_args() -> Vec<String> {
         .collect()
 }
 
-/// Compares `actual` with a golden file; `UPDATE_GOLDEN=1` rewrites it.
+/// Compares `actual` with the golden file `relative` under tests/fixtures.
 fn golden(relative: &str, actual: &str) {
-    let path = fixtures().join(relative);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, actual).unwrap();
-    }
-    let expected =
-        fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {relative}"));
-    assert_eq!(
-        actual, expected,
-        "{relative} differs (UPDATE_GOLDEN=1 rewrites it)"
-    );
+    common::golden::assert_matches(&fixtures().join(relative), actual);
 }
 
 fn import_into(out: &Path, pages: &[String], extra: &[&str]) -> std::process::Output {

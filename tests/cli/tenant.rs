@@ -1,12 +1,11 @@
 //! Ready for a real tenant, shown on loopback: OAuth client credentials, throttling, time
 //! budgets, guaranteed teardown, profiles, diagnostics, dry runs, and no secret ever printed.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::time::{Duration, Instant};
 
-use conform::mock::{MockConfig, OAuth};
+use conform::mock::behaviour::{MockConfig, OAuth};
 use serde_json::Value;
 
 const SECRET: &str = "client-s3cret-value-7f2e";

@@ -1,8 +1,7 @@
 //! What keeps conform trustworthy under abuse: the reference server under bad and concurrent
 //! requests, arbitrary input to every parser, and reports that are never half-written.
 
-mod common;
-
+use crate::common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -129,19 +128,19 @@ proptest! {
 
     #[test]
     fn the_case_loader_never_panics(text in ".{0,400}", edits in prop::collection::vec((any::<usize>(), any::<u8>()), 0..8)) {
-        let _ = conform::case::parse_file(std::path::Path::new("x.toml"), text);
+        let _ = conform::suite::format::parse_file(std::path::Path::new("x.toml"), text);
         let base = std::fs::read_to_string(common::root().join("cases/002_create_thread_in_conversation.toml")).unwrap();
-        let _ = conform::case::parse_file(std::path::Path::new("x.toml"), mutated(&base, &edits));
+        let _ = conform::suite::format::parse_file(std::path::Path::new("x.toml"), mutated(&base, &edits));
     }
 
     #[test]
     fn the_page_parser_and_importer_never_panic(text in ".{0,400}", edits in prop::collection::vec((any::<usize>(), any::<u8>()), 0..8)) {
         let names = vec!["conversationThread".to_string()];
-        let page = conform::page::parse(std::path::Path::new("p.md"), text);
-        let _ = conform::import::import(&page, &names);
+        let page = conform::docs::page::parse(std::path::Path::new("p.md"), text);
+        let _ = conform::docs::import::import(&page, &names);
         let base = std::fs::read_to_string(common::root().join("tests/fixtures/pages/post-thread.md")).unwrap();
-        let page = conform::page::parse(std::path::Path::new("p.md"), mutated(&base, &edits));
-        let _ = conform::import::import(&page, &names);
+        let page = conform::docs::page::parse(std::path::Path::new("p.md"), mutated(&base, &edits));
+        let _ = conform::docs::import::import(&page, &names);
     }
 
     #[test]
@@ -157,9 +156,9 @@ proptest! {
             prop_assert!(pointer.is_empty() || pointer.starts_with('/'));
         }
         let _ = conform::check::echo_diff(&expected, &actual);
-        let _ = conform::jsonpos::value_spans(&text);
-        let _ = conform::jsonpos::value_spans(&json_punctuation);
-        let _ = conform::jsonpos::value_spans(&expected.to_string());
+        let _ = conform::docs::jsonpos::value_spans(&text);
+        let _ = conform::docs::jsonpos::value_spans(&json_punctuation);
+        let _ = conform::docs::jsonpos::value_spans(&expected.to_string());
         prop_assert!(conform::check::check_echo(&expected, &expected).is_empty());
     }
 }
@@ -209,9 +208,9 @@ fn reports_killed_at_any_moment_are_whole_or_absent() {
     let runtime = common::runtime();
     let server = common::reference_server_with(
         &runtime,
-        conform::mock::MockConfig {
+        conform::mock::behaviour::MockConfig {
             delay: Duration::from_millis(20),
-            ..conform::mock::MockConfig::default()
+            ..conform::mock::behaviour::MockConfig::default()
         },
     );
     let reports = tempfile::tempdir().unwrap();

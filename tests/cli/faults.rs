@@ -2,11 +2,11 @@
 //! request. Every case gets a verdict of the right kind, the run ends in bounded time with exit
 //! code 1, nothing panics, and the reports are complete and valid.
 
-mod common;
-
+use crate::common;
 use std::time::{Duration, Instant};
 
-use conform::mock::{FaultKind, FaultRule, MockConfig};
+use conform::mock::behaviour::MockConfig;
+use conform::mock::fault::{FaultKind, FaultRule};
 
 const BODY_CASES: &[&str] = &[
     "create_conversationthread_from_group",

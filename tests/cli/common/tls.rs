@@ -55,7 +55,7 @@ pub fn start(runtime: &tokio::runtime::Runtime) -> u16 {
         tokio::spawn(async move {
             let _ = axum::serve(
                 listener,
-                conform::mock::router(conform::mock::MockConfig::default()),
+                conform::mock::server::router(conform::mock::behaviour::MockConfig::default()),
             )
             .await;
         });

@@ -3,11 +3,15 @@
 #![allow(dead_code)]
 
 pub mod drift;
+pub mod golden;
+pub mod project;
 pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use conform::mock::behaviour::MockConfig;
+use conform::mock::server::Server;
 use serde_json::Value;
 
 pub fn root() -> PathBuf {
@@ -116,9 +120,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// The reference server on a free loopback port, in the background of `runtime`.
-pub fn reference_server(runtime: &tokio::runtime::Runtime) -> conform::mock::Server {
+pub fn reference_server(runtime: &tokio::runtime::Runtime) -> Server {
     runtime
-        .block_on(conform::mock::Server::start(([127, 0, 0, 1], 0).into()))
+        .block_on(Server::start(([127, 0, 0, 1], 0).into()))
         .unwrap()
 }
 
@@ -144,15 +148,9 @@ pub fn stalled_server(runtime: &tokio::runtime::Runtime) -> std::net::SocketAddr
 }
 
 /// The reference server with non-default behaviour, in the background of `runtime`.
-pub fn reference_server_with(
-    runtime: &tokio::runtime::Runtime,
-    config: conform::mock::MockConfig,
-) -> conform::mock::Server {
+pub fn reference_server_with(runtime: &tokio::runtime::Runtime, config: MockConfig) -> Server {
     runtime
-        .block_on(conform::mock::Server::start_with(
-            ([127, 0, 0, 1], 0).into(),
-            config,
-        ))
+        .block_on(Server::start_with(([127, 0, 0, 1], 0).into(), config))
         .unwrap()
 }
 

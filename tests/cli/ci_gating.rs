@@ -1,13 +1,12 @@
 //! What CI leans on: the four reports agree, baselines of known failures, shards and merging,
 //! Ctrl-C.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use common::drift::{self, Deviation};
+use crate::common::drift::{self, Deviation};
 use serde_json::Value;
 
 /// (tests, failures, errors, skipped) and testcase names from junit.xml, read back with an XML

@@ -1,9 +1,8 @@
 //! The shipped suite against a stand-in that drifts from the docs in one way per run: exactly
 //! the affected case fails, with the right failure kind and pointer, and no other case fails.
 
-mod common;
-
-use common::drift::{self, Deviation};
+use crate::common;
+use crate::common::drift::{self, Deviation};
 use serde_json::Value;
 
 struct Run {

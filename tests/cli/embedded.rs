@@ -1,6 +1,6 @@
 //! The README's run command: the shipped suite against the embedded reference server.
 
-mod common;
+use crate::common;
 
 #[test]
 fn the_shipped_suite_passes_in_full_and_writes_a_report() {

@@ -1,0 +1,216 @@
+//! The user's mistakes end in exit code 2 with a message that says where and what — never a
+//! panic, never a run. tests/bad-input/ pins the message of each malformed input; the tests
+//! after it cover what a pinned file cannot (flags, servers, files changing mid-run).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::{self, golden, project::Project};
+
+/// Exit code 2, no panic, and stderr containing every one of `needles`.
+fn assert_could_not_run(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{}", common::text(output));
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "`{needle}` not in:\n{stderr}");
+    }
+}
+
+/// Files of an item directory, relative to it.
+fn files(dir: &Path, base: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files(&path, base, out);
+        } else {
+            out.push(path.strip_prefix(base).unwrap().to_path_buf());
+        }
+    }
+}
+
+/// A case file of about 10 MB whose one mistake is on its last line.
+fn huge_case_file() -> String {
+    let mut text = String::from("[[case]]\nname = \"huge\"\n");
+    let padding = "# padding padding padding padding padding padding padding padding padding\n";
+    while text.len() < 10 * 1024 * 1024 {
+        text.push_str(padding);
+    }
+    text.push_str("oops\n");
+    text
+}
+
+#[test]
+fn every_bad_input_exits_2_with_its_pinned_message() {
+    let corpus = common::root().join("tests/bad-input");
+    let mut items: Vec<PathBuf> = fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    items.sort();
+    assert!(items.len() >= 20, "the corpus holds at least 20 inputs");
+    let mut mismatches = Vec::new();
+    for item in &items {
+        let project = Project::new();
+        let mut args: Vec<String> = vec!["run".into(), "--no-report".into()];
+        let mut listed = Vec::new();
+        files(item, item, &mut listed);
+        for relative in listed {
+            let source = item.join(&relative);
+            match relative.to_str().unwrap() {
+                "expected.txt" => {}
+                "args" => args.extend(
+                    fs::read_to_string(&source)
+                        .unwrap()
+                        .lines()
+                        .map(str::to_string),
+                ),
+                "generate" => {
+                    fs::write(project.root().join("cases/huge.toml"), huge_case_file()).unwrap()
+                }
+                _ => {
+                    let target = project.root().join(&relative);
+                    fs::create_dir_all(target.parent().unwrap()).unwrap();
+                    fs::copy(&source, &target).unwrap();
+                }
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = project.conform(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let name = item.file_name().unwrap().to_string_lossy();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            common::text(&output)
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        if let Err(difference) = golden::check(&item.join("expected.txt"), &stderr) {
+            mismatches.push(difference);
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn bad_case_files_of_every_shape_are_errors() {
+    for (contents, needle) in [
+        (&b"[[case]]\nname = \"x\"\n"[..], "missing field `request`"),
+        (&b"[[case]]\nname = 3\n"[..], "invalid type"),
+    ] {
+        let p = Project::new();
+        p.write("cases/zz_bad.toml", contents);
+        assert_could_not_run(&p.run(&[]), &["zz_bad.toml", needle]);
+    }
+}
+
+#[test]
+fn missing_directories_are_named() {
+    let p = Project::new();
+    fs::remove_dir_all(p.path("cases")).unwrap();
+    assert_could_not_run(&p.run(&[]), &["cannot read the cases directory"]);
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    for args in [
+        vec!["run", "--bogus"],
+        vec!["run", "--jobs", "0"],
+        vec!["run", "--var", "novalue"],
+        vec!["run", "--timeout", "-1"],
+        vec!["run", "--base-url", "not a url"],
+        vec!["run", "--base-url", "ftp://example.org"],
+        vec!["frobnicate"],
+    ] {
+        let output = common::conform(&args, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            common::text(&output)
+        );
+        assert!(
+            !String::from_utf8_lossy(&output.stderr).is_empty(),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_one_clear_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let output = common::run_remote(&base_url, None, &[], &[]);
+    assert_could_not_run(&output, &[&format!("cannot reach {base_url}")]);
+}
+
+#[test]
+fn help_exits_0() {
+    let output = common::conform(&["run", "--help"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--base-url"));
+}
+
+fn one_get_case(name: &str) -> String {
+    format!(
+        "[[case]]\nname = \"{name}\"\n[case.request]\nmethod = \"GET\"\npath = \"/v1.0/groups/g/threads\"\n[case.expect]\nstatus = 200\n"
+    )
+}
+
+#[test]
+fn a_case_file_edited_during_the_run_stops_it_with_exit_2() {
+    let project = Project::new();
+    let cases = project.path("slow-cases");
+    fs::create_dir(&cases).unwrap();
+    for file in ["a", "b", "c", "d", "e"] {
+        fs::write(cases.join(format!("{file}.toml")), one_get_case(file)).unwrap();
+    }
+    // Accepts and never answers: each case takes its whole timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(project.root())
+        .args(["run", "--cases", "slow-cases", "--base-url", &base_url])
+        .args(["--jobs", "1", "--timeout", "1", "--report", "partial"])
+        .env_remove("CONFORM_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first connection comes after planning; with one case at a time, e.toml is read again
+    // only once a.toml's case has timed out.
+    let (first, _) = listener.accept().unwrap();
+    fs::write(cases.join("e.toml"), one_get_case("e_renamed")).unwrap();
+    std::thread::spawn(move || {
+        let mut held = vec![first];
+        held.extend(listener.incoming().flatten());
+    });
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("e.toml: changed while the run was in progress"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("test e::e ... FAILED")
+            && stdout.contains("not run: ")
+            && stdout.contains("test a::a ... FAILED"),
+        "{stdout}"
+    );
+    let report = common::report(&project.path("partial"));
+    assert_eq!(report["complete"], false);
+    let ran: Vec<String> = common::outcomes(&report)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(ran, ["a", "b", "c", "d"]);
+}

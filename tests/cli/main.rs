@@ -1,0 +1,15 @@
+//! Integration tests: the real `conform` binary, and servers it talks to on 127.0.0.1 only,
+//! one module per topic. `cargo test --test cli`.
+
+mod common;
+
+mod bad_input;
+mod ci_gating;
+mod drift;
+mod embedded;
+mod faults;
+mod import_lint;
+mod reference_server;
+mod remote;
+mod robustness;
+mod tenant;
