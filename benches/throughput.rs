@@ -6,8 +6,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use conform::case::{self, Case};
 use conform::schema::Schemas;
+use conform::suite::load;
+use conform::suite::model::Case;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
@@ -249,7 +250,7 @@ fn main() {
     let suite = work.path().join("suite");
     std::fs::create_dir(&suite).unwrap();
     synthetic_suite(&suite, n);
-    let cases = case::load_dir(&suite).unwrap();
+    let cases = load::load_dir(&suite).unwrap();
 
     // Harness and floor, concurrent.
     let reports = work.path().join("reports");
@@ -279,7 +280,7 @@ fn main() {
     let seq_dir = work.path().join("seq");
     std::fs::create_dir(&seq_dir).unwrap();
     synthetic_suite(&seq_dir, sequential_n);
-    let seq_cases = case::load_dir(&seq_dir).unwrap();
+    let seq_cases = load::load_dir(&seq_dir).unwrap();
     let harness_seq = conform_run(&seq_dir, &base_url, 1, None);
     let bare_seq = runtime.block_on(bare_loop(seq_cases, base_url.clone(), 1));
     println!("\nsequential, {sequential_n} cases, --jobs 1");

@@ -115,59 +115,69 @@ fn status_in_code(code: &str) -> Option<u16> {
     }
 }
 
+/// Reads a page: its code blocks with their annotations and sections, its title, and the
+/// statuses its prose says an operation returns.
 pub fn parse(path: &Path, text: String) -> Page {
-    let mut blocks = Vec::new();
-    let mut prose_statuses = Vec::new();
-    let mut title = None;
-    let mut section = String::new();
-    let mut heading: Option<(pulldown_cmark::HeadingLevel, String)> = None;
-    // The last annotation seen, until something other than a code block follows it.
-    let mut pending: Option<Annotation> = None;
-    let mut html = String::new();
-    let mut html_start = 0;
-    let mut code: Option<(String, Range<usize>, String, usize)> = None;
-    let mut in_paragraph = false;
-    let mut said_returns = false;
-
-    let flush_html = |html: &mut String, html_start: usize, pending: &mut Option<Annotation>| {
-        if let Some((fields, at)) = comment_json(html) {
-            let start = html_start + at;
-            let end = start + html[at..].find("-->").map_or(html.len() - at, |i| i + 3);
-            *pending = Some(Annotation {
-                fields,
-                span: start..end,
-            });
-        }
-        html.clear();
-    };
-
+    let mut reader = Reader::default();
     for (event, range) in Parser::new(&text).into_offset_iter() {
+        reader.read(event, range);
+    }
+    reader.flush_html();
+    let page_title = blocks_title(&text);
+    Page {
+        path: path.to_path_buf(),
+        title: page_title.or(reader.title),
+        text,
+        blocks: reader.blocks,
+        prose_statuses: reader.prose_statuses,
+    }
+}
+
+/// A code block being read: its language, span, content, and where the content starts.
+struct OpenCode {
+    lang: String,
+    span: Range<usize>,
+    content: String,
+    content_start: Option<usize>,
+}
+
+/// What the reader of a page knows so far, fed one Markdown event at a time.
+#[derive(Default)]
+struct Reader {
+    blocks: Vec<Block>,
+    prose_statuses: Vec<ProseStatus>,
+    title: Option<String>,
+    section: String,
+    heading: Option<(pulldown_cmark::HeadingLevel, String)>,
+    /// The last annotation seen, until something other than a code block follows it.
+    pending: Option<Annotation>,
+    html: String,
+    html_start: usize,
+    code: Option<OpenCode>,
+    in_paragraph: bool,
+    said_returns: bool,
+}
+
+impl Reader {
+    fn read(&mut self, event: Event<'_>, range: Range<usize>) {
         let is_html = matches!(event, Event::Html(_) | Event::InlineHtml(_));
-        if !is_html && !html.is_empty() {
-            flush_html(&mut html, html_start, &mut pending);
+        if !is_html && !self.html.is_empty() {
+            self.flush_html();
         }
         match event {
             Event::Html(fragment) | Event::InlineHtml(fragment) => {
-                if html.is_empty() {
-                    html_start = range.start;
+                if self.html.is_empty() {
+                    self.html_start = range.start;
                 }
-                html.push_str(&fragment);
+                self.html.push_str(&fragment);
             }
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, String::new())),
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, text)) = heading.take() {
-                    if level == pulldown_cmark::HeadingLevel::H1 && title.is_none() {
-                        title = Some(text.trim().to_string());
-                    }
-                    section = text.trim().to_string();
-                }
-                pending = None;
-            }
+            Event::Start(Tag::Heading { level, .. }) => self.heading = Some((level, String::new())),
+            Event::End(TagEnd::Heading(_)) => self.end_heading(),
             Event::Start(Tag::Paragraph) => {
-                in_paragraph = true;
-                said_returns = false;
+                self.in_paragraph = true;
+                self.said_returns = false;
             }
-            Event::End(TagEnd::Paragraph) => in_paragraph = false,
+            Event::End(TagEnd::Paragraph) => self.in_paragraph = false,
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info
@@ -177,70 +187,91 @@ pub fn parse(path: &Path, text: String) -> Page {
                         .to_ascii_lowercase(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((lang, range.clone(), String::new(), usize::MAX));
+                self.code = Some(OpenCode {
+                    lang,
+                    span: range,
+                    content: String::new(),
+                    content_start: None,
+                });
             }
-            Event::Text(fragment) => {
-                if let Some((_, _, content, start)) = code.as_mut() {
-                    if *start == usize::MAX {
-                        *start = range.start;
-                    }
-                    content.push_str(&fragment);
-                } else if let Some((_, heading_text)) = heading.as_mut() {
-                    heading_text.push_str(&fragment);
-                } else if in_paragraph && fragment.to_ascii_lowercase().contains("return") {
-                    said_returns = true;
-                }
-            }
-            Event::Code(fragment) => {
-                if let Some((_, heading_text)) = heading.as_mut() {
-                    heading_text.push_str(&fragment);
-                } else if in_paragraph
-                    && said_returns
-                    && let Some(status) = status_in_code(&fragment)
-                {
-                    prose_statuses.push(ProseStatus {
-                        status,
-                        span: range.clone(),
-                    });
-                    said_returns = false;
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((lang, span, content, start)) = code.take() {
-                    let annotation = pending.take();
-                    let content_start = if start == usize::MAX {
-                        span.start
-                    } else {
-                        start
-                    };
-                    let kind = kind_of(annotation.as_ref(), &lang, &content);
-                    if annotation.is_some() || matches!(lang.as_str(), "http" | "json") {
-                        blocks.push(Block {
-                            kind,
-                            annotation,
-                            lang,
-                            content,
-                            content_start,
-                            span,
-                            section: section.clone(),
-                        });
-                    }
-                }
-            }
-            Event::Start(Tag::List(_) | Tag::Table(_) | Tag::BlockQuote(_)) => pending = None,
+            Event::Text(fragment) => self.text(&fragment, range),
+            Event::Code(fragment) => self.inline_code(&fragment, range),
+            Event::End(TagEnd::CodeBlock) => self.end_code_block(),
+            Event::Start(Tag::List(_) | Tag::Table(_) | Tag::BlockQuote(_)) => self.pending = None,
             _ => {}
         }
     }
-    if !html.is_empty() {
-        flush_html(&mut html, html_start, &mut pending);
+
+    /// An HTML comment holding JSON is the annotation of the code block that follows it.
+    fn flush_html(&mut self) {
+        if let Some((fields, at)) = comment_json(&self.html) {
+            let start = self.html_start + at;
+            let end = start
+                + self.html[at..]
+                    .find("-->")
+                    .map_or(self.html.len() - at, |i| i + 3);
+            self.pending = Some(Annotation {
+                fields,
+                span: start..end,
+            });
+        }
+        self.html.clear();
     }
-    let page_title = blocks_title(&text);
-    Page {
-        path: path.to_path_buf(),
-        title: page_title.or(title),
-        text,
-        blocks,
-        prose_statuses,
+
+    fn end_heading(&mut self) {
+        if let Some((level, text)) = self.heading.take() {
+            if level == pulldown_cmark::HeadingLevel::H1 && self.title.is_none() {
+                self.title = Some(text.trim().to_string());
+            }
+            self.section = text.trim().to_string();
+        }
+        self.pending = None;
+    }
+
+    fn text(&mut self, fragment: &str, range: Range<usize>) {
+        if let Some(code) = self.code.as_mut() {
+            code.content_start.get_or_insert(range.start);
+            code.content.push_str(fragment);
+        } else if let Some((_, heading_text)) = self.heading.as_mut() {
+            heading_text.push_str(fragment);
+        } else if self.in_paragraph && fragment.to_ascii_lowercase().contains("return") {
+            self.said_returns = true;
+        }
+    }
+
+    /// Inline code: part of a heading, or a status the prose says is returned.
+    fn inline_code(&mut self, fragment: &str, range: Range<usize>) {
+        if let Some((_, heading_text)) = self.heading.as_mut() {
+            heading_text.push_str(fragment);
+        } else if self.in_paragraph
+            && self.said_returns
+            && let Some(status) = status_in_code(fragment)
+        {
+            self.prose_statuses.push(ProseStatus {
+                status,
+                span: range,
+            });
+            self.said_returns = false;
+        }
+    }
+
+    fn end_code_block(&mut self) {
+        let Some(code) = self.code.take() else {
+            return;
+        };
+        let annotation = self.pending.take();
+        let kind = kind_of(annotation.as_ref(), &code.lang, &code.content);
+        if annotation.is_some() || matches!(code.lang.as_str(), "http" | "json") {
+            self.blocks.push(Block {
+                kind,
+                annotation,
+                content_start: code.content_start.unwrap_or(code.span.start),
+                lang: code.lang,
+                content: code.content,
+                span: code.span,
+                section: self.section.clone(),
+            });
+        }
     }
 }
 
