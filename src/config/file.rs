@@ -164,32 +164,24 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn positive(&self, value: &Spanned<f64>, what: &str) -> Result<f64> {
-        let v = *value.get_ref();
-        if v > 0.0 && v.is_finite() {
-            Ok(v)
+    /// `value`, or an error at its place saying what it must be.
+    fn within<T: Copy>(&self, value: &Spanned<T>, ok: bool, must: String) -> Result<T> {
+        if ok {
+            Ok(*value.get_ref())
         } else {
-            Err(at(
-                self.file,
-                self.text,
-                value.span(),
-                format!("`{what}` must be a positive number"),
-            ))
+            Err(at(self.file, self.text, value.span(), must))
         }
     }
 
-    fn count(&self, value: &Spanned<i64>, what: &str, max: i64) -> Result<i64> {
+    fn positive(&self, value: &Spanned<f64>, what: &str) -> Result<f64> {
         let v = *value.get_ref();
-        if (1..=max).contains(&v) {
-            Ok(v)
-        } else {
-            Err(at(
-                self.file,
-                self.text,
-                value.span(),
-                format!("`{what}` must be a whole number from 1 to {max}"),
-            ))
-        }
+        let must = format!("`{what}` must be a positive number");
+        self.within(value, v > 0.0 && v.is_finite(), must)
+    }
+
+    fn count(&self, value: &Spanned<i64>, what: &str, max: i64) -> Result<i64> {
+        let must = format!("`{what}` must be a whole number from 1 to {max}");
+        self.within(value, (1..=max).contains(value.get_ref()), must)
     }
 }
 
