@@ -1,3 +1,5 @@
+//! The `conform` binary: hands the command line to the library.
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
