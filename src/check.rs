@@ -25,11 +25,10 @@ pub enum FailureKind {
 }
 
 /// One deviation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub kind: FailureKind,
     /// JSON pointer into the response body, for schema and body failures.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     pub message: String,
 }
