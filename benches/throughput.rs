@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use conform::schema::Schemas;
+use conform::schema::registry::Schemas;
 use conform::suite::load;
 use conform::suite::model::Case;
 use serde_json::Value;

@@ -8,7 +8,7 @@ use similar::TextDiff;
 use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Response, TransportError};
 use crate::graph;
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::model::{Expect, escape_pointer_token, status_forbids_body};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

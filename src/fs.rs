@@ -15,6 +15,21 @@ pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
 ) -> Result<PathBuf, String> {
+    write_through_temporary(path, write, true)
+}
+
+/// As `write_atomically`, without waiting for the disk: for files written by the thousand that
+/// a command can write again (a directory of generated schemas), where one `fsync` each costs
+/// seconds.
+pub fn write_regenerable(path: &Path, contents: &[u8]) -> Result<PathBuf, String> {
+    write_through_temporary(path, |out| out.write_all(contents), false)
+}
+
+fn write_through_temporary(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<fs::File>) -> std::io::Result<()>,
+    durable: bool,
+) -> Result<PathBuf, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -23,7 +38,8 @@ pub fn write_atomically_with(
         .and_then(|file| {
             let mut out = std::io::BufWriter::new(file);
             write(&mut out)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            if durable { file.sync_all() } else { Ok(()) }
         })
         .and_then(|()| fs::rename(&temp, path));
     if let Err(e) = result {

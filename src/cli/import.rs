@@ -6,7 +6,7 @@ use crate::docs::{import, page};
 use crate::error::Error;
 use crate::exit;
 use crate::fs::write_atomically;
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {

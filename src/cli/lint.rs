@@ -6,7 +6,7 @@ use crate::cli::output::OutputFormat;
 use crate::docs::lint::{self, Severity};
 use crate::error::Error;
 use crate::exit;
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::load::load_dir;
 
 #[derive(clap::Args, Debug)]

@@ -8,6 +8,7 @@ pub mod mock;
 pub mod output;
 pub mod report;
 pub mod run;
+pub mod schemas;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,9 @@ enum Command {
     ///
     /// Example: conform import docs/group-post-threads.md --out cases
     Import(import::ImportArgs),
+    /// Generate JSON Schemas from Microsoft's metadata (OData CSDL).
+    #[command(subcommand)]
+    Schemas(schemas::SchemasCommand),
     /// List every case: name, file, tags, method, path, expected status, schema.
     ///
     /// Example: conform list --format json
@@ -83,6 +87,7 @@ pub fn main() -> u8 {
         Command::Baseline(command) => baseline::execute(command),
         Command::Report(command) => report::execute(command),
         Command::Import(args) => import::execute(args),
+        Command::Schemas(command) => schemas::execute(command),
         Command::List(args) => list::execute(args),
         Command::Lint(args) => lint::execute(args),
         Command::Completions { shell } => {

@@ -12,7 +12,7 @@ use crate::docs::import;
 use crate::docs::jsonpos;
 use crate::docs::page::{self, Block, BlockKind, Page};
 use crate::error::Location;
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::model::escape_pointer_token;
 use crate::suite::model::{Case, Request};
 
@@ -469,10 +469,7 @@ pub fn lint_cases(cases: &[Case], schemas: &Schemas) -> Vec<Finding> {
                 Severity::Error,
                 format!("unknown schema `{}`", schema.name),
                 at(schema.origin.span.clone()),
-                Some(format!(
-                    "schemas: {}",
-                    schemas.names().collect::<Vec<_>>().join(", ")
-                )),
+                Some(crate::suite::plan::schemas_loaded(schemas)),
             ));
         }
         findings.extend(variable_findings(case));

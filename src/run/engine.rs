@@ -12,7 +12,7 @@ use crate::exec::protocol;
 use crate::exec::transport::Http;
 use crate::report::record::{CaseInfo, CaseRecord};
 use crate::run::progress::Progress;
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
 
 /// What every case of the run shares.

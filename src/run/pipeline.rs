@@ -22,7 +22,7 @@ use crate::report::write::write_reports;
 use crate::run::engine::Engine;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::load;
 use crate::suite::partition::{self, Shard};
 use crate::suite::plan::{self, Planned, Selection, Suite};

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Trial};
 
 use crate::error::{Error, Result};
-use crate::schema::Schemas;
+use crate::schema::registry::Schemas;
 use crate::suite::load::{self, fnv1a};
 use crate::suite::model::{Case, Request, Template};
 
@@ -188,27 +188,41 @@ pub fn suite_fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> String
     format!("{:016x}", fnv1a(names.join("\n").as_bytes()))
 }
 
-/// Every case's schema must exist.
+/// Every case's schema must exist and compile.
 fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
     for case in cases {
-        if let Some(schema) = &case.expect.schema
-            && !schemas.contains(&schema.name)
-        {
-            let available: Vec<&str> = schemas.names().collect();
+        let Some(schema) = &case.expect.schema else {
+            continue;
+        };
+        if !schemas.contains(&schema.name) {
             let hint = match schemas
                 .names()
                 .find(|name| name.eq_ignore_ascii_case(&schema.name))
             {
                 Some(close) => format!("did you mean `{close}`? (schema names are case-sensitive)"),
-                None => format!("schemas loaded: {}", available.join(", ")),
+                None => schemas_loaded(schemas),
             };
             return Err(schema
                 .origin
                 .error(format!("unknown schema `{}`", schema.name))
                 .with_help(hint));
         }
+        schemas.compile_now(&schema.name)?;
     }
     Ok(())
+}
+
+/// The names loaded, for a hint; only a count when there are too many to read.
+pub fn schemas_loaded(schemas: &Schemas) -> String {
+    const LISTED: usize = 20;
+    if schemas.len() <= LISTED {
+        format!(
+            "schemas loaded: {}",
+            schemas.names().collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!("{} schemas loaded", schemas.len())
+    }
 }
 
 /// Every placeholder of a selected case must have a value when its request is sent: from the

@@ -1,10 +1,11 @@
 //! The JSON Schemas in `schemas/`: every file loaded into one registry so cross-file `$ref`s
-//! resolve offline, each compiled once, `format` checked.
+//! resolve offline, each compiled once when first used (a directory generated from Graph's
+//! metadata holds thousands; a run uses a few), `format` checked.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
@@ -14,10 +15,16 @@ use crate::error::{Error, Result};
 /// Base under which schema files are registered; `$ref: "recipient.json"` resolves beside it.
 const BASE_URI: &str = "https://conform.invalid/schemas/";
 
-/// Every schema of a directory, compiled, by name (the file stem: `conversationThread`).
-#[derive(Clone)]
+/// Every schema of a directory, by name (the file stem: `conversationThread`).
 pub struct Schemas {
-    validators: BTreeMap<String, Arc<Validator>>,
+    registry: Registry<'static>,
+    schemas: BTreeMap<String, Compiled>,
+}
+
+/// A schema file and, once asked for, its validator (or why it does not compile).
+struct Compiled {
+    path: PathBuf,
+    validator: OnceLock<std::result::Result<Arc<Validator>, String>>,
 }
 
 /// One rule of a schema the instance breaks.
@@ -134,29 +141,97 @@ impl Schemas {
             )
             .and_then(|builder| builder.prepare())
             .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
-        let mut validators = BTreeMap::new();
-        for (path, name, _) in &parsed {
-            let validator = jsonschema::draft202012::options()
-                .with_registry(&registry)
-                .should_validate_formats(true)
-                .build(&json!({ "$ref": format!("{BASE_URI}{name}.json") }))
-                .map_err(|e| Error::in_file(format!("cannot compile the schema: {e}"), path))?;
-            validators.insert(name.clone(), Arc::new(validator));
+        let schemas = parsed
+            .into_iter()
+            .map(|(path, name, _)| {
+                let compiled = Compiled {
+                    path: path.clone(),
+                    validator: OnceLock::new(),
+                };
+                (name, compiled)
+            })
+            .collect();
+        Ok(Self { registry, schemas })
+    }
+
+    /// Compiles schema `name` now (if it exists), so that a schema that does not compile stops
+    /// a run before it starts, naming the file.
+    pub fn compile_now(&self, name: &str) -> Result<()> {
+        match self.schemas.get(name) {
+            Some(compiled) => match self.validator(name, compiled) {
+                Ok(_) => Ok(()),
+                Err(message) => Err(Error::in_file(
+                    format!("cannot compile the schema: {message}"),
+                    &compiled.path,
+                )),
+            },
+            None => Ok(()),
         }
-        Ok(Self { validators })
+    }
+
+    /// Compiles schema `name` and drops the result: checks a directory of thousands without
+    /// keeping every validator in memory.
+    pub fn check_compiles(&self, name: &str) -> Result<()> {
+        let Some(compiled) = self.schemas.get(name) else {
+            return Ok(());
+        };
+        self.build(name).map(drop).map_err(|message| {
+            Error::in_file(
+                format!("cannot compile the schema: {message}"),
+                &compiled.path,
+            )
+        })
+    }
+
+    fn build(&self, name: &str) -> std::result::Result<Validator, String> {
+        jsonschema::draft202012::options()
+            .with_registry(&self.registry)
+            .should_validate_formats(true)
+            .build(&json!({ "$ref": format!("{BASE_URI}{name}.json") }))
+            .map_err(|e| e.to_string())
+    }
+
+    fn validator<'s>(
+        &self,
+        name: &str,
+        compiled: &'s Compiled,
+    ) -> std::result::Result<&'s Arc<Validator>, &'s String> {
+        compiled
+            .validator
+            .get_or_init(|| self.build(name).map(Arc::new))
+            .as_ref()
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.validators.contains_key(name)
+        self.schemas.contains_key(name)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.validators.keys().map(String::as_str)
+        self.schemas.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.schemas.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.schemas.is_empty()
     }
 
     /// Every rule of schema `name` that `instance` breaks; `None` when no such schema exists.
+    /// A schema that does not compile breaks at the root, saying why.
     pub fn validate(&self, name: &str, instance: &Value) -> Option<Vec<Violation>> {
-        let validator = self.validators.get(name)?;
+        let compiled = self.schemas.get(name)?;
+        let validator = match self.validator(name, compiled) {
+            Ok(validator) => validator,
+            Err(message) => {
+                return Some(vec![Violation {
+                    pointer: String::new(),
+                    keyword: "$schema".into(),
+                    message: format!("the schema does not compile: {message}"),
+                }]);
+            }
+        };
         Some(
             validator
                 .iter_errors(instance)

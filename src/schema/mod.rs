@@ -1,0 +1,5 @@
+//! JSON Schemas: the registry a run validates with, and schemas generated from OData CSDL.
+
+pub mod csdl;
+pub mod generate;
+pub mod registry;
