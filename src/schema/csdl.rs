@@ -405,3 +405,83 @@ fn check_inheritance(path: &Path, model: &Model) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> String {
+        parse(Path::new("m.csdl"), text).err().unwrap().to_string()
+    }
+
+    const HEAD: &str = r#"<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx"><edmx:DataServices>
+<Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+"#;
+    const TAIL: &str = "</Schema></edmx:DataServices></edmx:Edmx>";
+
+    #[test]
+    fn reads_types_through_aliases() {
+        let text = format!(
+            r#"{HEAD}<EntityType Name="a" Abstract="true"><Property Name="b" Type="Collection(graph.b)" Nullable="false"/></EntityType>
+<ComplexType Name="b"/><EntityType Name="c" BaseType="microsoft.graph.a"/>{TAIL}"#
+        );
+        let model = parse(Path::new("m.csdl"), &text).unwrap();
+        let a = &model.types["microsoft.graph.a"];
+        assert!(a.is_abstract);
+        assert_eq!(
+            a.properties[0],
+            Property {
+                name: "b".into(),
+                ty: PropertyType::Named("microsoft.graph.b".into()),
+                collection: true,
+                nullable: false,
+                navigation: false,
+            }
+        );
+        assert_eq!(
+            model.types["microsoft.graph.c"].base.as_deref(),
+            Some("microsoft.graph.a")
+        );
+        assert_eq!(model.descendants("microsoft.graph.a").len(), 1);
+        assert_eq!(
+            model
+                .all_properties(&model.types["microsoft.graph.c"])
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn names_the_line_and_text_of_an_unknown_type() {
+        let text = format!(
+            "{HEAD}<EntityType Name=\"a\">\n  <Property Name=\"b\" Type=\"graph.nope\"/>\n</EntityType>{TAIL}"
+        );
+        let error = error_of(&text);
+        assert!(
+            error.contains("property type `graph.nope` is not a type of this file"),
+            "{error}"
+        );
+        assert!(error.contains("m.csdl:4:3"), "{error}");
+        assert!(
+            error.contains("<Property Name=\"b\" Type=\"graph.nope\"/>"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_xml_cycles_duplicates_and_other_documents() {
+        assert!(
+            error_of(&format!("{HEAD}<EntityType Name=\"a\">{TAIL}"))
+                .contains("not well-formed XML")
+        );
+        assert!(error_of("<html><body>hello</body></html>").contains("not an OData CSDL document"));
+        let cycle = format!(
+            r#"{HEAD}<EntityType Name="a" BaseType="graph.b"/><EntityType Name="b" BaseType="graph.a"/>{TAIL}"#
+        );
+        assert!(error_of(&cycle).contains("derives from itself"));
+        let twice = format!(r#"{HEAD}<ComplexType Name="a"/><ComplexType Name="a"/>{TAIL}"#);
+        assert!(error_of(&twice).contains("defined twice"));
+        let nameless = format!(r#"{HEAD}<ComplexType/>{TAIL}"#);
+        assert!(error_of(&nameless).contains("<ComplexType> has no `Name` attribute"));
+    }
+}

@@ -306,3 +306,245 @@ fn primitive_schema(primitive: &str) -> Map<String, Value> {
         _ => Map::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::schema::csdl;
+    use crate::schema::registry::Schemas;
+
+    const WORKSHOP: &str = include_str!("../../tests/fixtures/csdl/workshop.csdl");
+
+    fn model() -> Model {
+        csdl::parse(Path::new("workshop.csdl"), WORKSHOP).unwrap()
+    }
+
+    fn schemas() -> Schemas {
+        let documents: Vec<(PathBuf, String)> = generate(&model(), "workshop.csdl", None)
+            .into_iter()
+            .map(|g| (PathBuf::from(g.file_name), g.text))
+            .collect();
+        Schemas::compile(&documents).unwrap()
+    }
+
+    fn widget() -> Value {
+        json!({
+            "@odata.etag": "W/\"1\"",
+            "id": "w1", "label": null, "active": true, "count": 3, "size": 9_000_000_000_i64,
+            "weight": 1.5, "price": 2.25, "madeDateTime": "2020-01-02T03:04:05.1234567Z",
+            "madeOn": "2020-01-02", "opensAt": "08:30:00.0000000", "warranty": "P1Y2M3DT4H5M6.5S",
+            "serial": "5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c11", "thumbnail": "aGVsbG8=",
+            "content": {"anything": [1]}, "colour": "blue", "features": "wheels,wings",
+            "tags": ["a"], "owner": {"name": "Ada"}, "previousOwners": [{"name": null}, null],
+            "parts": [{"id": "p1"}], "maker": null, "extra": "open type",
+            "label@odata.type": "#String"
+        })
+    }
+
+    /// The (pointer, keyword) of each violation of `widget` with `pointer` set to `value`.
+    fn broken(pointer: &str, value: Value) -> Vec<(String, String)> {
+        let mut instance = widget();
+        *instance.pointer_mut(pointer).unwrap() = value;
+        let mut found: Vec<(String, String)> = schemas()
+            .validate("widget", &instance)
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.pointer, v.keyword))
+            .collect();
+        found.sort();
+        found
+    }
+
+    fn one(pointer: &str, keyword: &str) -> Vec<(String, String)> {
+        vec![(pointer.to_string(), keyword.to_string())]
+    }
+
+    #[test]
+    fn a_valid_payload_passes() {
+        assert_eq!(schemas().validate("widget", &widget()), Some(vec![]));
+    }
+
+    #[test]
+    fn edm_types_are_checked_at_their_pointer() {
+        assert_eq!(broken("/active", json!("yes")), one("/active", "type"));
+        assert_eq!(broken("/active", Value::Null), one("/active", "type"));
+        assert_eq!(broken("/count", json!(1.5)), one("/count", "type"));
+        assert_eq!(
+            broken("/count", json!(3_000_000_000_i64)),
+            one("/count", "maximum")
+        );
+        assert_eq!(
+            broken("/madeDateTime", json!("yesterday")),
+            one("/madeDateTime", "format")
+        );
+        assert_eq!(
+            broken("/madeOn", json!("2020-13-01")),
+            one("/madeOn", "format")
+        );
+        assert_eq!(
+            broken("/opensAt", json!("25:00")),
+            one("/opensAt", "pattern")
+        );
+        assert_eq!(
+            broken("/opensAt", json!("08:30+01:00")),
+            one("/opensAt", "pattern")
+        );
+        assert_eq!(
+            broken("/warranty", json!("1 day")),
+            one("/warranty", "pattern")
+        );
+        assert_eq!(
+            broken("/serial", json!("not-a-guid")),
+            one("/serial", "format")
+        );
+        assert_eq!(
+            broken("/thumbnail", json!("not base64!")),
+            one("/thumbnail", "pattern")
+        );
+        assert_eq!(broken("/weight", json!("heavy")), one("/weight", "enum"));
+        assert!(broken("/weight", json!("-INF")).is_empty());
+        assert!(
+            broken("/content", json!(null)).is_empty(),
+            "a stream is anything"
+        );
+        assert!(
+            broken("/count", Value::Null).is_empty(),
+            "nullable by default"
+        );
+    }
+
+    #[test]
+    fn enums_flags_and_collections() {
+        assert_eq!(broken("/colour", json!("green")), one("/colour", "enum"));
+        assert!(broken("/features", json!("wings")).is_empty());
+        assert_eq!(
+            broken("/features", json!("wings,legs")),
+            one("/features", "pattern")
+        );
+        assert_eq!(broken("/tags", Value::Null), one("/tags", "type"));
+        assert_eq!(broken("/tags/0", Value::Null), one("/tags/0", "type"));
+        assert_eq!(broken("/owner", Value::Null), one("/owner", "type"));
+        assert_eq!(broken("/owner/name", json!(7)), one("/owner/name", "type"));
+        assert_eq!(
+            broken("/previousOwners/0/name", json!(false)),
+            one("/previousOwners/0/name", "type")
+        );
+    }
+
+    #[test]
+    fn navigation_properties_are_optional_objects() {
+        let mut instance = widget();
+        let map = instance.as_object_mut().unwrap();
+        map.remove("parts");
+        map.remove("maker");
+        assert_eq!(schemas().validate("widget", &instance), Some(vec![]));
+        assert_eq!(broken("/parts", json!("p1")), one("/parts", "type"));
+    }
+
+    #[test]
+    fn inherited_properties_reach_every_level() {
+        let schemas = schemas();
+        let gadget = json!({"id": 1, "active": "no", "battery": 80});
+        let mut found: Vec<String> = schemas
+            .validate("gadget", &gadget)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.pointer)
+            .collect();
+        found.sort();
+        assert_eq!(found, vec!["/active", "/id"]);
+    }
+
+    #[test]
+    fn a_derived_type_named_by_odata_type_is_judged_by_its_schema() {
+        let mut instance = widget();
+        instance["@odata.type"] = json!("#microsoft.graph.gadget");
+        instance["battery"] = json!("full");
+        let found: Vec<(String, String)> = schemas()
+            .validate("widget", &instance)
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.pointer, v.keyword))
+            .collect();
+        assert_eq!(found, one("/battery", "type"));
+        instance["battery"] = json!(80);
+        assert_eq!(schemas().validate("widget", &instance), Some(vec![]));
+    }
+
+    #[test]
+    fn an_unrelated_or_abstract_odata_type_is_refused() {
+        assert_eq!(
+            broken_type("#microsoft.graph.part"),
+            one("/@odata.type", "enum")
+        );
+        assert_eq!(
+            broken_type("#microsoft.graph.entity"),
+            one("/@odata.type", "enum")
+        );
+        assert!(
+            broken_type("microsoft.graph.widget").is_empty(),
+            "`#` is optional"
+        );
+    }
+
+    fn broken_type(odata_type: &str) -> Vec<(String, String)> {
+        let mut instance = widget();
+        instance["@odata.type"] = json!(odata_type);
+        schemas()
+            .validate("widget", &instance)
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.pointer, v.keyword))
+            .collect()
+    }
+
+    #[test]
+    fn names_files_by_namespace_and_writes_the_same_bytes_twice() {
+        let first = generate(&model(), "workshop.csdl", None);
+        let names: Vec<&str> = first.iter().map(|g| g.file_name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "colour.json",
+                "entity.json",
+                "feature.json",
+                "gadget.json",
+                "maker.json",
+                "part.json",
+                "person.json",
+                "widget.json",
+                "workshop.bench.json"
+            ]
+        );
+        assert!(first[7].text.contains(
+            "Generated by `conform schemas import` from workshop.csdl (microsoft.graph.widget)"
+        ));
+        assert!(first[8].text.contains("\"$ref\": \"widget.json\""));
+        assert_eq!(first, generate(&model(), "workshop.csdl", None));
+    }
+
+    #[test]
+    fn a_selection_brings_what_its_schemas_refer_to() {
+        let model = model();
+        let closure_of = |name: &str| {
+            let root = find(&model, name).unwrap();
+            closure(&model, &[root]).into_iter().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            closure_of("gadget"),
+            vec![
+                "microsoft.graph.colour",
+                "microsoft.graph.feature",
+                "microsoft.graph.gadget",
+                "microsoft.graph.person"
+            ]
+        );
+        assert!(closure_of("Widget").contains(&"microsoft.graph.gadget".to_string()));
+        assert!(!closure_of("widget").contains(&"microsoft.graph.part".to_string()));
+        assert_eq!(closure_of("workshop.bench").len(), 6);
+        assert!(find(&model, "microsoft.graph.workshop.bench").is_some());
+        assert!(find(&model, "nothing").is_none());
+    }
+}

@@ -117,6 +117,16 @@ fn a_bad_date_time_is_a_schema_failure_at_its_pointer() {
 }
 
 #[test]
+fn another_type_named_by_odata_type_is_a_schema_failure_at_that_annotation() {
+    let run = run_against(&[Deviation::ForeignODataType], "token-value");
+    let failures = only_failure(&run, "create_conversationthread_from_group");
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        vec![("schema".into(), "/@odata.type".into())]
+    );
+}
+
+#[test]
 fn a_missing_required_property_is_named() {
     let run = run_against(&[Deviation::MissingRequired], "token-value");
     let failures = only_failure(&run, "create_conversationthread_typed");

@@ -12,4 +12,5 @@ mod import_lint;
 mod reference_server;
 mod remote;
 mod robustness;
+mod schemas_import;
 mod tenant;

@@ -21,6 +21,8 @@ pub enum Deviation {
     HtmlContentType,
     /// Chat thread create sends a body with its 204.
     BodyOn204,
+    /// Group thread create names another type in `@odata.type` (a post for a thread).
+    ForeignODataType,
     /// Conversation create answers another topic than the one sent; the topic holds the
     /// request's bearer token, to show it is redacted.
     EchoDrift,
@@ -91,6 +93,9 @@ pub fn answer(request: &Request, deviations: &[Deviation]) -> Answer {
             let mut thread = thread_from(&request.body);
             if has(Deviation::WrongStatus) && topic == "topic-value" {
                 return json_answer("200 OK", thread);
+            }
+            if has(Deviation::ForeignODataType) && topic == "topic-value" {
+                thread["@odata.type"] = json!("#microsoft.graph.post");
             }
             if has(Deviation::MissingRequired) && topic == "String" {
                 thread.as_object_mut().unwrap().remove("isLocked");
