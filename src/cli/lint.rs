@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::output::OutputFormat;
+use crate::docs::files;
 use crate::docs::lint::{self, Severity};
 use crate::error::Error;
 use crate::exit;
@@ -11,8 +12,8 @@ use crate::suite::load::load_dir;
 
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
-    /// Documentation pages to check.
-    #[arg(long, value_name = "PAGE", num_args = 1..)]
+    /// Documentation pages to check, or folders of them (every `*.md` below).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     docs: Vec<PathBuf>,
     #[arg(long, value_name = "DIR", default_value = "cases")]
     cases: PathBuf,
@@ -43,7 +44,12 @@ fn run_lint(
     deny_warnings: bool,
 ) -> Result<u8, Error> {
     let schemas = Schemas::load_dir(schemas)?;
-    let mut findings = lint::lint_page_files(docs, &schemas)?;
+    let pages: Vec<PathBuf> = if docs.is_empty() {
+        Vec::new()
+    } else {
+        files::collect(docs)?.into_iter().map(|p| p.path).collect()
+    };
+    let mut findings = lint::lint_page_files(&pages, &schemas)?;
     // Without pages, the cases are what there is to check; with pages, only when present.
     if docs.is_empty() || cases_dir.is_dir() {
         findings.extend(lint::lint_cases(&load_dir(cases_dir)?, &schemas));

@@ -2,28 +2,44 @@
 //! becomes a case; the paths listed under "HTTP request" that the example does not use become
 //! cases with the same example.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::docs::page::{self, Block, BlockKind, Page};
+use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
+use crate::error::Location;
 use crate::suite::model::status_forbids_body;
 use crate::suite::writer::{self, CaseDraft, FileDraft};
 
-/// A page turned into a case file.
+/// The schema of Graph's error envelope, for responses annotated `expectError`.
+pub const ERROR_SCHEMA: &str = "error";
+
+/// What importing a page gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Imported {
-    /// `<page stem>.toml`.
-    pub file_name: String,
-    pub toml: String,
-    /// What the importer could not turn into a case, and why.
-    pub skipped: Vec<String>,
+pub enum Imported {
+    /// A case file: `<stem>.toml`, its text, how many cases, and what was left out and why.
+    File {
+        file_name: String,
+        toml: String,
+        cases: usize,
+        skipped: Vec<String>,
+    },
+    /// No case file, and why.
+    Nothing { why: String },
 }
 
-/// Named variables for path placeholders, by the segment before them.
+/// Named variables for path placeholders, by the segment before them: `groups` → `group-id`;
+/// `id` when the segment before says nothing (a placeholder, a function call, none).
 pub fn variable_for(segment: &str) -> String {
-    match segment.to_ascii_lowercase().as_str() {
+    let named: String = segment
+        .chars()
+        .filter(|c| crate::suite::model::is_variable_char(*c))
+        .collect();
+    if named.is_empty() || is_any_placeholder(segment) || looks_like_id(segment) {
+        return "id".to_string();
+    }
+    match named.to_ascii_lowercase().as_str() {
         "groups" | "joinedgroups" => "group-id".to_string(),
         "users" => "user-id".to_string(),
         "conversations" => "conversation-id".to_string(),
@@ -40,6 +56,42 @@ pub fn is_placeholder(segment: &str) -> bool {
         || (segment.starts_with('<') && segment.ends_with('>'))
 }
 
+/// A placeholder however it is spelt, mangled ones included (`{group-id`, `{{thumb-id}-id}`,
+/// `{item-id}:`): any segment with a brace or an angle bracket.
+fn is_any_placeholder(segment: &str) -> bool {
+    segment.contains(['{', '}', '<', '>'])
+}
+
+/// Whether a literal path segment is an example's id rather than a name of the API: a GUID
+/// (also inside a site id's `host,guid,guid`), a user principal name, a base64 key
+/// (`AAQkADJUdfolA==`), a long mix of letters and digits, a number.
+pub fn looks_like_id(segment: &str) -> bool {
+    let has_guid = segment.split([',', '_', '!']).any(is_guid)
+        || segment.len() > 36
+            && segment
+                .as_bytes()
+                .windows(36)
+                .any(|w| std::str::from_utf8(w).is_ok_and(is_guid));
+    let is_upn = segment.contains('@') && segment.contains('.') && !segment.contains('(');
+    let key_chars = segment
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '-' | '_' | '!' | '+'));
+    let has_digit = segment.chars().any(|c| c.is_ascii_digit());
+    let has_letter = segment.chars().any(|c| c.is_ascii_alphabetic());
+    let base64_key = key_chars && segment.len() >= 8 && segment.ends_with('=');
+    let long_key = key_chars && segment.len() >= 16 && has_digit && has_letter;
+    let number = segment.len() >= 2 && segment.chars().all(|c| c.is_ascii_digit());
+    has_guid || is_upn || base64_key || long_key || number
+}
+
+fn is_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// The path of an absolute or relative URL, as written (scheme and host dropped).
 pub fn url_path(url: &str) -> &str {
     match url.find("://") {
@@ -51,15 +103,27 @@ pub fn url_path(url: &str) -> &str {
     }
 }
 
-/// The path of a request line's URL: scheme and host dropped, placeholders named.
+/// The path of a request line's URL: scheme, host and query dropped; placeholders and the
+/// example's literal ids become placeholders named by the segment before them, each name
+/// used once.
 pub fn normalise_path(url: &str) -> String {
     let path = url_path(url).split(['?', '#']).next().unwrap_or("");
     let mut out = String::new();
     let mut previous = "";
-    for segment in path.split('/').filter(|s| !s.is_empty()) {
+    let mut used: Vec<String> = Vec::new();
+    for (index, segment) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
         out.push('/');
-        if is_placeholder(segment) {
-            let _ = write!(out, "{{{}}}", variable_for(previous));
+        let version = index == 0 && version_of(segment).is_some();
+        if is_any_placeholder(segment) || (!version && looks_like_id(segment)) {
+            let base = variable_for(previous);
+            let mut name = base.clone();
+            let mut n = 2;
+            while used.contains(&name) {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+            let _ = write!(out, "{{{name}}}");
+            used.push(name);
         } else {
             out.push_str(segment);
         }
@@ -90,7 +154,17 @@ pub fn schema_for(odata_type: &str, schemas: &[String]) -> Option<(String, bool)
         .map(|s| (s.clone(), collection))
 }
 
-/// Index of the request each response answers: same `name`, else the nearest request before.
+/// The names an annotation gives its block: `"name": "x"` or `"name": ["x", "y"]`.
+pub fn annotation_names(block: &Block) -> Vec<&str> {
+    match block.annotation.as_ref().and_then(|a| a.fields.get("name")) {
+        Some(Value::String(name)) => vec![name.as_str()],
+        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// (request, response) index pairs: a response answers every request it names, else the
+/// nearest request before it that no response answers yet.
 pub fn pairs(page: &Page) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let mut taken = BTreeSet::new();
@@ -98,24 +172,34 @@ pub fn pairs(page: &Page) -> Vec<(usize, usize)> {
         if block.kind != BlockKind::Response {
             continue;
         }
-        let name = block.annotation.as_ref().and_then(|a| a.str("name"));
-        let by_name = name.and_then(|name| {
-            page.blocks.iter().position(|b| {
+        let names = annotation_names(block);
+        let named: Vec<usize> = page
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
                 b.kind == BlockKind::Request
-                    && b.annotation.as_ref().and_then(|a| a.str("name")) == Some(name)
+                    && annotation_names(b).iter().any(|n| names.contains(n))
             })
-        });
-        let nearest = || {
+            .map(|(i, _)| i)
+            .filter(|i| !taken.contains(i))
+            .collect();
+        let answered = if named.is_empty() {
             page.blocks[..index]
                 .iter()
                 .rposition(|b| b.kind == BlockKind::Request)
                 .filter(|r| !taken.contains(r))
+                .into_iter()
+                .collect()
+        } else {
+            named
         };
-        if let Some(request) = by_name.or_else(nearest) {
+        for request in answered {
             taken.insert(request);
             pairs.push((request, index));
         }
     }
+    pairs.sort_unstable();
     pairs
 }
 
@@ -147,6 +231,54 @@ fn version_of(path: &str) -> Option<&str> {
         .filter(|s| *s == "beta" || s.starts_with('v'))
 }
 
+/// The status a documented pair should show: the example's, unless the prose gives success
+/// statuses and the example's is none of them (then the prose's first), or the example's
+/// request carries the header the prose ties to another status (then that one). With the
+/// prose status it follows when that is not the example's.
+pub fn expected_status<'p>(
+    prose: &[&'p ProseStatus],
+    example: Option<u16>,
+    request_headers: &[(String, String, usize)],
+) -> Option<(u16, Option<&'p ProseStatus>)> {
+    let succeeding: Vec<&ProseStatus> = prose
+        .iter()
+        .copied()
+        .filter(|p| p.role != StatusRole::Failure)
+        .collect();
+    let tied = succeeding.iter().find(|p| match &p.role {
+        StatusRole::Alternative(condition) => request_headers.iter().any(|(name, value, _)| {
+            let (name, value) = (name.to_ascii_lowercase(), value.to_ascii_lowercase());
+            (name.len() > 2 && condition.contains(&name))
+                || (value.len() > 2 && condition.contains(&value))
+        }),
+        _ => false,
+    });
+    let primary = succeeding
+        .iter()
+        .find(|p| p.role == StatusRole::Success)
+        .or(succeeding.first());
+    match (example, tied) {
+        (_, Some(tied)) => Some((tied.status, Some(*tied))),
+        (Some(example), None)
+            if succeeding.is_empty() || succeeding.iter().any(|p| p.status == example) =>
+        {
+            Some((example, None))
+        }
+        _ => primary
+            .map(|p| (p.status, Some(*p)))
+            .or(example.map(|e| (e, None))),
+    }
+}
+
+/// The example status of a response block's status line.
+pub fn example_status(answer: &page::HttpMessage) -> Option<u16> {
+    answer
+        .start_line
+        .as_ref()
+        .and_then(|(line, _)| line.split_whitespace().nth(1))
+        .and_then(|s| s.parse::<u16>().ok())
+}
+
 /// The documented pairs of a page, derived.
 pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) {
     let mut derived = Vec::new();
@@ -154,21 +286,19 @@ pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) 
     let paired = pairs(page);
     for (index, block) in page.blocks.iter().enumerate() {
         if block.kind == BlockKind::Request && !paired.iter().any(|(r, _)| *r == index) {
+            let line = Location::new(&page.path, &page.text, block.span.clone()).line;
             skipped.push(format!(
-                "the request at byte {} has no documented response",
-                block.span.start
+                "the request at line {line} has no documented response"
             ));
         }
     }
     for (index, (request_index, response_index)) in paired.iter().enumerate() {
-        let prose = prose_statuses(page, &paired, index)
-            .first()
-            .map(|p| p.status);
+        let prose = prose_statuses(page, &paired, index);
         match derive_pair(
             page,
             &page.blocks[*request_index],
             &page.blocks[*response_index],
-            prose,
+            &prose,
             schemas,
         ) {
             Ok(mut cases) => derived.append(&mut cases),
@@ -178,11 +308,46 @@ pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) 
     (derived, skipped)
 }
 
+/// What a response annotation says beyond its type (ApiDoctor's keys).
+struct ResponseAnnotation<'a> {
+    odata_type: Option<&'a str>,
+    is_collection: bool,
+    expect_error: bool,
+    is_empty: bool,
+    optional: Vec<&'a str>,
+    nullable: Vec<&'a str>,
+}
+
+impl<'a> ResponseAnnotation<'a> {
+    fn of(block: &'a Block) -> Self {
+        let fields = block.annotation.as_ref().map(|a| &a.fields);
+        let get = |key: &str| fields.and_then(|f| f.get(key));
+        let flag = |key: &str| get(key).and_then(Value::as_bool).unwrap_or(false);
+        let list = |key: &str| -> Vec<&'a str> {
+            match fields.and_then(|f| f.get(key)) {
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                Some(Value::String(one)) => vec![one.as_str()],
+                _ => Vec::new(),
+            }
+        };
+        Self {
+            odata_type: fields
+                .and_then(|f| f.get("@odata.type"))
+                .and_then(Value::as_str),
+            is_collection: flag("isCollection"),
+            expect_error: flag("expectError"),
+            is_empty: flag("isEmpty"),
+            optional: list("optionalProperties"),
+            nullable: list("nullableProperties"),
+        }
+    }
+}
+
 fn derive_pair(
     page: &Page,
     request: &Block,
     response: &Block,
-    prose_status: Option<u16>,
+    prose: &[&ProseStatus],
     schemas: &[String],
 ) -> Result<Vec<CaseDraft>, String> {
     let message = page::http_message(request);
@@ -194,34 +359,26 @@ fn derive_pair(
         page::request_line(&line).ok_or_else(|| format!("the request line `{line}` has no URL"))?;
     let method = method.to_string();
     let path = normalise_path(url);
-    let doc_name = request
-        .annotation
-        .as_ref()
-        .and_then(|a| a.str("name"))
-        .map(str::to_string);
+    let doc_name = annotation_names(request).first().map(|n| n.to_string());
     let mut notes = Vec::new();
     let answer = page::http_message(response);
-    let (status, documented_status) = resolve_status(&answer, prose_status, &line, &mut notes)?;
-    let has_body = answer.body.is_some() && !status_forbids_body(status);
-    let odata_type = response
-        .annotation
-        .as_ref()
-        .and_then(|a| a.str("@odata.type"))
-        .filter(|_| has_body);
-    let (schema, collection) = match odata_type {
-        Some(odata_type) => match schema_for(odata_type, schemas) {
-            Some((schema, collection)) => (Some(schema), collection),
-            None => {
-                notes.push(format!("No schema matches `@odata.type` {odata_type}."));
-                (None, false)
-            }
-        },
-        None => (None, false),
-    };
+    let (status, documented_status) = resolve_status(&answer, prose, &message, &line, &mut notes)?;
+    let annotation = ResponseAnnotation::of(response);
+    let has_body = answer.body.is_some() && !status_forbids_body(status) && !annotation.is_empty;
+    let (schema, collection) = response_schema(&annotation, has_body, schemas, &mut notes);
     let required = match &answer.body {
-        Some((body, _)) if has_body => top_level_properties(body, &mut notes),
+        Some((body, _)) if has_body => top_level_properties(body, &mut notes)
+            .into_iter()
+            .filter(|p| !annotation.optional.contains(&p.as_str()))
+            .collect(),
         _ => Vec::new(),
     };
+    if !annotation.nullable.is_empty() {
+        notes.push(format!(
+            "The page says these properties may be null: {}.",
+            annotation.nullable.join(", ")
+        ));
+    }
     let json = request_json(&message, &mut notes);
     let base = CaseDraft {
         name: doc_name
@@ -245,36 +402,62 @@ fn derive_pair(
     Ok(with_listed_paths(page, base))
 }
 
-/// The status a case expects: the prose's when it states one (the example's status line is
-/// kept as documented when they differ), else the example's.
+/// The schema a response is judged by: the error schema for an expected error, else the one
+/// its `@odata.type` names; and whether the body is a collection of it.
+fn response_schema(
+    annotation: &ResponseAnnotation<'_>,
+    has_body: bool,
+    schemas: &[String],
+    notes: &mut Vec<String>,
+) -> (Option<String>, bool) {
+    if !has_body {
+        return (None, false);
+    }
+    if annotation.expect_error {
+        let error = schemas.iter().find(|s| *s == ERROR_SCHEMA).cloned();
+        return (error, false);
+    }
+    let Some(odata_type) = annotation.odata_type else {
+        return (None, false);
+    };
+    match schema_for(odata_type, schemas) {
+        Some((schema, collection)) => (Some(schema), collection || annotation.is_collection),
+        None => {
+            notes.push(format!("No schema matches `@odata.type` {odata_type}."));
+            (None, false)
+        }
+    }
+}
+
+/// The status a case expects (see `expected_status`); the example's status line is kept as
+/// documented when it differs.
 fn resolve_status(
     answer: &page::HttpMessage,
-    prose_status: Option<u16>,
+    prose: &[&ProseStatus],
+    request: &page::HttpMessage,
     line: &str,
     notes: &mut Vec<String>,
 ) -> Result<(u16, Option<u16>), String> {
-    let example_status = answer
-        .start_line
-        .as_ref()
-        .and_then(|(line, _)| line.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok());
-    match (example_status, prose_status) {
-        (Some(example), Some(prose)) if example != prose => {
-            notes.push(format!(
-                "Status conflict: the prose says {prose}, the example's status line says {example}. Expected: {prose}."
-            ));
-            Ok((prose, Some(example)))
-        }
-        (Some(example), _) => Ok((example, None)),
-        (None, Some(prose)) => {
-            notes.push(format!(
-                "The example response has no status line; the prose says {prose}."
-            ));
-            Ok((prose, None))
-        }
-        (None, None) => Err(format!(
+    let example = example_status(answer);
+    let Some((expected, from_prose)) = expected_status(prose, example, &request.headers) else {
+        return Err(format!(
             "`{line}`: neither the example nor the prose gives a status"
-        )),
+        ));
+    };
+    match (example, from_prose) {
+        (Some(example), Some(_)) if example != expected => {
+            notes.push(format!(
+                "Status conflict: the prose says {expected}, the example's status line says {example}. Expected: {expected}."
+            ));
+            Ok((expected, Some(example)))
+        }
+        (None, _) => {
+            notes.push(format!(
+                "The example response has no status line; the prose says {expected}."
+            ));
+            Ok((expected, None))
+        }
+        _ => Ok((expected, None)),
     }
 }
 
@@ -377,15 +560,34 @@ fn slug(path: &str) -> String {
         .join("_")
 }
 
-/// The case file of a page.
-pub fn import(page: &Page, schemas: &[String]) -> Imported {
-    let (cases, skipped) = derive(page, schemas);
-    let name_of = |part: Option<&std::ffi::OsStr>| {
-        part.map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    let file = name_of(page.path.file_name());
-    let stem = name_of(page.path.file_stem());
+/// The case file of a page named `stem`: its cases named apart from every name in `taken`
+/// (which gains them), and checked to load as conform loads case files. Nothing, and why,
+/// when the page documents no pair conform can send.
+pub fn import(
+    page: &Page,
+    stem: &str,
+    schemas: &[String],
+    taken: &mut HashSet<String>,
+) -> Imported {
+    let (mut cases, skipped) = derive(page, schemas);
+    if cases.is_empty() {
+        let has_request = page.blocks.iter().any(|b| b.kind == BlockKind::Request);
+        let why = match skipped.first() {
+            Some(first) if skipped.len() == 1 => first.clone(),
+            Some(first) => format!("{first} (and {} more)", skipped.len() - 1),
+            None if has_request => "no request with a documented response".to_string(),
+            None => "no annotated request".to_string(),
+        };
+        return Imported::Nothing { why };
+    }
+    for case in &mut cases {
+        name_apart(case, taken);
+    }
+    let file = page
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let draft = FileDraft {
         comment: vec![
             format!(
@@ -401,11 +603,37 @@ pub fn import(page: &Page, schemas: &[String]) -> Imported {
             .map(str::to_string),
         cases,
     };
-    Imported {
-        file_name: format!("{stem}.toml"),
-        toml: writer::write(&draft),
-        skipped,
+    let file_name = format!("{stem}.toml");
+    let toml = writer::write(&draft);
+    match crate::suite::format::parse_file(std::path::Path::new(&file_name), toml.clone()) {
+        Ok(loaded) => Imported::File {
+            cases: loaded.len(),
+            file_name,
+            toml,
+            skipped,
+        },
+        Err(e) => Imported::Nothing {
+            why: format!("the case file would not load: {}", e.message()),
+        },
     }
+}
+
+/// Gives `case` a name no other imported case has: the documented one, else with `_2`, `_3`,
+/// … in the order pages are read; the note says so.
+fn name_apart(case: &mut CaseDraft, taken: &mut HashSet<String>) {
+    if taken.insert(case.name.clone()) {
+        return;
+    }
+    let original = case.name.clone();
+    let mut n = 2;
+    while !taken.insert(format!("{original}_{n}")) {
+        n += 1;
+    }
+    case.name = format!("{original}_{n}");
+    case.notes.push(format!(
+        "Named `{}`: another imported case is named `{original}`.",
+        case.name
+    ));
 }
 
 #[cfg(test)]

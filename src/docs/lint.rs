@@ -128,7 +128,7 @@ pub const CODES: &[(&str, &str)] = &[
 struct PageLinter<'a> {
     page: &'a Page,
     schemas: &'a Schemas,
-    names: Vec<String>,
+    names: &'a [String],
     findings: Vec<Finding>,
 }
 
@@ -202,12 +202,9 @@ impl PageLinter<'_> {
             }
         }
         for (index, (request, response)) in pairs.iter().enumerate() {
-            let prose: Vec<(u16, Range<usize>)> = import::prose_statuses(self.page, &pairs, index)
-                .into_iter()
-                .map(|p| (p.status, p.span.clone()))
-                .collect();
+            let prose = import::prose_statuses(self.page, &pairs, index);
             let (request, response) = (&self.page.blocks[*request], &self.page.blocks[*response]);
-            self.status_lines(response, &prose);
+            self.status_lines(request, response, &prose);
             let schema = self.odata_type(response);
             self.example(request, schema.as_deref(), "request");
             self.example(response, schema.as_deref(), "response");
@@ -216,7 +213,7 @@ impl PageLinter<'_> {
         self.findings
     }
 
-    fn status_lines(&mut self, response: &Block, prose: &[(u16, Range<usize>)]) {
+    fn status_lines(&mut self, request: &Block, response: &Block, prose: &[&page::ProseStatus]) {
         let Some((line, at)) = page::http_message(response).start_line else {
             return;
         };
@@ -246,12 +243,19 @@ impl PageLinter<'_> {
                 None,
             );
         }
-        if let Some((status, span)) = prose.iter().find(|(status, _)| *status != code) {
-            let prose_line = self.at(span.clone()).line;
+        let headers = page::http_message(request).headers;
+        if let Some((status, Some(stated))) = import::expected_status(prose, Some(code), &headers)
+            && status != code
+        {
+            let prose_line = self.at(stated.span.clone()).line;
+            let why = match &stated.role {
+                page::StatusRole::Alternative(_) => "for this request",
+                _ => "on success",
+            };
             self.push(
                 "L001",
                 Severity::Error,
-                format!("the example's status line says {code}, the prose says {status}"),
+                format!("the example's status line says {code}, the prose says {status} {why}"),
                 code_at..code_at + code_text.len(),
                 Some(format!(
                     "the prose at line {prose_line}; make them agree (a create answers 201)"
@@ -415,12 +419,12 @@ fn collect_strings(value: &Value, pointer: &mut String, out: &mut Vec<(String, S
     }
 }
 
-/// Every finding of a documentation page.
-pub fn lint_page(page: &Page, schemas: &Schemas) -> Vec<Finding> {
+/// Every finding of a documentation page; `names` are the schemas' names.
+fn lint_page(page: &Page, schemas: &Schemas, names: &[String]) -> Vec<Finding> {
     PageLinter {
         page,
         schemas,
-        names: schemas.names().map(str::to_string).collect(),
+        names,
         findings: Vec::new(),
     }
     .run()
@@ -546,12 +550,17 @@ pub fn lint_page_files(
     paths: &[std::path::PathBuf],
     schemas: &Schemas,
 ) -> crate::error::Result<Vec<Finding>> {
+    let names: Vec<String> = schemas.names().map(str::to_string).collect();
     let mut findings = Vec::new();
     for path in paths {
         let text = std::fs::read_to_string(path).map_err(|e| {
             crate::error::Error::in_file(format!("cannot read the page: {e}"), path)
         })?;
-        findings.extend(lint_page(&page::parse(Path::new(path), text), schemas));
+        findings.extend(lint_page(
+            &page::parse(Path::new(path), text),
+            schemas,
+            &names,
+        ));
     }
     Ok(findings)
 }

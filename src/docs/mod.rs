@@ -1,6 +1,7 @@
 //! Documentation pages: reading them (Markdown with annotated code blocks), importing their
 //! examples as cases, and linting them.
 
+pub mod files;
 pub mod import;
 pub mod jsonpos;
 pub mod lint;

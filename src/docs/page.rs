@@ -53,6 +53,19 @@ pub struct Block {
 pub struct ProseStatus {
     pub status: u16,
     pub span: Range<usize>,
+    pub role: StatusRole,
+}
+
+/// What the prose says a status means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusRole {
+    /// What the operation returns when it succeeds ("If successful, … returns `201 Created`").
+    Success,
+    /// A status returned under a condition other than plain success ("returns `202 Accepted`
+    /// when …", "If the `Prefer` header is used, … `204`"); the condition in lower case.
+    Alternative(String),
+    /// A failure ("If the shift doesn't exist, … `404 Not Found`").
+    Failure,
 }
 
 #[derive(Debug, Clone)]
@@ -123,13 +136,67 @@ pub fn parse(path: &Path, text: String) -> Page {
         reader.read(event, range);
     }
     reader.flush_html();
+    let prose_statuses = with_roles(&text, std::mem::take(&mut reader.prose_statuses));
     let page_title = blocks_title(&text);
     Page {
         path: path.to_path_buf(),
         title: page_title.or(reader.title),
         text,
         blocks: reader.blocks,
-        prose_statuses: reader.prose_statuses,
+        prose_statuses,
+    }
+}
+
+/// The role of each status from the words of its clause: from the previous status of its
+/// sentence (or the sentence's start) to the next one (or the sentence's end).
+fn with_roles(text: &str, found: Vec<(u16, Range<usize>, Range<usize>)>) -> Vec<ProseStatus> {
+    let spans: Vec<Range<usize>> = found.iter().map(|(_, span, _)| span.clone()).collect();
+    found
+        .into_iter()
+        .enumerate()
+        .map(|(index, (status, span, paragraph))| {
+            let start = paragraph.start.min(span.start);
+            let end = paragraph.end.clamp(span.end, text.len());
+            let previous_end = index
+                .checked_sub(1)
+                .map(|i| spans[i].end)
+                .filter(|e| *e >= start && *e <= span.start)
+                .unwrap_or(start);
+            let next_start = spans
+                .get(index + 1)
+                .map(|s| s.start)
+                .filter(|s| *s >= span.end && *s <= end)
+                .unwrap_or(end);
+            let before = &text[previous_end..span.start];
+            let before = before.rfind(". ").map_or(before, |i| &before[i + 2..]);
+            let after = &text[span.end..next_start];
+            let after = after.find(". ").map_or(after, |i| &after[..i]);
+            let clause = format!("{before} {after}").to_ascii_lowercase();
+            ProseStatus {
+                role: role_of(status, &clause),
+                status,
+                span,
+            }
+        })
+        .collect()
+}
+
+fn role_of(status: u16, clause: &str) -> StatusRole {
+    if status >= 400 {
+        return StatusRole::Failure;
+    }
+    let words: Vec<&str> = clause
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let conditional = words
+        .iter()
+        .any(|w| matches!(*w, "if" | "when" | "unless" | "depending" | "whether"));
+    let successful = words.iter().any(|w| w.starts_with("success"));
+    if conditional && !successful {
+        StatusRole::Alternative(clause.split_whitespace().collect::<Vec<_>>().join(" "))
+    } else {
+        StatusRole::Success
     }
 }
 
@@ -145,7 +212,8 @@ struct OpenCode {
 #[derive(Default)]
 struct Reader {
     blocks: Vec<Block>,
-    prose_statuses: Vec<ProseStatus>,
+    /// Status, its span, the span of its paragraph.
+    prose_statuses: Vec<(u16, Range<usize>, Range<usize>)>,
     title: Option<String>,
     section: String,
     heading: Option<(pulldown_cmark::HeadingLevel, String)>,
@@ -154,7 +222,8 @@ struct Reader {
     html: String,
     html_start: usize,
     code: Option<OpenCode>,
-    in_paragraph: bool,
+    /// The span of the paragraph being read.
+    paragraph: Option<Range<usize>>,
     said_returns: bool,
 }
 
@@ -174,10 +243,10 @@ impl Reader {
             Event::Start(Tag::Heading { level, .. }) => self.heading = Some((level, String::new())),
             Event::End(TagEnd::Heading(_)) => self.end_heading(),
             Event::Start(Tag::Paragraph) => {
-                self.in_paragraph = true;
+                self.paragraph = Some(range);
                 self.said_returns = false;
             }
-            Event::End(TagEnd::Paragraph) => self.in_paragraph = false,
+            Event::End(TagEnd::Paragraph) => self.paragraph = None,
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info
@@ -234,8 +303,11 @@ impl Reader {
             code.content.push_str(fragment);
         } else if let Some((_, heading_text)) = self.heading.as_mut() {
             heading_text.push_str(fragment);
-        } else if self.in_paragraph && fragment.to_ascii_lowercase().contains("return") {
-            self.said_returns = true;
+        } else if self.paragraph.is_some() {
+            let lower = fragment.to_ascii_lowercase();
+            if lower.contains("return") || lower.contains("respond") {
+                self.said_returns = true;
+            }
         }
     }
 
@@ -243,15 +315,11 @@ impl Reader {
     fn inline_code(&mut self, fragment: &str, range: Range<usize>) {
         if let Some((_, heading_text)) = self.heading.as_mut() {
             heading_text.push_str(fragment);
-        } else if self.in_paragraph
+        } else if let Some(paragraph) = &self.paragraph
             && self.said_returns
             && let Some(status) = status_in_code(fragment)
         {
-            self.prose_statuses.push(ProseStatus {
-                status,
-                span: range,
-            });
-            self.said_returns = false;
+            self.prose_statuses.push((status, range, paragraph.clone()));
         }
     }
 

@@ -44,7 +44,7 @@ fn import_derives_the_pinned_cases_and_is_stable() {
     let first = import_into(out.path(), &page_args(), &[]);
     assert_eq!(first.status.code(), Some(0), "{}", common::text(&first));
     assert!(
-        common::text(&first).contains("skipped: the request at byte"),
+        common::text(&first).contains("skipped: the request at line"),
         "the unpaired DELETE"
     );
     let mut generated = Vec::new();

@@ -137,10 +137,10 @@ proptest! {
     fn the_page_parser_and_importer_never_panic(text in ".{0,400}", edits in prop::collection::vec((any::<usize>(), any::<u8>()), 0..8)) {
         let names = vec!["conversationThread".to_string()];
         let page = conform::docs::page::parse(std::path::Path::new("p.md"), text);
-        let _ = conform::docs::import::import(&page, &names);
+        let _ = conform::docs::import::import(&page, "p", &names, &mut Default::default());
         let base = std::fs::read_to_string(common::root().join("tests/fixtures/pages/post-thread.md")).unwrap();
         let page = conform::docs::page::parse(std::path::Path::new("p.md"), mutated(&base, &edits));
-        let _ = conform::docs::import::import(&page, &names);
+        let _ = conform::docs::import::import(&page, "p", &names, &mut Default::default());
     }
 
     #[test]
