@@ -268,7 +268,7 @@ impl PageLinter<'_> {
     fn odata_type(&mut self, response: &Block) -> Option<String> {
         let annotation = response.annotation.as_ref()?;
         let odata_type = annotation.str("@odata.type")?;
-        let (schema, _) = import::schema_for(odata_type, &self.names)?;
+        let (schema, _) = import::schema_for(odata_type, self.names)?;
         let written = odata_type
             .trim_start_matches('#')
             .rsplit('.')
