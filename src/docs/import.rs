@@ -382,7 +382,8 @@ fn derive_pair(
     let json = request_json(&message, &mut notes);
     let base = CaseDraft {
         name: doc_name
-            .clone()
+            .as_deref()
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join("_"))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("{}_{}", method.to_ascii_lowercase(), slug(&path))),
         doc_name,
@@ -420,6 +421,9 @@ fn response_schema(
     let Some(odata_type) = annotation.odata_type else {
         return (None, false);
     };
+    if is_primitive(odata_type) {
+        return (None, false);
+    }
     match schema_for(odata_type, schemas) {
         Some((schema, collection)) => (Some(schema), collection || annotation.is_collection),
         None => {
@@ -427,6 +431,38 @@ fn response_schema(
             (None, false)
         }
     }
+}
+
+/// A primitive `@odata.type` (`string`, `Edm.Int32`, `Collection(Edm.String)`, `stream`):
+/// a value no schema file describes.
+pub fn is_primitive(odata_type: &str) -> bool {
+    let name = odata_type.trim().trim_start_matches('#');
+    let name = name
+        .strip_prefix("Collection(")
+        .and_then(|n| n.strip_suffix(')'))
+        .unwrap_or(name);
+    let name = name.strip_prefix("Edm.").unwrap_or(name);
+    [
+        "string",
+        "boolean",
+        "int16",
+        "int32",
+        "int64",
+        "byte",
+        "sbyte",
+        "single",
+        "double",
+        "decimal",
+        "datetimeoffset",
+        "date",
+        "timeofday",
+        "duration",
+        "guid",
+        "binary",
+        "stream",
+    ]
+    .iter()
+    .any(|primitive| primitive.eq_ignore_ascii_case(name))
 }
 
 /// The status a case expects (see `expected_status`); the example's status line is kept as
@@ -527,7 +563,11 @@ fn with_listed_paths(page: &Page, base: CaseDraft) -> Vec<CaseDraft> {
             .map(str::to_ascii_lowercase)
             .collect();
         let mut case = cases[0].clone();
-        case.name = format!("{name}_via_{}", extra_segments.join("_"));
+        case.name = if extra_segments.is_empty() {
+            format!("{name}_via_path_{}", cases.len() + 1)
+        } else {
+            format!("{name}_via_{}", extra_segments.join("_"))
+        };
         case.path = format!("{version}{other}");
         case.notes.push(format!(
             "Listed under \"HTTP request\" as {method} {other}; the page's example uses {unversioned}."

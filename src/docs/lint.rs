@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
-use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -545,22 +544,21 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
     findings
 }
 
-/// Reads and lints pages.
+/// Reads and lints pages, spread over the cores; findings in the pages' order.
 pub fn lint_page_files(
     paths: &[std::path::PathBuf],
     schemas: &Schemas,
 ) -> crate::error::Result<Vec<Finding>> {
     let names: Vec<String> = schemas.names().map(str::to_string).collect();
-    let mut findings = Vec::new();
-    for path in paths {
+    let per_page = crate::suite::load::in_parallel(paths, |path| {
         let text = std::fs::read_to_string(path).map_err(|e| {
             crate::error::Error::in_file(format!("cannot read the page: {e}"), path)
         })?;
-        findings.extend(lint_page(
-            &page::parse(Path::new(path), text),
-            schemas,
-            &names,
-        ));
+        Ok(lint_page(&page::parse(path, text), schemas, &names))
+    });
+    let mut findings = Vec::new();
+    for page in per_page {
+        findings.extend(page?);
     }
     Ok(findings)
 }

@@ -294,7 +294,7 @@ impl Reader {
             }
             self.section = text.trim().to_string();
         }
-        self.pending = None;
+        // An annotation may stand above the `##### Request` heading of its block: kept.
     }
 
     fn text(&mut self, fragment: &str, range: Range<usize>) {

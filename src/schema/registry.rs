@@ -39,7 +39,7 @@ pub struct Violation {
 
 /// Every `$ref` to another file must name a file of the set: caught here, the error can name
 /// the file that holds the `$ref`.
-fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
+fn check_refs(parsed: &[(PathBuf, String, Value)]) -> Result<()> {
     fn refs<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
         match value {
             Value::Object(map) => {
@@ -54,7 +54,7 @@ fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
             _ => {}
         }
     }
-    let files: Vec<String> = parsed
+    let files: std::collections::HashSet<String> = parsed
         .iter()
         .map(|(_, name, _)| format!("{name}.json"))
         .collect();
@@ -64,7 +64,7 @@ fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
         for target in found {
             let file = target.split('#').next().unwrap_or("");
             let local = file.strip_prefix(BASE_URI).unwrap_or(file);
-            if !local.is_empty() && !local.contains(':') && !files.iter().any(|f| f == local) {
+            if !local.is_empty() && !local.contains(':') && !files.contains(local) {
                 let dir = path
                     .parent()
                     .map(|d| d.display().to_string())
@@ -77,6 +77,34 @@ fn check_refs(parsed: &[(&PathBuf, String, Value)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A schema file's JSON, checked against the 2020-12 meta-schema, with its name (the stem).
+fn parse_document(path: &Path, text: &str) -> Result<(PathBuf, String, Value)> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::at_line_column(
+            format!("schema is not valid JSON: {e}"),
+            path,
+            text,
+            e.line(),
+            e.column(),
+        )
+    })?;
+    if let Err(e) = jsonschema::draft202012::meta::validate(&value) {
+        return Err(Error::in_file(
+            format!(
+                "not a valid JSON Schema (2020-12): {e} at `{}`",
+                e.instance_path().as_str()
+            ),
+            path,
+        ));
+    }
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| Error::in_file("schema file names must be UTF-8", path))?
+        .to_string();
+    Ok((path.to_path_buf(), name, value))
 }
 
 impl Schemas {
@@ -94,56 +122,41 @@ impl Schemas {
             .filter(|path| path.extension().is_some_and(|ext| ext == "json") && path.is_file())
             .collect();
         files.sort();
-        let mut documents = Vec::with_capacity(files.len());
-        for path in files {
-            let text = fs::read_to_string(&path)
-                .map_err(|e| Error::in_file(format!("cannot read: {e}"), &path))?;
-            documents.push((path, text));
-        }
-        Self::compile(&documents)
+        // Parsing and checking against the meta-schema dominate for thousands of files.
+        let parsed = crate::suite::load::in_parallel(&files, |path| {
+            let text = fs::read_to_string(path)
+                .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))?;
+            parse_document(path, &text)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+        Self::from_parsed(parsed)
     }
 
     /// Compiles schema documents given as (path, text); the path's stem names the schema.
     pub fn compile(documents: &[(PathBuf, String)]) -> Result<Self> {
-        let mut parsed = Vec::with_capacity(documents.len());
-        for (path, text) in documents {
-            let value: Value = serde_json::from_str(text).map_err(|e| {
-                Error::at_line_column(
-                    format!("schema is not valid JSON: {e}"),
-                    path,
-                    text,
-                    e.line(),
-                    e.column(),
-                )
-            })?;
-            if let Err(e) = jsonschema::draft202012::meta::validate(&value) {
-                return Err(Error::in_file(
-                    format!(
-                        "not a valid JSON Schema (2020-12): {e} at `{}`",
-                        e.instance_path().as_str()
-                    ),
-                    path,
-                ));
-            }
-            let name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .ok_or_else(|| Error::in_file("schema file names must be UTF-8", path))?
-                .to_string();
-            parsed.push((path, name, value));
-        }
+        let parsed = documents
+            .iter()
+            .map(|(path, text)| parse_document(path, text))
+            .collect::<Result<Vec<_>>>()?;
+        Self::from_parsed(parsed)
+    }
+
+    fn from_parsed(parsed: Vec<(PathBuf, String, Value)>) -> Result<Self> {
         check_refs(&parsed)?;
+        let mut documents = Vec::with_capacity(parsed.len());
+        let mut files = Vec::with_capacity(parsed.len());
+        for (path, name, value) in parsed {
+            documents.push((format!("{BASE_URI}{name}.json"), value));
+            files.push((path, name));
+        }
         let registry = Registry::new()
-            .extend(
-                parsed
-                    .iter()
-                    .map(|(_, name, value)| (format!("{BASE_URI}{name}.json"), value.clone())),
-            )
+            .extend(documents)
             .and_then(|builder| builder.prepare())
             .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
-        let schemas = parsed
+        let schemas = files
             .into_iter()
-            .map(|(path, name, _)| {
+            .map(|(path, name)| {
                 let compiled = Compiled {
                     path: path.clone(),
                     validator: OnceLock::new(),
