@@ -132,22 +132,28 @@ pub fn normalise_path(url: &str) -> String {
     if out.is_empty() { "/".to_string() } else { out }
 }
 
+/// The type an `@odata.type` names, as a schema file stem would: `#microsoft.graph.post`
+/// and `Collection(microsoft.graph.post)` are `post`, `microsoft.graph.callRecords.session` is
+/// `callRecords.session`.
+pub fn type_name(odata_type: &str) -> &str {
+    let name = odata_type.trim().trim_start_matches('#');
+    let name = name
+        .strip_prefix("Collection(")
+        .and_then(|n| n.strip_suffix(')'))
+        .unwrap_or(name);
+    name.get(..16)
+        .filter(|p| p.eq_ignore_ascii_case("microsoft.graph."))
+        .map_or(name, |_| &name[16..])
+}
+
 /// `@odata.type` to a schema name of `schemas` (matched without regard to case): the name and
 /// whether it is a collection.
 pub fn schema_for(odata_type: &str, schemas: &[String]) -> Option<(String, bool)> {
-    let mut name = odata_type.trim().trim_start_matches('#');
-    let mut collection = false;
-    if let Some(inner) = name
-        .strip_prefix("Collection(")
-        .and_then(|n| n.strip_suffix(')'))
-    {
-        name = inner;
-        collection = true;
-    }
-    let name = name
-        .get(..16)
-        .filter(|p| p.eq_ignore_ascii_case("microsoft.graph."))
-        .map_or(name, |_| &name[16..]);
+    let collection = odata_type
+        .trim()
+        .trim_start_matches('#')
+        .starts_with("Collection(");
+    let name = type_name(odata_type);
     schemas
         .iter()
         .find(|s| s.eq_ignore_ascii_case(name))
@@ -616,6 +622,10 @@ pub fn import(
             Some(first) if skipped.len() == 1 => first.clone(),
             Some(first) => format!("{first} (and {} more)", skipped.len() - 1),
             None if has_request => "no request with a documented response".to_string(),
+            None if page.blocks.iter().any(|b| b.kind == BlockKind::Unannotated) => {
+                "no annotated request (its http and json blocks have no annotation: lint L006)"
+                    .to_string()
+            }
             None => "no annotated request".to_string(),
         };
         return Imported::Nothing { why };
@@ -698,6 +708,91 @@ mod tests {
             normalise_path("/beta/widgets/{id}?$select=x"),
             "/beta/widgets/{widget-id}"
         );
+    }
+
+    #[test]
+    fn literal_ids_and_mangled_placeholders_become_named_placeholders() {
+        assert_eq!(
+            normalise_path(
+                "/v1.0/groups/29981b6a-0e57-42dc-94c9-cd24f5306196/threads/AAQkADJUdfolA==/reply"
+            ),
+            "/v1.0/groups/{group-id}/threads/{thread-id}/reply"
+        );
+        assert_eq!(
+            normalise_path(
+                "/beta/groups/{group-id/drive/items/{{thumb-id}-id}/{path and filename}"
+            ),
+            "/beta/groups/{group-id}/drive/items/{item-id}/{id}"
+        );
+        assert_eq!(
+            normalise_path(
+                "/v1.0/users/ada@contoso.com/sites/contoso.com,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c11,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c12/items/{root:-id}"
+            ),
+            "/v1.0/users/{user-id}/sites/{site-id}/items/{item-id}"
+        );
+        assert_eq!(
+            normalise_path("/v1.0/sites/{id}/sites/{id}"),
+            "/v1.0/sites/{site-id}/sites/{site-id-2}"
+        );
+        for name in [
+            "messages",
+            "microsoft.graph.delta",
+            "root",
+            "getByPath(path='a')",
+            "v1.0",
+            "$value",
+        ] {
+            assert!(!looks_like_id(name), "{name}");
+        }
+        for id in ["1234", "b!kW2Hk9yhP0aQ6a3bFx1", "AAMkAGI2TAAA="] {
+            assert!(looks_like_id(id), "{id}");
+        }
+    }
+
+    fn prose(status: u16, role: StatusRole) -> ProseStatus {
+        ProseStatus {
+            status,
+            span: 0..1,
+            role,
+        }
+    }
+
+    #[test]
+    fn the_expected_status_follows_what_the_prose_means() {
+        let success = prose(200, StatusRole::Success);
+        let minimal = prose(
+            204,
+            StatusRole::Alternative("if the prefer: return=minimal header is sent".into()),
+        );
+        let missing = prose(404, StatusRole::Failure);
+        let statuses = [&success, &minimal, &missing];
+        let prefer = vec![("Prefer".to_string(), "return=minimal".to_string(), 0)];
+        let status = |example: Option<u16>, headers: &[(String, String, usize)]| {
+            expected_status(&statuses, example, headers)
+                .map(|(s, from)| (s, from.map(|p| p.status)))
+        };
+        assert_eq!(status(Some(200), &[]), Some((200, None)));
+        assert_eq!(
+            status(Some(204), &[]),
+            Some((204, None)),
+            "an alternative is not a conflict"
+        );
+        assert_eq!(
+            status(Some(404), &[]),
+            Some((200, Some(200))),
+            "a failure status is not success"
+        );
+        assert_eq!(
+            status(Some(200), &prefer),
+            Some((204, Some(204))),
+            "the header ties the alternative"
+        );
+        assert_eq!(status(None, &[]), Some((200, Some(200))));
+        assert_eq!(
+            expected_status(&[], Some(201), &[]).map(|(s, _)| s),
+            Some(201)
+        );
+        assert_eq!(expected_status(&[], None, &[]), None);
     }
 
     #[test]

@@ -124,6 +124,21 @@ pub const CODES: &[(&str, &str)] = &[
     ("C004", "a case captures a variable that nothing uses"),
 ];
 
+/// What an example body is judged as: a request for a resource of the schema, or a response
+/// of it (a collection of it when `true`).
+enum Judged<'s> {
+    Request(&'s str),
+    Response(&'s str, bool),
+}
+
+impl Judged<'_> {
+    fn schema(&self) -> &str {
+        match self {
+            Self::Request(schema) | Self::Response(schema, _) => schema,
+        }
+    }
+}
+
 struct PageLinter<'a> {
     page: &'a Page,
     schemas: &'a Schemas,
@@ -205,8 +220,14 @@ impl PageLinter<'_> {
             let (request, response) = (&self.page.blocks[*request], &self.page.blocks[*response]);
             self.status_lines(request, response, &prose);
             let schema = self.odata_type(response);
-            self.example(request, schema.as_deref(), "request");
-            self.example(response, schema.as_deref(), "response");
+            let schema = schema
+                .as_ref()
+                .map(|(name, collection)| (name.as_str(), *collection));
+            self.example(request, schema.map(|(name, _)| Judged::Request(name)));
+            self.example(
+                response,
+                schema.map(|(name, collection)| Judged::Response(name, collection)),
+            );
             self.listed_paths(request);
         }
         self.findings
@@ -263,17 +284,18 @@ impl PageLinter<'_> {
         }
     }
 
-    /// The schema named by the response's `@odata.type`, reporting a match only by case.
-    fn odata_type(&mut self, response: &Block) -> Option<String> {
+    /// The schema named by the response's `@odata.type` and whether the body is a collection of
+    /// it, reporting a match only by case.
+    fn odata_type(&mut self, response: &Block) -> Option<(String, bool)> {
         let annotation = response.annotation.as_ref()?;
         let odata_type = annotation.str("@odata.type")?;
-        let (schema, _) = import::schema_for(odata_type, self.names)?;
-        let written = odata_type
-            .trim_start_matches('#')
-            .rsplit('.')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(')');
+        let (schema, collection) = import::schema_for(odata_type, self.names)?;
+        let is_collection = annotation
+            .fields
+            .get("isCollection")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let written = import::type_name(odata_type);
         if written != schema {
             let start = self.page.text[annotation.span.clone()]
                 .find(odata_type)
@@ -286,10 +308,47 @@ impl PageLinter<'_> {
                 Some(format!("write microsoft.graph.{schema}")),
             );
         }
-        Some(schema)
+        Some((schema, collection || is_collection))
     }
 
-    fn example(&mut self, block: &Block, schema: Option<&str>, what: &str) {
+    /// The (pointer prefix, value) pairs of a body that `judged` validates: the body, each item
+    /// of a collection's `value`, or nothing for a request body that is not the resource (an
+    /// action's parameters).
+    fn instances<'v>(&self, value: &'v Value, judged: &Judged<'_>) -> Vec<(String, &'v Value)> {
+        match judged {
+            Judged::Response(_, true) => value
+                .get("value")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (format!("/value/{i}"), item))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            Judged::Response(_, false) => vec![(String::new(), value)],
+            Judged::Request(schema) => {
+                let known = self.schemas.properties(schema);
+                let is_resource = value.as_object().is_some_and(|map| {
+                    map.keys()
+                        .filter(|k| !k.contains('@'))
+                        .all(|k| known.is_some_and(|known| known.contains(k)))
+                });
+                if is_resource {
+                    vec![(String::new(), value)]
+                } else {
+                    Vec::new()
+                }
+            }
+        }
+    }
+
+    fn example(&mut self, block: &Block, judged: Option<Judged<'_>>) {
+        let what = match judged {
+            Some(Judged::Request(_)) => "request",
+            _ => "response",
+        };
         let Some((body, body_at)) = page::http_message(block).body else {
             return;
         };
@@ -303,10 +362,17 @@ impl PageLinter<'_> {
                 .map_or(body_at..body_at + 1, |r| body_at + r.start..body_at + r.end)
         };
         let mut reported: HashSet<String> = HashSet::new();
-        if let Some(schema) = schema
-            && let Some(violations) = self.schemas.validate(schema, &value)
-        {
-            for violation in violations {
+        let checked = judged
+            .as_ref()
+            .map(|j| self.instances(&value, j))
+            .unwrap_or_default();
+        let schema = judged.as_ref().map_or("", Judged::schema);
+        for (prefix, instance) in checked {
+            let Some(violations) = self.schemas.validate(schema, instance) else {
+                continue;
+            };
+            for mut violation in violations {
+                violation.pointer.insert_str(0, &prefix);
                 let offending = value.pointer(&violation.pointer);
                 let placeholder_format = violation.keyword == "format"
                     && offending

@@ -513,6 +513,39 @@ Content-type: application/json
     }
 
     #[test]
+    fn tells_success_alternative_and_failure_statuses_apart() {
+        let text = "# P\n\n## Response\n\nIf successful, this method returns `200 OK`, or `206 Partial Content` if a provider times out. \
+If the item doesn't exist, it returns `404 Not Found`. This method returns `202 Accepted` when the work is queued.\n";
+        let page = parse(Path::new("p.md"), text.to_string());
+        let roles: Vec<(u16, bool, bool)> = page
+            .prose_statuses
+            .iter()
+            .map(|p| {
+                (
+                    p.status,
+                    p.role == StatusRole::Success,
+                    p.role == StatusRole::Failure,
+                )
+            })
+            .collect();
+        assert_eq!(
+            roles,
+            vec![
+                (200, true, false),
+                (206, false, false),
+                (404, false, true),
+                (202, false, false)
+            ]
+        );
+        match &page.prose_statuses[1].role {
+            StatusRole::Alternative(condition) => {
+                assert!(condition.contains("provider times out"), "{condition}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn reads_request_lines_with_spaces_in_placeholders() {
         assert_eq!(
             request_line("POST /users/<id | userPrincipalName>/joinedGroups/<id>/threads"),

@@ -2,7 +2,7 @@
 //! resolve offline, each compiled once when first used (a directory generated from Graph's
 //! metadata holds thousands; a run uses a few), `format` checked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -24,6 +24,8 @@ pub struct Schemas {
 /// A schema file and, once asked for, its validator (or why it does not compile).
 struct Compiled {
     path: PathBuf,
+    /// The names under its top-level `properties`.
+    properties: BTreeSet<String>,
     validator: OnceLock<std::result::Result<Arc<Validator>, String>>,
 }
 
@@ -147,8 +149,13 @@ impl Schemas {
         let mut documents = Vec::with_capacity(parsed.len());
         let mut files = Vec::with_capacity(parsed.len());
         for (path, name, value) in parsed {
+            let properties = value
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|map| map.keys().cloned().collect())
+                .unwrap_or_default();
             documents.push((format!("{BASE_URI}{name}.json"), value));
-            files.push((path, name));
+            files.push((path, name, properties));
         }
         let registry = Registry::new()
             .extend(documents)
@@ -156,9 +163,10 @@ impl Schemas {
             .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
         let schemas = files
             .into_iter()
-            .map(|(path, name)| {
+            .map(|(path, name, properties)| {
                 let compiled = Compiled {
                     path: path.clone(),
+                    properties,
                     validator: OnceLock::new(),
                 };
                 (name, compiled)
@@ -221,6 +229,11 @@ impl Schemas {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.schemas.keys().map(String::as_str)
+    }
+
+    /// The names schema `name` lists under its top-level `properties`.
+    pub fn properties(&self, name: &str) -> Option<&BTreeSet<String>> {
+        self.schemas.get(name).map(|c| &c.properties)
     }
 
     pub fn len(&self) -> usize {

@@ -347,3 +347,131 @@ fn the_seed_pages_import_to_the_shipped_cases_and_lint_finds_their_defects() {
         );
     }
 }
+
+/// Generated workshop schemas and the shipped error schema, for the tree's pages.
+fn workshop_schemas() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let csdl = common::root().join("tests/fixtures/csdl/workshop.csdl");
+    let output = common::conform(
+        &[
+            "schemas",
+            "import",
+            "--csdl",
+            csdl.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    fs::copy(
+        common::root().join("schemas/error.json"),
+        dir.path().join("error.json"),
+    )
+    .unwrap();
+    dir
+}
+
+/// A folder of pages as a documentation repository has them: the same page name in `v1.0/` and
+/// `beta/`, language tabs, a response shared by two requests, literal and mangled ids, a page
+/// without a request.
+#[test]
+fn a_documentation_tree_imports_to_a_directory_that_loads() {
+    let schemas = workshop_schemas();
+    let out = tempfile::tempdir().unwrap();
+    let tree = fixtures().join("tree");
+    let output = import_into(
+        out.path(),
+        &[tree.to_str().unwrap().to_string()],
+        &["--schemas", schemas.path().to_str().unwrap()],
+    );
+    let text = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("workshop-overview.md: no case file: no annotated request (its http and json blocks have no annotation: lint L006)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 page(s), 4 case file(s) with 6 case(s)"),
+        "{text}"
+    );
+    let listed = common::conform(
+        &[
+            "list",
+            "--format",
+            "json",
+            "--cases",
+            out.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(listed.status.code(), Some(0), "{}", common::text(&listed));
+    let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let summary: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let file = Path::new(r["file"].as_str().unwrap()).file_name().unwrap();
+            format!(
+                "{} {} {} {} {} {}",
+                file.to_string_lossy(),
+                r["name"].as_str().unwrap(),
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap(),
+                r["status"],
+                r["schema"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            "beta-widget-get.toml get_widget GET /beta/workshop/widgets/{widget-id}/parts/{part-id}/maker/{maker-id} 200 widget",
+            "beta-widget-parts.toml list_parts_of_widget GET /beta/workshop/widgets/{widget-id}/parts 200 part",
+            "beta-widget-parts.toml list_parts_of_maker GET /beta/workshop/makers/{maker-id}/parts 200 part",
+            "beta-widget-parts.toml get_missing_part GET /beta/workshop/parts/{part-id} 404 error",
+            "beta-widget-update.toml update_widget PATCH /beta/workshop/widgets/{widget-id} 204 -",
+            "v1.0-widget-get.toml get_widget_2 GET /v1.0/workshop/widgets/{widget-id} 200 widget",
+        ]
+    );
+    let parts = fs::read_to_string(out.path().join("beta-widget-parts.toml")).unwrap();
+    assert_eq!(parts.matches("collection = true").count(), 2, "{parts}");
+    assert!(
+        !parts.contains("partNumber\"]"),
+        "optional properties are not required"
+    );
+    let v1 = fs::read_to_string(out.path().join("v1.0-widget-get.toml")).unwrap();
+    assert!(
+        v1.contains("collection = true")
+            && v1.contains("another imported case is named `get_widget`")
+    );
+}
+
+#[test]
+fn lint_of_a_tree_takes_failure_and_header_statuses_as_the_prose_means_them() {
+    let schemas = workshop_schemas();
+    let tree = fixtures().join("tree");
+    let output = common::conform(
+        &[
+            "lint",
+            "--docs",
+            tree.to_str().unwrap(),
+            "--schemas",
+            schemas.path().to_str().unwrap(),
+            "--cases",
+            "no-cases-here",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let codes: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["L006"], "{}", common::text(&output));
+}

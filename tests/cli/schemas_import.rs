@@ -38,7 +38,7 @@ fn writes_one_file_per_type_and_again_the_same_bytes() {
     let first = import(&workshop(), out.path(), &[]);
     assert_eq!(first.status.code(), Some(0), "{}", common::text(&first));
     assert!(
-        common::text(&first).contains("9 schema(s) written"),
+        common::text(&first).contains("10 schema(s) written"),
         "{}",
         common::text(&first)
     );
