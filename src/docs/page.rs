@@ -83,10 +83,39 @@ fn comment_json(html: &str) -> Option<(Map<String, Value>, usize)> {
     let inner_start = open + 4;
     let close = html[inner_start..].find("-->")? + inner_start;
     let inner = html[inner_start..close].trim();
-    match serde_json::from_str::<Value>(inner) {
+    let parsed = serde_json::from_str::<Value>(inner)
+        .or_else(|_| serde_json::from_str::<Value>(&without_trailing_commas(inner)));
+    match parsed {
         Ok(Value::Object(map)) => Some((map, open)),
         _ => None,
     }
+}
+
+/// `text` without commas that close a list or object (`["a", "b",]`): annotations are read as
+/// leniently as the documentation's own tools read them.
+fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            in_string = !(c == '"' && !escaped);
+            escaped = c == '\\' && !escaped;
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let rest: String = chars
+                .clone()
+                .take_while(|n| n.is_whitespace() || matches!(n, ']' | '}'))
+                .collect();
+            if rest.trim_start().starts_with([']', '}']) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The kind a block's annotation (or, without `blockType`, its shape) gives it.
@@ -543,6 +572,19 @@ If the item doesn't exist, it returns `404 Not Found`. This method returns `202 
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn annotations_may_close_a_list_with_a_comma() {
+        assert_eq!(
+            without_trailing_commas(r#"{ "name": ["a", "b" ,], "x": "1,]", }"#),
+            r#"{ "name": ["a", "b" ], "x": "1,]" }"#
+        );
+        let page = parse(
+            Path::new("p.md"),
+            "<!-- { \"blockType\": \"response\", \"name\": [\"a\",] } -->\n```http\nHTTP/1.1 200 OK\n```\n".to_string(),
+        );
+        assert_eq!(page.blocks[0].kind, BlockKind::Response);
     }
 
     #[test]
