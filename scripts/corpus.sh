@@ -54,7 +54,7 @@ typed_no_schema=$(grep -rho 'No schema matches `@odata.type`' "$work/cases" | wc
 collections=$(grep -rh '^collection = true' "$work/cases" | wc -l | tr -d ' ')
 files=$(find "$work/cases" -name '*.toml' | wc -l | tr -d ' ')
 
-echo "| | |"
+echo "| measure | figure |"
 echo "|---|---|"
 echo "| metadata | $(tail -n 1 "$work/schemas.out" | sed -e "s| to .* from | from |" -e "s| in [0-9.]* s||") |"
 echo "| pages | $page_count ($annotated with an annotation) |"
