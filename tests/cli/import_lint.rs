@@ -30,6 +30,20 @@ fn golden(relative: &str, actual: &str) {
     common::golden::assert_matches(&fixtures().join(relative), actual);
 }
 
+/// `conform list --format json` of a cases directory.
+fn list_json(cases: &Path) -> std::process::Output {
+    common::conform(
+        &[
+            "list",
+            "--format",
+            "json",
+            "--cases",
+            cases.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
+
 fn import_into(out: &Path, pages: &[String], extra: &[&str]) -> std::process::Output {
     let mut args: Vec<&str> = vec!["import"];
     args.extend(pages.iter().map(String::as_str));
@@ -69,16 +83,7 @@ fn import_derives_the_pinned_cases_and_is_stable() {
 fn imported_cases_list_and_run() {
     let out = tempfile::tempdir().unwrap();
     import_into(out.path(), &page_args(), &[]);
-    let listed = common::conform(
-        &[
-            "list",
-            "--format",
-            "json",
-            "--cases",
-            out.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let listed = list_json(out.path());
     assert_eq!(listed.status.code(), Some(0));
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let summary: Vec<String> = rows
@@ -279,12 +284,8 @@ fn the_seed_pages_import_to_the_shipped_cases_and_lint_finds_their_defects() {
         "{}",
         common::text(&imported)
     );
-    let list = |dir: &str| {
-        serde_json::from_slice::<Value>(
-            &common::conform(&["list", "--format", "json", "--cases", dir], &[]).stdout,
-        )
-        .unwrap()
-    };
+    let list =
+        |dir: &str| serde_json::from_slice::<Value>(&list_json(Path::new(dir)).stdout).unwrap();
     assert_eq!(
         signature(&list(out.path().to_str().unwrap())),
         signature(&list("cases"))
@@ -395,16 +396,7 @@ fn a_documentation_tree_imports_to_a_directory_that_loads() {
         text.contains("5 page(s), 4 case file(s) with 6 case(s)"),
         "{text}"
     );
-    let listed = common::conform(
-        &[
-            "list",
-            "--format",
-            "json",
-            "--cases",
-            out.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let listed = list_json(out.path());
     assert_eq!(listed.status.code(), Some(0), "{}", common::text(&listed));
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let summary: Vec<String> = rows
