@@ -9,7 +9,9 @@ use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Response, TransportError};
 use crate::graph;
 use crate::schema::registry::Schemas;
-use crate::suite::model::{Expect, escape_pointer_token, status_forbids_body};
+use crate::suite::model::{
+    Expect, HeaderExpectation, HeaderRule, escape_pointer_token, status_forbids_body,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -137,7 +139,7 @@ pub fn check_response(
     if let Some(failure) = check_status(expect.status, response) {
         return (vec![failure], None);
     }
-    let mut failures = Vec::new();
+    let mut failures = check_headers(&expect.headers, response);
     if status_forbids_body(expect.status) {
         failures.extend(check_no_body(response));
         return (failures, None);
@@ -145,7 +147,13 @@ pub fn check_response(
     if !expect.wants_body() {
         return (failures, None);
     }
-    failures.extend(check_content_type(response));
+    let content_type_expected = expect
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("content-type"));
+    if !content_type_expected {
+        failures.extend(check_content_type(response));
+    }
     let body = match parse_body(&response.body) {
         Ok(body) => body,
         Err(failure) => {
@@ -213,6 +221,37 @@ pub fn check_no_body(response: &Response) -> Vec<Failure> {
         ));
     }
     failures
+}
+
+/// Each header the case expects: present, absent, equal to a value, or matching a pattern.
+pub fn check_headers(expected: &[HeaderExpectation], response: &Response) -> Vec<Failure> {
+    expected
+        .iter()
+        .filter_map(|expectation| {
+            let name = &expectation.name;
+            let value = response.header(name);
+            let problem = match (&expectation.rule, value) {
+                (HeaderRule::Present, None) => format!("expected a `{name}` header; there is none"),
+                (HeaderRule::Absent, Some(value)) => {
+                    format!("expected no `{name}` header; it is `{value}`")
+                }
+                (HeaderRule::Equals(wanted), Some(value)) if value.trim() == wanted => return None,
+                (HeaderRule::Equals(wanted), value) => format!(
+                    "expected `{name}: {wanted}`, got {}",
+                    value.map_or("no such header".to_string(), |v| format!("`{v}`"))
+                ),
+                (HeaderRule::Matches(pattern), Some(value)) if pattern.is_match(value) => {
+                    return None;
+                }
+                (HeaderRule::Matches(pattern), value) => format!(
+                    "expected a `{name}` header matching `{pattern}`, got {}",
+                    value.map_or("no such header".to_string(), |v| format!("`{v}`"))
+                ),
+                (HeaderRule::Present, Some(_)) | (HeaderRule::Absent, None) => return None,
+            };
+            Some(Failure::new(FailureKind::Header, problem))
+        })
+        .collect()
 }
 
 pub fn check_content_type(response: &Response) -> Option<Failure> {
@@ -406,6 +445,73 @@ mod tests {
         }
     }
 
+    #[test]
+    fn headers_are_present_absent_equal_or_matching() {
+        let rule = |name: &str, rule: HeaderRule| HeaderExpectation {
+            name: name.to_string(),
+            rule,
+        };
+        let expected = [
+            rule("Location", HeaderRule::Present),
+            rule("ETag", HeaderRule::Absent),
+            rule(
+                "Preference-Applied",
+                HeaderRule::Equals("return=minimal".into()),
+            ),
+            rule(
+                "Content-Type",
+                HeaderRule::Matches(regex::Regex::new("^image/").unwrap()),
+            ),
+        ];
+        let mut answer = response(201, Some("image/png"), "");
+        answer
+            .headers
+            .push(("location".into(), "https://h/x/1".into()));
+        answer
+            .headers
+            .push(("preference-applied".into(), "return=minimal".into()));
+        assert!(check_headers(&expected, &answer).is_empty());
+        let wrong = response(201, Some("text/html"), "");
+        let messages: Vec<String> = check_headers(&expected, &wrong)
+            .into_iter()
+            .inspect(|f| assert_eq!(f.kind, FailureKind::Header))
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "expected a `Location` header; there is none",
+                "expected `Preference-Applied: return=minimal`, got no such header",
+                "expected a `Content-Type` header matching `^image/`, got `text/html`",
+            ]
+        );
+        let mut tagged = response(201, Some("image/png"), "");
+        tagged.headers.push(("etag".into(), "W/\"1\"".into()));
+        let etag = check_headers(&expected[1..2], &tagged);
+        assert_eq!(
+            etag[0].message,
+            "expected no `ETag` header; it is `W/\"1\"`"
+        );
+    }
+
+    #[test]
+    fn an_expected_content_type_replaces_the_json_check() {
+        let mut case = expect(200, None);
+        case.schema = None;
+        case.required = vec!["/ok".into()];
+        let body = r#"{"ok": true}"#;
+        let (failures, _) =
+            check_response(&case, &response(200, Some("text/plain"), body), &schemas());
+        assert_eq!(failures[0].kind, FailureKind::Header);
+        case.headers.push(HeaderExpectation {
+            name: "content-type".into(),
+            rule: HeaderRule::Matches(regex::Regex::new("^text/plain").unwrap()),
+        });
+        let (failures, _) =
+            check_response(&case, &response(200, Some("text/plain"), body), &schemas());
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
     fn schemas() -> Schemas {
         Schemas::compile(&[(
             PathBuf::from("thing.json"),
@@ -433,6 +539,7 @@ mod tests {
                 vec!["/ok".into()]
             },
             body,
+            headers: Vec::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
 use crate::error::Location;
 use crate::suite::model::status_forbids_body;
-use crate::suite::writer::{self, CaseDraft, FileDraft};
+use crate::suite::writer::{self, CaseDraft, FileDraft, HeaderDraft};
 
 /// The schema of Graph's error envelope, for responses annotated `expectError`.
 pub const ERROR_SCHEMA: &str = "error";
@@ -386,7 +386,9 @@ fn derive_pair(
         ));
     }
     let json = request_json(&message, &mut notes);
+    let expect_headers = contractual_headers(&answer, has_body);
     let base = CaseDraft {
+        expect_headers,
         name: doc_name
             .as_deref()
             .map(|n| n.split_whitespace().collect::<Vec<_>>().join("_"))
@@ -531,6 +533,32 @@ fn request_json(message: &page::HttpMessage, notes: &mut Vec<String>) -> Option<
             None
         }
     }
+}
+
+/// What the documented response's headers promise of every response: `Preference-Applied`
+/// and `OData-Version` their value; `Location`, `Content-Location` and `ETag` only presence
+/// (their values are per response); the media type of a non-JSON body. Dates, ids,
+/// lengths and the rest are not the contract.
+fn contractual_headers(answer: &page::HttpMessage, has_body: bool) -> Vec<(String, HeaderDraft)> {
+    answer
+        .headers
+        .iter()
+        .filter_map(|(name, value, _)| {
+            let rule = match name.to_ascii_lowercase().as_str() {
+                "preference-applied" | "odata-version" => HeaderDraft::Equals(value.clone()),
+                "location" | "content-location" | "etag" => HeaderDraft::Present,
+                "content-type" if has_body && !crate::graph::is_json_media_type(value) => {
+                    let media_type = value.split(';').next().unwrap_or("").trim();
+                    if media_type.is_empty() {
+                        return None;
+                    }
+                    HeaderDraft::Pattern(format!("(?i)^{}", regex::escape(media_type)))
+                }
+                _ => return None,
+            };
+            Some((name.clone(), rule))
+        })
+        .collect()
 }
 
 /// The example request's headers a case sends: conform sets length, type and authorization.

@@ -14,8 +14,9 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::suite::model::{
-    Capture, Case, Expect, METHODS, Origin, PageDoc, PairDoc, Request, SchemaRef, SourceFile, Step,
-    Template, escape_pointer_token, is_variable_char, status_forbids_body,
+    Capture, Case, Expect, HeaderExpectation, HeaderRule, METHODS, Origin, PageDoc, PairDoc,
+    Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token, is_variable_char,
+    status_forbids_body,
 };
 
 // ---- the TOML shape -------------------------------------------------------------------------
@@ -74,6 +75,17 @@ struct ExpectToml {
     #[serde(default)]
     required: Vec<Spanned<String>>,
     body: Option<Spanned<String>>,
+    #[serde(default)]
+    headers: BTreeMap<String, Spanned<HeaderToml>>,
+}
+
+/// `true` (present), `false` (absent), a string (equal to), or `{ pattern = "..." }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HeaderToml {
+    Presence(bool),
+    Equals(String),
+    Pattern { pattern: String },
 }
 
 /// Parses one case file. `path` is used for messages only.
@@ -263,7 +275,33 @@ fn build_expect(raw: ExpectToml, file: &Arc<SourceFile>) -> Result<Expect> {
         collection: raw.collection,
         required,
         body,
+        headers: header_expectations(raw.headers, file)?,
     })
+}
+
+fn header_expectations(
+    raw: BTreeMap<String, Spanned<HeaderToml>>,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<HeaderExpectation>> {
+    raw.into_iter()
+        .map(|(name, rule)| {
+            let origin = Origin {
+                file: file.clone(),
+                span: rule.span(),
+            };
+            let rule = match rule.into_inner() {
+                HeaderToml::Presence(true) => HeaderRule::Present,
+                HeaderToml::Presence(false) => HeaderRule::Absent,
+                HeaderToml::Equals(value) => HeaderRule::Equals(value),
+                HeaderToml::Pattern { pattern } => {
+                    HeaderRule::Matches(regex::Regex::new(&pattern).map_err(|e| {
+                        origin.error(format!("header `{name}`: not a regular expression: {e}"))
+                    })?)
+                }
+            };
+            Ok(HeaderExpectation { name, rule })
+        })
+        .collect()
 }
 
 /// A template from a TOML string, placeholders checked at its place in the file.
@@ -408,6 +446,32 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
 
     fn parse(text: &str) -> Result<Vec<Case>> {
         parse_file(Path::new("cases/t.toml"), text.to_string())
+    }
+
+    #[test]
+    fn reads_header_expectations_and_names_a_bad_pattern() {
+        let text = "[[case]]\nname = \"h\"\n[case.request]\nmethod = \"GET\"\npath = \"/x\"\n[case.expect]\nstatus = 200\nheaders = { Location = true, ETag = false, \"Preference-Applied\" = \"return=minimal\", \"Content-Type\" = { pattern = \"^image/\" } }\n";
+        let cases = parse_file(Path::new("h.toml"), text.to_string()).unwrap();
+        let rules: Vec<String> = cases[0]
+            .expect
+            .headers
+            .iter()
+            .map(|h| format!("{} {:?}", h.name, h.rule))
+            .collect();
+        assert_eq!(rules.len(), 4);
+        assert!(rules[0].starts_with("Content-Type Matches"), "{rules:?}");
+        assert_eq!(rules[1], "ETag Absent");
+        assert_eq!(rules[2], "Location Present");
+        assert_eq!(rules[3], "Preference-Applied Equals(\"return=minimal\")");
+        let bad = text.replace("^image/", "(unclosed");
+        let error = parse_file(Path::new("h.toml"), bad).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("header `Content-Type`: not a regular expression"),
+            "{error}"
+        );
+        assert_eq!(error.location().unwrap().line, 8);
     }
 
     #[test]

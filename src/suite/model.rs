@@ -120,6 +120,29 @@ pub struct Expect {
     pub required: Vec<String>,
     /// Values the server must echo: a subset of the body.
     pub body: Option<Value>,
+    /// What response headers must be, by name.
+    pub headers: Vec<HeaderExpectation>,
+}
+
+/// A response header the case expects.
+#[derive(Debug, Clone)]
+pub struct HeaderExpectation {
+    /// As the case file writes it; matched without regard to case.
+    pub name: String,
+    pub rule: HeaderRule,
+}
+
+/// What a response header must be.
+#[derive(Debug, Clone)]
+pub enum HeaderRule {
+    /// `Location = true`
+    Present,
+    /// `Location = false`
+    Absent,
+    /// `Preference-Applied = "return=minimal"`: this exact value.
+    Equals(String),
+    /// `Content-Type = { pattern = "^image/" }`: a value the regular expression finds a match in.
+    Matches(regex::Regex),
 }
 
 impl Expect {

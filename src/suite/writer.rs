@@ -30,9 +30,19 @@ pub struct CaseDraft {
     pub schema: Option<String>,
     pub collection: bool,
     pub required: Vec<String>,
+    /// `[case.expect] headers`: what the documented response's headers say of every response.
+    pub expect_headers: Vec<(String, HeaderDraft)>,
     pub notes: Vec<String>,
     pub request_text: String,
     pub response_text: String,
+}
+
+/// A header expectation to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderDraft {
+    Present,
+    Equals(String),
+    Pattern(String),
 }
 
 /// The TOML text of a case file.
@@ -94,6 +104,23 @@ fn write_case(out: &mut String, case: &CaseDraft) {
     }
     if !case.required.is_empty() {
         let _ = writeln!(out, "required = {}", toml_list(&case.required));
+    }
+    if !case.expect_headers.is_empty() {
+        let rules: Vec<String> = case
+            .expect_headers
+            .iter()
+            .map(|(name, rule)| {
+                let rule = match rule {
+                    HeaderDraft::Present => "true".to_string(),
+                    HeaderDraft::Equals(value) => toml_str(value),
+                    HeaderDraft::Pattern(pattern) => {
+                        format!("{{ pattern = {} }}", toml_str(pattern))
+                    }
+                };
+                format!("{} = {rule}", toml_str(name))
+            })
+            .collect();
+        let _ = writeln!(out, "headers = {{ {} }}", rules.join(", "));
     }
 }
 

@@ -1,6 +1,7 @@
 //! The README's run command: the shipped suite against the embedded reference server.
 
 use crate::common;
+use serde_json::Value;
 
 #[test]
 fn the_shipped_suite_passes_in_full_and_writes_a_report() {
@@ -94,4 +95,31 @@ fn sequential_runs_give_the_same_verdicts() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
     assert_eq!(common::report(reports.path())["summary"]["passed"], 7);
+}
+
+/// `[case.expect] headers` against the reference server: what it sends passes, a header it
+/// does not send fails as a `header` failure naming the header, and nothing else fails.
+#[test]
+fn header_expectations_are_checked() {
+    let project = crate::common::project::Project::new();
+    project.edit(
+        "003_create_conversation.toml",
+        "[case.expect]\n",
+        "[case.expect]\nheaders = { \"Content-Type\" = { pattern = \"^application/json\" }, ETag = false, Location = true }\n",
+    );
+    let output = project.run(&[]);
+    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    let report = common::report(&project.path("reports"));
+    let failed: Vec<&Value> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "pass")
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", common::text(&output));
+    assert_eq!(failed[0]["failures"][0]["kind"], "header");
+    assert_eq!(
+        failed[0]["failures"][0]["message"],
+        "expected a `Location` header; there is none"
+    );
 }

@@ -433,7 +433,13 @@ fn a_documentation_tree_imports_to_a_directory_that_loads() {
         !parts.contains("partNumber\"]"),
         "optional properties are not required"
     );
+    let update = fs::read_to_string(out.path().join("beta-widget-update.toml")).unwrap();
+    assert!(
+        update.contains("headers = { \"Preference-Applied\" = \"return=minimal\" }\n"),
+        "a contractual value is expected, a date is not: {update}"
+    );
     let v1 = fs::read_to_string(out.path().join("v1.0-widget-get.toml")).unwrap();
+    assert!(v1.contains("headers = { \"ETag\" = true }"), "{v1}");
     assert!(
         v1.contains("collection = true")
             && v1.contains("another imported case is named `get_widget`")
