@@ -49,6 +49,16 @@ fn write_through_temporary(
     Ok(path.to_path_buf())
 }
 
+/// The files of `dir` (not below it) whose extension is `extension`, sorted by name.
+pub fn files_with_extension(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == extension) && path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

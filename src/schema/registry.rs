@@ -112,18 +112,13 @@ fn parse_document(path: &Path, text: &str) -> Result<(PathBuf, String, Value)> {
 impl Schemas {
     /// Loads and compiles every `*.json` file of `dir`.
     pub fn load_dir(dir: &Path) -> Result<Self> {
-        let entries = fs::read_dir(dir).map_err(|e| {
+        let files = crate::fs::files_with_extension(dir, "json").map_err(|e| {
             Error::new(format!(
                 "cannot read the schemas directory {}: {e}",
                 dir.display()
             ))
             .with_help("pass --schemas DIR, or run conform from the project root")
         })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json") && path.is_file())
-            .collect();
-        files.sort();
         // Parsing and checking against the meta-schema dominate for thousands of files.
         let parsed = crate::suite::load::in_parallel(&files, |path| {
             let text = fs::read_to_string(path)

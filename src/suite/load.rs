@@ -52,18 +52,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
 
 /// The `*.toml` files of `dir`, sorted by name; at least one.
 pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = fs::read_dir(dir).map_err(|e| {
+    let files = crate::fs::files_with_extension(dir, "toml").map_err(|e| {
         Error::new(format!(
             "cannot read the cases directory {}: {e}",
             dir.display()
         ))
         .with_help("pass --cases DIR, or run conform from the project root")
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
-        .collect();
-    files.sort();
     if files.is_empty() {
         return Err(Error::new(format!(
             "no case files (*.toml) in {}",
