@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::fs::write_regenerable;
 use crate::schema::csdl::{self, TypeKind};
-use crate::schema::generate::{self, GENERATED_BY, Generated};
+use crate::schema::generate::{self, ERROR_ENVELOPE, GENERATED_BY, Generated};
 use crate::schema::registry::Schemas;
 
 #[derive(clap::Subcommand, Debug)]
@@ -76,6 +76,11 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
         )
         .map_err(Error::new)?;
     }
+    let envelope = args.out.join(ERROR_ENVELOPE.0);
+    let with_envelope = selected.is_none() && !envelope.exists();
+    if with_envelope {
+        write_regenerable(&envelope, ERROR_ENVELOPE.1.as_bytes()).map_err(Error::new)?;
+    }
     if args.check {
         let schemas = Schemas::load_dir(&args.out)?;
         for document in &documents {
@@ -101,6 +106,12 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
         count(|k| *k == TypeKind::Complex),
         count(|k| matches!(k, TypeKind::Enum { .. })),
     );
+    if with_envelope {
+        println!(
+            "{} written: Graph's error envelope, which the metadata does not describe",
+            envelope.display()
+        );
+    }
     Ok(exit::PASS)
 }
 

@@ -9,11 +9,9 @@ use serde_json::Value;
 
 use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
 use crate::error::Location;
+use crate::schema::generate::ERROR_ENVELOPE;
 use crate::suite::model::status_forbids_body;
 use crate::suite::writer::{self, CaseDraft, FileDraft, HeaderDraft};
-
-/// The schema of Graph's error envelope, for responses annotated `expectError`.
-pub const ERROR_SCHEMA: &str = "error";
 
 /// What importing a page gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,7 +421,10 @@ fn response_schema(
         return (None, false);
     }
     if annotation.expect_error {
-        let error = schemas.iter().find(|s| *s == ERROR_SCHEMA).cloned();
+        let error = schemas
+            .iter()
+            .find(|s| format!("{s}.json") == ERROR_ENVELOPE.0)
+            .cloned();
         return (error, false);
     }
     let Some(odata_type) = annotation.odata_type else {

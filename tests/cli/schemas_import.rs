@@ -42,12 +42,23 @@ fn writes_one_file_per_type_and_again_the_same_bytes() {
         "{}",
         common::text(&first)
     );
+    assert!(
+        common::text(&first).contains("error.json written: Graph's error envelope"),
+        "{}",
+        common::text(&first)
+    );
+    fs::write(out.path().join("error.json"), "{\"title\": \"mine\"}").unwrap();
     let widget = fs::read_to_string(out.path().join("widget.json")).unwrap();
     let again = import(&workshop(), out.path(), &["--check"]);
     assert_eq!(again.status.code(), Some(0), "generated files are replaced");
     assert_eq!(
         fs::read_to_string(out.path().join("widget.json")).unwrap(),
         widget
+    );
+    assert_eq!(
+        fs::read_to_string(out.path().join("error.json")).unwrap(),
+        "{\"title\": \"mine\"}",
+        "an error schema already there is the user's"
     );
     assert!(
         common::text(&again).contains("written to")
