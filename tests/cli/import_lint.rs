@@ -365,7 +365,10 @@ fn workshop_schemas() -> tempfile::TempDir {
         &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
-    assert!(dir.path().join("error.json").exists(), "the error envelope comes along");
+    assert!(
+        dir.path().join("error.json").exists(),
+        "the error envelope comes along"
+    );
     dir
 }
 
