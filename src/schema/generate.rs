@@ -117,11 +117,10 @@ pub fn generate(
             );
             header.insert("title".into(), json!(stem(&def.qualified)));
             header.extend(document);
-            let text = serde_json::to_string_pretty(&Value::Object(header))
-                .expect("a JSON value always serializes");
             Generated {
                 file_name: format!("{}.json", stem(&def.qualified)),
-                text: text + "\n",
+                // `{:#}` is the pretty form, and writing a `Value` cannot fail.
+                text: format!("{:#}\n", Value::Object(header)),
             }
         })
         .collect();
