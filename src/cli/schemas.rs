@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::fs::write_regenerable;
 use crate::schema::csdl::{self, TypeKind};
-use crate::schema::generate::{self, ERROR_ENVELOPE, GENERATED_BY, Generated};
+use crate::schema::generate::{self, ERROR_ENVELOPE, ERROR_SCHEMA, GENERATED_BY, Generated};
 use crate::schema::registry::Schemas;
 
 #[derive(clap::Subcommand, Debug)]
@@ -76,10 +76,10 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
         )
         .map_err(Error::new)?;
     }
-    let envelope = args.out.join(ERROR_ENVELOPE.0);
+    let envelope = args.out.join(format!("{ERROR_SCHEMA}.json"));
     let with_envelope = selected.is_none() && !envelope.exists();
     if with_envelope {
-        write_regenerable(&envelope, ERROR_ENVELOPE.1.as_bytes()).map_err(Error::new)?;
+        write_regenerable(&envelope, ERROR_ENVELOPE.as_bytes()).map_err(Error::new)?;
     }
     if args.check {
         let schemas = Schemas::load_dir(&args.out)?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
 use crate::error::Location;
-use crate::schema::generate::ERROR_ENVELOPE;
+use crate::schema::generate::ERROR_SCHEMA;
 use crate::suite::model::status_forbids_body;
 use crate::suite::writer::{self, CaseDraft, FileDraft, HeaderDraft};
 
@@ -313,17 +313,17 @@ pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) 
 }
 
 /// What a response annotation says beyond its type (ApiDoctor's keys).
-struct ResponseAnnotation<'a> {
-    odata_type: Option<&'a str>,
-    is_collection: bool,
-    expect_error: bool,
-    is_empty: bool,
-    optional: Vec<&'a str>,
-    nullable: Vec<&'a str>,
+pub struct ResponseAnnotation<'a> {
+    pub odata_type: Option<&'a str>,
+    pub is_collection: bool,
+    pub expect_error: bool,
+    pub is_empty: bool,
+    pub optional: Vec<&'a str>,
+    pub nullable: Vec<&'a str>,
 }
 
 impl<'a> ResponseAnnotation<'a> {
-    fn of(block: &'a Block) -> Self {
+    pub fn of(block: &'a Block) -> Self {
         let fields = block.annotation.as_ref().map(|a| &a.fields);
         let get = |key: &str| fields.and_then(|f| f.get(key));
         let flag = |key: &str| get(key).and_then(Value::as_bool).unwrap_or(false);
@@ -421,10 +421,7 @@ fn response_schema(
         return (None, false);
     }
     if annotation.expect_error {
-        let error = schemas
-            .iter()
-            .find(|s| format!("{s}.json") == ERROR_ENVELOPE.0)
-            .cloned();
+        let error = schemas.iter().find(|s| *s == ERROR_SCHEMA).cloned();
         return (error, false);
     }
     let Some(odata_type) = annotation.odata_type else {
@@ -445,11 +442,7 @@ fn response_schema(
 /// A primitive `@odata.type` (`string`, `Edm.Int32`, `Collection(Edm.String)`, `stream`):
 /// a value no schema file describes.
 pub fn is_primitive(odata_type: &str) -> bool {
-    let name = odata_type.trim().trim_start_matches('#');
-    let name = name
-        .strip_prefix("Collection(")
-        .and_then(|n| n.strip_suffix(')'))
-        .unwrap_or(name);
+    let name = type_name(odata_type);
     let name = name.strip_prefix("Edm.").unwrap_or(name);
     [
         "string",

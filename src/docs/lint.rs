@@ -288,13 +288,9 @@ impl PageLinter<'_> {
     /// it, reporting a match only by case.
     fn odata_type(&mut self, response: &Block) -> Option<(String, bool)> {
         let annotation = response.annotation.as_ref()?;
-        let odata_type = annotation.str("@odata.type")?;
+        let said = import::ResponseAnnotation::of(response);
+        let odata_type = said.odata_type?;
         let (schema, collection) = import::schema_for(odata_type, self.names)?;
-        let is_collection = annotation
-            .fields
-            .get("isCollection")
-            .and_then(Value::as_bool)
-            == Some(true);
         let written = import::type_name(odata_type);
         if written != schema {
             let start = self.page.text[annotation.span.clone()]
@@ -308,7 +304,7 @@ impl PageLinter<'_> {
                 Some(format!("write microsoft.graph.{schema}")),
             );
         }
-        Some((schema, collection || is_collection))
+        Some((schema, collection || said.is_collection))
     }
 
     /// The (pointer prefix, value) pairs of a body that `judged` validates: the body, each item

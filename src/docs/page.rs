@@ -97,21 +97,16 @@ fn without_trailing_commas(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_string = false;
     let mut escaped = false;
-    let mut chars = text.chars().peekable();
+    let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if in_string {
             in_string = c != '"' || escaped;
             escaped = c == '\\' && !escaped;
         } else if c == '"' {
             in_string = true;
-        } else if c == ',' {
-            let rest: String = chars
-                .clone()
-                .take_while(|n| n.is_whitespace() || matches!(n, ']' | '}'))
-                .collect();
-            if rest.trim_start().starts_with([']', '}']) {
-                continue;
-            }
+        } else if c == ',' && matches!(chars.clone().find(|n| !n.is_whitespace()), Some(']' | '}'))
+        {
+            continue;
         }
         out.push(c);
     }

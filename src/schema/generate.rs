@@ -30,9 +30,11 @@ fn max_dispatched(kind: &TypeKind) -> usize {
     }
 }
 
-/// The schema of Graph's error envelope, which the metadata does not describe: the shipped
-/// `schemas/error.json`, named `error` as `expectError` responses and probes expect it.
-pub const ERROR_ENVELOPE: (&str, &str) = ("error.json", include_str!("../../schemas/error.json"));
+/// The name of the schema of Graph's error envelope, which the metadata does not describe.
+pub const ERROR_SCHEMA: &str = "error";
+
+/// That schema: the shipped `schemas/error.json`.
+pub const ERROR_ENVELOPE: &str = include_str!("../../schemas/error.json");
 
 /// One schema file to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
