@@ -195,7 +195,9 @@ mod tests {
 
     fn record(name: &str, failures: &[(FailureKind, Option<&str>)]) -> CaseRecord {
         let info = CaseInfo {
-            name,
+            name: name.to_string(),
+            probe: None,
+            probe_detail: None,
             file: Path::new("cases/x.toml"),
             tags: &[],
             page: None,

@@ -12,6 +12,7 @@ use crate::schema::registry::Schemas;
 use crate::suite::model::{
     Expect, HeaderExpectation, HeaderRule, escape_pointer_token, status_forbids_body,
 };
+use crate::suite::probes::Probe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -128,6 +129,91 @@ pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
         diff,
     }
 }
+
+/// Judges a probe's run: its expectation, with the `id` the create answered for `read-back`,
+/// and Graph's error envelope where the probe expects an error.
+pub fn judge_probe(probe: &Probe, run: &CaseRun, schemas: &Schemas) -> Verdict {
+    let created_id = run.probed.as_ref().and_then(|p| p.created_id.as_ref());
+    let mut verdict = match created_id.filter(|_| probe.envelope.is_none()) {
+        Some(id) => {
+            let mut expect = probe.expect.clone();
+            let mut body = expect
+                .body
+                .take()
+                .unwrap_or_else(|| Value::Object(Default::default()));
+            if let Value::Object(map) = &mut body {
+                map.insert("id".to_string(), Value::String(id.clone()));
+            }
+            expect.body = Some(body);
+            judge(&expect, run, schemas)
+        }
+        None => judge(&probe.expect, run, schemas),
+    };
+    let answered = run
+        .exchange()
+        .and_then(|e| e.result.as_ref().ok())
+        .filter(|r| r.status == probe.expect.status);
+    if let (Some(envelope), Some(response)) = (&probe.envelope, answered) {
+        verdict
+            .failures
+            .extend(check_error_envelope(response, envelope.code.as_deref()));
+        if !verdict.failures.is_empty() {
+            verdict.outcome = Outcome::Fail;
+        }
+    }
+    verdict
+}
+
+/// An error answer must be Graph's envelope: JSON `{"error": {"code": "...", "message": "..."}}`,
+/// with `code` as given when one is.
+pub fn check_error_envelope(response: &Response, code: Option<&str>) -> Vec<Failure> {
+    let mut failures: Vec<Failure> = check_content_type(response).into_iter().collect();
+    let body: Value = match serde_json::from_slice(&response.body) {
+        Ok(body) => body,
+        Err(_) => {
+            let start =
+                String::from_utf8_lossy(&response.body[..response.body.len().min(80)]).into_owned();
+            failures.push(Failure::at(
+                FailureKind::Body,
+                "",
+                format!(
+                    "expected Graph's error envelope {ENVELOPE}; the body is not JSON: {start:?}"
+                ),
+            ));
+            return failures;
+        }
+    };
+    let Some(error) = body.get("error").filter(|e| e.is_object()) else {
+        failures.push(Failure::at(
+            FailureKind::Schema,
+            "/error",
+            format!("expected Graph's error envelope {ENVELOPE}; there is no `error` object"),
+        ));
+        return failures;
+    };
+    for member in ["code", "message"] {
+        if !error.get(member).is_some_and(Value::is_string) {
+            failures.push(Failure::at(
+                FailureKind::Schema,
+                &format!("/error/{member}"),
+                format!("the error envelope's `{member}` must be a string"),
+            ));
+        }
+    }
+    let actual = error.get("code").and_then(Value::as_str);
+    if let (Some(wanted), Some(actual)) = (code, actual)
+        && wanted != actual
+    {
+        failures.push(Failure::at(
+            FailureKind::Body,
+            "/error/code",
+            format!("expected error code `{wanted}`, got `{actual}`"),
+        ));
+    }
+    failures
+}
+
+const ENVELOPE: &str = r#"{"error": {"code": "...", "message": "..."}}"#;
 
 /// Every check of a response. Body checks run only when the status is the expected one: the
 /// body of another status (an error, say) is not the documented resource.
@@ -688,6 +774,7 @@ mod tests {
             retries: vec![],
             leaked: vec![],
             duration: Default::default(),
+            probed: None,
         };
         let timeout = judge(
             &expect(201, None),

@@ -3,7 +3,7 @@
 //! The pipeline, one folder a stage, dependencies running one way (down this list):
 //! `cli` → `run` → `report` and `baseline` → `check` → `exec` → `suite` and `schema`;
 //! `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
-//! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph` — use nothing of conform.
+//! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph`, `probe` — use nothing of conform.
 
 pub mod baseline;
 pub mod check;
@@ -16,6 +16,7 @@ pub mod exit;
 pub mod fs;
 pub mod graph;
 pub mod mock;
+pub mod probe;
 pub mod report;
 pub mod run;
 pub mod schema;

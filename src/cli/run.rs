@@ -6,6 +6,7 @@ use crate::config::file::{EMBEDDED, load_profile};
 use crate::config::settings::{self, Flags};
 use crate::error::Error;
 use crate::exec::target::parse_var;
+use crate::probe::ProbeSelection;
 use crate::run::pipeline::{self, RunOptions};
 use crate::suite::partition::{Shard, parse_shard};
 
@@ -90,6 +91,17 @@ pub struct RunArgs {
     #[arg(long)]
     insecure: bool,
 
+    /// Probes derived from each case: all, none, or a list such as auth,not-found
+    /// (auth, malformed-json, wrong-type, wrong-method, not-found, read-back,
+    /// gone-after-delete) [default: none].
+    #[arg(long, value_name = "LIST")]
+    probes: Option<ProbeSelection>,
+
+    /// Seconds read-back and gone-after-delete wait for the answer they expect, for services
+    /// that are eventually consistent [default: 5; 0.5 against the embedded server].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    consistency_wait: Option<f64>,
+
     /// Print every request as a curl command (secrets left out) and send nothing.
     #[arg(long)]
     dry_run: bool,
@@ -110,6 +122,8 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         retries: args.retries,
         max_body_mib: args.max_body,
         insecure: args.insecure,
+        probes: args.probes,
+        consistency_wait: args.consistency_wait,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
     pipeline::run(RunOptions {

@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::exec::target::check_base_url;
+use crate::probe::ProbeSelection;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "conform.toml";
@@ -37,6 +38,9 @@ struct TargetToml {
     rate: Option<Spanned<f64>>,
     retry: Option<RetryToml>,
     insecure: Option<bool>,
+    /// `all`, `none`, or probe names separated by commas.
+    probes: Option<Spanned<String>>,
+    consistency_wait: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +97,8 @@ pub struct Profile {
     pub retry_attempts: Option<u32>,
     pub retry_max_wait: Option<f64>,
     pub insecure: bool,
+    pub probes: Option<ProbeSelection>,
+    pub consistency_wait: Option<f64>,
 }
 
 /// The profile `name` from `path` (or `conform.toml` in the working directory). The name
@@ -216,6 +222,12 @@ fn profile(source: &Source<'_>, name: &str, raw: &TargetToml) -> Result<Profile>
             None => None,
         },
         insecure: raw.insecure.unwrap_or(false),
+        probes: raw
+            .probes
+            .as_ref()
+            .map(|v| v.get_ref().parse().map_err(|e| at(file, text, v.span(), e)))
+            .transpose()?,
+        consistency_wait: positive(&raw.consistency_wait, "consistency_wait")?,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::config::file::{AuthProfile, Profile};
 use crate::error::{Error, Result};
 use crate::exec::auth::{Auth, ClientCredentials, DEFAULT_AUTHORITY, DEFAULT_SCOPE, TokenSource};
 use crate::exec::transport::{Limits, RetryPolicy};
+use crate::probe::ProbeSelection;
 use crate::secret::{Redactor, Secret};
 
 pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";
@@ -19,6 +20,8 @@ pub const AUTHORITY_VARIABLE: &str = "CONFORM_AUTHORITY";
 pub const SCOPE_VARIABLE: &str = "CONFORM_SCOPE";
 
 const DEFAULT_JOBS: usize = 16;
+const EMBEDDED_CONSISTENCY_WAIT: Duration = Duration::from_millis(500);
+const REMOTE_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 
 /// The flags of `conform run` that a profile may also set; `None` when not given.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +37,8 @@ pub struct Flags {
     /// Largest response body, in MiB (`--max-body`).
     pub max_body_mib: Option<u32>,
     pub insecure: bool,
+    pub probes: Option<ProbeSelection>,
+    pub consistency_wait: Option<f64>,
 }
 
 /// Where requests go and how they are authorized.
@@ -54,6 +59,10 @@ pub struct Settings {
     pub rate: Option<f64>,
     pub budget: Option<Duration>,
     pub insecure: bool,
+    /// The probes derived from each case (`--probes`).
+    pub probes: ProbeSelection,
+    /// How long `read-back` and `gone-after-delete` wait for the answer they expect.
+    pub consistency_wait: Duration,
     /// Knows every secret of the run, including tokens fetched later.
     pub redactor: Redactor,
 }
@@ -94,7 +103,18 @@ pub fn resolve(
     if let Some(seconds) = profile.retry_max_wait {
         retry.max_wait = Duration::from_secs_f64(seconds);
     }
+    let consistency_wait = match flags.consistency_wait.or(profile.consistency_wait) {
+        Some(seconds) => Duration::from_secs_f64(seconds),
+        // The embedded server is consistent at once; a real service may take seconds.
+        None if matches!(destination, Destination::Embedded) => EMBEDDED_CONSISTENCY_WAIT,
+        None => REMOTE_CONSISTENCY_WAIT,
+    };
     Ok(Settings {
+        probes: flags
+            .probes
+            .or_else(|| profile.probes.clone())
+            .unwrap_or_default(),
+        consistency_wait,
         destination,
         vars,
         limits,

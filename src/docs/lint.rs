@@ -329,7 +329,7 @@ impl PageLinter<'_> {
                 let is_resource = value.as_object().is_some_and(|map| {
                     map.keys()
                         .filter(|k| !k.contains('@'))
-                        .all(|k| known.is_some_and(|known| known.contains(k)))
+                        .all(|k| known.is_some_and(|known| known.contains_key(k)))
                 });
                 if is_resource {
                     vec![(String::new(), value)]

@@ -2,6 +2,7 @@
 //! and its authentication.
 
 pub mod auth;
+pub mod probe;
 pub mod protocol;
 pub mod target;
 pub mod transport;

@@ -40,6 +40,18 @@ pub struct CaseRun {
     pub retries: Vec<String>,
     pub leaked: Vec<Leak>,
     pub duration: Duration,
+    /// A life-cycle probe's facts: the `id` the create answered, and how the wait went.
+    pub probed: Option<Probed>,
+}
+
+/// What a life-cycle probe learnt while it ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probed {
+    /// The `id` of the create's answer.
+    pub created_id: Option<String>,
+    /// The reads sent until the expected answer came, or the wait was over.
+    pub reads: u32,
+    pub waited: Duration,
 }
 
 impl CaseRun {
@@ -70,20 +82,14 @@ pub fn out_of_time(case: &Case) -> CaseRun {
         retries: Vec::new(),
         leaked: Vec::new(),
         duration: Duration::ZERO,
+        probed: None,
     }
 }
 
 /// Runs setup, the case's request and teardown; `keep` leaves what the case created.
 pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
     let started = Instant::now();
-    let mut vars = http.target.vars.clone();
-    // A captured id comes from this case's own responses, never from --var: when the capture
-    // fails, teardown must not delete something the case did not create.
-    for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
-        for capture in &step.capture {
-            vars.remove(&capture.variable);
-        }
-    }
+    let mut vars = case_variables(http, case);
     let mut retries = Vec::new();
     let attempt = match run_setup(http, case, &mut vars, &mut retries).await {
         Err(why) => Attempt::NotSent(why),
@@ -96,10 +102,24 @@ pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
         retries,
         leaked,
         duration: started.elapsed(),
+        probed: None,
     }
 }
 
-async fn run_setup(
+/// The target's variables, less those the case captures.
+pub fn case_variables(http: &Http, case: &Case) -> HashMap<String, String> {
+    let mut vars = http.target.vars.clone();
+    // A captured id comes from this case's own responses, never from --var: when the capture
+    // fails, teardown must not delete something the case did not create.
+    for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
+        for capture in &step.capture {
+            vars.remove(&capture.variable);
+        }
+    }
+    vars
+}
+
+pub async fn run_setup(
     http: &Http,
     case: &Case,
     vars: &mut HashMap<String, String>,
@@ -113,7 +133,7 @@ async fn run_setup(
     Ok(())
 }
 
-async fn send_case_request(
+pub async fn send_case_request(
     http: &Http,
     case: &Case,
     vars: &mut HashMap<String, String>,
@@ -136,7 +156,7 @@ async fn send_case_request(
 }
 
 /// Runs the teardown steps; returns the warnings and what was left behind.
-async fn run_teardown(
+pub async fn run_teardown(
     http: &Http,
     case: &Case,
     keep: bool,
@@ -207,7 +227,7 @@ async fn run_step(
     capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
 }
 
-fn render(
+pub fn render(
     request: &Request,
     vars: &HashMap<String, String>,
 ) -> Result<(String, Vec<(String, String)>), String> {
@@ -221,7 +241,7 @@ fn render(
 }
 
 /// Stores the request's captures from the response body into `vars`.
-fn capture(
+pub fn capture(
     request: &Request,
     response: &Response,
     vars: &mut HashMap<String, String>,

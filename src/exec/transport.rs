@@ -181,6 +181,8 @@ pub struct Exchange {
 pub enum Role {
     Setup,
     Main,
+    /// A probe's request that must go without the run's token (`auth`).
+    Unauthenticated,
     Teardown,
 }
 
@@ -226,7 +228,7 @@ impl Http {
                     "the run's time budget ran out before this request".to_string(),
                 ));
             };
-            if tries.token.is_none() {
+            if tries.token.is_none() && role != Role::Unauthenticated {
                 tries.token = match self.target.auth.token(&self.client).await {
                     Ok(token) => token,
                     Err(message) => break Err(TransportError::Transport(message)),

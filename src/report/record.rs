@@ -19,7 +19,14 @@ pub const REPORT_VERSION: u32 = 1;
 /// The recorded result of one case, secrets already removed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseRecord {
+    /// The case's name; a probe's is `case-name::probe`.
     pub name: String,
+    /// The probe this record is of (`auth`, `read-back`, …); absent for a documented case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
+    /// What the probe changed or how long it waited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_detail: Option<String>,
     pub file: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -86,7 +93,9 @@ fn recorded_body(body: &[u8]) -> String {
 
 /// Identity of a case for its record.
 pub struct CaseInfo<'a> {
-    pub name: &'a str,
+    pub name: String,
+    pub probe: Option<&'static str>,
+    pub probe_detail: Option<String>,
     pub file: &'a Path,
     pub tags: &'a [String],
     pub page: Option<String>,
@@ -164,7 +173,9 @@ impl CaseRecord {
 
     fn base(info: &CaseInfo<'_>) -> Self {
         Self {
-            name: info.name.to_string(),
+            name: info.name.clone(),
+            probe: info.probe.map(str::to_string),
+            probe_detail: info.probe_detail.clone(),
             file: info.file.display().to_string(),
             tags: info.tags.to_vec(),
             page: info.page.clone(),
@@ -350,7 +361,9 @@ mod tests {
 
     fn info() -> CaseInfo<'static> {
         CaseInfo {
-            name: "c",
+            name: "c".to_string(),
+            probe: None,
+            probe_detail: None,
             file: Path::new("cases/x.toml"),
             tags: &[],
             page: None,
@@ -393,6 +406,7 @@ mod tests {
             retries: vec![],
             leaked: vec![],
             duration: Default::default(),
+            probed: None,
         };
         let verdict = Verdict {
             outcome: Outcome::Fail,

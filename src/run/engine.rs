@@ -8,12 +8,14 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::baseline::Baseline;
 use crate::check;
+use crate::exec;
 use crate::exec::protocol;
 use crate::exec::transport::Http;
 use crate::report::record::{CaseInfo, CaseRecord};
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
+use crate::suite::probes::Probe;
 
 /// What every case of the run shares.
 pub struct Engine {
@@ -23,6 +25,8 @@ pub struct Engine {
     pub schemas: Arc<Schemas>,
     pub baseline: Option<Baseline>,
     pub today: String,
+    /// How long life-cycle probes wait for a consistent answer.
+    pub consistency_wait: std::time::Duration,
     /// One slot per planned case, filled as verdicts come.
     pub records: Mutex<Vec<Option<CaseRecord>>>,
     /// Cases in flight at once (`--jobs`).
@@ -47,18 +51,35 @@ impl Engine {
         recorded.into_iter().filter_map(|record| record).collect()
     }
 
-    pub async fn run(&self, case: &Case) -> CaseRecord {
+    /// Runs the case, or one of its probes, and records the verdict.
+    pub async fn run(&self, case: &Case, probe: Option<&Probe>) -> CaseRecord {
         // Cases already sending finish (and clean up); the rest are skipped.
         if *self.interrupted.borrow() {
-            return CaseRecord::skipped(&info(case), "interrupted");
+            return CaseRecord::skipped(&info(case, probe), "interrupted");
         }
         let run = if self.http.deadline.is_some_and(|d| Instant::now() >= d) {
             protocol::out_of_time(case)
+        } else if let Some(probe) = probe {
+            let wait = self.consistency_wait;
+            exec::probe::run_probe(&self.http, case, probe, self.keep, wait).await
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };
-        let verdict = check::judge(&case.expect, &run, &self.schemas);
-        let mut record = CaseRecord::ran(&info(case), &run, verdict, &self.http.target.redactor);
+        let verdict = match probe {
+            Some(probe) => check::judge_probe(probe, &run, &self.schemas),
+            None => check::judge(&case.expect, &run, &self.schemas),
+        };
+        let mut info = info(case, probe);
+        if let Some(probed) = &run.probed {
+            let waited = format!(
+                "{} read{} over {:.1}s",
+                probed.reads,
+                if probed.reads == 1 { "" } else { "s" },
+                probed.waited.as_secs_f64()
+            );
+            info.probe_detail = Some(waited);
+        }
+        let mut record = CaseRecord::ran(&info, &run, verdict, &self.http.target.redactor);
         if let Some(baseline) = &self.baseline {
             baseline.annotate(&mut record, &self.today);
         }
@@ -66,10 +87,28 @@ impl Engine {
     }
 }
 
-/// What a record says about the case it records.
-pub fn info(case: &Case) -> CaseInfo<'_> {
+/// What a record says about the case (or the probe of it) it records.
+pub fn info<'a>(case: &'a Case, probe: Option<&'a Probe>) -> CaseInfo<'a> {
+    let Some(probe) = probe else {
+        return case_info(case);
+    };
+    let request = probe.action.judged_request();
     CaseInfo {
-        name: &case.name,
+        name: format!("{}::{}", case.name, probe.kind.as_str()),
+        probe: Some(probe.kind.as_str()),
+        probe_detail: probe.detail.clone(),
+        method: &request.method,
+        path_template: &request.path.raw,
+        expected_status: probe.expect.status,
+        ..case_info(case)
+    }
+}
+
+fn case_info(case: &Case) -> CaseInfo<'_> {
+    CaseInfo {
+        name: case.name.clone(),
+        probe: None,
+        probe_detail: None,
         file: case.file(),
         tags: &case.tags,
         page: match (&case.page.title, &case.page.seed) {

@@ -98,7 +98,13 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let mut suite = plan::plan(files, &schemas, &options.test_args, &var_names)?;
+    let mut suite = plan::plan(
+        files,
+        &schemas,
+        &options.test_args,
+        &var_names,
+        &options.settings.probes,
+    )?;
     let fingerprint = plan::suite_fingerprint(suite.planned.iter().map(Planned::name));
     if let Some(shard) = options.shard {
         partition::shard(&mut suite.planned, shard);
@@ -141,6 +147,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         schemas: prepared.schemas,
         baseline: prepared.baseline,
         today: baseline::today(),
+        consistency_wait: settings.consistency_wait,
         records: Mutex::new(vec![None; prepared.suite.planned.len()]),
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),

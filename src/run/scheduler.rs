@@ -15,6 +15,7 @@ use crate::run::engine::{Engine, info};
 use crate::run::trial::{self, VerdictSenders};
 use crate::suite::model::Case;
 use crate::suite::plan::{Selection, Suite};
+use crate::suite::probes::{self, Probe};
 
 /// Starts the scheduler; it ends with the error that stopped it, if one did.
 pub fn start(
@@ -58,8 +59,8 @@ fn read_ahead(runtime: &Runtime, suite: Arc<Suite>) -> mpsc::Receiver<(usize, Re
     files_out
 }
 
-/// Records the file's ignored cases and starts its running ones; false when the run is
-/// shutting down.
+/// Records the file's ignored cases and starts its running ones, each case followed by its
+/// probes (derived again as the plan derived them); false when the run is shutting down.
 async fn start_file(
     suite: &Suite,
     index: usize,
@@ -67,30 +68,53 @@ async fn start_file(
     engine: &Arc<Engine>,
     senders: &mut VerdictSenders,
 ) -> bool {
-    let positions = suite.files[index].cases.clone();
-    for (position, case) in positions.zip(cases) {
-        if suite.planned[position].selection == Selection::Ignored {
-            let reason = case.ignore.as_deref().unwrap_or("ignored");
-            engine.record(position, CaseRecord::skipped(&info(&case), reason));
-        }
-        let Some(done) = senders[position].take() else {
-            continue;
-        };
-        let Ok(permit) = engine.permits.clone().acquire_owned().await else {
-            return false;
-        };
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let record = engine.run(&case).await;
-            let verdict = trial::result_of(&record);
-            if let Some(progress) = &engine.progress {
-                progress.case_done(!record.failures.is_empty());
+    let mut positions = suite.files[index].cases.clone();
+    for case in cases {
+        let case = Arc::new(case);
+        let probes = probes::derive(&case, &engine.schemas, &suite.probes);
+        let trials = std::iter::once(None).chain(probes.into_iter().map(|p| Some(Arc::new(p))));
+        // `trials` first: zip asks its first iterator first, so no position is taken in vain.
+        for (probe, position) in trials.zip(&mut positions) {
+            if !start_trial(suite, position, &case, probe, engine, senders).await {
+                return false;
             }
-            engine.record(position, record);
-            let _ = done.send(verdict);
-        });
+        }
     }
+    true
+}
+
+/// Records the trial at `position` when ignored, starts it when it runs; false when the run is
+/// shutting down.
+async fn start_trial(
+    suite: &Suite,
+    position: usize,
+    case: &Arc<Case>,
+    probe: Option<Arc<Probe>>,
+    engine: &Arc<Engine>,
+    senders: &mut VerdictSenders,
+) -> bool {
+    if suite.planned[position].selection == Selection::Ignored {
+        let reason = case.ignore.as_deref().unwrap_or("ignored");
+        let info = info(case, probe.as_deref());
+        engine.record(position, CaseRecord::skipped(&info, reason));
+    }
+    let Some(done) = senders[position].take() else {
+        return true;
+    };
+    let Ok(permit) = engine.permits.clone().acquire_owned().await else {
+        return false;
+    };
+    let (engine, case) = (engine.clone(), case.clone());
+    tokio::spawn(async move {
+        let _permit = permit;
+        let record = engine.run(&case, probe.as_deref()).await;
+        let verdict = trial::result_of(&record);
+        if let Some(progress) = &engine.progress {
+            progress.case_done(!record.failures.is_empty());
+        }
+        engine.record(position, record);
+        let _ = done.send(verdict);
+    });
     true
 }
 

@@ -3,3 +3,4 @@
 pub mod csdl;
 pub mod generate;
 pub mod registry;
+pub mod shape;

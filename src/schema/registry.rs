@@ -2,7 +2,7 @@
 //! resolve offline, each compiled once when first used (a directory generated from Graph's
 //! metadata holds thousands; a run uses a few), `format` checked.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -11,6 +11,7 @@ use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
+use crate::schema::shape::{JsonType, Shape, declared_type, shape_of};
 
 /// Base under which schema files are registered; `$ref: "recipient.json"` resolves beside it.
 const BASE_URI: &str = "https://conform.invalid/schemas/";
@@ -24,8 +25,10 @@ pub struct Schemas {
 /// A schema file and, once asked for, its validator (or why it does not compile).
 struct Compiled {
     path: PathBuf,
-    /// The names under its top-level `properties`.
-    properties: BTreeSet<String>,
+    /// What each of its top-level `properties` holds.
+    properties: BTreeMap<String, Shape>,
+    /// Its top-level `type`, when it names one.
+    kind: Option<JsonType>,
     validator: OnceLock<std::result::Result<Arc<Validator>, String>>,
 }
 
@@ -147,10 +150,15 @@ impl Schemas {
             let properties = value
                 .get("properties")
                 .and_then(Value::as_object)
-                .map(|map| map.keys().cloned().collect())
+                .map(|map| {
+                    map.iter()
+                        .map(|(key, schema)| (key.clone(), shape_of(schema)))
+                        .collect()
+                })
                 .unwrap_or_default();
+            let kind = declared_type(&value);
             documents.push((format!("{BASE_URI}{name}.json"), value));
-            files.push((path, name, properties));
+            files.push((path, name, properties, kind));
         }
         let registry = Registry::new()
             .extend(documents)
@@ -158,10 +166,11 @@ impl Schemas {
             .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
         let schemas = files
             .into_iter()
-            .map(|(path, name, properties)| {
+            .map(|(path, name, properties, kind)| {
                 let compiled = Compiled {
                     path: path.clone(),
                     properties,
+                    kind,
                     validator: OnceLock::new(),
                 };
                 (name, compiled)
@@ -227,8 +236,18 @@ impl Schemas {
     }
 
     /// The names schema `name` lists under its top-level `properties`.
-    pub fn properties(&self, name: &str) -> Option<&BTreeSet<String>> {
+    pub fn properties(&self, name: &str) -> Option<&BTreeMap<String, Shape>> {
         self.schemas.get(name).map(|c| &c.properties)
+    }
+
+    /// The JSON type a property of schema `name` holds, following a `$ref` to its file.
+    pub fn property_type(&self, name: &str, property: &str) -> Option<JsonType> {
+        match self.properties(name)?.get(property)? {
+            Shape::Typed(kind) => Some(*kind),
+            Shape::ArrayOf(_) => Some(JsonType::Array),
+            Shape::Named(target) => self.schemas.get(target)?.kind,
+            Shape::Unknown => None,
+        }
     }
 
     pub fn len(&self) -> usize {

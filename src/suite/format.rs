@@ -13,10 +13,11 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::probe::ProbeKind;
 use crate::suite::model::{
     Capture, Case, Expect, HeaderExpectation, HeaderRule, METHODS, Origin, PageDoc, PairDoc,
-    Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token, is_variable_char,
-    status_forbids_body,
+    ProbeSetting, Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token,
+    is_variable_char, status_forbids_body,
 };
 
 // ---- the TOML shape -------------------------------------------------------------------------
@@ -47,6 +48,24 @@ struct CaseToml {
     expect: ExpectToml,
     #[serde(default)]
     teardown: Vec<RequestToml>,
+    #[serde(default)]
+    probes: BTreeMap<String, Spanned<ProbeToml>>,
+}
+
+/// `false` (off), `true` (as Graph answers), or `{ status = 400, code = "...", method = "PATCH" }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProbeToml {
+    Switch(bool),
+    Expect(ProbeExpectToml),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProbeExpectToml {
+    status: Option<i64>,
+    code: Option<String>,
+    method: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -140,6 +159,69 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         request: build_main_request(raw.request, file)?,
         expect: build_expect(raw.expect, file)?,
         teardown,
+        probes: probe_settings(raw.probes, file)?,
+    })
+}
+
+fn probe_settings(
+    raw: BTreeMap<String, Spanned<ProbeToml>>,
+    file: &Arc<SourceFile>,
+) -> Result<Vec<(ProbeKind, ProbeSetting)>> {
+    raw.into_iter()
+        .filter_map(|(name, setting)| {
+            let origin = Origin {
+                file: file.clone(),
+                span: setting.span(),
+            };
+            let Some(kind) = ProbeKind::parse(&name) else {
+                return Some(Err(origin.error(format!(
+                    "unknown probe `{name}`; probes are {}",
+                    ProbeKind::names()
+                ))));
+            };
+            let setting = match setting.into_inner() {
+                ProbeToml::Switch(false) => ProbeSetting::Off,
+                ProbeToml::Switch(true) => return None,
+                ProbeToml::Expect(expect) => match probe_expectation(kind, expect) {
+                    Ok(setting) => setting,
+                    Err(message) => return Some(Err(origin.error(message))),
+                },
+            };
+            Some(Ok((kind, setting)))
+        })
+        .collect()
+}
+
+fn probe_expectation(
+    kind: ProbeKind,
+    raw: ProbeExpectToml,
+) -> std::result::Result<ProbeSetting, String> {
+    let status = raw
+        .status
+        .map(|status| match u16::try_from(status) {
+            Ok(status @ 100..=599) => Ok(status),
+            _ => Err(format!("status {status} is not an HTTP status (100-599)")),
+        })
+        .transpose()?;
+    let method = raw.method.map(|m| m.to_ascii_uppercase());
+    if let Some(method) = &method {
+        if kind != ProbeKind::WrongMethod {
+            return Err(format!(
+                "`method` is for the wrong-method probe, not `{}`",
+                kind.as_str()
+            ));
+        }
+        if !METHODS.contains(&method.as_str()) {
+            return Err(format!(
+                "unknown HTTP method `{method}`; expected one of {}",
+                METHODS.join(", ")
+            ));
+        }
+    }
+    Ok(ProbeSetting::Expect {
+        status,
+        code: raw.code,
+        method,
     })
 }
 

@@ -1,8 +1,10 @@
-//! The suite: the case-file format (model, reading, writing), loading, and the plan of a run.
+//! The suite: the case-file format (model, reading, writing), loading, the probes derived from
+//! each case, and the plan of a run.
 
 pub mod format;
 pub mod load;
 pub mod model;
 pub mod partition;
 pub mod plan;
+pub mod probes;
 pub mod writer;

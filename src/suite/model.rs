@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::probe::ProbeKind;
 
 /// A case file as read from disk, kept for error messages.
 #[derive(Debug)]
@@ -75,6 +76,21 @@ pub struct Case {
     pub request: Request,
     pub expect: Expect,
     pub teardown: Vec<Step>,
+    /// What the case says about its derived probes, where its page documents otherwise.
+    pub probes: Vec<(ProbeKind, ProbeSetting)>,
+}
+
+/// A case's word on one probe: off, or expecting another answer than Graph's usual one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeSetting {
+    Off,
+    Expect {
+        status: Option<u16>,
+        /// `error.code` the answer must carry.
+        code: Option<String>,
+        /// The method `wrong-method` sends.
+        method: Option<String>,
+    },
 }
 
 impl Case {

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use libtest_mimic::{Arguments, Trial};
 
 use crate::error::{Error, Result};
+use crate::probe::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::suite::load::{self, fnv1a};
 use crate::suite::model::{Case, Request, Template};
+use crate::suite::probes;
 
 /// Whether a case runs, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +28,11 @@ pub enum Selection {
     OtherShard,
 }
 
-/// A case of the run and its selection.
+/// A case (or a probe of one) of the run and its selection.
 pub struct Planned {
-    /// `file-stem::case-name`, what libtest-mimic shows and filters on.
+    /// `file-stem::case-name` (`::probe` for a probe), what libtest-mimic shows and filters on.
     pub trial_name: String,
-    /// Where the case name starts in `trial_name`.
+    /// Where the name in the suite (`case-name`, `case-name::probe`) starts in `trial_name`.
     name_at: usize,
     pub selection: Selection,
 }
@@ -58,6 +60,8 @@ impl Planned {
 /// Every case of the suite, planned, and the files they come from.
 pub struct Suite {
     pub files: Vec<PlannedFile>,
+    /// The probes derived from each case.
+    pub probes: ProbeSelection,
     /// In file order, then in the order of the cases in their file.
     pub planned: Vec<Planned>,
 }
@@ -92,18 +96,22 @@ pub fn plan(
     schemas: &Schemas,
     args: &Arguments,
     vars: &HashSet<String>,
+    probes: &ProbeSelection,
 ) -> Result<Suite> {
     let per_file = load::in_parallel(&files, |path| {
         let file = load::load_file(path)?;
         check_schemas(&file.cases, schemas)?;
-        let planned = file
-            .cases
-            .iter()
-            .map(|case| plan_case(case, args, vars))
-            .collect::<Result<Vec<_>>>()?;
+        let mut planned = Vec::with_capacity(file.cases.len());
+        for case in &file.cases {
+            planned.push(plan_trial(case, None, args, vars)?);
+            for probe in probes::derive(case, schemas, probes) {
+                planned.push(plan_trial(case, Some(probe.kind), args, vars)?);
+            }
+        }
         Ok((file.fingerprint, planned))
     });
     let mut suite = Suite {
+        probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
         planned: Vec::new(),
     };
@@ -121,12 +129,23 @@ pub fn plan(
     Ok(suite)
 }
 
-fn plan_case(case: &Case, args: &Arguments, vars: &HashSet<String>) -> Result<Planned> {
-    let trial_name = trial_name(case);
-    let probe = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
-    let selection = if args.is_filtered_out(&probe) {
+/// The trial of a case, or of one of its probes (`file-stem::case::probe`).
+fn plan_trial(
+    case: &Case,
+    probe: Option<ProbeKind>,
+    args: &Arguments,
+    vars: &HashSet<String>,
+) -> Result<Planned> {
+    let mut trial_name = trial_name(case);
+    let mut name_len = case.name.len();
+    if let Some(probe) = probe {
+        trial_name = format!("{trial_name}::{}", probe.as_str());
+        name_len += 2 + probe.as_str().len();
+    }
+    let trial = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
+    let selection = if args.is_filtered_out(&trial) {
         Selection::FilteredOut
-    } else if args.is_ignored(&probe) {
+    } else if args.is_ignored(&trial) {
         Selection::Ignored
     } else {
         Selection::Run
@@ -134,7 +153,7 @@ fn plan_case(case: &Case, args: &Arguments, vars: &HashSet<String>) -> Result<Pl
     if selection == Selection::Run {
         check_variables(case, vars)?;
     }
-    Ok(Planned::new(trial_name, case.name.len(), selection))
+    Ok(Planned::new(trial_name, name_len, selection))
 }
 
 /// Case names are unique across the suite. The error shows both places, so the two files
@@ -325,14 +344,14 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     fn filter_flags_select_cases_by_trial_name() {
         let vars: HashSet<String> = ["group-id".to_string()].into();
         let case = &cases()[0];
-        let all = plan_case(case, &Arguments::default(), &vars).unwrap();
+        let all = plan_trial(case, None, &Arguments::default(), &vars).unwrap();
         assert_eq!((all.trial_name.as_str(), all.name()), ("p::a", "a"));
         assert_eq!(all.selection, Selection::Run);
         let args = Arguments {
             skip: vec!["p::".into()],
             ..Arguments::default()
         };
-        let skipped = plan_case(case, &args, &HashSet::new()).unwrap();
+        let skipped = plan_trial(case, None, &args, &HashSet::new()).unwrap();
         assert_eq!(
             skipped.selection,
             Selection::FilteredOut,
@@ -341,15 +360,21 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         assert!(!skipped.is_reported());
         let mut marked = case.clone();
         marked.ignore = Some("flaky upstream".into());
-        let ignored = plan_case(&marked, &Arguments::default(), &HashSet::new()).unwrap();
+        let ignored = plan_trial(&marked, None, &Arguments::default(), &HashSet::new()).unwrap();
         assert_eq!(ignored.selection, Selection::Ignored);
         assert!(ignored.is_reported(), "reported as skipped");
         let ignored_only = Arguments {
             ignored: true,
             ..Arguments::default()
         };
-        let run = plan_case(&marked, &ignored_only, &vars).unwrap();
+        let run = plan_trial(&marked, None, &ignored_only, &vars).unwrap();
         assert_eq!(run.selection, Selection::Run);
+        let probe = plan_trial(case, Some(ProbeKind::ReadBack), &args, &vars).unwrap();
+        assert_eq!(
+            (probe.trial_name.as_str(), probe.name()),
+            ("p::a::read-back", "a::read-back")
+        );
+        assert_eq!(probe.selection, Selection::FilteredOut);
     }
 
     fn suite_dir(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<PathBuf>) {
@@ -372,7 +397,14 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             ("q.toml", &CASE.replace("\"a\"", "\"b\"")),
         ]);
         let vars: HashSet<String> = ["group-id".to_string()].into();
-        let suite = plan(files, &schemas_for_cases(), &Arguments::default(), &vars).unwrap();
+        let suite = plan(
+            files,
+            &schemas_for_cases(),
+            &Arguments::default(),
+            &vars,
+            &ProbeSelection::None,
+        )
+        .unwrap();
         let names: Vec<&str> = suite
             .planned
             .iter()
@@ -396,9 +428,15 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     fn a_name_defined_in_two_files_shows_both_places() {
         let (_dir, files) = suite_dir(&[("p.toml", CASE), ("q.toml", CASE)]);
         let vars: HashSet<String> = ["group-id".to_string()].into();
-        let err = plan(files, &schemas_for_cases(), &Arguments::default(), &vars)
-            .err()
-            .unwrap();
+        let err = plan(
+            files,
+            &schemas_for_cases(),
+            &Arguments::default(),
+            &vars,
+            &ProbeSelection::None,
+        )
+        .err()
+        .unwrap();
         let text = err.to_string();
         assert!(text.contains("duplicate case name `a`"), "{text}");
         assert!(text.contains("q.toml"), "{text}");

@@ -1,0 +1,279 @@
+//! Probes derived from a documented case: what each sends and what it must answer, following
+//! Graph's error contract and resource life cycle. Pure: the same case, schemas and selection
+//! always derive the same probes, so the plan and the run agree on them.
+
+use serde_json::{Value, json};
+
+use crate::probe::{ProbeKind, ProbeSelection};
+use crate::schema::registry::Schemas;
+use crate::schema::shape::JsonType;
+use crate::suite::model::{Case, Expect, ProbeSetting, Request, Template};
+
+/// An id no resource has: the `not-found` probe asks for it.
+pub const MISSING_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// The body `malformed-json` sends: a JSON object cut short.
+pub const MALFORMED_JSON: &str = "{\"conform-probe\": ";
+
+/// A probe of one case.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub kind: ProbeKind,
+    pub action: ProbeAction,
+    /// What the answer must be (status, and for `read-back` the resource).
+    pub expect: Expect,
+    /// The answer must be Graph's error envelope, with this `error.code` when one is given.
+    pub envelope: Option<Envelope>,
+    /// What the probe changed, for the reader of the record.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub code: Option<String>,
+}
+
+/// What a probe sends.
+#[derive(Debug, Clone)]
+pub enum ProbeAction {
+    /// One request after the case's setup: the case's own, altered, or a read of a URL.
+    Send {
+        request: Request,
+        /// Whether it carries the run's token.
+        authenticated: bool,
+    },
+    /// The case's request, then `read` until it answers the expected status or the wait for
+    /// consistency is over; after the teardown when `after_teardown`.
+    AfterCreate { read: Request, after_teardown: bool },
+}
+
+impl ProbeAction {
+    /// The request whose answer is judged.
+    pub fn judged_request(&self) -> &Request {
+        match self {
+            Self::Send { request, .. } => request,
+            Self::AfterCreate { read, .. } => read,
+        }
+    }
+}
+
+/// The probes of `case` the run asks for, in the order of `ProbeKind::ALL`, leaving out those
+/// the case switches off and those that do not apply to it.
+pub fn derive(case: &Case, schemas: &Schemas, selection: &ProbeSelection) -> Vec<Probe> {
+    if *selection == ProbeSelection::None {
+        return Vec::new();
+    }
+    ProbeKind::ALL
+        .into_iter()
+        .filter(|kind| selection.includes(*kind))
+        .filter_map(|kind| {
+            let setting = case
+                .probes
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, setting)| setting);
+            match setting {
+                Some(ProbeSetting::Off) => None,
+                Some(ProbeSetting::Expect {
+                    status,
+                    code,
+                    method,
+                }) => derive_one(case, schemas, kind, method.as_deref()).map(|mut probe| {
+                    if let Some(status) = status {
+                        probe.expect.status = *status;
+                    }
+                    if let (Some(code), Some(envelope)) = (code, &mut probe.envelope) {
+                        envelope.code = Some(code.clone());
+                    }
+                    probe
+                }),
+                None => derive_one(case, schemas, kind, None),
+            }
+        })
+        .collect()
+}
+
+fn derive_one(
+    case: &Case,
+    schemas: &Schemas,
+    kind: ProbeKind,
+    method: Option<&str>,
+) -> Option<Probe> {
+    let altered = |request: Request, status: u16, detail: Option<String>| Probe {
+        kind,
+        action: ProbeAction::Send {
+            request,
+            authenticated: kind != ProbeKind::Auth,
+        },
+        expect: error_expect(status),
+        envelope: Some(Envelope {
+            code: (kind == ProbeKind::Auth).then(|| "InvalidAuthenticationToken".to_string()),
+        }),
+        detail,
+    };
+    match kind {
+        ProbeKind::Auth => Some(altered(case.request.clone(), 401, None)),
+        ProbeKind::MalformedJson => {
+            case.request.json.as_ref()?;
+            let request = Request {
+                json: Some(MALFORMED_JSON.into()),
+                ..case.request.clone()
+            };
+            Some(altered(request, 400, None))
+        }
+        ProbeKind::WrongType => {
+            let (request, detail) = wrong_type(case, schemas)?;
+            Some(altered(request, 400, Some(detail)))
+        }
+        ProbeKind::WrongMethod => {
+            let method = match method {
+                Some(method) => method,
+                None if case.request.method == "PUT" => return None,
+                None => "PUT",
+            };
+            let request = Request {
+                method: method.to_string(),
+                ..case.request.clone()
+            };
+            Some(altered(request, 405, Some(format!("sent {method}"))))
+        }
+        ProbeKind::NotFound => {
+            let (item, variable) = item_url(case)?;
+            let raw = item.raw.replace(&format!("{{{variable}}}"), MISSING_ID);
+            let path = Template::parse(raw, item.origin.clone()).ok()?;
+            Some(altered(
+                read(path),
+                404,
+                Some(format!("asked for id {MISSING_ID}")),
+            ))
+        }
+        ProbeKind::ReadBack => life_cycle(case, kind, false),
+        ProbeKind::GoneAfterDelete => {
+            let deletes = case.teardown.iter().any(|s| s.request.method == "DELETE");
+            deletes.then(|| life_cycle(case, kind, true)).flatten()
+        }
+    }
+}
+
+/// `read-back` and `gone-after-delete`: the item URL of what the case creates, read after the
+/// create (200, the created resource) or after the teardown (404).
+fn life_cycle(case: &Case, kind: ProbeKind, after_teardown: bool) -> Option<Probe> {
+    let (item, _) = item_url(case)?;
+    let expect = if after_teardown {
+        error_expect(404)
+    } else {
+        Expect {
+            status: 200,
+            schema: case
+                .expect
+                .schema
+                .clone()
+                .filter(|_| !case.expect.collection),
+            collection: false,
+            required: case.expect.required.clone(),
+            body: case.expect.body.clone(),
+            headers: Vec::new(),
+        }
+    };
+    Some(Probe {
+        kind,
+        action: ProbeAction::AfterCreate {
+            read: read(item),
+            after_teardown,
+        },
+        expect,
+        envelope: after_teardown.then_some(Envelope { code: None }),
+        detail: None,
+    })
+}
+
+fn error_expect(status: u16) -> Expect {
+    Expect {
+        status,
+        schema: None,
+        collection: false,
+        required: Vec::new(),
+        body: None,
+        headers: Vec::new(),
+    }
+}
+
+fn read(path: Template) -> Request {
+    Request {
+        method: "GET".to_string(),
+        path,
+        headers: Vec::new(),
+        json: None,
+        capture: Vec::new(),
+    }
+}
+
+/// The URL of the item the case creates, and the variable holding its id: the path of a
+/// teardown DELETE that names a variable the case's request captures, else, for a POST that
+/// captures `/id`, the request's path and that id.
+pub fn item_url(case: &Case) -> Option<(Template, String)> {
+    let captured: Vec<&str> = case
+        .request
+        .capture
+        .iter()
+        .map(|c| c.variable.as_str())
+        .collect();
+    let deleted = case.teardown.iter().find_map(|step| {
+        let path = &step.request.path;
+        let variable = path.variables().find(|v| captured.contains(v))?;
+        (step.request.method == "DELETE").then(|| (path.clone(), variable.to_string()))
+    });
+    if deleted.is_some() {
+        return deleted;
+    }
+    if case.request.method != "POST" {
+        return None;
+    }
+    let id = case.request.capture.iter().find(|c| c.pointer == "/id")?;
+    let path = &case.request.path;
+    let raw = format!("{}/{{{}}}", path.raw.trim_end_matches('/'), id.variable);
+    let item = Template::parse(raw, path.origin.clone()).ok()?;
+    Some((item, id.variable.clone()))
+}
+
+/// The case's request with one property the schema types sent as another JSON type, and what
+/// was changed. Booleans first: no server reads an object as one.
+fn wrong_type(case: &Case, schemas: &Schemas) -> Option<(Request, String)> {
+    let schema = &case.expect.schema.as_ref()?.name;
+    let json = case.request.json.as_deref()?;
+    let Value::Object(mut body) = serde_json::from_str::<Value>(json).ok()? else {
+        return None;
+    };
+    const PREFERRED: [JsonType; 6] = [
+        JsonType::Boolean,
+        JsonType::Integer,
+        JsonType::Number,
+        JsonType::String,
+        JsonType::Object,
+        JsonType::Array,
+    ];
+    let (property, typed) = PREFERRED.iter().find_map(|wanted| {
+        body.keys()
+            .filter(|key| !key.contains('@'))
+            .find(|key| schemas.property_type(schema, key) == Some(*wanted))
+            .map(|key| (key.clone(), *wanted))
+    })?;
+    let wrong = match typed {
+        JsonType::Boolean => json!("not-a-boolean"),
+        JsonType::Integer | JsonType::Number => json!("not-a-number"),
+        JsonType::String | JsonType::Null => json!(12345),
+        JsonType::Object => json!("not-an-object"),
+        JsonType::Array => json!("not-an-array"),
+    };
+    let detail = format!(
+        "sent `{property}` as {} {wrong} where schema {schema} types it {}",
+        JsonType::of(&wrong).as_str(),
+        typed.as_str()
+    );
+    body.insert(property, wrong);
+    let request = Request {
+        json: Some(Value::Object(body).to_string().into()),
+        ..case.request.clone()
+    };
+    Some((request, detail))
+}
