@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use crate::error::Error;
 use crate::exit;
 use crate::mock::behaviour::{MockConfig, OAuth};
+use crate::mock::broken::BrokenRule;
 use crate::mock::fault::FaultRule;
 use crate::mock::server;
 
@@ -46,6 +47,11 @@ pub struct MockArgs {
     /// Repeatable. Example: --fault reset=0.25
     #[arg(long, value_name = "KIND[=RATE]", value_parser = FaultRule::parse)]
     fault: Vec<FaultRule>,
+    /// Break one rule of Graph's contract, to see conform's probes catch it: no-auth-check,
+    /// plain-text-errors, accepts-malformed-json, accepts-wrong-types, 404-for-wrong-method,
+    /// forgets-created, ignores-deletes. Repeatable.
+    #[arg(long = "break", value_name = "RULE")]
+    broken: Vec<BrokenRule>,
 }
 
 pub fn execute(args: MockArgs) -> Result<u8, Error> {
@@ -76,6 +82,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         delay: std::time::Duration::from_millis(args.delay_ms),
         fail_deletes: args.fail_deletes,
         faults: args.fault,
+        broken: args.broken,
     };
     let addr = SocketAddr::new(args.host, args.port);
     runtime

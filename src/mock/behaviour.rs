@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::mock::broken::BrokenRule;
+
 /// OAuth 2.0 client credentials, as the Microsoft identity platform answers them.
 #[derive(Debug, Clone)]
 pub struct OAuth {
@@ -34,6 +36,8 @@ pub struct MockConfig {
     pub fail_deletes: bool,
     /// Faults to inject from the start (more can be added through `/_mock/faults`).
     pub faults: Vec<crate::mock::fault::FaultRule>,
+    /// Rules of the contract to break (`--break`).
+    pub broken: Vec<crate::mock::broken::BrokenRule>,
 }
 
 /// Counters and issued tokens, shared by all requests.
@@ -64,12 +68,19 @@ impl Behaviour {
         }
     }
 
+    pub fn breaks(&self, rule: BrokenRule) -> bool {
+        self.config.broken.contains(&rule)
+    }
+
     /// Decides an API request from its bearer token and method; waits out the delay first.
     pub async fn gate(&self, bearer: Option<&str>, method: &axum::http::Method) -> Gate {
         if !self.config.delay.is_zero() {
             tokio::time::sleep(self.config.delay).await;
         }
         let Some(token) = bearer.filter(|t| !t.trim().is_empty()) else {
+            if self.breaks(BrokenRule::NoAuthCheck) {
+                return Gate::Pass;
+            }
             return Gate::Unauthorized("Access token is empty or is not a Bearer token.");
         };
         if self.config.oauth.is_some() {

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::mock::answer::{ErrorMarker, MAX_REQUEST_BYTES, error};
 use crate::mock::behaviour::{self, Behaviour, Gate};
+use crate::mock::broken::BrokenRule;
 use crate::mock::fault::{self, FaultRule};
 
 /// Every request: the token endpoint and the test API are answered here; API requests need
@@ -41,7 +42,35 @@ pub async fn graph_envelope(
     if let Some(value) = client_request_id.and_then(|v| HeaderValue::from_str(&v).ok()) {
         headers.insert("client-request-id", value);
     }
-    fill_inner_error(response, &request_id).await
+    let response = fill_inner_error(response, &request_id).await;
+    break_errors(&behaviour, response).await
+}
+
+/// The error rules a server may be told to break: 404 for a method not allowed, and errors
+/// as plain text.
+async fn break_errors(behaviour: &Behaviour, mut response: Response) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && behaviour.breaks(BrokenRule::NotFoundForWrongMethod)
+    {
+        response = error(StatusCode::NOT_FOUND, "ResourceNotFound", "Not found.").into_response();
+    }
+    if response.status().is_success() || !behaviour.breaks(BrokenRule::PlainTextErrors) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.pointer("/error/message")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| parts.status.to_string());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Response::from_parts(parts, Body::from(message))
 }
 
 /// Answers the token endpoint and the test API; hands any other request back.

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod behaviour;
+pub mod broken;
 pub mod envelope;
 pub mod fault;
 pub mod routes;

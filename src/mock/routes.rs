@@ -13,6 +13,7 @@ use crate::graph;
 use crate::mock::answer::{
     GraphError, MAX_REQUEST_BYTES, collection, error, invalid, not_found, resource,
 };
+use crate::mock::broken::BrokenRule;
 use crate::mock::store::{self, ChatThreadInput, ConversationInput, Store, ThreadInput};
 
 const API_VERSIONS: &[&str] = &["v1.0", "beta"];
@@ -20,9 +21,48 @@ const API_VERSIONS: &[&str] = &["v1.0", "beta"];
 #[derive(Clone, Default)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
+    /// Rules of the contract this server breaks (`--break`).
+    broken: Arc<[BrokenRule]>,
 }
 
 impl AppState {
+    pub fn breaking(broken: &[BrokenRule]) -> Self {
+        Self {
+            broken: broken.into(),
+            ..Self::default()
+        }
+    }
+
+    fn breaks(&self, rule: BrokenRule) -> bool {
+        self.broken.contains(&rule)
+    }
+
+    /// A stored resource found by `find`, unless the server forgets what it creates.
+    fn found<T>(
+        &self,
+        find: impl FnOnce(&Store) -> Option<T>,
+        what: &str,
+    ) -> Result<T, GraphError> {
+        if self.breaks(BrokenRule::ForgetsCreated) {
+            return Err(not_found(what));
+        }
+        find(&self.store()).ok_or_else(|| not_found(what))
+    }
+
+    /// Deletes with `delete`, unless the server ignores deletes or forgets what it creates.
+    fn deleted(&self, delete: impl FnOnce(&mut Store) -> bool, what: &str) -> Reply {
+        let deleted = if self.breaks(BrokenRule::IgnoresDeletes) {
+            true
+        } else {
+            !self.breaks(BrokenRule::ForgetsCreated) && delete(&mut self.store())
+        };
+        if deleted {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        } else {
+            Err(not_found(what))
+        }
+    }
+
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock cannot leave the maps half-updated in a way later
         // requests could not use, so a poisoned lock is still served.
@@ -33,7 +73,7 @@ impl AppState {
 }
 
 /// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
-async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, GraphError> {
+async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value, GraphError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -54,6 +94,11 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, GraphError>
                 &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
             )
         })?;
+    if state.breaks(BrokenRule::AcceptsMalformedJson)
+        && serde_json::from_slice::<Value>(&bytes).is_err()
+    {
+        return Ok(Value::Object(Default::default()));
+    }
     serde_json::from_slice(&bytes).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -64,11 +109,28 @@ async fn json_body(headers: &HeaderMap, body: Body) -> Result<Value, GraphError>
 }
 
 async fn parsed<T: for<'de> serde::Deserialize<'de>>(
+    state: &AppState,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, GraphError> {
-    let value = json_body(headers, body).await?;
-    store::parse(&value).map_err(invalid)
+    let value = json_body(state, headers, body).await?;
+    let refused = match store::parse(&value) {
+        Ok(input) => return Ok(input),
+        Err(refused) => refused,
+    };
+    if state.breaks(BrokenRule::AcceptsWrongTypes)
+        && let Value::Object(map) = &value
+    {
+        // Drops the first property whose removal makes the body readable.
+        for key in map.keys() {
+            let mut fewer = map.clone();
+            fewer.remove(key);
+            if let Ok(input) = store::parse(&Value::Object(fewer)) {
+                return Ok(input);
+            }
+        }
+    }
+    Err(invalid(refused))
 }
 
 fn check_version(version: &str) -> Result<(), GraphError> {
@@ -111,7 +173,7 @@ async fn create_thread(
     body: Body,
 ) -> Reply {
     check_version(version)?;
-    let input: ThreadInput = parsed(headers, body).await?;
+    let input: ThreadInput = parsed(&state, headers, body).await?;
     let thread = state.store().create_thread(group, input).map_err(invalid)?;
     Ok(resource(
         StatusCode::CREATED,
@@ -126,10 +188,7 @@ pub async fn get_thread(
     Path((version, group, thread)): Path<(String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    let found = state
-        .store()
-        .thread(&group, &thread)
-        .ok_or_else(|| not_found("thread"))?;
+    let found = state.found(|store| store.thread(&group, &thread), "thread")?;
     Ok(resource(
         StatusCode::OK,
         &version,
@@ -143,11 +202,7 @@ pub async fn delete_thread(
     Path((version, group, thread)): Path<(String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    if state.store().delete_thread(&group, &thread) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(not_found("thread"))
-    }
+    state.deleted(|store| store.delete_thread(&group, &thread), "thread")
 }
 
 pub async fn reply(
@@ -157,7 +212,7 @@ pub async fn reply(
     body: Body,
 ) -> Reply {
     check_version(&version)?;
-    json_body(&headers, body).await?;
+    json_body(&state, &headers, body).await?;
     if state.store().thread(&group, &thread).is_none() {
         return Err(not_found("thread"));
     }
@@ -171,7 +226,7 @@ pub async fn create_conversation(
     body: Body,
 ) -> Reply {
     check_version(&version)?;
-    let input: ConversationInput = parsed(&headers, body).await?;
+    let input: ConversationInput = parsed(&state, &headers, body).await?;
     let conversation = state
         .store()
         .create_conversation(&group, input)
@@ -202,10 +257,10 @@ pub async fn get_conversation(
     Path((version, group, conversation)): Path<(String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    let found = state
-        .store()
-        .conversation(&group, &conversation)
-        .ok_or_else(|| not_found("conversation"))?;
+    let found = state.found(
+        |store| store.conversation(&group, &conversation),
+        "conversation",
+    )?;
     Ok(resource(
         StatusCode::OK,
         &version,
@@ -219,11 +274,10 @@ pub async fn delete_conversation(
     Path((version, group, conversation)): Path<(String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    if state.store().delete_conversation(&group, &conversation) {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(not_found("conversation"))
-    }
+    state.deleted(
+        |store| store.delete_conversation(&group, &conversation),
+        "conversation",
+    )
 }
 
 pub async fn create_conversation_thread(
@@ -233,7 +287,7 @@ pub async fn create_conversation_thread(
     body: Body,
 ) -> Reply {
     check_version(&version)?;
-    let input: ThreadInput = parsed(&headers, body).await?;
+    let input: ThreadInput = parsed(&state, &headers, body).await?;
     let thread = state
         .store()
         .create_thread_in(&group, &conversation, input)
@@ -268,10 +322,10 @@ pub async fn get_conversation_thread(
     Path((version, group, conversation, thread)): Path<(String, String, String, String)>,
 ) -> Reply {
     check_version(&version)?;
-    let found = state
-        .store()
-        .conversation_thread(&group, &conversation, &thread)
-        .ok_or_else(|| not_found("thread"))?;
+    let found = state.found(
+        |store| store.conversation_thread(&group, &conversation, &thread),
+        "thread",
+    )?;
     Ok(resource(
         StatusCode::OK,
         &version,
@@ -287,7 +341,7 @@ pub async fn create_chat_thread(
     body: Body,
 ) -> Reply {
     check_version(&version)?;
-    let input: ChatThreadInput = parsed(&headers, body).await?;
+    let input: ChatThreadInput = parsed(&state, &headers, body).await?;
     state
         .store()
         .create_chat_thread(&group, &channel, input)

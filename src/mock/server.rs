@@ -85,6 +85,7 @@ pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Res
 
 /// The contract's routes. `{version}` is `v1.0` or `beta`; any other is an unknown route.
 pub fn router(config: MockConfig) -> Router {
+    let state = AppState::breaking(&config.broken);
     let behaviour = Arc::new(Behaviour::new(config));
     Router::new()
         .route(
@@ -129,6 +130,6 @@ pub fn router(config: MockConfig) -> Router {
         )
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(AppState::default())
+        .with_state(state)
         .layer(middleware::from_fn_with_state(behaviour, graph_envelope))
 }

@@ -11,6 +11,7 @@ use crate::check;
 use crate::exec;
 use crate::exec::protocol;
 use crate::exec::transport::Http;
+use crate::probe::ProbeKind;
 use crate::report::record::{CaseInfo, CaseRecord};
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
@@ -56,6 +57,10 @@ impl Engine {
         // Cases already sending finish (and clean up); the rest are skipped.
         if *self.interrupted.borrow() {
             return CaseRecord::skipped(&info(case, probe), "interrupted");
+        }
+        if self.keep && probe.is_some_and(|p| p.kind == ProbeKind::GoneAfterDelete) {
+            let why = "--keep: the teardown deletes nothing to probe";
+            return CaseRecord::skipped(&info(case, probe), why);
         }
         let run = if self.http.deadline.is_some_and(|d| Instant::now() >= d) {
             protocol::out_of_time(case)

@@ -9,6 +9,7 @@ mod drift;
 mod embedded;
 mod faults;
 mod import_lint;
+mod probes;
 mod reference_server;
 mod remote;
 mod robustness;
