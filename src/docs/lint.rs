@@ -14,6 +14,7 @@ use crate::error::Location;
 use crate::schema::registry::Schemas;
 use crate::suite::model::escape_pointer_token;
 use crate::suite::model::{Case, Request};
+use crate::suite::probes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -583,7 +584,12 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
             }
         }
     }
+    // The id a create captures names the created item for the life-cycle probes.
+    let item_id = probes::item_url(case).map(|(_, variable)| variable);
     for (index, variable) in &captured {
+        if item_id.as_deref() == Some(*variable) {
+            continue;
+        }
         let used = steps[index + 1..].iter().any(|r| {
             std::iter::once(&r.path)
                 .chain(r.headers.iter().map(|(_, v)| v))
@@ -599,7 +605,7 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
                     case.name
                 ),
                 Location::new(&origin.file.path, &origin.file.text, origin.span.clone()),
-                Some("use it (e.g. in a teardown step) or drop the capture".into()),
+                Some("use it (e.g. in a teardown step) or drop the capture; the probes use only the `/id` of a POST".into()),
             ));
         }
     }

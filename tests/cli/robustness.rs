@@ -9,7 +9,11 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 async fn send(base: &str, method: &str, path: &str, body: Option<Vec<u8>>) -> (u16, Value) {
-    let mut request = common::http_client()
+    // One client, so hundreds of concurrent requests share a pool instead of opening a
+    // connection each (a full test run's load made those fail to connect now and then).
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let mut request = CLIENT
+        .get_or_init(common::http_client)
         .request(method.parse().unwrap(), format!("{base}{path}"))
         .header("authorization", "Bearer t");
     if let Some(body) = body {
