@@ -8,12 +8,16 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use serde_json::Value;
 
-async fn send(base: &str, method: &str, path: &str, body: Option<Vec<u8>>) -> (u16, Value) {
-    // One client, so hundreds of concurrent requests share a pool instead of opening a
-    // connection each (a full test run's load made those fail to connect now and then).
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    let mut request = CLIENT
-        .get_or_init(common::http_client)
+/// Sends with `client`: one per test, so that hundreds of concurrent requests share a pool
+/// instead of opening a connection each.
+async fn send(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> (u16, Value) {
+    let mut request = client
         .request(method.parse().unwrap(), format!("{base}{path}"))
         .header("authorization", "Bearer t");
     if let Some(body) = body {
@@ -35,21 +39,24 @@ fn oversized_and_deeply_nested_bodies_are_refused_with_the_envelope() {
     let runtime = common::runtime();
     let server = common::reference_server(&runtime);
     let base = server.base_url();
+    let client = common::http_client();
     runtime.block_on(async {
         let huge = vec![b' '; 5 * 1024 * 1024];
-        let (status, body) = send(&base, "POST", "/v1.0/groups/g/threads", Some(huge)).await;
+        let (status, body) =
+            send(&client, &base, "POST", "/v1.0/groups/g/threads", Some(huge)).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (413, Some("RequestEntityTooLarge"))
         );
         let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)).into_bytes();
-        let (status, body) = send(&base, "POST", "/v1.0/groups/g/threads", Some(deep)).await;
+        let (status, body) =
+            send(&client, &base, "POST", "/v1.0/groups/g/threads", Some(deep)).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("BadRequest"))
         );
         // Still serving.
-        let (status, _) = send(&base, "GET", "/v1.0/groups/g/conversations", None).await;
+        let (status, _) = send(&client, &base, "GET", "/v1.0/groups/g/conversations", None).await;
         assert_eq!(status, 200);
     });
 }
@@ -59,12 +66,20 @@ fn concurrent_creates_lose_nothing_and_racing_deletes_never_corrupt_state() {
     let runtime = common::runtime();
     let server = common::reference_server(&runtime);
     let base = server.base_url();
+    let client = common::http_client();
     runtime.block_on(async {
         let creates = (0..200).map(|i| {
-            let base = base.clone();
+            let (base, client) = (base.clone(), client.clone());
             tokio::spawn(async move {
                 let body = format!(r#"{{"topic": "t{i}"}}"#).into_bytes();
-                send(&base, "POST", "/v1.0/groups/load/conversations", Some(body)).await
+                send(
+                    &client,
+                    &base,
+                    "POST",
+                    "/v1.0/groups/load/conversations",
+                    Some(body),
+                )
+                .await
             })
         });
         let mut ids = HashSet::new();
@@ -74,18 +89,26 @@ fn concurrent_creates_lose_nothing_and_racing_deletes_never_corrupt_state() {
             ids.insert(body["id"].as_str().unwrap().to_string());
         }
         assert_eq!(ids.len(), 200, "distinct ids");
-        let (_, listed) = send(&base, "GET", "/v1.0/groups/load/conversations", None).await;
+        let (_, listed) = send(
+            &client,
+            &base,
+            "GET",
+            "/v1.0/groups/load/conversations",
+            None,
+        )
+        .await;
         assert_eq!(listed["value"].as_array().unwrap().len(), 200, "none lost");
 
         let mut racing = Vec::new();
         for id in &ids {
             for method in ["DELETE", "GET", "GET", "DELETE"] {
-                let (base, path) = (
+                let (base, client, path) = (
                     base.clone(),
+                    client.clone(),
                     format!("/v1.0/groups/load/conversations/{id}"),
                 );
                 racing.push(tokio::spawn(async move {
-                    send(&base, method, &path, None).await.0
+                    send(&client, &base, method, &path, None).await.0
                 }));
             }
         }
@@ -93,7 +116,14 @@ fn concurrent_creates_lose_nothing_and_racing_deletes_never_corrupt_state() {
             let status = status.await.unwrap();
             assert!(matches!(status, 200 | 204 | 404), "{status}");
         }
-        let (_, listed) = send(&base, "GET", "/v1.0/groups/load/conversations", None).await;
+        let (_, listed) = send(
+            &client,
+            &base,
+            "GET",
+            "/v1.0/groups/load/conversations",
+            None,
+        )
+        .await;
         assert_eq!(listed["value"], serde_json::json!([]));
     });
 }
@@ -194,7 +224,8 @@ fn the_reference_server_answers_arbitrary_requests_with_4xx_envelopes() {
     runner
         .run(&(segments, methods, bodies), |(segments, method, body)| {
             let path = format!("/{}", segments.join("/"));
-            let (status, answer) = runtime.block_on(send(&base, method, &path, Some(body)));
+            let (status, answer) =
+                runtime.block_on(send(&client, &base, method, &path, Some(body)));
             prop_assert!(status < 500, "{method} {path} answered {status}");
             if status >= 400 {
                 prop_assert!(
