@@ -202,6 +202,7 @@ fn the_reference_server_answers_arbitrary_requests_with_4xx_envelopes() {
     let runtime = common::runtime();
     let server = common::reference_server(&runtime);
     let base = server.base_url();
+    let client = common::http_client();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 96,
         ..ProptestConfig::default()
