@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use crate::config::settings::{Destination, Settings};
 use crate::error::Result;
 use crate::exec::auth::Auth;
+use crate::schema::registry::Schemas;
 use crate::suite::model::{Case, Request, Template};
 use crate::suite::plan::{Selection, Suite};
+use crate::suite::probes::{self, Probe, ProbeAction};
 
 /// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
 fn fill(template: &Template, vars: &HashMap<String, String>) -> String {
@@ -67,34 +69,126 @@ pub fn curl_commands(
     vars: &HashMap<String, String>,
     auth: Option<&str>,
 ) -> String {
-    // What the case captures is known only when it runs: show it as `{name}`.
-    let mut vars = vars.clone();
-    for request in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
-        for capture in &request.capture {
-            vars.remove(&capture.variable);
-        }
-    }
-    let vars = &vars;
+    let shell = Shell::new(case, base_url, vars, auth);
     let mut out = format!("# {} ({})\n", case.name, case.file().display());
-    for (index, step) in case.setup.iter().enumerate() {
-        let _ = writeln!(out, "# setup {}", index + 1);
-        curl(&mut out, &step.request, base_url, vars, auth);
-    }
+    shell.setup(&mut out);
     let _ = writeln!(out, "# request (expects {})", case.expect.status);
-    curl(&mut out, &case.request, base_url, vars, auth);
-    for (index, step) in case.teardown.iter().enumerate() {
-        let _ = writeln!(out, "# teardown {}", index + 1);
-        curl(&mut out, &step.request, base_url, vars, auth);
+    shell.curl(&mut out, &case.request, auth);
+    shell.teardown(&mut out);
+    out
+}
+
+/// The curl commands of a probe of a case: the case's setup, what the probe sends, the case's
+/// teardown.
+pub fn probe_commands(
+    case: &Case,
+    probe: &Probe,
+    base_url: &str,
+    vars: &HashMap<String, String>,
+    auth: Option<&str>,
+) -> String {
+    let shell = Shell::new(case, base_url, vars, auth);
+    let name = format!("{}::{}", case.name, probe.kind.as_str());
+    let mut out = format!("# {name} ({})\n", case.file().display());
+    shell.setup(&mut out);
+    let expects = probe.expect.status;
+    match &probe.action {
+        ProbeAction::Send {
+            request,
+            authenticated,
+        } => {
+            let how = if *authenticated {
+                ""
+            } else {
+                ", without a token"
+            };
+            let _ = writeln!(out, "# probe request (expects {expects}{how})");
+            shell.curl(&mut out, request, auth.filter(|_| *authenticated));
+            shell.teardown(&mut out);
+        }
+        ProbeAction::AfterCreate {
+            read,
+            after_teardown,
+        } => {
+            let _ = writeln!(out, "# the case's request (expects {})", case.expect.status);
+            shell.curl(&mut out, &case.request, auth);
+            if *after_teardown {
+                shell.teardown(&mut out);
+            }
+            let _ = writeln!(
+                out,
+                "# probe read (expects {expects}, read again until then)"
+            );
+            shell.curl(&mut out, read, auth);
+            if !*after_teardown {
+                shell.teardown(&mut out);
+            }
+        }
     }
     out
 }
 
-/// Prints the requests of every case the run would send, secrets left out.
-pub fn print(suite: &Suite, settings: &Settings, vars: &HashMap<String, String>) -> Result<()> {
+/// What a case's commands share: where they go, the known variables, the token's variable.
+struct Shell<'a> {
+    case: &'a Case,
+    base_url: &'a str,
+    vars: HashMap<String, String>,
+    auth: Option<&'a str>,
+}
+
+impl<'a> Shell<'a> {
+    fn new(
+        case: &'a Case,
+        base_url: &'a str,
+        vars: &HashMap<String, String>,
+        auth: Option<&'a str>,
+    ) -> Self {
+        // What the case captures is known only when it runs: show it as `{name}`.
+        let mut vars = vars.clone();
+        for request in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
+            for capture in &request.capture {
+                vars.remove(&capture.variable);
+            }
+        }
+        Self {
+            case,
+            base_url,
+            vars,
+            auth,
+        }
+    }
+
+    fn curl(&self, out: &mut String, request: &Request, auth: Option<&str>) {
+        curl(out, request, self.base_url, &self.vars, auth);
+    }
+
+    fn setup(&self, out: &mut String) {
+        for (index, step) in self.case.setup.iter().enumerate() {
+            let _ = writeln!(out, "# setup {}", index + 1);
+            self.curl(out, &step.request, self.auth);
+        }
+    }
+
+    fn teardown(&self, out: &mut String) {
+        for (index, step) in self.case.teardown.iter().enumerate() {
+            let _ = writeln!(out, "# teardown {}", index + 1);
+            self.curl(out, &step.request, self.auth);
+        }
+    }
+}
+
+/// Prints the requests of every case (and probe) the run would send, secrets left out.
+pub fn print(
+    suite: &Suite,
+    schemas: &Schemas,
+    settings: &Settings,
+    vars: &HashMap<String, String>,
+) -> Result<()> {
     let base_url = match &settings.destination {
         Destination::Embedded => "http://127.0.0.1:PORT",
         Destination::Remote { base_url, .. } => base_url.as_str(),
     };
+    let base_url = base_url.trim_end_matches('/');
     let auth = match &settings.destination {
         Destination::Remote {
             auth: Auth::None, ..
@@ -110,14 +204,20 @@ pub fn print(suite: &Suite, settings: &Settings, vars: &HashMap<String, String>)
         if !planned.iter().any(|p| p.selection == Selection::Run) {
             continue;
         }
-        let cases = suite.cases_of(index)?;
-        for (case, _) in cases
-            .iter()
-            .zip(planned)
-            .filter(|(_, p)| p.selection == Selection::Run)
-        {
-            let text = curl_commands(case, base_url.trim_end_matches('/'), vars, auth);
-            println!("{}", settings.redactor.redact(&text));
+        let mut selections = planned.iter().map(|p| p.selection);
+        for case in suite.cases_of(index)? {
+            let probes = probes::derive(&case, schemas, &suite.probes);
+            let trials = std::iter::once(None).chain(probes.iter().map(Some));
+            for (probe, selection) in trials.zip(&mut selections) {
+                if selection != Selection::Run {
+                    continue;
+                }
+                let text = match probe {
+                    None => curl_commands(&case, base_url, vars, auth),
+                    Some(probe) => probe_commands(&case, probe, base_url, vars, auth),
+                };
+                println!("{}", settings.redactor.redact(&text));
+            }
         }
     }
     Ok(())

@@ -71,7 +71,12 @@ pub fn run(options: RunOptions) -> Result<u8> {
         return Ok(exit::PASS);
     }
     if options.dry_run {
-        dry_run::print(&prepared.suite, &options.settings, &prepared.vars)?;
+        dry_run::print(
+            &prepared.suite,
+            &prepared.schemas,
+            &options.settings,
+            &prepared.vars,
+        )?;
         return Ok(exit::PASS);
     }
     let executed = execute(&options, prepared)?;
