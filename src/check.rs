@@ -532,6 +532,46 @@ mod tests {
     }
 
     #[test]
+    fn error_answers_must_be_graphs_envelope_with_the_expected_code() {
+        let json = Some("application/json");
+        let good = r#"{"error": {"code": "InvalidAuthenticationToken", "message": "m"}}"#;
+        let kinds = |failures: Vec<Failure>| -> Vec<(FailureKind, Option<String>)> {
+            failures.into_iter().map(|f| (f.kind, f.pointer)).collect()
+        };
+        assert!(check_error_envelope(&response(401, json, good), None).is_empty());
+        assert!(
+            check_error_envelope(
+                &response(401, json, good),
+                Some("InvalidAuthenticationToken")
+            )
+            .is_empty()
+        );
+        let other = check_error_envelope(&response(401, json, good), Some("Forbidden"));
+        assert_eq!(
+            other[0].message,
+            "expected error code `Forbidden`, got `InvalidAuthenticationToken`"
+        );
+        let text = check_error_envelope(&response(401, Some("text/plain"), "no token"), None);
+        assert_eq!(
+            kinds(text),
+            [
+                (FailureKind::Header, None),
+                (FailureKind::Body, Some(String::new()))
+            ]
+        );
+        let bare = check_error_envelope(&response(404, json, r#"{"message": "gone"}"#), None);
+        assert_eq!(kinds(bare), [(FailureKind::Schema, Some("/error".into()))]);
+        let untyped = check_error_envelope(&response(404, json, r#"{"error": {"code": 4}}"#), None);
+        assert_eq!(
+            kinds(untyped),
+            [
+                (FailureKind::Schema, Some("/error/code".into())),
+                (FailureKind::Schema, Some("/error/message".into()))
+            ]
+        );
+    }
+
+    #[test]
     fn headers_are_present_absent_equal_or_matching() {
         let rule = |name: &str, rule: HeaderRule| HeaderExpectation {
             name: name.to_string(),

@@ -277,3 +277,204 @@ fn wrong_type(case: &Case, schemas: &Schemas) -> Option<(Request, String)> {
     };
     Some((request, detail))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    const THREAD: &str = r#"{"type": "object", "properties": {
+        "id": {"type": "string"}, "topic": {"type": "string"},
+        "isLocked": {"type": "boolean"}, "toRecipients": {"type": "array"}}}"#;
+
+    fn schemas() -> Schemas {
+        Schemas::compile(&[(PathBuf::from("schemas/thread.json"), THREAD.to_string())]).unwrap()
+    }
+
+    fn case(extra: &str) -> Case {
+        let text = format!(
+            r#"
+[[case]]
+name = "create"
+[case.request]
+method = "POST"
+path = "/v1.0/groups/{{group-id}}/threads"
+capture = {{ thread-id = "/id" }}
+json = '{{"topic": "t", "isLocked": false, "toRecipients": []}}'
+[case.expect]
+status = 201
+schema = "thread"
+body = '{{"topic": "t"}}'
+{extra}
+"#
+        );
+        crate::suite::format::parse_file(Path::new("cases/c.toml"), text)
+            .unwrap()
+            .remove(0)
+    }
+
+    const TEARDOWN: &str = r#"[[case.teardown]]
+method = "DELETE"
+path = "/v1.0/groups/{group-id}/items/{thread-id}""#;
+
+    fn kinds(probes: &[Probe]) -> Vec<&str> {
+        probes.iter().map(|p| p.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn a_create_with_a_body_and_a_delete_gets_every_probe() {
+        let probes = derive(&case(TEARDOWN), &schemas(), &ProbeSelection::All);
+        assert_eq!(
+            kinds(&probes),
+            [
+                "auth",
+                "malformed-json",
+                "wrong-type",
+                "wrong-method",
+                "not-found",
+                "read-back",
+                "gone-after-delete"
+            ]
+        );
+        let statuses: Vec<u16> = probes.iter().map(|p| p.expect.status).collect();
+        assert_eq!(statuses, [401, 400, 400, 405, 404, 200, 404]);
+        assert_eq!(
+            probes[0].envelope,
+            Some(Envelope {
+                code: Some("InvalidAuthenticationToken".into())
+            })
+        );
+        assert!(matches!(
+            probes[0].action,
+            ProbeAction::Send {
+                authenticated: false,
+                ..
+            }
+        ));
+        // The item URL is the teardown's DELETE path, the id a value no resource has.
+        let not_found = probes[4].action.judged_request();
+        assert_eq!(
+            not_found.path.raw,
+            format!("/v1.0/groups/{{group-id}}/items/{MISSING_ID}")
+        );
+        assert_eq!(not_found.method, "GET");
+        let read_back = &probes[5];
+        assert_eq!(
+            read_back.action.judged_request().path.raw,
+            "/v1.0/groups/{group-id}/items/{thread-id}"
+        );
+        assert_eq!(
+            read_back.expect.body,
+            Some(serde_json::json!({"topic": "t"}))
+        );
+        assert!(read_back.envelope.is_none());
+    }
+
+    #[test]
+    fn wrong_type_changes_the_boolean_and_says_so() {
+        let probes = derive(
+            &case(""),
+            &schemas(),
+            &ProbeSelection::Only(vec![ProbeKind::WrongType]),
+        );
+        let request = probes[0].action.judged_request();
+        let body: Value = serde_json::from_str(request.json.as_deref().unwrap()).unwrap();
+        assert_eq!(body["isLocked"], "not-a-boolean");
+        assert_eq!(body["topic"], "t", "only one property changes");
+        assert_eq!(
+            probes[0].detail.as_deref(),
+            Some(
+                "sent `isLocked` as string \"not-a-boolean\" where schema thread types it boolean"
+            )
+        );
+    }
+
+    #[test]
+    fn without_a_delete_the_item_is_the_collection_path_and_the_id() {
+        let probes = derive(&case(""), &schemas(), &ProbeSelection::All);
+        assert!(
+            !kinds(&probes).contains(&"gone-after-delete"),
+            "nothing deletes it"
+        );
+        let read_back = probes
+            .iter()
+            .find(|p| p.kind == ProbeKind::ReadBack)
+            .unwrap();
+        assert_eq!(
+            read_back.action.judged_request().path.raw,
+            "/v1.0/groups/{group-id}/threads/{thread-id}"
+        );
+    }
+
+    #[test]
+    fn a_case_switches_probes_off_or_expects_otherwise() {
+        let settings = r#"[case.probes]
+auth = false
+read-back = true
+not-found = { status = 400, code = "invalidRequest" }
+wrong-method = { method = "patch" }"#;
+        let probes = derive(&case(settings), &schemas(), &ProbeSelection::All);
+        assert!(!kinds(&probes).contains(&"auth"));
+        assert!(kinds(&probes).contains(&"read-back"));
+        let not_found = probes
+            .iter()
+            .find(|p| p.kind == ProbeKind::NotFound)
+            .unwrap();
+        assert_eq!(not_found.expect.status, 400);
+        assert_eq!(
+            not_found.envelope,
+            Some(Envelope {
+                code: Some("invalidRequest".into())
+            })
+        );
+        let wrong = probes
+            .iter()
+            .find(|p| p.kind == ProbeKind::WrongMethod)
+            .unwrap();
+        assert_eq!(wrong.action.judged_request().method, "PATCH");
+        assert!(derive(&case(settings), &schemas(), &ProbeSelection::None).is_empty());
+    }
+
+    #[test]
+    fn a_read_without_body_or_capture_gets_only_auth_and_wrong_method() {
+        let text = r#"
+[[case]]
+name = "list"
+[case.request]
+method = "GET"
+path = "/v1.0/groups/g/threads"
+[case.expect]
+status = 200
+"#;
+        let case = crate::suite::format::parse_file(Path::new("cases/l.toml"), text.into())
+            .unwrap()
+            .remove(0);
+        let probes = derive(&case, &schemas(), &ProbeSelection::All);
+        assert_eq!(kinds(&probes), ["auth", "wrong-method"]);
+    }
+
+    #[test]
+    fn bad_probe_settings_are_located() {
+        let parse = |settings: &str| {
+            let text = format!(
+                "[[case]]\nname = \"x\"\n[case.request]\nmethod = \"GET\"\npath = \"/v1.0/x\"\n[case.expect]\nstatus = 200\n[case.probes]\n{settings}\n"
+            );
+            crate::suite::format::parse_file(Path::new("cases/b.toml"), text)
+                .unwrap_err()
+                .to_string()
+        };
+        let unknown = parse("readback = false");
+        assert!(unknown.contains("unknown probe `readback`"), "{unknown}");
+        assert!(unknown.contains("b.toml:9:12"), "{unknown}");
+        let misplaced = parse("auth = { method = \"PATCH\" }");
+        assert!(
+            misplaced.contains("`method` is for the wrong-method probe"),
+            "{misplaced}"
+        );
+        let status = parse("auth = { status = 99 }");
+        assert!(
+            status.contains("status 99 is not an HTTP status"),
+            "{status}"
+        );
+    }
+}
