@@ -1,10 +1,13 @@
 //! The checks: pure functions from what a case expects and what the server answered to the
 //! list of deviations. No I/O here.
 
+pub mod undocumented;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use similar::TextDiff;
 
+use crate::check::undocumented::Undocumented;
 use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Response, TransportError};
 use crate::graph;
@@ -96,10 +99,43 @@ pub struct Verdict {
     pub failures: Vec<Failure>,
     /// Unified diff of the expected values against the actual body, when they differ.
     pub diff: Option<String>,
+    /// Properties of the body no document knows: warnings, failures under `--strict`.
+    pub undocumented: Vec<Undocumented>,
+}
+
+impl Verdict {
+    /// Undocumented properties as `schema` failures (`--strict`).
+    pub fn strict(mut self) -> Self {
+        for found in std::mem::take(&mut self.undocumented) {
+            self.failures.push(Failure::at(
+                FailureKind::Schema,
+                &found.pointer,
+                format!(
+                    "`{}` is undocumented: neither schema {} nor the documented example has it (--strict)",
+                    found.property, found.schema
+                ),
+            ));
+        }
+        if !self.failures.is_empty() && self.outcome == Outcome::Pass {
+            self.outcome = Outcome::Fail;
+        }
+        self
+    }
 }
 
 /// Judges a whole case run.
 pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
+    judge_documented(expect, None, run, schemas)
+}
+
+/// Judges a case run, with the documented example's body, which says what properties the
+/// answer may have besides those of its schema.
+pub fn judge_documented(
+    expect: &Expect,
+    example: Option<&Value>,
+    run: &CaseRun,
+    schemas: &Schemas,
+) -> Verdict {
     let exchange = match &run.attempt {
         Attempt::Sent(exchange) => exchange,
         Attempt::NotSent(why) => {
@@ -107,32 +143,59 @@ pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
                 outcome: Outcome::Error,
                 failures: vec![Failure::new(FailureKind::Setup, why.clone())],
                 diff: None,
+                undocumented: Vec::new(),
             };
         }
     };
-    let (failures, diff) = match &exchange.result {
-        Err(TransportError::Timeout(m)) => {
-            (vec![Failure::new(FailureKind::Timeout, m.clone())], None)
+    let checked = match &exchange.result {
+        Err(TransportError::Timeout(m)) => Checked::failed(FailureKind::Timeout, m),
+        Err(TransportError::Transport(m)) => Checked::failed(FailureKind::Transport, m),
+        Ok(response) => check_response_body(expect, response, schemas),
+    };
+    let undocumented = match (&checked.body, &expect.schema) {
+        (Some(body), Some(schema)) => {
+            let documented: Vec<&Value> = example.into_iter().chain(&expect.body).collect();
+            undocumented::undocumented(schemas, &schema.name, expect.collection, &documented, body)
         }
-        Err(TransportError::Transport(m)) => {
-            (vec![Failure::new(FailureKind::Transport, m.clone())], None)
-        }
-        Ok(response) => check_response(expect, response, schemas),
+        _ => Vec::new(),
     };
     Verdict {
-        outcome: if failures.is_empty() {
+        outcome: if checked.failures.is_empty() {
             Outcome::Pass
         } else {
             Outcome::Fail
         },
-        failures,
-        diff,
+        failures: checked.failures,
+        diff: checked.diff,
+        undocumented,
+    }
+}
+
+/// The checks of one response, and its body when it was read as JSON.
+struct Checked {
+    failures: Vec<Failure>,
+    diff: Option<String>,
+    body: Option<Value>,
+}
+
+impl Checked {
+    fn failed(kind: FailureKind, message: &str) -> Self {
+        Self {
+            failures: vec![Failure::new(kind, message)],
+            diff: None,
+            body: None,
+        }
     }
 }
 
 /// Judges a probe's run: its expectation, with the `id` the create answered for `read-back`,
 /// and Graph's error envelope where the probe expects an error.
-pub fn judge_probe(probe: &Probe, run: &CaseRun, schemas: &Schemas) -> Verdict {
+pub fn judge_probe(
+    probe: &Probe,
+    example: Option<&Value>,
+    run: &CaseRun,
+    schemas: &Schemas,
+) -> Verdict {
     let created_id = run.probed.as_ref().and_then(|p| p.created_id.as_ref());
     let mut verdict = match created_id.filter(|_| probe.envelope.is_none()) {
         Some(id) => {
@@ -145,9 +208,9 @@ pub fn judge_probe(probe: &Probe, run: &CaseRun, schemas: &Schemas) -> Verdict {
                 map.insert("id".to_string(), Value::String(id.clone()));
             }
             expect.body = Some(body);
-            judge(&expect, run, schemas)
+            judge_documented(&expect, example, run, schemas)
         }
-        None => judge(&probe.expect, run, schemas),
+        None => judge_documented(&probe.expect, example, run, schemas),
     };
     let answered = run
         .exchange()
@@ -222,16 +285,26 @@ pub fn check_response(
     response: &Response,
     schemas: &Schemas,
 ) -> (Vec<Failure>, Option<String>) {
+    let checked = check_response_body(expect, response, schemas);
+    (checked.failures, checked.diff)
+}
+
+fn check_response_body(expect: &Expect, response: &Response, schemas: &Schemas) -> Checked {
+    let done = |failures, diff, body| Checked {
+        failures,
+        diff,
+        body,
+    };
     if let Some(failure) = check_status(expect.status, response) {
-        return (vec![failure], None);
+        return done(vec![failure], None, None);
     }
     let mut failures = check_headers(&expect.headers, response);
     if status_forbids_body(expect.status) {
         failures.extend(check_no_body(response));
-        return (failures, None);
+        return done(failures, None, None);
     }
     if !expect.wants_body() {
-        return (failures, None);
+        return done(failures, None, None);
     }
     let content_type_expected = expect
         .headers
@@ -244,7 +317,7 @@ pub fn check_response(
         Ok(body) => body,
         Err(failure) => {
             failures.push(failure);
-            return (failures, None);
+            return done(failures, None, None);
         }
     };
     if let Some(schema) = &expect.schema {
@@ -263,7 +336,7 @@ pub fn check_response(
         }
         failures.extend(mismatches);
     }
-    (failures, diff)
+    done(failures, diff, Some(body))
 }
 
 pub fn check_status(expected: u16, response: &Response) -> Option<Failure> {

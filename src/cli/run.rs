@@ -102,6 +102,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     consistency_wait: Option<f64>,
 
+    /// Fail a case whose answer has a property that neither its schema nor its documented
+    /// example knows (by default such properties are listed as warnings).
+    #[arg(long)]
+    strict: bool,
+
     /// Print every request as a curl command (secrets left out) and send nothing.
     #[arg(long)]
     dry_run: bool,
@@ -124,6 +129,7 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         insecure: args.insecure,
         probes: args.probes,
         consistency_wait: args.consistency_wait,
+        strict: args.strict,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
     pipeline::run(RunOptions {

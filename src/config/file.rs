@@ -41,6 +41,7 @@ struct TargetToml {
     /// `all`, `none`, or probe names separated by commas.
     probes: Option<Spanned<String>>,
     consistency_wait: Option<Spanned<f64>>,
+    strict: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +100,7 @@ pub struct Profile {
     pub insecure: bool,
     pub probes: Option<ProbeSelection>,
     pub consistency_wait: Option<f64>,
+    pub strict: bool,
 }
 
 /// The profile `name` from `path` (or `conform.toml` in the working directory). The name
@@ -228,6 +230,7 @@ fn profile(source: &Source<'_>, name: &str, raw: &TargetToml) -> Result<Profile>
             .map(|v| v.get_ref().parse().map_err(|e| at(file, text, v.span(), e)))
             .transpose()?,
         consistency_wait: positive(&raw.consistency_wait, "consistency_wait")?,
+        strict: raw.strict.unwrap_or(false),
     })
 }
 

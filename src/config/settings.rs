@@ -39,6 +39,7 @@ pub struct Flags {
     pub insecure: bool,
     pub probes: Option<ProbeSelection>,
     pub consistency_wait: Option<f64>,
+    pub strict: bool,
 }
 
 /// Where requests go and how they are authorized.
@@ -63,6 +64,8 @@ pub struct Settings {
     pub probes: ProbeSelection,
     /// How long `read-back` and `gone-after-delete` wait for the answer they expect.
     pub consistency_wait: Duration,
+    /// Undocumented properties fail the case instead of warning.
+    pub strict: bool,
     /// Knows every secret of the run, including tokens fetched later.
     pub redactor: Redactor,
 }
@@ -115,6 +118,7 @@ pub fn resolve(
             .or_else(|| profile.probes.clone())
             .unwrap_or_default(),
         consistency_wait,
+        strict: flags.strict || profile.strict,
         destination,
         vars,
         limits,

@@ -89,6 +89,7 @@ pub fn render(report: &Report) -> String {
             baseline.expired
         );
     }
+    undocumented(&mut out, report);
     filters(&mut out, report);
     for case in &report.cases {
         case_section(&mut out, case);
@@ -192,7 +193,35 @@ fn case_section(out: &mut String, case: &CaseRecord) {
     for warning in &case.warnings {
         let _ = writeln!(out, "<p>warning: {}</p>", escape(warning));
     }
+    for found in &case.undocumented {
+        let _ = writeln!(
+            out,
+            "<p>undocumented: <code>{}</code> ({})</p>",
+            escape(&found.pointer),
+            escape(&found.schema)
+        );
+    }
     out.push_str("</details>\n");
+}
+
+/// Undocumented properties per resource type.
+fn undocumented(out: &mut String, report: &Report) {
+    if report.undocumented.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h2>Undocumented properties</h2>\n<p>Neither the schema nor the documented example has them.</p>\n<table id=\"undocumented\"><tr><th>resource type</th><th>property</th><th>cases</th></tr>\n",
+    );
+    for count in &report.undocumented {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(&count.schema),
+            escape(&count.property),
+            count.cases
+        );
+    }
+    out.push_str("</table>\n");
 }
 
 fn escape(text: &str) -> String {

@@ -64,7 +64,36 @@ pub fn render(report: &Report) -> String {
             outcome(case.outcome),
         );
     }
+    undocumented(&mut out, report);
     out
+}
+
+/// Undocumented properties per resource type, and the cases they came in.
+fn undocumented(out: &mut String, report: &Report) {
+    if report.undocumented.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Undocumented properties\n\nNeither the schema nor the documented example has them.\n\n| resource type | property | cases |\n|---|---|---|"
+    );
+    for count in &report.undocumented {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} |",
+            cell(&count.schema),
+            cell(&count.property),
+            count.cases
+        );
+    }
+    for case in report.cases.iter().filter(|c| !c.undocumented.is_empty()) {
+        let pointers: Vec<String> = case
+            .undocumented
+            .iter()
+            .map(|u| format!("`{}`", cell(&u.pointer)))
+            .collect();
+        let _ = writeln!(out, "\n- {}: {}", cell(&case.name), pointers.join(", "));
+    }
 }
 
 fn outcome(outcome: Outcome) -> &'static str {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::undocumented::Undocumented;
 use crate::check::{FailureKind, Outcome, Verdict};
 use crate::exec::protocol::{CaseRun, Leak};
 use crate::exec::transport::Diagnostics;
@@ -51,6 +52,9 @@ pub struct CaseRecord {
     pub response: Option<RecordedResponse>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Properties of the answer that neither its schema nor its documented example knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undocumented: Vec<Undocumented>,
     /// One line per retry of any request of the case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retries: Vec<String>,
@@ -147,6 +151,7 @@ impl CaseRecord {
                     body: redactor.redact(&recorded_body(&r.body)),
                 }),
             warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
+            undocumented: verdict.undocumented,
             retries: run.retries.iter().map(|r| redactor.redact(r)).collect(),
             flaky: verdict.outcome == Outcome::Pass && !run.retries.is_empty(),
             leaked: run
@@ -191,6 +196,7 @@ impl CaseRecord {
             request_body: None,
             response: None,
             warnings: Vec::new(),
+            undocumented: Vec::new(),
             retries: Vec::new(),
             flaky: false,
             leaked: Vec::new(),
@@ -287,7 +293,43 @@ pub struct Report {
     pub summary: Summary,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Comparison>,
+    /// Undocumented properties summed per resource type (schema), over all cases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undocumented: Vec<UndocumentedCount>,
     pub cases: Vec<CaseRecord>,
+}
+
+/// One undocumented property of one resource type, and in how many cases it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndocumentedCount {
+    pub schema: String,
+    pub property: String,
+    pub cases: usize,
+}
+
+impl UndocumentedCount {
+    /// Per schema and property, in name order; a property counts once per case.
+    pub fn of(cases: &[CaseRecord]) -> Vec<Self> {
+        let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+        for case in cases {
+            let mut seen = std::collections::BTreeSet::new();
+            for found in &case.undocumented {
+                if seen.insert((found.schema.as_str(), found.property.as_str())) {
+                    *counts
+                        .entry((found.schema.as_str(), found.property.as_str()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .map(|((schema, property), cases)| Self {
+                schema: schema.to_string(),
+                property: property.to_string(),
+                cases,
+            })
+            .collect()
+    }
 }
 
 impl Report {
@@ -307,6 +349,7 @@ impl Report {
             shard: None,
             summary: Summary::of(&cases),
             baseline: None,
+            undocumented: UndocumentedCount::of(&cases),
             cases,
         }
     }

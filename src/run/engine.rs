@@ -8,6 +8,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::baseline::Baseline;
 use crate::check;
+use crate::check::undocumented::documented_body;
 use crate::exec;
 use crate::exec::protocol;
 use crate::exec::transport::Http;
@@ -26,6 +27,8 @@ pub struct Engine {
     pub schemas: Arc<Schemas>,
     pub baseline: Option<Baseline>,
     pub today: String,
+    /// Undocumented properties fail the case (`--strict`).
+    pub strict: bool,
     /// How long life-cycle probes wait for a consistent answer.
     pub consistency_wait: std::time::Duration,
     /// One slot per planned case, filled as verdicts come.
@@ -70,10 +73,15 @@ impl Engine {
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };
-        let verdict = match probe {
-            Some(probe) => check::judge_probe(probe, &run, &self.schemas),
-            None => check::judge(&case.expect, &run, &self.schemas),
+        let example = case.doc.response.as_deref().and_then(documented_body);
+        let example = example.as_ref();
+        let mut verdict = match probe {
+            Some(probe) => check::judge_probe(probe, example, &run, &self.schemas),
+            None => check::judge_documented(&case.expect, example, &run, &self.schemas),
         };
+        if self.strict {
+            verdict = verdict.strict();
+        }
         let mut info = info(case, probe);
         if let Some(probed) = &run.probed {
             let waited = format!(

@@ -153,6 +153,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         baseline: prepared.baseline,
         today: baseline::today(),
         consistency_wait: settings.consistency_wait,
+        strict: settings.strict,
         records: Mutex::new(vec![None; prepared.suite.planned.len()]),
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
@@ -177,6 +178,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     report.complete = !interrupted && stopped.is_none();
     report.baseline = engine.baseline.as_ref().map(|b| b.compare(&report.cases));
     terminal::print_warnings(&report.cases);
+    terminal::print_undocumented(&report.undocumented);
     terminal::print_leaks(&report.cases);
     if let Some(comparison) = &report.baseline {
         terminal::print_baseline(comparison);

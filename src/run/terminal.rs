@@ -3,7 +3,7 @@
 
 use std::io::Write as _;
 
-use crate::report::record::{CaseRecord, Comparison};
+use crate::report::record::{CaseRecord, Comparison, UndocumentedCount};
 
 pub fn print_warnings(cases: &[CaseRecord]) {
     let mut stderr = std::io::stderr().lock();
@@ -11,6 +11,27 @@ pub fn print_warnings(cases: &[CaseRecord]) {
         for warning in &case.warnings {
             let _ = writeln!(stderr, "warning: {}: {warning}", case.name);
         }
+    }
+}
+
+/// Undocumented properties, per resource type: what Graph added (or the server invented) since
+/// the documentation was written.
+pub fn print_undocumented(counts: &[UndocumentedCount]) {
+    if counts.is_empty() {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "warning: undocumented properties (neither the schema nor the documented example has them; --strict fails them):"
+    );
+    for count in counts {
+        let plural = if count.cases == 1 { "" } else { "s" };
+        let _ = writeln!(
+            stderr,
+            "  {}.{}  ({} case{plural})",
+            count.schema, count.property, count.cases
+        );
     }
 }
 

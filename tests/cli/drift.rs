@@ -12,19 +12,23 @@ struct Run {
 }
 
 fn run_against(deviations: &[Deviation], token: &str) -> Run {
+    run_with(deviations, token, &[])
+}
+
+fn run_with(deviations: &[Deviation], token: &str, flags: &[&str]) -> Run {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(deviations));
     let reports = tempfile::tempdir().unwrap();
     let output = common::run_remote(
         &format!("http://{addr}"),
         Some(reports.path()),
-        &[],
+        flags,
         &[("CONFORM_TOKEN", token)],
     );
     Run {
         exit: output.status.code(),
         report: common::report(reports.path()),
-        output: common::text(&output),
+        output: common::everything(&output, reports.path()),
     }
 }
 
@@ -182,4 +186,68 @@ fn an_echo_drift_shows_a_diff_and_never_the_token() {
     );
     assert!(!run.output.contains(token), "{}", run.output);
     assert!(!run.report.to_string().contains(token));
+}
+
+#[test]
+fn undocumented_properties_are_listed_by_default_and_fail_under_strict() {
+    let run = run_against(&[Deviation::ExtraProperties], "token-value");
+    assert_eq!(run.exit, Some(0), "warnings only: {}", run.output);
+    let case = "create_conversationthread_from_group";
+    let record = run.report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == case)
+        .unwrap();
+    // Annotations (`@odata.etag`, `topic@odata.type`) are never undocumented.
+    assert_eq!(
+        record["undocumented"],
+        serde_json::json!([
+            {"pointer": "/sensitivityLabel", "schema": "conversationThread", "property": "sensitivityLabel"},
+            {"pointer": "/toRecipients/0/emailAddress/nickname", "schema": "emailAddress", "property": "nickname"}
+        ]),
+        "{}",
+        run.output
+    );
+    assert_eq!(
+        run.report["undocumented"],
+        serde_json::json!([
+            {"schema": "conversationThread", "property": "sensitivityLabel", "cases": 1},
+            {"schema": "emailAddress", "property": "nickname", "cases": 1}
+        ])
+    );
+    assert!(
+        run.output
+            .contains("  conversationThread.sensitivityLabel  (1 case)"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("## Undocumented properties"),
+        "report.md lists them"
+    );
+    assert!(
+        run.output.contains("id=\"undocumented\""),
+        "report.html lists them"
+    );
+
+    let strict = run_with(&[Deviation::ExtraProperties], "token-value", &["--strict"]);
+    let failures = only_failure(&strict, case);
+    assert_eq!(
+        kinds_and_pointers(&failures),
+        [
+            ("schema".to_string(), "/sensitivityLabel".to_string()),
+            (
+                "schema".to_string(),
+                "/toRecipients/0/emailAddress/nickname".to_string()
+            )
+        ]
+    );
+    assert!(
+        failures[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("neither schema conversationThread nor the documented example has it"),
+        "{failures:?}"
+    );
 }

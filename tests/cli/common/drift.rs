@@ -23,6 +23,9 @@ pub enum Deviation {
     BodyOn204,
     /// Group thread create names another type in `@odata.type` (a post for a thread).
     ForeignODataType,
+    /// Group thread create answers properties no document knows (one nested in a recipient),
+    /// beside OData annotations.
+    ExtraProperties,
     /// Conversation create answers another topic than the one sent; the topic holds the
     /// request's bearer token, to show it is redacted.
     EchoDrift,
@@ -96,6 +99,12 @@ pub fn answer(request: &Request, deviations: &[Deviation]) -> Answer {
             }
             if has(Deviation::ForeignODataType) && topic == "topic-value" {
                 thread["@odata.type"] = json!("#microsoft.graph.post");
+            }
+            if has(Deviation::ExtraProperties) && topic == "topic-value" {
+                thread["sensitivityLabel"] = json!("general");
+                thread["@odata.etag"] = json!("W/\"1\"");
+                thread["topic@odata.type"] = json!("#String");
+                thread["toRecipients"][0]["emailAddress"]["nickname"] = json!("n");
             }
             if has(Deviation::MissingRequired) && topic == "String" {
                 thread.as_object_mut().unwrap().remove("isLocked");

@@ -1,0 +1,231 @@
+//! Undocumented properties: a property of a response that neither its schema nor the
+//! documented example knows. Graph adds properties over time, so these are warnings unless the
+//! run is strict. OData annotations (names with `@`) are never undocumented.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::schema::generate::stem;
+use crate::schema::registry::Schemas;
+use crate::schema::shape::Shape;
+use crate::suite::model::escape_pointer_token;
+
+/// One property no document knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undocumented {
+    /// Where it is in the body.
+    pub pointer: String,
+    /// The schema of the object that holds it.
+    pub schema: String,
+    pub property: String,
+}
+
+/// The JSON body of a documented response block (status line and headers first), if any.
+pub fn documented_body(response_block: &str) -> Option<Value> {
+    let start = response_block.find(['{', '['])?;
+    let mut values = serde_json::Deserializer::from_str(&response_block[start..]).into_iter();
+    values.next()?.ok()
+}
+
+/// The properties of `body` that schema `schema` (followed into the schemas it names, and
+/// into the derived type an `@odata.type` names) does not list and `documented` (the
+/// documented example, and the values the case expects) does not show at the same place.
+pub fn undocumented(
+    schemas: &Schemas,
+    schema: &str,
+    collection: bool,
+    documented: &[&Value],
+    body: &Value,
+) -> Vec<Undocumented> {
+    let mut known = HashSet::new();
+    for example in documented {
+        shown_paths(example, String::new(), &mut known);
+    }
+    let walk = Walk { schemas, known };
+    let mut found = Vec::new();
+    match (collection, body.get("value")) {
+        (true, Some(Value::Array(items))) => {
+            for (index, item) in items.iter().enumerate() {
+                let at = Place {
+                    pointer: format!("/value/{index}"),
+                    path: "/value/*".to_string(),
+                };
+                walk.object(schema, item, &at, &mut found);
+            }
+        }
+        (true, _) => {}
+        (false, _) => walk.object(schema, body, &Place::default(), &mut found),
+    }
+    found
+}
+
+/// Where a value is: its pointer, and its path with array indices as `*`.
+#[derive(Default)]
+struct Place {
+    pointer: String,
+    path: String,
+}
+
+impl Place {
+    fn member(&self, key: &str) -> Self {
+        let token = escape_pointer_token(key);
+        Self {
+            pointer: format!("{}/{token}", self.pointer),
+            path: format!("{}/{token}", self.path),
+        }
+    }
+
+    fn item(&self, index: usize) -> Self {
+        Self {
+            pointer: format!("{}/{index}", self.pointer),
+            path: format!("{}/*", self.path),
+        }
+    }
+}
+
+struct Walk<'a> {
+    schemas: &'a Schemas,
+    /// Paths the documented examples show.
+    known: HashSet<String>,
+}
+
+impl Walk<'_> {
+    fn object(&self, schema: &str, value: &Value, at: &Place, found: &mut Vec<Undocumented>) {
+        let Value::Object(map) = value else {
+            return;
+        };
+        let schema = derived_type(self.schemas, value).unwrap_or(schema);
+        // A schema that lists no properties describes an open object: nothing to compare.
+        let Some(properties) = self.schemas.properties(schema).filter(|p| !p.is_empty()) else {
+            return;
+        };
+        for (key, member) in map {
+            if key.contains('@') {
+                continue;
+            }
+            let place = at.member(key);
+            match properties.get(key) {
+                Some(shape) => self.member(shape, member, &place, found),
+                None if self.known.contains(&place.path) => {}
+                None => found.push(Undocumented {
+                    pointer: place.pointer,
+                    schema: schema.to_string(),
+                    property: key.clone(),
+                }),
+            }
+        }
+    }
+
+    fn member(&self, shape: &Shape, value: &Value, at: &Place, found: &mut Vec<Undocumented>) {
+        match (shape, value) {
+            (Shape::Named(schema), Value::Object(_)) => self.object(schema, value, at, found),
+            (Shape::ArrayOf(items), Value::Array(values)) => {
+                for (index, item) in values.iter().enumerate() {
+                    self.member(items, item, &at.item(index), found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The loaded schema an object's `@odata.type` names (`#microsoft.graph.attendee` → attendee).
+fn derived_type<'s>(schemas: &'s Schemas, value: &Value) -> Option<&'s str> {
+    let named = value.get("@odata.type")?.as_str()?;
+    let wanted = stem(named.trim_start_matches('#'));
+    schemas.names().find(|name| *name == wanted)
+}
+
+/// Every member path a documented value shows.
+fn shown_paths(value: &Value, path: String, out: &mut HashSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map {
+                let member_path = format!("{path}/{}", escape_pointer_token(key));
+                out.insert(member_path.clone());
+                shown_paths(member, member_path, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                shown_paths(item, format!("{path}/*"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::path::PathBuf;
+
+    fn schemas() -> Schemas {
+        let file =
+            |name: &str, text: &str| (PathBuf::from(format!("s/{name}.json")), text.to_string());
+        Schemas::compile(&[
+            file(
+                "thread",
+                r#"{"type": "object", "properties": {"id": {"type": "string"},
+                    "to": {"type": "array", "items": {"$ref": "recipient.json"}}}}"#,
+            ),
+            file(
+                "recipient",
+                r#"{"type": "object", "properties": {"address": {"type": "string"}}}"#,
+            ),
+            file(
+                "attendee",
+                r#"{"type": "object", "properties": {"address": {"type": "string"}, "status": {"type": "string"}}}"#,
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_what_no_document_knows_at_any_depth() {
+        let body = json!({
+            "@odata.context": "x", "id": "1", "extra": true, "shown": 1,
+            "to": [
+                {"address": "a", "nickname": "n", "name@odata.type": "x"},
+                {"@odata.type": "#microsoft.graph.attendee", "address": "b", "status": "s"}
+            ]
+        });
+        let example = json!({"shown": 0});
+        let found = undocumented(&schemas(), "thread", false, &[&example], &body);
+        assert_eq!(
+            found,
+            [
+                Undocumented {
+                    pointer: "/extra".into(),
+                    schema: "thread".into(),
+                    property: "extra".into()
+                },
+                Undocumented {
+                    pointer: "/to/0/nickname".into(),
+                    schema: "recipient".into(),
+                    property: "nickname".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn collections_are_judged_item_by_item() {
+        let body = json!({"@odata.context": "x", "value": [{"id": "1"}, {"id": "2", "extra": 1}]});
+        let found = undocumented(&schemas(), "thread", true, &[], &body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].pointer, "/value/1/extra");
+        let example = json!({"value": [{"extra": 0}]});
+        assert!(undocumented(&schemas(), "thread", true, &[&example], &body).is_empty());
+    }
+
+    #[test]
+    fn reads_the_body_of_a_documented_response_block() {
+        let block = "HTTP/1.1 201 Created\nContent-type: application/json\n\n{\"id\": \"x\"}\n";
+        assert_eq!(documented_body(block), Some(json!({"id": "x"})));
+        assert_eq!(documented_body("HTTP/1.1 204 No Content"), None);
+    }
+}
