@@ -459,6 +459,7 @@ mod tests {
                 message: "expected \"a\", got \"token-1234\"".into(),
             }],
             diff: Some("+ token-1234".into()),
+            undocumented: vec![],
         };
         let redactor = Redactor::new([crate::secret::Secret::new("token-1234")]);
         let record = CaseRecord::ran(&info(), &run, verdict, &redactor);
