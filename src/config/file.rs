@@ -277,6 +277,7 @@ fn auth(file: &Path, text: &str, raw: &AuthToml) -> Result<AuthProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::ProbeKind;
 
     const FILE: &str = r#"
 [targets.staging]
@@ -287,6 +288,9 @@ budget = 600
 jobs = 4
 rate = 5.5
 insecure = false
+probes = "auth,read-back"
+consistency_wait = 2.5
+strict = true
 
 [targets.staging.retry]
 attempts = 6
@@ -317,6 +321,14 @@ auth = { kind = "bearer", token_file = "token.txt" }
         );
         assert_eq!((p.retry_attempts, p.retry_max_wait), (Some(6), Some(90.0)));
         assert_eq!(
+            p.probes,
+            Some(ProbeSelection::Only(vec![
+                ProbeKind::Auth,
+                ProbeKind::ReadBack
+            ]))
+        );
+        assert_eq!((p.consistency_wait, p.strict), (Some(2.5), true));
+        assert_eq!(
             p.auth,
             Some(AuthProfile::ClientCredentials {
                 tenant: "contoso.onmicrosoft.com".into(),
@@ -343,6 +355,11 @@ auth = { kind = "bearer", token_file = "token.txt" }
         let err = parse_named(&unknown, "staging").unwrap_err();
         assert!(err.message().contains("unknown field `jbos`"), "{err}");
         assert_eq!(err.location().unwrap().line, 7);
+
+        let probes = FILE.replace("auth,read-back", "auth,readback");
+        let err = parse_named(&probes, "staging").unwrap_err();
+        assert!(err.message().contains("unknown probe `readback`"), "{err}");
+        assert_eq!(err.location().unwrap().line, 10);
 
         let bad = FILE.replace("jobs = 4", "jobs = 0");
         let err = parse_named(&bad, "staging").unwrap_err();
