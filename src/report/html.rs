@@ -190,6 +190,12 @@ fn case_section(out: &mut String, case: &CaseRecord) {
             escape(&response.body)
         );
     }
+    notes(out, case);
+    out.push_str("</details>\n");
+}
+
+/// A case's warnings and undocumented properties.
+fn notes(out: &mut String, case: &CaseRecord) {
     for warning in &case.warnings {
         let _ = writeln!(out, "<p>warning: {}</p>", escape(warning));
     }
@@ -201,7 +207,6 @@ fn case_section(out: &mut String, case: &CaseRecord) {
             escape(&found.schema)
         );
     }
-    out.push_str("</details>\n");
 }
 
 /// Undocumented properties per resource type.
