@@ -73,7 +73,14 @@ impl Engine {
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };
-        let example = case.doc.response.as_deref().and_then(documented_body);
+        // The documented example matters only where a schema lists the known properties.
+        let judged = probe.map_or(&case.expect, |p| &p.expect);
+        let example = case
+            .doc
+            .response
+            .as_deref()
+            .filter(|_| judged.schema.is_some())
+            .and_then(documented_body);
         let example = example.as_ref();
         let mut verdict = match probe {
             Some(probe) => check::judge_probe(probe, example, &run, &self.schemas),
