@@ -206,13 +206,12 @@ pub fn print(
         }
         let mut selections = planned.iter().map(|p| p.selection);
         for case in suite.cases_of(index)? {
-            let probes = probes::derive(&case, schemas, &suite.probes);
-            let trials = std::iter::once(None).chain(probes.iter().map(Some));
+            let trials = probes::trials(&case, schemas, &suite.probes);
             for (probe, selection) in trials.zip(&mut selections) {
                 if selection != Selection::Run {
                     continue;
                 }
-                let text = match probe {
+                let text = match &probe {
                     None => curl_commands(&case, base_url, vars, auth),
                     Some(probe) => probe_commands(&case, probe, base_url, vars, auth),
                 };

@@ -71,8 +71,8 @@ async fn start_file(
     let mut positions = suite.files[index].cases.clone();
     for case in cases {
         let case = Arc::new(case);
-        let probes = probes::derive(&case, &engine.schemas, &suite.probes);
-        let trials = std::iter::once(None).chain(probes.into_iter().map(|p| Some(Arc::new(p))));
+        let trials = probes::trials(&case, &engine.schemas, &suite.probes);
+        let trials = trials.map(|probe| probe.map(Arc::new));
         // `trials` first: zip asks its first iterator first, so no position is taken in vain.
         for (probe, position) in trials.zip(&mut positions) {
             if !start_trial(suite, position, &case, probe, engine, senders).await {

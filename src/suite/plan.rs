@@ -103,9 +103,8 @@ pub fn plan(
         check_schemas(&file.cases, schemas)?;
         let mut planned = Vec::with_capacity(file.cases.len());
         for case in &file.cases {
-            planned.push(plan_trial(case, None, args, vars)?);
-            for probe in probes::derive(case, schemas, probes) {
-                planned.push(plan_trial(case, Some(probe.kind), args, vars)?);
+            for probe in probes::trials(case, schemas, probes) {
+                planned.push(plan_trial(case, probe.map(|p| p.kind), args, vars)?);
             }
         }
         Ok((file.fingerprint, planned))

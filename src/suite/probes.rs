@@ -57,6 +57,16 @@ impl ProbeAction {
     }
 }
 
+/// The trials of a case in the order the plan lists them and the run starts them: the case
+/// itself (`None`), then its probes.
+pub fn trials(
+    case: &Case,
+    schemas: &Schemas,
+    selection: &ProbeSelection,
+) -> impl Iterator<Item = Option<Probe>> {
+    std::iter::once(None).chain(derive(case, schemas, selection).into_iter().map(Some))
+}
+
 /// The probes of `case` the run asks for, in the order of `ProbeKind::ALL`, leaving out those
 /// the case switches off and those that do not apply to it.
 pub fn derive(case: &Case, schemas: &Schemas, selection: &ProbeSelection) -> Vec<Probe> {
