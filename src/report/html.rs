@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io;
 
-use crate::report::record::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Cases, Report};
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }
@@ -48,9 +49,10 @@ applyFilters();
 openFromHash();
 "#;
 
-pub fn render(report: &Report) -> String {
+/// Writes the page to `to`, one case at a time.
+pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
     let s = &report.summary;
-    let mut out = String::with_capacity(16 * 1024 + report.cases.len() * 1024);
+    let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -90,15 +92,17 @@ pub fn render(report: &Report) -> String {
         );
     }
     undocumented(&mut out, report);
-    filters(&mut out, report);
-    for case in &report.cases {
+    filters(&mut out, report)?;
+    to.write_all(out.as_bytes())?;
+    report.cases.visit_all(&mut |case| {
+        out.clear();
         case_section(&mut out, case);
-    }
-    let _ = writeln!(out, "<script>{SCRIPT}</script>\n</body></html>");
-    out
+        to.write_all(out.as_bytes())
+    })?;
+    writeln!(to, "<script>{SCRIPT}</script>\n</body></html>")
 }
 
-fn filters(out: &mut String, report: &Report) {
+fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
     out.push_str("<div class=\"filters\">");
     for outcome in ["pass", "fail", "error", "skip"] {
         let _ = write!(
@@ -106,16 +110,21 @@ fn filters(out: &mut String, report: &Report) {
             "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
         );
     }
-    let tags: BTreeSet<&str> = report
-        .cases
-        .iter()
-        .flat_map(|c| c.tags.iter().map(String::as_str))
-        .collect();
+    let mut tags: BTreeSet<String> = BTreeSet::new();
+    report.cases.visit_all(&mut |case| {
+        for tag in &case.tags {
+            if !tags.contains(tag) {
+                tags.insert(tag.clone());
+            }
+        }
+        Ok(())
+    })?;
     out.push_str("<label>tag <select id=\"tag\"><option value=\"\">all</option>");
     for tag in tags {
-        let _ = write!(out, "<option>{}</option>", escape(tag));
+        let _ = write!(out, "<option>{}</option>", escape(&tag));
     }
     out.push_str("</select></label> <span>showing <b id=\"shown\"></b></span></div>\n");
+    Ok(())
 }
 
 fn case_section(out: &mut String, case: &CaseRecord) {
@@ -210,7 +219,7 @@ fn notes(out: &mut String, case: &CaseRecord) {
 }
 
 /// Undocumented properties per resource type.
-fn undocumented(out: &mut String, report: &Report) {
+fn undocumented(out: &mut String, report: &Report<impl Cases>) {
     if report.undocumented.is_empty() {
         return;
     }

@@ -4,10 +4,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use crate::report::record::{REPORT_VERSION, Report};
 
 /// Writes `report.json` into `dir`, streamed to the file.
-pub fn write(report: &Report, dir: &Path) -> Result<PathBuf, String> {
+pub fn write<C: Serialize>(report: &Report<C>, dir: &Path) -> Result<PathBuf, String> {
     crate::fs::write_atomically_with(&dir.join("report.json"), |out| {
         serde_json::to_writer_pretty(out, report).map_err(std::io::Error::other)
     })

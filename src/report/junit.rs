@@ -1,32 +1,102 @@
 //! `junit.xml`: one `<testsuite>` per case file (one documentation page), one `<testcase>` per
-//! case, as CI systems (GitHub, GitLab, Jenkins) read it.
+//! case, as CI systems (GitHub, GitLab, Jenkins) read it. quick-junit writes each suite; the
+//! document is assembled a suite at a time so that only one file's cases are in memory.
 
 use std::collections::BTreeMap;
+use std::io;
+use std::ops::Range;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::Outcome;
-use crate::report::record::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Cases, Report};
 
-pub fn render(report: &Report) -> Result<String, String> {
-    let mut junit = quick_junit::Report::new("conform");
-    junit.set_time(Duration::from_millis(report.duration_ms));
-    let mut by_file: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
-    for case in &report.cases {
-        by_file.entry(&case.file).or_default().push(case);
+const CLOSING: &str = "</testsuites>";
+
+/// Writes the document to `to`.
+pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
+    let (files, totals) = files(&report.cases)?;
+    let document = |suite: Option<TestSuite>| {
+        let mut junit = quick_junit::Report::new("conform");
+        junit.set_time(Duration::from_millis(report.duration_ms));
+        junit.add_test_suites(suite);
+        junit.to_string().map_err(io::Error::other)
+    };
+    if files.is_empty() {
+        return to.write_all(document(None)?.as_bytes());
     }
-    for (file, cases) in by_file {
-        let mut suite = TestSuite::new(file);
-        suite.set_time(Duration::from_millis(
-            cases.iter().map(|c| c.duration_ms).sum(),
-        ));
-        suite.add_test_cases(cases.into_iter().map(test_case));
-        junit.add_test_suite(suite);
+    // The document's opening tag carries the totals of every suite.
+    let mut head = quick_junit::Report::new("conform");
+    head.set_time(Duration::from_millis(report.duration_ms));
+    (head.tests, head.failures, head.errors, head.skipped) = totals;
+    let head = head.to_string().map_err(io::Error::other)?;
+    to.write_all(&head.as_bytes()[..opening_end(&head)])?;
+    let mut tail = String::new();
+    for (file, ranges) in &files {
+        let one = document(Some(suite(file, ranges, &report.cases)?))?;
+        let closing = one.rfind(CLOSING).unwrap_or(one.len());
+        let body = &one[opening_end(&one)..closing];
+        to.write_all(body.strip_suffix('\n').unwrap_or(body).as_bytes())?;
+        tail = format!("\n{}", &one[closing..]);
     }
-    junit
-        .to_string()
-        .map_err(|e| format!("cannot encode junit.xml: {e}"))
+    to.write_all(tail.as_bytes())
+}
+
+/// Where the `<testsuites …>` opening tag of a document ends.
+fn opening_end(document: &str) -> usize {
+    let opening = document.find("<testsuites").unwrap_or(0);
+    document[opening..]
+        .find('>')
+        .map_or(document.len(), |end| opening + end + 1)
+}
+
+/// Outcome totals `(tests, failures, errors, skipped)`.
+type Totals = (usize, usize, usize, usize);
+
+/// Each file's cases, as ranges of indexes in report order.
+type Files = BTreeMap<String, Vec<Range<usize>>>;
+
+/// Each file's cases, as ranges of indexes in report order, in file name order; and the totals.
+fn files(cases: &impl Cases) -> io::Result<(Files, Totals)> {
+    let mut files = Files::new();
+    let mut totals: Totals = (0, 0, 0, 0);
+    let mut index = 0;
+    let mut previous: Option<String> = None;
+    cases.visit_all(&mut |case| {
+        let ranges = files.entry(case.file.clone()).or_default();
+        match ranges.last_mut() {
+            Some(range) if previous.as_deref() == Some(case.file.as_str()) => range.end = index + 1,
+            _ => ranges.push(index..index + 1),
+        }
+        if previous.as_deref() != Some(case.file.as_str()) {
+            previous = Some(case.file.clone());
+        }
+        index += 1;
+        totals.0 += 1;
+        match case.outcome {
+            Outcome::Fail => totals.1 += 1,
+            Outcome::Error => totals.2 += 1,
+            Outcome::Skip => totals.3 += 1,
+            Outcome::Pass => {}
+        }
+        Ok(())
+    })?;
+    Ok((files, totals))
+}
+
+fn suite(file: &str, ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<TestSuite> {
+    let mut suite = TestSuite::new(file);
+    let mut time = Duration::ZERO;
+    for range in ranges {
+        cases.visit(range.clone(), &mut |case| {
+            time += Duration::from_millis(case.duration_ms);
+            suite.add_test_case(test_case(case));
+            Ok(())
+        })?;
+    }
+    suite.set_time(time);
+    Ok(suite)
 }
 
 fn test_case(case: &CaseRecord) -> TestCase {
@@ -58,4 +128,84 @@ fn test_case(case: &CaseRecord) -> TestCase {
     test_case.set_classname(case.file.as_str());
     test_case.set_time(Duration::from_millis(case.duration_ms));
     test_case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::FailureKind;
+    use crate::report::record::{CaseInfo, FailureRecord};
+    use std::path::Path;
+
+    fn record(name: &str, file: &str, outcome: Outcome) -> CaseRecord {
+        let info = CaseInfo {
+            name: name.to_string(),
+            probe: None,
+            probe_detail: None,
+            file: Path::new(file),
+            tags: &[],
+            page: None,
+            method: "POST",
+            path_template: "/x",
+            expected_status: 201,
+        };
+        let mut record = CaseRecord::skipped(&info, "not today <&>");
+        record.outcome = outcome;
+        record.duration_ms = name.len() as u64;
+        if matches!(outcome, Outcome::Fail | Outcome::Error) {
+            record.failures.push(FailureRecord {
+                kind: FailureKind::Status,
+                pointer: None,
+                message: "expected 201 Created,\ngot \"500\" <oops>".into(),
+                baseline: None,
+            });
+        }
+        record
+    }
+
+    /// The document quick-junit writes with every suite in memory at once.
+    fn whole(report: &Report) -> String {
+        let mut junit = quick_junit::Report::new("conform");
+        junit.set_time(Duration::from_millis(report.duration_ms));
+        let mut by_file: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
+        for case in &report.cases {
+            by_file.entry(&case.file).or_default().push(case);
+        }
+        for (file, cases) in by_file {
+            let mut suite = TestSuite::new(file);
+            suite.set_time(Duration::from_millis(
+                cases.iter().map(|c| c.duration_ms).sum(),
+            ));
+            suite.add_test_cases(cases.into_iter().map(test_case));
+            junit.add_test_suite(suite);
+        }
+        junit.to_string().unwrap()
+    }
+
+    fn streamed(report: &Report) -> String {
+        let mut out = Vec::new();
+        render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn written_a_suite_at_a_time_it_is_the_document_quick_junit_writes_whole() {
+        let cases = [
+            record("b1", "cases/b.toml", Outcome::Pass),
+            record("b2", "cases/b.toml", Outcome::Fail),
+            record("a1", "cases/a.toml", Outcome::Skip),
+            record("a2", "cases/a.toml", Outcome::Error),
+            record("c1", "cases/c-d.toml", Outcome::Pass),
+            record("b3", "cases/b.toml", Outcome::Pass),
+        ];
+        for count in [0, 1, 2, 6] {
+            let report = Report::new(
+                "t",
+                std::time::SystemTime::now(),
+                Duration::from_millis(1234),
+                cases[..count].to_vec(),
+            );
+            assert_eq!(streamed(&report), whole(&report), "{count} cases");
+        }
+    }
 }

@@ -1,11 +1,13 @@
 //! `report.md`: a conformance matrix for a CI summary, one row per documented operation.
 
 use std::fmt::Write as _;
+use std::io;
 
 use crate::check::{FailureKind, Outcome};
-use crate::report::record::{CaseRecord, Report};
+use crate::report::record::{CaseRecord, Cases, Report};
 
-pub fn render(report: &Report) -> String {
+/// Writes the report to `to`, one case at a time.
+pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(out, "# Graph contract conformance\n");
@@ -41,7 +43,9 @@ pub fn render(report: &Report) -> String {
         "| operation | page | status | headers | schema | body | outcome |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for case in &report.cases {
+    to.write_all(out.as_bytes())?;
+    report.cases.visit_all(&mut |case| {
+        out.clear();
         let _ = writeln!(
             out,
             "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} |",
@@ -63,16 +67,17 @@ pub fn render(report: &Report) -> String {
             column(case, &[FailureKind::Body]),
             outcome(case.outcome),
         );
-    }
-    undocumented(&mut out, report);
-    out
+        to.write_all(out.as_bytes())
+    })?;
+    undocumented(report, to)
 }
 
 /// Undocumented properties per resource type, and the cases they came in.
-fn undocumented(out: &mut String, report: &Report) {
+fn undocumented(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
     if report.undocumented.is_empty() {
-        return;
+        return Ok(());
     }
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "\n## Undocumented properties\n\nNeither the schema nor the documented example has them.\n\n| resource type | property | cases |\n|---|---|---|"
@@ -86,14 +91,18 @@ fn undocumented(out: &mut String, report: &Report) {
             count.cases
         );
     }
-    for case in report.cases.iter().filter(|c| !c.undocumented.is_empty()) {
+    to.write_all(out.as_bytes())?;
+    report.cases.visit_all(&mut |case| {
+        if case.undocumented.is_empty() {
+            return Ok(());
+        }
         let pointers: Vec<String> = case
             .undocumented
             .iter()
             .map(|u| format!("`{}`", cell(&u.pointer)))
             .collect();
-        let _ = writeln!(out, "\n- {}: {}", cell(&case.name), pointers.join(", "));
-    }
+        writeln!(to, "\n- {}: {}", cell(&case.name), pointers.join(", "))
+    })
 }
 
 fn outcome(outcome: Outcome) -> &'static str {

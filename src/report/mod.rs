@@ -7,4 +7,6 @@ pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod record;
+pub mod spool;
+pub mod tally;
 pub mod write;

@@ -264,22 +264,28 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(cases: &[CaseRecord]) -> Self {
-        let count = |outcome| cases.iter().filter(|c| c.outcome == outcome).count();
-        Self {
-            total: cases.len(),
-            passed: count(Outcome::Pass),
-            failed: count(Outcome::Fail),
-            errors: count(Outcome::Error),
-            skipped: count(Outcome::Skip),
-            flaky: cases.iter().filter(|c| c.flaky).count(),
-            leaked: cases.iter().map(|c| c.leaked.len()).sum(),
+        let mut summary = Self::default();
+        cases.iter().for_each(|case| summary.add(case));
+        summary
+    }
+
+    pub fn add(&mut self, record: &CaseRecord) {
+        self.total += 1;
+        match record.outcome {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Fail => self.failed += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Skip => self.skipped += 1,
         }
+        self.flaky += usize::from(record.flaky);
+        self.leaked += record.leaked.len();
     }
 }
 
-/// The whole of `report.json`.
+/// The whole of `report.json`. `C` holds the cases: in memory when a report is read back,
+/// spooled on disk (`report::spool`) when a run writes its reports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Report {
+pub struct Report<C = Vec<CaseRecord>> {
     pub version: u32,
     pub target: String,
     pub started_at: String,
@@ -296,7 +302,41 @@ pub struct Report {
     /// Undocumented properties summed per resource type (schema), over all cases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undocumented: Vec<UndocumentedCount>,
-    pub cases: Vec<CaseRecord>,
+    pub cases: C,
+}
+
+/// The cases of a report in report order, which a reporter may read more than once.
+pub trait Cases {
+    fn count(&self) -> usize;
+
+    /// Shows `visit` the cases at `range` (indexes in report order), in order; stops at the
+    /// first error.
+    fn visit(
+        &self,
+        range: std::ops::Range<usize>,
+        visit: &mut dyn FnMut(&CaseRecord) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
+
+    fn visit_all(
+        &self,
+        visit: &mut dyn FnMut(&CaseRecord) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.visit(0..self.count(), visit)
+    }
+}
+
+impl Cases for Vec<CaseRecord> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn visit(
+        &self,
+        range: std::ops::Range<usize>,
+        visit: &mut dyn FnMut(&CaseRecord) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self[range].iter().try_for_each(visit)
+    }
 }
 
 /// One undocumented property of one resource type, and in how many cases it came.
@@ -310,25 +350,83 @@ pub struct UndocumentedCount {
 impl UndocumentedCount {
     /// Per schema and property, in name order; a property counts once per case.
     pub fn of(cases: &[CaseRecord]) -> Vec<Self> {
-        let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
-        for case in cases {
-            let mut seen = std::collections::BTreeSet::new();
-            for found in &case.undocumented {
-                if seen.insert((found.schema.as_str(), found.property.as_str())) {
-                    *counts
-                        .entry((found.schema.as_str(), found.property.as_str()))
-                        .or_default() += 1;
-                }
+        let mut tally = UndocumentedTally::default();
+        cases.iter().for_each(|case| tally.add(case));
+        tally.counts()
+    }
+}
+
+/// Undocumented properties per resource type, a property counted once per case.
+#[derive(Debug, Default)]
+pub struct UndocumentedTally {
+    counts: std::collections::BTreeMap<(String, String), usize>,
+}
+
+impl UndocumentedTally {
+    pub fn add(&mut self, record: &CaseRecord) {
+        let mut seen = std::collections::BTreeSet::new();
+        for found in &record.undocumented {
+            if seen.insert((found.schema.as_str(), found.property.as_str())) {
+                let key = (found.schema.clone(), found.property.clone());
+                *self.counts.entry(key).or_default() += 1;
             }
         }
-        counts
-            .into_iter()
-            .map(|((schema, property), cases)| Self {
-                schema: schema.to_string(),
-                property: property.to_string(),
-                cases,
+    }
+
+    /// Per schema and property, in name order.
+    pub fn counts(&self) -> Vec<UndocumentedCount> {
+        self.counts
+            .iter()
+            .map(|((schema, property), cases)| UndocumentedCount {
+                schema: schema.clone(),
+                property: property.clone(),
+                cases: *cases,
             })
             .collect()
+    }
+}
+
+impl<C> Report<C> {
+    /// The same report with other cases.
+    pub fn with_cases<D>(self, cases: D) -> Report<D> {
+        Report {
+            version: self.version,
+            target: self.target,
+            started_at: self.started_at,
+            duration_ms: self.duration_ms,
+            complete: self.complete,
+            suite: self.suite,
+            shard: self.shard,
+            summary: self.summary,
+            baseline: self.baseline,
+            undocumented: self.undocumented,
+            cases,
+        }
+    }
+}
+
+impl Report<()> {
+    /// Everything of a report but its cases.
+    pub fn head(
+        target: &str,
+        started_at: std::time::SystemTime,
+        duration: std::time::Duration,
+        summary: Summary,
+        undocumented: Vec<UndocumentedCount>,
+    ) -> Self {
+        Self {
+            version: REPORT_VERSION,
+            target: target.to_string(),
+            started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+            duration_ms: millis(duration),
+            complete: true,
+            suite: String::new(),
+            shard: None,
+            summary,
+            baseline: None,
+            undocumented,
+            cases: (),
+        }
     }
 }
 
@@ -339,19 +437,8 @@ impl Report {
         duration: std::time::Duration,
         cases: Vec<CaseRecord>,
     ) -> Self {
-        Self {
-            version: REPORT_VERSION,
-            target: target.to_string(),
-            started_at: humantime::format_rfc3339_millis(started_at).to_string(),
-            duration_ms: millis(duration),
-            complete: true,
-            suite: String::new(),
-            shard: None,
-            summary: Summary::of(&cases),
-            baseline: None,
-            undocumented: UndocumentedCount::of(&cases),
-            cases,
-        }
+        let (summary, undocumented) = (Summary::of(&cases), UndocumentedCount::of(&cases));
+        Report::head(target, started_at, duration, summary, undocumented).with_cases(cases)
     }
 }
 
@@ -392,6 +479,17 @@ pub struct Comparison {
 impl Comparison {
     pub fn blocks(&self) -> bool {
         self.new + self.expired > 0
+    }
+
+    /// Counts the standings of an annotated record's failures.
+    pub fn add(&mut self, record: &CaseRecord) {
+        for failure in &record.failures {
+            match failure.baseline {
+                Some(Standing::Known) => self.known += 1,
+                Some(Standing::Expired) => self.expired += 1,
+                Some(Standing::New) | None => self.new += 1,
+            }
+        }
     }
 }
 

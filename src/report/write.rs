@@ -1,34 +1,37 @@
 //! Writing every report of a run into a directory, and the Markdown summary into GitHub's step
 //! summary when CI asks for it.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::fs::write_atomically;
+use serde::Serialize;
+
+use crate::fs::write_atomically_with;
 use crate::report::html;
 use crate::report::json;
 use crate::report::junit;
 use crate::report::markdown;
-use crate::report::record::Report;
+use crate::report::record::{Cases, Report};
 
 /// File names of the reports a run writes.
 pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
 
-/// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    // One at a time, each rendering dropped before the next: a large run's reports are never
-    // all in memory together.
+/// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML, each streamed to its
+/// file a case at a time.
+pub fn write_all<C: Cases + Serialize>(
+    report: &Report<C>,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, String> {
     Ok(vec![
         json::write(report, dir)?,
-        write_atomically(&dir.join("junit.xml"), junit::render(report)?.as_bytes())?,
-        write_atomically(&dir.join("report.md"), markdown::render(report).as_bytes())?,
-        write_atomically(&dir.join("report.html"), html::render(report).as_bytes())?,
+        write_atomically_with(&dir.join("junit.xml"), |out| junit::render(report, out))?,
+        write_atomically_with(&dir.join("report.md"), |out| markdown::render(report, out))?,
+        write_atomically_with(&dir.join("report.html"), |out| html::render(report, out))?,
     ])
 }
 
 /// Writes every report into `dir`, says where, and appends the Markdown summary to
 /// `GITHUB_STEP_SUMMARY` when set.
-pub fn write_reports(report: &Report, dir: &Path) -> Result<(), String> {
+pub fn write_reports<C: Cases + Serialize>(report: &Report<C>, dir: &Path) -> Result<(), String> {
     write_all(report, dir)?;
     eprintln!("reports: {}", dir.join("report.html").display());
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
@@ -37,7 +40,9 @@ pub fn write_reports(report: &Report, dir: &Path) -> Result<(), String> {
             .append(true)
             .open(&summary)
             .map_err(|e| format!("cannot open GITHUB_STEP_SUMMARY: {e}"))?;
-        file.write_all(markdown::render(report).as_bytes())
+        let mut markdown = std::fs::File::open(dir.join("report.md"))
+            .map_err(|e| format!("cannot read {}: {e}", dir.join("report.md").display()))?;
+        std::io::copy(&mut markdown, &mut file)
             .map_err(|e| format!("cannot write GITHUB_STEP_SUMMARY: {e}"))?;
     }
     Ok(())

@@ -14,6 +14,8 @@ use crate::exec::protocol;
 use crate::exec::transport::Http;
 use crate::probe::ProbeKind;
 use crate::report::record::{CaseInfo, CaseRecord};
+use crate::report::spool::Spool;
+use crate::report::tally::Tally;
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
@@ -31,8 +33,10 @@ pub struct Engine {
     pub strict: bool,
     /// How long life-cycle probes wait for a consistent answer.
     pub consistency_wait: std::time::Duration,
-    /// One slot per planned case, filled as verdicts come.
-    pub records: Mutex<Vec<Option<CaseRecord>>>,
+    /// What the reports open with and the terminal prints, counted as verdicts come.
+    pub tally: Mutex<Tally>,
+    /// Where the records go as verdicts come, when the run writes reports.
+    pub spool: Mutex<Option<Spool>>,
     /// Cases in flight at once (`--jobs`).
     pub permits: Arc<Semaphore>,
     pub interrupted: watch::Receiver<bool>,
@@ -41,18 +45,22 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Counts the record of the plan's `position` and spools it.
     pub fn record(&self, position: usize, record: CaseRecord) {
-        if let Ok(mut all) = self.records.lock() {
-            all[position] = Some(record);
+        if let Some(spool) = lock(&self.spool).as_mut() {
+            spool.write(position, &record);
         }
+        lock(&self.tally).add(position, &record);
     }
 
-    /// The records of the run, in plan order; cases without a verdict are left out.
-    pub fn take_records(&self) -> Vec<CaseRecord> {
-        let recorded = std::mem::take(&mut *self.records.lock().unwrap_or_else(|p| p.into_inner()));
-        // `filter_map` collects in place; `flatten` would copy every record into a second vector.
-        #[allow(clippy::filter_map_identity)]
-        recorded.into_iter().filter_map(|record| record).collect()
+    /// The spooled records, once every verdict is in.
+    pub fn take_spool(&self) -> Option<Spool> {
+        lock(&self.spool).take()
+    }
+
+    /// The run's tally, once every verdict is in.
+    pub fn take_tally(&self) -> Tally {
+        std::mem::take(&mut *lock(&self.tally))
     }
 
     /// Runs the case, or one of its probes, and records the verdict.
@@ -105,6 +113,14 @@ impl Engine {
         }
         record
     }
+}
+
+/// A lock that a panicking holder did not leave unusable: a tally or a spool stays whole
+/// between two records.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a record says about the case (or the probe of it) it records.

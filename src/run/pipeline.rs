@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 use crate::exec::transport::{self, Http, RateLimiter};
 use crate::exit;
 use crate::report::record::Report;
+use crate::report::spool::{Spool, Spooled};
+use crate::report::tally::Tally;
 use crate::report::write::write_reports;
 use crate::run::engine::Engine;
 use crate::run::progress::{self, Progress};
@@ -56,7 +58,10 @@ struct Prepared {
 
 /// How the cases' execution ended.
 struct Executed {
-    report: Report,
+    /// The report without its cases: they are in the spool.
+    report: Report<()>,
+    /// The records, when the run writes reports; the error that lost them, if one did.
+    spooled: Option<std::result::Result<Spooled, String>>,
     conclusion: Conclusion,
     /// The error that stopped the run before every case ran.
     stopped: Option<Error>,
@@ -79,17 +84,19 @@ pub fn run(options: RunOptions) -> Result<u8> {
         )?;
         return Ok(exit::PASS);
     }
-    let executed = execute(&options, prepared)?;
-    if let Some(dir) = &options.report_dir
-        && let Err(message) = write_reports(&executed.report, dir)
-    {
-        eprintln!("error: {message}");
-        return Ok(exit::COULD_NOT_RUN);
+    let mut executed = execute(&options, prepared)?;
+    let code = exit_code(&executed);
+    if let (Some(dir), Some(spooled)) = (&options.report_dir, executed.spooled.take()) {
+        let report = spooled.map(|cases| executed.report.clone().with_cases(cases));
+        if let Err(message) = report.and_then(|report| write_reports(&report, dir)) {
+            eprintln!("error: {message}");
+            return Ok(exit::COULD_NOT_RUN);
+        }
     }
     if let Some(error) = &executed.stopped {
         eprintln!("{error}");
     }
-    Ok(exit_code(&executed))
+    Ok(code)
 }
 
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
@@ -137,6 +144,13 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     }
     let interrupted = watch_ctrl_c(&runtime);
     let (target, server) = destination::prepare(&runtime, &client, settings, prepared.vars)?;
+    let spool = options
+        .report_dir
+        .as_deref()
+        .map(|dir| Spool::create(dir, prepared.suite.planned.len()))
+        .transpose()
+        .map_err(Error::new)?;
+    let listed = prepared.baseline.as_ref().map(Baseline::listed_cases);
     let started_at = SystemTime::now();
     let started = Instant::now();
     let engine = Arc::new(Engine {
@@ -154,7 +168,8 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         today: baseline::today(),
         consistency_wait: settings.consistency_wait,
         strict: settings.strict,
-        records: Mutex::new(vec![None; prepared.suite.planned.len()]),
+        tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
+        spool: Mutex::new(spool),
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
         progress: progress::wanted().then(|| {
@@ -167,24 +182,31 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         runtime.block_on(server.shutdown());
     }
     let interrupted = *interrupted.borrow();
-    let mut report = Report::new(
+    let mut tally = engine.take_tally();
+    let mut report = Report::head(
         &engine.http.target.label,
         started_at,
         started.elapsed(),
-        engine.take_records(),
+        tally.summary,
+        tally.undocumented(),
     );
     report.suite = prepared.fingerprint;
     report.shard = options.shard;
     report.complete = !interrupted && stopped.is_none();
-    report.baseline = engine.baseline.as_ref().map(|b| b.compare(&report.cases));
-    terminal::print_warnings(&report.cases);
+    report.baseline = engine
+        .baseline
+        .as_ref()
+        .map(|baseline| baseline.compare(tally.comparison.clone(), &tally.listed_records()));
+    terminal::print_warnings(tally.warnings());
     terminal::print_undocumented(&report.undocumented);
-    terminal::print_leaks(&report.cases);
+    terminal::print_leaks(&tally.leaks());
     if let Some(comparison) = &report.baseline {
         terminal::print_baseline(comparison);
     }
+    let spooled = engine.take_spool().map(Spool::finish);
     Ok(Executed {
         report,
+        spooled,
         conclusion,
         stopped,
         interrupted,

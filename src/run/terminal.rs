@@ -3,14 +3,14 @@
 
 use std::io::Write as _;
 
-use crate::report::record::{CaseRecord, Comparison, UndocumentedCount};
+use crate::exec::protocol::Leak;
+use crate::report::record::{Comparison, UndocumentedCount};
 
-pub fn print_warnings(cases: &[CaseRecord]) {
+/// `(case, warning)` pairs.
+pub fn print_warnings<'a>(warnings: impl Iterator<Item = (&'a str, &'a str)>) {
     let mut stderr = std::io::stderr().lock();
-    for case in cases {
-        for warning in &case.warnings {
-            let _ = writeln!(stderr, "warning: {}: {warning}", case.name);
-        }
+    for (case, warning) in warnings {
+        let _ = writeln!(stderr, "warning: {case}: {warning}");
     }
 }
 
@@ -35,11 +35,8 @@ pub fn print_undocumented(counts: &[UndocumentedCount]) {
     }
 }
 
-pub fn print_leaks(cases: &[CaseRecord]) {
-    let leaks: Vec<_> = cases
-        .iter()
-        .flat_map(|c| c.leaked.iter().map(move |l| (c, l)))
-        .collect();
+/// `(case, leak)` pairs.
+pub fn print_leaks(leaks: &[(&str, &Leak)]) {
     if leaks.is_empty() {
         return;
     }
@@ -49,7 +46,7 @@ pub fn print_leaks(cases: &[CaseRecord]) {
         let _ = writeln!(
             stderr,
             "  {} {}  ({}: {})",
-            leak.method, leak.url, case.name, leak.reason
+            leak.method, leak.url, case, leak.reason
         );
     }
 }

@@ -302,6 +302,14 @@ fn reports_killed_at_any_moment_are_whole_or_absent() {
                 }
                 "report.html" => assert!(text.trim_end().ends_with("</html>"), "round {rounds}"),
                 "report.md" => assert!(text.contains("cases:"), "round {rounds}"),
+                // A stream, not a report: whole lines are whole records; a kill may cut the last.
+                "records.jsonl" => {
+                    for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                        let record: Value = serde_json::from_str(line)
+                            .unwrap_or_else(|e| panic!("round {rounds}: {e}: {line}"));
+                        assert!(record["name"].is_string(), "round {rounds}: {line}");
+                    }
+                }
                 other => panic!("unexpected file {other}"),
             }
         }

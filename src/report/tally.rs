@@ -1,0 +1,77 @@
+//! What a run keeps of its records while they stream to disk: the counts the reports open
+//! with, and the few lines the terminal prints after the verdicts. Its size grows with the
+//! warnings, leaks and baseline entries of a run, never with the number of cases.
+
+use std::collections::HashSet;
+
+use crate::exec::protocol::Leak;
+use crate::report::record::{
+    CaseRecord, Comparison, Summary, UndocumentedCount, UndocumentedTally,
+};
+
+/// Counts and notes gathered from records as they come, in any order.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub summary: Summary,
+    undocumented: UndocumentedTally,
+    /// Standings of the failures, when the run has a baseline (`fixed` is left to the baseline).
+    pub comparison: Comparison,
+    /// `(position, case, warning)`, sorted by position when read.
+    warnings: Vec<(usize, String, String)>,
+    leaks: Vec<(usize, String, Leak)>,
+    /// Names of the cases the baseline lists, and their records: what finds fixed entries.
+    listed: HashSet<String>,
+    listed_records: Vec<(usize, CaseRecord)>,
+}
+
+impl Tally {
+    /// A tally that keeps the records of the `listed` cases whole.
+    pub fn keeping(listed: HashSet<String>) -> Self {
+        Self {
+            listed,
+            ..Self::default()
+        }
+    }
+
+    /// Counts the record of the case at `position` in the plan.
+    pub fn add(&mut self, position: usize, record: &CaseRecord) {
+        self.summary.add(record);
+        self.undocumented.add(record);
+        self.comparison.add(record);
+        for warning in &record.warnings {
+            let entry = (position, record.name.clone(), warning.clone());
+            self.warnings.push(entry);
+        }
+        for leak in &record.leaked {
+            self.leaks
+                .push((position, record.name.clone(), leak.clone()));
+        }
+        if self.listed.contains(&record.name) {
+            self.listed_records.push((position, record.clone()));
+        }
+    }
+
+    pub fn undocumented(&self) -> Vec<UndocumentedCount> {
+        self.undocumented.counts()
+    }
+
+    /// `(case, warning)` in plan order.
+    pub fn warnings(&mut self) -> impl Iterator<Item = (&str, &str)> {
+        self.warnings.sort_by_key(|(position, ..)| *position);
+        self.warnings
+            .iter()
+            .map(|(_, c, w)| (c.as_str(), w.as_str()))
+    }
+
+    /// `(case, leak)` in plan order.
+    pub fn leaks(&mut self) -> Vec<(&str, &Leak)> {
+        self.leaks.sort_by_key(|(position, ..)| *position);
+        self.leaks.iter().map(|(_, c, l)| (c.as_str(), l)).collect()
+    }
+
+    /// The records of the cases the baseline lists, in plan order.
+    pub fn listed_records(&mut self) -> Vec<CaseRecord> {
+        self.listed_records.sort_by_key(|(position, _)| *position);
+        self.listed_records.iter().map(|(_, r)| r.clone()).collect()
+    }
+}
