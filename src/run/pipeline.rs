@@ -243,7 +243,11 @@ fn run_trials(
     }
     let (trials, senders) = trial::waiting(&suite, engine);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), senders);
-    let conclusion = libtest_mimic::run(args, trials);
+    // A trial only waits for the verdict the scheduler sends it, so one thread is enough to
+    // wait for them all, in plan order; more threads would only hand the trials around.
+    let mut args = args.clone();
+    args.test_threads = args.test_threads.or(Some(1));
+    let conclusion = libtest_mimic::run(&args, trials);
     // The scheduler may still be recording ignored cases after the last verdict.
     let stopped = runtime.block_on(scheduler).unwrap_or_else(|e| {
         Some(Error::new(format!(
