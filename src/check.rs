@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::check::undocumented::Undocumented;
+use crate::check::undocumented::{Documented, Undocumented};
 use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Response, TransportError};
 use crate::graph;
@@ -128,11 +128,11 @@ pub fn judge(expect: &Expect, run: &CaseRun, schemas: &Schemas) -> Verdict {
     judge_documented(expect, None, run, schemas)
 }
 
-/// Judges a case run, with the documented example's body, which says what properties the
-/// answer may have besides those of its schema.
+/// Judges a case run, with the documented example's response block, which says what
+/// properties the answer may have besides those of its schema.
 pub fn judge_documented(
     expect: &Expect,
-    example: Option<&Value>,
+    example: Option<&str>,
     run: &CaseRun,
     schemas: &Schemas,
 ) -> Verdict {
@@ -154,8 +154,11 @@ pub fn judge_documented(
     };
     let undocumented = match (&checked.body, &expect.schema) {
         (Some(body), Some(schema)) => {
-            let documented: Vec<&Value> = example.into_iter().chain(&expect.body).collect();
-            undocumented::undocumented(schemas, &schema.name, expect.collection, &documented, body)
+            let documented = Documented {
+                response_block: example,
+                expected: expect.body.as_ref(),
+            };
+            undocumented::undocumented(schemas, &schema.name, expect.collection, documented, body)
         }
         _ => Vec::new(),
     };
@@ -192,7 +195,7 @@ impl Checked {
 /// and Graph's error envelope where the probe expects an error.
 pub fn judge_probe(
     probe: &Probe,
-    example: Option<&Value>,
+    example: Option<&str>,
     run: &CaseRun,
     schemas: &Schemas,
 ) -> Verdict {

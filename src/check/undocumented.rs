@@ -2,6 +2,7 @@
 //! documented example knows. Graph adds properties over time, so these are warnings unless the
 //! run is strict. OData annotations (names with `@`) are never undocumented.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
@@ -23,72 +24,104 @@ pub struct Undocumented {
 }
 
 /// The JSON body of a documented response block (status line and headers first), if any.
-pub fn documented_body(response_block: &str) -> Option<Value> {
+fn documented_body(response_block: &str) -> Option<Value> {
     let start = response_block.find(['{', '['])?;
     let mut values = serde_json::Deserializer::from_str(&response_block[start..]).into_iter();
     values.next()?.ok()
 }
 
+/// What documents a response besides its schema: the documented example's response block
+/// (read only when a property is missing from the schema) and the values the case expects.
+#[derive(Clone, Copy, Default)]
+pub struct Documented<'a> {
+    pub response_block: Option<&'a str>,
+    pub expected: Option<&'a Value>,
+}
+
+impl Documented<'_> {
+    /// Every member path the documents show.
+    fn shown_paths(&self) -> HashSet<String> {
+        let mut known = HashSet::new();
+        let example = self.response_block.and_then(documented_body);
+        for value in example.iter().chain(self.expected) {
+            shown_paths(value, String::new(), &mut known);
+        }
+        known
+    }
+}
+
 /// The properties of `body` that schema `schema` (followed into the schemas it names, and
-/// into the derived type an `@odata.type` names) does not list and `documented` (the
-/// documented example, and the values the case expects) does not show at the same place.
+/// into the derived type an `@odata.type` names) does not list and `documented` does not show
+/// at the same place.
 pub fn undocumented(
     schemas: &Schemas,
     schema: &str,
     collection: bool,
-    documented: &[&Value],
+    documented: Documented<'_>,
     body: &Value,
 ) -> Vec<Undocumented> {
-    let mut known = HashSet::new();
-    for example in documented {
-        shown_paths(example, String::new(), &mut known);
-    }
-    let walk = Walk { schemas, known };
+    let walk = Walk {
+        schemas,
+        documented,
+        known: OnceCell::new(),
+    };
     let mut found = Vec::new();
     match (collection, body.get("value")) {
         (true, Some(Value::Array(items))) => {
+            let value = Place::Root.member("value");
             for (index, item) in items.iter().enumerate() {
-                let at = Place {
-                    pointer: format!("/value/{index}"),
-                    path: "/value/*".to_string(),
-                };
-                walk.object(schema, item, &at, &mut found);
+                walk.object(schema, item, &value.item(index), &mut found);
             }
         }
         (true, _) => {}
-        (false, _) => walk.object(schema, body, &Place::default(), &mut found),
+        (false, _) => walk.object(schema, body, &Place::Root, &mut found),
     }
     found
 }
 
-/// Where a value is: its pointer, and its path with array indices as `*`.
-#[derive(Default)]
-struct Place {
-    pointer: String,
-    path: String,
+/// Where a value is, as the steps from the body to it: strings are built only for the few
+/// places reported.
+enum Place<'a> {
+    Root,
+    Member(&'a Place<'a>, &'a str),
+    Item(&'a Place<'a>, usize),
 }
 
-impl Place {
-    fn member(&self, key: &str) -> Self {
-        let token = escape_pointer_token(key);
-        Self {
-            pointer: format!("{}/{token}", self.pointer),
-            path: format!("{}/{token}", self.path),
+impl<'a> Place<'a> {
+    fn member(&'a self, key: &'a str) -> Self {
+        Place::Member(self, key)
+    }
+
+    fn item(&'a self, index: usize) -> Self {
+        Place::Item(self, index)
+    }
+
+    /// The JSON pointer to the value.
+    fn pointer(&self) -> String {
+        match self {
+            Place::Root => String::new(),
+            Place::Member(parent, key) => {
+                format!("{}/{}", parent.pointer(), escape_pointer_token(key))
+            }
+            Place::Item(parent, index) => format!("{}/{index}", parent.pointer()),
         }
     }
 
-    fn item(&self, index: usize) -> Self {
-        Self {
-            pointer: format!("{}/{index}", self.pointer),
-            path: format!("{}/*", self.path),
+    /// The pointer with array indices as `*`: the same member of every item.
+    fn path(&self) -> String {
+        match self {
+            Place::Root => String::new(),
+            Place::Member(parent, key) => format!("{}/{}", parent.path(), escape_pointer_token(key)),
+            Place::Item(parent, _) => format!("{}/*", parent.path()),
         }
     }
 }
 
 struct Walk<'a> {
     schemas: &'a Schemas,
-    /// Paths the documented examples show.
-    known: HashSet<String>,
+    documented: Documented<'a>,
+    /// Paths the documents show, read at the first property the schema does not list.
+    known: OnceCell<HashSet<String>>,
 }
 
 impl Walk<'_> {
@@ -106,14 +139,17 @@ impl Walk<'_> {
                 continue;
             }
             let place = at.member(key);
-            match properties.get(key) {
-                Some(shape) => self.member(shape, member, &place, found),
-                None if self.known.contains(&place.path) => {}
-                None => found.push(Undocumented {
-                    pointer: place.pointer,
+            if let Some(shape) = properties.get(key) {
+                self.member(shape, member, &place, found);
+                continue;
+            }
+            let known = self.known.get_or_init(|| self.documented.shown_paths());
+            if !known.contains(&place.path()) {
+                found.push(Undocumented {
+                    pointer: place.pointer(),
                     schema: schema.to_string(),
                     property: key.clone(),
-                }),
+                });
             }
         }
     }
@@ -193,8 +229,11 @@ mod tests {
                 {"@odata.type": "#microsoft.graph.attendee", "address": "b", "status": "s"}
             ]
         });
-        let example = json!({"shown": 0});
-        let found = undocumented(&schemas(), "thread", false, &[&example], &body);
+        let documented = Documented {
+            response_block: Some("HTTP/1.1 200 OK\n\n{\"shown\": 0}"),
+            expected: None,
+        };
+        let found = undocumented(&schemas(), "thread", false, documented, &body);
         assert_eq!(
             found,
             [
@@ -215,11 +254,15 @@ mod tests {
     #[test]
     fn collections_are_judged_item_by_item() {
         let body = json!({"@odata.context": "x", "value": [{"id": "1"}, {"id": "2", "extra": 1}]});
-        let found = undocumented(&schemas(), "thread", true, &[], &body);
+        let found = undocumented(&schemas(), "thread", true, Documented::default(), &body);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].pointer, "/value/1/extra");
         let example = json!({"value": [{"extra": 0}]});
-        assert!(undocumented(&schemas(), "thread", true, &[&example], &body).is_empty());
+        let documented = Documented {
+            response_block: None,
+            expected: Some(&example),
+        };
+        assert!(undocumented(&schemas(), "thread", true, documented, &body).is_empty());
     }
 
     #[test]

@@ -16,22 +16,38 @@ use crate::report::record::{Cases, Report};
 pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
 
 /// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML, each streamed to its
-/// file a case at a time.
-pub fn write_all<C: Cases + Serialize>(
+/// file a case at a time, each on a thread of its own (each reads the cases itself).
+pub fn write_all<C: Cases + Serialize + Sync>(
     report: &Report<C>,
     dir: &Path,
 ) -> Result<Vec<PathBuf>, String> {
-    Ok(vec![
-        json::write(report, dir)?,
-        write_atomically_with(&dir.join("junit.xml"), |out| junit::render(report, out))?,
-        write_atomically_with(&dir.join("report.md"), |out| markdown::render(report, out))?,
-        write_atomically_with(&dir.join("report.html"), |out| html::render(report, out))?,
-    ])
+    std::thread::scope(|scope| {
+        let writers = [
+            scope.spawn(|| json::write(report, dir)),
+            scope.spawn(|| {
+                write_atomically_with(&dir.join("junit.xml"), |out| junit::render(report, out))
+            }),
+            scope.spawn(|| {
+                write_atomically_with(&dir.join("report.md"), |out| markdown::render(report, out))
+            }),
+            scope.spawn(|| {
+                write_atomically_with(&dir.join("report.html"), |out| html::render(report, out))
+            }),
+        ];
+        writers
+            .into_iter()
+            .map(|writer| {
+                writer
+                    .join()
+                    .unwrap_or_else(|_| Err("a report writer stopped unexpectedly".to_string()))
+            })
+            .collect()
+    })
 }
 
 /// Writes every report into `dir`, says where, and appends the Markdown summary to
 /// `GITHUB_STEP_SUMMARY` when set.
-pub fn write_reports<C: Cases + Serialize>(report: &Report<C>, dir: &Path) -> Result<(), String> {
+pub fn write_reports<C: Cases + Serialize + Sync>(report: &Report<C>, dir: &Path) -> Result<(), String> {
     write_all(report, dir)?;
     eprintln!("reports: {}", dir.join("report.html").display());
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {

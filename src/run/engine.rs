@@ -8,7 +8,6 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::baseline::Baseline;
 use crate::check;
-use crate::check::undocumented::documented_body;
 use crate::exec;
 use crate::exec::protocol;
 use crate::exec::transport::Http;
@@ -81,15 +80,7 @@ impl Engine {
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };
-        // The documented example matters only where a schema lists the known properties.
-        let judged = probe.map_or(&case.expect, |p| &p.expect);
-        let example = case
-            .doc
-            .response
-            .as_deref()
-            .filter(|_| judged.schema.is_some())
-            .and_then(documented_body);
-        let example = example.as_ref();
+        let example = case.doc.response.as_deref();
         let mut verdict = match probe {
             Some(probe) => check::judge_probe(probe, example, &run, &self.schemas),
             None => check::judge_documented(&case.expect, example, &run, &self.schemas),
