@@ -111,7 +111,9 @@ impl<'a> Place<'a> {
     fn path(&self) -> String {
         match self {
             Place::Root => String::new(),
-            Place::Member(parent, key) => format!("{}/{}", parent.path(), escape_pointer_token(key)),
+            Place::Member(parent, key) => {
+                format!("{}/{}", parent.path(), escape_pointer_token(key))
+            }
             Place::Item(parent, _) => format!("{}/*", parent.path()),
         }
     }

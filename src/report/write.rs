@@ -47,7 +47,10 @@ pub fn write_all<C: Cases + Serialize + Sync>(
 
 /// Writes every report into `dir`, says where, and appends the Markdown summary to
 /// `GITHUB_STEP_SUMMARY` when set.
-pub fn write_reports<C: Cases + Serialize + Sync>(report: &Report<C>, dir: &Path) -> Result<(), String> {
+pub fn write_reports<C: Cases + Serialize + Sync>(
+    report: &Report<C>,
+    dir: &Path,
+) -> Result<(), String> {
     write_all(report, dir)?;
     eprintln!("reports: {}", dir.join("report.html").display());
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
