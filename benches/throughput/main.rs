@@ -201,38 +201,41 @@ fn against_static_responder(work: &Path, sizes: &Sizes, static_url: &str) {
         suites::static_creates(&cases, count);
         let reports = new_dir(work, &format!("static-{jobs}-reports"));
         let mut conform_costs = Vec::new();
+        let mut quiet_costs = Vec::new();
         let mut raw_costs = Vec::new();
         for _ in 0..sizes.rounds {
             let raw = measure::run(&mut raw_client(&url, count, jobs));
             assert_eq!(raw.exit_code, 0, "the raw client failed");
             raw_costs.push(raw);
-            conform_costs.push(conform_passes(&mut conform(
-                &cases,
-                static_url,
-                jobs,
-                Some(&reports),
-            )));
+            let with_reports =
+                conform_passes(&mut conform(&cases, static_url, jobs, Some(&reports)));
+            conform_costs.push(with_reports);
+            quiet_costs.push(conform_passes(&mut conform(&cases, static_url, jobs, None)));
         }
-        let (harness, raw) = (measure::fastest(conform_costs), measure::fastest(raw_costs));
+        let harness = measure::fastest(conform_costs);
+        let quiet = measure::fastest(quiet_costs);
+        let raw = measure::fastest(raw_costs);
         println!(
             "\nstatic responder, {count} creates, {jobs} in flight (best of {})",
             sizes.rounds
         );
         let line = |name: &str, cost: &Cost| {
             println!(
-                "  {name:<15} {:>9.0} cases/s   {:>5.1} µs CPU a case",
+                "  {name:<22} {:>9.0} cases/s   {:>5.1} µs CPU a case",
                 cost.rate(count),
                 cost.cpu_micros_each(count)
             );
         };
         line("conform run", &harness);
+        line("conform run --no-report", &quiet);
         line("raw reqwest", &raw);
         for peer in peers(&url, count, jobs, work) {
             line(peer.0, &peer.1);
         }
         println!(
-            "  conform / raw   {:>9.2}   (target >= {target:.2})",
-            raw.seconds / harness.seconds
+            "  conform / raw          {:>9.2}   (target >= {target:.2}; {:.2} without reports)",
+            raw.seconds / harness.seconds,
+            raw.seconds / quiet.seconds
         );
     }
 }

@@ -22,8 +22,57 @@ impl Cost {
     }
 }
 
-/// Runs `command` to its end, output discarded.
+/// Runs `command` to its end, output discarded, through a helper process (this binary in the
+/// `measure` role): a child's peak RSS starts at its parent's peak when it execs, so measuring
+/// from this process would charge conform with the benchmark's own memory.
 pub fn run(command: &mut Command) -> Cost {
+    let mut helper = Command::new(std::env::current_exe().unwrap());
+    helper.env(crate::roles::ROLE, "measure");
+    for (key, value) in command.get_envs() {
+        let (key, value) = (key.to_str().unwrap(), value.and_then(|v| v.to_str()));
+        helper.arg(format!("{key}={}", value.unwrap_or("")));
+    }
+    helper
+        .arg("--")
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        helper.current_dir(dir);
+    }
+    let output = helper.stderr(Stdio::inherit()).output().unwrap();
+    let line = String::from_utf8(output.stdout).unwrap();
+    let fields: Vec<f64> = line
+        .split_whitespace()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    let [seconds, cpu_seconds, max_rss_kib, exit_code] = fields[..] else {
+        panic!("the measuring helper printed {line:?}");
+    };
+    Cost {
+        seconds,
+        cpu_seconds,
+        max_rss_mb: max_rss_kib / 1024.0,
+        exit_code: exit_code as i32,
+    }
+}
+
+/// The `measure` role: `KEY=VALUE... -- PROGRAM ARGS...`; runs the program with those
+/// variables set (empty values removed) and prints its wall and CPU seconds, peak RSS in KiB
+/// and exit code.
+pub fn measure_child(args: &[String]) {
+    let split = args.iter().position(|a| a == "--").unwrap();
+    let mut command = Command::new(&args[split + 1]);
+    command
+        .args(&args[split + 2..])
+        .env_remove(crate::roles::ROLE);
+    for pair in &args[..split] {
+        let (key, value) = pair.split_once('=').unwrap();
+        if value.is_empty() {
+            command.env_remove(key);
+        } else {
+            command.env(key, value);
+        }
+    }
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let started = Instant::now();
     // Waited for below by wait4, which std's wait cannot replace: it reports the child's usage.
@@ -37,16 +86,16 @@ pub fn run(command: &mut Command) -> Cost {
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(waited, pid, "wait4 failed");
     let time = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Cost {
-        seconds,
-        cpu_seconds: time(usage.ru_utime) + time(usage.ru_stime),
-        max_rss_mb: usage.ru_maxrss as f64 / 1024.0,
-        exit_code: if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            -1
-        },
-    }
+    let exit_code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    println!(
+        "{seconds} {} {} {exit_code}",
+        time(usage.ru_utime) + time(usage.ru_stime),
+        usage.ru_maxrss
+    );
 }
 
 /// The fastest of several runs: loopback timings are noisy, and the fastest run is the one

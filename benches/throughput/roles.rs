@@ -28,6 +28,7 @@ pub fn play() -> bool {
     match role.as_str() {
         "responder" => respond(),
         "raw-client" => raw_client(&args),
+        "measure" => crate::measure::measure_child(&args),
         other => panic!("unknown benchmark role {other}"),
     }
     true

@@ -134,10 +134,17 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
 /// run.
 fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let settings = &options.settings;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
+    // One case at a time runs best on the thread that waits for its verdict: no hand-offs.
+    let mut builder = match settings.jobs {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = Arc::new(
+        builder
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?,
+    );
     let client = transport::client(&settings.limits, settings.insecure).map_err(Error::new)?;
     if settings.insecure {
         eprintln!("warning: --insecure: TLS certificates are not verified");
@@ -228,7 +235,7 @@ fn watch_ctrl_c(runtime: &Runtime) -> watch::Receiver<bool> {
 /// libtest-mimic runs the trials while the scheduler produces their verdicts; returns its
 /// conclusion and the error that stopped the scheduler, if one did.
 fn run_trials(
-    runtime: &Runtime,
+    runtime: &Arc<Runtime>,
     suite: Suite,
     engine: &Arc<Engine>,
     args: &Arguments,
@@ -241,7 +248,7 @@ fn run_trials(
             }
         });
     }
-    let (trials, senders) = trial::waiting(&suite, engine);
+    let (trials, senders) = trial::waiting(&suite, engine, runtime);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), senders);
     // A trial only waits for the verdict the scheduler sends it, so one thread is enough to
     // wait for them all, in plan order; more threads would only hand the trials around.

@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,8 +16,7 @@ pub struct Progress {
     total: u64,
     done: AtomicU64,
     failed: AtomicU64,
-    finished: Mutex<bool>,
-    all_done: Condvar,
+    finished: tokio::sync::watch::Sender<bool>,
 }
 
 /// Whether a progress line belongs on this terminal.
@@ -43,8 +41,7 @@ impl Progress {
             total: total as u64,
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-            finished: Mutex::new(total == 0),
-            all_done: Condvar::new(),
+            finished: tokio::sync::watch::Sender::new(total == 0),
         }
     }
 
@@ -65,23 +62,20 @@ impl Progress {
         self.bar.inc(1);
         if self.done.fetch_add(1, Ordering::Relaxed) + 1 == self.total {
             self.bar.finish_and_clear();
-            *self.finished.lock().unwrap_or_else(|p| p.into_inner()) = true;
-            self.all_done.notify_all();
+            self.finished.send_replace(true);
         }
     }
 
     fn is_finished(&self) -> bool {
-        *self.finished.lock().unwrap_or_else(|p| p.into_inner())
+        *self.finished.borrow()
     }
 
-    /// Blocks (a libtest-mimic thread, not the runtime) until every case is done.
-    pub fn wait_until_finished(&self) {
-        let mut finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
-        while !*finished {
-            finished = self
-                .all_done
-                .wait(finished)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+    /// Until every case is done.
+    pub async fn finished(&self) {
+        let _ = self
+            .finished
+            .subscribe()
+            .wait_for(|finished| *finished)
+            .await;
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
+use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
 use crate::check::Outcome;
@@ -31,8 +32,14 @@ pub fn listed(suite: &Suite) -> Vec<Trial> {
         .collect()
 }
 
-/// One trial per case libtest-mimic counts, and where each running case's verdict goes.
-pub fn waiting(suite: &Suite, engine: &Arc<Engine>) -> (Vec<Trial>, VerdictSenders) {
+/// One trial per case libtest-mimic counts, and where each running case's verdict goes. A
+/// trial waits for its verdict inside `runtime`, so a runtime on the trials' own thread
+/// (`--jobs 1`) runs the cases while they wait.
+pub fn waiting(
+    suite: &Suite,
+    engine: &Arc<Engine>,
+    runtime: &Arc<Runtime>,
+) -> (Vec<Trial>, VerdictSenders) {
     let mut trials = Vec::with_capacity(suite.planned.len());
     let mut senders: VerdictSenders = Vec::with_capacity(suite.planned.len());
     for item in &suite.planned {
@@ -41,7 +48,7 @@ pub fn waiting(suite: &Suite, engine: &Arc<Engine>) -> (Vec<Trial>, VerdictSende
             Selection::Run => {
                 let (done, verdict) = oneshot::channel::<TrialVerdict>();
                 senders.push(Some(done));
-                trials.push(awaiting_verdict(name, verdict, engine.clone()));
+                trials.push(awaiting_verdict(name, verdict, engine, runtime));
                 continue;
             }
             Selection::Ignored => {
@@ -63,18 +70,23 @@ pub fn waiting(suite: &Suite, engine: &Arc<Engine>) -> (Vec<Trial>, VerdictSende
 fn awaiting_verdict(
     name: String,
     verdict: oneshot::Receiver<TrialVerdict>,
-    engine: Arc<Engine>,
+    engine: &Arc<Engine>,
+    runtime: &Arc<Runtime>,
 ) -> Trial {
+    let (engine, runtime) = (engine.clone(), runtime.clone());
     Trial::ignorable_test(name, move || {
-        let verdict = verdict.blocking_recv();
-        // With a progress line, verdicts print together once it is cleared.
-        if let Some(progress) = &engine.progress {
-            if verdict.is_err() {
-                progress.case_done(true);
+        runtime.block_on(async {
+            let verdict = verdict.await;
+            // With a progress line, verdicts print together once it is cleared.
+            if let Some(progress) = &engine.progress {
+                if verdict.is_err() {
+                    progress.case_done(true);
+                }
+                progress.finished().await;
             }
-            progress.wait_until_finished();
-        }
-        verdict.unwrap_or_else(|_| Err(Failed::from("the case stopped before giving a verdict")))
+            verdict
+                .unwrap_or_else(|_| Err(Failed::from("the case stopped before giving a verdict")))
+        })
     })
 }
 
