@@ -191,22 +191,10 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::CaseInfo;
+    use crate::report::record::sample_record;
 
     fn record(name: &str, failures: &[(FailureKind, Option<&str>)]) -> CaseRecord {
-        let info = CaseInfo {
-            name: name.to_string(),
-            probe: None,
-            probe_detail: None,
-            file: Path::new("cases/x.toml"),
-            tags: &[],
-            page: None,
-            method: "POST",
-            path_template: "/x",
-            expected_status: 201,
-        };
-        let mut record = CaseRecord::skipped(&info, "");
-        record.skip_reason = None;
+        let mut record = sample_record(name, "cases/x.toml");
         record.outcome = if failures.is_empty() {
             Outcome::Pass
         } else {

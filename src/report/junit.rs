@@ -134,22 +134,11 @@ fn test_case(case: &CaseRecord) -> TestCase {
 mod tests {
     use super::*;
     use crate::check::FailureKind;
-    use crate::report::record::{CaseInfo, FailureRecord};
-    use std::path::Path;
+    use crate::report::record::{FailureRecord, sample_record};
 
     fn record(name: &str, file: &str, outcome: Outcome) -> CaseRecord {
-        let info = CaseInfo {
-            name: name.to_string(),
-            probe: None,
-            probe_detail: None,
-            file: Path::new(file),
-            tags: &[],
-            page: None,
-            method: "POST",
-            path_template: "/x",
-            expected_status: 201,
-        };
-        let mut record = CaseRecord::skipped(&info, "not today <&>");
+        let mut record = sample_record(name, file);
+        record.skip_reason = Some("not today <&>".into());
         record.outcome = outcome;
         record.duration_ms = name.len() as u64;
         if matches!(outcome, Outcome::Fail | Outcome::Error) {

@@ -493,6 +493,25 @@ impl Comparison {
     }
 }
 
+/// A record of a case named `name` in `file`, skipped without a reason: for tests to shape.
+#[cfg(test)]
+pub fn sample_record(name: &str, file: &str) -> CaseRecord {
+    let info = CaseInfo {
+        name: name.to_string(),
+        probe: None,
+        probe_detail: None,
+        file: Path::new(file),
+        tags: &[],
+        page: None,
+        method: "POST",
+        path_template: "/x",
+        expected_status: 201,
+    };
+    let mut record = CaseRecord::skipped(&info, "");
+    record.skip_reason = None;
+    record
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,21 +156,10 @@ impl Serialize for Spooled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::CaseInfo;
+    use crate::report::record::sample_record;
 
     fn record(name: &str) -> CaseRecord {
-        let info = CaseInfo {
-            name: name.to_string(),
-            probe: None,
-            probe_detail: None,
-            file: Path::new("cases/x.toml"),
-            tags: &[],
-            page: None,
-            method: "GET",
-            path_template: "/x",
-            expected_status: 200,
-        };
-        CaseRecord::skipped(&info, "because")
+        sample_record(name, "cases/x.toml")
     }
 
     fn names(cases: &impl Cases, range: Range<usize>) -> Vec<String> {
