@@ -75,3 +75,38 @@ impl Tally {
         self.listed_records.iter().map(|(_, r)| r.clone()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::protocol::Leak;
+    use crate::report::record::sample_record;
+
+    #[test]
+    fn warnings_and_leaks_read_in_plan_order_whatever_order_they_came_in() {
+        let mut tally = Tally::keeping(["c1".to_string()].into());
+        for position in [2, 0, 1] {
+            let mut record = sample_record(&format!("c{position}"), "cases/x.toml");
+            record.warnings.push(format!("w{position}"));
+            record.leaked.push(Leak {
+                method: "DELETE".into(),
+                url: format!("/x/{position}"),
+                reason: "kept".into(),
+            });
+            tally.add(position, &record);
+        }
+        let warnings: Vec<(String, String)> = tally
+            .warnings()
+            .map(|(c, w)| (c.to_string(), w.to_string()))
+            .collect();
+        assert_eq!(warnings[0], ("c0".to_string(), "w0".to_string()));
+        assert_eq!(warnings[2], ("c2".to_string(), "w2".to_string()));
+        let leaks: Vec<String> = tally.leaks().iter().map(|(c, _)| c.to_string()).collect();
+        assert_eq!(leaks, ["c0", "c1", "c2"]);
+        assert_eq!(tally.summary.total, 3);
+        assert_eq!(tally.summary.leaked, 3);
+        let listed = tally.listed_records();
+        assert_eq!(listed.len(), 1, "only the baseline's cases are kept whole");
+        assert_eq!(listed[0].name, "c1");
+    }
+}

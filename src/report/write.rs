@@ -70,7 +70,11 @@ pub fn write_reports<C: Cases + Serialize + Sync>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::REPORT_VERSION;
+    use crate::check::undocumented::Undocumented;
+    use crate::check::{FailureKind, Outcome};
+    use crate::report::record::{FailureRecord, REPORT_VERSION, sample_record};
+    use crate::report::spool::Spool;
+    use crate::report::tally::Tally;
 
     #[test]
     fn writes_every_report_and_reads_report_json_back() {
@@ -88,5 +92,72 @@ mod tests {
         }
         let back = json::read(&dir.path().join("report.json")).unwrap();
         assert_eq!(back.version, REPORT_VERSION);
+    }
+
+    /// Records of two files, with failures, tags, a skip and undocumented properties.
+    fn records() -> Vec<crate::report::record::CaseRecord> {
+        (0..7)
+            .map(|n| {
+                let file = if n < 4 {
+                    "cases/a.toml"
+                } else {
+                    "cases/b.toml"
+                };
+                let mut record = sample_record(&format!("case_{n}"), file);
+                record.outcome = [Outcome::Pass, Outcome::Fail, Outcome::Skip][n % 3];
+                record.tags = vec![format!("tag{}", n % 2)];
+                record.duration_ms = n as u64;
+                if record.outcome == Outcome::Fail {
+                    record.failures.push(FailureRecord {
+                        kind: FailureKind::Schema,
+                        pointer: Some("/topic".into()),
+                        message: format!("<{n}> is not a \"string\""),
+                        baseline: None,
+                    });
+                    record.diff = Some("-a\n+b".into());
+                }
+                if record.outcome == Outcome::Skip {
+                    record.skip_reason = Some("ignored".into());
+                }
+                if n == 3 {
+                    record.undocumented.push(Undocumented {
+                        pointer: "/extra".into(),
+                        schema: "thread".into(),
+                        property: "extra".into(),
+                    });
+                }
+                record
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reports_rendered_from_the_spool_are_the_reports_of_the_records_in_memory() {
+        let records = records();
+        let started = std::time::SystemTime::now();
+        let duration = std::time::Duration::from_millis(42);
+        let in_memory = tempfile::tempdir().unwrap();
+        write_all(
+            &Report::new("t", started, duration, records.clone()),
+            in_memory.path(),
+        )
+        .unwrap();
+
+        let spooled = tempfile::tempdir().unwrap();
+        let mut spool = Spool::create(spooled.path(), records.len()).unwrap();
+        let mut tally = Tally::default();
+        // Verdicts come in any order; the reports follow the plan.
+        for position in [3, 0, 6, 1, 5, 2, 4] {
+            spool.write(position, &records[position]);
+            tally.add(position, &records[position]);
+        }
+        let head = Report::head("t", started, duration, tally.summary, tally.undocumented());
+        write_all(&head.with_cases(spool.finish().unwrap()), spooled.path()).unwrap();
+
+        for name in REPORT_FILES {
+            let expected = std::fs::read_to_string(in_memory.path().join(name)).unwrap();
+            let actual = std::fs::read_to_string(spooled.path().join(name)).unwrap();
+            assert_eq!(actual, expected, "{name}");
+        }
     }
 }
