@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use serde::ser::{Error as _, SerializeSeq as _};
 use serde::{Serialize, Serializer};
@@ -27,12 +26,7 @@ pub struct Spool {
     offsets: Vec<u64>,
     /// The first write that failed; the reports cannot be rendered after it.
     failed: Option<String>,
-    /// Records reach the file at most this long after their verdict, for whoever follows it.
-    flushed: Instant,
 }
-
-/// How long a record may wait in the buffer before the file has it.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 impl Spool {
     /// Starts `records.jsonl` in `dir` (replacing an earlier one) for `positions` records.
@@ -48,7 +42,6 @@ impl Spool {
             written: 0,
             offsets: vec![NONE; positions],
             failed: None,
-            flushed: Instant::now(),
         })
     }
 
@@ -62,10 +55,6 @@ impl Spool {
             .and_then(|mut line| {
                 line.push(b'\n');
                 self.out.write_all(&line)?;
-                if self.flushed.elapsed() >= FLUSH_EVERY {
-                    self.out.flush()?;
-                    self.flushed = Instant::now();
-                }
                 Ok(line.len())
             });
         match line {
@@ -76,6 +65,14 @@ impl Spool {
                 self.written += length as u64;
             }
             Err(e) => self.failed = Some(format!("cannot write {}: {e}", self.path.display())),
+        }
+    }
+
+    /// Hands the buffered records to the file, for whoever follows it during the run.
+    pub fn flush(&mut self) {
+        if let Err(e) = self.out.flush() {
+            self.failed
+                .get_or_insert(format!("cannot write {}: {e}", self.path.display()));
         }
     }
 

@@ -52,6 +52,18 @@ impl Engine {
         lock(&self.tally).add(position, &record);
     }
 
+    /// Flushes the spooled records every `period`, for as long as the run lasts.
+    pub async fn flush_spool_every(&self, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            match lock(&self.spool).as_mut() {
+                Some(spool) => spool.flush(),
+                None => return,
+            }
+        }
+    }
+
     /// The spooled records, once every verdict is in.
     pub fn take_spool(&self) -> Option<Spool> {
         lock(&self.spool).take()

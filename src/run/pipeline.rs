@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Conclusion};
 use tokio::runtime::Runtime;
@@ -248,6 +248,9 @@ fn run_trials(
             }
         });
     }
+    let flushing = engine.clone();
+    // Whoever follows records.jsonl sees each record within a second of its verdict.
+    runtime.spawn(async move { flushing.flush_spool_every(Duration::from_secs(1)).await });
     let (trials, senders) = trial::waiting(&suite, engine, runtime);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), senders);
     // A trial only waits for the verdict the scheduler sends it, so one thread is enough to

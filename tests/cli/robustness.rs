@@ -316,3 +316,49 @@ fn reports_killed_at_any_moment_are_whole_or_absent() {
     }
     assert!(rounds >= 3);
 }
+
+#[test]
+fn records_can_be_followed_while_the_run_goes_on() {
+    let runtime = common::runtime();
+    let config = conform::mock::behaviour::MockConfig {
+        delay: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let server = common::reference_server_with(&runtime, config);
+    let reports = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = ["run", "--base-url", &server.base_url()]
+        .map(String::from)
+        .to_vec();
+    args.extend(common::REMOTE_VARS.iter().map(|v| v.to_string()));
+    args.extend(["--jobs", "1", "--report"].map(String::from));
+    args.push(reports.path().display().to_string());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(common::root())
+        .args(&args)
+        .env("CONFORM_TOKEN", "t0ken-value")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Seven cases, one at a time, each request 300 ms: several seconds in all.
+    let records = reports.path().join("records.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        let text = std::fs::read_to_string(&records).unwrap_or_default();
+        if let Some(line) = text.lines().next() {
+            break line.to_string();
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
+        assert!(Instant::now() < deadline, "no record within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a record is in the file while the run goes on"
+    );
+    let record: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(record["outcome"], "pass", "{first}");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let lines = std::fs::read_to_string(&records).unwrap().lines().count();
+    assert_eq!(lines, 7);
+}
