@@ -134,17 +134,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
 /// run.
 fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let settings = &options.settings;
-    // One case at a time runs best on the thread that waits for its verdict: no hand-offs.
-    let mut builder = match settings.jobs {
-        1 => tokio::runtime::Builder::new_current_thread(),
-        _ => tokio::runtime::Builder::new_multi_thread(),
-    };
-    let runtime = Arc::new(
-        builder
-            .enable_all()
-            .build()
-            .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?,
-    );
+    let runtime = start_runtime(settings.jobs)?;
     let client = transport::client(&settings.limits, settings.insecure).map_err(Error::new)?;
     if settings.insecure {
         eprintln!("warning: --insecure: TLS certificates are not verified");
@@ -204,12 +194,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         .baseline
         .as_ref()
         .map(|baseline| baseline.compare(tally.comparison.clone(), &tally.listed_records()));
-    terminal::print_warnings(tally.warnings());
-    terminal::print_undocumented(&report.undocumented);
-    terminal::print_leaks(&tally.leaks());
-    if let Some(comparison) = &report.baseline {
-        terminal::print_baseline(comparison);
-    }
+    print_after_verdicts(&mut tally, &report);
     let spooled = engine.take_spool().map(Spool::finish);
     Ok(Executed {
         report,
@@ -218,6 +203,31 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         stopped,
         interrupted,
     })
+}
+
+/// The run's runtime. One case at a time runs best on the thread that waits for its verdict
+/// (a current-thread runtime): no hand-offs.
+fn start_runtime(jobs: usize) -> Result<Arc<Runtime>> {
+    let mut builder = match jobs {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = builder
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(format!("cannot start the async runtime: {e}")))?;
+    Ok(Arc::new(runtime))
+}
+
+/// What stderr says after the verdicts: warnings, undocumented properties, what was left
+/// behind, and the failures against the baseline.
+fn print_after_verdicts(tally: &mut Tally, report: &Report<()>) {
+    terminal::print_warnings(tally.warnings());
+    terminal::print_undocumented(&report.undocumented);
+    terminal::print_leaks(&tally.leaks());
+    if let Some(comparison) = &report.baseline {
+        terminal::print_baseline(comparison);
+    }
 }
 
 /// A flag that turns true at the first Ctrl-C: cases in flight finish, the rest are skipped.

@@ -254,22 +254,7 @@ fn reports_killed_at_any_moment_are_whole_or_absent() {
     let mut rounds = 0;
     let mut delay_ms = 50;
     while Instant::now() < deadline && rounds < 12 {
-        let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), server.base_url()];
-        args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
-        args.extend([
-            "--jobs".into(),
-            "2".into(),
-            "--report".into(),
-            reports.path().display().to_string(),
-        ]);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-            .current_dir(common::root())
-            .args(&args)
-            .env("CONFORM_TOKEN", "t0ken-value")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_run(&server.base_url(), "2", reports.path());
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
@@ -326,20 +311,7 @@ fn records_can_be_followed_while_the_run_goes_on() {
     };
     let server = common::reference_server_with(&runtime, config);
     let reports = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = ["run", "--base-url", &server.base_url()]
-        .map(String::from)
-        .to_vec();
-    args.extend(common::REMOTE_VARS.iter().map(|v| v.to_string()));
-    args.extend(["--jobs", "1", "--report"].map(String::from));
-    args.push(reports.path().display().to_string());
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(common::root())
-        .args(&args)
-        .env("CONFORM_TOKEN", "t0ken-value")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(&server.base_url(), "1", reports.path());
     // Seven cases, one at a time, each request 300 ms: several seconds in all.
     let records = reports.path().join("records.jsonl");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -361,4 +333,20 @@ fn records_can_be_followed_while_the_run_goes_on() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     let lines = std::fs::read_to_string(&records).unwrap().lines().count();
     assert_eq!(lines, 7);
+}
+
+/// `conform run` against `base_url` in the background, `jobs` at a time, reports to `reports`.
+fn spawn_run(base_url: &str, jobs: &str, reports: &std::path::Path) -> std::process::Child {
+    let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), base_url.into()];
+    args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
+    args.extend(["--jobs".into(), jobs.into(), "--report".into()]);
+    args.push(reports.display().to_string());
+    std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(common::root())
+        .args(&args)
+        .env("CONFORM_TOKEN", "t0ken-value")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }
