@@ -98,23 +98,21 @@ impl<'a> Place<'a> {
 
     /// The JSON pointer to the value.
     fn pointer(&self) -> String {
-        match self {
-            Place::Root => String::new(),
-            Place::Member(parent, key) => {
-                format!("{}/{}", parent.pointer(), escape_pointer_token(key))
-            }
-            Place::Item(parent, index) => format!("{}/{index}", parent.pointer()),
-        }
+        self.joined(&|index| index.to_string())
     }
 
     /// The pointer with array indices as `*`: the same member of every item.
     fn path(&self) -> String {
+        self.joined(&|_| "*".to_string())
+    }
+
+    fn joined(&self, item: &dyn Fn(usize) -> String) -> String {
         match self {
             Place::Root => String::new(),
             Place::Member(parent, key) => {
-                format!("{}/{}", parent.path(), escape_pointer_token(key))
+                format!("{}/{}", parent.joined(item), escape_pointer_token(key))
             }
-            Place::Item(parent, _) => format!("{}/*", parent.path()),
+            Place::Item(parent, index) => format!("{}/{}", parent.joined(item), item(*index)),
         }
     }
 }

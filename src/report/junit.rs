@@ -17,24 +17,24 @@ const CLOSING: &str = "</testsuites>";
 /// Writes the document to `to`.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
     let (files, totals) = files(&report.cases)?;
-    let document = |suite: Option<TestSuite>| {
+    let document = |suite: Option<TestSuite>, totals: Option<Totals>| {
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
         junit.add_test_suites(suite);
+        if let Some(totals) = totals {
+            (junit.tests, junit.failures, junit.errors, junit.skipped) = totals;
+        }
         junit.to_string().map_err(io::Error::other)
     };
     if files.is_empty() {
-        return to.write_all(document(None)?.as_bytes());
+        return to.write_all(document(None, None)?.as_bytes());
     }
     // The document's opening tag carries the totals of every suite.
-    let mut head = quick_junit::Report::new("conform");
-    head.set_time(Duration::from_millis(report.duration_ms));
-    (head.tests, head.failures, head.errors, head.skipped) = totals;
-    let head = head.to_string().map_err(io::Error::other)?;
+    let head = document(None, Some(totals))?;
     to.write_all(&head.as_bytes()[..opening_end(&head)])?;
     let mut tail = String::new();
     for (file, ranges) in &files {
-        let one = document(Some(suite(file, ranges, &report.cases)?))?;
+        let one = document(Some(suite(file, ranges, &report.cases)?), None)?;
         let closing = one.rfind(CLOSING).unwrap_or(one.len());
         let body = &one[opening_end(&one)..closing];
         to.write_all(body.strip_suffix('\n').unwrap_or(body).as_bytes())?;
@@ -61,18 +61,15 @@ type Files = BTreeMap<String, Vec<Range<usize>>>;
 fn files(cases: &impl Cases) -> io::Result<(Files, Totals)> {
     let mut files = Files::new();
     let mut totals: Totals = (0, 0, 0, 0);
-    let mut index = 0;
-    let mut previous: Option<String> = None;
     cases.visit_all(&mut |case| {
+        // The cases seen so far: this case's index in report order.
+        let index = totals.0;
         let ranges = files.entry(case.file.clone()).or_default();
         match ranges.last_mut() {
-            Some(range) if previous.as_deref() == Some(case.file.as_str()) => range.end = index + 1,
+            // The case before was of the same file: its run goes on.
+            Some(range) if range.end == index => range.end += 1,
             _ => ranges.push(index..index + 1),
         }
-        if previous.as_deref() != Some(case.file.as_str()) {
-            previous = Some(case.file.clone());
-        }
-        index += 1;
         totals.0 += 1;
         match case.outcome {
             Outcome::Fail => totals.1 += 1,
