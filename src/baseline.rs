@@ -255,12 +255,12 @@ pointer = "/topic"
         assert_eq!(records[0].failures[1].baseline, Some(Standing::New));
         assert_eq!(records[1].failures[0].baseline, Some(Standing::Expired));
         let mut tally = crate::report::tally::Tally::keeping(b.listed_cases());
-        for (position, r) in records.iter().enumerate() {
-            tally.add(position, r);
+        for r in &records {
+            tally.add(r);
         }
         let listed = tally.listed_records();
         assert_eq!(listed.len(), 3);
-        let comparison = b.compare(tally.comparison.clone(), &listed);
+        let comparison = b.compare(tally.comparison.clone(), listed);
         assert_eq!(
             (comparison.new, comparison.known, comparison.expired),
             (1, 1, 1)

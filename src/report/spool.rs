@@ -1,9 +1,9 @@
-//! `records.jsonl`: every record of a run, one JSON object a line, written as its verdict comes
-//! (so in the order cases finish), and read back in plan order to render the reports. Memory
-//! holds one file offset a case, not the records.
+//! `records.jsonl`: every record of a run, one JSON object a line, written in plan order as
+//! the verdicts are printed, and read back to render the reports. Memory holds one file offset
+//! every `CHECKPOINT` records, not the records.
 
 use std::fs::File;
-use std::io::{BufRead as _, BufReader, BufWriter, Write as _};
+use std::io::{BufRead as _, BufReader, BufWriter, Seek as _, SeekFrom, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -14,23 +14,24 @@ use crate::report::record::{CaseRecord, Cases};
 
 pub const RECORDS_FILE: &str = "records.jsonl";
 
-/// No record at this position (yet).
-const NONE: u64 = u64::MAX;
+/// Records between two offsets kept: reading from the middle skips at most this many lines.
+const CHECKPOINT: usize = 1024;
 
 /// The records file as it is written.
 pub struct Spool {
     path: PathBuf,
     out: BufWriter<File>,
     written: u64,
-    /// File offset of each plan position's record.
-    offsets: Vec<u64>,
+    count: usize,
+    /// The file offset of every `CHECKPOINT`th record.
+    checkpoints: Vec<u64>,
     /// The first write that failed; the reports cannot be rendered after it.
     failed: Option<String>,
 }
 
 impl Spool {
-    /// Starts `records.jsonl` in `dir` (replacing an earlier one) for `positions` records.
-    pub fn create(dir: &Path, positions: usize) -> Result<Self, String> {
+    /// Starts `records.jsonl` in `dir`, replacing an earlier one.
+    pub fn create(dir: &Path) -> Result<Self, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create report directory {}: {e}", dir.display()))?;
         let path = dir.join(RECORDS_FILE);
@@ -40,13 +41,14 @@ impl Spool {
             path,
             out: BufWriter::with_capacity(64 * 1024, file),
             written: 0,
-            offsets: vec![NONE; positions],
+            count: 0,
+            checkpoints: Vec::new(),
             failed: None,
         })
     }
 
-    /// Appends the record of the plan's `position` as one line.
-    pub fn write(&mut self, position: usize, record: &CaseRecord) {
+    /// Appends the next record in plan order as one line.
+    pub fn write(&mut self, record: &CaseRecord) {
         if self.failed.is_some() {
             return;
         }
@@ -59,9 +61,10 @@ impl Spool {
             });
         match line {
             Ok(length) => {
-                if let Some(slot) = self.offsets.get_mut(position) {
-                    *slot = self.written;
+                if self.count % CHECKPOINT == 0 {
+                    self.checkpoints.push(self.written);
                 }
+                self.count += 1;
                 self.written += length as u64;
             }
             Err(e) => self.failed = Some(format!("cannot write {}: {e}", self.path.display())),
@@ -76,32 +79,30 @@ impl Spool {
         }
     }
 
-    /// Closes the file; the records, in plan order, ready to be read back.
+    /// Closes the file; the records, ready to be read back.
     pub fn finish(mut self) -> Result<Spooled, String> {
-        if let Err(e) = self.out.flush() {
-            self.failed
-                .get_or_insert(format!("cannot write {}: {e}", self.path.display()));
-        }
+        self.flush();
         if let Some(failed) = self.failed {
             return Err(failed);
         }
-        self.offsets.retain(|&offset| offset != NONE);
         Ok(Spooled {
             path: self.path,
-            offsets: self.offsets,
+            count: self.count,
+            checkpoints: self.checkpoints,
         })
     }
 }
 
-/// The records of a finished run, read from `records.jsonl` in plan order.
+/// The records of a finished run, read from `records.jsonl`.
 pub struct Spooled {
     path: PathBuf,
-    offsets: Vec<u64>,
+    count: usize,
+    checkpoints: Vec<u64>,
 }
 
 impl Cases for Spooled {
     fn count(&self) -> usize {
-        self.offsets.len()
+        self.count
     }
 
     fn visit(
@@ -112,20 +113,25 @@ impl Cases for Spooled {
         let unreadable = |e: &dyn std::fmt::Display| {
             std::io::Error::other(format!("{}: {e}", self.path.display()))
         };
+        let range = range.start..range.end.min(self.count);
+        if range.is_empty() {
+            return Ok(());
+        }
         let mut file = BufReader::with_capacity(64 * 1024, File::open(&self.path)?);
-        let mut at = 0u64;
+        let checkpoint = range.start / CHECKPOINT;
+        let offset = self.checkpoints.get(checkpoint).copied().unwrap_or(0);
+        file.seek(SeekFrom::Start(offset))?;
         let mut line = Vec::new();
-        for &offset in &self.offsets[range] {
-            // Records finish nearly in plan order: most are in the buffer already, and a seek
-            // relative to the buffer keeps it.
-            if offset != at {
-                file.seek_relative(offset as i64 - at as i64)?;
-            }
+        for index in checkpoint * CHECKPOINT..range.end {
             line.clear();
-            let read = file.read_until(b'\n', &mut line)?;
-            at = offset + read as u64;
-            let record: CaseRecord = serde_json::from_slice(&line).map_err(|e| unreadable(&e))?;
-            visit(&record)?;
+            if file.read_until(b'\n', &mut line)? == 0 {
+                return Err(unreadable(&"fewer records than the run wrote"));
+            }
+            if index >= range.start {
+                let record: CaseRecord =
+                    serde_json::from_slice(&line).map_err(|e| unreadable(&e))?;
+                visit(&record)?;
+            }
         }
         Ok(())
     }
@@ -172,28 +178,34 @@ mod tests {
     }
 
     #[test]
-    fn records_written_in_any_order_read_back_in_plan_order() {
+    fn records_read_back_from_any_place_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::create(dir.path(), 5).unwrap();
-        for position in [2, 0, 4, 1] {
-            spool.write(position, &record(&format!("c{position}")));
+        let mut spool = Spool::create(dir.path()).unwrap();
+        let count = 2 * CHECKPOINT + 5;
+        for n in 0..count {
+            spool.write(&record(&format!("c{n}")));
         }
         let spooled = spool.finish().unwrap();
-        assert_eq!(spooled.count(), 4, "position 3 never came");
-        assert_eq!(names(&spooled, 0..4), ["c0", "c1", "c2", "c4"]);
-        assert_eq!(names(&spooled, 1..3), ["c1", "c2"]);
+        assert_eq!(spooled.count(), count);
+        for range in [0..3, 1..3, CHECKPOINT - 1..CHECKPOINT + 2, count - 2..count + 7] {
+            let expected: Vec<String> = range
+                .clone()
+                .filter(|&n| n < count)
+                .map(|n| format!("c{n}"))
+                .collect();
+            assert_eq!(names(&spooled, range.clone()), expected, "{range:?}");
+        }
         let text = std::fs::read_to_string(dir.path().join(RECORDS_FILE)).unwrap();
-        let written: Vec<&str> = text.lines().map(|l| &l[9..11]).collect();
-        assert_eq!(written, ["c2", "c0", "c4", "c1"], "{text}");
+        assert_eq!(text.lines().count(), count, "one line a record");
     }
 
     #[test]
     fn spooled_cases_serialize_as_the_records_in_memory_do() {
         let dir = tempfile::tempdir().unwrap();
         let records: Vec<CaseRecord> = (0..3).map(|n| record(&format!("c{n}"))).collect();
-        let mut spool = Spool::create(dir.path(), 3).unwrap();
-        for (position, r) in records.iter().enumerate().rev() {
-            spool.write(position, r);
+        let mut spool = Spool::create(dir.path()).unwrap();
+        for r in &records {
+            spool.write(r);
         }
         let spooled = spool.finish().unwrap();
         assert_eq!(
@@ -205,8 +217,8 @@ mod tests {
     #[test]
     fn a_damaged_records_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let mut spool = Spool::create(dir.path(), 1).unwrap();
-        spool.write(0, &record("c0"));
+        let mut spool = Spool::create(dir.path()).unwrap();
+        spool.write(&record("c0"));
         let spooled = spool.finish().unwrap();
         std::fs::write(dir.path().join(RECORDS_FILE), "{not json\n").unwrap();
         let error = spooled.visit_all(&mut |_| Ok(())).unwrap_err();

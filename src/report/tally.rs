@@ -9,19 +9,19 @@ use crate::report::record::{
     CaseRecord, Comparison, Summary, UndocumentedCount, UndocumentedTally,
 };
 
-/// Counts and notes gathered from records as they come, in any order.
+/// Counts and notes gathered from records as they come, in plan order.
 #[derive(Debug, Default)]
 pub struct Tally {
     pub summary: Summary,
     undocumented: UndocumentedTally,
     /// Standings of the failures, when the run has a baseline (`fixed` is left to the baseline).
     pub comparison: Comparison,
-    /// `(position, case, warning)`, sorted by position when read.
-    warnings: Vec<(usize, String, String)>,
-    leaks: Vec<(usize, String, Leak)>,
+    /// `(case, warning)`.
+    warnings: Vec<(String, String)>,
+    leaks: Vec<(String, Leak)>,
     /// Names of the cases the baseline lists, and their records: what finds fixed entries.
     listed: HashSet<String>,
-    listed_records: Vec<(usize, CaseRecord)>,
+    listed_records: Vec<CaseRecord>,
 }
 
 impl Tally {
@@ -33,21 +33,19 @@ impl Tally {
         }
     }
 
-    /// Counts the record of the case at `position` in the plan.
-    pub fn add(&mut self, position: usize, record: &CaseRecord) {
+    /// Counts the next record.
+    pub fn add(&mut self, record: &CaseRecord) {
         self.summary.add(record);
         self.undocumented.add(record);
         self.comparison.add(record);
         for warning in &record.warnings {
-            let entry = (position, record.name.clone(), warning.clone());
-            self.warnings.push(entry);
+            self.warnings.push((record.name.clone(), warning.clone()));
         }
         for leak in &record.leaked {
-            self.leaks
-                .push((position, record.name.clone(), leak.clone()));
+            self.leaks.push((record.name.clone(), leak.clone()));
         }
         if self.listed.contains(&record.name) {
-            self.listed_records.push((position, record.clone()));
+            self.listed_records.push(record.clone());
         }
     }
 
@@ -56,23 +54,20 @@ impl Tally {
     }
 
     /// `(case, warning)` in plan order.
-    pub fn warnings(&mut self) -> impl Iterator<Item = (&str, &str)> {
-        self.warnings.sort_by_key(|(position, ..)| *position);
+    pub fn warnings(&self) -> impl Iterator<Item = (&str, &str)> {
         self.warnings
             .iter()
-            .map(|(_, c, w)| (c.as_str(), w.as_str()))
+            .map(|(c, w)| (c.as_str(), w.as_str()))
     }
 
     /// `(case, leak)` in plan order.
-    pub fn leaks(&mut self) -> Vec<(&str, &Leak)> {
-        self.leaks.sort_by_key(|(position, ..)| *position);
-        self.leaks.iter().map(|(_, c, l)| (c.as_str(), l)).collect()
+    pub fn leaks(&self) -> Vec<(&str, &Leak)> {
+        self.leaks.iter().map(|(c, l)| (c.as_str(), l)).collect()
     }
 
     /// The records of the cases the baseline lists, in plan order.
-    pub fn listed_records(&mut self) -> Vec<CaseRecord> {
-        self.listed_records.sort_by_key(|(position, _)| *position);
-        self.listed_records.iter().map(|(_, r)| r.clone()).collect()
+    pub fn listed_records(&self) -> &[CaseRecord] {
+        &self.listed_records
     }
 }
 
@@ -83,9 +78,9 @@ mod tests {
     use crate::report::record::sample_record;
 
     #[test]
-    fn warnings_and_leaks_read_in_plan_order_whatever_order_they_came_in() {
+    fn keeps_warnings_leaks_and_the_baseline_cases_in_order() {
         let mut tally = Tally::keeping(["c1".to_string()].into());
-        for position in [2, 0, 1] {
+        for position in [0, 1, 2] {
             let mut record = sample_record(&format!("c{position}"), "cases/x.toml");
             record.warnings.push(format!("w{position}"));
             record.leaked.push(Leak {
@@ -93,7 +88,7 @@ mod tests {
                 url: format!("/x/{position}"),
                 reason: "kept".into(),
             });
-            tally.add(position, &record);
+            tally.add(&record);
         }
         let warnings: Vec<(String, String)> = tally
             .warnings()

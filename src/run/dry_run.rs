@@ -9,7 +9,7 @@ use crate::exec::auth::Auth;
 use crate::schema::registry::Schemas;
 use crate::suite::model::{Case, Request, Template};
 use crate::suite::plan::{Selection, Suite};
-use crate::suite::probes::{self, Probe, ProbeAction};
+use crate::suite::probes::{Probe, ProbeAction};
 
 /// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
 fn fill(template: &Template, vars: &HashMap<String, String>) -> String {
@@ -199,24 +199,21 @@ pub fn print(
         } => Some("$ACCESS_TOKEN"),
         _ => Some("$CONFORM_TOKEN"),
     };
-    for (index, file) in suite.files.iter().enumerate() {
-        let planned = &suite.planned[file.cases.clone()];
-        if !planned.iter().any(|p| p.selection == Selection::Run) {
+    for index in 0..suite.files.len() {
+        let selections = &suite.selections[suite.files[index].cases.clone()];
+        if !selections.contains(&Selection::Run) {
             continue;
         }
-        let mut selections = planned.iter().map(|p| p.selection);
-        for case in suite.cases_of(index)? {
-            let trials = probes::trials(&case, schemas, &suite.probes);
-            for (probe, selection) in trials.zip(&mut selections) {
-                if selection != Selection::Run {
-                    continue;
-                }
-                let text = match &probe {
-                    None => curl_commands(&case, base_url, vars, auth),
-                    Some(probe) => probe_commands(&case, probe, base_url, vars, auth),
-                };
-                println!("{}", settings.redactor.redact(&text));
+        let cases = suite.cases_of(index)?;
+        for (position, case, probe) in suite.trials_of(index, cases, schemas) {
+            if suite.selections[position] != Selection::Run {
+                continue;
             }
+            let text = match &probe {
+                None => curl_commands(&case, base_url, vars, auth),
+                Some(probe) => probe_commands(&case, probe, base_url, vars, auth),
+            };
+            println!("{}", settings.redactor.redact(&text));
         }
     }
     Ok(())

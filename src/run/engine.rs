@@ -44,12 +44,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Counts the record of the plan's `position` and spools it.
-    pub fn record(&self, position: usize, record: CaseRecord) {
+    /// Counts the next record in plan order and spools it.
+    pub fn record(&self, record: CaseRecord) {
         if let Some(spool) = lock(&self.spool).as_mut() {
-            spool.write(position, &record);
+            spool.write(&record);
         }
-        lock(&self.tally).add(position, &record);
+        lock(&self.tally).add(&record);
     }
 
     /// Flushes the spooled records every `period`, for as long as the run lasts.

@@ -5,6 +5,7 @@ pub mod destination;
 pub mod dry_run;
 pub mod engine;
 pub mod pipeline;
+pub mod printer;
 pub mod progress;
 pub mod scheduler;
 pub mod terminal;

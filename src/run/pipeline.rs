@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::{Arguments, Conclusion};
 use tokio::runtime::Runtime;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::baseline::{self, Baseline};
 use crate::config::settings::Settings;
@@ -22,12 +22,13 @@ use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
 use crate::run::engine::Engine;
+use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
 use crate::schema::registry::Schemas;
 use crate::suite::load;
-use crate::suite::partition::{self, Shard};
-use crate::suite::plan::{self, Planned, Selection, Suite};
+use crate::suite::partition::Shard;
+use crate::suite::plan::{self, Selection, Suite};
 
 pub struct RunOptions {
     pub cases_dir: PathBuf,
@@ -52,8 +53,6 @@ struct Prepared {
     schemas: Arc<Schemas>,
     baseline: Option<Baseline>,
     vars: HashMap<String, String>,
-    /// Of the whole suite, before sharding.
-    fingerprint: String,
 }
 
 /// How the cases' execution ended.
@@ -72,7 +71,7 @@ struct Executed {
 pub fn run(options: RunOptions) -> Result<u8> {
     let prepared = prepare(&options)?;
     if options.test_args.list {
-        let _ = libtest_mimic::run(&options.test_args, trial::listed(&prepared.suite));
+        list(&prepared, &options.test_args)?;
         return Ok(exit::PASS);
     }
     if options.dry_run {
@@ -110,24 +109,36 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let mut suite = plan::plan(
+    let suite = plan::plan(
         files,
         &schemas,
         &options.test_args,
         &var_names,
         &options.settings.probes,
+        options.shard,
     )?;
-    let fingerprint = plan::suite_fingerprint(suite.planned.iter().map(Planned::name));
-    if let Some(shard) = options.shard {
-        partition::shard(&mut suite.planned, shard);
-    }
     Ok(Prepared {
         suite,
         schemas,
         baseline,
         vars,
-        fingerprint,
     })
+}
+
+/// `--list`: the trials the run would report, as libtest lists them.
+fn list(prepared: &Prepared, args: &Arguments) -> Result<()> {
+    let suite = &prepared.suite;
+    let mut printer = Printer::new(args, 0).map_err(Error::new)?;
+    for index in (0..suite.files.len()).filter(|&i| suite.is_needed(i)) {
+        let cases = suite.cases_of(index)?;
+        for (position, case, probe) in suite.trials_of(index, cases, &prepared.schemas) {
+            if suite.selections[position].is_reported() {
+                printer.listed(&plan::trial_name(&case, probe.map(|p| p.kind)));
+            }
+        }
+    }
+    printer.flush();
+    Ok(())
 }
 
 /// Starts the runtime and the client, prepares the target, runs every case and records the
@@ -144,7 +155,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let spool = options
         .report_dir
         .as_deref()
-        .map(|dir| Spool::create(dir, prepared.suite.planned.len()))
+        .map(Spool::create)
         .transpose()
         .map_err(Error::new)?;
     let listed = prepared.baseline.as_ref().map(Baseline::listed_cases);
@@ -169,17 +180,15 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         spool: Mutex::new(spool),
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
-        progress: progress::wanted().then(|| {
-            let running = prepared.suite.planned.iter();
-            Progress::new(running.filter(|p| p.selection == Selection::Run).count())
-        }),
+        progress: progress::wanted().then(|| Progress::new(prepared.suite.count(Selection::Run))),
     });
-    let (conclusion, stopped) = run_trials(&runtime, prepared.suite, &engine, &options.test_args);
+    let fingerprint = prepared.suite.fingerprint.clone();
+    let (conclusion, stopped) = run_trials(&runtime, prepared.suite, &engine, &options.test_args)?;
     if let Some(server) = server {
         runtime.block_on(server.shutdown());
     }
     let interrupted = *interrupted.borrow();
-    let mut tally = engine.take_tally();
+    let tally = engine.take_tally();
     let mut report = Report::head(
         &engine.http.target.label,
         started_at,
@@ -187,14 +196,14 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         tally.summary,
         tally.undocumented(),
     );
-    report.suite = prepared.fingerprint;
+    report.suite = fingerprint;
     report.shard = options.shard;
     report.complete = !interrupted && stopped.is_none();
     report.baseline = engine
         .baseline
         .as_ref()
-        .map(|baseline| baseline.compare(tally.comparison.clone(), &tally.listed_records()));
-    print_after_verdicts(&mut tally, &report);
+        .map(|baseline| baseline.compare(tally.comparison.clone(), tally.listed_records()));
+    print_after_verdicts(&tally, &report);
     let spooled = engine.take_spool().map(Spool::finish);
     Ok(Executed {
         report,
@@ -221,7 +230,7 @@ fn start_runtime(jobs: usize) -> Result<Arc<Runtime>> {
 
 /// What stderr says after the verdicts: warnings, undocumented properties, what was left
 /// behind, and the failures against the baseline.
-fn print_after_verdicts(tally: &mut Tally, report: &Report<()>) {
+fn print_after_verdicts(tally: &Tally, report: &Report<()>) {
     terminal::print_warnings(tally.warnings());
     terminal::print_undocumented(&report.undocumented);
     terminal::print_leaks(&tally.leaks());
@@ -242,14 +251,17 @@ fn watch_ctrl_c(runtime: &Runtime) -> watch::Receiver<bool> {
     interrupted
 }
 
-/// libtest-mimic runs the trials while the scheduler produces their verdicts; returns its
-/// conclusion and the error that stopped the scheduler, if one did.
+/// Prints the verdicts in plan order, libtest's way, while the scheduler produces them;
+/// returns what libtest would conclude and the error that stopped the scheduler, if one did.
 fn run_trials(
     runtime: &Arc<Runtime>,
     suite: Suite,
     engine: &Arc<Engine>,
     args: &Arguments,
-) -> (Conclusion, Option<Error>) {
+) -> Result<(Conclusion, Option<Error>)> {
+    let mut printer = Printer::new(args, suite.name_width).map_err(Error::new)?;
+    let reported = suite.count(Selection::Run) + suite.count(Selection::Ignored);
+    printer.title(reported, suite.count(Selection::FilteredOut));
     if engine.progress.is_some() {
         let engine = engine.clone();
         runtime.spawn(async move {
@@ -261,20 +273,15 @@ fn run_trials(
     let flushing = engine.clone();
     // Whoever follows records.jsonl sees each record within a second of its verdict.
     runtime.spawn(async move { flushing.flush_spool_every(Duration::from_secs(1)).await });
-    let (trials, senders) = trial::waiting(&suite, engine, runtime);
-    let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), senders);
-    // A trial only waits for the verdict the scheduler sends it, so one thread is enough to
-    // wait for them all, in plan order; more threads would only hand the trials around.
-    let mut args = args.clone();
-    args.test_threads = args.test_threads.or(Some(1));
-    let conclusion = libtest_mimic::run(&args, trials);
-    // The scheduler may still be recording ignored cases after the last verdict.
+    let (slots_in, slots) = mpsc::channel(trial::PRINT_AHEAD);
+    let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), slots_in);
+    runtime.block_on(trial::print_in_order(slots, &mut printer, engine));
     let stopped = runtime.block_on(scheduler).unwrap_or_else(|e| {
         Some(Error::new(format!(
             "the case dispatcher stopped unexpectedly: {e}"
         )))
     });
-    (conclusion, stopped)
+    Ok((printer.finish(), stopped))
 }
 
 /// The exit code of a run whose reports are written: could not run (the run stopped early),

@@ -1,5 +1,5 @@
 //! The live progress line at a terminal: cases done of total, failures so far, elapsed time.
-//! While it shows, verdicts are held back; it is cleared when all of them print together.
+//! Verdict lines print above it while it shows; it is cleared when the last case is done.
 //! Never drawn when stdout or stderr is not a terminal, or in CI.
 
 use std::io::IsTerminal;
@@ -16,7 +16,6 @@ pub struct Progress {
     total: u64,
     done: AtomicU64,
     failed: AtomicU64,
-    finished: tokio::sync::watch::Sender<bool>,
 }
 
 /// Whether a progress line belongs on this terminal.
@@ -41,7 +40,6 @@ impl Progress {
             total: total as u64,
             done: AtomicU64::new(0),
             failed: AtomicU64::new(0),
-            finished: tokio::sync::watch::Sender::new(total == 0),
         }
     }
 
@@ -62,20 +60,15 @@ impl Progress {
         self.bar.inc(1);
         if self.done.fetch_add(1, Ordering::Relaxed) + 1 == self.total {
             self.bar.finish_and_clear();
-            self.finished.send_replace(true);
         }
     }
 
     fn is_finished(&self) -> bool {
-        *self.finished.borrow()
+        self.done.load(Ordering::Relaxed) >= self.total
     }
 
-    /// Until every case is done.
-    pub async fn finished(&self) {
-        let _ = self
-            .finished
-            .subscribe()
-            .wait_for(|finished| *finished)
-            .await;
+    /// Runs `print` with the line out of the way, and draws it again after.
+    pub fn suspend(&self, print: impl FnOnce()) {
+        self.bar.suspend(print);
     }
 }

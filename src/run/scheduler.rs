@@ -1,40 +1,40 @@
 //! The task that produces the verdicts: it reads the case files again one at a time, in plan
-//! order (one file ahead, on a blocking thread), and starts their running cases at most
-//! `--jobs` at a time, so only the files in hand and the cases in flight are in memory.
+//! order (one file ahead, on a blocking thread), starts their running cases at most `--jobs`
+//! at a time, and hands every reported trial to the printing side in plan order, so only the
+//! files in hand and the trials not printed yet are in memory.
 
 use std::sync::Arc;
 
-use libtest_mimic::Failed;
 use tokio::runtime::Runtime;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::report::record::CaseRecord;
 use crate::run::engine::{Engine, info};
-use crate::run::trial::{self, VerdictSenders};
+use crate::run::trial::Slot;
 use crate::suite::model::Case;
-use crate::suite::plan::{Selection, Suite};
-use crate::suite::probes::{self, Probe};
+use crate::suite::plan::{self, Selection, Suite};
+use crate::suite::probes::Probe;
 
 /// Starts the scheduler; it ends with the error that stopped it, if one did.
 pub fn start(
     runtime: &Runtime,
     suite: Arc<Suite>,
     engine: Arc<Engine>,
-    mut senders: VerdictSenders,
+    slots: mpsc::Sender<Slot>,
 ) -> JoinHandle<Option<Error>> {
     let mut files = read_ahead(runtime, suite.clone());
     runtime.spawn(async move {
         while let Some((index, cases)) = files.recv().await {
             match cases {
                 Ok(cases) => {
-                    if !start_file(&suite, index, cases, &engine, &mut senders).await {
+                    if !start_file(&suite, index, cases, &engine, &slots).await {
                         return None;
                     }
                 }
                 Err(error) => {
-                    refuse_the_rest(&error, senders, &engine);
+                    not_run_from(&suite, index, &error, &engine, &slots).await;
                     return Some(error);
                 }
             }
@@ -59,72 +59,84 @@ fn read_ahead(runtime: &Runtime, suite: Arc<Suite>) -> mpsc::Receiver<(usize, Re
     files_out
 }
 
-/// Records the file's ignored cases and starts its running ones, each case followed by its
-/// probes (derived again as the plan derived them); false when the run is shutting down.
+/// Hands over the file's reported trials in order, starting the running ones; false when the
+/// run is shutting down.
 async fn start_file(
     suite: &Suite,
     index: usize,
     cases: Vec<Case>,
     engine: &Arc<Engine>,
-    senders: &mut VerdictSenders,
+    slots: &mpsc::Sender<Slot>,
 ) -> bool {
-    let mut positions = suite.files[index].cases.clone();
-    for case in cases {
-        let case = Arc::new(case);
-        let trials = probes::trials(&case, &engine.schemas, &suite.probes);
-        let trials = trials.map(|probe| probe.map(Arc::new));
-        // `trials` first: zip asks its first iterator first, so no position is taken in vain.
-        for (probe, position) in trials.zip(&mut positions) {
-            if !start_trial(suite, position, &case, probe, engine, senders).await {
-                return false;
-            }
+    for (position, case, probe) in suite.trials_of(index, cases, &engine.schemas) {
+        let selection = suite.selections[position];
+        if selection.is_reported() && !start_trial(selection, &case, probe, engine, slots).await {
+            return false;
         }
     }
     true
 }
 
-/// Records the trial at `position` when ignored, starts it when it runs; false when the run is
-/// shutting down.
+/// Hands over an ignored trial with its record, or starts a running one and hands over where
+/// its record will come; false when the run is shutting down.
 async fn start_trial(
-    suite: &Suite,
-    position: usize,
+    selection: Selection,
     case: &Arc<Case>,
-    probe: Option<Arc<Probe>>,
+    probe: Option<Probe>,
     engine: &Arc<Engine>,
-    senders: &mut VerdictSenders,
+    slots: &mpsc::Sender<Slot>,
 ) -> bool {
-    if suite.planned[position].selection == Selection::Ignored {
+    let name = plan::trial_name(case, probe.as_ref().map(|p| p.kind));
+    if selection == Selection::Ignored {
         let reason = case.ignore.as_deref().unwrap_or("ignored");
-        let info = info(case, probe.as_deref());
-        engine.record(position, CaseRecord::skipped(&info, reason));
+        let record = Box::new(CaseRecord::skipped(&info(case, probe.as_ref()), reason));
+        return slots.send(Slot::Ignored { name, record }).await.is_ok();
     }
-    let Some(done) = senders[position].take() else {
-        return true;
-    };
     let Ok(permit) = engine.permits.clone().acquire_owned().await else {
         return false;
     };
+    let (done, record) = oneshot::channel();
     let (engine, case) = (engine.clone(), case.clone());
     tokio::spawn(async move {
         let _permit = permit;
-        let record = engine.run(&case, probe.as_deref()).await;
-        let verdict = trial::result_of(&record);
+        let record = engine.run(&case, probe.as_ref()).await;
         if let Some(progress) = &engine.progress {
             progress.case_done(!record.failures.is_empty());
         }
-        engine.record(position, record);
-        let _ = done.send(verdict);
+        let _ = done.send(record);
     });
-    true
+    slots.send(Slot::Running { name, record }).await.is_ok()
 }
 
-/// Every case not started yet fails with why the run stopped.
-fn refuse_the_rest(error: &Error, senders: VerdictSenders, engine: &Engine) {
+/// The trials of file `index` and of every needed file after it could not start: one slot a
+/// file, failing with why.
+async fn not_run_from(
+    suite: &Suite,
+    index: usize,
+    error: &Error,
+    engine: &Engine,
+    slots: &mpsc::Sender<Slot>,
+) {
     let why = format!("not run: {}", error.message());
-    for done in senders.into_iter().flatten() {
-        if let Some(progress) = &engine.progress {
-            progress.case_done(true);
+    for file in &suite.files[index..] {
+        let selections = &suite.selections[file.cases.clone()];
+        let count = selections.iter().filter(|s| s.is_reported()).count();
+        if count == 0 {
+            continue;
         }
-        let _ = done.send(Err(Failed::from(why.clone())));
+        if let Some(progress) = &engine.progress {
+            let running = selections.iter().filter(|&&s| s == Selection::Run);
+            running.for_each(|_| progress.case_done(true));
+        }
+        let stem = file.path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = format!("{stem}::*");
+        let slot = Slot::NotRun {
+            name,
+            count,
+            why: why.clone(),
+        };
+        if slots.send(slot).await.is_err() {
+            return;
+        }
     }
 }

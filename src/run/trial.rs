@@ -1,104 +1,117 @@
-//! The libtest-mimic side of a run: one trial per reported case, each waiting for the verdict
-//! the scheduler sends it, and how a record reads as a trial's result.
+//! The reported trials of a run as the terminal shows them: the scheduler hands each one over
+//! in plan order as a slot (its record, or where its record will come), and the printing side
+//! prints the verdicts in that order and hands each record on to the reports.
 
-use std::sync::Arc;
-
-use libtest_mimic::{Completion, Failed, Trial};
-use tokio::runtime::Runtime;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::check::Outcome;
 use crate::report::record::{CaseRecord, Standing};
 use crate::run::engine::Engine;
-use crate::suite::plan::{Selection, Suite};
+use crate::run::printer::{Printer, Verdict};
 
-/// What a trial reports: passed, ignored (with why) or failed (with the failure text).
-pub type TrialVerdict = Result<Completion, Failed>;
-
-/// Where the scheduler sends a case's verdict: one slot per planned case, `None` for the cases
-/// that do not run.
-pub type VerdictSenders = Vec<Option<oneshot::Sender<TrialVerdict>>>;
-
-/// The trials `--list` shows: the cases that run or are ignored.
-pub fn listed(suite: &Suite) -> Vec<Trial> {
-    suite
-        .planned
-        .iter()
-        .filter(|p| p.is_reported())
-        .map(|p| {
-            Trial::test(p.trial_name.clone(), || Ok(()))
-                .with_ignored_flag(p.selection == Selection::Ignored)
-        })
-        .collect()
+/// A reported trial, or the trials that could not start.
+pub enum Slot {
+    /// Ignored by the plan: shown as ignored, recorded as skipped.
+    Ignored {
+        name: String,
+        record: Box<CaseRecord>,
+    },
+    /// Started: its record comes when its verdict is in.
+    Running {
+        name: String,
+        record: oneshot::Receiver<CaseRecord>,
+    },
+    /// A file's trials that could not start (`count` of them), and why.
+    NotRun {
+        name: String,
+        count: usize,
+        why: String,
+    },
 }
 
-/// One trial per case libtest-mimic counts, and where each running case's verdict goes. A
-/// trial waits for its verdict inside `runtime`, so a runtime on the trials' own thread
-/// (`--jobs 1`) runs the cases while they wait.
-pub fn waiting(
-    suite: &Suite,
-    engine: &Arc<Engine>,
-    runtime: &Arc<Runtime>,
-) -> (Vec<Trial>, VerdictSenders) {
-    let mut trials = Vec::with_capacity(suite.planned.len());
-    let mut senders: VerdictSenders = Vec::with_capacity(suite.planned.len());
-    for item in &suite.planned {
-        let name = item.trial_name.clone();
-        match item.selection {
-            Selection::Run => {
-                let (done, verdict) = oneshot::channel::<TrialVerdict>();
-                senders.push(Some(done));
-                trials.push(awaiting_verdict(name, verdict, engine, runtime));
-                continue;
-            }
-            Selection::Ignored => {
-                trials.push(Trial::test(name, || Ok(())).with_ignored_flag(true));
-            }
-            // Handed over only to be counted: libtest-mimic applies the same filter.
-            Selection::FilteredOut => trials.push(Trial::test(name, || {
-                Err(Failed::from(
-                    "the filter left this case out; it was not run",
-                ))
-            })),
-            Selection::OtherShard => {}
-        }
-        senders.push(None);
-    }
-    (trials, senders)
-}
+/// How many trials the scheduler may start ahead of the one printed next: what one slow case
+/// lets the others run ahead, and the bound on what waits to be printed.
+pub const PRINT_AHEAD: usize = 4096;
 
-fn awaiting_verdict(
-    name: String,
-    verdict: oneshot::Receiver<TrialVerdict>,
-    engine: &Arc<Engine>,
-    runtime: &Arc<Runtime>,
-) -> Trial {
-    let (engine, runtime) = (engine.clone(), runtime.clone());
-    Trial::ignorable_test(name, move || {
-        runtime.block_on(async {
-            let verdict = verdict.await;
-            // With a progress line, verdicts print together once it is cleared.
-            if let Some(progress) = &engine.progress {
-                if verdict.is_err() {
-                    progress.case_done(true);
+/// Prints the verdicts in plan order as they come, and records each one; ends when the
+/// scheduler has handed over its last trial.
+pub async fn print_in_order(mut slots: mpsc::Receiver<Slot>, printer: &mut Printer, engine: &Engine) {
+    loop {
+        let slot = match slots.try_recv() {
+            Ok(slot) => slot,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                show(printer, engine);
+                match slots.recv().await {
+                    Some(slot) => slot,
+                    None => break,
                 }
-                progress.finished().await;
             }
-            verdict
-                .unwrap_or_else(|_| Err(Failed::from("the case stopped before giving a verdict")))
-        })
-    })
+        };
+        match slot {
+            Slot::Ignored { name, record } => {
+                printer.verdict(&name, Verdict::Ignored(None));
+                engine.record(*record);
+            }
+            Slot::Running { name, record } => {
+                let record = wait_for(record, &name, printer, engine).await;
+                match record {
+                    Some(record) => {
+                        printer.verdict(&name, result_of(&record));
+                        engine.record(record);
+                    }
+                    None => {
+                        if let Some(progress) = &engine.progress {
+                            progress.case_done(true);
+                        }
+                        let why = "the case stopped before giving a verdict".to_string();
+                        printer.verdict(&name, Verdict::Failed(why));
+                    }
+                }
+            }
+            Slot::NotRun { name, count, why } => printer.not_run(&name, count, why),
+        }
+    }
+    show(printer, engine);
 }
 
-/// How libtest-mimic shows a record: known failures and interrupted cases as ignored.
-pub fn result_of(record: &CaseRecord) -> TrialVerdict {
+/// The record of the trial due next; while it is not in, what is printed so far shows (with
+/// the trial's line started, unless a progress line is drawn below).
+async fn wait_for(
+    mut record: oneshot::Receiver<CaseRecord>,
+    name: &str,
+    printer: &mut Printer,
+    engine: &Engine,
+) -> Option<CaseRecord> {
+    match record.try_recv() {
+        Ok(record) => Some(record),
+        Err(oneshot::error::TryRecvError::Closed) => None,
+        Err(oneshot::error::TryRecvError::Empty) => {
+            if engine.progress.is_none() {
+                printer.announce(name);
+            }
+            show(printer, engine);
+            record.await.ok()
+        }
+    }
+}
+
+/// Hands the printed lines to the terminal, above the progress line when one is drawn.
+fn show(printer: &mut Printer, engine: &Engine) {
+    match &engine.progress {
+        Some(progress) => progress.suspend(|| printer.flush()),
+        None => printer.flush(),
+    }
+}
+
+/// How a record shows: known failures and interrupted cases as ignored.
+pub fn result_of(record: &CaseRecord) -> Verdict {
     if record.outcome == Outcome::Skip {
-        return Ok(Completion::ignored_with(
-            record.skip_reason.as_deref().unwrap_or("skipped"),
-        ));
+        let why = record.skip_reason.as_deref().unwrap_or("skipped");
+        return Verdict::Ignored(Some(why.to_string()));
     }
     if record.failures.is_empty() {
-        return Ok(Completion::Completed);
+        return Verdict::Passed;
     }
     if record
         .failures
@@ -106,10 +119,7 @@ pub fn result_of(record: &CaseRecord) -> TrialVerdict {
         .all(|f| f.baseline == Some(Standing::Known))
     {
         let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
-        return Ok(Completion::ignored_with(format!(
-            "known failure ({})",
-            kinds.join(", ")
-        )));
+        return Verdict::Ignored(Some(format!("known failure ({})", kinds.join(", "))));
     }
-    Err(Failed::from(record.failure_text()))
+    Verdict::Failed(record.failure_text())
 }

@@ -7,4 +7,5 @@ pub mod model;
 pub mod partition;
 pub mod plan;
 pub mod probes;
+pub mod sorted;
 pub mod writer;

@@ -1,8 +1,10 @@
 //! Splitting a suite across machines (`--shard K/N`): which selected cases one shard runs.
 
+use std::io;
+
 use serde::{Deserialize, Serialize};
 
-use crate::suite::plan::{Planned, Selection};
+use crate::suite::plan::Selection;
 
 /// Which part of a suite split across machines a run covers (`--shard K/N`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -12,19 +14,26 @@ pub struct Shard {
     pub total: usize,
 }
 
-/// Keeps the selected cases of shard `index` of `total`: the selected cases sorted by trial
+/// Keeps the selected cases of shard `index` of `total`: the selected cases, sorted by trial
 /// name, dealt round-robin. Deterministic, balanced to within one case, each case in exactly
-/// one shard.
-pub fn shard(planned: &mut [Planned], shard: Shard) {
-    let mut order: Vec<usize> = (0..planned.len())
-        .filter(|&i| planned[i].selection == Selection::Run)
-        .collect();
-    order.sort_by(|&a, &b| planned[a].trial_name.cmp(&planned[b].trial_name));
-    for (position, index) in order.into_iter().enumerate() {
-        if position % shard.total != shard.index - 1 {
-            planned[index].selection = Selection::OtherShard;
+/// one shard. `sorted` gives the selected trials' names and plan positions in name order; the
+/// others are marked `OtherShard` in `selections`. Returns the longest name kept, in
+/// characters.
+pub fn shard(
+    sorted: impl Iterator<Item = io::Result<(Box<str>, usize)>>,
+    shard: Shard,
+    selections: &mut [Selection],
+) -> io::Result<usize> {
+    let mut width = 0;
+    for (dealt, entry) in sorted.enumerate() {
+        let (name, position) = entry?;
+        if dealt % shard.total == shard.index - 1 {
+            width = width.max(name.chars().count());
+        } else if let Some(selection) = selections.get_mut(position) {
+            *selection = Selection::OtherShard;
         }
     }
+    Ok(width)
 }
 
 /// Parses `K/N` (1 ≤ K ≤ N).
@@ -45,35 +54,41 @@ pub fn parse_shard(text: &str) -> Result<Shard, String> {
 mod tests {
     use super::*;
 
-    fn named(names: &[&str]) -> Vec<Planned> {
-        names
+    /// Shards `names` (all selected) as a plan would: sorted, with their positions.
+    fn shard_of(names: &[&str], shard: Shard) -> (Vec<Selection>, usize) {
+        let mut sorted: Vec<(Box<str>, usize)> = names
             .iter()
-            .map(|name| Planned::new(name.to_string(), name.len(), Selection::Run))
-            .collect()
+            .enumerate()
+            .map(|(position, name)| (Box::from(*name), position))
+            .collect();
+        sorted.sort();
+        let mut selections = vec![Selection::Run; names.len()];
+        let width = super::shard(sorted.into_iter().map(Ok), shard, &mut selections).unwrap();
+        (selections, width)
     }
 
     #[test]
     fn shards_cover_every_case_exactly_once_and_balance() {
-        let names = ["e", "a", "d", "b", "g", "c", "f"];
+        let names = ["e", "a", "d", "bb", "g", "c", "f"];
         let mut seen = Vec::new();
         for index in 1..=3 {
-            let mut planned = named(&names);
-            shard(&mut planned, Shard { index, total: 3 });
-            let chosen: Vec<String> = planned
-                .iter()
-                .filter(|p| p.selection == Selection::Run)
-                .map(|p| p.trial_name.clone())
+            let (selections, width) = shard_of(&names, Shard { index, total: 3 });
+            let chosen: Vec<&str> = (0..names.len())
+                .filter(|&i| selections[i] == Selection::Run)
+                .map(|i| names[i])
                 .collect();
             assert!((2..=3).contains(&chosen.len()), "{chosen:?}");
             assert!(
-                planned
+                selections
                     .iter()
-                    .all(|p| matches!(p.selection, Selection::Run | Selection::OtherShard))
+                    .all(|s| matches!(s, Selection::Run | Selection::OtherShard))
             );
+            let longest = chosen.iter().map(|n| n.len()).max().unwrap();
+            assert_eq!(width, longest, "{chosen:?}");
             seen.extend(chosen);
         }
         seen.sort();
-        assert_eq!(seen, vec!["a", "b", "c", "d", "e", "f", "g"]);
+        assert_eq!(seen, vec!["a", "bb", "c", "d", "e", "f", "g"]);
     }
 
     #[test]

@@ -1,22 +1,26 @@
 //! From case files to the trials of one run: names, selection by the libtest-mimic filter
 //! flags, and the checks that need the whole picture (schema names, placeholder values, unique
-//! names). A plan keeps names and selections, and the parsed cases of the first files up to a
-//! budget; the run reads the other files again when their cases are due, so a large suite is
-//! never in memory all at once while a small one is parsed once.
+//! names). A plan keeps one selection a trial, and the parsed cases of the first files up to a
+//! budget; the run reads the other files again when their cases are due and names their
+//! trials again, so a large suite is never in memory all at once while a small one is parsed
+//! once.
 
 use std::collections::{HashMap, HashSet};
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Trial};
 
 use crate::error::{Error, Result};
 use crate::probe::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
-use crate::suite::load::{self, fnv1a};
+use crate::suite::load::{self, Fnv1a};
 use crate::suite::model::{Case, Request, Template};
-use crate::suite::probes;
+use crate::suite::partition::{self, Shard};
+use crate::suite::probes::{self, Probe};
+use crate::suite::sorted::{Entry, NameSort};
 
 /// Whether a case runs, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +34,14 @@ pub enum Selection {
     OtherShard,
 }
 
-/// A case (or a probe of one) of the run and its selection.
+impl Selection {
+    /// Whether the run reports the case: it runs, or it is shown as skipped.
+    pub fn is_reported(self) -> bool {
+        matches!(self, Selection::Run | Selection::Ignored)
+    }
+}
+
+/// A case (or a probe of one) of the run and its selection, while it is planned.
 pub struct Planned {
     /// `file-stem::case-name` (`::probe` for a probe), what libtest-mimic shows and filters on.
     pub trial_name: String,
@@ -40,22 +51,8 @@ pub struct Planned {
 }
 
 impl Planned {
-    /// `trial_name` ends with the case's name, `name_len` bytes long.
-    pub fn new(trial_name: String, name_len: usize, selection: Selection) -> Self {
-        Self {
-            name_at: trial_name.len().saturating_sub(name_len),
-            trial_name,
-            selection,
-        }
-    }
-
     pub fn name(&self) -> &str {
         &self.trial_name[self.name_at..]
-    }
-
-    /// Whether the run reports the case: it runs, or it is shown as skipped.
-    pub fn is_reported(&self) -> bool {
-        matches!(self.selection, Selection::Run | Selection::Ignored)
     }
 }
 
@@ -64,15 +61,20 @@ pub struct Suite {
     pub files: Vec<PlannedFile>,
     /// The probes derived from each case.
     pub probes: ProbeSelection,
-    /// In file order, then in the order of the cases in their file.
-    pub planned: Vec<Planned>,
+    /// Each trial's selection, in plan order: file order, then the order of the cases in their
+    /// file, each case followed by its probes.
+    pub selections: Vec<Selection>,
+    /// Of the whole suite's case names, before sharding: only reports of one suite merge.
+    pub fingerprint: String,
+    /// The longest trial name the run reports, in characters: verdict lines align on it.
+    pub name_width: usize,
 }
 
 pub struct PlannedFile {
     pub path: PathBuf,
     /// Of the text that was planned: a file edited during the run is noticed, not misread.
     fingerprint: u64,
-    /// Its cases' positions in `Suite::planned`.
+    /// Its trials' positions in `Suite::selections`.
     pub cases: Range<usize>,
     /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`.
     parsed: Mutex<Option<Vec<Case>>>,
@@ -97,52 +99,214 @@ impl Suite {
 
     /// Whether file `index` has a case the run reports.
     pub fn is_needed(&self, index: usize) -> bool {
-        self.planned[self.files[index].cases.clone()]
+        self.selections[self.files[index].cases.clone()]
             .iter()
-            .any(Planned::is_reported)
+            .any(|selection| selection.is_reported())
+    }
+
+    /// The trials of file `index` (whose `cases` the caller read), in plan order: each with its
+    /// position, its case, and its probe when it is one.
+    pub fn trials_of<'a>(
+        &'a self,
+        index: usize,
+        cases: Vec<Case>,
+        schemas: &'a Schemas,
+    ) -> impl Iterator<Item = (usize, Arc<Case>, Option<Probe>)> + 'a {
+        let trials = cases.into_iter().flat_map(move |case| {
+            let probes: Vec<Option<Probe>> = probes::trials(&case, schemas, &self.probes).collect();
+            let case = Arc::new(case);
+            probes.into_iter().map(move |probe| (case.clone(), probe))
+        });
+        // A file changed since planning is refused when read; positions are bounded anyway.
+        self.files[index]
+            .cases
+            .clone()
+            .zip(trials)
+            .map(|(position, (case, probe))| (position, case, probe))
+    }
+
+    /// How many trials have `selection`.
+    pub fn count(&self, selection: Selection) -> usize {
+        self.selections.iter().filter(|&&s| s == selection).count()
     }
 }
 
-/// Reads, checks and plans every case file, spread over the cores; the first error in file
-/// order wins.
+/// What planning one file gives: its text's fingerprint, its trials' selections, its cases when
+/// kept, and the longest running and ignored trial names.
+struct FilePlan {
+    fingerprint: u64,
+    selections: Vec<Selection>,
+    parsed: Option<Vec<Case>>,
+    widths: Widths,
+}
+
+/// The longest trial names, in characters, of the trials that run and of those ignored.
+#[derive(Default, Clone, Copy)]
+struct Widths {
+    run: usize,
+    ignored: usize,
+}
+
+/// The names a plan sorts: every trial's name in the suite, and the running trials' full names
+/// when the suite is sharded. A key is a trial's file index (high half) and its index in the
+/// file (low half): plan order.
+struct NameSorts {
+    names: Mutex<NameSort>,
+    to_shard: Option<Mutex<NameSort>>,
+}
+
+/// Reads, checks and plans every case file, spread over the cores, and keeps this shard's
+/// trials; the first error in file order wins.
 pub fn plan(
     files: Vec<PathBuf>,
     schemas: &Schemas,
     args: &Arguments,
     vars: &HashSet<String>,
     probes: &ProbeSelection,
+    shard: Option<Shard>,
 ) -> Result<Suite> {
     let kept = kept_parsed(&files);
+    let indexes: HashMap<&Path, u64> = (0u64..).zip(&files).map(|(i, p)| (p.as_path(), i)).collect();
+    let sorts = NameSorts {
+        names: Mutex::new(NameSort::new()),
+        to_shard: shard.map(|_| Mutex::new(NameSort::new())),
+    };
     let per_file = load::in_parallel(&files, |path| {
         let file = load::load_file(path)?;
         check_schemas(&file.cases, schemas)?;
-        let mut planned = Vec::with_capacity(file.cases.len());
-        for case in &file.cases {
-            for probe in probes::trials(case, schemas, probes) {
-                planned.push(plan_trial(case, probe.map(|p| p.kind), args, vars)?);
-            }
-        }
-        let parsed = kept.contains(path).then_some(file.cases);
-        Ok((file.fingerprint, planned, parsed))
+        let key = indexes.get(path).copied().unwrap_or_default() << 32;
+        let mut plan = plan_file(&file.cases, key, schemas, args, vars, probes, &sorts)?;
+        plan.fingerprint = file.fingerprint;
+        plan.parsed = kept.contains(path).then_some(file.cases);
+        Ok(plan)
     });
     let mut suite = Suite {
         probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
-        planned: Vec::new(),
+        selections: Vec::new(),
+        fingerprint: String::new(),
+        name_width: 0,
     };
+    let mut widths = Widths::default();
     for (path, result) in files.into_iter().zip(per_file) {
-        let (fingerprint, planned, parsed) = result?;
-        let start = suite.planned.len();
-        suite.planned.extend(planned);
+        let plan = result?;
+        let start = suite.selections.len();
+        suite.selections.extend(plan.selections);
+        widths.run = widths.run.max(plan.widths.run);
+        widths.ignored = widths.ignored.max(plan.widths.ignored);
         suite.files.push(PlannedFile {
             path,
-            fingerprint,
-            cases: start..suite.planned.len(),
-            parsed: Mutex::new(parsed),
+            fingerprint: plan.fingerprint,
+            cases: start..suite.selections.len(),
+            parsed: Mutex::new(plan.parsed),
         });
     }
-    check_unique_names(&suite)?;
+    let names = take_sort(sorts.names).sorted().map_err(sort_error)?;
+    suite.fingerprint = fingerprint_unique_names(names, &suite)?;
+    if let (Some(shard), Some(to_shard)) = (shard, sorts.to_shard) {
+        let sorted = take_sort(to_shard).sorted().map_err(sort_error)?;
+        let starts: Vec<usize> = suite.files.iter().map(|f| f.cases.start).collect();
+        let positions = sorted.map(|entry| entry.map(|(name, key)| (name, position(&starts, key))));
+        widths.run = partition::shard(positions, shard, &mut suite.selections).map_err(sort_error)?;
+    }
+    suite.name_width = widths.run.max(widths.ignored);
     Ok(suite)
+}
+
+/// Plans one file's cases: each trial's selection, its names handed to the sorts.
+fn plan_file(
+    cases: &[Case],
+    key: u64,
+    schemas: &Schemas,
+    args: &Arguments,
+    vars: &HashSet<String>,
+    probes: &ProbeSelection,
+    sorts: &NameSorts,
+) -> Result<FilePlan> {
+    let mut plan = FilePlan {
+        fingerprint: 0,
+        selections: Vec::with_capacity(cases.len()),
+        parsed: None,
+        widths: Widths::default(),
+    };
+    let mut names: Vec<Entry> = Vec::with_capacity(cases.len());
+    let mut to_shard: Vec<Entry> = Vec::new();
+    for case in cases {
+        for probe in probes::trials(case, schemas, probes) {
+            let planned = plan_trial(case, probe.map(|p| p.kind), args, vars)?;
+            let key = key | plan.selections.len() as u64;
+            let width = planned.trial_name.chars().count();
+            match planned.selection {
+                Selection::Run => plan.widths.run = plan.widths.run.max(width),
+                Selection::Ignored => plan.widths.ignored = plan.widths.ignored.max(width),
+                Selection::FilteredOut | Selection::OtherShard => {}
+            }
+            names.push((planned.name().into(), key));
+            if sorts.to_shard.is_some() && planned.selection == Selection::Run {
+                to_shard.push((planned.trial_name.into_boxed_str(), key));
+            }
+            plan.selections.push(planned.selection);
+        }
+    }
+    lock(&sorts.names).extend(names).map_err(sort_error)?;
+    if let Some(sort) = &sorts.to_shard {
+        lock(sort).extend(to_shard).map_err(sort_error)?;
+    }
+    Ok(plan)
+}
+
+/// The plan position of a sort key (file index, index in the file), from where each file's
+/// trials start.
+fn position(starts: &[usize], key: u64) -> usize {
+    let (file, within) = ((key >> 32) as usize, (key & u64::from(u32::MAX)) as usize);
+    starts.get(file).copied().unwrap_or_default() + within
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn take_sort(sort: Mutex<NameSort>) -> NameSort {
+    sort.into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn sort_error(error: io::Error) -> Error {
+    Error::new(format!(
+        "cannot sort the case names in a temporary file: {error}"
+    ))
+    .with_help("check that the temporary directory (TMPDIR) is writable and has space")
+}
+
+/// The suite's fingerprint, from its names in order; an error naming both places when a name
+/// is defined twice (the duplicate found first in plan order, as a reader of the files would).
+fn fingerprint_unique_names(
+    names: impl Iterator<Item = io::Result<Entry>>,
+    suite: &Suite,
+) -> Result<String> {
+    let mut hash = Fnv1a::default();
+    let mut previous: Option<Entry> = None;
+    // (the second definition's key, the one before it)
+    let mut duplicate: Option<(u64, u64)> = None;
+    for entry in names {
+        let (name, key) = entry.map_err(sort_error)?;
+        if let Some((before, before_key)) = &previous {
+            hash.write(b"\n");
+            let earliest = duplicate.is_none_or(|(second, _)| key < second);
+            if *before == name && earliest {
+                duplicate = Some((key, *before_key));
+            }
+        }
+        hash.write(name.as_bytes());
+        previous = Some((name, key));
+    }
+    if let Some((second, first)) = duplicate {
+        let file = |key: u64| &suite.files[(key >> 32) as usize].path;
+        return Err(duplicate_error(file(first), file(second)));
+    }
+    Ok(format!("{:016x}", hash.finish()))
 }
 
 /// The first files whose text fits in `KEEP_PARSED_TEXT` together: the files run first.
@@ -165,12 +329,8 @@ fn plan_trial(
     args: &Arguments,
     vars: &HashSet<String>,
 ) -> Result<Planned> {
-    let mut trial_name = trial_name(case);
-    let mut name_len = case.name.len();
-    if let Some(probe) = probe {
-        trial_name = format!("{trial_name}::{}", probe.as_str());
-        name_len += 2 + probe.as_str().len();
-    }
+    let trial_name = trial_name(case, probe);
+    let name_len = case.name.len() + probe.map_or(0, |p| 2 + p.as_str().len());
     let trial = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
     let selection = if args.is_filtered_out(&trial) {
         Selection::FilteredOut
@@ -182,21 +342,11 @@ fn plan_trial(
     if selection == Selection::Run {
         check_variables(case, vars)?;
     }
-    Ok(Planned::new(trial_name, name_len, selection))
-}
-
-/// Case names are unique across the suite. The error shows both places, so the two files
-/// involved are read again (an error path only).
-fn check_unique_names(suite: &Suite) -> Result<()> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (index, file) in suite.files.iter().enumerate() {
-        for planned in &suite.planned[file.cases.clone()] {
-            if let Some(first) = seen.insert(planned.name(), index) {
-                return Err(duplicate_error(&suite.files[first].path, &file.path));
-            }
-        }
-    }
-    Ok(())
+    Ok(Planned {
+        name_at: trial_name.len().saturating_sub(name_len),
+        trial_name,
+        selection,
+    })
 }
 
 fn duplicate_error(first: &Path, second: &Path) -> Error {
@@ -220,20 +370,13 @@ fn duplicate_error(first: &Path, second: &Path) -> Error {
     }
 }
 
-pub fn trial_name(case: &Case) -> String {
-    let stem = case
-        .file()
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!("{stem}::{}", case.name)
-}
-
-/// A fingerprint of the suite (its case names), so that only reports of one suite merge.
-pub fn suite_fingerprint<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let mut names: Vec<&str> = names.into_iter().collect();
-    names.sort_unstable();
-    format!("{:016x}", fnv1a(names.join("\n").as_bytes()))
+/// What libtest-mimic shows and filters on: `file-stem::case-name`, and `::probe` for a probe.
+pub fn trial_name(case: &Case, probe: Option<ProbeKind>) -> String {
+    let stem = case.file().file_stem().unwrap_or_default().to_string_lossy();
+    match probe {
+        Some(probe) => format!("{stem}::{}::{}", case.name, probe.as_str()),
+        None => format!("{stem}::{}", case.name),
+    }
 }
 
 /// Every case's schema must exist and compile.
@@ -363,11 +506,6 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         );
     }
 
-    #[test]
-    fn fingerprints_suites_by_their_names() {
-        assert_eq!(suite_fingerprint(["a", "b"]), suite_fingerprint(["b", "a"]));
-        assert_ne!(suite_fingerprint(["a", "b"]), suite_fingerprint(["a", "c"]));
-    }
 
     #[test]
     fn filter_flags_select_cases_by_trial_name() {
@@ -386,12 +524,12 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             Selection::FilteredOut,
             "unselected cases need no variables"
         );
-        assert!(!skipped.is_reported());
+        assert!(!skipped.selection.is_reported());
         let mut marked = case.clone();
         marked.ignore = Some("flaky upstream".into());
         let ignored = plan_trial(&marked, None, &Arguments::default(), &HashSet::new()).unwrap();
         assert_eq!(ignored.selection, Selection::Ignored);
-        assert!(ignored.is_reported(), "reported as skipped");
+        assert!(ignored.selection.is_reported(), "reported as skipped");
         let ignored_only = Arguments {
             ignored: true,
             ..Arguments::default()
@@ -432,15 +570,15 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             &Arguments::default(),
             &vars,
             &ProbeSelection::None,
+            None,
         )
         .unwrap();
-        let names: Vec<&str> = suite
-            .planned
-            .iter()
-            .map(|p| p.trial_name.as_str())
-            .collect();
-        assert_eq!(names, ["p::a", "q::b"]);
+        assert_eq!(suite.selections, [Selection::Run, Selection::Run]);
         assert_eq!(suite.files[1].cases, 1..2);
+        assert_eq!(suite.name_width, "p::a".len());
+        // The names sorted, joined by newlines.
+        let fingerprint = format!("{:016x}", load::fnv1a(b"a\nb"));
+        assert_eq!(suite.fingerprint, fingerprint);
 
         std::fs::write(dir.path().join("q.toml"), CASE.replace("\"a\"", "\"c\"")).unwrap();
         // Small files are kept as planned: the first read is the planned text.
@@ -464,6 +602,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             &Arguments::default(),
             &vars,
             &ProbeSelection::None,
+            None,
         )
         .err()
         .unwrap();

@@ -204,7 +204,7 @@ fn a_case_file_edited_during_the_run_stops_it_with_exit_2() {
         "{stderr}"
     );
     assert!(
-        stdout.contains("test e::e ... FAILED")
+        stdout.contains("test e::* ... FAILED")
             && stdout.contains("not run: ")
             && stdout.contains("test a::a ... FAILED"),
         "{stdout}"
