@@ -187,7 +187,12 @@ mod tests {
         }
         let spooled = spool.finish().unwrap();
         assert_eq!(spooled.count(), count);
-        for range in [0..3, 1..3, CHECKPOINT - 1..CHECKPOINT + 2, count - 2..count + 7] {
+        for range in [
+            0..3,
+            1..3,
+            CHECKPOINT - 1..CHECKPOINT + 2,
+            count - 2..count + 7,
+        ] {
             let expected: Vec<String> = range
                 .clone()
                 .filter(|&n| n < count)

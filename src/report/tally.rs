@@ -55,9 +55,7 @@ impl Tally {
 
     /// `(case, warning)` in plan order.
     pub fn warnings(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.warnings
-            .iter()
-            .map(|(c, w)| (c.as_str(), w.as_str()))
+        self.warnings.iter().map(|(c, w)| (c.as_str(), w.as_str()))
     }
 
     /// `(case, leak)` in plan order.

@@ -1,5 +1,5 @@
-//! `conform run`: the phases of a run, the scheduler that produces verdicts, the libtest-mimic
-//! trials that print them, and what the terminal shows.
+//! `conform run`: the phases of a run, the scheduler that produces verdicts, the printer that
+//! shows them libtest's way, and what the terminal shows.
 
 pub mod destination;
 pub mod dry_run;

@@ -1,7 +1,6 @@
 //! `conform run` as named phases: plan the suite, then list it, print it (dry run) or run it —
-//! start a session (runtime, client, Ctrl-C), prepare the target, execute the cases with
-//! libtest-mimic printing the verdicts as they come, write the reports — and decide the exit
-//! code.
+//! start a session (runtime, client, Ctrl-C), prepare the target, execute the cases while the
+//! verdicts print in plan order as they come, write the reports — and decide the exit code.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

@@ -103,7 +103,11 @@ impl Printer {
         self.announced = true;
         let _ = match self.format {
             FormatSetting::Pretty => {
-                write!(self.out, "test {name:<width$} ... ", width = self.name_width)
+                write!(
+                    self.out,
+                    "test {name:<width$} ... ",
+                    width = self.name_width
+                )
             }
             FormatSetting::Terse => Ok(()),
             FormatSetting::Json => writeln!(
@@ -216,7 +220,11 @@ impl Printer {
             FormatSetting::Json => writeln!(
                 self.out,
                 r#"{{ "type": "suite", "event": "{}", "passed": {}, "failed": {}, "ignored": {}, "measured": {}, "filtered_out": {}, "exec_time": {} }}"#,
-                if summary.num_failed > 0 { "failed" } else { "ok" },
+                if summary.num_failed > 0 {
+                    "failed"
+                } else {
+                    "ok"
+                },
                 summary.num_passed,
                 summary.num_failed,
                 summary.num_ignored,
@@ -267,7 +275,10 @@ mod tests {
     /// The output with its timings masked: the one part that changes between runs.
     fn masked(text: &str) -> String {
         let mut text = text.to_string();
-        for (before, ends) in [("finished in ", &['s', ' '][..]), ("\"exec_time\": ", &[' '])] {
+        for (before, ends) in [
+            ("finished in ", &['s', ' '][..]),
+            ("\"exec_time\": ", &[' ']),
+        ] {
             if let Some(at) = text.find(before).map(|at| at + before.len()) {
                 let end = text[at..].find(ends).map_or(text.len(), |end| at + end);
                 text.replace_range(at..end, "TIME");
@@ -280,7 +291,13 @@ mod tests {
     fn logged(args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, Arguments) {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("log");
-        let mut all = vec!["conform", "--logfile", log.to_str().unwrap(), "--test-threads", "1"];
+        let mut all = vec![
+            "conform",
+            "--logfile",
+            log.to_str().unwrap(),
+            "--test-threads",
+            "1",
+        ];
         all.extend(args);
         (dir, log.clone(), Arguments::from_iter(all))
     }
@@ -358,7 +375,10 @@ mod tests {
             printer.not_run("g::*", 3, "not run: g.toml changed".into());
         });
         assert!(text.contains("test g::*    ... FAILED\n"), "{text}");
-        assert!(text.contains("---- g::* ----\nnot run: g.toml changed\n"), "{text}");
+        assert!(
+            text.contains("---- g::* ----\nnot run: g.toml changed\n"),
+            "{text}"
+        );
         assert_eq!((conclusion.num_passed, conclusion.num_failed), (1, 3));
     }
 }

@@ -35,7 +35,11 @@ pub const PRINT_AHEAD: usize = 4096;
 
 /// Prints the verdicts in plan order as they come, and records each one; ends when the
 /// scheduler has handed over its last trial.
-pub async fn print_in_order(mut slots: mpsc::Receiver<Slot>, printer: &mut Printer, engine: &Engine) {
+pub async fn print_in_order(
+    mut slots: mpsc::Receiver<Slot>,
+    printer: &mut Printer,
+    engine: &Engine,
+) {
     loop {
         let slot = match slots.try_recv() {
             Ok(slot) => slot,

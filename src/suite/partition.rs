@@ -4,8 +4,6 @@ use std::io;
 
 use serde::{Deserialize, Serialize};
 
-use crate::suite::plan::Selection;
-
 /// Which part of a suite split across machines a run covers (`--shard K/N`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Shard {
@@ -16,21 +14,21 @@ pub struct Shard {
 
 /// Keeps the selected cases of shard `index` of `total`: the selected cases, sorted by trial
 /// name, dealt round-robin. Deterministic, balanced to within one case, each case in exactly
-/// one shard. `sorted` gives the selected trials' names and plan positions in name order; the
-/// others are marked `OtherShard` in `selections`. Returns the longest name kept, in
-/// characters.
+/// one shard. `sorted` gives the selected trials' names and plan positions in name order;
+/// `elsewhere` is told the positions of those another shard runs. Returns the longest name
+/// kept, in characters.
 pub fn shard(
     sorted: impl Iterator<Item = io::Result<(Box<str>, usize)>>,
     shard: Shard,
-    selections: &mut [Selection],
+    mut elsewhere: impl FnMut(usize),
 ) -> io::Result<usize> {
     let mut width = 0;
     for (dealt, entry) in sorted.enumerate() {
         let (name, position) = entry?;
         if dealt % shard.total == shard.index - 1 {
             width = width.max(name.chars().count());
-        } else if let Some(selection) = selections.get_mut(position) {
-            *selection = Selection::OtherShard;
+        } else {
+            elsewhere(position);
         }
     }
     Ok(width)
@@ -54,17 +52,18 @@ pub fn parse_shard(text: &str) -> Result<Shard, String> {
 mod tests {
     use super::*;
 
-    /// Shards `names` (all selected) as a plan would: sorted, with their positions.
-    fn shard_of(names: &[&str], shard: Shard) -> (Vec<Selection>, usize) {
+    /// Shards `names` (all selected) as a plan would: sorted, with their positions; whether
+    /// each is kept, and the longest name kept.
+    fn shard_of(names: &[&str], shard: Shard) -> (Vec<bool>, usize) {
         let mut sorted: Vec<(Box<str>, usize)> = names
             .iter()
             .enumerate()
             .map(|(position, name)| (Box::from(*name), position))
             .collect();
         sorted.sort();
-        let mut selections = vec![Selection::Run; names.len()];
-        let width = super::shard(sorted.into_iter().map(Ok), shard, &mut selections).unwrap();
-        (selections, width)
+        let mut kept = vec![true; names.len()];
+        let width = super::shard(sorted.into_iter().map(Ok), shard, |p| kept[p] = false).unwrap();
+        (kept, width)
     }
 
     #[test]
@@ -72,17 +71,12 @@ mod tests {
         let names = ["e", "a", "d", "bb", "g", "c", "f"];
         let mut seen = Vec::new();
         for index in 1..=3 {
-            let (selections, width) = shard_of(&names, Shard { index, total: 3 });
+            let (kept, width) = shard_of(&names, Shard { index, total: 3 });
             let chosen: Vec<&str> = (0..names.len())
-                .filter(|&i| selections[i] == Selection::Run)
+                .filter(|&i| kept[i])
                 .map(|i| names[i])
                 .collect();
             assert!((2..=3).contains(&chosen.len()), "{chosen:?}");
-            assert!(
-                selections
-                    .iter()
-                    .all(|s| matches!(s, Selection::Run | Selection::OtherShard))
-            );
             let longest = chosen.iter().map(|n| n.len()).max().unwrap();
             assert_eq!(width, longest, "{chosen:?}");
             seen.extend(chosen);

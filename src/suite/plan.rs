@@ -166,7 +166,10 @@ pub fn plan(
     shard: Option<Shard>,
 ) -> Result<Suite> {
     let kept = kept_parsed(&files);
-    let indexes: HashMap<&Path, u64> = (0u64..).zip(&files).map(|(i, p)| (p.as_path(), i)).collect();
+    let indexes: HashMap<&Path, u64> = (0u64..)
+        .zip(&files)
+        .map(|(i, p)| (p.as_path(), i))
+        .collect();
     let sorts = NameSorts {
         names: Mutex::new(NameSort::new()),
         to_shard: shard.map(|_| Mutex::new(NameSort::new())),
@@ -207,7 +210,13 @@ pub fn plan(
         let sorted = take_sort(to_shard).sorted().map_err(sort_error)?;
         let starts: Vec<usize> = suite.files.iter().map(|f| f.cases.start).collect();
         let positions = sorted.map(|entry| entry.map(|(name, key)| (name, position(&starts, key))));
-        widths.run = partition::shard(positions, shard, &mut suite.selections).map_err(sort_error)?;
+        let selections = &mut suite.selections;
+        let elsewhere = |position: usize| {
+            if let Some(selection) = selections.get_mut(position) {
+                *selection = Selection::OtherShard;
+            }
+        };
+        widths.run = partition::shard(positions, shard, elsewhere).map_err(sort_error)?;
     }
     suite.name_width = widths.run.max(widths.ignored);
     Ok(suite)
@@ -372,7 +381,11 @@ fn duplicate_error(first: &Path, second: &Path) -> Error {
 
 /// What libtest-mimic shows and filters on: `file-stem::case-name`, and `::probe` for a probe.
 pub fn trial_name(case: &Case, probe: Option<ProbeKind>) -> String {
-    let stem = case.file().file_stem().unwrap_or_default().to_string_lossy();
+    let stem = case
+        .file()
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy();
     match probe {
         Some(probe) => format!("{stem}::{}::{}", case.name, probe.as_str()),
         None => format!("{stem}::{}", case.name),
@@ -505,7 +518,6 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             "{err}"
         );
     }
-
 
     #[test]
     fn filter_flags_select_cases_by_trial_name() {
