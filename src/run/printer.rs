@@ -187,6 +187,14 @@ impl Printer {
         let _ = self.out.flush();
     }
 
+    /// Hands over what is printed so far when it is whole lines or a started line; terse marks
+    /// go out as the buffer fills, as libtest's do, not one write a mark.
+    pub fn show_so_far(&mut self) {
+        if self.format != FormatSetting::Terse {
+            self.flush();
+        }
+    }
+
     /// The failures with their text, the summary line; what libtest concludes.
     pub fn finish(mut self) -> Conclusion {
         let _ = self.write_end();

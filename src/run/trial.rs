@@ -31,7 +31,7 @@ pub enum Slot {
 
 /// How many trials the scheduler may start ahead of the one printed next: what one slow case
 /// lets the others run ahead, and the bound on what waits to be printed.
-pub const PRINT_AHEAD: usize = 4096;
+pub const PRINT_AHEAD: usize = 16_384;
 
 /// Prints the verdicts in plan order as they come, and records each one; ends when the
 /// scheduler has handed over its last trial.
@@ -103,8 +103,8 @@ async fn wait_for(
 /// Hands the printed lines to the terminal, above the progress line when one is drawn.
 fn show(printer: &mut Printer, engine: &Engine) {
     match &engine.progress {
-        Some(progress) => progress.suspend(|| printer.flush()),
-        None => printer.flush(),
+        Some(progress) => progress.suspend(|| printer.show_so_far()),
+        None => printer.show_so_far(),
     }
 }
 
