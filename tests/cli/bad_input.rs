@@ -115,6 +115,15 @@ fn missing_directories_are_named() {
 }
 
 #[test]
+fn a_log_file_that_cannot_be_created_is_named_before_anything_runs() {
+    let p = Project::new();
+    let log = p.path("no-such-dir/log.txt");
+    let output = p.run(&["--logfile", log.to_str().unwrap()]);
+    assert_could_not_run(&output, &["cannot create the log file", "no-such-dir"]);
+    assert!(!p.path("reports/report.json").exists(), "nothing ran");
+}
+
+#[test]
 fn bad_flags_exit_2() {
     for args in [
         vec!["run", "--bogus"],
