@@ -2,7 +2,6 @@
 //! summary, filters by outcome and tag, and every case expandable to its request, response,
 //! failures and diff. `#case-NAME` in the address opens that case.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io;
 
@@ -110,15 +109,7 @@ fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
             "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
         );
     }
-    let mut tags: BTreeSet<String> = BTreeSet::new();
-    report.cases.visit_all(&mut |case| {
-        for tag in &case.tags {
-            if !tags.contains(tag) {
-                tags.insert(tag.clone());
-            }
-        }
-        Ok(())
-    })?;
+    let tags = report.cases.outline()?.tags;
     out.push_str("<label>tag <select id=\"tag\"><option value=\"\">all</option>");
     for tag in tags {
         let _ = write!(out, "<option>{}</option>", escape(&tag));

@@ -2,7 +2,6 @@
 //! case, as CI systems (GitHub, GitLab, Jenkins) read it. quick-junit writes each suite; the
 //! document is assembled a suite at a time so that only one file's cases are in memory.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
 use std::time::Duration;
@@ -10,19 +9,22 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::Outcome;
-use crate::report::record::{CaseRecord, Cases, Report};
+use crate::report::record::{CaseRecord, Cases, OutcomeTotals, Outline, Report};
 
 const CLOSING: &str = "</testsuites>";
 
 /// Writes the document to `to`.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
-    let (files, totals) = files(&report.cases)?;
-    let document = |suite: Option<TestSuite>, totals: Option<Totals>| {
+    let Outline { files, totals, .. } = report.cases.outline()?;
+    let document = |suite: Option<TestSuite>, totals: Option<OutcomeTotals>| {
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
         junit.add_test_suites(suite);
         if let Some(totals) = totals {
-            (junit.tests, junit.failures, junit.errors, junit.skipped) = totals;
+            junit.tests = totals.tests;
+            junit.failures = totals.failures;
+            junit.errors = totals.errors;
+            junit.skipped = totals.skipped;
         }
         junit.to_string().map_err(io::Error::other)
     };
@@ -49,37 +51,6 @@ fn opening_end(document: &str) -> usize {
     document[opening..]
         .find('>')
         .map_or(document.len(), |end| opening + end + 1)
-}
-
-/// Outcome totals `(tests, failures, errors, skipped)`.
-type Totals = (usize, usize, usize, usize);
-
-/// Each file's cases, as ranges of indexes in report order.
-type Files = BTreeMap<String, Vec<Range<usize>>>;
-
-/// Each file's cases, as ranges of indexes in report order, in file name order; and the totals.
-fn files(cases: &impl Cases) -> io::Result<(Files, Totals)> {
-    let mut files = Files::new();
-    let mut totals: Totals = (0, 0, 0, 0);
-    cases.visit_all(&mut |case| {
-        // The cases seen so far: this case's index in report order.
-        let index = totals.0;
-        let ranges = files.entry(case.file.clone()).or_default();
-        match ranges.last_mut() {
-            // The case before was of the same file: its run goes on.
-            Some(range) if range.end == index => range.end += 1,
-            _ => ranges.push(index..index + 1),
-        }
-        totals.0 += 1;
-        match case.outcome {
-            Outcome::Fail => totals.1 += 1,
-            Outcome::Error => totals.2 += 1,
-            Outcome::Skip => totals.3 += 1,
-            Outcome::Pass => {}
-        }
-        Ok(())
-    })?;
-    Ok((files, totals))
 }
 
 fn suite(file: &str, ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<TestSuite> {
@@ -153,7 +124,8 @@ mod tests {
     fn whole(report: &Report) -> String {
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
-        let mut by_file: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
+        let mut by_file: std::collections::BTreeMap<&str, Vec<&CaseRecord>> =
+            std::collections::BTreeMap::new();
         for case in &report.cases {
             by_file.entry(&case.file).or_default().push(case);
         }

@@ -305,9 +305,67 @@ pub struct Report<C = Vec<CaseRecord>> {
     pub cases: C,
 }
 
+/// What the JUnit and HTML reports need before they go through the cases: the tags used, each
+/// file's runs of cases (as indexes in report order), and the outcome totals. Gathered while a
+/// run's records are written, so that the reports need not read them an extra time.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub tags: std::collections::BTreeSet<String>,
+    pub files: std::collections::BTreeMap<String, Vec<std::ops::Range<usize>>>,
+    pub totals: OutcomeTotals,
+}
+
+/// How many cases, and how many of them failed, erred or were skipped.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeTotals {
+    pub tests: usize,
+    pub failures: usize,
+    pub errors: usize,
+    pub skipped: usize,
+}
+
+impl Outline {
+    /// Takes in the next case in report order.
+    pub fn add(&mut self, case: &CaseRecord) {
+        for tag in &case.tags {
+            if !self.tags.contains(tag) {
+                self.tags.insert(tag.clone());
+            }
+        }
+        // The cases seen so far: this case's index in report order.
+        let index = self.totals.tests;
+        let runs = match self.files.get_mut(&case.file) {
+            Some(runs) => runs,
+            None => self.files.entry(case.file.clone()).or_default(),
+        };
+        match runs.last_mut() {
+            // The case before was of the same file: its run goes on.
+            Some(run) if run.end == index => run.end += 1,
+            _ => runs.push(index..index + 1),
+        }
+        self.totals.tests += 1;
+        match case.outcome {
+            Outcome::Fail => self.totals.failures += 1,
+            Outcome::Error => self.totals.errors += 1,
+            Outcome::Skip => self.totals.skipped += 1,
+            Outcome::Pass => {}
+        }
+    }
+}
+
 /// The cases of a report in report order, which a reporter may read more than once.
 pub trait Cases {
     fn count(&self) -> usize;
+
+    /// The outline of the cases; read from them unless it was gathered as they were written.
+    fn outline(&self) -> std::io::Result<Outline> {
+        let mut outline = Outline::default();
+        self.visit_all(&mut |case| {
+            outline.add(case);
+            Ok(())
+        })?;
+        Ok(outline)
+    }
 
     /// Shows `visit` the cases at `range` (indexes in report order), in order; stops at the
     /// first error.

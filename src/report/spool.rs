@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::ser::{Error as _, SerializeSeq as _};
 use serde::{Serialize, Serializer};
 
-use crate::report::record::{CaseRecord, Cases};
+use crate::report::record::{CaseRecord, Cases, Outline};
 
 pub const RECORDS_FILE: &str = "records.jsonl";
 
@@ -25,6 +25,7 @@ pub struct Spool {
     count: usize,
     /// The file offset of every `CHECKPOINT`th record.
     checkpoints: Vec<u64>,
+    outline: Outline,
     /// The first write that failed; the reports cannot be rendered after it.
     failed: Option<String>,
 }
@@ -43,6 +44,7 @@ impl Spool {
             written: 0,
             count: 0,
             checkpoints: Vec::new(),
+            outline: Outline::default(),
             failed: None,
         })
     }
@@ -66,6 +68,7 @@ impl Spool {
                 }
                 self.count += 1;
                 self.written += length as u64;
+                self.outline.add(record);
             }
             Err(e) => self.failed = Some(format!("cannot write {}: {e}", self.path.display())),
         }
@@ -89,6 +92,7 @@ impl Spool {
             path: self.path,
             count: self.count,
             checkpoints: self.checkpoints,
+            outline: self.outline,
         })
     }
 }
@@ -98,11 +102,16 @@ pub struct Spooled {
     path: PathBuf,
     count: usize,
     checkpoints: Vec<u64>,
+    outline: Outline,
 }
 
 impl Cases for Spooled {
     fn count(&self) -> usize {
         self.count
+    }
+
+    fn outline(&self) -> std::io::Result<Outline> {
+        Ok(self.outline.clone())
     }
 
     fn visit(
@@ -202,6 +211,28 @@ mod tests {
         }
         let text = std::fs::read_to_string(dir.path().join(RECORDS_FILE)).unwrap();
         assert_eq!(text.lines().count(), count, "one line a record");
+    }
+
+    #[test]
+    fn the_outline_gathered_while_writing_is_the_one_read_from_the_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut records = Vec::new();
+        for (n, file) in ["cases/b.toml", "cases/a.toml", "cases/a.toml", "cases/b.toml"]
+            .into_iter()
+            .enumerate()
+        {
+            let mut record = sample_record(&format!("c{n}"), file);
+            record.tags = vec![format!("t{}", n % 2), "all".to_string()];
+            records.push(record);
+        }
+        let mut spool = Spool::create(dir.path()).unwrap();
+        records.iter().for_each(|r| spool.write(r));
+        let outline = spool.finish().unwrap().outline().unwrap();
+        assert_eq!(outline, records.outline().unwrap());
+        assert_eq!(outline.files["cases/b.toml"], [0..1, 3..4]);
+        assert_eq!(outline.files["cases/a.toml"], [1..3]);
+        assert_eq!(outline.tags.len(), 3);
+        assert_eq!(outline.totals.tests, 4);
     }
 
     #[test]
