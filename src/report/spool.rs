@@ -217,9 +217,14 @@ mod tests {
     fn the_outline_gathered_while_writing_is_the_one_read_from_the_records() {
         let dir = tempfile::tempdir().unwrap();
         let mut records = Vec::new();
-        for (n, file) in ["cases/b.toml", "cases/a.toml", "cases/a.toml", "cases/b.toml"]
-            .into_iter()
-            .enumerate()
+        for (n, file) in [
+            "cases/b.toml",
+            "cases/a.toml",
+            "cases/a.toml",
+            "cases/b.toml",
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut record = sample_record(&format!("c{n}"), file);
             record.tags = vec![format!("t{}", n % 2), "all".to_string()];
