@@ -569,22 +569,27 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         Schemas::compile(&[("schemas/conversationthread.json".into(), "{}".to_string())]).unwrap()
     }
 
+    /// Plans every case of `files`, `{group-id}` given, no filter, no probes, no shard.
+    fn plan_all(files: Vec<PathBuf>) -> Result<Suite> {
+        let vars: HashSet<String> = ["group-id".to_string()].into();
+        let args = Arguments::default();
+        plan(
+            files,
+            &schemas_for_cases(),
+            &args,
+            &vars,
+            &ProbeSelection::None,
+            None,
+        )
+    }
+
     #[test]
     fn a_plan_reads_the_cases_again_and_notices_an_edited_file() {
         let (dir, files) = suite_dir(&[
             ("p.toml", CASE),
             ("q.toml", &CASE.replace("\"a\"", "\"b\"")),
         ]);
-        let vars: HashSet<String> = ["group-id".to_string()].into();
-        let suite = plan(
-            files,
-            &schemas_for_cases(),
-            &Arguments::default(),
-            &vars,
-            &ProbeSelection::None,
-            None,
-        )
-        .unwrap();
+        let suite = plan_all(files).unwrap();
         assert_eq!(suite.selections, [Selection::Run, Selection::Run]);
         assert_eq!(suite.files[1].cases, 1..2);
         assert_eq!(suite.name_width, "p::a".len());
@@ -607,17 +612,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     #[test]
     fn a_name_defined_in_two_files_shows_both_places() {
         let (_dir, files) = suite_dir(&[("p.toml", CASE), ("q.toml", CASE)]);
-        let vars: HashSet<String> = ["group-id".to_string()].into();
-        let err = plan(
-            files,
-            &schemas_for_cases(),
-            &Arguments::default(),
-            &vars,
-            &ProbeSelection::None,
-            None,
-        )
-        .err()
-        .unwrap();
+        let err = plan_all(files).err().unwrap();
         let text = err.to_string();
         assert!(text.contains("duplicate case name `a`"), "{text}");
         assert!(text.contains("q.toml"), "{text}");
