@@ -5,6 +5,7 @@
 //! `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
 //! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph`, `probe` — use nothing of conform.
 
+pub mod api;
 pub mod baseline;
 pub mod check;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! The command line: one file per command. Parses flags and hands over to the library.
 
 pub mod baseline;
+pub mod explain;
 pub mod import;
 pub mod lint;
 pub mod list;
@@ -59,6 +60,11 @@ enum Command {
     ///
     /// Example: conform lint --docs docs/*.md --deny warnings
     Lint(lint::LintArgs),
+    /// Show how the API model types a path: each segment, what it is, the type reached, and
+    /// the operation a method makes of it.
+    ///
+    /// Example: conform explain /v1.0/groups/{group-id}/threads -X POST
+    Explain(explain::ExplainArgs),
     /// Print shell completions.
     ///
     /// Example: conform completions bash > /etc/bash_completion.d/conform
@@ -90,6 +96,7 @@ pub fn main() -> u8 {
         Command::Schemas(command) => schemas::execute(command),
         Command::List(args) => list::execute(args),
         Command::Lint(args) => lint::execute(args),
+        Command::Explain(args) => explain::execute(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::api::{self, model::ApiModel};
 use crate::error::Error;
 use crate::exit;
 use crate::fs::write_regenerable;
@@ -24,9 +25,14 @@ pub struct ImportArgs {
     /// The CSDL file (what `https://graph.microsoft.com/v1.0/$metadata` serves).
     #[arg(long, value_name = "FILE")]
     csdl: PathBuf,
-    /// Where to write the schemas.
+    /// The schemas folder: v1.0's schemas and API model go in it, another version's in a
+    /// folder of its name below it (`schemas/beta/`).
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     out: PathBuf,
+    /// The API version the file describes (`v1.0`, `beta`); by default `beta` when the file's
+    /// name says beta, else `v1.0`.
+    #[arg(long, value_name = "VERSION")]
+    api: Option<String>,
     /// Write only this type and every type its schema refers to (repeatable): `post`,
     /// `microsoft.graph.post`, `callRecords.session`.
     #[arg(long = "type", value_name = "NAME")]
@@ -47,6 +53,8 @@ pub fn execute(command: SchemasCommand) -> Result<u8, Error> {
 
 fn import(args: &ImportArgs) -> Result<u8, Error> {
     let started = Instant::now();
+    let version = api_version(args)?;
+    let out = api::file::version_dir(&args.out, &version);
     let text = std::fs::read_to_string(&args.csdl)
         .map_err(|e| Error::in_file(format!("cannot read the CSDL file: {e}"), &args.csdl))?;
     let model = csdl::parse(&args.csdl, &text)?;
@@ -68,21 +76,22 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
         |n| n.to_string_lossy().into_owned(),
     );
     let documents = generate::generate(&model, &source, selected.as_ref());
-    refuse_hand_written(&documents, &args.out, args.force)?;
+    refuse_hand_written(&documents, &out, args.force)?;
     for document in &documents {
-        write_regenerable(
-            &args.out.join(&document.file_name),
-            document.text.as_bytes(),
-        )
-        .map_err(Error::new)?;
+        write_regenerable(&out.join(&document.file_name), document.text.as_bytes())
+            .map_err(Error::new)?;
     }
-    let envelope = args.out.join(format!("{ERROR_SCHEMA}.json"));
+    let url_space = ApiModel::from_csdl(&model, &version, &source);
+    if let Some(url_space) = &url_space {
+        api::file::write(&out, url_space)?;
+    }
+    let envelope = out.join(format!("{ERROR_SCHEMA}.json"));
     let with_envelope = selected.is_none() && !envelope.exists();
     if with_envelope {
         write_regenerable(&envelope, ERROR_ENVELOPE.as_bytes()).map_err(Error::new)?;
     }
     if args.check {
-        let schemas = Schemas::load_dir(&args.out)?;
+        let schemas = Schemas::load_dir(&out)?;
         for document in &documents {
             schemas.check_compiles(document.file_name.trim_end_matches(".json"))?;
         }
@@ -95,10 +104,11 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
             .filter(|def| wanted(&def.kind))
             .count()
     };
+    print_model(url_space.as_ref(), &out, &version);
     println!(
         "{} schema(s) written to {}{} from {} in {:.1} s: {} entity, {} complex, {} enum type(s)",
         documents.len(),
-        args.out.display(),
+        out.display(),
         if args.check { " and compiled" } else { "" },
         args.csdl.display(),
         started.elapsed().as_secs_f64(),
@@ -113,6 +123,46 @@ fn import(args: &ImportArgs) -> Result<u8, Error> {
         );
     }
     Ok(exit::PASS)
+}
+
+/// The version `--api` names, else the one the file's name suggests.
+fn api_version(args: &ImportArgs) -> Result<String, Error> {
+    let version = match &args.api {
+        Some(version) => version.clone(),
+        None => {
+            let name = args
+                .csdl
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase());
+            if name.is_some_and(|n| n.contains("beta")) {
+                "beta".to_string()
+            } else {
+                api::file::DEFAULT_VERSION.to_string()
+            }
+        }
+    };
+    if !api::file::is_version(&version) {
+        return Err(
+            Error::new(format!("`--api {version}` is not an API version"))
+                .with_help("name it as paths do: `v1.0`, `beta`"),
+        );
+    }
+    Ok(version)
+}
+
+/// What the model of the URL space holds, or why there is none.
+fn print_model(url_space: Option<&ApiModel>, out: &Path, version: &str) {
+    match url_space {
+        Some(model) => println!(
+            "API model of {version} written to {}: {} entity set(s) and singleton(s), {} bound operation(s)",
+            out.join(api::file::MODEL_FILE).display(),
+            model.roots.len(),
+            model.operations.len()
+        ),
+        None => println!(
+            "the file has no entity container: its types are imported, but paths cannot be typed (no API model)"
+        ),
+    }
 }
 
 /// A file this command did not write is someone's work: replaced only with `--force`.

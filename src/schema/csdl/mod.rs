@@ -1,6 +1,12 @@
 //! OData CSDL (`$metadata`, EDMX XML): the entity, complex and enum types of every schema of
-//! the file, with type names resolved through namespace aliases. Everything else the format
-//! holds (actions, functions, the entity container, vocabulary annotations) is skipped.
+//! the file, with type names resolved through namespace aliases, and what describes the URL
+//! space: the entity container, bound actions and functions, and the capability annotations
+//! that restrict inserts, updates and deletes (`container.rs`). Other vocabulary annotations are
+//! skipped.
+
+mod container;
+
+pub use container::{Binding, Container, Operation, OperationKind, Parameter, Restriction, Root};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -17,6 +23,12 @@ pub struct Model {
     pub types: BTreeMap<String, TypeDef>,
     /// The types that name each type as their base.
     children: BTreeMap<String, Vec<String>>,
+    /// The entity container: `None` when the file has none (its paths cannot be typed).
+    pub container: Option<Container>,
+    /// Bound actions and functions, in file order.
+    pub operations: Vec<Operation>,
+    /// Insert, update and delete restrictions, by the target they annotate.
+    pub restrictions: Vec<Restriction>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +45,10 @@ pub struct TypeDef {
     /// The qualified name of the base type.
     pub base: Option<String>,
     pub is_abstract: bool,
+    /// `OpenType="true"`: instances may carry properties the type does not declare.
+    pub open: bool,
+    /// The key's property names, when this type declares a key (else its base's).
+    pub key: Vec<String>,
     /// Declared on this type; inherited ones are the base's.
     pub properties: Vec<Property>,
 }
@@ -46,6 +62,8 @@ pub struct Property {
     /// For a collection: whether its items may be null.
     pub nullable: bool,
     pub navigation: bool,
+    /// A navigation with `ContainsTarget="true"`: its entities exist only below the parent.
+    pub contains_target: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +121,8 @@ struct Pending {
     base: Option<Written>,
     /// The named types of its properties, in order.
     refs: Vec<Written>,
+    /// Where its `Key` names each property, for an error about a key that is not one.
+    key_spans: Vec<Range<usize>>,
     span: Range<usize>,
 }
 
@@ -113,6 +133,7 @@ struct Parsed {
     types: Vec<Pending>,
     namespace: Option<String>,
     open: Option<Pending>,
+    url_space: container::Collected,
 }
 
 /// Reads a CSDL document; `path` names it in errors.
@@ -150,11 +171,9 @@ fn read(path: &Path, text: &str) -> Result<Parsed> {
             Event::Start(start) => parsed.start(&element, &start)?,
             Event::Empty(start) => {
                 parsed.start(&element, &start)?;
-                if is_type_element(start.local_name().as_ref()) {
-                    parsed.close();
-                }
+                parsed.end(start.local_name().as_ref());
             }
-            Event::End(end) if is_type_element(end.local_name().as_ref()) => parsed.close(),
+            Event::End(end) => parsed.end(end.local_name().as_ref()),
             Event::Eof => break,
             _ => {}
         }
@@ -188,6 +207,7 @@ impl Parsed {
                     def,
                     base,
                     refs: Vec::new(),
+                    key_spans: Vec::new(),
                     span: element.span.clone(),
                 });
             }
@@ -196,9 +216,27 @@ impl Parsed {
                     element.member(start, &mut open.def, &mut open.refs)?;
                 }
             }
-            _ => {}
+            b"PropertyRef" => {
+                if let Some(open) = self.open.as_mut() {
+                    open.def.key.push(element.required(start, "Name")?);
+                    open.key_spans.push(element.span.clone());
+                }
+            }
+            _ => {
+                let namespace = self.namespace.as_deref().unwrap_or_default();
+                self.url_space.start(element, start, namespace)?;
+            }
         }
         Ok(())
+    }
+
+    /// The end of an element (or of an empty one, right after its start).
+    fn end(&mut self, local_name: &[u8]) {
+        if is_type_element(local_name) {
+            self.close();
+        } else {
+            self.url_space.end(local_name);
+        }
     }
 
     fn close(&mut self) {
@@ -276,6 +314,8 @@ impl Element<'_> {
             kind,
             base: None,
             is_abstract: self.flag(start, "Abstract")?,
+            open: self.flag(start, "OpenType")?,
+            key: Vec::new(),
             properties: Vec::new(),
         })
     }
@@ -316,53 +356,85 @@ impl Element<'_> {
             collection,
             nullable,
             navigation: start.local_name().as_ref() == b"NavigationProperty",
+            contains_target: self.flag(start, "ContainsTarget")?,
         });
         Ok(())
     }
 }
 
-/// Qualifies every type name through the aliases and checks that each names a type of the
-/// file, that no type is defined twice and that no type is its own base.
-fn resolve(path: &Path, text: &str, parsed: Parsed) -> Result<Model> {
-    let known: std::collections::BTreeSet<&str> = parsed
-        .types
-        .iter()
-        .map(|pending| pending.def.qualified.as_str())
-        .collect();
-    let qualify = |written: &Written, what: &str| -> Result<String> {
+/// Turns type names as written into qualified names of the file, or an error at where they
+/// were written.
+struct Names<'a> {
+    path: &'a Path,
+    text: &'a str,
+    aliases: &'a BTreeMap<String, String>,
+    known: std::collections::BTreeSet<&'a str>,
+}
+
+impl Names<'_> {
+    fn error(&self, message: String, span: Range<usize>) -> Error {
+        Error::at(message, self.path, self.text, span)
+    }
+
+    fn qualify(&self, written: &Written, what: &str) -> Result<String> {
         written
             .name
             .rsplit_once('.')
-            .and_then(|(prefix, name)| Some(format!("{}.{name}", parsed.aliases.get(prefix)?)))
-            .filter(|qualified| known.contains(qualified.as_str()))
+            .and_then(|(prefix, name)| Some(format!("{}.{name}", self.aliases.get(prefix)?)))
+            .filter(|qualified| self.known.contains(qualified.as_str()))
             .ok_or_else(|| {
-                Error::at(
+                self.error(
                     format!("{what} `{}` is not a type of this file", written.name),
-                    path,
-                    text,
                     written.span.clone(),
                 )
             })
+    }
+
+    /// A written type, `Collection(…)` or not: a primitive's name after `Edm.`, else a type
+    /// of the file; and whether it is a collection.
+    fn type_ref(&self, written: &Written, what: &str) -> Result<(PropertyType, bool)> {
+        let (inner, collection) = match written
+            .name
+            .strip_prefix("Collection(")
+            .and_then(|t| t.strip_suffix(')'))
+        {
+            Some(inner) => (inner, true),
+            None => (written.name.as_str(), false),
+        };
+        let ty = match inner.strip_prefix("Edm.") {
+            Some(primitive) => PropertyType::Primitive(primitive.to_string()),
+            None => {
+                let inner = Written {
+                    name: inner.to_string(),
+                    span: written.span.clone(),
+                };
+                PropertyType::Named(self.qualify(&inner, what)?)
+            }
+        };
+        Ok((ty, collection))
+    }
+}
+
+/// Qualifies every type name through the aliases and checks that each names a type of the
+/// file, that no type is defined twice, that no type is its own base and that every key names
+/// a property; then resolves the URL space (`container.rs`).
+fn resolve(path: &Path, text: &str, parsed: Parsed) -> Result<Model> {
+    let names = Names {
+        path,
+        text,
+        aliases: &parsed.aliases,
+        known: parsed
+            .types
+            .iter()
+            .map(|pending| pending.def.qualified.as_str())
+            .collect(),
     };
     let mut model = Model::default();
     for pending in &parsed.types {
-        let mut def = pending.def.clone();
-        if let Some(base) = &pending.base {
-            def.base = Some(qualify(base, "base type")?);
-        }
-        let mut refs = pending.refs.iter();
-        for property in &mut def.properties {
-            if let PropertyType::Named(name) = &mut property.ty
-                && let Some(written) = refs.next()
-            {
-                *name = qualify(written, "property type")?;
-            }
-        }
+        let def = resolve_type(&names, pending)?;
         if model.types.contains_key(&def.qualified) {
-            return Err(Error::at(
+            return Err(names.error(
                 format!("type `{}` is defined twice", def.qualified),
-                path,
-                text,
                 pending.span.clone(),
             ));
         }
@@ -378,7 +450,45 @@ fn resolve(path: &Path, text: &str, parsed: Parsed) -> Result<Model> {
                 .push(def.qualified.clone());
         }
     }
+    check_keys(&names, &parsed.types, &model)?;
+    parsed.url_space.resolve(&names, &mut model)?;
     Ok(model)
+}
+
+fn resolve_type(names: &Names<'_>, pending: &Pending) -> Result<TypeDef> {
+    let mut def = pending.def.clone();
+    if let Some(base) = &pending.base {
+        def.base = Some(names.qualify(base, "base type")?);
+    }
+    let mut refs = pending.refs.iter();
+    for property in &mut def.properties {
+        if let PropertyType::Named(name) = &mut property.ty
+            && let Some(written) = refs.next()
+        {
+            *name = names.qualify(written, "property type")?;
+        }
+    }
+    Ok(def)
+}
+
+/// Every `PropertyRef` of a key names a property of its type or of a base.
+fn check_keys(names: &Names<'_>, types: &[Pending], model: &Model) -> Result<()> {
+    for pending in types {
+        let def = &model.types[&pending.def.qualified];
+        let properties = model.all_properties(def);
+        for (key, span) in def.key.iter().zip(&pending.key_spans) {
+            if !properties.iter().any(|p| &p.name == key) {
+                return Err(names.error(
+                    format!(
+                        "the key of `{}` names `{key}`, which is not one of its properties",
+                        def.qualified
+                    ),
+                    span.clone(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_inheritance(path: &Path, model: &Model) -> Result<()> {
@@ -436,6 +546,7 @@ mod tests {
                 collection: true,
                 nullable: false,
                 navigation: false,
+                contains_target: false,
             }
         );
         assert_eq!(

@@ -1,0 +1,134 @@
+//! The model file: `api.model` in the schemas folder of its API version (the folder itself for
+//! v1.0, `beta/` below it for beta), JSON written by `conform schemas import`. This module alone
+//! reads and writes it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::model::ApiModel;
+use crate::error::{Error, Result};
+
+pub const MODEL_FILE: &str = "api.model";
+/// The version whose schemas and model sit in the schemas folder itself; other versions'
+/// sit in a folder of their name below it.
+pub const DEFAULT_VERSION: &str = "v1.0";
+const FORMAT: &str = "conform-api-model/1";
+
+#[derive(Serialize, Deserialize)]
+struct Document<M> {
+    format: String,
+    model: M,
+}
+
+/// Whether `version` can name an API version (and so a folder): `v1.0`, `beta`.
+pub fn is_version(version: &str) -> bool {
+    !version.is_empty()
+        && !version.starts_with('.')
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+}
+
+/// The folder that holds `version`'s schemas and model.
+pub fn version_dir(schemas: &Path, version: &str) -> PathBuf {
+    if version == DEFAULT_VERSION {
+        schemas.to_path_buf()
+    } else {
+        schemas.join(version)
+    }
+}
+
+pub fn write(dir: &Path, model: &ApiModel) -> Result<PathBuf> {
+    let path = dir.join(MODEL_FILE);
+    let text = serde_json::to_string(&Document {
+        format: FORMAT.to_string(),
+        model,
+    })
+    .map_err(|e| Error::new(format!("cannot encode the API model: {e}")))?;
+    crate::fs::write_atomically(&path, text.as_bytes()).map_err(Error::new)?;
+    Ok(path)
+}
+
+pub fn read(path: &Path) -> Result<ApiModel> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::in_file(format!("cannot read the API model: {e}"), path))?;
+    let again = "run `conform schemas import --csdl …` again to write it anew";
+    let document: Document<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        Error::at_line_column(
+            format!("not an API model: {e}"),
+            path,
+            &text,
+            e.line(),
+            e.column(),
+        )
+        .with_help(again)
+    })?;
+    if document.format != FORMAT {
+        return Err(Error::in_file(
+            format!(
+                "an API model of format `{}`; this conform reads `{FORMAT}`",
+                document.format
+            ),
+            path,
+        )
+        .with_help(again));
+    }
+    let model: ApiModel = serde_json::from_value(document.model)
+        .map_err(|e| Error::in_file(format!("not an API model: {e}"), path).with_help(again))?;
+    Ok(model.indexed())
+}
+
+/// Every API model of a schemas folder, by version.
+#[derive(Debug, Default)]
+pub struct Models {
+    models: Vec<ApiModel>,
+}
+
+impl Models {
+    /// The models of `schemas` and of its version folders; none when nothing was imported.
+    pub fn load(schemas: &Path) -> Result<Self> {
+        let mut models = Vec::new();
+        let mut dirs = vec![schemas.to_path_buf()];
+        if let Ok(entries) = std::fs::read_dir(schemas) {
+            let mut below: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect();
+            below.sort();
+            dirs.extend(below);
+        }
+        for dir in dirs {
+            let path = dir.join(MODEL_FILE);
+            if path.is_file() {
+                models.push(read(&path)?);
+            }
+        }
+        Ok(Self { models })
+    }
+
+    pub fn from_models(models: Vec<ApiModel>) -> Self {
+        Self { models }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    pub fn versions(&self) -> impl Iterator<Item = &str> {
+        self.models.iter().map(|m| m.version.as_str())
+    }
+
+    /// The models a path of `version` is typed by, in order: its own version's, then the
+    /// default version's (a beta path falls back to v1.0 where beta lacks it).
+    pub fn for_version(&self, version: Option<&str>) -> Vec<&ApiModel> {
+        let own = version.unwrap_or(DEFAULT_VERSION);
+        let mut chosen: Vec<&ApiModel> = self.models.iter().filter(|m| m.version == own).collect();
+        chosen.extend(
+            self.models
+                .iter()
+                .filter(|m| m.version == DEFAULT_VERSION && m.version != own),
+        );
+        chosen
+    }
+}

@@ -1,0 +1,16 @@
+//! The API model: Graph's URL space as the metadata describes it (entity sets, singletons,
+//! navigation with containment and bindings, keys, bound operations, capability restrictions),
+//! kept per API version beside the schemas, and typing: a path template to its typed segments
+//! and the operation a method makes of it. Pure but for the model file (`file.rs`); it uses
+//! nothing above `schema/`.
+
+pub mod file;
+pub mod model;
+pub mod path;
+pub mod typing;
+
+/// The placeholder a key of entity type `ty` is named by, as Graph's docs name them:
+/// `microsoft.graph.conversationThread` → `conversationThread-id`.
+pub fn key_placeholder(ty: &str) -> String {
+    format!("{}-id", ty.rsplit('.').next().unwrap_or(ty))
+}

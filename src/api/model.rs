@@ -1,0 +1,339 @@
+//! The model of one API version's URL space, as conform keeps it beside the schemas: the roots
+//! (entity sets and singletons), the members of every entity and complex type (properties and
+//! navigations, with containment), keys, bound operations and the capability restrictions.
+//! Built from a CSDL file by `schemas import`; its file format is `file.rs`'s.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::csdl::{self, OperationKind, PropertyType, TypeKind};
+
+/// One API version's URL space.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApiModel {
+    /// `v1.0`, `beta`.
+    pub version: String,
+    /// The metadata file it was read from.
+    pub source: String,
+    /// The entity container's qualified name: capability restrictions of entity sets name it.
+    pub container: String,
+    pub roots: Vec<RootDef>,
+    /// Entity and complex types, by qualified name.
+    pub types: BTreeMap<String, TypeInfo>,
+    pub operations: Vec<OperationDef>,
+    pub restrictions: Vec<csdl::Restriction>,
+    #[serde(skip)]
+    index: Index,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootDef {
+    pub name: String,
+    /// Qualified entity type.
+    pub ty: String,
+    /// An entity set; else a singleton.
+    pub collection: bool,
+    /// (navigation path, target) pairs.
+    pub bindings: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeInfo {
+    pub entity: bool,
+    pub base: Option<String>,
+    pub key: Vec<String>,
+    pub open: bool,
+    pub members: Vec<Member>,
+}
+
+/// A property or navigation of a type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    /// Qualified type, or `Edm.*`.
+    pub ty: String,
+    pub collection: bool,
+    pub kind: MemberKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberKind {
+    Property,
+    /// A navigation whose entities exist only below the parent.
+    Contained,
+    /// A navigation that refers to entities of an entity set.
+    Reference,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationDef {
+    pub name: String,
+    pub namespace: String,
+    pub action: bool,
+    /// Qualified binding type (or `Edm.*`), and whether it binds to a collection of it.
+    pub binding: String,
+    pub binding_collection: bool,
+    /// (name, type) after the binding parameter.
+    pub parameters: Vec<(String, String)>,
+    /// Return type and whether it is a collection.
+    pub returns: Option<(String, bool)>,
+}
+
+/// Lookups by lower-case name, built when a model is made or loaded.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    roots: HashMap<String, usize>,
+    /// (qualified type, lower-case member name) → member index of that type.
+    members: HashMap<(String, String), usize>,
+    /// Lower-case qualified type name → qualified type name.
+    types: HashMap<String, String>,
+    /// Lower-case operation name (unqualified and qualified) → operation indexes.
+    operations: HashMap<String, Vec<usize>>,
+    /// Type → the types that name it as base.
+    children: HashMap<String, Vec<String>>,
+}
+
+fn type_text(ty: &PropertyType) -> String {
+    match ty {
+        PropertyType::Primitive(name) => format!("Edm.{name}"),
+        PropertyType::Named(name) => name.clone(),
+    }
+}
+
+impl ApiModel {
+    /// The model of a CSDL file's URL space; `None` when the file has no entity container.
+    pub fn from_csdl(csdl: &csdl::Model, version: &str, source: &str) -> Option<Self> {
+        let container = csdl.container.as_ref()?;
+        let roots = container
+            .roots
+            .iter()
+            .map(|root| RootDef {
+                name: root.name.clone(),
+                ty: root.ty.clone(),
+                collection: root.collection,
+                bindings: root
+                    .bindings
+                    .iter()
+                    .map(|b| (b.path.clone(), b.target.clone()))
+                    .collect(),
+            })
+            .collect();
+        let types = csdl
+            .types
+            .values()
+            .filter(|def| !matches!(def.kind, TypeKind::Enum { .. }))
+            .map(|def| (def.qualified.clone(), type_info(def)))
+            .collect();
+        let operations = csdl.operations.iter().map(operation_def).collect();
+        Some(
+            Self {
+                version: version.to_string(),
+                source: source.to_string(),
+                container: container.name.clone(),
+                roots,
+                types,
+                operations,
+                restrictions: csdl.restrictions.clone(),
+                index: Index::default(),
+            }
+            .indexed(),
+        )
+    }
+
+    /// The model with its lookups built (after reading it from a file).
+    pub fn indexed(mut self) -> Self {
+        let mut index = Index::default();
+        for (i, root) in self.roots.iter().enumerate() {
+            index.roots.insert(root.name.to_ascii_lowercase(), i);
+        }
+        for (name, info) in &self.types {
+            index.types.insert(name.to_ascii_lowercase(), name.clone());
+            for (i, member) in info.members.iter().enumerate() {
+                let key = (name.clone(), member.name.to_ascii_lowercase());
+                index.members.entry(key).or_insert(i);
+            }
+            if let Some(base) = &info.base {
+                index
+                    .children
+                    .entry(base.clone())
+                    .or_default()
+                    .push(name.clone());
+            }
+        }
+        for (i, operation) in self.operations.iter().enumerate() {
+            let short = operation.name.to_ascii_lowercase();
+            let qualified = format!("{}.{short}", operation.namespace.to_ascii_lowercase());
+            index.operations.entry(short).or_default().push(i);
+            index.operations.entry(qualified).or_default().push(i);
+        }
+        self.index = index;
+        self
+    }
+
+    /// The entity set or singleton named `name`, without regard to case.
+    pub fn root(&self, name: &str) -> Option<&RootDef> {
+        let i = self.index.roots.get(&name.to_ascii_lowercase())?;
+        self.roots.get(*i)
+    }
+
+    pub fn type_info(&self, qualified: &str) -> Option<&TypeInfo> {
+        self.types.get(qualified)
+    }
+
+    /// A qualified type name written without regard to case.
+    pub fn type_named(&self, written: &str) -> Option<&str> {
+        self.index
+            .types
+            .get(&written.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// `ty` and its bases, nearest first.
+    pub fn lineage<'m>(&'m self, ty: &'m str) -> impl Iterator<Item = &'m str> + 'm {
+        let mut next = Some(ty);
+        std::iter::from_fn(move || {
+            let current = next?;
+            next = self
+                .types
+                .get(current)
+                .and_then(|info| info.base.as_deref());
+            Some(current)
+        })
+    }
+
+    /// Whether `ty` is `ancestor` or derives from it.
+    pub fn derives_from(&self, ty: &str, ancestor: &str) -> bool {
+        self.lineage(ty).any(|t| t == ancestor)
+    }
+
+    /// The types deriving from `ty`, through every level.
+    pub fn descendants(&self, ty: &str) -> Vec<&str> {
+        let mut found = Vec::new();
+        let mut queue = vec![ty];
+        while let Some(name) = queue.pop() {
+            for child in self.index.children.get(name).into_iter().flatten() {
+                found.push(child.as_str());
+                queue.push(child.as_str());
+            }
+        }
+        found
+    }
+
+    /// The member `name` (without regard to case) of `ty` or of one of its bases.
+    pub fn member(&self, ty: &str, name: &str) -> Option<&Member> {
+        let lower = name.to_ascii_lowercase();
+        self.lineage(ty).find_map(|t| {
+            let i = self.index.members.get(&(t.to_string(), lower.clone()))?;
+            self.types.get(t)?.members.get(*i)
+        })
+    }
+
+    /// The key property names of `ty` (its own, else its nearest base's).
+    pub fn key_of(&self, ty: &str) -> &[String] {
+        self.lineage(ty)
+            .find_map(|t| {
+                self.types
+                    .get(t)
+                    .map(|info| info.key.as_slice())
+                    .filter(|k| !k.is_empty())
+            })
+            .unwrap_or(&[])
+    }
+
+    /// The operation `name` (short or qualified, without regard to case) bound to `ty` — or to
+    /// a base of it — as a collection or not.
+    pub fn operation(&self, ty: &str, collection: bool, name: &str) -> Option<&OperationDef> {
+        let candidates = self.index.operations.get(&name.to_ascii_lowercase())?;
+        self.lineage(ty).find_map(|t| {
+            candidates
+                .iter()
+                .map(|i| &self.operations[*i])
+                .find(|op| op.binding == t && op.binding_collection == collection)
+        })
+    }
+
+    /// Every name that may follow a value of `ty`: its members' and its operations'.
+    pub fn names_after(&self, ty: &str, collection: bool) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        if !collection {
+            for t in self.lineage(ty) {
+                if let Some(info) = self.types.get(t) {
+                    names.extend(info.members.iter().map(|m| m.name.as_str()));
+                }
+            }
+        }
+        let lineage: Vec<&str> = self.lineage(ty).collect();
+        names.extend(
+            self.operations
+                .iter()
+                .filter(|op| op.binding_collection == collection && lineage.contains(&&*op.binding))
+                .map(|op| op.name.as_str()),
+        );
+        names
+    }
+
+    pub fn root_names(&self) -> impl Iterator<Item = &str> {
+        self.roots.iter().map(|r| r.name.as_str())
+    }
+
+    /// What the capability annotations say of an entity set (`users`) or of a navigation of a
+    /// type (`microsoft.graph.admin/people`); `None` where they say nothing.
+    pub fn restriction(&self, set_or_navigation: &str) -> Option<&csdl::Restriction> {
+        let of_set = format!("{}/{set_or_navigation}", self.container);
+        self.restrictions
+            .iter()
+            .find(|r| r.target == set_or_navigation || r.target == of_set)
+    }
+}
+
+fn type_info(def: &csdl::TypeDef) -> TypeInfo {
+    TypeInfo {
+        entity: def.kind == TypeKind::Entity,
+        base: def.base.clone(),
+        key: def.key.clone(),
+        open: def.open,
+        members: def
+            .properties
+            .iter()
+            .map(|p| Member {
+                name: p.name.clone(),
+                ty: type_text(&p.ty),
+                collection: p.collection,
+                kind: match (p.navigation, p.contains_target) {
+                    (false, _) => MemberKind::Property,
+                    (true, true) => MemberKind::Contained,
+                    (true, false) => MemberKind::Reference,
+                },
+            })
+            .collect(),
+    }
+}
+
+fn operation_def(operation: &csdl::Operation) -> OperationDef {
+    OperationDef {
+        name: operation.name.clone(),
+        namespace: operation.namespace.clone(),
+        action: operation.kind == OperationKind::Action,
+        binding: type_text(&operation.binding.0),
+        binding_collection: operation.binding.1,
+        parameters: operation
+            .parameters
+            .iter()
+            .map(|p| {
+                let ty = type_text(&p.ty);
+                let ty = if p.collection {
+                    format!("Collection({ty})")
+                } else {
+                    ty
+                };
+                (p.name.clone(), ty)
+            })
+            .collect(),
+        returns: operation
+            .returns
+            .as_ref()
+            .map(|(ty, collection)| (type_text(ty), *collection)),
+    }
+}

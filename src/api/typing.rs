@@ -1,0 +1,608 @@
+//! Typing a path: what each segment is (entity set, singleton, key, navigation, cast, bound
+//! operation, `$ref`, `$value`, `$count`, drive path), the type reached at each step, and the
+//! operation a method makes of the whole. Pure: a path template and the models in, a typed
+//! path out. Segment names match without regard to case, as Graph matches them.
+
+use crate::api::model::{ApiModel, MemberKind};
+use crate::api::path::{self, PathError, RawSegment};
+
+/// What a segment is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Version,
+    EntitySet,
+    Singleton,
+    Key(Key),
+    /// A navigation; `contained` when its entities exist only below the parent.
+    Navigation {
+        contained: bool,
+    },
+    Property,
+    Cast,
+    Action,
+    Function {
+        arguments: Vec<(String, String)>,
+    },
+    Ref,
+    Value,
+    Count,
+    /// A drive item addressed by its path: `root:/folder/file.txt:`.
+    DrivePath,
+}
+
+/// How a key is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// `{user-id}`, `<id>`: the text between the brackets.
+    Placeholder(String),
+    /// `inbox`, `adele@contoso.com`, `'AAMk…'`.
+    Literal(String),
+    /// `(appId='…')`: property and value pairs.
+    Alternate(Vec<(String, String)>),
+}
+
+/// One typed segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typed {
+    pub step: Step,
+    /// As written: a name, a key, `('x')` for a key in parentheses, `:/a/b.txt:` for a drive path.
+    pub text: String,
+    /// Written right after the segment before, without a `/`.
+    pub attached: bool,
+    /// The qualified type reached after this segment (`Edm.*` for a primitive), if any.
+    pub ty: Option<String>,
+    pub collection: bool,
+    /// The metadata's spelling, where the path's differs from it in case only.
+    pub spelled: Option<String>,
+}
+
+/// Why a path is not typed: the first segment the model could not place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untyped {
+    /// The segment as written.
+    pub segment: String,
+    /// Its byte offset in the path.
+    pub at: usize,
+    pub reason: String,
+    /// Names the model has at that place, nearest first.
+    pub nearest: Vec<String>,
+}
+
+/// A path, typed as far as the model places it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedPath {
+    /// The version segment, when the path starts with one.
+    pub version: Option<String>,
+    /// The version of the model that typed it.
+    pub model: String,
+    pub segments: Vec<Typed>,
+    /// `None` when every segment is placed.
+    pub untyped: Option<Untyped>,
+}
+
+/// What a method makes of a typed path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    List,
+    Read,
+    Update,
+    Replace,
+    Delete,
+    Action,
+    Function,
+    Reference,
+    Media,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::List => "list",
+            Self::Read => "read",
+            Self::Update => "update",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+            Self::Action => "action",
+            Self::Function => "function",
+            Self::Reference => "reference",
+            Self::Media => "media",
+        }
+    }
+}
+
+/// Whether a first segment is an API version: `v1.0`, `beta`, `{version}`.
+pub fn is_version(segment: &str) -> bool {
+    segment == "beta"
+        || segment == "{version}"
+        || (segment.len() > 1
+            && segment.starts_with('v')
+            && segment[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// Whether a segment is a placeholder: `{id}`, `<id>`.
+pub fn placeholder_name(segment: &str) -> Option<&str> {
+    segment
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .or_else(|| segment.strip_prefix('<').and_then(|s| s.strip_suffix('>')))
+}
+
+/// Types `path` (scheme, host and query allowed) by the first of `models` that places every
+/// segment; when none does, by the one that placed the most.
+pub fn type_path(models: &[&ApiModel], path: &str) -> Result<TypedPath, PathError> {
+    let raw = path::split(path::path_part(path))?;
+    let mut best: Option<TypedPath> = None;
+    for model in models {
+        let typed = Walker::new(model).walk(&raw);
+        if typed.untyped.is_none() {
+            return Ok(typed);
+        }
+        if best
+            .as_ref()
+            .is_none_or(|b| typed.segments.len() > b.segments.len())
+        {
+            best = Some(typed);
+        }
+    }
+    Ok(best.unwrap_or_else(|| TypedPath {
+        version: None,
+        model: String::new(),
+        segments: Vec::new(),
+        untyped: Some(Untyped {
+            segment: String::new(),
+            at: 0,
+            reason: "no API model: import the metadata with `conform schemas import --csdl`".into(),
+            nearest: Vec::new(),
+        }),
+    }))
+}
+
+impl TypedPath {
+    /// The type the whole path reaches, and whether it is a collection of it.
+    pub fn result(&self) -> Option<(&str, bool)> {
+        if self.untyped.is_some() {
+            return None;
+        }
+        let last = self.segments.last()?;
+        last.ty.as_deref().map(|ty| (ty, last.collection))
+    }
+
+    /// What `method` does to the path; `None` when the path is not typed or the method makes
+    /// nothing of it (a DELETE of a collection).
+    pub fn operation(&self, method: &str) -> Option<Operation> {
+        if self.untyped.is_some() {
+            return None;
+        }
+        let last = self.segments.last()?;
+        let stream = last.ty.as_deref() == Some("Edm.Stream");
+        match (&last.step, method.to_ascii_uppercase().as_str()) {
+            (Step::Ref, _) => Some(Operation::Reference),
+            (Step::Value, _) => Some(Operation::Media),
+            (Step::Action, _) => Some(Operation::Action),
+            (Step::Function { .. }, _) => Some(Operation::Function),
+            (Step::Count, "GET") => Some(Operation::Read),
+            (Step::Version | Step::Count, _) => None,
+            (_, _) if stream => Some(Operation::Media),
+            (_, "GET") if last.collection => Some(Operation::List),
+            (_, "POST") if last.collection => Some(Operation::Create),
+            (_, _) if last.collection => None,
+            (_, "GET") => Some(Operation::Read),
+            (_, "PATCH") => Some(Operation::Update),
+            (_, "PUT") => Some(Operation::Replace),
+            (_, "DELETE") => Some(Operation::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// Where a walk stands between segments.
+#[derive(Debug, Clone)]
+enum At {
+    Start,
+    /// A collection of entities of the type.
+    Collection(String),
+    /// One entity, or one complex value, of the type.
+    Single(String),
+    /// A collection of complex or primitive values, or a primitive: only `$value`/`$count`.
+    Value,
+    /// Nothing may follow (`$ref`, `$value`, `$count`, an action without a result).
+    End,
+}
+
+struct Walker<'m> {
+    model: &'m ApiModel,
+    at: At,
+    segments: Vec<Typed>,
+}
+
+impl<'m> Walker<'m> {
+    fn new(model: &'m ApiModel) -> Self {
+        Self {
+            model,
+            at: At::Start,
+            segments: Vec::new(),
+        }
+    }
+
+    fn walk(mut self, raw: &[RawSegment<'_>]) -> TypedPath {
+        let mut version = None;
+        let mut untyped = None;
+        for (index, segment) in raw.iter().enumerate() {
+            if index == 0 && is_version(segment.name) && segment.args.is_none() {
+                version = Some(segment.name.to_string());
+                self.segments
+                    .push(typed(Step::Version, segment.name, None, false));
+                continue;
+            }
+            if let Err(reason) = self.segment(segment) {
+                let nearest = self.nearest(segment.name);
+                untyped = Some(Untyped {
+                    segment: segment.name.to_string(),
+                    at: segment.span.start,
+                    reason,
+                    nearest,
+                });
+                break;
+            }
+        }
+        if matches!(self.at, At::Start) && untyped.is_none() {
+            untyped = Some(Untyped {
+                segment: String::new(),
+                at: 0,
+                reason: "the path names no entity set or singleton".into(),
+                nearest: Vec::new(),
+            });
+        }
+        TypedPath {
+            version,
+            model: self.model.version.clone(),
+            segments: self.segments,
+            untyped,
+        }
+    }
+
+    /// Places one segment, its parenthesised arguments and its drive path.
+    fn segment(&mut self, raw: &RawSegment<'_>) -> Result<(), String> {
+        self.head(raw.name)?;
+        if let Some(args) = raw.args {
+            self.arguments(raw.name, args)?;
+        }
+        if let Some(drive_path) = raw.drive_path {
+            match &self.at {
+                At::Single(ty) => {
+                    let ty = ty.clone();
+                    let mut step =
+                        typed(Step::DrivePath, &format!(":{drive_path}:"), Some(ty), false);
+                    step.attached = true;
+                    self.segments.push(step);
+                }
+                _ => return Err(format!("`{}` is not an item a path can address", raw.name)),
+            }
+        }
+        Ok(())
+    }
+
+    fn head(&mut self, name: &str) -> Result<(), String> {
+        match self.at.clone() {
+            At::Start => self.root(name),
+            At::Collection(ty) => self.after_collection(&ty, name),
+            At::Single(ty) => self.after_single(&ty, name),
+            At::Value if name.eq_ignore_ascii_case("$value") => {
+                self.push(Step::Value, name, None, false, None);
+                self.at = At::End;
+                Ok(())
+            }
+            At::Value => Err(format!(
+                "nothing but `$value` follows a value; `{name}` does"
+            )),
+            At::End => Err(format!("nothing may follow `{}`", self.last_text())),
+        }
+    }
+
+    fn last_text(&self) -> &str {
+        self.segments.last().map_or("", |s| s.text.as_str())
+    }
+
+    fn root(&mut self, name: &str) -> Result<(), String> {
+        let root = self
+            .model
+            .root(name)
+            .ok_or_else(|| format!("`{name}` is not an entity set or singleton"))?;
+        let step = if root.collection {
+            Step::EntitySet
+        } else {
+            Step::Singleton
+        };
+        let spelled = (root.name != name).then(|| root.name.clone());
+        self.push(step, name, Some(root.ty.clone()), root.collection, spelled);
+        self.at = if root.collection {
+            At::Collection(root.ty.clone())
+        } else {
+            At::Single(root.ty.clone())
+        };
+        Ok(())
+    }
+
+    fn after_collection(&mut self, ty: &str, name: &str) -> Result<(), String> {
+        match name.to_ascii_lowercase().as_str() {
+            "$count" => {
+                self.push(Step::Count, name, Some("Edm.Int32".into()), false, None);
+                self.at = At::End;
+                return Ok(());
+            }
+            "$ref" => {
+                self.push(Step::Ref, name, Some(ty.to_string()), true, None);
+                self.at = At::End;
+                return Ok(());
+            }
+            _ => {}
+        }
+        if let Some(cast) = self.cast(ty, name) {
+            self.push(Step::Cast, name, Some(cast.clone()), true, None);
+            self.at = At::Collection(cast);
+            return Ok(());
+        }
+        if self.operation(ty, true, name) {
+            return Ok(());
+        }
+        let key = match placeholder_name(name) {
+            Some(inner) => Key::Placeholder(inner.to_string()),
+            None => Key::Literal(name.to_string()),
+        };
+        self.push(Step::Key(key), name, Some(ty.to_string()), false, None);
+        self.at = At::Single(ty.to_string());
+        Ok(())
+    }
+
+    fn after_single(&mut self, ty: &str, name: &str) -> Result<(), String> {
+        match name.to_ascii_lowercase().as_str() {
+            "$ref" => {
+                self.push(Step::Ref, name, Some(ty.to_string()), false, None);
+                self.at = At::End;
+                return Ok(());
+            }
+            "$value" => {
+                self.push(Step::Value, name, Some("Edm.Stream".into()), false, None);
+                self.at = At::End;
+                return Ok(());
+            }
+            _ => {}
+        }
+        if self.member(ty, name) {
+            return Ok(());
+        }
+        if let Some(cast) = self.cast(ty, name) {
+            self.push(Step::Cast, name, Some(cast.clone()), false, None);
+            self.at = At::Single(cast);
+            return Ok(());
+        }
+        if self.operation(ty, false, name) {
+            return Ok(());
+        }
+        // Docs often reach a derived type's member without the cast.
+        let derived = self.model.descendants(ty);
+        if derived.iter().any(|d| self.member(d, name)) {
+            return Ok(());
+        }
+        Err(format!(
+            "`{name}` is not a member or bound operation of `{ty}`"
+        ))
+    }
+
+    /// A property or navigation of `ty`.
+    fn member(&mut self, ty: &str, name: &str) -> bool {
+        let Some(member) = self.model.member(ty, name) else {
+            return false;
+        };
+        let spelled = (member.name != name).then(|| member.name.clone());
+        let step = match member.kind {
+            MemberKind::Property => Step::Property,
+            MemberKind::Contained => Step::Navigation { contained: true },
+            MemberKind::Reference => Step::Navigation { contained: false },
+        };
+        let member = member.clone();
+        self.push(
+            step,
+            name,
+            Some(member.ty.clone()),
+            member.collection,
+            spelled,
+        );
+        self.at = self.at_value(&member.ty, member.collection);
+        true
+    }
+
+    /// What follows a value of `ty`: an entity (set) or complex value may be walked into.
+    fn at_value(&self, ty: &str, collection: bool) -> At {
+        match self.model.type_info(ty) {
+            Some(info) if info.entity && collection => At::Collection(ty.to_string()),
+            Some(_) if !collection => At::Single(ty.to_string()),
+            _ => At::Value,
+        }
+    }
+
+    /// A cast to `ty` or to a type derived from it, written qualified.
+    fn cast(&self, ty: &str, name: &str) -> Option<String> {
+        if !name.contains('.') {
+            return None;
+        }
+        let cast = self.model.type_named(name)?;
+        self.model.derives_from(cast, ty).then(|| cast.to_string())
+    }
+
+    fn operation(&mut self, ty: &str, collection: bool, name: &str) -> bool {
+        let Some(operation) = self.model.operation(ty, collection, name) else {
+            return false;
+        };
+        let step = if operation.action {
+            Step::Action
+        } else {
+            Step::Function {
+                arguments: Vec::new(),
+            }
+        };
+        let bare = name.rsplit('.').next().unwrap_or(name);
+        let spelled = (operation.name != bare).then(|| operation.name.clone());
+        let returns = operation.returns.clone();
+        let (rty, rcollection) = returns
+            .as_ref()
+            .map_or((None, false), |(t, c)| (Some(t.clone()), *c));
+        self.push(step, name, rty, rcollection, spelled);
+        self.at = match returns {
+            Some((ty, collection)) => self.at_value(&ty, collection),
+            None => At::End,
+        };
+        true
+    }
+
+    /// `(…)` after a segment: a key after a collection, arguments after a function.
+    fn arguments(&mut self, name: &str, args: &str) -> Result<(), String> {
+        let pairs = path::arguments(args);
+        let last = self.segments.last_mut().expect("a head was pushed");
+        match (&mut last.step, &self.at) {
+            (Step::Function { arguments }, _) => {
+                *arguments = pairs;
+                last.text = format!("{name}({args})");
+                Ok(())
+            }
+            (Step::Action, _) if args.trim().is_empty() => {
+                last.text = format!("{name}()");
+                Ok(())
+            }
+            (Step::EntitySet | Step::Navigation { .. } | Step::Cast, At::Collection(ty)) => {
+                let ty = ty.clone();
+                let key = match pairs.as_slice() {
+                    [(key_name, value)] if key_name.is_empty() => match placeholder_name(value) {
+                        Some(inner) => Key::Placeholder(inner.to_string()),
+                        None => Key::Literal(value.clone()),
+                    },
+                    _ => Key::Alternate(pairs),
+                };
+                let mut step = typed(
+                    Step::Key(key),
+                    &format!("({args})"),
+                    Some(ty.clone()),
+                    false,
+                );
+                step.attached = true;
+                self.segments.push(step);
+                self.at = At::Single(ty);
+                Ok(())
+            }
+            _ => Err(format!("`{name}` takes no parentheses")),
+        }
+    }
+
+    fn push(
+        &mut self,
+        step: Step,
+        text: &str,
+        ty: Option<String>,
+        collection: bool,
+        spelled: Option<String>,
+    ) {
+        let mut segment = typed(step, text, ty, collection);
+        segment.spelled = spelled;
+        self.segments.push(segment);
+    }
+
+    /// The names the model has where `name` stood, nearest first.
+    fn nearest(&self, name: &str) -> Vec<String> {
+        let candidates: Vec<&str> = match &self.at {
+            At::Start => self.model.root_names().collect(),
+            At::Collection(ty) => self.model.names_after(ty, true),
+            At::Single(ty) => self.model.names_after(ty, false),
+            At::Value | At::End => Vec::new(),
+        };
+        nearest(name, &candidates)
+    }
+}
+
+fn typed(step: Step, text: &str, ty: Option<String>, collection: bool) -> Typed {
+    Typed {
+        step,
+        text: text.to_string(),
+        attached: false,
+        ty,
+        collection,
+        spelled: None,
+    }
+}
+
+/// Up to three of `candidates` closest to `name` by edit distance (without regard to case),
+/// only those within a third of its length, plus two.
+pub fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
+    let lower = name.to_ascii_lowercase();
+    let bound = lower.chars().count() / 3 + 2;
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, _)| *d <= bound)
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+impl Typed {
+    /// What the segment is, in words: `navigation (contained)`, `key (placeholder)`.
+    pub fn describe(&self) -> String {
+        let what = match &self.step {
+            Step::Version => "API version".to_string(),
+            Step::EntitySet => "entity set".to_string(),
+            Step::Singleton => "singleton".to_string(),
+            Step::Key(Key::Placeholder(_)) => "key (placeholder)".to_string(),
+            Step::Key(Key::Literal(_)) => "key (literal)".to_string(),
+            Step::Key(Key::Alternate(pairs)) => {
+                let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+                format!("alternate key ({})", names.join(", "))
+            }
+            Step::Navigation { contained: true } => "navigation (contained)".to_string(),
+            Step::Navigation { contained: false } => "navigation (reference)".to_string(),
+            Step::Property => "property".to_string(),
+            Step::Cast => "type cast".to_string(),
+            Step::Action => "bound action".to_string(),
+            Step::Function { .. } => "bound function".to_string(),
+            Step::Ref => "$ref (references)".to_string(),
+            Step::Value => "$value (media)".to_string(),
+            Step::Count => "$count".to_string(),
+            Step::DrivePath => "drive path".to_string(),
+        };
+        match &self.spelled {
+            Some(spelled) => format!("{what}; the metadata spells it `{spelled}`"),
+            None => what,
+        }
+    }
+
+    /// The type reached, in words: `collection of microsoft.graph.user`.
+    pub fn reached(&self) -> String {
+        match (&self.ty, self.collection) {
+            (Some(ty), true) => format!("collection of {ty}"),
+            (Some(ty), false) => ty.clone(),
+            (None, _) => "nothing".to_string(),
+        }
+    }
+}
