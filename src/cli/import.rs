@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::api::{self, file::Models};
 use crate::docs::files::{self, PageFile};
 use crate::docs::import::{self, Imported};
 use crate::docs::page;
@@ -26,22 +27,52 @@ pub struct ImportArgs {
     /// Overwrite existing case files.
     #[arg(long)]
     force: bool,
+    /// The API version of a path that has none, on a page whose folder does not name one
+    /// (`v1.0/`, `beta/`, `beta-api/`).
+    #[arg(long, value_name = "VERSION", default_value = api::file::DEFAULT_VERSION)]
+    api: String,
+    /// Also pair blocks without annotations, as a reader would: an http block that starts with
+    /// a method line is a request, the next http block with a status line (or json block
+    /// under a "Response" heading) its response.
+    #[arg(long)]
+    unannotated: bool,
 }
 
 pub fn execute(args: ImportArgs) -> Result<u8, Error> {
+    if !api::file::is_version(&args.api) {
+        return Err(
+            Error::new(format!("`--api {}` is not an API version", args.api))
+                .with_help("name it as paths do: `v1.0`, `beta`"),
+        );
+    }
     let pages = files::collect(&args.pages)?;
-    let names: Vec<String> = Schemas::load_dir(&args.schemas)?
-        .names()
-        .map(str::to_string)
-        .collect();
+    let names = schema_names(&args.schemas)?;
+    let models = Models::load(&args.schemas)?;
+    if models.is_empty() {
+        eprintln!(
+            "import: {} holds no API model: placeholders are named after the segment before them; `conform schemas import --csdl` lets import name them after their types",
+            args.schemas.display()
+        );
+    }
     let mut taken = names_kept(&args.out, &pages, args.force);
     let mut written = Vec::new();
     let mut skipped_pages = 0;
+    let mut paired_unannotated = 0;
     for page_file in &pages {
         let text = std::fs::read_to_string(&page_file.path)
             .map_err(|e| Error::in_file(format!("cannot read the page: {e}"), &page_file.path))?;
-        let page = page::parse(&page_file.path, text);
-        match import::import(&page, &page_file.stem, &names, &mut taken) {
+        let mut page = page::parse(&page_file.path, text);
+        if args.unannotated && page::pair_unannotated(&mut page) {
+            paired_unannotated += 1;
+        }
+        let context = import::Context {
+            schemas: &names,
+            models: &models,
+            version: page_version(&page_file.path)
+                .unwrap_or(&args.api)
+                .to_string(),
+        };
+        match import::import(&page, &page_file.stem, &context, &mut taken) {
             Imported::File {
                 file_name,
                 toml,
@@ -84,7 +115,44 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
         written.len(),
         args.out.display()
     );
+    if args.unannotated {
+        eprintln!("import: {paired_unannotated} page(s) had blocks paired without annotations");
+    }
     Ok(exit::PASS)
+}
+
+/// The schemas a case may name: those of the folder (loaded, so that a broken one is an
+/// error) and those of its version folders.
+fn schema_names(schemas: &Path) -> Result<Vec<String>, Error> {
+    let mut names: Vec<String> = Schemas::load_dir(schemas)?
+        .names()
+        .map(str::to_string)
+        .collect();
+    let below = std::fs::read_dir(schemas)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir());
+    for dir in below {
+        for file in crate::fs::files_with_extension(&dir, "json").unwrap_or_default() {
+            if let Some(stem) = file.file_stem() {
+                names.push(stem.to_string_lossy().into_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// The API version a page's folder names: `…/beta/…`, `…/v1.0/…`, `…/beta-api/…`.
+pub fn page_version(page: &Path) -> Option<&'static str> {
+    page.parent()?.components().rev().find_map(|c| {
+        let name = c.as_os_str().to_str()?.to_ascii_lowercase();
+        ["beta", "v1.0"].into_iter().find(|v| {
+            name == *v || name.starts_with(&format!("{v}-")) || name.starts_with(&format!("{v}_"))
+        })
+    })
 }
 
 /// The case names of files in `out` that this import leaves in place: imported cases are named

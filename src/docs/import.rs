@@ -3,11 +3,13 @@
 //! cases with the same example.
 
 use std::collections::{BTreeSet, HashSet};
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::api::file::Models;
+use crate::api::typing::{Operation, TypedPath};
 use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
+use crate::docs::paths::{case_path, version_of};
 use crate::error::Location;
 use crate::schema::generate::ERROR_SCHEMA;
 use crate::suite::model::status_forbids_body;
@@ -25,109 +27,6 @@ pub enum Imported {
     },
     /// No case file, and why.
     Nothing { why: String },
-}
-
-/// Named variables for path placeholders, by the segment before them: `groups` → `group-id`;
-/// `id` when the segment before says nothing (a placeholder, a function call, none).
-pub fn variable_for(segment: &str) -> String {
-    let named: String = segment
-        .chars()
-        .filter(|c| crate::suite::model::is_variable_char(*c))
-        .collect();
-    if named.is_empty() || is_any_placeholder(segment) || looks_like_id(segment) {
-        return "id".to_string();
-    }
-    match named.to_ascii_lowercase().as_str() {
-        "groups" | "joinedgroups" => "group-id".to_string(),
-        "users" => "user-id".to_string(),
-        "conversations" => "conversation-id".to_string(),
-        "channels" => "channel-id".to_string(),
-        "threads" => "thread-id".to_string(),
-        "posts" => "post-id".to_string(),
-        other => format!("{}-id", other.strip_suffix('s').unwrap_or(other)),
-    }
-}
-
-/// Whether a path segment is a placeholder: `{id}`, `<id>`, `<id | userPrincipalName>`.
-pub fn is_placeholder(segment: &str) -> bool {
-    (segment.starts_with('{') && segment.ends_with('}'))
-        || (segment.starts_with('<') && segment.ends_with('>'))
-}
-
-/// A placeholder however it is spelt, mangled ones included (`{group-id`, `{{thumb-id}-id}`,
-/// `{item-id}:`): any segment with a brace or an angle bracket.
-fn is_any_placeholder(segment: &str) -> bool {
-    segment.contains(['{', '}', '<', '>'])
-}
-
-/// Whether a literal path segment is an example's id rather than a name of the API: a GUID
-/// (also inside a site id's `host,guid,guid`), a user principal name, a base64 key
-/// (`AAQkADJUdfolA==`), a long mix of letters and digits, a number.
-pub fn looks_like_id(segment: &str) -> bool {
-    let has_guid = segment.split([',', '_', '!']).any(is_guid)
-        || segment.len() > 36
-            && segment
-                .as_bytes()
-                .windows(36)
-                .any(|w| std::str::from_utf8(w).is_ok_and(is_guid));
-    let is_upn = segment.contains('@') && segment.contains('.') && !segment.contains('(');
-    let key_chars = segment
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '-' | '_' | '!' | '+'));
-    let has_digit = segment.chars().any(|c| c.is_ascii_digit());
-    let has_letter = segment.chars().any(|c| c.is_ascii_alphabetic());
-    let base64_key = key_chars && segment.len() >= 8 && segment.ends_with('=');
-    let long_key = key_chars && segment.len() >= 16 && has_digit && has_letter;
-    let number = segment.len() >= 2 && segment.chars().all(|c| c.is_ascii_digit());
-    has_guid || is_upn || base64_key || long_key || number
-}
-
-fn is_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
-/// The path of an absolute or relative URL, as written (scheme and host dropped).
-pub fn url_path(url: &str) -> &str {
-    match url.find("://") {
-        Some(scheme_end) => {
-            let after = &url[scheme_end + 3..];
-            after.find('/').map_or("/", |i| &after[i..])
-        }
-        None => url,
-    }
-}
-
-/// The path of a request line's URL: scheme, host and query dropped; placeholders and the
-/// example's literal ids become placeholders named by the segment before them, each name
-/// used once.
-pub fn normalise_path(url: &str) -> String {
-    let path = url_path(url).split(['?', '#']).next().unwrap_or("");
-    let mut out = String::new();
-    let mut previous = "";
-    let mut used: Vec<String> = Vec::new();
-    for (index, segment) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
-        out.push('/');
-        let version = index == 0 && version_of(segment).is_some();
-        if is_any_placeholder(segment) || (!version && looks_like_id(segment)) {
-            let base = variable_for(previous);
-            let mut name = base.clone();
-            let mut n = 2;
-            while used.contains(&name) {
-                name = format!("{base}-{n}");
-                n += 1;
-            }
-            let _ = write!(out, "{{{name}}}");
-            used.push(name);
-        } else {
-            out.push_str(segment);
-        }
-        previous = segment;
-    }
-    if out.is_empty() { "/".to_string() } else { out }
 }
 
 /// The type an `@odata.type` names, as a schema file stem would: `#microsoft.graph.post`
@@ -228,13 +127,6 @@ pub fn prose_statuses<'p>(
         .collect()
 }
 
-fn version_of(path: &str) -> Option<&str> {
-    path.trim_start_matches('/')
-        .split('/')
-        .next()
-        .filter(|s| *s == "beta" || s.starts_with('v'))
-}
-
 /// The status a documented pair should show: the example's, unless the prose gives success
 /// statuses and the example's is none of them (then the prose's first), or the example's
 /// request carries the header the prose ties to another status (then that one). With the
@@ -283,8 +175,18 @@ pub fn example_status(answer: &page::HttpMessage) -> Option<u16> {
         .and_then(|s| s.parse::<u16>().ok())
 }
 
+/// What an import knows beyond the page.
+pub struct Context<'a> {
+    /// The names of the schemas a case may name.
+    pub schemas: &'a [String],
+    /// The API models paths are typed by (none: placeholders are named by the segment before).
+    pub models: &'a Models,
+    /// The version a path without one is given: the page's, else the import's default.
+    pub version: String,
+}
+
 /// The documented pairs of a page, derived.
-pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) {
+pub fn derive(page: &Page, context: &Context<'_>) -> (Vec<CaseDraft>, Vec<String>) {
     let mut derived = Vec::new();
     let mut skipped = Vec::new();
     let paired = pairs(page);
@@ -303,7 +205,7 @@ pub fn derive(page: &Page, schemas: &[String]) -> (Vec<CaseDraft>, Vec<String>) 
             &page.blocks[*request_index],
             &page.blocks[*response_index],
             &prose,
-            schemas,
+            context,
         ) {
             Ok(mut cases) => derived.append(&mut cases),
             Err(reason) => skipped.push(reason),
@@ -352,7 +254,7 @@ fn derive_pair(
     request: &Block,
     response: &Block,
     prose: &[&ProseStatus],
-    schemas: &[String],
+    context: &Context<'_>,
 ) -> Result<Vec<CaseDraft>, String> {
     let message = page::http_message(request);
     let (line, _) = message
@@ -362,14 +264,29 @@ fn derive_pair(
     let (method, url) =
         page::request_line(&line).ok_or_else(|| format!("the request line `{line}` has no URL"))?;
     let method = method.to_string();
-    let path = normalise_path(url);
+    let case_path = case_path(url, context.models, &context.version);
+    let path = case_path.path;
     let doc_name = annotation_names(request).first().map(|n| n.to_string());
-    let mut notes = Vec::new();
+    let mut notes = case_path.notes;
+    if request.annotation.is_none() {
+        notes.push(
+            "Paired without annotations: the page's request and response blocks carry none."
+                .to_string(),
+        );
+    }
     let answer = page::http_message(response);
     let (status, documented_status) = resolve_status(&answer, prose, &message, &line, &mut notes)?;
     let annotation = ResponseAnnotation::of(response);
     let has_body = answer.body.is_some() && !status_forbids_body(status) && !annotation.is_empty;
-    let (schema, collection) = response_schema(&annotation, has_body, schemas, &mut notes);
+    let (schema, collection) =
+        match response_schema(&annotation, has_body, context.schemas, &mut notes) {
+            (None, _) if has_body && !annotation.expect_error => case_path
+                .typed
+                .as_ref()
+                .and_then(|typed| path_schema(typed, &method, context.schemas))
+                .unwrap_or((None, false)),
+            found => found,
+        };
     let required = match &answer.body {
         Some((body, _)) if has_body => top_level_properties(body, &mut notes)
             .into_iter()
@@ -406,7 +323,7 @@ fn derive_pair(
         request_text: request.content.clone(),
         response_text: response.content.clone(),
     };
-    Ok(with_listed_paths(page, base))
+    Ok(with_listed_paths(page, base, context))
 }
 
 /// The schema a response is judged by: the error schema for an expected error, else the one
@@ -437,6 +354,27 @@ fn response_schema(
             (None, false)
         }
     }
+}
+
+/// The schema of what a typed path answers to `method`, when the annotation names none: the
+/// entity of a read, update or create, the item type of a list (a collection), an operation's
+/// return type.
+pub fn path_schema(
+    typed: &TypedPath,
+    method: &str,
+    schemas: &[String],
+) -> Option<(Option<String>, bool)> {
+    let (ty, collection) = typed.result()?;
+    let collection = match typed.operation(method)? {
+        Operation::Create | Operation::Read | Operation::Update | Operation::Replace => false,
+        Operation::List | Operation::Action | Operation::Function => collection,
+        Operation::Delete | Operation::Reference | Operation::Media => return None,
+    };
+    if ty.starts_with("Edm.") {
+        return None;
+    }
+    let (schema, _) = schema_for(ty, schemas)?;
+    Some((Some(schema), collection))
 }
 
 /// A primitive `@odata.type` (`string`, `Edm.Int32`, `Collection(Edm.String)`, `stream`):
@@ -572,18 +510,23 @@ fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
 
 /// `base`, and one more case for each other path the "HTTP request" section lists for the
 /// same method, with the same example.
-fn with_listed_paths(page: &Page, base: CaseDraft) -> Vec<CaseDraft> {
+fn with_listed_paths(page: &Page, base: CaseDraft, context: &Context<'_>) -> Vec<CaseDraft> {
     let (name, method, path) = (base.name.clone(), base.method.clone(), base.path.clone());
-    let version = version_of(&path)
-        .map(|v| format!("/{v}"))
-        .unwrap_or_default();
-    let unversioned = path.strip_prefix(&version).unwrap_or(&path).to_string();
+    let version = version_of(&path).unwrap_or(&context.version).to_string();
+    let without_version = |p: &str| {
+        p.strip_prefix(&format!("/{version}"))
+            .unwrap_or(p)
+            .to_string()
+    };
+    let unversioned = without_version(&path);
     let mut cases = vec![base];
-    for other in listed_paths(page, &method) {
-        if other == unversioned || cases.iter().any(|c| c.path == format!("{version}{other}")) {
+    for listed in listed_paths(page, &method) {
+        let other = case_path(&listed, context.models, &version).path;
+        if other == path || cases.iter().any(|c| c.path == other) {
             continue;
         }
-        let extra_segments: Vec<String> = other
+        let other_unversioned = without_version(&other);
+        let extra_segments: Vec<String> = other_unversioned
             .split('/')
             .filter(|s| {
                 !s.is_empty() && !s.starts_with('{') && !unversioned.split('/').any(|u| u == *s)
@@ -596,17 +539,17 @@ fn with_listed_paths(page: &Page, base: CaseDraft) -> Vec<CaseDraft> {
         } else {
             format!("{name}_via_{}", extra_segments.join("_"))
         };
-        case.path = format!("{version}{other}");
+        case.path = other;
         case.notes.push(format!(
-            "Listed under \"HTTP request\" as {method} {other}; the page's example uses {unversioned}."
+            "Listed under \"HTTP request\" as {method} {other_unversioned}; the page's example uses {unversioned}."
         ));
         cases.push(case);
     }
     cases
 }
 
-/// Paths of `method` in the page's ignored "HTTP request" blocks, placeholders named.
-fn listed_paths(page: &Page, method: &str) -> Vec<String> {
+/// URLs of `method` in the page's ignored "HTTP request" blocks, as written.
+fn listed_paths<'p>(page: &'p Page, method: &str) -> Vec<&'p str> {
     page.blocks
         .iter()
         .filter(|b| {
@@ -615,7 +558,7 @@ fn listed_paths(page: &Page, method: &str) -> Vec<String> {
         .flat_map(|b| b.content.lines())
         .filter_map(|line| {
             let (listed_method, target) = page::request_line(line)?;
-            (listed_method == method).then(|| normalise_path(target))
+            (listed_method == method).then_some(target)
         })
         .collect()
 }
@@ -634,10 +577,10 @@ fn slug(path: &str) -> String {
 pub fn import(
     page: &Page,
     stem: &str,
-    schemas: &[String],
+    context: &Context<'_>,
     taken: &mut HashSet<String>,
 ) -> Imported {
-    let (mut cases, skipped) = derive(page, schemas);
+    let (mut cases, skipped) = derive(page, context);
     if cases.is_empty() {
         let has_request = page.blocks.iter().any(|b| b.kind == BlockKind::Request);
         let why = match skipped.first() {
@@ -711,65 +654,6 @@ fn name_apart(case: &mut CaseDraft, taken: &mut HashSet<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_placeholders_by_the_segment_before_them() {
-        assert_eq!(
-            normalise_path(
-                "https://graph.microsoft.com/beta/users/<id | userPrincipalName>/joinedGroups/<id>/threads"
-            ),
-            "/beta/users/{user-id}/joinedGroups/{group-id}/threads"
-        );
-        assert_eq!(
-            normalise_path(
-                "/v1.0/groups/{groupsId}/conversations/{id}/threads/{thread-id}/posts/{id}"
-            ),
-            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads/{thread-id}/posts/{post-id}"
-        );
-        assert_eq!(
-            normalise_path("/beta/widgets/{id}?$select=x"),
-            "/beta/widgets/{widget-id}"
-        );
-    }
-
-    #[test]
-    fn literal_ids_and_mangled_placeholders_become_named_placeholders() {
-        assert_eq!(
-            normalise_path(
-                "/v1.0/groups/29981b6a-0e57-42dc-94c9-cd24f5306196/threads/AAQkADJUdfolA==/reply"
-            ),
-            "/v1.0/groups/{group-id}/threads/{thread-id}/reply"
-        );
-        assert_eq!(
-            normalise_path(
-                "/beta/groups/{group-id/drive/items/{{thumb-id}-id}/{path and filename}"
-            ),
-            "/beta/groups/{group-id}/drive/items/{item-id}/{id}"
-        );
-        assert_eq!(
-            normalise_path(
-                "/v1.0/users/ada@contoso.com/sites/contoso.com,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c11,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c12/items/{root:-id}"
-            ),
-            "/v1.0/users/{user-id}/sites/{site-id}/items/{item-id}"
-        );
-        assert_eq!(
-            normalise_path("/v1.0/sites/{id}/sites/{id}"),
-            "/v1.0/sites/{site-id}/sites/{site-id-2}"
-        );
-        for name in [
-            "messages",
-            "microsoft.graph.delta",
-            "root",
-            "getByPath(path='a')",
-            "v1.0",
-            "$value",
-        ] {
-            assert!(!looks_like_id(name), "{name}");
-        }
-        for id in ["1234", "b!kW2Hk9yhP0aQ6a3bFx1", "AAMkAGI2TAAA="] {
-            assert!(looks_like_id(id), "{id}");
-        }
-    }
 
     fn prose(status: u16, role: StatusRole) -> ProseStatus {
         ProseStatus {

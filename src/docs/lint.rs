@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::docs::import;
 use crate::docs::jsonpos;
 use crate::docs::page::{self, Block, BlockKind, Page};
+use crate::docs::paths;
 use crate::error::Location;
 use crate::schema::registry::Schemas;
 use crate::suite::model::escape_pointer_token;
@@ -416,7 +417,7 @@ impl PageLinter<'_> {
         let Some((_, url)) = page::request_line(&line) else {
             return;
         };
-        let example = import::url_path(url);
+        let example = paths::url_path(url);
         let example_literals: Vec<&str> = example.split('/').filter(|s| !s.is_empty()).collect();
         for block in self
             .page
@@ -434,12 +435,12 @@ impl PageLinter<'_> {
                 // The same route without the version segment: compare parameter names.
                 let aligned = example_literals.len() == listed.len() + 1
                     && example_literals[1..].iter().zip(&listed).all(|(e, l)| {
-                        import::is_placeholder(e) == import::is_placeholder(l)
-                            && (import::is_placeholder(e) || e == l)
+                        paths::is_placeholder(e) == paths::is_placeholder(l)
+                            && (paths::is_placeholder(e) || e == l)
                     });
                 if aligned {
                     for (e, l) in example_literals[1..].iter().zip(&listed) {
-                        if import::is_placeholder(e) && e != l {
+                        if paths::is_placeholder(e) && e != l {
                             let at = offset + listed_line.find(l).unwrap_or(0);
                             self.push(
                                 "L008",

@@ -6,3 +6,4 @@ pub mod import;
 pub mod jsonpos;
 pub mod lint;
 pub mod page;
+pub mod paths;

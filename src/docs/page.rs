@@ -409,6 +409,39 @@ pub struct HttpMessage {
     pub body: Option<(String, usize)>,
 }
 
+/// Gives blocks without annotations the kind a reader would (`import --unannotated`): an
+/// `http` block that starts with a method line is a request — a syntax listing when it stands
+/// under an "HTTP request" heading — and the next `http` block that starts with a status line,
+/// or `json` block under a "Response" heading, is its response. True when a pair was made.
+pub fn pair_unannotated(page: &mut Page) -> bool {
+    let mut waiting = false;
+    let mut paired = false;
+    for block in &mut page.blocks {
+        if block.kind != BlockKind::Unannotated {
+            continue;
+        }
+        let first = block.content.split_whitespace().next().unwrap_or("");
+        let section = block.section.to_ascii_lowercase();
+        let lang = block.lang.to_ascii_lowercase();
+        if lang == "http" && crate::suite::model::is_method(first) {
+            if section.contains("http request") {
+                block.kind = BlockKind::Ignored;
+            } else {
+                block.kind = BlockKind::Request;
+                waiting = true;
+            }
+        } else if waiting
+            && ((lang == "http" && first.starts_with("HTTP/"))
+                || (lang == "json" && section.contains("response")))
+        {
+            block.kind = BlockKind::Response;
+            waiting = false;
+            paired = true;
+        }
+    }
+    paired
+}
+
 /// Splits an `http` block: optional start line, headers, then the body (a blank line or a line
 /// starting `{` or `[` ends the headers).
 pub fn http_message(block: &Block) -> HttpMessage {

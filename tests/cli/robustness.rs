@@ -170,11 +170,18 @@ proptest! {
     #[test]
     fn the_page_parser_and_importer_never_panic(text in ".{0,400}", edits in prop::collection::vec((any::<usize>(), any::<u8>()), 0..8)) {
         let names = vec!["conversationThread".to_string()];
-        let page = conform::docs::page::parse(std::path::Path::new("p.md"), text);
-        let _ = conform::docs::import::import(&page, "p", &names, &mut Default::default());
+        let csdl_path = common::root().join("tests/fixtures/csdl/office.csdl");
+        let csdl = conform::schema::csdl::parse(&csdl_path, &std::fs::read_to_string(&csdl_path).unwrap()).unwrap();
+        let model = conform::api::model::ApiModel::from_csdl(&csdl, "v1.0", "office.csdl").unwrap();
+        let models = conform::api::file::Models::from_models(vec![model]);
+        let context = conform::docs::import::Context { schemas: &names, models: &models, version: "beta".into() };
+        let mut page = conform::docs::page::parse(std::path::Path::new("p.md"), text);
+        let _ = conform::docs::import::import(&page, "p", &context, &mut Default::default());
+        conform::docs::page::pair_unannotated(&mut page);
+        let _ = conform::docs::import::import(&page, "p", &context, &mut Default::default());
         let base = std::fs::read_to_string(common::root().join("tests/fixtures/pages/post-thread.md")).unwrap();
         let page = conform::docs::page::parse(std::path::Path::new("p.md"), mutated(&base, &edits));
-        let _ = conform::docs::import::import(&page, "p", &names, &mut Default::default());
+        let _ = conform::docs::import::import(&page, "p", &context, &mut Default::default());
     }
 
     #[test]

@@ -1,0 +1,315 @@
+//! The paths of documented examples as case paths: scheme, host and query dropped, the API
+//! version always first, placeholders and the example's literal ids named. With an API model,
+//! keys are named after the entity type they stand for (`{conversationThread-id}`), as Graph's
+//! docs name them; without one, after the segment before them (`{thread-id}`).
+
+use std::fmt::Write as _;
+
+use crate::api::file::Models;
+use crate::api::typing::{self, Key, Step, Typed, TypedPath};
+
+/// Named variables for path placeholders, by the segment before them: `groups` → `group-id`;
+/// `id` when the segment before says nothing (a placeholder, a function call, none).
+pub fn variable_for(segment: &str) -> String {
+    let named: String = segment
+        .chars()
+        .filter(|c| crate::suite::model::is_variable_char(*c))
+        .collect();
+    if named.is_empty() || is_any_placeholder(segment) || looks_like_id(segment) {
+        return "id".to_string();
+    }
+    match named.to_ascii_lowercase().as_str() {
+        "groups" | "joinedgroups" => "group-id".to_string(),
+        "users" => "user-id".to_string(),
+        "conversations" => "conversation-id".to_string(),
+        "channels" => "channel-id".to_string(),
+        "threads" => "thread-id".to_string(),
+        "posts" => "post-id".to_string(),
+        other => format!("{}-id", other.strip_suffix('s').unwrap_or(other)),
+    }
+}
+
+/// Whether a path segment is a placeholder: `{id}`, `<id>`, `<id | userPrincipalName>`.
+pub fn is_placeholder(segment: &str) -> bool {
+    (segment.starts_with('{') && segment.ends_with('}'))
+        || (segment.starts_with('<') && segment.ends_with('>'))
+}
+
+/// A placeholder however it is spelt, mangled ones included (`{group-id`, `{{thumb-id}-id}`,
+/// `{item-id}:`): any segment with a brace or an angle bracket.
+fn is_any_placeholder(segment: &str) -> bool {
+    segment.contains(['{', '}', '<', '>'])
+}
+
+/// Whether a literal path segment is an example's id rather than a name of the API: a GUID
+/// (also inside a site id's `host,guid,guid`), a user principal name, a base64 key
+/// (`AAQkADJUdfolA==`), a long mix of letters and digits, a number.
+pub fn looks_like_id(segment: &str) -> bool {
+    let has_guid = segment.split([',', '_', '!']).any(is_guid)
+        || segment.len() > 36
+            && segment
+                .as_bytes()
+                .windows(36)
+                .any(|w| std::str::from_utf8(w).is_ok_and(is_guid));
+    let is_upn = segment.contains('@') && segment.contains('.') && !segment.contains('(');
+    let key_chars = segment
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '-' | '_' | '!' | '+'));
+    let has_digit = segment.chars().any(|c| c.is_ascii_digit());
+    let has_letter = segment.chars().any(|c| c.is_ascii_alphabetic());
+    let base64_key = key_chars && segment.len() >= 8 && segment.ends_with('=');
+    let long_key = key_chars && segment.len() >= 16 && has_digit && has_letter;
+    let number = segment.len() >= 2 && segment.chars().all(|c| c.is_ascii_digit());
+    has_guid || is_upn || base64_key || long_key || number
+}
+
+fn is_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// The path of an absolute or relative URL, as written (scheme and host dropped).
+pub fn url_path(url: &str) -> &str {
+    match url.find("://") {
+        Some(scheme_end) => {
+            let after = &url[scheme_end + 3..];
+            after.find('/').map_or("/", |i| &after[i..])
+        }
+        None => url,
+    }
+}
+
+/// The path of a request line's URL: scheme, host and query dropped; placeholders and the
+/// example's literal ids become placeholders named by the segment before them, each name
+/// used once.
+pub fn normalise_path(url: &str) -> String {
+    let path = url_path(url).split(['?', '#']).next().unwrap_or("");
+    let mut out = String::new();
+    let mut previous = "";
+    let mut used: Vec<String> = Vec::new();
+    for (index, segment) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
+        out.push('/');
+        let version = index == 0 && version_of(segment).is_some();
+        if is_any_placeholder(segment) || (!version && looks_like_id(segment)) {
+            let base = variable_for(previous);
+            let mut name = base.clone();
+            let mut n = 2;
+            while used.contains(&name) {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+            let _ = write!(out, "{{{name}}}");
+            used.push(name);
+        } else {
+            out.push_str(segment);
+        }
+        previous = segment;
+    }
+    if out.is_empty() { "/".to_string() } else { out }
+}
+
+pub fn version_of(path: &str) -> Option<&str> {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|s| *s == "beta" || s.starts_with('v'))
+}
+
+/// A case path made from an example's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePath {
+    pub path: String,
+    /// What was done to it that a reader should know.
+    pub notes: Vec<String>,
+    /// Its typed form, when the models place every segment.
+    pub typed: Option<TypedPath>,
+}
+
+/// The case path of an example URL: versioned (the example's version, else `version`, the
+/// page's or the import's default), its keys named after their types where `models` type the
+/// path, else after the segment before them.
+pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
+    let raw = crate::api::path::path_part(url_path(url));
+    let mut notes = Vec::new();
+    let first = raw.trim_start_matches('/').split('/').next().unwrap_or("");
+    let versioned = if typing::is_version(first) && first != "{version}" {
+        raw.to_string()
+    } else if is_any_placeholder(first) && first.to_ascii_lowercase().contains("ver") {
+        let rest = &raw.trim_start_matches('/')[first.len()..];
+        format!("/{version}{rest}")
+    } else {
+        notes.push(format!(
+            "The example's path has no API version; the page's ({version}) is used."
+        ));
+        format!("/{version}{}", if raw.starts_with('/') { "" } else { "/" }) + raw
+    };
+    let path_version = version_of(&versioned).map(str::to_string);
+    let typed = (!models.is_empty())
+        .then(|| typing::type_path(&models.for_version(path_version.as_deref()), &versioned).ok())
+        .flatten()
+        .filter(|typed| typed.untyped.is_none());
+    let path = match &typed {
+        Some(typed) => typed_template(typed),
+        None => normalise_path(&versioned),
+    };
+    CasePath { path, notes, typed }
+}
+
+/// A typed path written back with its keys, parameters and drive paths named: a key after its
+/// entity type (`{user-id}`, a second of the same type `{user-id-2}`), an alternate key or a
+/// function parameter after its name (`{appId}`, `{period}`), a drive path `{item-path}`.
+/// Literal keys that are names rather than ids (`inbox`, `root`) stay as written.
+pub fn typed_template(typed: &TypedPath) -> String {
+    let mut out = String::new();
+    let mut used: Vec<String> = Vec::new();
+    for segment in &typed.segments {
+        if !segment.attached {
+            out.push('/');
+        }
+        match &segment.step {
+            Step::Key(key) => out.push_str(&key_text(segment, key, &mut used)),
+            Step::Function { arguments } => {
+                let name = segment.text.split('(').next().unwrap_or_default();
+                if segment.text.contains('(') {
+                    let _ = write!(out, "{name}({})", named_arguments(&segment.text, arguments));
+                } else {
+                    out.push_str(name);
+                }
+            }
+            Step::DrivePath if is_any_placeholder(&segment.text) => out.push_str(":/{item-path}:"),
+            _ => out.push_str(&segment.text),
+        }
+    }
+    if out.is_empty() { "/".to_string() } else { out }
+}
+
+/// Whether an example value stands for an id: a placeholder or what looks like one.
+fn stands_for_id(value: &str) -> bool {
+    is_any_placeholder(value) || looks_like_id(value)
+}
+
+fn key_text(segment: &Typed, key: &Key, used: &mut Vec<String>) -> String {
+    let unique = |base: String, used: &mut Vec<String>| {
+        let mut name = base.clone();
+        let mut n = 2;
+        while used.contains(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        used.push(name.clone());
+        name
+    };
+    let ty = segment.ty.as_deref().unwrap_or("entity");
+    match key {
+        Key::Placeholder(_) => {
+            let name = unique(crate::api::key_placeholder(ty), used);
+            wrap_key(segment, &name)
+        }
+        Key::Literal(literal) if stands_for_id(literal) => {
+            let name = unique(crate::api::key_placeholder(ty), used);
+            wrap_key(segment, &name)
+        }
+        Key::Literal(_) => segment.text.clone(),
+        Key::Alternate(pairs) => format!("({})", named_arguments(&segment.text, pairs)),
+    }
+}
+
+/// `{name}` in the key's written form: a segment, `('{name}')` or `({name})`.
+fn wrap_key(segment: &Typed, name: &str) -> String {
+    if !segment.attached {
+        format!("{{{name}}}")
+    } else if segment.text.contains('\'') {
+        format!("('{{{name}}}')")
+    } else {
+        format!("({{{name}}})")
+    }
+}
+
+/// `name='value', …` with each value that stands for an id named after its parameter.
+fn named_arguments(written: &str, arguments: &[(String, String)]) -> String {
+    arguments
+        .iter()
+        .map(|(name, value)| {
+            let quoted = written.contains(&format!("'{value}'"));
+            let value = if stands_for_id(value) {
+                format!("{{{name}}}")
+            } else {
+                value.clone()
+            };
+            let value = if quoted { format!("'{value}'") } else { value };
+            if name.is_empty() {
+                value
+            } else {
+                format!("{name}={value}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_placeholders_by_the_segment_before_them() {
+        assert_eq!(
+            normalise_path(
+                "https://graph.microsoft.com/beta/users/<id | userPrincipalName>/joinedGroups/<id>/threads"
+            ),
+            "/beta/users/{user-id}/joinedGroups/{group-id}/threads"
+        );
+        assert_eq!(
+            normalise_path(
+                "/v1.0/groups/{groupsId}/conversations/{id}/threads/{thread-id}/posts/{id}"
+            ),
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads/{thread-id}/posts/{post-id}"
+        );
+        assert_eq!(
+            normalise_path("/beta/widgets/{id}?$select=x"),
+            "/beta/widgets/{widget-id}"
+        );
+    }
+
+    #[test]
+    fn literal_ids_and_mangled_placeholders_become_named_placeholders() {
+        assert_eq!(
+            normalise_path(
+                "/v1.0/groups/29981b6a-0e57-42dc-94c9-cd24f5306196/threads/AAQkADJUdfolA==/reply"
+            ),
+            "/v1.0/groups/{group-id}/threads/{thread-id}/reply"
+        );
+        assert_eq!(
+            normalise_path(
+                "/beta/groups/{group-id/drive/items/{{thumb-id}-id}/{path and filename}"
+            ),
+            "/beta/groups/{group-id}/drive/items/{item-id}/{id}"
+        );
+        assert_eq!(
+            normalise_path(
+                "/v1.0/users/ada@contoso.com/sites/contoso.com,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c11,5e2b7a3c-8d41-4c8e-9a65-0f3e6b9d2c12/items/{root:-id}"
+            ),
+            "/v1.0/users/{user-id}/sites/{site-id}/items/{item-id}"
+        );
+        assert_eq!(
+            normalise_path("/v1.0/sites/{id}/sites/{id}"),
+            "/v1.0/sites/{site-id}/sites/{site-id-2}"
+        );
+        for name in [
+            "messages",
+            "microsoft.graph.delta",
+            "root",
+            "getByPath(path='a')",
+            "v1.0",
+            "$value",
+        ] {
+            assert!(!looks_like_id(name), "{name}");
+        }
+        for id in ["1234", "b!kW2Hk9yhP0aQ6a3bFx1", "AAMkAGI2TAAA="] {
+            assert!(looks_like_id(id), "{id}");
+        }
+    }
+}
