@@ -112,6 +112,23 @@ impl Operation {
     }
 }
 
+/// Types a request's path by the models of its version: the path's first segment, else
+/// `fallback` (a case file's `api`), else the default version.
+pub fn type_request(
+    models: &crate::api::file::Models,
+    path: &str,
+    fallback: Option<&str>,
+) -> Result<TypedPath, PathError> {
+    let raw = path::path_part(path);
+    let version = raw
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .filter(|s| is_version(s) && *s != "{version}")
+        .or(fallback);
+    type_path(&models.for_version(version), path)
+}
+
 /// Whether a first segment is an API version: `v1.0`, `beta`, `{version}`.
 pub fn is_version(segment: &str) -> bool {
     segment == "beta"
@@ -167,6 +184,25 @@ impl TypedPath {
         }
         let last = self.segments.last()?;
         last.ty.as_deref().map(|ty| (ty, last.collection))
+    }
+
+    /// The type of the resource the path acts on: what it reaches, or — for an operation,
+    /// `$value`, `$count` or a stream — the entity or collection it is applied to.
+    pub fn resource_type(&self) -> Option<&str> {
+        if self.untyped.is_some() {
+            return None;
+        }
+        self.segments
+            .iter()
+            .rev()
+            .find_map(|segment| match segment.step {
+                Step::Action
+                | Step::Function { .. }
+                | Step::Value
+                | Step::Count
+                | Step::Version => None,
+                _ => segment.ty.as_deref().filter(|ty| !ty.starts_with("Edm.")),
+            })
     }
 
     /// What `method` does to the path; `None` when the path is not typed or the method makes

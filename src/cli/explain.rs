@@ -28,13 +28,7 @@ pub fn execute(args: ExplainArgs) -> Result<u8, Error> {
                 .with_help("import the metadata first: conform schemas import --csdl v1.0.csdl"),
         );
     }
-    let raw = crate::api::path::path_part(&args.path);
-    let version = raw
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .filter(|s| typing::is_version(s));
-    let typed = typing::type_path(&models.for_version(version), &args.path)
+    let typed = typing::type_request(&models, &args.path, None)
         .map_err(|e| Error::new(format!("`{}`: {} (at byte {})", args.path, e.message, e.at)))?;
     print!("{}", render(&args.method, &args.path, &typed));
     Ok(if typed.untyped.is_some() {

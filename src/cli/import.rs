@@ -68,7 +68,7 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
         let context = import::Context {
             schemas: &names,
             models: &models,
-            version: page_version(&page_file.path)
+            version: files::page_version(&page_file.path)
                 .unwrap_or(&args.api)
                 .to_string(),
         };
@@ -143,16 +143,6 @@ fn schema_names(schemas: &Path) -> Result<Vec<String>, Error> {
     names.sort();
     names.dedup();
     Ok(names)
-}
-
-/// The API version a page's folder names: `…/beta/…`, `…/v1.0/…`, `…/beta-api/…`.
-pub fn page_version(page: &Path) -> Option<&'static str> {
-    page.parent()?.components().rev().find_map(|c| {
-        let name = c.as_os_str().to_str()?.to_ascii_lowercase();
-        ["beta", "v1.0"].into_iter().find(|v| {
-            name == *v || name.starts_with(&format!("{v}-")) || name.starts_with(&format!("{v}_"))
-        })
-    })
 }
 
 /// The case names of files in `out` that this import leaves in place: imported cases are named

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::api::file::Models;
 use crate::cli::output::OutputFormat;
 use crate::docs::files;
 use crate::docs::lint::{self, Severity};
@@ -43,16 +44,17 @@ fn run_lint(
     format: OutputFormat,
     deny_warnings: bool,
 ) -> Result<u8, Error> {
+    let models = Models::load(schemas)?;
     let schemas = Schemas::load_dir(schemas)?;
     let pages: Vec<PathBuf> = if docs.is_empty() {
         Vec::new()
     } else {
         files::collect(docs)?.into_iter().map(|p| p.path).collect()
     };
-    let mut findings = lint::lint_page_files(&pages, &schemas)?;
+    let mut findings = lint::lint_page_files(&pages, &schemas, &models)?;
     // Without pages, the cases are what there is to check; with pages, only when present.
     if docs.is_empty() || cases_dir.is_dir() {
-        findings.extend(lint::lint_cases(&load_dir(cases_dir)?, &schemas));
+        findings.extend(lint::lint_cases(&load_dir(cases_dir)?, &schemas, &models));
     }
     match format {
         OutputFormat::Json => println!(

@@ -95,6 +95,16 @@ fn stem_below(path: &Path, ancestor: &Path) -> String {
         .join("-")
 }
 
+/// The API version a page's folder names: `…/beta/…`, `…/v1.0/…`, `…/beta-api/…`.
+pub fn page_version(page: &Path) -> Option<&'static str> {
+    page.parent()?.components().rev().find_map(|c| {
+        let name = c.as_os_str().to_str()?.to_ascii_lowercase();
+        ["beta", "v1.0"].into_iter().find(|v| {
+            name == *v || name.starts_with(&format!("{v}-")) || name.starts_with(&format!("{v}_"))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

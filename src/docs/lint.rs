@@ -7,10 +7,12 @@ use std::ops::Range;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::api::file::{DEFAULT_VERSION, Models};
 use crate::docs::import;
 use crate::docs::jsonpos;
 use crate::docs::page::{self, Block, BlockKind, Page};
 use crate::docs::paths;
+use crate::docs::{files, lint_paths};
 use crate::error::Location;
 use crate::schema::registry::Schemas;
 use crate::suite::model::escape_pointer_token;
@@ -53,7 +55,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub(crate) fn new(
         code: &'static str,
         severity: Severity,
         message: String,
@@ -124,6 +126,29 @@ pub const CODES: &[(&str, &str)] = &[
     ("C002", "a case names a schema that does not exist"),
     ("C003", "a case uses a variable before any step captures it"),
     ("C004", "a case captures a variable that nothing uses"),
+    (
+        "L009",
+        "a request path the API model cannot place (the segment, and the names the model has there)",
+    ),
+    (
+        "L010",
+        "a path segment spelled unlike the metadata (in case only)",
+    ),
+    (
+        "L011",
+        "a response annotated with a type the request's path does not return",
+    ),
+    ("L012", "a request path without an API version"),
+    ("C005", "a case path the API model cannot place"),
+    (
+        "C006",
+        "a key placeholder named unlike the entity type it stands for",
+    ),
+    ("C007", "a case path without an API version"),
+    (
+        "C008",
+        "a case path segment spelled unlike the metadata (in case only)",
+    ),
 ];
 
 /// What an example body is judged as: a request for a resource of the schema, or a response
@@ -145,6 +170,9 @@ struct PageLinter<'a> {
     page: &'a Page,
     schemas: &'a Schemas,
     names: &'a [String],
+    models: &'a Models,
+    /// The page's API version: its folder's, else the default.
+    version: &'a str,
     findings: Vec<Finding>,
 }
 
@@ -231,6 +259,13 @@ impl PageLinter<'_> {
                 schema.map(|(name, collection)| Judged::Response(name, collection)),
             );
             self.listed_paths(request);
+            self.findings.extend(lint_paths::page_pair(
+                self.page,
+                request,
+                response,
+                self.models,
+                self.version,
+            ));
         }
         self.findings
     }
@@ -483,19 +518,27 @@ fn collect_strings(value: &Value, pointer: &mut String, out: &mut Vec<(String, S
 }
 
 /// Every finding of a documentation page; `names` are the schemas' names.
-fn lint_page(page: &Page, schemas: &Schemas, names: &[String]) -> Vec<Finding> {
+fn lint_page(
+    page: &Page,
+    schemas: &Schemas,
+    names: &[String],
+    models: &Models,
+    default_version: &str,
+) -> Vec<Finding> {
     PageLinter {
         page,
         schemas,
         names,
+        models,
+        version: files::page_version(&page.path).unwrap_or(default_version),
         findings: Vec::new(),
     }
     .run()
 }
 
 /// Every finding of loaded cases.
-pub fn lint_cases(cases: &[Case], schemas: &Schemas) -> Vec<Finding> {
-    let mut findings = Vec::new();
+pub fn lint_cases(cases: &[Case], schemas: &Schemas, models: &Models) -> Vec<Finding> {
+    let mut findings = lint_paths::cases(cases, models);
     for case in cases {
         let file = &case.name_origin.file;
         let at = |span: Range<usize>| Location::new(&file.path, &file.text, span);
@@ -617,13 +660,20 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
 pub fn lint_page_files(
     paths: &[std::path::PathBuf],
     schemas: &Schemas,
+    models: &Models,
 ) -> crate::error::Result<Vec<Finding>> {
     let names: Vec<String> = schemas.names().map(str::to_string).collect();
     let per_page = crate::suite::load::in_parallel(paths, |path| {
         let text = std::fs::read_to_string(path).map_err(|e| {
             crate::error::Error::in_file(format!("cannot read the page: {e}"), path)
         })?;
-        Ok(lint_page(&page::parse(path, text), schemas, &names))
+        Ok(lint_page(
+            &page::parse(path, text),
+            schemas,
+            &names,
+            models,
+            DEFAULT_VERSION,
+        ))
     });
     let mut findings = Vec::new();
     for page in per_page {

@@ -5,5 +5,6 @@ pub mod files;
 pub mod import;
 pub mod jsonpos;
 pub mod lint;
+pub mod lint_paths;
 pub mod page;
 pub mod paths;
