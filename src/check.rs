@@ -158,7 +158,8 @@ pub fn judge_documented(
                 response_block: example,
                 expected: expect.body.as_ref(),
             };
-            undocumented::undocumented(schemas, &schema.name, expect.collection, documented, body)
+            let key = schemas.key(&schema.name, schema.api.as_deref());
+            undocumented::undocumented(schemas, key, expect.collection, documented, body)
         }
         _ => Vec::new(),
     };
@@ -324,10 +325,11 @@ fn check_response_body(expect: &Expect, response: &Response, schemas: &Schemas) 
         }
     };
     if let Some(schema) = &expect.schema {
+        let key = schemas.key(&schema.name, schema.api.as_deref());
         if expect.collection {
-            failures.extend(check_collection(schemas, &schema.name, &body));
+            failures.extend(check_collection(schemas, key, &body));
         } else {
-            failures.extend(check_schema(schemas, &schema.name, &body));
+            failures.extend(check_schema(schemas, key, &body));
         }
     }
     failures.extend(check_required(&expect.required, &body));
@@ -734,6 +736,7 @@ mod tests {
             schema: (status != 204).then(|| crate::suite::model::SchemaRef {
                 name: "thing".into(),
                 origin: crate::suite::model::Origin { file, span: 0..0 },
+                api: None,
             }),
             required: if status == 204 {
                 vec![]

@@ -21,13 +21,10 @@ struct Document<M> {
     model: M,
 }
 
-/// Whether `version` can name an API version (and so a folder): `v1.0`, `beta`.
+/// Whether `version` can name an API version (and so a folder of the schemas folder): `v1.0`,
+/// `beta`.
 pub fn is_version(version: &str) -> bool {
-    !version.is_empty()
-        && !version.starts_with('.')
-        && version
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    crate::schema::registry::is_version_folder(version)
 }
 
 /// The folder that holds `version`'s schemas and model.
@@ -111,6 +108,10 @@ impl Models {
         Self { models }
     }
 
+    pub fn all(&self) -> impl Iterator<Item = &ApiModel> {
+        self.models.iter()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.models.is_empty()
     }
@@ -130,5 +131,44 @@ impl Models {
                 .filter(|m| m.version == DEFAULT_VERSION && m.version != own),
         );
         chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_reads_back_as_written_and_a_foreign_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = crate::api::office_model();
+        let path = write(dir.path(), &model).unwrap();
+        let read = read(&path).unwrap();
+        assert_eq!(read.roots, model.roots);
+        assert_eq!(read.types, model.types);
+        assert!(
+            read.root("GROUPS").is_some(),
+            "lookups are built on reading"
+        );
+        std::fs::write(
+            &path,
+            "{\"format\": \"conform-api-model/0\", \"model\": {}}",
+        )
+        .unwrap();
+        let error = super::read(&path).unwrap_err().to_string();
+        assert!(error.contains("format `conform-api-model/0`"), "{error}");
+        std::fs::write(&path, "{\n  \"format\": [").unwrap();
+        let error = super::read(&path).unwrap_err().to_string();
+        assert!(error.contains("api.model:2:"), "{error}");
+        let beta = dir.path().join("beta");
+        let mut beta_model = crate::api::office_model();
+        beta_model.version = "beta".into();
+        std::fs::create_dir_all(&beta).unwrap();
+        write(&beta, &beta_model).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let models = Models::load(dir.path()).unwrap();
+        assert_eq!(models.versions().collect::<Vec<_>>(), vec!["beta"]);
+        assert_eq!(models.for_version(Some("beta")).len(), 1);
+        assert!(models.for_version(Some("v1.0")).is_empty());
     }
 }

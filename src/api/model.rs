@@ -89,6 +89,8 @@ struct Index {
     members: HashMap<(String, String), usize>,
     /// Lower-case qualified type name → qualified type name.
     types: HashMap<String, String>,
+    /// Lower-case entity type name without its namespace → qualified type name.
+    entity_short_names: HashMap<String, String>,
     /// Lower-case operation name (unqualified and qualified) → operation indexes.
     operations: HashMap<String, Vec<usize>>,
     /// Type → the types that name it as base.
@@ -150,6 +152,13 @@ impl ApiModel {
         }
         for (name, info) in &self.types {
             index.types.insert(name.to_ascii_lowercase(), name.clone());
+            if info.entity {
+                let short = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+                index
+                    .entity_short_names
+                    .entry(short)
+                    .or_insert_with(|| name.clone());
+            }
             for (i, member) in info.members.iter().enumerate() {
                 let key = (name.clone(), member.name.to_ascii_lowercase());
                 index.members.entry(key).or_insert(i);
@@ -187,6 +196,14 @@ impl ApiModel {
         self.index
             .types
             .get(&written.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    /// The entity type named `short` (without its namespace, without regard to case).
+    pub fn entity_type_named(&self, short: &str) -> Option<&str> {
+        self.index
+            .entity_short_names
+            .get(&short.to_ascii_lowercase())
             .map(String::as_str)
     }
 

@@ -121,25 +121,13 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
     Ok(exit::PASS)
 }
 
-/// The schemas a case may name: those of the folder (loaded, so that a broken one is an
-/// error) and those of its version folders.
+/// The schemas a case may name: those of the folder and of its version folders (loaded, so
+/// that a broken one is an error), by the name a case file gives them.
 fn schema_names(schemas: &Path) -> Result<Vec<String>, Error> {
     let mut names: Vec<String> = Schemas::load_dir(schemas)?
         .names()
-        .map(str::to_string)
+        .map(|name| name.rsplit('/').next().unwrap_or(name).to_string())
         .collect();
-    let below = std::fs::read_dir(schemas)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir());
-    for dir in below {
-        for file in crate::fs::files_with_extension(&dir, "json").unwrap_or_default() {
-            if let Some(stem) = file.file_stem() {
-                names.push(stem.to_string_lossy().into_owned());
-            }
-        }
-    }
     names.sort();
     names.dedup();
     Ok(names)

@@ -265,7 +265,7 @@ fn derive_pair(
         page::request_line(&line).ok_or_else(|| format!("the request line `{line}` has no URL"))?;
     let method = method.to_string();
     let case_path = case_path(url, context.models, &context.version);
-    let path = case_path.path;
+    let path = case_path.path.clone();
     let doc_name = annotation_names(request).first().map(|n| n.to_string());
     let mut notes = case_path.notes;
     if request.annotation.is_none() {
@@ -323,7 +323,12 @@ fn derive_pair(
         request_text: request.content.clone(),
         response_text: response.content.clone(),
     };
-    Ok(with_listed_paths(page, base, context))
+    Ok(with_listed_paths(
+        page,
+        base,
+        case_path.typed.is_some(),
+        context,
+    ))
 }
 
 /// The schema a response is judged by: the error schema for an expected error, else the one
@@ -509,8 +514,14 @@ fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
 }
 
 /// `base`, and one more case for each other path the "HTTP request" section lists for the
-/// same method, with the same example.
-fn with_listed_paths(page: &Page, base: CaseDraft, context: &Context<'_>) -> Vec<CaseDraft> {
+/// same method, with the same example. When the model types the example's path, a listed path
+/// it cannot place (`/workbook/…`, written relative to an item) gives no case.
+fn with_listed_paths(
+    page: &Page,
+    base: CaseDraft,
+    base_typed: bool,
+    context: &Context<'_>,
+) -> Vec<CaseDraft> {
     let (name, method, path) = (base.name.clone(), base.method.clone(), base.path.clone());
     let version = version_of(&path).unwrap_or(&context.version).to_string();
     let without_version = |p: &str| {
@@ -521,8 +532,12 @@ fn with_listed_paths(page: &Page, base: CaseDraft, context: &Context<'_>) -> Vec
     let unversioned = without_version(&path);
     let mut cases = vec![base];
     for listed in listed_paths(page, &method) {
-        let other = case_path(&listed, context.models, &version).path;
-        if other == path || cases.iter().any(|c| c.path == other) {
+        let listed = case_path(listed, context.models, &version);
+        let other = listed.path;
+        if other == path
+            || cases.iter().any(|c| c.path == other)
+            || (base_typed && listed.typed.is_none())
+        {
             continue;
         }
         let other_unversioned = without_version(&other);

@@ -14,7 +14,7 @@ use crate::docs::page::{self, Block, BlockKind, Page};
 use crate::docs::paths;
 use crate::docs::{files, lint_paths};
 use crate::error::Location;
-use crate::schema::registry::Schemas;
+use crate::schema::registry::{Resolved, Schemas};
 use crate::suite::model::escape_pointer_token;
 use crate::suite::model::{Case, Request};
 use crate::suite::probes;
@@ -148,6 +148,10 @@ pub const CODES: &[(&str, &str)] = &[
     (
         "C008",
         "a case path segment spelled unlike the metadata (in case only)",
+    ),
+    (
+        "C009",
+        "a case of one API version judged by the default version's schema, its own having none",
     ),
 ];
 
@@ -572,7 +576,27 @@ pub fn lint_cases(cases: &[Case], schemas: &Schemas, models: &Models) -> Vec<Fin
             ));
         }
         if let Some(schema) = &case.expect.schema
-            && !schemas.contains(&schema.name)
+            && let Some(Resolved::FallBack(key)) =
+                schemas.resolve(&schema.name, schema.api.as_deref())
+        {
+            findings.push(Finding::new(
+                "C009",
+                Severity::Note,
+                format!(
+                    "case `{}` ({}) is judged by the {DEFAULT_VERSION} schema `{key}`: the {} schemas have no `{}`",
+                    case.name,
+                    schema.api.as_deref().unwrap_or_default(),
+                    schema.api.as_deref().unwrap_or_default(),
+                    schema.name
+                ),
+                at(schema.origin.span.clone()),
+                None,
+            ));
+        }
+        if let Some(schema) = &case.expect.schema
+            && schemas
+                .resolve(&schema.name, schema.api.as_deref())
+                .is_none()
         {
             findings.push(Finding::new(
                 "C002",

@@ -25,7 +25,23 @@ pub fn variable_for(segment: &str) -> String {
         "channels" => "channel-id".to_string(),
         "threads" => "thread-id".to_string(),
         "posts" => "post-id".to_string(),
-        other => format!("{}-id", other.strip_suffix('s').unwrap_or(other)),
+        _ => format!("{}-id", singular(&named)),
+    }
+}
+
+/// An English plural's singular, as collection names form them: `policies` → `policy`,
+/// `classes` → `class`, `boxes` → `box`, `items` → `item`; the case as written.
+fn singular(plural: &str) -> String {
+    let lower = plural.to_ascii_lowercase();
+    let keep = |n: usize| plural[..plural.len() - n].to_string();
+    if lower.ends_with("ies") && plural.len() > 3 {
+        keep(3) + "y"
+    } else if lower.ends_with("sses") || lower.ends_with("xes") || lower.ends_with("ches") {
+        keep(2)
+    } else if lower.ends_with('s') && !lower.ends_with("ss") {
+        keep(1)
+    } else {
+        plural.to_string()
     }
 }
 
@@ -87,28 +103,60 @@ pub fn url_path(url: &str) -> &str {
 /// used once.
 pub fn normalise_path(url: &str) -> String {
     let path = url_path(url).split(['?', '#']).next().unwrap_or("");
+    let out = name_by_segment(path, "", true, &Models::default(), &mut Vec::new());
+    if out.is_empty() { "/".to_string() } else { out }
+}
+
+/// `path` with placeholders and literal ids named after the segment before them, `previous`
+/// being the one before `path`; `first` when `path` starts the whole path (its first segment
+/// may be the version). Names in `used` are not given again.
+fn name_by_segment(
+    path: &str,
+    previous: &str,
+    first: bool,
+    models: &Models,
+    used: &mut Vec<String>,
+) -> String {
     let mut out = String::new();
-    let mut previous = "";
-    let mut used: Vec<String> = Vec::new();
+    let mut previous = previous;
     for (index, segment) in path.split('/').filter(|s| !s.is_empty()).enumerate() {
         out.push('/');
-        let version = index == 0 && version_of(segment).is_some();
+        let version = first && index == 0 && version_of(segment).is_some();
         if is_any_placeholder(segment) || (!version && looks_like_id(segment)) {
-            let base = variable_for(previous);
-            let mut name = base.clone();
-            let mut n = 2;
-            while used.contains(&name) {
-                name = format!("{base}-{n}");
-                n += 1;
-            }
+            let base = entity_of_collection(previous, models).map_or_else(
+                || variable_for(previous),
+                |ty| crate::api::key_placeholder(&ty),
+            );
+            let name = unique(base, used);
             let _ = write!(out, "{{{name}}}");
-            used.push(name);
         } else {
             out.push_str(segment);
         }
         previous = segment;
     }
-    if out.is_empty() { "/".to_string() } else { out }
+    out
+}
+
+/// The entity type a collection segment the model could not place is most likely of: one
+/// named as its singular (`bookingBusinesses` → `bookingBusiness`, `policies` → `policy`).
+fn entity_of_collection(segment: &str, models: &Models) -> Option<String> {
+    let singular = singular(segment);
+    models
+        .all()
+        .find_map(|model| model.entity_type_named(&singular))
+        .map(str::to_string)
+}
+
+/// `base`, or `base-2`, `base-3`, … : the first not in `used`, which gains it.
+fn unique(base: String, used: &mut Vec<String>) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while used.contains(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    used.push(name.clone());
+    name
 }
 
 pub fn version_of(path: &str) -> Option<&str> {
@@ -149,12 +197,35 @@ pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
     let path_version = version_of(&versioned).map(str::to_string);
     let typed = (!models.is_empty())
         .then(|| typing::type_path(&models.for_version(path_version.as_deref()), &versioned).ok())
-        .flatten()
-        .filter(|typed| typed.untyped.is_none());
+        .flatten();
     let path = match &typed {
-        Some(typed) => typed_template(typed),
+        Some(typed) => match &typed.untyped {
+            None => typed_template(typed),
+            // Keys the model placed are named after their types, the rest after the segment
+            // before them.
+            Some(untyped) => {
+                let mut used = Vec::new();
+                let prefix = typed_prefix(typed, &mut used);
+                let previous = typed.segments.last().map_or("", |s| s.text.as_str());
+                let rest = versioned.get(untyped.at..).unwrap_or_default();
+                let path = prefix
+                    + &name_by_segment(
+                        rest,
+                        previous,
+                        typed.segments.is_empty(),
+                        models,
+                        &mut used,
+                    );
+                if path.is_empty() {
+                    "/".to_string()
+                } else {
+                    path
+                }
+            }
+        },
         None => normalise_path(&versioned),
     };
+    let typed = typed.filter(|typed| typed.untyped.is_none());
     CasePath { path, notes, typed }
 }
 
@@ -163,14 +234,18 @@ pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
 /// function parameter after its name (`{appId}`, `{period}`), a drive path `{item-path}`.
 /// Literal keys that are names rather than ids (`inbox`, `root`) stay as written.
 pub fn typed_template(typed: &TypedPath) -> String {
+    typed_prefix(typed, &mut Vec::new())
+}
+
+/// The segments `typed` placed, written as `typed_template` writes them.
+fn typed_prefix(typed: &TypedPath, used: &mut Vec<String>) -> String {
     let mut out = String::new();
-    let mut used: Vec<String> = Vec::new();
     for segment in &typed.segments {
         if !segment.attached {
             out.push('/');
         }
         match &segment.step {
-            Step::Key(key) => out.push_str(&key_text(segment, key, &mut used)),
+            Step::Key(key) => out.push_str(&key_text(segment, key, used)),
             Step::Function { arguments } => {
                 let name = segment.text.split('(').next().unwrap_or_default();
                 if segment.text.contains('(') {
@@ -192,16 +267,6 @@ fn stands_for_id(value: &str) -> bool {
 }
 
 fn key_text(segment: &Typed, key: &Key, used: &mut Vec<String>) -> String {
-    let unique = |base: String, used: &mut Vec<String>| {
-        let mut name = base.clone();
-        let mut n = 2;
-        while used.contains(&name) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
-        used.push(name.clone());
-        name
-    };
     let ty = segment.ty.as_deref().unwrap_or("entity");
     match key {
         Key::Placeholder(_) => {
@@ -311,5 +376,94 @@ mod tests {
         for id in ["1234", "b!kW2Hk9yhP0aQ6a3bFx1", "AAMkAGI2TAAA="] {
             assert!(looks_like_id(id), "{id}");
         }
+    }
+
+    fn office() -> Models {
+        Models::from_models(vec![crate::api::office_model()])
+    }
+
+    #[test]
+    fn names_keys_after_their_entity_type_where_the_model_types_the_path() {
+        let models = office();
+        let path = |url: &str| case_path(url, &models, "beta").path;
+        assert_eq!(
+            path(
+                "https://graph.microsoft.com/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/threads/AAQkAD==/posts/{id}"
+            ),
+            "/v1.0/groups/{group-id}/threads/{conversationThread-id}/posts/{post-id}"
+        );
+        assert_eq!(
+            path("/v1.0/groups/{id}/members/{id}/$ref"),
+            "/v1.0/groups/{group-id}/members/{directoryObject-id}/$ref"
+        );
+        assert_eq!(
+            path("/v1.0/applications(appId='46e6adf4-a9cf-4b60-9390-0ba6fb00bf6b')/addPassword"),
+            "/v1.0/applications(appId='{appId}')/addPassword"
+        );
+        assert_eq!(
+            path("/v1.0/reports/getUsageReport(period='D7')"),
+            "/v1.0/reports/getUsageReport(period='D7')",
+            "a literal parameter is the example's value, not an id"
+        );
+        assert_eq!(
+            path("/v1.0/reports/getUsageReport(period='{period_value}')"),
+            "/v1.0/reports/getUsageReport(period='{period}')"
+        );
+        assert_eq!(
+            path("/v1.0/me/drive/root:/{path-to-file}:/content"),
+            "/v1.0/me/drive/root:/{item-path}:/content"
+        );
+        assert_eq!(
+            path("/v1.0/me/mailFolders/inbox/messages"),
+            "/v1.0/me/mailFolders/inbox/messages",
+            "a well-known name stays"
+        );
+        assert_eq!(
+            path("/v1.0/users('adele@contoso.com')/manager"),
+            "/v1.0/users('{user-id}')/manager"
+        );
+        assert_eq!(
+            path("/v1.0/users/{id}/messages/{id}/attachments/{id}"),
+            "/v1.0/users/{user-id}/messages/{message-id}/attachments/{attachment-id}"
+        );
+    }
+
+    #[test]
+    fn every_path_carries_a_version() {
+        let models = office();
+        let made = case_path("/me/messages", &models, "beta");
+        assert_eq!(made.path, "/beta/me/messages");
+        assert_eq!(made.notes.len(), 1, "{:?}", made.notes);
+        let placeholder = case_path(
+            "https://graph.microsoft.com/{ver}/users/{id}",
+            &models,
+            "v1.0",
+        );
+        assert_eq!(placeholder.path, "/v1.0/users/{user-id}");
+        let without_model = case_path("/groups/{id}/threads", &Models::default(), "v1.0");
+        assert_eq!(without_model.path, "/v1.0/groups/{group-id}/threads");
+        assert!(without_model.typed.is_none());
+    }
+
+    #[test]
+    fn names_what_the_model_placed_and_guesses_the_rest() {
+        let models = office();
+        let made = case_path(
+            "/v1.0/users/{id}/todoLists/{id}/tasks/{id}",
+            &models,
+            "v1.0",
+        );
+        assert_eq!(
+            made.path,
+            "/v1.0/users/{user-id}/todoLists/{todoList-id}/tasks/{task-id}"
+        );
+        assert!(made.typed.is_none());
+        let made = case_path("/v1.0/groups/{id}/policies/{id}", &models, "v1.0");
+        assert_eq!(made.path, "/v1.0/groups/{group-id}/policies/{policy-id}");
+        let made = case_path("/v1.0/widgets/{id}/directoryObjects/{id}", &models, "v1.0");
+        assert_eq!(
+            made.path, "/v1.0/widgets/{widget-id}/directoryObjects/{directoryObject-id}",
+            "an unplaced collection named like an entity type gives that type's name"
+        );
     }
 }

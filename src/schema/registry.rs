@@ -16,7 +16,37 @@ use crate::schema::shape::{JsonType, Shape, declared_type, shape_of};
 /// Base under which schema files are registered; `$ref: "recipient.json"` resolves beside it.
 const BASE_URI: &str = "https://conform.invalid/schemas/";
 
-/// Every schema of a directory, by name (the file stem: `conversationThread`).
+/// The API version whose schemas sit in the schemas folder itself; another version's sit in a
+/// folder of its name below it (`beta/`) and are registered as `beta/user`.
+pub const DEFAULT_VERSION: &str = "v1.0";
+
+/// Whether a folder of the schemas folder holds an API version's schemas: `beta`, `v2.0`.
+pub fn is_version_folder(name: &str) -> bool {
+    name == "beta"
+        || (name.len() > 1
+            && name.starts_with('v')
+            && name[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
+
+/// Which schema judges a case: its version's, or the default version's in its place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved<'s> {
+    /// The schema of the case's own version (or of the default version, for its cases).
+    Own(&'s str),
+    /// The default version's: the case's version has a schemas folder without this schema.
+    FallBack(&'s str),
+}
+
+impl<'s> Resolved<'s> {
+    pub fn key(self) -> &'s str {
+        match self {
+            Self::Own(key) | Self::FallBack(key) => key,
+        }
+    }
+}
+
+/// Every schema of a directory, by name (the file stem: `conversationThread`), and those of
+/// its version folders (`beta/conversationThread`).
 pub struct Schemas {
     registry: Registry<'static>,
     schemas: BTreeMap<String, Compiled>,
@@ -42,6 +72,32 @@ pub struct Violation {
     pub message: String,
 }
 
+/// The version folders of a schemas folder, in name order.
+fn version_folders(dir: &Path) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.is_dir()
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_version_folder)
+        })
+        .collect();
+    folders.sort();
+    folders
+}
+
+/// `target` (a sibling schema's name) as seen from schema `name`: in the same version folder.
+fn sibling(name: &str, target: &str) -> String {
+    match name.rsplit_once('/') {
+        Some((folder, _)) => format!("{folder}/{target}"),
+        None => target.to_string(),
+    }
+}
+
 /// Every `$ref` to another file must name a file of the set: caught here, the error can name
 /// the file that holds the `$ref`.
 fn check_refs(parsed: &[(PathBuf, String, Value)]) -> Result<()> {
@@ -63,13 +119,13 @@ fn check_refs(parsed: &[(PathBuf, String, Value)]) -> Result<()> {
         .iter()
         .map(|(_, name, _)| format!("{name}.json"))
         .collect();
-    for (path, _, value) in parsed {
+    for (path, name, value) in parsed {
         let mut found = Vec::new();
         refs(value, &mut found);
         for target in found {
             let file = target.split('#').next().unwrap_or("");
             let local = file.strip_prefix(BASE_URI).unwrap_or(file);
-            if !local.is_empty() && !local.contains(':') && !files.contains(local) {
+            if !local.is_empty() && !local.contains(':') && !files.contains(&sibling(name, local)) {
                 let dir = path
                     .parent()
                     .map(|d| d.display().to_string())
@@ -113,24 +169,64 @@ fn parse_document(path: &Path, text: &str) -> Result<(PathBuf, String, Value)> {
 }
 
 impl Schemas {
-    /// Loads and compiles every `*.json` file of `dir`.
+    /// Loads every `*.json` file of `dir` and of its version folders (`dir/beta/`).
     pub fn load_dir(dir: &Path) -> Result<Self> {
-        let files = crate::fs::files_with_extension(dir, "json").map_err(|e| {
+        let mut files = crate::fs::files_with_extension(dir, "json").map_err(|e| {
             Error::new(format!(
                 "cannot read the schemas directory {}: {e}",
                 dir.display()
             ))
             .with_help("pass --schemas DIR, or run conform from the project root")
         })?;
+        for folder in version_folders(dir) {
+            files.extend(crate::fs::files_with_extension(&folder, "json").unwrap_or_default());
+        }
         // Parsing and checking against the meta-schema dominate for thousands of files.
         let parsed = crate::suite::load::in_parallel(&files, |path| {
             let text = fs::read_to_string(path)
                 .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))?;
-            parse_document(path, &text)
+            let (path, name, value) = parse_document(path, &text)?;
+            // A version folder's schemas are named with it: `beta/user`.
+            let folder = path
+                .parent()
+                .filter(|parent| *parent != dir)
+                .and_then(|parent| parent.file_name())
+                .map(|f| format!("{}/", f.to_string_lossy()))
+                .unwrap_or_default();
+            Ok((path, format!("{folder}{name}"), value))
         })
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
         Self::from_parsed(parsed)
+    }
+
+    /// The schema that judges a case of API version `api` naming `name`: `beta/name` for a
+    /// beta case when the beta folder has it, else `name`.
+    pub fn resolve(&self, name: &str, api: Option<&str>) -> Option<Resolved<'_>> {
+        let own = api
+            .filter(|v| *v != DEFAULT_VERSION)
+            .map(|v| format!("{v}/{name}"));
+        if let Some(own) = &own
+            && let Some((key, _)) = self.schemas.get_key_value(own)
+        {
+            return Some(Resolved::Own(key));
+        }
+        let (key, _) = self.schemas.get_key_value(name)?;
+        let folder_exists = api.is_some_and(|v| {
+            let prefix = format!("{v}/");
+            self.schemas.keys().any(|k| k.starts_with(&prefix))
+        });
+        Some(if own.is_some() && folder_exists {
+            Resolved::FallBack(key)
+        } else {
+            Resolved::Own(key)
+        })
+    }
+
+    /// The key `name` resolves to for `api`, or `name` itself when no schema has it (the
+    /// checks then say it is missing).
+    pub fn key<'n>(&'n self, name: &'n str, api: Option<&str>) -> &'n str {
+        self.resolve(name, api).map_or(name, Resolved::key)
     }
 
     /// Compiles schema documents given as (path, text); the path's stem names the schema.
@@ -245,7 +341,7 @@ impl Schemas {
         match self.properties(name)?.get(property)? {
             Shape::Typed(kind) => Some(*kind),
             Shape::ArrayOf(_) => Some(JsonType::Array),
-            Shape::Named(target) => self.schemas.get(target)?.kind,
+            Shape::Named(target) => self.schemas.get(&sibling(name, target))?.kind,
             Shape::Unknown => None,
         }
     }
@@ -349,6 +445,62 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "error: schemas/a.json: `$ref` to `nowhere.json`, which is not a schema file in schemas/"
+        );
+    }
+
+    #[test]
+    fn judges_a_case_by_its_versions_schema_and_says_when_it_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |relative: &str, text: &str| {
+            let path = dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "user.json",
+            r#"{"type":"object","properties":{"who":{"$ref":"who.json"}}}"#,
+        );
+        write("who.json", r#"{"type":"string"}"#);
+        write("group.json", r#"{"type":"object"}"#);
+        write(
+            "beta/user.json",
+            r#"{"type":"object","properties":{"who":{"$ref":"who.json"}}}"#,
+        );
+        write("beta/who.json", r#"{"type":"integer"}"#);
+        write("notes/ignored.json", "not even JSON");
+        let schemas = Schemas::load_dir(dir.path()).unwrap();
+        assert_eq!(
+            schemas.resolve("user", Some("beta")),
+            Some(Resolved::Own("beta/user"))
+        );
+        assert_eq!(
+            schemas.resolve("group", Some("beta")),
+            Some(Resolved::FallBack("group"))
+        );
+        assert_eq!(
+            schemas.resolve("user", Some("v1.0")),
+            Some(Resolved::Own("user"))
+        );
+        assert_eq!(schemas.resolve("user", None), Some(Resolved::Own("user")));
+        assert_eq!(
+            schemas.resolve("user", Some("v2.0")),
+            Some(Resolved::Own("user"))
+        );
+        assert_eq!(schemas.resolve("nothing", Some("beta")), None);
+        let body = json!({"who": 3});
+        assert_eq!(
+            schemas.validate("beta/user", &body),
+            Some(vec![]),
+            "beta's `who` is a number"
+        );
+        assert_eq!(
+            schemas.validate("user", &body).unwrap().len(),
+            1,
+            "v1.0's is a string"
+        );
+        assert_eq!(
+            schemas.property_type("beta/user", "who"),
+            Some(JsonType::Integer)
         );
     }
 }

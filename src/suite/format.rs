@@ -156,8 +156,13 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         page: page.clone(),
         doc: raw.doc,
         setup,
+        expect: build_expect(
+            raw.expect,
+            file,
+            raw.request.path.get_ref(),
+            page.api.as_deref(),
+        )?,
         request: build_main_request(raw.request, file)?,
-        expect: build_expect(raw.expect, file)?,
         teardown,
         probes: probe_settings(raw.probes, file)?,
     })
@@ -313,15 +318,27 @@ fn build_request(raw: RequestToml, file: &Arc<SourceFile>) -> Result<Request> {
     })
 }
 
-fn build_expect(raw: ExpectToml, file: &Arc<SourceFile>) -> Result<Expect> {
+/// The case's expectations; `path` and `page_api` give the API version its schema is of.
+fn build_expect(
+    raw: ExpectToml,
+    file: &Arc<SourceFile>,
+    path: &str,
+    page_api: Option<&str>,
+) -> Result<Expect> {
     let status_span = raw.status.span();
     let status = status_code(raw.status, file)?;
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let api = Some(first)
+        .filter(|s| crate::schema::registry::is_version_folder(s) || *s == "v1.0")
+        .or(page_api)
+        .map(str::to_string);
     let schema = raw.schema.map(|name| SchemaRef {
         origin: Origin {
             file: file.clone(),
             span: name.span(),
         },
         name: name.into_inner(),
+        api,
     });
     let required: Vec<String> = raw
         .required

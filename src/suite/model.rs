@@ -178,6 +178,9 @@ pub fn status_forbids_body(status: u16) -> bool {
 pub struct SchemaRef {
     pub name: String,
     pub origin: Origin,
+    /// The API version of the case (its path's, else its file's `api`): a beta case is judged
+    /// by the beta schema of that name where there is one.
+    pub api: Option<String>,
 }
 
 /// A string with `{name}` placeholders.

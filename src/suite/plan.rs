@@ -398,7 +398,7 @@ fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
         let Some(schema) = &case.expect.schema else {
             continue;
         };
-        if !schemas.contains(&schema.name) {
+        let Some(resolved) = schemas.resolve(&schema.name, schema.api.as_deref()) else {
             let hint = match schemas
                 .names()
                 .find(|name| name.eq_ignore_ascii_case(&schema.name))
@@ -410,8 +410,8 @@ fn check_schemas(cases: &[Case], schemas: &Schemas) -> Result<()> {
                 .origin
                 .error(format!("unknown schema `{}`", schema.name))
                 .with_help(hint));
-        }
-        schemas.compile_now(&schema.name)?;
+        };
+        schemas.compile_now(resolved.key())?;
     }
     Ok(())
 }

@@ -249,7 +249,8 @@ pub fn item_url(case: &Case) -> Option<(Template, String)> {
 /// The case's request with one property the schema types sent as another JSON type, and what
 /// was changed. Booleans first: no server reads an object as one.
 fn wrong_type(case: &Case, schemas: &Schemas) -> Option<(Request, String)> {
-    let schema = &case.expect.schema.as_ref()?.name;
+    let schema = case.expect.schema.as_ref()?;
+    let schema = schemas.key(&schema.name, schema.api.as_deref());
     let json = case.request.json.as_deref()?;
     let Value::Object(mut body) = serde_json::from_str::<Value>(json).ok()? else {
         return None;

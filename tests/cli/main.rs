@@ -3,6 +3,7 @@
 
 mod common;
 
+mod api_model;
 mod bad_input;
 mod ci_gating;
 mod drift;
