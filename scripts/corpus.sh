@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Runs conform over Microsoft's own sources, as a user would: schemas from Graph's v1.0
-# metadata, then import, list and lint of the 2020 beta reference pages. Prints a Markdown table
-# of what came out and what each step cost. Not part of `cargo test`.
+# Runs conform over Microsoft's own sources, as a user would: schemas and API models from
+# Graph's v1.0 metadata and a beta metadata, then import (with and without --unannotated), list
+# and lint of the 2020 beta reference pages. Prints a Markdown table of what came out and what
+# each step cost. Not part of `cargo test`.
 #
-#   bash scripts/corpus.sh [CSDL] [PAGES]
+#   bash scripts/corpus.sh [CSDL] [PAGES] [BETA_CSDL]
 #
-# Defaults: ../shared/graph-metadata/v1.0.csdl and ../shared/graph-docs-2020/beta-api.
+# Defaults: ../shared/graph-metadata/v1.0.csdl, ../shared/graph-docs-2020/beta-api and
+# ../shared/graph-metadata/beta-ussec.csdl (pass "" to import v1.0 alone).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 csdl="${1:-$root/../shared/graph-metadata/v1.0.csdl}"
 pages="${2:-$root/../shared/graph-docs-2020/beta-api}"
+beta="${3-$root/../shared/graph-metadata/beta-ussec.csdl}"
 for input in "$csdl" "$pages"; do
   [ -e "$input" ] || { echo "corpus.sh: $input is not there" >&2; exit 2; }
 done
@@ -40,9 +43,16 @@ step() {
 }
 
 step schemas "$conform" schemas import --csdl "$csdl" --out "$work/schemas" --check
+if [ -n "$beta" ]; then
+  step schemas-beta "$conform" schemas import --csdl "$beta" --out "$work/schemas" --api beta
+fi
 step import "$conform" import "$pages" --out "$work/cases" --schemas "$work/schemas"
-step list "$conform" list --cases "$work/cases" --format json
+step import-unannotated "$conform" import "$pages" --out "$work/cases-unannotated" --schemas "$work/schemas" --unannotated
+step list "$conform" list --cases "$work/cases" --schemas "$work/schemas" --format json
 step lint "$conform" lint --docs "$pages" --schemas "$work/schemas" --cases "$work/no-cases" --format json
+step lint-cases "$conform" lint --cases "$work/cases" --schemas "$work/schemas" --format json
+cp "$work/list.out" "$work/list.json"
+cp "$work/lint-cases.out" "$work/lint-cases.json"
 
 count() { grep -o "$1" "$2" | wc -l | tr -d ' '; }
 page_count=$(find "$pages" -name '*.md' | wc -l | tr -d ' ')
@@ -56,7 +66,8 @@ files=$(find "$work/cases" -name '*.toml' | wc -l | tr -d ' ')
 
 echo "| measure | figure |"
 echo "|---|---|"
-echo "| metadata | $(tail -n 1 "$work/schemas.out" | sed -e "s| to .* from | from |" -e "s| in [0-9.]* s||") |"
+echo "| metadata | $(grep 'schema(s) written' "$work/schemas.out" | sed -e "s| to .* from | from |" -e "s| in [0-9.]* s||") |"
+echo "| API models | $(grep -h 'API model of' "$work"/schemas*.out | sed -e 's| written to [^:]*:||' | paste -sd ';' -) |"
 echo "| pages | $page_count ($annotated with an annotation) |"
 echo "| case files written | $files (exit $(cat "$work/import.status")); \`conform list\` exit $(cat "$work/list.status") |"
 echo "| cases | $cases |"
@@ -66,8 +77,12 @@ grep 'no case file:' "$work/import.err" \
   | sed -e 's/^.*no case file: //' -e 's/line [0-9]*/line N/' -e 's/(and [0-9]* more)/(and more)/' \
   | sort | uniq -c | sort -rn \
   | awk '{ n = $1; $1 = ""; printf "| pages without a case file:%s | %d |\n", $0, n }'
+unannotated_pages=$(grep -o '[0-9]* page(s) had blocks paired' "$work/import-unannotated.err" | grep -o '^[0-9]*')
+echo "| with --unannotated | $(tail -n 2 "$work/import-unannotated.err" | head -n 1 | sed 's/^import: //'); $unannotated_pages page(s) paired without annotations |"
+python3 "$root/scripts/corpus_figures.py" "$work"
 grep -o '"code": *"[A-Z][0-9]*"' "$work/lint.out" | grep -o '[A-Z][0-9]*' | sort | uniq -c \
   | awk '{ printf "| lint %s | %d |\n", $2, $1 }'
-for name in schemas import list lint; do
+for name in schemas schemas-beta import import-unannotated list lint lint-cases; do
+  [ -e "$work/$name.cost" ] || continue
   echo "| time, peak memory: $name | $(cat "$work/$name.cost") |"
 done

@@ -51,7 +51,9 @@ pub fn read(path: &Path) -> Result<ApiModel> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::in_file(format!("cannot read the API model: {e}"), path))?;
     let again = "run `conform schemas import --csdl …` again to write it anew";
-    let document: Document<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+    // The format first (the model is skipped, not built), so that another format is named as
+    // such rather than as a missing field.
+    let document: Document<serde::de::IgnoredAny> = serde_json::from_str(&text).map_err(|e| {
         Error::at_line_column(
             format!("not an API model: {e}"),
             path,
@@ -71,9 +73,17 @@ pub fn read(path: &Path) -> Result<ApiModel> {
         )
         .with_help(again));
     }
-    let model: ApiModel = serde_json::from_value(document.model)
-        .map_err(|e| Error::in_file(format!("not an API model: {e}"), path).with_help(again))?;
-    Ok(model.indexed())
+    let document: Document<ApiModel> = serde_json::from_str(&text).map_err(|e| {
+        Error::at_line_column(
+            format!("not an API model: {e}"),
+            path,
+            &text,
+            e.line(),
+            e.column(),
+        )
+        .with_help(again)
+    })?;
+    Ok(document.model.indexed())
 }
 
 /// Every API model of a schemas folder, by version.

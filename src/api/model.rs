@@ -85,8 +85,8 @@ pub struct OperationDef {
 #[derive(Debug, Clone, Default)]
 struct Index {
     roots: HashMap<String, usize>,
-    /// (qualified type, lower-case member name) → member index of that type.
-    members: HashMap<(String, String), usize>,
+    /// Qualified type → lower-case member name → member index of that type.
+    members: HashMap<String, HashMap<String, usize>>,
     /// Lower-case qualified type name → qualified type name.
     types: HashMap<String, String>,
     /// Lower-case entity type name without its namespace → qualified type name.
@@ -159,9 +159,9 @@ impl ApiModel {
                     .entry(short)
                     .or_insert_with(|| name.clone());
             }
+            let members = index.members.entry(name.clone()).or_default();
             for (i, member) in info.members.iter().enumerate() {
-                let key = (name.clone(), member.name.to_ascii_lowercase());
-                index.members.entry(key).or_insert(i);
+                members.entry(member.name.to_ascii_lowercase()).or_insert(i);
             }
             if let Some(base) = &info.base {
                 index
@@ -242,7 +242,7 @@ impl ApiModel {
     pub fn member(&self, ty: &str, name: &str) -> Option<&Member> {
         let lower = name.to_ascii_lowercase();
         self.lineage(ty).find_map(|t| {
-            let i = self.index.members.get(&(t.to_string(), lower.clone()))?;
+            let i = self.index.members.get(t)?.get(&lower)?;
             self.types.get(t)?.members.get(*i)
         })
     }

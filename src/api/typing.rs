@@ -150,30 +150,39 @@ pub fn placeholder_name(segment: &str) -> Option<&str> {
 /// segment; when none does, by the one that placed the most.
 pub fn type_path(models: &[&ApiModel], path: &str) -> Result<TypedPath, PathError> {
     let raw = path::split(path::path_part(path))?;
-    let mut best: Option<TypedPath> = None;
+    let mut best: Option<(TypedPath, At, &ApiModel)> = None;
     for model in models {
-        let typed = Walker::new(model).walk(&raw);
+        let (typed, at) = Walker::new(model).walk(&raw);
         if typed.untyped.is_none() {
             return Ok(typed);
         }
         if best
             .as_ref()
-            .is_none_or(|b| typed.segments.len() > b.segments.len())
+            .is_none_or(|(b, _, _)| typed.segments.len() > b.segments.len())
         {
-            best = Some(typed);
+            best = Some((typed, at, model));
         }
     }
-    Ok(best.unwrap_or_else(|| TypedPath {
-        version: None,
-        model: String::new(),
-        segments: Vec::new(),
-        untyped: Some(Untyped {
-            segment: String::new(),
-            at: 0,
-            reason: "no API model: import the metadata with `conform schemas import --csdl`".into(),
-            nearest: Vec::new(),
-        }),
-    }))
+    // The names near an unplaced segment are looked up for the model that placed the most.
+    if let Some((typed, at, model)) = &mut best
+        && let Some(untyped) = &mut typed.untyped
+    {
+        untyped.nearest = nearest_at(model, at, &untyped.segment);
+    }
+    Ok(best
+        .map(|(typed, _, _)| typed)
+        .unwrap_or_else(|| TypedPath {
+            version: None,
+            model: String::new(),
+            segments: Vec::new(),
+            untyped: Some(Untyped {
+                segment: String::new(),
+                at: 0,
+                reason: "no API model: import the metadata with `conform schemas import --csdl`"
+                    .into(),
+                nearest: Vec::new(),
+            }),
+        }))
 }
 
 impl TypedPath {
@@ -262,7 +271,8 @@ impl<'m> Walker<'m> {
         }
     }
 
-    fn walk(mut self, raw: &[RawSegment<'_>]) -> TypedPath {
+    /// The typed path, and where the walk stopped.
+    fn walk(mut self, raw: &[RawSegment<'_>]) -> (TypedPath, At) {
         let mut version = None;
         let mut untyped = None;
         for (index, segment) in raw.iter().enumerate() {
@@ -273,12 +283,11 @@ impl<'m> Walker<'m> {
                 continue;
             }
             if let Err(reason) = self.segment(segment) {
-                let nearest = self.nearest(segment.name);
                 untyped = Some(Untyped {
                     segment: segment.name.to_string(),
                     at: segment.span.start,
                     reason,
-                    nearest,
+                    nearest: Vec::new(),
                 });
                 break;
             }
@@ -291,12 +300,13 @@ impl<'m> Walker<'m> {
                 nearest: Vec::new(),
             });
         }
-        TypedPath {
+        let typed = TypedPath {
             version,
             model: self.model.version.clone(),
             segments: self.segments,
             untyped,
-        }
+        };
+        (typed, self.at)
     }
 
     /// Places one segment, its parenthesised arguments and its drive path.
@@ -543,17 +553,17 @@ impl<'m> Walker<'m> {
         segment.spelled = spelled;
         self.segments.push(segment);
     }
+}
 
-    /// The names the model has where `name` stood, nearest first.
-    fn nearest(&self, name: &str) -> Vec<String> {
-        let candidates: Vec<&str> = match &self.at {
-            At::Start => self.model.root_names().collect(),
-            At::Collection(ty) => self.model.names_after(ty, true),
-            At::Single(ty) => self.model.names_after(ty, false),
-            At::Value | At::End => Vec::new(),
-        };
-        nearest(name, &candidates)
-    }
+/// The names `model` has where `name` stood (`at`), nearest first.
+fn nearest_at(model: &ApiModel, at: &At, name: &str) -> Vec<String> {
+    let candidates: Vec<&str> = match at {
+        At::Start => model.root_names().collect(),
+        At::Collection(ty) => model.names_after(ty, true),
+        At::Single(ty) => model.names_after(ty, false),
+        At::Value | At::End => Vec::new(),
+    };
+    nearest(name, &candidates)
 }
 
 fn typed(step: Step, text: &str, ty: Option<String>, collection: bool) -> Typed {
@@ -666,84 +676,87 @@ mod tests {
         )
     }
 
+    /// (method, path, operation, the type reached).
+    const OPERATIONS: &[(&str, &str, &str, &str)] = &[
+        (
+            "POST",
+            "/v1.0/groups/{id}/threads",
+            "create",
+            "collection of microsoft.graph.conversationThread",
+        ),
+        (
+            "GET",
+            "/v1.0/groups/{id}/threads",
+            "list",
+            "collection of microsoft.graph.conversationThread",
+        ),
+        (
+            "GET",
+            "/v1.0/groups/{id}/threads/{id}",
+            "read",
+            "microsoft.graph.conversationThread",
+        ),
+        (
+            "PATCH",
+            "/v1.0/users/{id}",
+            "update",
+            "microsoft.graph.user",
+        ),
+        (
+            "PUT",
+            "/v1.0/users/{id}/mailboxSettings",
+            "replace",
+            "microsoft.graph.mailboxSettings",
+        ),
+        (
+            "DELETE",
+            "/v1.0/groups/{id}/conversations/{id}",
+            "delete",
+            "microsoft.graph.conversation",
+        ),
+        (
+            "POST",
+            "/v1.0/groups/{id}/threads/{id}/reply",
+            "action",
+            "nothing",
+        ),
+        (
+            "GET",
+            "/v1.0/reports/getUsageReport(period='D7')",
+            "function",
+            "microsoft.graph.report",
+        ),
+        (
+            "POST",
+            "/v1.0/groups/{id}/members/$ref",
+            "reference",
+            "collection of microsoft.graph.directoryObject",
+        ),
+        (
+            "DELETE",
+            "/v1.0/groups/{id}/members/{id}/$ref",
+            "reference",
+            "microsoft.graph.directoryObject",
+        ),
+        (
+            "PUT",
+            "/v1.0/me/drive/items/{id}/content",
+            "media",
+            "Edm.Stream",
+        ),
+        ("GET", "/v1.0/users/$count", "read", "Edm.Int32"),
+        (
+            "GET",
+            "/v1.0/users/delta()",
+            "function",
+            "collection of microsoft.graph.user",
+        ),
+    ];
+
     #[test]
     fn names_the_operation_a_method_makes_of_a_path() {
-        let table = [
-            (
-                "POST",
-                "/v1.0/groups/{id}/threads",
-                "create",
-                "collection of microsoft.graph.conversationThread",
-            ),
-            (
-                "GET",
-                "/v1.0/groups/{id}/threads",
-                "list",
-                "collection of microsoft.graph.conversationThread",
-            ),
-            (
-                "GET",
-                "/v1.0/groups/{id}/threads/{id}",
-                "read",
-                "microsoft.graph.conversationThread",
-            ),
-            (
-                "PATCH",
-                "/v1.0/users/{id}",
-                "update",
-                "microsoft.graph.user",
-            ),
-            (
-                "PUT",
-                "/v1.0/users/{id}/mailboxSettings",
-                "replace",
-                "microsoft.graph.mailboxSettings",
-            ),
-            (
-                "DELETE",
-                "/v1.0/groups/{id}/conversations/{id}",
-                "delete",
-                "microsoft.graph.conversation",
-            ),
-            (
-                "POST",
-                "/v1.0/groups/{id}/threads/{id}/reply",
-                "action",
-                "nothing",
-            ),
-            (
-                "GET",
-                "/v1.0/reports/getUsageReport(period='D7')",
-                "function",
-                "microsoft.graph.report",
-            ),
-            (
-                "POST",
-                "/v1.0/groups/{id}/members/$ref",
-                "reference",
-                "collection of microsoft.graph.directoryObject",
-            ),
-            (
-                "DELETE",
-                "/v1.0/groups/{id}/members/{id}/$ref",
-                "reference",
-                "microsoft.graph.directoryObject",
-            ),
-            (
-                "PUT",
-                "/v1.0/me/drive/items/{id}/content",
-                "media",
-                "Edm.Stream",
-            ),
-            ("GET", "/v1.0/users/$count", "read", "Edm.Int32"),
-            (
-                "GET",
-                "/v1.0/users/delta()",
-                "function",
-                "collection of microsoft.graph.user",
-            ),
-        ];
-        for (method, path, operation, result) in table {
+        let table = OPERATIONS;
+        for &(method, path, operation, result) in table {
             let (found, reached, _) = typed(method, path);
             assert_eq!(
                 (found, reached.as_str()),

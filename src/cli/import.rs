@@ -10,7 +10,6 @@ use crate::docs::page;
 use crate::error::Error;
 use crate::exit;
 use crate::fs::write_atomically;
-use crate::schema::registry::Schemas;
 use crate::suite::load;
 
 #[derive(clap::Args, Debug)]
@@ -46,8 +45,8 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
         );
     }
     let pages = files::collect(&args.pages)?;
-    let names = schema_names(&args.schemas)?;
     let models = Models::load(&args.schemas)?;
+    let names = schema_names(&args.schemas, &models)?;
     if models.is_empty() {
         eprintln!(
             "import: {} holds no API model: placeholders are named after the segment before them; `conform schemas import --csdl` lets import name them after their types",
@@ -94,21 +93,7 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
             }
         }
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| Error::new(format!("cannot create {}: {e}", args.out.display())))?;
-    let mut total = 0;
-    for (page, target, toml, cases, skipped) in &written {
-        write_atomically(target, toml.as_bytes()).map_err(Error::new)?;
-        total += cases;
-        println!(
-            "{} -> {} ({cases} case(s))",
-            page.display(),
-            target.display()
-        );
-        for reason in skipped {
-            eprintln!("  skipped: {reason}");
-        }
-    }
+    let total = write_files(&args.out, &written)?;
     eprintln!(
         "import: {} page(s), {} case file(s) with {total} case(s) written to {}, {skipped_pages} page(s) without a case",
         pages.len(),
@@ -121,12 +106,51 @@ pub fn execute(args: ImportArgs) -> Result<u8, Error> {
     Ok(exit::PASS)
 }
 
-/// The schemas a case may name: those of the folder and of its version folders (loaded, so
-/// that a broken one is an error), by the name a case file gives them.
-fn schema_names(schemas: &Path) -> Result<Vec<String>, Error> {
-    let mut names: Vec<String> = Schemas::load_dir(schemas)?
-        .names()
-        .map(|name| name.rsplit('/').next().unwrap_or(name).to_string())
+/// Writes the case files, saying what each holds; the number of cases written.
+fn write_files(out: &Path, written: &[Written<'_>]) -> Result<usize, Error> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", out.display())))?;
+    let mut total = 0;
+    for (page, target, toml, cases, skipped) in written {
+        write_atomically(target, toml.as_bytes()).map_err(Error::new)?;
+        total += cases;
+        println!(
+            "{} -> {} ({cases} case(s))",
+            page.display(),
+            target.display()
+        );
+        for reason in skipped {
+            eprintln!("  skipped: {reason}");
+        }
+    }
+    Ok(total)
+}
+
+/// A case file to write: its page, where, its text, how many cases, what was left out.
+type Written<'p> = (&'p PathBuf, PathBuf, String, usize, Vec<String>);
+
+/// The schemas a case may name: the stems of the schema files of the folder and of its
+/// version folders (a case file names `user` for `beta/user.json` too). Their contents are the
+/// business of `run` and `lint`, which load them.
+fn schema_names(schemas: &Path, models: &Models) -> Result<Vec<String>, Error> {
+    let mut files = crate::fs::files_with_extension(schemas, "json").map_err(|e| {
+        Error::new(format!(
+            "cannot read the schemas directory {}: {e}",
+            schemas.display()
+        ))
+        .with_help("pass --schemas DIR, or import the metadata first: conform schemas import")
+    })?;
+    for dir in models
+        .versions()
+        .map(|v| api::file::version_dir(schemas, v))
+    {
+        if dir != schemas {
+            files.extend(crate::fs::files_with_extension(&dir, "json").unwrap_or_default());
+        }
+    }
+    let mut names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
     names.sort();
     names.dedup();

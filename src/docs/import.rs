@@ -278,15 +278,14 @@ fn derive_pair(
     let (status, documented_status) = resolve_status(&answer, prose, &message, &line, &mut notes)?;
     let annotation = ResponseAnnotation::of(response);
     let has_body = answer.body.is_some() && !status_forbids_body(status) && !annotation.is_empty;
-    let (schema, collection) =
-        match response_schema(&annotation, has_body, context.schemas, &mut notes) {
-            (None, _) if has_body && !annotation.expect_error => case_path
-                .typed
-                .as_ref()
-                .and_then(|typed| path_schema(typed, &method, context.schemas))
-                .unwrap_or((None, false)),
-            found => found,
-        };
+    let (schema, collection) = case_schema(
+        &annotation,
+        has_body,
+        case_path.typed.as_ref(),
+        &method,
+        context.schemas,
+        &mut notes,
+    );
     let required = match &answer.body {
         Some((body, _)) if has_body => top_level_properties(body, &mut notes)
             .into_iter()
@@ -358,6 +357,24 @@ fn response_schema(
             notes.push(format!("No schema matches `@odata.type` {odata_type}."));
             (None, false)
         }
+    }
+}
+
+/// The schema a case's response is judged by: the annotation's, else what the typed path
+/// answers to `method`.
+fn case_schema(
+    annotation: &ResponseAnnotation<'_>,
+    has_body: bool,
+    typed: Option<&TypedPath>,
+    method: &str,
+    schemas: &[String],
+    notes: &mut Vec<String>,
+) -> (Option<String>, bool) {
+    match response_schema(annotation, has_body, schemas, notes) {
+        (None, _) if has_body && !annotation.expect_error => typed
+            .and_then(|typed| path_schema(typed, method, schemas))
+            .unwrap_or((None, false)),
+        found => found,
     }
 }
 
