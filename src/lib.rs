@@ -1,8 +1,8 @@
 //! conform: contract-conformance tests for Microsoft Graph-compatible services.
 //!
 //! The pipeline, one folder a stage, dependencies running one way (down this list):
-//! `cli` → `run` → `report` and `baseline` → `check` → `exec` → `suite` and `schema`;
-//! `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
+//! `cli` → `run` → `report` and `baseline` → `check` → `exec` → `suite` → `api` (the URL
+//! space) → `schema`; `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
 //! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph`, `probe` — use nothing of conform.
 
 pub mod api;

@@ -687,7 +687,7 @@ pub fn lint_page_files(
     models: &Models,
 ) -> crate::error::Result<Vec<Finding>> {
     let names: Vec<String> = schemas.names().map(str::to_string).collect();
-    let per_page = crate::suite::load::in_parallel(paths, |path| {
+    let per_page = crate::fs::in_parallel(paths, |path| {
         let text = std::fs::read_to_string(path).map_err(|e| {
             crate::error::Error::in_file(format!("cannot read the page: {e}"), path)
         })?;

@@ -182,7 +182,7 @@ impl Schemas {
             files.extend(crate::fs::files_with_extension(&folder, "json").unwrap_or_default());
         }
         // Parsing and checking against the meta-schema dominate for thousands of files.
-        let parsed = crate::suite::load::in_parallel(&files, |path| {
+        let parsed = crate::fs::in_parallel(&files, |path| {
             let text = fs::read_to_string(path)
                 .map_err(|e| Error::in_file(format!("cannot read: {e}"), path))?;
             let (path, name, value) = parse_document(path, &text)?;

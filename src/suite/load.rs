@@ -43,7 +43,7 @@ pub fn reload(path: &Path, planned_fingerprint: u64) -> Result<Vec<Case>> {
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>> {
     let files = case_files(dir)?;
     let mut cases = Vec::new();
-    for result in in_parallel(&files, load_file) {
+    for result in crate::fs::in_parallel(&files, load_file) {
         cases.extend(result?.cases);
     }
     check_unique_names(&cases)?;
@@ -66,45 +66,6 @@ pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>> {
         )));
     }
     Ok(files)
-}
-
-/// Case text parsed at once across threads. A file being parsed takes about 25 times its
-/// text in memory: two 1 MiB files side by side would add some 25 MB to a run's peak.
-const TEXT_IN_FLIGHT: u64 = 2 * 1024 * 1024;
-
-/// Applies `each` to every file, spread over the cores as far as `TEXT_IN_FLIGHT` allows; the
-/// results keep the files' order.
-pub fn in_parallel<T: Send>(
-    files: &[PathBuf],
-    each: impl Fn(&Path) -> Result<T> + Sync,
-) -> Vec<Result<T>> {
-    let largest = files
-        .iter()
-        .filter_map(|path| fs::metadata(path).ok())
-        .map(|metadata| metadata.len())
-        .max()
-        .unwrap_or(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(usize::try_from(TEXT_IN_FLIGHT / largest.max(1)).unwrap_or(usize::MAX))
-        .min(files.len())
-        .max(1);
-    let chunk = files.len().div_ceil(threads).max(1);
-    let each = &each;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|paths| scope.spawn(move || paths.iter().map(|p| each(p)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| vec![Err(Error::new("a case file could not be parsed"))])
-            })
-            .collect()
-    })
 }
 
 /// A case file's text.

@@ -174,7 +174,7 @@ pub fn plan(
         names: Mutex::new(NameSort::new()),
         to_shard: shard.map(|_| Mutex::new(NameSort::new())),
     };
-    let per_file = load::in_parallel(&files, |path| {
+    let per_file = crate::fs::in_parallel(&files, |path| {
         let file = load::load_file(path)?;
         check_schemas(&file.cases, schemas)?;
         let key = indexes.get(path).copied().unwrap_or_default() << 32;
