@@ -52,6 +52,32 @@ pub struct MockArgs {
     /// forgets-created, ignores-deletes. Repeatable.
     #[arg(long = "break", value_name = "RULE")]
     broken: Vec<BrokenRule>,
+    /// The schemas folder whose API models (`conform schemas import`) say what to serve: every
+    /// entity set, navigation and bound operation they describe. Without a model, the seed
+    /// operations alone.
+    #[arg(long, value_name = "DIR", default_value = "schemas")]
+    schemas: std::path::PathBuf,
+}
+
+/// Says what the server serves, before it listens (on stderr: the first line of stdout is the
+/// address).
+fn describe_models(models: &crate::api::file::Models, schemas: &std::path::Path) {
+    if models.is_empty() {
+        eprintln!(
+            "{} holds no API model: serving the seed operations only (import the metadata with `conform schemas import` to serve the whole API)",
+            schemas.display()
+        );
+        return;
+    }
+    for model in models.all() {
+        eprintln!(
+            "serving {} from {}: {} entity sets and singletons, {} bound operations",
+            model.version,
+            model.source,
+            model.roots.len(),
+            model.operations.len()
+        );
+    }
 }
 
 pub fn execute(args: MockArgs) -> Result<u8, Error> {
@@ -75,7 +101,11 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         }
         None => None,
     };
+    let models = crate::api::file::Models::load(&args.schemas)?;
+    describe_models(&models, &args.schemas);
     let config = MockConfig {
+        models: Some(std::sync::Arc::new(models)),
+        fixtures: Vec::new(),
         oauth,
         throttle_every: args.throttle_every,
         retry_after_seconds: args.retry_after,

@@ -1,7 +1,8 @@
 //! How the reference server answers: Graph's JSON media type, resources with their OData
 //! context, collections, and the Graph error envelope.
 
-use axum::http::{Method, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -12,6 +13,46 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;oda
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
+/// With `malformed_as_empty` (the broken rule `accepts-malformed-json`) a body that is not JSON
+/// reads as an empty object.
+pub async fn json_body(
+    headers: &HeaderMap,
+    body: Body,
+    malformed_as_empty: bool,
+) -> Result<Value, GraphError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::graph::is_json_media_type(content_type) {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "The request body must be application/json.",
+        ));
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
+            )
+        })?;
+    if malformed_as_empty && serde_json::from_slice::<Value>(&bytes).is_err() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("Unable to read JSON request payload: {e}"),
+        )
+    })
+}
 
 /// Marks an error envelope, so that its `innerError` gets the request ids.
 #[derive(Clone, Copy)]
@@ -66,8 +107,13 @@ pub fn invalid(Invalid(message): Invalid) -> GraphError {
     error(StatusCode::BAD_REQUEST, "BadRequest", &message)
 }
 
-pub async fn unknown_route(method: Method, uri: axum::http::Uri) -> GraphError {
-    error(
+/// Marks the answer of a route the seed routes do not have, so that the generic server can
+/// tell "no such route" from a route's own 404.
+#[derive(Clone, Copy)]
+pub struct UnknownRoute;
+
+pub async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
+    let mut response = error(
         StatusCode::NOT_FOUND,
         "ResourceNotFound",
         &format!(
@@ -75,6 +121,9 @@ pub async fn unknown_route(method: Method, uri: axum::http::Uri) -> GraphError {
             uri.path()
         ),
     )
+    .into_response();
+    response.extensions_mut().insert(UnknownRoute);
+    response
 }
 
 pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> GraphError {

@@ -38,6 +38,10 @@ pub struct MockConfig {
     pub faults: Vec<crate::mock::fault::FaultRule>,
     /// Rules of the contract to break (`--break`).
     pub broken: Vec<crate::mock::broken::BrokenRule>,
+    /// The API models whose URL space the server serves; the seed routes alone without them.
+    pub models: Option<std::sync::Arc<crate::api::file::Models>>,
+    /// Placeholder values whose entities exist from the start (`group-id` → a group).
+    pub fixtures: Vec<(String, String)>,
 }
 
 /// Counters and issued tokens, shared by all requests.

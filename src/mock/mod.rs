@@ -6,6 +6,7 @@ pub mod behaviour;
 pub mod broken;
 pub mod envelope;
 pub mod fault;
+pub mod generic;
 pub mod routes;
 pub mod server;
 pub mod store;

@@ -3,16 +3,13 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::graph;
-use crate::mock::answer::{
-    GraphError, MAX_REQUEST_BYTES, collection, error, invalid, not_found, resource,
-};
+use crate::mock::answer::{GraphError, collection, error, invalid, json_body, not_found, resource};
 use crate::mock::broken::BrokenRule;
 use crate::mock::store::{self, ChatThreadInput, ConversationInput, Store, ThreadInput};
 
@@ -72,48 +69,17 @@ impl AppState {
     }
 }
 
-/// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
-async fn json_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Value, GraphError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !graph::is_json_media_type(content_type) {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UnsupportedMediaType",
-            "The request body must be application/json.",
-        ));
-    }
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
-        .await
-        .map_err(|_| {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
-            )
-        })?;
-    if state.breaks(BrokenRule::AcceptsMalformedJson)
-        && serde_json::from_slice::<Value>(&bytes).is_err()
-    {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            &format!("Unable to read JSON request payload: {e}"),
-        )
-    })
-}
-
 async fn parsed<T: for<'de> serde::Deserialize<'de>>(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<T, GraphError> {
-    let value = json_body(state, headers, body).await?;
+    let value = json_body(
+        headers,
+        body,
+        state.breaks(BrokenRule::AcceptsMalformedJson),
+    )
+    .await?;
     let refused = match store::parse(&value) {
         Ok(input) => return Ok(input),
         Err(refused) => refused,
@@ -212,7 +178,12 @@ pub async fn reply(
     body: Body,
 ) -> Reply {
     check_version(&version)?;
-    json_body(&state, &headers, body).await?;
+    json_body(
+        &headers,
+        body,
+        state.breaks(BrokenRule::AcceptsMalformedJson),
+    )
+    .await?;
     if state.store().thread(&group, &thread).is_none() {
         return Err(not_found("thread"));
     }

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use crate::mock::answer::{method_not_allowed, unknown_route};
 use crate::mock::behaviour::{Behaviour, MockConfig};
 use crate::mock::envelope::graph_envelope;
+use crate::mock::generic::{self, Generic};
 use crate::mock::routes::{
     AppState, create_chat_thread, create_conversation, create_conversation_thread,
     create_group_thread, create_joined_group_thread, delete_conversation, delete_thread,
@@ -83,10 +84,39 @@ pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Res
     axum::serve(listener, router(config)).await
 }
 
-/// The contract's routes. `{version}` is `v1.0` or `beta`; any other is an unknown route.
+/// The server: with API models, every operation they describe (`generic`), the seed routes
+/// behind it for what no metadata describes; without, the seed routes alone. Every API request
+/// passes the Graph envelope (auth, faults, throttling, request ids).
 pub fn router(config: MockConfig) -> Router {
-    let state = AppState::breaking(&config.broken);
+    let seeds = seed_routes(AppState::breaking(&config.broken));
+    let (app, generic) = match &config.models {
+        Some(models) if !models.is_empty() => {
+            let generic = Arc::new(
+                Generic::new(models.clone(), &config.broken, seeds).with_fixtures(&config.fixtures),
+            );
+            (generic::router(generic.clone()), Some(generic))
+        }
+        _ => (seeds, None),
+    };
     let behaviour = Arc::new(Behaviour::new(config));
+    let app = app.layer(middleware::from_fn_with_state(behaviour, graph_envelope));
+    match generic {
+        Some(generic) => Router::new()
+            .route(
+                "/_mock/reset",
+                post(move || async move {
+                    generic.reset();
+                    axum::http::StatusCode::NO_CONTENT
+                }),
+            )
+            .merge(app),
+        None => app,
+    }
+}
+
+/// The seed operations: the routes of the shipped contract, by hand. `{version}` is `v1.0` or
+/// `beta`; any other is an unknown route.
+fn seed_routes(state: AppState) -> Router {
     Router::new()
         .route(
             "/{version}/groups/{group}/threads",
@@ -131,5 +161,4 @@ pub fn router(config: MockConfig) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(middleware::from_fn_with_state(behaviour, graph_envelope))
 }

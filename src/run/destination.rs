@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
+use crate::api::file::Models;
 use crate::config::settings::{Destination, Settings, TOKEN_VARIABLE};
 use crate::error::{Error, Result};
 use crate::exec::auth::Auth;
 use crate::exec::target::Target;
+use crate::mock::behaviour::MockConfig;
 use crate::mock::server::Server;
 use crate::secret::Secret;
+use std::sync::Arc;
 
 /// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,6 +47,7 @@ pub fn prepare(
     runtime: &Runtime,
     client: &reqwest::Client,
     settings: &Settings,
+    schemas_dir: &std::path::Path,
     vars: HashMap<String, String>,
 ) -> Result<(Target, Option<Server>)> {
     match &settings.destination {
@@ -58,8 +62,15 @@ pub fn prepare(
             Ok((target, None))
         }
         Destination::Embedded => {
+            // The API models of the run's schemas make the server serve what they describe;
+            // the run's placeholder values name entities that exist from the start.
+            let config = MockConfig {
+                models: Some(Arc::new(Models::load(schemas_dir)?)),
+                fixtures: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                ..MockConfig::default()
+            };
             let server = runtime
-                .block_on(Server::start(([127, 0, 0, 1], 0).into()))
+                .block_on(Server::start_with(([127, 0, 0, 1], 0).into(), config))
                 .map_err(|e| {
                     Error::new(format!("cannot start the embedded reference server: {e}"))
                 })?;

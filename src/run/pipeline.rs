@@ -150,7 +150,13 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let (target, server) = destination::prepare(&runtime, &client, settings, prepared.vars)?;
+    let (target, server) = destination::prepare(
+        &runtime,
+        &client,
+        settings,
+        &options.schemas_dir,
+        prepared.vars,
+    )?;
     let spool = options
         .report_dir
         .as_deref()

@@ -1,0 +1,302 @@
+//! The generic reference server's state: entities by their canonical path (`/groups/g1`,
+//! `/groups/g1/threads/t1`), the members of each collection in the order they were added, the
+//! references of non-contained navigations, and media streams. Deleting an entity deletes
+//! everything below it and every reference to it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+
+/// One stored entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    /// Qualified entity type.
+    pub ty: String,
+    /// Its properties, `id` included.
+    pub body: Map<String, Value>,
+}
+
+impl Entity {
+    pub fn id(&self) -> Option<&str> {
+        self.body.get("id").and_then(Value::as_str)
+    }
+}
+
+/// The ids of a collection, in the order they were added.
+#[derive(Debug, Default)]
+struct Members {
+    by_order: BTreeMap<u64, String>,
+    order_of: HashMap<String, u64>,
+}
+
+/// Why a reference cannot be added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceError {
+    /// The entity referred to does not exist.
+    Missing,
+    /// The reference is there already.
+    Duplicate,
+}
+
+#[derive(Debug, Default)]
+pub struct Entities {
+    entities: BTreeMap<String, Entity>,
+    /// Collection path → its members' ids.
+    collections: HashMap<String, Members>,
+    /// Navigation path → the canonical paths of the entities it refers to.
+    references: BTreeMap<String, Vec<String>>,
+    media: BTreeMap<String, (String, Vec<u8>)>,
+    next: u64,
+}
+
+impl Entities {
+    pub fn get(&self, path: &str) -> Option<&Entity> {
+        self.entities.get(path)
+    }
+
+    pub fn get_mut(&mut self, path: &str) -> Option<&mut Entity> {
+        self.entities.get_mut(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// Adds `entity` to `collection` under its id; its canonical path.
+    pub fn insert(&mut self, collection: &str, entity: Entity) -> String {
+        let id = entity.id().unwrap_or_default().to_string();
+        let path = format!("{collection}/{id}");
+        let members = self.collections.entry(collection.to_string()).or_default();
+        if !members.order_of.contains_key(&id) {
+            self.next += 1;
+            members.by_order.insert(self.next, id.clone());
+            members.order_of.insert(id, self.next);
+        }
+        self.entities.insert(path.clone(), entity);
+        path
+    }
+
+    /// Puts `entity` at `path`: a singleton or a single-valued contained navigation.
+    pub fn put(&mut self, path: &str, entity: Entity) {
+        self.entities.insert(path.to_string(), entity);
+    }
+
+    /// The members of `collection`, in the order they were added.
+    pub fn list(&self, collection: &str) -> Vec<(String, &Entity)> {
+        let Some(members) = self.collections.get(collection) else {
+            return Vec::new();
+        };
+        members
+            .by_order
+            .values()
+            .filter_map(|id| {
+                let path = format!("{collection}/{id}");
+                let entity = self.entities.get(&path)?;
+                Some((path, entity))
+            })
+            .collect()
+    }
+
+    /// The member of `collection` whose id is `key` — or, failing that, whose value of one of
+    /// `alternate` properties is (`userPrincipalName`); matched without regard to case.
+    pub fn find(&self, collection: &str, key: &str, alternate: &[&str]) -> Option<String> {
+        let path = format!("{collection}/{key}");
+        if self.entities.contains_key(&path) {
+            return Some(path);
+        }
+        self.list(collection)
+            .into_iter()
+            .find(|(_, entity)| {
+                entity.id().is_some_and(|id| id.eq_ignore_ascii_case(key))
+                    || alternate.iter().any(|name| {
+                        entity
+                            .body
+                            .get(*name)
+                            .and_then(Value::as_str)
+                            .is_some_and(|v| v.eq_ignore_ascii_case(key))
+                    })
+            })
+            .map(|(path, _)| path)
+    }
+
+    /// Deletes the entity at `path`, everything below it, and every reference to them.
+    pub fn remove(&mut self, path: &str) -> bool {
+        if self.entities.remove(path).is_none() {
+            return false;
+        }
+        let below = format!("{path}/");
+        let doomed: Vec<String> = self
+            .entities
+            .range(below.clone()..)
+            .take_while(|(k, _)| k.starts_with(&below))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &doomed {
+            self.entities.remove(key);
+        }
+        self.collections
+            .retain(|collection, _| !collection.starts_with(&below));
+        if let Some((collection, id)) = path.rsplit_once('/')
+            && let Some(members) = self.collections.get_mut(collection)
+            && let Some(order) = members.order_of.remove(id)
+        {
+            members.by_order.remove(&order);
+        }
+        let gone = |target: &String| target == path || target.starts_with(&below);
+        self.references
+            .retain(|navigation, _| !navigation.starts_with(&below) && navigation != path);
+        for targets in self.references.values_mut() {
+            targets.retain(|t| !gone(t));
+        }
+        self.media
+            .retain(|key, _| !(key == path || key.starts_with(&below)));
+        true
+    }
+
+    /// Refers from `navigation` to the entity at `target`.
+    pub fn add_reference(&mut self, navigation: &str, target: &str) -> Result<(), ReferenceError> {
+        if !self.entities.contains_key(target) {
+            return Err(ReferenceError::Missing);
+        }
+        let targets = self.references.entry(navigation.to_string()).or_default();
+        if targets.iter().any(|t| t == target) {
+            return Err(ReferenceError::Duplicate);
+        }
+        targets.push(target.to_string());
+        Ok(())
+    }
+
+    /// Sets the single reference of `navigation` (`manager`) to `target`.
+    pub fn set_reference(&mut self, navigation: &str, target: &str) -> Result<(), ReferenceError> {
+        if !self.entities.contains_key(target) {
+            return Err(ReferenceError::Missing);
+        }
+        self.references
+            .insert(navigation.to_string(), vec![target.to_string()]);
+        Ok(())
+    }
+
+    /// Replaces the references of `navigation` (a single-valued one: with none or one).
+    pub fn set_references(&mut self, navigation: &str, targets: Vec<String>) {
+        self.references.insert(navigation.to_string(), targets);
+    }
+
+    /// The entity of any entity set whose id is `id` (what `@odata.id` of a `$ref` names).
+    pub fn find_anywhere(&self, id: &str) -> Option<String> {
+        self.entities
+            .iter()
+            .find(|(path, entity)| {
+                path.matches('/').count() == 2
+                    && entity.id().is_some_and(|e| e.eq_ignore_ascii_case(id))
+            })
+            .map(|(path, _)| path.clone())
+    }
+
+    /// Removes the reference from `navigation` to the entity whose id is `id`.
+    pub fn remove_reference(&mut self, navigation: &str, id: &str) -> bool {
+        let Some(targets) = self.references.get_mut(navigation) else {
+            return false;
+        };
+        let before = targets.len();
+        targets.retain(|t| {
+            !t.rsplit('/')
+                .next()
+                .is_some_and(|last| last.eq_ignore_ascii_case(id))
+        });
+        targets.len() != before
+    }
+
+    /// The entities `navigation` refers to, with their paths.
+    pub fn referenced(&self, navigation: &str) -> Vec<(String, &Entity)> {
+        self.references
+            .get(navigation)
+            .into_iter()
+            .flatten()
+            .filter_map(|target| Some((target.clone(), self.entities.get(target)?)))
+            .collect()
+    }
+
+    pub fn set_media(&mut self, path: &str, content_type: String, bytes: Vec<u8>) {
+        self.media.insert(path.to_string(), (content_type, bytes));
+    }
+
+    pub fn media(&self, path: &str) -> Option<&(String, Vec<u8>)> {
+        self.media.get(path)
+    }
+
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entity(id: &str) -> Entity {
+        Entity {
+            ty: "microsoft.graph.x".into(),
+            body: json!({"id": id, "userPrincipalName": format!("{id}@contoso.com")})
+                .as_object()
+                .unwrap()
+                .clone(),
+        }
+    }
+
+    #[test]
+    fn deleting_an_entity_deletes_what_it_contains_and_what_refers_to_it() {
+        let mut store = Entities::default();
+        let group = store.insert("/groups", entity("g1"));
+        let thread = store.insert(&format!("{group}/threads"), entity("t1"));
+        store.insert(&format!("{thread}/posts"), entity("p1"));
+        let user = store.insert("/users", entity("u1"));
+        store
+            .add_reference(&format!("{group}/members"), &user)
+            .unwrap();
+        assert_eq!(
+            store.add_reference(&format!("{group}/members"), &user),
+            Err(ReferenceError::Duplicate)
+        );
+        assert_eq!(
+            store.add_reference(&format!("{group}/members"), "/users/nobody"),
+            Err(ReferenceError::Missing)
+        );
+        assert_eq!(store.list("/groups/g1/threads").len(), 1);
+        assert!(store.remove(&thread));
+        assert!(store.get("/groups/g1/threads/t1/posts/p1").is_none());
+        assert!(store.list("/groups/g1/threads").is_empty());
+        assert!(store.remove(&user));
+        assert!(
+            store.referenced("/groups/g1/members").is_empty(),
+            "no reference to a deleted user"
+        );
+        assert!(!store.remove(&user), "deleted once");
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn lists_in_the_order_added_and_finds_by_alternate_key() {
+        let mut store = Entities::default();
+        for id in ["b", "a", "c"] {
+            store.insert("/users", entity(id));
+        }
+        let ids: Vec<&str> = store
+            .list("/users")
+            .iter()
+            .filter_map(|(_, e)| e.id())
+            .collect();
+        assert_eq!(ids, ["b", "a", "c"]);
+        assert_eq!(store.find("/users", "A", &[]), Some("/users/a".into()));
+        assert_eq!(
+            store.find("/users", "c@contoso.com", &["userPrincipalName"]),
+            Some("/users/c".into())
+        );
+        assert_eq!(store.find("/users", "z", &["userPrincipalName"]), None);
+        assert!(!store.remove_reference("/nothing", "a"));
+    }
+}

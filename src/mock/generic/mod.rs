@@ -1,0 +1,211 @@
+//! The reference server for the whole API its models describe: every request is typed by the
+//! API model of its version (`api::typing`) and served from one store of entities by Graph's
+//! conventions — POST to a collection creates, GET reads and lists (with OData query options),
+//! PATCH merges, PUT replaces, DELETE removes the entity and all it contains, `$ref` adds and
+//! removes references, bound operations answer by their return type. A path the models cannot
+//! type goes to the seed routes (operations no metadata describes), and past them is a 400
+//! naming the segment.
+
+pub mod entities;
+pub mod filter;
+pub mod place;
+pub mod query;
+mod respond;
+pub mod validate;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceExt as _;
+
+use crate::api::file::Models;
+use crate::api::typing;
+use crate::mock::answer::{GraphError, UnknownRoute, error};
+use crate::mock::broken::BrokenRule;
+use crate::mock::generic::entities::{Entities, Entity};
+use crate::mock::generic::place::Nowhere;
+
+/// What the generic server holds.
+pub struct Generic {
+    models: Arc<Models>,
+    store: Mutex<Entities>,
+    broken: Arc<[BrokenRule]>,
+    /// The seed routes: what no model describes.
+    seeds: Router,
+}
+
+impl Generic {
+    pub fn new(models: Arc<Models>, broken: &[BrokenRule], seeds: Router) -> Self {
+        Self {
+            models,
+            store: Mutex::new(Entities::default()),
+            broken: broken.into(),
+            seeds,
+        }
+    }
+
+    /// Makes an entity for each fixture named after an entity type that an entity set holds
+    /// (`group-id` → `/groups/{value}`), so that a suite's placeholders name what exists.
+    pub fn with_fixtures(self, fixtures: &[(String, String)]) -> Self {
+        {
+            let mut store = self.store();
+            for (name, value) in fixtures {
+                let Some(short) = name.strip_suffix("-id") else {
+                    continue;
+                };
+                for model in self.models.all() {
+                    let Some(ty) = model.entity_type_named(short) else {
+                        continue;
+                    };
+                    if let Some(set) = model.roots.iter().find(|r| r.collection && r.ty == ty) {
+                        let mut body = serde_json::Map::new();
+                        body.insert("id".into(), value.clone().into());
+                        store.insert(
+                            &format!("/{}", set.name),
+                            Entity {
+                                ty: ty.to_string(),
+                                body,
+                            },
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    fn breaks(&self, rule: BrokenRule) -> bool {
+        self.broken.contains(&rule)
+    }
+
+    fn store(&self) -> MutexGuard<'_, Entities> {
+        // A panic while holding the lock leaves whole entries: the store is still served.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets every entity (`POST /_mock/reset`).
+    pub fn reset(&self) {
+        self.store().clear();
+    }
+}
+
+/// The router of the generic server: every request goes through `serve`.
+pub fn router(generic: Arc<Generic>) -> Router {
+    Router::new().fallback(serve).with_state(generic)
+}
+
+async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Response {
+    let path = percent_decoded(request.uri().path());
+    let typed = match typing::type_request(&generic.models, &path, None) {
+        Ok(typed) if typed.untyped.is_none() => typed,
+        Ok(typed) => {
+            let segment = typed.untyped.map(|u| u.segment).unwrap_or_default();
+            return to_seeds(&generic, request, &segment).await;
+        }
+        Err(_) => return to_seeds(&generic, request, &path).await,
+    };
+    let model = generic
+        .models
+        .for_version(typed.version.as_deref())
+        .into_iter()
+        .find(|m| m.version == typed.model);
+    let Some(model) = model else {
+        return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
+    };
+    let exchange = respond::Exchange::read(request, &typed).await;
+    let exchange = match exchange {
+        Ok(exchange) => exchange,
+        Err(refused) => return refused.into_response(),
+    };
+    let placed = place::resolve(model, &typed, &mut generic.store());
+    match placed {
+        Ok(place) => respond::answer(&generic, model, place, exchange),
+        Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
+        Err(Nowhere::Invalid(message)) => {
+            error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response()
+        }
+    }
+}
+
+/// What the seed routes answer for a path the model could not place: their own answer, unless
+/// they have no such route either — then Graph's 400 for an unknown segment.
+async fn to_seeds(generic: &Generic, request: Request, segment: &str) -> Response {
+    let response = match generic.seeds.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    if response.extensions().get::<UnknownRoute>().is_none() {
+        return response;
+    }
+    error(
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        &format!("Resource not found for the segment '{segment}'."),
+    )
+    .into_response()
+}
+
+/// 404 with the error code of the workload the collection belongs to.
+pub fn not_found(what: &str) -> GraphError {
+    let code = match what {
+        "users" | "groups" | "applications" | "servicePrincipals" | "devices" | "members"
+        | "owners" | "directoryObjects" => "Request_ResourceNotFound",
+        "messages" | "events" | "mailFolders" | "contacts" | "calendars" | "childFolders" => {
+            "ErrorItemNotFound"
+        }
+        _ => "ResourceNotFound",
+    };
+    error(
+        StatusCode::NOT_FOUND,
+        code,
+        &format!("Resource '{what}' with the given key does not exist."),
+    )
+}
+
+/// `%20` and friends decoded; invalid sequences kept as written.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).and_then(|b| hex(*b)),
+            bytes.get(i + 2).and_then(|b| hex(*b)),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A method the place does not allow: 405 (the envelope answers 404 in its place when the
+/// server breaks that rule).
+fn method_not_allowed(_generic: &Generic, method: &Method, what: &str) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        &format!("{method} is not allowed on {what}."),
+    )
+    .into_response()
+}
+
+/// An empty answer with `status`.
+fn empty(status: StatusCode) -> Response {
+    (status, Body::empty()).into_response()
+}

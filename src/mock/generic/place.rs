@@ -1,0 +1,288 @@
+//! Where a typed path points in the store: a collection (contained, or the references of a
+//! navigation), an entity, a single-valued reference, a property, or what `$ref`, `$value`,
+//! `$count` and a bound operation make of one of them. Keys are looked up as the path is
+//! walked: a key that names nothing is a 404 naming the collection.
+
+use crate::api::model::ApiModel;
+use crate::api::typing::{Key, Step, Typed, TypedPath};
+use crate::mock::generic::entities::{Entities, Entity};
+
+/// Properties a key may name in its place, besides `id` (`/users/adele@contoso.com`).
+const ALTERNATE_KEYS: &[&str] = &["userPrincipalName", "mail", "appId", "deviceId", "name"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Collection {
+        /// Where its members (or references) are kept: `/groups/g1/threads`.
+        path: String,
+        ty: String,
+        /// Its entities exist only below the parent; else it refers to entities elsewhere.
+        contained: bool,
+        /// The navigation's name, for capability restrictions: `members`.
+        navigation: Option<String>,
+    },
+    Entity {
+        path: String,
+        ty: String,
+        /// Reached through a collection of references (`/groups/g1/members/u1`): the collection.
+        via_reference: Option<String>,
+    },
+    /// A single-valued navigation that refers (`manager`): where its reference is kept.
+    SingleReference {
+        path: String,
+        ty: String,
+    },
+    Property {
+        entity: String,
+        name: String,
+        ty: String,
+        collection: bool,
+    },
+    Count(Box<Place>),
+    Refs(Box<Place>),
+    Value(Box<Place>),
+    Operation {
+        on: Box<Place>,
+        name: String,
+        action: bool,
+        /// Its return type and whether it is a collection.
+        returns: Option<(String, bool)>,
+    },
+}
+
+/// Why a path points nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Nowhere {
+    /// A key names no entity of the collection.
+    NotFound(String),
+    /// The path cannot be followed this way (a key after an entity).
+    Invalid(String),
+}
+
+/// The singletons that stand for an entity of a set (`me` for a user): their fixed id.
+pub fn singleton_id(name: &str) -> String {
+    let hex: String = name.bytes().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{hex:0>8}-0000-4000-8000-000000000000")
+}
+
+/// Walks `typed` through the store. Single-valued contained navigations and singletons
+/// exist once their parent does: they are made on first use.
+pub fn resolve(
+    model: &ApiModel,
+    typed: &TypedPath,
+    store: &mut Entities,
+) -> Result<Place, Nowhere> {
+    let mut place: Option<Place> = None;
+    for segment in &typed.segments {
+        if segment.step == Step::Version {
+            continue;
+        }
+        let name = segment
+            .spelled
+            .clone()
+            .unwrap_or_else(|| segment.text.clone());
+        let ty = segment.ty.clone().unwrap_or_default();
+        place = Some(match (&segment.step, place) {
+            (Step::EntitySet, _) => Place::Collection {
+                path: format!("/{name}"),
+                ty,
+                contained: true,
+                navigation: Some(name),
+            },
+            (Step::Singleton, _) => singleton(model, &name, &ty, store),
+            (Step::Key(key), Some(collection)) => keyed(collection, key, segment, store)?,
+            (Step::Navigation { contained }, Some(Place::Entity { path, .. })) => {
+                navigation(&path, &name, ty, segment.collection, *contained, store)
+            }
+            (Step::Property, Some(Place::Entity { path, .. })) => Place::Property {
+                entity: path,
+                name,
+                ty,
+                collection: segment.collection,
+            },
+            (Step::Cast, Some(place)) => cast(place, ty),
+            (Step::Action | Step::Function { .. }, Some(on)) => Place::Operation {
+                on: Box::new(on),
+                name: segment
+                    .text
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                action: segment.step == Step::Action,
+                returns: segment.ty.clone().map(|t| (t, segment.collection)),
+            },
+            (Step::Ref, Some(place)) => Place::Refs(Box::new(place)),
+            (Step::Value, Some(place)) => Place::Value(Box::new(place)),
+            (Step::Count, Some(place)) => Place::Count(Box::new(place)),
+            (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => {
+                let path = format!("{path}{}", segment.text);
+                made(store, &path, &ty);
+                Place::Entity {
+                    path,
+                    ty,
+                    via_reference: None,
+                }
+            }
+            (_, _) => {
+                return Err(Nowhere::Invalid(format!(
+                    "`{}` cannot follow here",
+                    segment.text
+                )));
+            }
+        });
+    }
+    place.ok_or_else(|| Nowhere::Invalid("the path names nothing".into()))
+}
+
+/// A singleton: the entity of a set of its type under a fixed id (`me`), else its own.
+fn singleton(model: &ApiModel, name: &str, ty: &str, store: &mut Entities) -> Place {
+    let path = match model.roots.iter().find(|r| r.collection && r.ty == ty) {
+        Some(set) => {
+            let id = singleton_id(name);
+            let path = format!("/{}/{id}", set.name);
+            if store.get(&path).is_none() {
+                let mut body = serde_json::Map::new();
+                body.insert("id".into(), id.into());
+                store.insert(
+                    &format!("/{}", set.name),
+                    Entity {
+                        ty: ty.to_string(),
+                        body,
+                    },
+                );
+            }
+            path
+        }
+        None => {
+            let path = format!("/{name}");
+            made(store, &path, ty);
+            path
+        }
+    };
+    Place::Entity {
+        path,
+        ty: ty.to_string(),
+        via_reference: None,
+    }
+}
+
+/// An entity at `path`, made with a fresh id when there is none yet.
+fn made(store: &mut Entities, path: &str, ty: &str) {
+    if store.get(path).is_none() {
+        let mut body = serde_json::Map::new();
+        body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
+        store.put(
+            path,
+            Entity {
+                ty: ty.to_string(),
+                body,
+            },
+        );
+    }
+}
+
+fn keyed(
+    collection: Place,
+    key: &Key,
+    segment: &Typed,
+    store: &Entities,
+) -> Result<Place, Nowhere> {
+    let Place::Collection {
+        path,
+        ty,
+        contained,
+        ..
+    } = collection
+    else {
+        return Err(Nowhere::Invalid(format!(
+            "`{}` is not a key of a collection",
+            segment.text
+        )));
+    };
+    let found = match key {
+        Key::Placeholder(text) | Key::Literal(text) => {
+            let text = text.trim_matches('\'');
+            if contained {
+                store.find(&path, text, ALTERNATE_KEYS)
+            } else {
+                store
+                    .referenced(&path)
+                    .into_iter()
+                    .find(|(_, e)| e.id().is_some_and(|id| id.eq_ignore_ascii_case(text)))
+                    .map(|(p, _)| p)
+            }
+        }
+        Key::Alternate(pairs) => store
+            .list(&path)
+            .into_iter()
+            .find(|(_, e)| {
+                pairs.iter().all(|(name, value)| {
+                    e.body.get(name).and_then(|v| v.as_str()) == Some(value.as_str())
+                })
+            })
+            .map(|(p, _)| p),
+    };
+    let what = path.rsplit('/').next().unwrap_or_default().to_string();
+    let found = found.ok_or(Nowhere::NotFound(what))?;
+    let ty = store.get(&found).map_or(ty, |e| e.ty.clone());
+    Ok(Place::Entity {
+        path: found,
+        ty,
+        via_reference: (!contained).then_some(path),
+    })
+}
+
+fn navigation(
+    parent: &str,
+    name: &str,
+    ty: String,
+    collection: bool,
+    contained: bool,
+    store: &mut Entities,
+) -> Place {
+    let path = format!("{parent}/{name}");
+    match (collection, contained) {
+        (true, _) => Place::Collection {
+            path,
+            ty,
+            contained,
+            navigation: Some(name.to_string()),
+        },
+        (false, true) => {
+            made(store, &path, &ty);
+            Place::Entity {
+                path,
+                ty,
+                via_reference: None,
+            }
+        }
+        (false, false) => Place::SingleReference { path, ty },
+    }
+}
+
+fn cast(place: Place, to: String) -> Place {
+    match place {
+        Place::Collection {
+            path,
+            contained,
+            navigation,
+            ..
+        } => Place::Collection {
+            path,
+            ty: to,
+            contained,
+            navigation,
+        },
+        Place::Entity {
+            path,
+            via_reference,
+            ..
+        } => Place::Entity {
+            path,
+            ty: to,
+            via_reference,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,738 @@
+//! The generic server's answers, one function per operation, each over the store under its
+//! lock: what a method does to a place.
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use crate::api::model::ApiModel;
+use crate::api::typing::TypedPath;
+use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES, error};
+use crate::mock::broken::BrokenRule;
+use crate::mock::generic::entities::{Entity, ReferenceError};
+use crate::mock::generic::place::Place;
+use crate::mock::generic::query;
+use crate::mock::generic::validate::{self, Refused};
+use crate::mock::generic::{Generic, empty, method_not_allowed, not_found};
+
+/// A request, read whole before the store is locked.
+pub struct Exchange {
+    pub method: Method,
+    pub version: String,
+    pub headers: HeaderMap,
+    pub query: Option<String>,
+    /// `scheme://host` the request was sent to, for `Location` and `@odata.nextLink`.
+    pub origin: String,
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    pub async fn read(request: Request, typed: &TypedPath) -> Result<Self, GraphError> {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+            .await
+            .map_err(|_| {
+                error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
+                )
+            })?;
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        Ok(Self {
+            method: parts.method.clone(),
+            version: typed.version.clone().unwrap_or_else(|| typed.model.clone()),
+            origin: format!("http://{host}"),
+            path: parts.uri.path().to_string(),
+            query: parts.uri.query().map(str::to_string),
+            headers: parts.headers,
+            body: body.to_vec(),
+        })
+    }
+
+    /// The body as a JSON object: 415 for another media type, 400 when not JSON.
+    fn json(&self, malformed_as_empty: bool) -> Result<Map<String, Value>, GraphError> {
+        let content_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !crate::graph::is_json_media_type(content_type) {
+            return Err(error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaType",
+                "The request body must be application/json.",
+            ));
+        }
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "The request body must be a JSON object.",
+            )),
+            Err(_) if malformed_as_empty => Ok(Map::new()),
+            Err(e) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                &format!("Unable to read JSON request payload: {e}"),
+            )),
+        }
+    }
+
+    fn context(&self, what: &str) -> String {
+        format!(
+            "https://graph.microsoft.com/{}/$metadata#{what}",
+            self.version
+        )
+    }
+
+    fn prefers_representation(&self) -> bool {
+        self.headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().contains("return=representation"))
+    }
+}
+
+type Reply = Result<Response, GraphError>;
+
+pub fn answer(generic: &Generic, model: &ApiModel, place: Place, exchange: Exchange) -> Response {
+    let method = exchange.method.clone();
+    let reply = match (method.as_str(), place) {
+        (
+            "GET",
+            Place::Collection {
+                path, contained, ..
+            },
+        ) => list(generic, &path, contained, &exchange),
+        (
+            "POST",
+            Place::Collection {
+                path,
+                ty,
+                contained: true,
+                navigation,
+            },
+        ) => create(generic, model, &path, &ty, navigation.as_deref(), &exchange),
+        ("GET", Place::Entity { path, .. }) => read(generic, &path, &exchange),
+        ("PATCH", Place::Entity { path, ty, .. }) => {
+            update(generic, model, &path, &ty, &exchange, false)
+        }
+        ("PUT", Place::Entity { path, ty, .. }) => {
+            update(generic, model, &path, &ty, &exchange, true)
+        }
+        (
+            "DELETE",
+            Place::Entity {
+                path,
+                via_reference: None,
+                ..
+            },
+        ) => delete(generic, &path),
+        ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, &exchange),
+        (_, Place::Refs(on)) => references(generic, &method, *on, &exchange),
+        ("GET", Place::Count(on)) => count(generic, *on),
+        (_, Place::Value(on)) => value(generic, &method, *on, &exchange),
+        (
+            _,
+            Place::Property {
+                entity,
+                name,
+                ty,
+                collection,
+            },
+        ) => property(
+            generic,
+            model,
+            &method,
+            &entity,
+            (&name, &ty, collection),
+            &exchange,
+        ),
+        (
+            _,
+            Place::Operation {
+                on,
+                name,
+                action,
+                returns,
+            },
+        ) => operation(
+            generic,
+            model,
+            &method,
+            (*on, &name, action),
+            returns,
+            &exchange,
+        ),
+        (_, _) => Ok(method_not_allowed(generic, &method, &exchange.path)),
+    };
+    reply.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An entity's body as answered: its properties and `@odata.context`.
+fn entity_body(entity: &Entity, exchange: &Exchange, context: &str) -> Value {
+    let mut body = entity.body.clone();
+    body.insert("@odata.context".into(), json!(exchange.context(context)));
+    Value::Object(body)
+}
+
+fn context_of(path: &str) -> String {
+    path.trim_start_matches('/').to_string()
+}
+
+fn list(generic: &Generic, path: &str, contained: bool, exchange: &Exchange) -> Reply {
+    let query = query::parse(exchange.query.as_deref())
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
+    let store = generic.store();
+    let items: Vec<Map<String, Value>> = if generic.breaks(BrokenRule::ForgetsCreated) {
+        Vec::new()
+    } else if contained {
+        store
+            .list(path)
+            .into_iter()
+            .map(|(_, e)| e.body.clone())
+            .collect()
+    } else {
+        store
+            .referenced(path)
+            .into_iter()
+            .map(|(_, e)| typed_body(e))
+            .collect()
+    };
+    drop(store);
+    Ok(json_response(
+        StatusCode::OK,
+        page_body(query::apply(&query, items), path, exchange),
+    ))
+}
+
+/// A referenced entity names its type, as Graph's lists of directory objects do.
+fn typed_body(entity: &Entity) -> Map<String, Value> {
+    let mut body = entity.body.clone();
+    body.entry("@odata.type")
+        .or_insert_with(|| json!(format!("#{}", entity.ty)));
+    body
+}
+
+fn page_body(page: query::Page, path: &str, exchange: &Exchange) -> Value {
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(exchange.context(&context_of(path))),
+    );
+    if let Some(count) = page.count {
+        body.insert("@odata.count".into(), json!(count));
+    }
+    if let Some(next) = page.next {
+        let next_query = query::next_query(exchange.query.as_deref(), next);
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(format!("{}{}?{next_query}", exchange.origin, exchange.path)),
+        );
+    }
+    body.insert(
+        "value".into(),
+        Value::Array(page.items.into_iter().map(Value::Object).collect()),
+    );
+    Value::Object(body)
+}
+
+fn create(
+    generic: &Generic,
+    model: &ApiModel,
+    path: &str,
+    ty: &str,
+    navigation: Option<&str>,
+    exchange: &Exchange,
+) -> Reply {
+    if let Some(name) = navigation
+        && model
+            .restriction(name)
+            .is_some_and(|r| r.insertable == Some(false))
+    {
+        return Ok(method_not_allowed(generic, &exchange.method, path));
+    }
+    let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
+    validate::check(
+        model,
+        ty,
+        &mut body,
+        generic.breaks(BrokenRule::AcceptsWrongTypes),
+    )
+    .map_err(refused)?;
+    let ty = validate::body_type(model, ty, &body).to_string();
+    let mut store = generic.store();
+    let created = insert_deep(model, &mut store, path, &ty, body, 0);
+    let entity = store.get(&created).cloned().unwrap_or(Entity {
+        ty,
+        body: Map::new(),
+    });
+    drop(store);
+    let mut response = json_response(
+        StatusCode::CREATED,
+        entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!(
+        "{}/{}{created}",
+        exchange.origin, exchange.version
+    )) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Stores `body` in `collection` with a fresh id and timestamps where its type has them, and
+/// the contained entities it carries (deep insert) below it; its path.
+fn insert_deep(
+    model: &ApiModel,
+    store: &mut crate::mock::generic::entities::Entities,
+    collection: &str,
+    ty: &str,
+    mut body: Map<String, Value>,
+    depth: usize,
+) -> String {
+    let mut inserted = Vec::new();
+    for (name, value) in body.clone() {
+        let Some(member) = model.member(ty, &name) else {
+            continue;
+        };
+        if member.kind == crate::api::model::MemberKind::Contained && depth < 8 {
+            body.remove(&name);
+            let items = match value {
+                Value::Array(items) => items,
+                Value::Object(_) => vec![value],
+                _ => Vec::new(),
+            };
+            inserted.push((member.name.clone(), member.ty.clone(), items));
+        }
+    }
+    body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    for stamp in ["createdDateTime", "lastModifiedDateTime"] {
+        if model.member(ty, stamp).is_some() {
+            body.entry(stamp).or_insert_with(|| json!(now));
+        }
+    }
+    let path = store.insert(
+        collection,
+        Entity {
+            ty: ty.to_string(),
+            body,
+        },
+    );
+    for (name, item_ty, items) in inserted {
+        for item in items.into_iter().filter_map(|i| i.as_object().cloned()) {
+            insert_deep(
+                model,
+                store,
+                &format!("{path}/{name}"),
+                &item_ty,
+                item,
+                depth + 1,
+            );
+        }
+    }
+    path
+}
+
+fn refused(Refused(message): Refused) -> GraphError {
+    error(StatusCode::BAD_REQUEST, "BadRequest", &message)
+}
+
+fn read(generic: &Generic, path: &str, exchange: &Exchange) -> Reply {
+    let store = generic.store();
+    let entity = store
+        .get(path)
+        .filter(|_| !generic.breaks(BrokenRule::ForgetsCreated))
+        .ok_or_else(|| not_found(last_collection(path)))?;
+    let context = format!(
+        "{}/$entity",
+        context_of(path.rsplit_once('/').map_or(path, |(c, _)| c))
+    );
+    Ok(json_response(
+        StatusCode::OK,
+        entity_body(entity, exchange, &context),
+    ))
+}
+
+fn last_collection(path: &str) -> &str {
+    path.rsplit('/').nth(1).unwrap_or(path)
+}
+
+fn update(
+    generic: &Generic,
+    model: &ApiModel,
+    path: &str,
+    ty: &str,
+    exchange: &Exchange,
+    replace: bool,
+) -> Reply {
+    let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
+    validate::check(
+        model,
+        ty,
+        &mut body,
+        generic.breaks(BrokenRule::AcceptsWrongTypes),
+    )
+    .map_err(refused)?;
+    let mut store = generic.store();
+    let entity = store
+        .get_mut(path)
+        .filter(|_| !generic.breaks(BrokenRule::ForgetsCreated))
+        .ok_or_else(|| not_found(last_collection(path)))?;
+    let id = entity.body.get("id").cloned();
+    if replace {
+        entity.body = body;
+    } else {
+        entity.body.extend(body);
+    }
+    if let Some(id) = id {
+        entity.body.insert("id".into(), id);
+    }
+    if model.member(ty, "lastModifiedDateTime").is_some() {
+        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        entity
+            .body
+            .insert("lastModifiedDateTime".into(), json!(now));
+    }
+    let entity = entity.clone();
+    drop(store);
+    if exchange.prefers_representation() || replace {
+        let mut response = json_response(
+            StatusCode::OK,
+            entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
+        );
+        if exchange.prefers_representation() {
+            response.headers_mut().insert(
+                "preference-applied",
+                HeaderValue::from_static("return=representation"),
+            );
+        }
+        return Ok(response);
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+fn delete(generic: &Generic, path: &str) -> Reply {
+    if generic.breaks(BrokenRule::IgnoresDeletes) {
+        return Ok(empty(StatusCode::NO_CONTENT));
+    }
+    if generic.breaks(BrokenRule::ForgetsCreated) || !generic.store().remove(path) {
+        return Err(not_found(last_collection(path)));
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+fn single_reference(generic: &Generic, path: &str, exchange: &Exchange) -> Reply {
+    let store = generic.store();
+    let (_, entity) = store
+        .referenced(path)
+        .into_iter()
+        .next()
+        .ok_or_else(|| not_found(path.rsplit('/').next().unwrap_or(path)))?;
+    Ok(json_response(
+        StatusCode::OK,
+        entity_body(
+            &Entity {
+                ty: entity.ty.clone(),
+                body: typed_body(entity),
+            },
+            exchange,
+            "directoryObjects/$entity",
+        ),
+    ))
+}
+
+/// `$ref`: list, add (POST to a collection, PUT to a single navigation) and remove.
+fn references(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
+    match (method.as_str(), on) {
+        (
+            "GET",
+            Place::Collection {
+                path,
+                contained: false,
+                ..
+            },
+        ) => {
+            let store = generic.store();
+            let value: Vec<Value> = store
+                .referenced(&path)
+                .into_iter()
+                .map(|(target, _)| json!({"@odata.id": format!("https://graph.microsoft.com/{}{target}", exchange.version)}))
+                .collect();
+            Ok(json_response(
+                StatusCode::OK,
+                json!({"@odata.context": exchange.context("Collection($ref)"), "value": value}),
+            ))
+        }
+        (
+            "POST",
+            Place::Collection {
+                path,
+                contained: false,
+                ..
+            },
+        ) => add_reference(generic, &path, exchange, false),
+        ("PUT", Place::SingleReference { path, .. }) => {
+            add_reference(generic, &path, exchange, true)
+        }
+        (
+            "DELETE",
+            Place::Entity {
+                path,
+                via_reference: Some(collection),
+                ..
+            },
+        ) => {
+            let id = path.rsplit('/').next().unwrap_or_default();
+            if generic.breaks(BrokenRule::IgnoresDeletes)
+                || generic.store().remove_reference(&collection, id)
+            {
+                Ok(empty(StatusCode::NO_CONTENT))
+            } else {
+                Err(not_found(last_collection(&collection)))
+            }
+        }
+        ("DELETE", Place::SingleReference { path, .. }) => {
+            generic.store().set_references(&path, Vec::new());
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+    }
+}
+
+fn add_reference(generic: &Generic, navigation: &str, exchange: &Exchange, single: bool) -> Reply {
+    let body = exchange.json(false)?;
+    let Some(target) = body.get("@odata.id").and_then(Value::as_str) else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "The request body must carry `@odata.id`.",
+        ));
+    };
+    let target_path = crate::api::path::path_part(target);
+    let id = target_path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_matches(|c| c == '(' || c == ')' || c == '\'');
+    let mut store = generic.store();
+    let found = store.find_anywhere(id);
+    let Some(found) = found else {
+        return Err(not_found("directoryObjects"));
+    };
+    let added = if single {
+        store.set_reference(navigation, &found)
+    } else {
+        store.add_reference(navigation, &found)
+    };
+    match added {
+        Ok(()) => Ok(empty(StatusCode::NO_CONTENT)),
+        Err(ReferenceError::Duplicate) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "Request_BadRequest",
+            "One or more added object references already exist for the following modified properties.",
+        )),
+        Err(ReferenceError::Missing) => Err(not_found("directoryObjects")),
+    }
+}
+
+fn count(generic: &Generic, on: Place) -> Reply {
+    let Place::Collection {
+        path, contained, ..
+    } = on
+    else {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "$count applies to collections.",
+        ));
+    };
+    let store = generic.store();
+    let n = if contained {
+        store.list(&path).len()
+    } else {
+        store.referenced(&path).len()
+    };
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain")],
+        n.to_string(),
+    )
+        .into_response())
+}
+
+/// `$value` of an entity (its media) or of a property (its raw value).
+fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
+    match (method.as_str(), on) {
+        (_, Place::Entity { path, .. }) => media(generic, method, &path, exchange),
+        ("GET", Place::Property { entity, name, .. }) => {
+            let store = generic.store();
+            let value = store
+                .get(&entity)
+                .and_then(|e| e.body.get(&name))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
+        }
+        (_, _) => Ok(method_not_allowed(generic, method, &exchange.path)),
+    }
+}
+
+/// A media stream: GET its bytes (404 when none was put), PUT them.
+fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) -> Reply {
+    match method.as_str() {
+        "GET" => {
+            let store = generic.store();
+            let (content_type, bytes) = store
+                .media(path)
+                .cloned()
+                .ok_or_else(|| not_found("content"))?;
+            Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, content_type)],
+                bytes,
+            )
+                .into_response())
+        }
+        "PUT" => {
+            let content_type = exchange
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            generic
+                .store()
+                .set_media(path, content_type, exchange.body.clone());
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        _ => Ok(method_not_allowed(generic, method, path)),
+    }
+}
+
+fn property(
+    generic: &Generic,
+    model: &ApiModel,
+    method: &Method,
+    entity: &str,
+    (name, ty, collection): (&str, &str, bool),
+    exchange: &Exchange,
+) -> Reply {
+    if ty == "Edm.Stream" {
+        return media(generic, method, &format!("{entity}/{name}"), exchange);
+    }
+    match method.as_str() {
+        "GET" => {
+            let store = generic.store();
+            let value = store
+                .get(entity)
+                .and_then(|e| e.body.get(name))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let context = exchange.context(&format!("{}/{name}", context_of(entity)));
+            let body = match value {
+                Value::Object(mut object) if !collection => {
+                    object.insert("@odata.context".into(), json!(context));
+                    Value::Object(object)
+                }
+                other => json!({"@odata.context": context, "value": other}),
+            };
+            Ok(json_response(StatusCode::OK, body))
+        }
+        "PATCH" | "PUT" => {
+            let body = exchange.json(false)?;
+            let mut wrapper = Map::new();
+            wrapper.insert(name.to_string(), Value::Object(body));
+            let owner = generic
+                .store()
+                .get(entity)
+                .map(|e| e.ty.clone())
+                .unwrap_or_default();
+            validate::check(model, &owner, &mut wrapper, false).map_err(refused)?;
+            if let Some(stored) = generic.store().get_mut(entity) {
+                stored.body.extend(wrapper);
+            }
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+    }
+}
+
+/// A bound action (POST) or function (GET): 204 without a return type, else a value of it —
+/// the bound collection for `delta`, an empty collection, or a minimal instance.
+fn operation(
+    generic: &Generic,
+    model: &ApiModel,
+    method: &Method,
+    (on, name, action): (Place, &str, bool),
+    returns: Option<(String, bool)>,
+    exchange: &Exchange,
+) -> Reply {
+    let wanted = if action { "POST" } else { "GET" };
+    if method.as_str() != wanted {
+        return Ok(method_not_allowed(generic, method, &exchange.path));
+    }
+    if action && !exchange.body.is_empty() {
+        exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
+    }
+    let Some((ty, collection)) = returns else {
+        return Ok(empty(StatusCode::NO_CONTENT));
+    };
+    if let (
+        true,
+        Place::Collection {
+            path, contained, ..
+        },
+    ) = (name.eq_ignore_ascii_case("delta"), &on)
+    {
+        return list(generic, path, *contained, exchange);
+    }
+    let context = exchange.context(&ty);
+    let body = match (collection, model.type_info(&ty)) {
+        (true, _) => json!({"@odata.context": context, "value": []}),
+        (false, Some(info)) => {
+            let mut object = Map::new();
+            object.insert("@odata.context".into(), json!(context));
+            if info.entity {
+                object.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+            }
+            Value::Object(object)
+        }
+        (false, None) => json!({"@odata.context": context, "value": primitive_default(&ty)}),
+    };
+    Ok(json_response(StatusCode::OK, body))
+}
+
+fn primitive_default(ty: &str) -> Value {
+    match ty {
+        "Edm.Boolean" => json!(true),
+        "Edm.Int16" | "Edm.Int32" | "Edm.Int64" | "Edm.Byte" | "Edm.SByte" => json!(0),
+        "Edm.Double" | "Edm.Single" | "Edm.Decimal" => json!(0.0),
+        "Edm.DateTimeOffset" => {
+            json!(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string())
+        }
+        _ => json!(""),
+    }
+}
