@@ -9,6 +9,7 @@ mod ci_gating;
 mod drift;
 mod embedded;
 mod faults;
+mod generic_server;
 mod import_lint;
 mod probes;
 mod reference_server;

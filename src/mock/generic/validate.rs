@@ -187,7 +187,10 @@ mod tests {
             "accepts-wrong-types drops it"
         );
         let deep = checked(thread, json!({"posts": [{"body": 3}]}), false);
-        assert!(deep.unwrap_err().contains("property 'body'"), "deep-inserted entities are judged too");
+        assert!(
+            deep.unwrap_err().contains("property 'body'"),
+            "deep-inserted entities are judged too"
+        );
         let open = checked(thread, json!({"posts": [{"anything": 3}]}), false);
         assert!(open.is_ok(), "post is open: {open:?}");
         let nested = checked(

@@ -1,0 +1,551 @@
+//! The reference server over an API model (`tests/fixtures/csdl/office.csdl`): every entity
+//! set and contained collection served with state, answers judged by conform's own checks,
+//! `$ref`, query options, Graph's errors, broken rules on generic routes, and a run of cases
+//! against the embedded server.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use conform::api::file::Models;
+use conform::api::model::{ApiModel, MemberKind};
+use conform::mock::behaviour::MockConfig;
+use conform::mock::broken::BrokenRule;
+use conform::schema::registry::Schemas;
+use serde_json::{Value, json};
+
+use crate::common;
+
+fn office() -> ApiModel {
+    let path = common::root().join("tests/fixtures/csdl/office.csdl");
+    let csdl =
+        conform::schema::csdl::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+    ApiModel::from_csdl(&csdl, "v1.0", "office.csdl").unwrap()
+}
+
+fn server(
+    runtime: &tokio::runtime::Runtime,
+    broken: Vec<BrokenRule>,
+) -> conform::mock::server::Server {
+    let config = MockConfig {
+        models: Some(Arc::new(Models::from_models(vec![office()]))),
+        fixtures: vec![("group-id".into(), "g-fixture".into())],
+        broken,
+        ..MockConfig::default()
+    };
+    common::reference_server_with(runtime, config)
+}
+
+/// (status, headers' location, body) of one request with a token.
+fn send(
+    runtime: &tokio::runtime::Runtime,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Option<String>, Value) {
+    runtime.block_on(async {
+        let mut request = common::http_client()
+            .request(method.parse().unwrap(), format!("{base}{path}"))
+            .bearer_auth("t");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            location,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    })
+}
+
+/// The schemas of the office metadata, as `schemas import` writes them.
+fn schemas(dir: &Path) -> Schemas {
+    let csdl = common::root().join("tests/fixtures/csdl/office.csdl");
+    let out = common::conform(
+        &[
+            "schemas",
+            "import",
+            "--csdl",
+            csdl.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    Schemas::load_dir(dir).unwrap()
+}
+
+/// Every collection a client can create in: the entity sets, then the contained collections of
+/// what was created there, one level down.
+fn collections(model: &ApiModel) -> Vec<(String, String)> {
+    model
+        .roots
+        .iter()
+        .filter(|r| {
+            r.collection
+                && model
+                    .restriction(&r.name)
+                    .is_none_or(|x| x.insertable != Some(false))
+        })
+        .map(|r| (format!("/v1.0/{}", r.name), r.ty.clone()))
+        .collect()
+}
+
+#[test]
+fn every_collection_creates_reads_and_lists_what_its_schema_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas = schemas(dir.path());
+    let model = office();
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let mut queue = collections(&model);
+    let mut judged = 0;
+    while let Some((collection, ty)) = queue.pop() {
+        let abstract_type = ty.ends_with(".attachment");
+        let body = if abstract_type {
+            json!({"@odata.type": "#microsoft.graph.fileAttachment"})
+        } else {
+            json!({})
+        };
+        let (status, location, created) = send(&runtime, &base, "POST", &collection, Some(body));
+        assert_eq!(status, 201, "POST {collection}: {created}");
+        assert!(location.is_some(), "POST {collection} has a Location");
+        let id = created["id"].as_str().unwrap().to_string();
+        let item = format!("{collection}/{id}");
+        let (status, _, read) = send(&runtime, &base, "GET", &item, None);
+        assert_eq!(status, 200, "GET {item}: {read}");
+        let name = ty.rsplit('.').next().unwrap();
+        let failures = conform::check::check_schema(&schemas, name, &read);
+        assert!(
+            failures.is_empty(),
+            "GET {item} breaks {name}: {failures:?}"
+        );
+        let (status, _, listed) = send(&runtime, &base, "GET", &collection, None);
+        assert_eq!(status, 200);
+        assert!(
+            listed["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == id.as_str()),
+            "{collection} lists {id}"
+        );
+        judged += 1;
+        if collection.matches('/').count() < 3 {
+            for member in model
+                .lineage(&ty)
+                .filter_map(|t| model.type_info(t))
+                .flat_map(|i| i.members.iter())
+            {
+                if member.kind == MemberKind::Contained && member.collection {
+                    queue.push((format!("{item}/{}", member.name), member.ty.clone()));
+                }
+            }
+        }
+    }
+    assert!(judged >= 10, "only {judged} collections");
+}
+
+#[test]
+fn the_life_cycle_follows_graphs_conventions() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let g = "/v1.0/groups/g-fixture";
+    let (status, _, conversation) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{g}/conversations"),
+        Some(json!({"topic": "Plans", "threads": [{"topic": "Plans", "posts": [{"body": "hi"}]}]})),
+    );
+    assert_eq!(status, 201, "{conversation}");
+    let c = format!("{g}/conversations/{}", conversation["id"].as_str().unwrap());
+    let (_, _, threads) = send(&runtime, &base, "GET", &format!("{c}/threads"), None);
+    let t = format!(
+        "{c}/threads/{}",
+        threads["value"][0]["id"].as_str().unwrap()
+    );
+    let (_, _, posts) = send(&runtime, &base, "GET", &format!("{t}/posts"), None);
+    assert_eq!(
+        posts["value"][0]["body"], "hi",
+        "deep insert keeps what it carries"
+    );
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "PATCH",
+            &c,
+            Some(json!({"topic": "Later"}))
+        )
+        .0,
+        204
+    );
+    assert_eq!(send(&runtime, &base, "GET", &c, None).2["topic"], "Later");
+    assert_eq!(send(&runtime, &base, "DELETE", &c, None).0, 204);
+    let (status, _, gone) = send(&runtime, &base, "GET", &t, None);
+    assert_eq!(
+        status, 404,
+        "what a deleted conversation contains is gone: {gone}"
+    );
+    assert_eq!(gone["error"]["code"], "ResourceNotFound");
+    let (status, _, missing) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/groups/nobody/threads",
+        Some(json!({"topic": "x"})),
+    );
+    assert_eq!(
+        (status, missing["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
+    let (status, _, unknown) = send(&runtime, &base, "GET", &format!("{g}/thread"), None);
+    assert_eq!(status, 400);
+    assert_eq!(
+        unknown["error"]["message"],
+        "Resource not found for the segment 'thread'."
+    );
+    assert_eq!(send(&runtime, &base, "DELETE", "/v1.0/groups", None).0, 405);
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "POST",
+            "/v1.0/directoryObjects",
+            Some(json!({}))
+        )
+        .0,
+        405,
+        "the metadata forbids inserts"
+    );
+    let (status, _, wrong) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{g}/threads"),
+        Some(json!({"topic": 7})),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        wrong["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("property 'topic'"),
+        "{wrong}"
+    );
+    let (status, _, invalid) = send(
+        &runtime,
+        &base,
+        "PATCH",
+        g,
+        Some(json!({"nickname": "x", "displayName": "G"})),
+    );
+    assert_eq!(status, 204, "groups are open types: {invalid}");
+    let (status, _, strict) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{g}/threads"),
+        Some(json!({"topik": "x"})),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        strict["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid property 'topik'")
+    );
+}
+
+#[test]
+fn references_are_added_listed_and_removed() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let (_, _, user) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/users",
+        Some(json!({"displayName": "Ada", "userPrincipalName": "ada@contoso.com"})),
+    );
+    let id = user["id"].as_str().unwrap();
+    let members = "/v1.0/groups/g-fixture/members";
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "POST",
+            &format!("{members}/$ref"),
+            Some(reference.clone())
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "POST",
+            &format!("{members}/$ref"),
+            Some(reference)
+        )
+        .0,
+        400,
+        "once"
+    );
+    let (_, _, listed) = send(&runtime, &base, "GET", members, None);
+    assert_eq!(listed["value"][0]["@odata.type"], "#microsoft.graph.user");
+    assert_eq!(
+        send(&runtime, &base, "GET", "/v1.0/users/ada@contoso.com", None).2["id"],
+        id,
+        "found by its principal name"
+    );
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "DELETE",
+            &format!("{members}/{id}/$ref"),
+            None
+        )
+        .0,
+        204
+    );
+    assert!(
+        send(&runtime, &base, "GET", members, None).2["value"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let missing = json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/nobody"});
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "POST",
+            &format!("{members}/$ref"),
+            Some(missing)
+        )
+        .0,
+        404
+    );
+}
+
+#[test]
+fn collections_filter_select_order_count_and_page() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    for i in 0..150 {
+        let (status, _, _) = send(
+            &runtime,
+            &base,
+            "POST",
+            "/v1.0/users",
+            Some(json!({"displayName": format!("user {i:03}")})),
+        );
+        assert_eq!(status, 201);
+    }
+    let (_, _, first) = send(&runtime, &base, "GET", "/v1.0/users?$count=true", None);
+    assert_eq!(first["value"].as_array().unwrap().len(), 100);
+    assert_eq!(first["@odata.count"], 150);
+    let next = first["@odata.nextLink"].as_str().unwrap();
+    let next = next.strip_prefix(&base).unwrap();
+    let (_, _, second) = send(&runtime, &base, "GET", next, None);
+    assert_eq!(second["value"].as_array().unwrap().len(), 50);
+    assert!(second.get("@odata.nextLink").is_none());
+    let query = "/v1.0/users?$filter=startswith(displayName,'user 14')&$orderby=displayName%20desc&$select=displayName&$top=3";
+    let (_, _, found) = send(&runtime, &base, "GET", query, None);
+    let names: Vec<&str> = found["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["user 149", "user 148", "user 147"]);
+    assert!(found["value"][0].get("userPrincipalName").is_none());
+    let (status, _, bad) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/users?$filter=displayName%20eq",
+        None,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid filter clause")
+    );
+    assert_eq!(
+        send(&runtime, &base, "GET", "/v1.0/users?$search=%22a%22", None).0,
+        400
+    );
+}
+
+#[test]
+fn broken_rules_apply_to_generic_routes() {
+    let runtime = common::runtime();
+    let ignores = server(&runtime, vec![BrokenRule::IgnoresDeletes]);
+    let base = ignores.base_url();
+    let (_, _, user) = send(&runtime, &base, "POST", "/v1.0/users", Some(json!({})));
+    let item = format!("/v1.0/users/{}", user["id"].as_str().unwrap());
+    assert_eq!(send(&runtime, &base, "DELETE", &item, None).0, 204);
+    assert_eq!(
+        send(&runtime, &base, "GET", &item, None).0,
+        200,
+        "ignores-deletes keeps it"
+    );
+    let forgets = server(
+        &runtime,
+        vec![BrokenRule::ForgetsCreated, BrokenRule::AcceptsWrongTypes],
+    );
+    let base = forgets.base_url();
+    let (status, _, user) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/users",
+        Some(json!({"displayName": 5})),
+    );
+    assert_eq!(
+        status, 201,
+        "accepts-wrong-types drops the property: {user}"
+    );
+    let item = format!("/v1.0/users/{}", user["id"].as_str().unwrap());
+    assert_eq!(
+        send(&runtime, &base, "GET", &item, None).0,
+        404,
+        "forgets-created"
+    );
+}
+
+#[test]
+fn concurrent_creates_and_deletes_under_one_parent_stay_consistent() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let threads = "/v1.0/groups/g-fixture/threads";
+    let ids: Vec<String> = runtime.block_on(async {
+        let client = common::http_client();
+        let creates = (0..64).map(|i| {
+            let client = client.clone();
+            let url = format!("{base}{threads}");
+            async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth("t")
+                    .header("content-type", "application/json")
+                    .body(json!({"topic": format!("t{i}")}).to_string())
+                    .send()
+                    .await
+                    .unwrap();
+                let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+                body["id"].as_str().unwrap().to_string()
+            }
+        });
+        futures_util::future::join_all(creates).await
+    });
+    runtime.block_on(async {
+        let client = common::http_client();
+        let deletes = ids.iter().step_by(2).map(|id| {
+            let request = client
+                .delete(format!("{base}{threads}/{id}"))
+                .bearer_auth("t");
+            async move { request.send().await.unwrap().status().as_u16() }
+        });
+        assert!(
+            futures_util::future::join_all(deletes)
+                .await
+                .iter()
+                .all(|s| *s == 204)
+        );
+    });
+    let (_, _, listed) = send(&runtime, &base, "GET", &format!("{threads}?$top=999"), None);
+    let mut left: Vec<&str> = listed["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    left.sort_unstable();
+    let mut expected: Vec<&str> = ids.iter().skip(1).step_by(2).map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(left, expected, "no entity lost, duplicated or left behind");
+}
+
+/// A case directory: create, list and read groups' threads, typed by the office model.
+fn office_cases(dir: &Path) -> PathBuf {
+    let cases = dir.join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("threads.toml"),
+        r#"[[case]]
+name = "create_thread"
+[case.request]
+method = "POST"
+path = "/v1.0/groups/{group-id}/threads"
+json = '{"topic": "Plans"}'
+capture = { thread-id = "/id" }
+[case.expect]
+status = 201
+schema = "conversationThread"
+[[case.teardown]]
+method = "DELETE"
+path = "/v1.0/groups/{group-id}/threads/{thread-id}"
+
+[[case]]
+name = "list_users"
+[case.request]
+method = "GET"
+path = "/v1.0/users"
+[case.expect]
+status = 200
+schema = "user"
+collection = true
+"#,
+    )
+    .unwrap();
+    cases
+}
+
+#[test]
+fn the_embedded_server_serves_what_the_schemas_folder_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = office_cases(dir.path());
+    let run = common::conform(
+        &[
+            "run",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas_dir.to_str().unwrap(),
+            "--no-report",
+            "--probes",
+            "all",
+        ],
+        &[],
+    );
+    let text = common::text(&run);
+    assert_eq!(run.status.code(), Some(0), "{text}");
+    assert!(text.contains("test result: ok. 11 passed"), "{text}");
+}
