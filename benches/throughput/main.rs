@@ -1,7 +1,9 @@
 //! `cargo bench --bench throughput`: what conform costs on top of the HTTP exchanges it makes,
 //! as ratios measured in one run on one machine. `CONFORM_BENCH_QUICK=1` runs a small version
-//! of every measure; `CONFORM_BENCH_MILLION=1` adds a run of 1,000,000 cases.
+//! of every measure; `CONFORM_BENCH_MILLION=1` adds a run of 1,000,000 cases;
+//! `CONFORM_BENCH_SERVER=1` measures the reference servers alone.
 
+mod generic;
 mod measure;
 mod roles;
 mod suites;
@@ -68,12 +70,25 @@ fn main() {
     let reference_url = server.base_url();
     let (responder, static_url) = start_responder();
 
-    // Memory first, while this process is small.
-    memory(work.path(), &sizes, &reference_url, &static_url);
-    against_static_responder(work.path(), &sizes, &static_url);
-    validation_alone(&runtime, &reference_url, quick);
-    reference_server_against_static(&runtime, &reference_url, sizes.load_seconds);
-    list_time();
+    // `CONFORM_BENCH_SERVER=1`: the reference servers alone.
+    let servers_only = std::env::var_os("CONFORM_BENCH_SERVER").is_some();
+    if !servers_only {
+        // Memory first, while this process is small.
+        memory(work.path(), &sizes, &reference_url, &static_url);
+        against_static_responder(work.path(), &sizes, &static_url);
+        validation_alone(&runtime, &reference_url, quick);
+    }
+    let static_rate = reference_server_against_static(&runtime, &reference_url, sizes.load_seconds);
+    generic::generic_server(
+        &runtime,
+        work.path(),
+        sizes.load_seconds,
+        if quick { 5_000 } else { 100_000 },
+        static_rate,
+    );
+    if !servers_only {
+        list_time();
+    }
 
     runtime.block_on(server.shutdown());
     drop(responder);
@@ -375,7 +390,7 @@ fn reference_server_against_static(
     runtime: &tokio::runtime::Runtime,
     base_url: &str,
     seconds: f64,
-) {
+) -> f64 {
     let (stateful, fixed) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let static_url = format!("http://{}/static", listener.local_addr().unwrap());
@@ -399,6 +414,7 @@ fn reference_server_against_static(
         "  ratio            {:>8.2}   (target >= 0.50)",
         stateful / fixed
     );
+    fixed
 }
 
 /// `conform list` on the shipped suite, median of 15 runs.

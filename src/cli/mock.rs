@@ -52,6 +52,10 @@ pub struct MockArgs {
     /// forgets-created, ignores-deletes. Repeatable.
     #[arg(long = "break", value_name = "RULE")]
     broken: Vec<BrokenRule>,
+    /// Serve requests that carry no bearer token (by default they answer 401
+    /// `InvalidAuthenticationToken`, as Graph does).
+    #[arg(long, conflicts_with = "client_secret_env")]
+    no_auth: bool,
     /// The schemas folder whose API models (`conform schemas import`) say what to serve: every
     /// entity set, navigation and bound operation they describe. Without a model, the seed
     /// operations alone.
@@ -106,6 +110,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
     let config = MockConfig {
         models: Some(std::sync::Arc::new(models)),
         fixtures: Vec::new(),
+        no_auth: args.no_auth,
         oauth,
         throttle_every: args.throttle_every,
         retry_after_seconds: args.retry_after,

@@ -42,6 +42,8 @@ pub struct MockConfig {
     pub models: Option<std::sync::Arc<crate::api::file::Models>>,
     /// Placeholder values whose entities exist from the start (`group-id` → a group).
     pub fixtures: Vec<(String, String)>,
+    /// Requests without a bearer token are served (`conform mock --no-auth`).
+    pub no_auth: bool,
 }
 
 /// Counters and issued tokens, shared by all requests.
@@ -82,7 +84,7 @@ impl Behaviour {
             tokio::time::sleep(self.config.delay).await;
         }
         let Some(token) = bearer.filter(|t| !t.trim().is_empty()) else {
-            if self.breaks(BrokenRule::NoAuthCheck) {
+            if self.config.no_auth || self.breaks(BrokenRule::NoAuthCheck) {
                 return Gate::Pass;
             }
             return Gate::Unauthorized("Access token is empty or is not a Bearer token.");

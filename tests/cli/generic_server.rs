@@ -219,6 +219,25 @@ fn the_life_cycle_follows_graphs_conventions() {
         "Resource not found for the segment 'thread'."
     );
     assert_eq!(send(&runtime, &base, "DELETE", "/v1.0/groups", None).0, 405);
+    let (status, _, version) = send(&runtime, &base, "GET", "/v2.0/groups", None);
+    assert_eq!(
+        (status, version["error"]["message"].as_str()),
+        (400, Some("Invalid version."))
+    );
+    let anonymous = runtime.block_on(async {
+        let response = common::http_client()
+            .get(format!("{base}/v1.0/groups"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        (status, body["error"]["code"].as_str().map(str::to_string))
+    });
+    assert_eq!(
+        anonymous,
+        (401, Some("InvalidAuthenticationToken".to_string()))
+    );
     assert_eq!(
         send(
             &runtime,
@@ -548,4 +567,47 @@ fn the_embedded_server_serves_what_the_schemas_folder_models() {
     let text = common::text(&run);
     assert_eq!(run.status.code(), Some(0), "{text}");
     assert!(text.contains("test result: ok. 11 passed"), "{text}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Arbitrary paths, query strings and bodies get an answer below 500, in the envelope when
+    /// they are errors; the server never panics (a panic would drop the connection).
+    #[test]
+    fn arbitrary_requests_get_a_4xx_never_a_5xx(
+        path in "[a-zA-Z0-9/(){}'$@:.,=%_-]{0,60}",
+        query in "[a-zA-Z0-9$=&' ()/,-]{0,40}",
+        body in ".{0,80}",
+        method in proptest::sample::select(vec!["GET", "POST", "PATCH", "PUT", "DELETE"]),
+    ) {
+        let runtime = common::runtime();
+        let server = server(&runtime, Vec::new());
+        let base = server.base_url();
+        let path: String = path.chars().map(|c| if c == '%' { '_' } else { c }).collect();
+        let query: String = query.chars().map(|c| if c == ' ' { '+' } else { c }).collect();
+        for target in [format!("/v1.0/{path}?{query}"), format!("/v1.0/groups/g-fixture/{path}?{query}")] {
+            let answer = runtime.block_on(async {
+                let Ok(url) = reqwest::Url::parse(&format!("{base}{target}")) else { return None };
+                let response = common::http_client()
+                    .request(method.parse().unwrap(), url)
+                    .bearer_auth("t")
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let bytes = response.bytes().await.unwrap();
+                Some((status, bytes))
+            });
+            if let Some((status, bytes)) = answer {
+                proptest::prop_assert!(status < 500, "{method} {target}: {status}");
+                if status >= 400 {
+                    let error: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    proptest::prop_assert!(error["error"]["code"].is_string(), "{method} {target}: {error}");
+                }
+            }
+        }
+    }
 }

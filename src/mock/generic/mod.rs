@@ -29,6 +29,9 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::place::Nowhere;
 
+/// The versions Graph serves; a path of another is 400 `Invalid version`.
+const KNOWN_VERSIONS: &[&str] = &["v1.0", "beta"];
+
 /// What the generic server holds.
 pub struct Generic {
     models: Arc<Models>,
@@ -111,12 +114,16 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
         }
         Err(_) => return to_seeds(&generic, request, &path).await,
     };
+    let known_version = typed
+        .version
+        .as_deref()
+        .is_none_or(|v| KNOWN_VERSIONS.contains(&v) || generic.models.versions().any(|m| m == v));
     let model = generic
         .models
         .for_version(typed.version.as_deref())
         .into_iter()
         .find(|m| m.version == typed.model);
-    let Some(model) = model else {
+    let (Some(model), true) = (model, known_version) else {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
     };
     let exchange = respond::Exchange::read(request, &typed).await;
