@@ -44,6 +44,13 @@ pub fn error_code_and_message(body: &[u8]) -> Option<(String, Option<String>)> {
     Some((code, error["message"].as_str().map(str::to_string)))
 }
 
+/// The JSON body of a documented response block (status line and headers first), if any.
+pub fn documented_body(response_block: &str) -> Option<serde_json::Value> {
+    let start = response_block.find(['{', '['])?;
+    let mut values = serde_json::Deserializer::from_str(&response_block[start..]).into_iter();
+    values.next()?.ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,13 +23,6 @@ pub struct Undocumented {
     pub property: String,
 }
 
-/// The JSON body of a documented response block (status line and headers first), if any.
-fn documented_body(response_block: &str) -> Option<Value> {
-    let start = response_block.find(['{', '['])?;
-    let mut values = serde_json::Deserializer::from_str(&response_block[start..]).into_iter();
-    values.next()?.ok()
-}
-
 /// What documents a response besides its schema: the documented example's response block
 /// (read only when a property is missing from the schema) and the values the case expects.
 #[derive(Clone, Copy, Default)]
@@ -42,7 +35,7 @@ impl Documented<'_> {
     /// Every member path the documents show.
     fn shown_paths(&self) -> HashSet<String> {
         let mut known = HashSet::new();
-        let example = self.response_block.and_then(documented_body);
+        let example = self.response_block.and_then(crate::graph::documented_body);
         for value in example.iter().chain(self.expected) {
             shown_paths(value, String::new(), &mut known);
         }
@@ -268,7 +261,13 @@ mod tests {
     #[test]
     fn reads_the_body_of_a_documented_response_block() {
         let block = "HTTP/1.1 201 Created\nContent-type: application/json\n\n{\"id\": \"x\"}\n";
-        assert_eq!(documented_body(block), Some(json!({"id": "x"})));
-        assert_eq!(documented_body("HTTP/1.1 204 No Content"), None);
+        assert_eq!(
+            crate::graph::documented_body(block),
+            Some(json!({"id": "x"}))
+        );
+        assert_eq!(
+            crate::graph::documented_body("HTTP/1.1 204 No Content"),
+            None
+        );
     }
 }

@@ -391,6 +391,10 @@ fn collections_filter_select_order_count_and_page() {
     assert!(second.get("@odata.nextLink").is_none());
     let query = "/v1.0/users?$filter=startswith(displayName,'user 14')&$orderby=displayName%20desc&$select=displayName&$top=3";
     let (_, _, found) = send(&runtime, &base, "GET", query, None);
+    assert!(
+        found["@odata.nextLink"].is_string(),
+        "$top is the page size; more follow"
+    );
     let names: Vec<&str> = found["value"]
         .as_array()
         .unwrap()

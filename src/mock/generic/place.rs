@@ -90,7 +90,7 @@ pub fn resolve(
                 navigation: Some(name),
             },
             (Step::Singleton, _) => singleton(model, &name, &ty, store),
-            (Step::Key(key), Some(collection)) => keyed(collection, key, segment, store)?,
+            (Step::Key(key), Some(collection)) => keyed(model, collection, key, segment, store)?,
             (Step::Navigation { contained }, Some(Place::Entity { path, .. })) => {
                 navigation(&path, &name, ty, segment.collection, *contained, store)
             }
@@ -183,6 +183,7 @@ fn made(store: &mut Entities, path: &str, ty: &str) {
 }
 
 fn keyed(
+    model: &ApiModel,
     collection: Place,
     key: &Key,
     segment: &Typed,
@@ -223,6 +224,20 @@ fn keyed(
             })
             .map(|(p, _)| p),
     };
+    // An entity set of a base type (`directoryObjects`) holds the entities of the sets of its
+    // derived types (users, groups).
+    let found = found.or_else(
+        || match (key, contained && path.matches('/').count() == 1) {
+            (Key::Placeholder(text) | Key::Literal(text), true) => store
+                .find_anywhere(text.trim_matches('\''))
+                .filter(|other| {
+                    store
+                        .get(other)
+                        .is_some_and(|e| model.derives_from(&e.ty, &ty))
+                }),
+            _ => None,
+        },
+    );
     let what = path.rsplit('/').next().unwrap_or_default().to_string();
     let found = found.ok_or(Nowhere::NotFound(what))?;
     let ty = store.get(&found).map_or(ty, |e| e.ty.clone());

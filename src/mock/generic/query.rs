@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::mock::generic::filter::{self, Expr};
 
-/// Items in one page when the request names no `$top`.
+/// Items in one page when the request names no `$top` (which sets the page size).
 pub const PAGE_SIZE: usize = 100;
 /// The largest `$top` taken.
 pub const MAX_TOP: usize = 999;
@@ -164,14 +164,12 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
         });
     }
     let count = query.count.then_some(items.len());
+    // As Graph's directory and mail do, `$top` sets the page size; the next link goes on.
     let start = query.skip + query.skip_token;
-    let wanted = query
-        .top
-        .map(|top| (query.skip + top).saturating_sub(start));
-    let page_size = wanted.unwrap_or(PAGE_SIZE).min(PAGE_SIZE);
+    let page_size = query.top.unwrap_or(PAGE_SIZE);
     let remaining = items.len().saturating_sub(start);
     let taken = page_size.min(remaining);
-    let more = wanted.unwrap_or(usize::MAX) > taken && remaining > taken;
+    let more = remaining > taken;
     let items = items
         .into_iter()
         .skip(start)
@@ -239,11 +237,14 @@ mod tests {
         let last = page("$skiptoken=200", 250);
         assert_eq!((last.items.len(), last.next), (50, None));
         let top = page("$top=5&$count=true", 250);
-        assert_eq!((top.items.len(), top.next, top.count), (5, None, Some(250)));
+        assert_eq!(
+            (top.items.len(), top.next, top.count),
+            (5, Some(5), Some(250))
+        );
         let big_top = page("$top=150", 250);
-        assert_eq!((big_top.items.len(), big_top.next), (100, Some(100)));
-        let rest = page("$top=150&$skiptoken=100", 250);
-        assert_eq!((rest.items.len(), rest.next), (50, None));
+        assert_eq!((big_top.items.len(), big_top.next), (150, Some(150)));
+        let rest = page("$top=150&$skiptoken=150", 250);
+        assert_eq!((rest.items.len(), rest.next), (100, None));
         let skipped = page("$skip=248", 250);
         assert_eq!(skipped.items[0]["id"], "u248");
     }

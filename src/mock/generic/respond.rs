@@ -709,7 +709,11 @@ fn operation(
     {
         return list(generic, path, *contained, exchange);
     }
-    let context = exchange.context(&ty);
+    let context = if collection {
+        exchange.context(&format!("Collection({ty})"))
+    } else {
+        exchange.context(&ty)
+    };
     let body = match (collection, model.type_info(&ty)) {
         (true, _) => json!({"@odata.context": context, "value": []}),
         (false, Some(info)) => {
