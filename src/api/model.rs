@@ -23,6 +23,9 @@ pub struct ApiModel {
     pub types: BTreeMap<String, TypeInfo>,
     pub operations: Vec<OperationDef>,
     pub restrictions: Vec<csdl::Restriction>,
+    /// Enum types, by qualified name.
+    #[serde(default)]
+    pub enums: BTreeMap<String, EnumDef>,
     #[serde(skip)]
     index: Index,
 }
@@ -54,7 +57,21 @@ pub struct Member {
     /// Qualified type, or `Edm.*`.
     pub ty: String,
     pub collection: bool,
+    /// May be null (for a collection: its items may be).
+    #[serde(default = "nullable_by_default")]
+    pub nullable: bool,
     pub kind: MemberKind,
+}
+
+fn nullable_by_default() -> bool {
+    true
+}
+
+/// An enum type's members; `flags` when a value may combine several (`a,b`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumDef {
+    pub members: Vec<String>,
+    pub flags: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +146,20 @@ impl ApiModel {
             .map(|def| (def.qualified.clone(), type_info(def)))
             .collect();
         let operations = csdl.operations.iter().map(operation_def).collect();
+        let enums = csdl
+            .types
+            .values()
+            .filter_map(|def| match &def.kind {
+                TypeKind::Enum { members, flags } => Some((
+                    def.qualified.clone(),
+                    EnumDef {
+                        members: members.clone(),
+                        flags: *flags,
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
         Some(
             Self {
                 version: version.to_string(),
@@ -138,6 +169,7 @@ impl ApiModel {
                 types,
                 operations,
                 restrictions: csdl.restrictions.clone(),
+                enums,
                 index: Index::default(),
             }
             .indexed(),
@@ -318,6 +350,7 @@ fn type_info(def: &csdl::TypeDef) -> TypeInfo {
                 name: p.name.clone(),
                 ty: type_text(&p.ty),
                 collection: p.collection,
+                nullable: p.nullable,
                 kind: match (p.navigation, p.contains_target) {
                     (false, _) => MemberKind::Property,
                     (true, true) => MemberKind::Contained,

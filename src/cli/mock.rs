@@ -7,6 +7,7 @@ use crate::exit;
 use crate::mock::behaviour::{MockConfig, OAuth};
 use crate::mock::broken::BrokenRule;
 use crate::mock::fault::FaultRule;
+use crate::mock::generic::examples::Examples;
 use crate::mock::server;
 
 #[derive(clap::Args, Debug)]
@@ -61,6 +62,10 @@ pub struct MockArgs {
     /// operations alone.
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     schemas: std::path::PathBuf,
+    /// The suite whose documented examples shape the answers of the operations they show
+    /// (their status, and the properties a request did not set).
+    #[arg(long, value_name = "DIR", default_value = "cases")]
+    cases: std::path::PathBuf,
 }
 
 /// Says what the server serves, before it listens (on stderr: the first line of stdout is the
@@ -107,8 +112,17 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
     };
     let models = crate::api::file::Models::load(&args.schemas)?;
     describe_models(&models, &args.schemas);
+    let examples = Examples::from_cases(&args.cases, &models);
+    if !examples.is_empty() {
+        eprintln!(
+            "answers shaped by {} documented operation(s) of {}",
+            examples.len(),
+            args.cases.display()
+        );
+    }
     let config = MockConfig {
         models: Some(std::sync::Arc::new(models)),
+        examples: Some(std::sync::Arc::new(examples)),
         fixtures: Vec::new(),
         no_auth: args.no_auth,
         oauth,

@@ -40,6 +40,8 @@ pub struct MockConfig {
     pub broken: Vec<crate::mock::broken::BrokenRule>,
     /// The API models whose URL space the server serves; the seed routes alone without them.
     pub models: Option<std::sync::Arc<crate::api::file::Models>>,
+    /// The suite's documented answers: the generic server answers as they show.
+    pub examples: Option<std::sync::Arc<crate::mock::generic::examples::Examples>>,
     /// Placeholder values whose entities exist from the start (`group-id` → a group).
     pub fixtures: Vec<(String, String)>,
     /// Requests without a bearer token are served (`conform mock --no-auth`).

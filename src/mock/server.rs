@@ -92,7 +92,13 @@ pub fn router(config: MockConfig) -> Router {
     let (app, generic) = match &config.models {
         Some(models) if !models.is_empty() => {
             let generic = Arc::new(
-                Generic::new(models.clone(), &config.broken, seeds).with_fixtures(&config.fixtures),
+                Generic::new(
+                    models.clone(),
+                    config.examples.clone().unwrap_or_default(),
+                    &config.broken,
+                    seeds,
+                )
+                .with_fixtures(&config.fixtures),
             );
             (generic::router(generic.clone()), Some(generic))
         }

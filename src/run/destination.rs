@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::exec::auth::Auth;
 use crate::exec::target::Target;
 use crate::mock::behaviour::MockConfig;
+use crate::mock::generic::examples::Examples;
 use crate::mock::server::Server;
 use crate::secret::Secret;
 use std::sync::Arc;
@@ -42,12 +43,19 @@ pub fn variables(settings: &Settings) -> HashMap<String, String> {
     vars
 }
 
+/// The folders the embedded server serves: the API models of the schemas, the documented
+/// examples of the cases.
+pub struct Folders<'a> {
+    pub schemas: &'a std::path::Path,
+    pub cases: &'a std::path::Path,
+}
+
 /// The target of the run, and the embedded server when the run started one.
 pub fn prepare(
     runtime: &Runtime,
     client: &reqwest::Client,
     settings: &Settings,
-    schemas_dir: &std::path::Path,
+    folders: Folders<'_>,
     vars: HashMap<String, String>,
 ) -> Result<(Target, Option<Server>)> {
     match &settings.destination {
@@ -64,8 +72,11 @@ pub fn prepare(
         Destination::Embedded => {
             // The API models of the run's schemas make the server serve what they describe;
             // the run's placeholder values name entities that exist from the start.
+            let models = Models::load(folders.schemas)?;
+            let examples = Examples::from_cases(folders.cases, &models);
             let config = MockConfig {
-                models: Some(Arc::new(Models::load(schemas_dir)?)),
+                models: Some(Arc::new(models)),
+                examples: Some(Arc::new(examples)),
                 fixtures: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 ..MockConfig::default()
             };

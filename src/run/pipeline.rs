@@ -150,13 +150,12 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let (target, server) = destination::prepare(
-        &runtime,
-        &client,
-        settings,
-        &options.schemas_dir,
-        prepared.vars,
-    )?;
+    let folders = destination::Folders {
+        schemas: &options.schemas_dir,
+        cases: &options.cases_dir,
+    };
+    let (target, server) =
+        destination::prepare(&runtime, &client, settings, folders, prepared.vars)?;
     let spool = options
         .report_dir
         .as_deref()

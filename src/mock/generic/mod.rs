@@ -7,6 +7,7 @@
 //! naming the segment.
 
 pub mod entities;
+pub mod examples;
 pub mod filter;
 pub mod place;
 pub mod query;
@@ -27,6 +28,7 @@ use crate::api::typing;
 use crate::mock::answer::{GraphError, UnknownRoute, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entities, Entity};
+use crate::mock::generic::examples::Examples;
 use crate::mock::generic::place::Nowhere;
 
 /// The versions Graph serves; a path of another is 400 `Invalid version`.
@@ -35,6 +37,8 @@ const KNOWN_VERSIONS: &[&str] = &["v1.0", "beta"];
 /// What the generic server holds.
 pub struct Generic {
     models: Arc<Models>,
+    /// The suite's documented answers, by operation.
+    examples: Arc<Examples>,
     store: Mutex<Entities>,
     broken: Arc<[BrokenRule]>,
     /// The seed routes: what no model describes.
@@ -42,9 +46,15 @@ pub struct Generic {
 }
 
 impl Generic {
-    pub fn new(models: Arc<Models>, broken: &[BrokenRule], seeds: Router) -> Self {
+    pub fn new(
+        models: Arc<Models>,
+        examples: Arc<Examples>,
+        broken: &[BrokenRule],
+        seeds: Router,
+    ) -> Self {
         Self {
             models,
+            examples,
             store: Mutex::new(Entities::default()),
             broken: broken.into(),
             seeds,
@@ -133,7 +143,10 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     };
     let placed = place::resolve(model, &typed, &mut generic.store());
     match placed {
-        Ok(place) => respond::answer(&generic, model, place, exchange),
+        Ok(place) => {
+            let example = generic.examples.get(exchange.method.as_str(), &typed);
+            respond::answer(&generic, model, place, exchange, example)
+        }
         Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
         Err(Nowhere::Invalid(message)) => {
             error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response()

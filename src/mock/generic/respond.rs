@@ -11,6 +11,7 @@ use crate::api::typing::TypedPath;
 use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entity, ReferenceError};
+use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::query;
 use crate::mock::generic::validate::{self, Refused};
@@ -104,15 +105,33 @@ impl Exchange {
 
 type Reply = Result<Response, GraphError>;
 
-pub fn answer(generic: &Generic, model: &ApiModel, place: Place, exchange: Exchange) -> Response {
+/// The answer of `exchange` at `place`, shaped by the suite's documented `example` of the
+/// operation where there is one.
+pub fn answer(
+    generic: &Generic,
+    model: &ApiModel,
+    place: Place,
+    exchange: Exchange,
+    example: Option<&Example>,
+) -> Response {
     let method = exchange.method.clone();
     let reply = match (method.as_str(), place) {
         (
             "GET",
             Place::Collection {
-                path, contained, ..
+                path,
+                ty,
+                contained,
+                ..
             },
-        ) => list(generic, &path, contained, &exchange),
+        ) => {
+            let listed = Listed {
+                path: &path,
+                ty: &ty,
+                contained,
+            };
+            list(generic, model, listed, &exchange, example)
+        }
         (
             "POST",
             Place::Collection {
@@ -121,13 +140,20 @@ pub fn answer(generic: &Generic, model: &ApiModel, place: Place, exchange: Excha
                 contained: true,
                 navigation,
             },
-        ) => create(generic, model, &path, &ty, navigation.as_deref(), &exchange),
-        ("GET", Place::Entity { path, .. }) => read(generic, &path, &exchange),
+        ) => {
+            let at = Target {
+                path: &path,
+                ty: &ty,
+                navigation: navigation.as_deref(),
+            };
+            create(generic, model, at, &exchange, example)
+        }
+        ("GET", Place::Entity { path, .. }) => read(generic, model, &path, &exchange, example),
         ("PATCH", Place::Entity { path, ty, .. }) => {
-            update(generic, model, &path, &ty, &exchange, false)
+            update(generic, model, (&path, &ty), &exchange, false, example)
         }
         ("PUT", Place::Entity { path, ty, .. }) => {
-            update(generic, model, &path, &ty, &exchange, true)
+            update(generic, model, (&path, &ty), &exchange, true, example)
         }
         (
             "DELETE",
@@ -165,14 +191,15 @@ pub fn answer(generic: &Generic, model: &ApiModel, place: Place, exchange: Excha
                 action,
                 returns,
             },
-        ) => operation(
-            generic,
-            model,
-            &method,
-            (*on, &name, action),
-            returns,
-            &exchange,
-        ),
+        ) => {
+            let called = Called {
+                on: *on,
+                name: &name,
+                action,
+                returns,
+            };
+            operation(generic, model, called, &exchange, example)
+        }
         (_, _) => Ok(method_not_allowed(generic, &method, &exchange.path)),
     };
     reply.unwrap_or_else(IntoResponse::into_response)
@@ -198,7 +225,24 @@ fn context_of(path: &str) -> String {
     path.trim_start_matches('/').to_string()
 }
 
-fn list(generic: &Generic, path: &str, contained: bool, exchange: &Exchange) -> Reply {
+/// A collection: where it is kept, its item type, whether it holds its entities.
+struct Listed<'a> {
+    path: &'a str,
+    ty: &'a str,
+    contained: bool,
+}
+
+fn list(
+    generic: &Generic,
+    model: &ApiModel,
+    Listed {
+        path,
+        ty,
+        contained,
+    }: Listed<'_>,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Reply {
     let query = query::parse(exchange.query.as_deref())
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
     let store = generic.store();
@@ -218,6 +262,12 @@ fn list(generic: &Generic, path: &str, contained: bool, exchange: &Exchange) -> 
             .collect()
     };
     drop(store);
+    let mut items = items;
+    if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
+        for item in &mut items {
+            examples::fill(model, ty, item, shown);
+        }
+    }
     Ok(json_response(
         StatusCode::OK,
         page_body(query::apply(&query, items), path, exchange),
@@ -255,13 +305,23 @@ fn page_body(page: query::Page, path: &str, exchange: &Exchange) -> Value {
     Value::Object(body)
 }
 
+/// Where a create goes: the collection's path, its item type and its navigation's name.
+struct Target<'a> {
+    path: &'a str,
+    ty: &'a str,
+    navigation: Option<&'a str>,
+}
+
 fn create(
     generic: &Generic,
     model: &ApiModel,
-    path: &str,
-    ty: &str,
-    navigation: Option<&str>,
+    Target {
+        path,
+        ty,
+        navigation,
+    }: Target<'_>,
     exchange: &Exchange,
+    example: Option<&Example>,
 ) -> Reply {
     if let Some(name) = navigation
         && model
@@ -280,14 +340,21 @@ fn create(
     .map_err(refused)?;
     let ty = validate::body_type(model, ty, &body).to_string();
     let mut store = generic.store();
+    if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
+        examples::fill(model, &ty, &mut body, shown);
+    }
     let created = insert_deep(model, &mut store, path, &ty, body, 0);
     let entity = store.get(&created).cloned().unwrap_or(Entity {
         ty,
         body: Map::new(),
     });
     drop(store);
+    let status = documented_status(example, StatusCode::CREATED);
+    if status == StatusCode::NO_CONTENT {
+        return Ok(empty(status));
+    }
     let mut response = json_response(
-        StatusCode::CREATED,
+        status,
         entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
     );
     if let Ok(location) = HeaderValue::from_str(&format!(
@@ -325,6 +392,7 @@ fn insert_deep(
         }
     }
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+    validate::fill_required(model, ty, &mut body, 0);
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     for stamp in ["createdDateTime", "lastModifiedDateTime"] {
         if model.member(ty, stamp).is_some() {
@@ -357,11 +425,24 @@ fn refused(Refused(message): Refused) -> GraphError {
     error(StatusCode::BAD_REQUEST, "BadRequest", &message)
 }
 
-fn read(generic: &Generic, path: &str, exchange: &Exchange) -> Reply {
-    let store = generic.store();
+fn read(
+    generic: &Generic,
+    model: &ApiModel,
+    path: &str,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Reply {
+    let mut store = generic.store();
+    if generic.breaks(BrokenRule::ForgetsCreated) || store.get(path).is_none() {
+        return Err(not_found(last_collection(path)));
+    }
+    if let (Some(shown), Some(entity)) =
+        (example.and_then(|e| e.body.as_ref()), store.get_mut(path))
+    {
+        examples::fill(model, &entity.ty, &mut entity.body, shown);
+    }
     let entity = store
         .get(path)
-        .filter(|_| !generic.breaks(BrokenRule::ForgetsCreated))
         .ok_or_else(|| not_found(last_collection(path)))?;
     let context = format!(
         "{}/$entity",
@@ -380,10 +461,10 @@ fn last_collection(path: &str) -> &str {
 fn update(
     generic: &Generic,
     model: &ApiModel,
-    path: &str,
-    ty: &str,
+    (path, ty): (&str, &str),
     exchange: &Exchange,
     replace: bool,
+    example: Option<&Example>,
 ) -> Reply {
     let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
     validate::check(
@@ -415,7 +496,8 @@ fn update(
     }
     let entity = entity.clone();
     drop(store);
-    if exchange.prefers_representation() || replace {
+    let documented = example.is_some_and(|e| e.status == 200);
+    if exchange.prefers_representation() || replace || documented {
         let mut response = json_response(
             StatusCode::OK,
             entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
@@ -680,16 +762,31 @@ fn property(
     }
 }
 
-/// A bound action (POST) or function (GET): 204 without a return type, else a value of it —
-/// the bound collection for `delta`, an empty collection, or a minimal instance.
+/// A bound operation as called: what it is bound to, its name, whether it is an action, and
+/// its return type.
+struct Called<'a> {
+    on: Place,
+    name: &'a str,
+    action: bool,
+    returns: Option<(String, bool)>,
+}
+
+/// A bound action (POST) or function (GET): as its documented example shows, else 204 without
+/// a return type, else a value of it — the bound collection for `delta`, an empty collection,
+/// or a minimal instance.
 fn operation(
     generic: &Generic,
     model: &ApiModel,
-    method: &Method,
-    (on, name, action): (Place, &str, bool),
-    returns: Option<(String, bool)>,
+    Called {
+        on,
+        name,
+        action,
+        returns,
+    }: Called<'_>,
     exchange: &Exchange,
+    example: Option<&Example>,
 ) -> Reply {
+    let method = &exchange.method;
     let wanted = if action { "POST" } else { "GET" };
     if method.as_str() != wanted {
         return Ok(method_not_allowed(generic, method, &exchange.path));
@@ -697,17 +794,28 @@ fn operation(
     if action && !exchange.body.is_empty() {
         exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
     }
+    if let Some(answer) = documented_answer(example, exchange) {
+        return Ok(answer);
+    }
     let Some((ty, collection)) = returns else {
         return Ok(empty(StatusCode::NO_CONTENT));
     };
     if let (
         true,
         Place::Collection {
-            path, contained, ..
+            path,
+            ty,
+            contained,
+            ..
         },
     ) = (name.eq_ignore_ascii_case("delta"), &on)
     {
-        return list(generic, path, *contained, exchange);
+        let listed = Listed {
+            path,
+            ty,
+            contained: *contained,
+        };
+        return list(generic, model, listed, exchange, None);
     }
     let context = if collection {
         exchange.context(&format!("Collection({ty})"))
@@ -727,6 +835,34 @@ fn operation(
         (false, None) => json!({"@odata.context": context, "value": primitive_default(&ty)}),
     };
     Ok(json_response(StatusCode::OK, body))
+}
+
+/// The example's status where it is a success other than `default` (202 for an
+/// asynchronous create, 200 for one answered so).
+fn documented_status(example: Option<&Example>, default: StatusCode) -> StatusCode {
+    example
+        .and_then(|e| StatusCode::from_u16(e.status).ok())
+        .filter(StatusCode::is_success)
+        .unwrap_or(default)
+}
+
+/// An operation answered as its example: its status, and its body when it has one.
+fn documented_answer(example: Option<&Example>, exchange: &Exchange) -> Option<Response> {
+    let example = example?;
+    let status = StatusCode::from_u16(example.status)
+        .ok()
+        .filter(StatusCode::is_success)?;
+    match &example.body {
+        Some(body) if status != StatusCode::NO_CONTENT => {
+            let mut body = body.clone();
+            if let Some(Value::String(context)) = body.get("@odata.context") {
+                let what = context.rsplit('#').next().unwrap_or_default().to_string();
+                body.insert("@odata.context".into(), json!(exchange.context(&what)));
+            }
+            Some(json_response(status, Value::Object(body)))
+        }
+        _ => Some(empty(status)),
+    }
 }
 
 fn primitive_default(ty: &str) -> Value {

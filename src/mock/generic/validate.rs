@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::model::{ApiModel, MemberKind};
+use crate::api::model::{ApiModel, EnumDef, MemberKind};
 
 /// Why a body is refused: Graph's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,8 +133,85 @@ fn fits(
             Ok(true)
         }
         (Some(_), _) => Ok(false),
-        // An enum (or a type the model does not keep): its members are strings.
-        (None, value) => Ok(value.is_string() || kind != MemberKind::Property),
+        (None, value) => match model.enums.get(ty) {
+            Some(def) => enum_fits(ty, def, value),
+            // A type the model does not keep.
+            None => Ok(value.is_string() || kind != MemberKind::Property),
+        },
+    }
+}
+
+/// A member of the enum (or, for flags, a comma-separated combination), without regard to
+/// case; another string is refused as Graph refuses it.
+fn enum_fits(ty: &str, def: &EnumDef, value: &Value) -> Result<bool, Refused> {
+    let Some(text) = value.as_str() else {
+        return Ok(false);
+    };
+    let parts: Vec<&str> = if def.flags {
+        text.split(',').map(str::trim).collect()
+    } else {
+        vec![text]
+    };
+    match parts
+        .iter()
+        .find(|part| !def.members.iter().any(|m| m.eq_ignore_ascii_case(part)))
+    {
+        None => Ok(true),
+        Some(unknown) => Err(Refused(format!(
+            "Requested value '{unknown}' was not found in the enum type '{ty}'."
+        ))),
+    }
+}
+
+/// A value valid for a non-nullable property of type `ty` that a create did not set: `false`,
+/// `0`, `""`, now, a fresh GUID, an enum's first member, an empty collection, a complex value
+/// filled the same way.
+pub fn default_value(model: &ApiModel, ty: &str, collection: bool, depth: usize) -> Option<Value> {
+    if collection {
+        return Some(Value::Array(Vec::new()));
+    }
+    let now = || humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    if let Some(primitive) = ty.strip_prefix("Edm.") {
+        return Some(match primitive {
+            "Boolean" => Value::Bool(false),
+            "Int16" | "Int32" | "Int64" | "Byte" | "SByte" | "Double" | "Single" | "Decimal" => {
+                Value::from(0)
+            }
+            "DateTimeOffset" => Value::String(now()),
+            "Date" => Value::String(now()[..10].to_string()),
+            "TimeOfDay" => Value::String("00:00:00".into()),
+            "Duration" => Value::String("PT0S".into()),
+            "Guid" => Value::String(uuid::Uuid::new_v4().to_string()),
+            "Stream" | "Untyped" => return None,
+            _ => Value::String(String::new()),
+        });
+    }
+    if let Some(def) = model.enums.get(ty) {
+        return def.members.first().cloned().map(Value::String);
+    }
+    let info = model.type_info(ty)?;
+    if info.entity || depth > 4 {
+        return None;
+    }
+    let mut object = Map::new();
+    fill_required(model, ty, &mut object, depth + 1);
+    Some(Value::Object(object))
+}
+
+/// Gives `body`, an instance of `ty`, a value for each non-nullable property it lacks.
+pub fn fill_required(model: &ApiModel, ty: &str, body: &mut Map<String, Value>, depth: usize) {
+    let members: Vec<_> = model
+        .lineage(ty)
+        .filter_map(|t| model.type_info(t))
+        .flat_map(|info| info.members.iter())
+        .filter(|m| m.kind == MemberKind::Property && (!m.nullable || m.collection))
+        .filter(|m| m.name != "id" && !body.contains_key(&m.name))
+        .cloned()
+        .collect();
+    for member in members {
+        if let Some(value) = default_value(model, &member.ty, member.collection, depth) {
+            body.insert(member.name, value);
+        }
     }
 }
 
@@ -217,5 +294,46 @@ mod tests {
         let message = json!({"importance": "high", "subject": null});
         assert!(checked("microsoft.graph.message", message, false).is_ok());
         assert!(checked("microsoft.graph.message", json!({"importance": 1}), false).is_err());
+        let unknown = checked(
+            "microsoft.graph.message",
+            json!({"importance": "urgent"}),
+            false,
+        );
+        assert!(
+            unknown
+                .unwrap_err()
+                .contains("'urgent' was not found in the enum type 'microsoft.graph.importance'")
+        );
+        assert!(
+            checked(
+                "microsoft.graph.message",
+                json!({"importance": "HIGH"}),
+                false
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_create_gets_a_valid_value_for_each_non_nullable_property_it_lacks() {
+        let model = crate::api::office_model();
+        let mut body = json!({"topic": "sent"}).as_object().unwrap().clone();
+        fill_required(&model, "microsoft.graph.conversationThread", &mut body, 0);
+        assert_eq!(
+            Value::Object(body),
+            json!({"topic": "sent"}),
+            "topic was sent; id is the server's"
+        );
+        let mut group = Map::new();
+        fill_required(&model, "microsoft.graph.conversation", &mut group, 0);
+        assert_eq!(group["topic"], "");
+        assert_eq!(
+            default_value(&model, "microsoft.graph.importance", false, 0),
+            Some(json!("low"))
+        );
+        assert_eq!(
+            default_value(&model, "Edm.Boolean", true, 0),
+            Some(json!([]))
+        );
     }
 }
