@@ -114,8 +114,25 @@ pub fn answer(
     exchange: Exchange,
     example: Option<&Example>,
 ) -> Response {
-    let method = exchange.method.clone();
-    let reply = match (method.as_str(), place) {
+    let reply = match place {
+        Place::Collection { .. } | Place::Entity { .. } | Place::SingleReference { .. } => {
+            resource(generic, model, place, &exchange, example)
+        }
+        _ => derived(generic, model, place, &exchange, example),
+    };
+    reply.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// What a method does to a collection, an entity or a single reference.
+fn resource(
+    generic: &Generic,
+    model: &ApiModel,
+    place: Place,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Reply {
+    let method = exchange.method.as_str();
+    match (method, place) {
         (
             "GET",
             Place::Collection {
@@ -130,7 +147,7 @@ pub fn answer(
                 ty: &ty,
                 contained,
             };
-            list(generic, model, listed, &exchange, example)
+            list(generic, model, listed, exchange, example)
         }
         (
             "POST",
@@ -146,14 +163,12 @@ pub fn answer(
                 ty: &ty,
                 navigation: navigation.as_deref(),
             };
-            create(generic, model, at, &exchange, example)
+            create(generic, model, at, exchange, example)
         }
-        ("GET", Place::Entity { path, .. }) => read(generic, model, &path, &exchange, example),
-        ("PATCH", Place::Entity { path, ty, .. }) => {
-            update(generic, model, (&path, &ty), &exchange, false, example)
-        }
-        ("PUT", Place::Entity { path, ty, .. }) => {
-            update(generic, model, (&path, &ty), &exchange, true, example)
+        ("GET", Place::Entity { path, .. }) => read(generic, model, &path, exchange, example),
+        ("PATCH" | "PUT", Place::Entity { path, ty, .. }) => {
+            let replace = method == "PUT";
+            update(generic, model, (&path, &ty), exchange, replace, example)
         }
         (
             "DELETE",
@@ -163,10 +178,28 @@ pub fn answer(
                 ..
             },
         ) => delete(generic, &path),
-        ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, &exchange),
-        (_, Place::Refs(on)) => references(generic, &method, *on, &exchange),
+        ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, exchange),
+        _ => Ok(method_not_allowed(
+            generic,
+            &exchange.method,
+            &exchange.path,
+        )),
+    }
+}
+
+/// What a method does to `$ref`, `$count`, `$value`, a property or a bound operation.
+fn derived(
+    generic: &Generic,
+    model: &ApiModel,
+    place: Place,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Reply {
+    let method = &exchange.method;
+    match (method.as_str(), place) {
+        (_, Place::Refs(on)) => references(generic, method, *on, exchange),
         ("GET", Place::Count(on)) => count(generic, *on),
-        (_, Place::Value(on)) => value(generic, &method, *on, &exchange),
+        (_, Place::Value(on)) => value(generic, method, *on, exchange),
         (
             _,
             Place::Property {
@@ -178,10 +211,10 @@ pub fn answer(
         ) => property(
             generic,
             model,
-            &method,
+            method,
             &entity,
             (&name, &ty, collection),
-            &exchange,
+            exchange,
         ),
         (
             _,
@@ -198,11 +231,10 @@ pub fn answer(
                 action,
                 returns,
             };
-            operation(generic, model, called, &exchange, example)
+            operation(generic, model, called, exchange, example)
         }
-        (_, _) => Ok(method_not_allowed(generic, &method, &exchange.path)),
-    };
-    reply.unwrap_or_else(IntoResponse::into_response)
+        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+    }
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
