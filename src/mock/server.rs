@@ -107,17 +107,38 @@ pub fn router(config: MockConfig) -> Router {
     let behaviour = Arc::new(Behaviour::new(config));
     let app = app.layer(middleware::from_fn_with_state(behaviour, graph_envelope));
     match generic {
-        Some(generic) => Router::new()
-            .route(
-                "/_mock/reset",
-                post(move || async move {
-                    generic.reset();
-                    axum::http::StatusCode::NO_CONTENT
-                }),
-            )
-            .merge(app),
+        Some(generic) => test_api(generic).merge(app),
         None => app,
     }
+}
+
+/// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the
+/// server serves an operation.
+fn test_api(generic: Arc<Generic>) -> Router {
+    let routes = generic.clone();
+    Router::new()
+        .route(
+            "/_mock/reset",
+            post(move || async move {
+                generic.reset();
+                axum::http::StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_mock/routes",
+            get(
+                move |axum::extract::Query(query): axum::extract::Query<
+                    std::collections::HashMap<String, String>,
+                >| async move {
+                    let method = query.get("method").map_or("GET", String::as_str);
+                    let path = query.get("path").map_or("/", String::as_str);
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        routes.route(method, path).to_string(),
+                    )
+                },
+            ),
+        )
 }
 
 /// The seed operations: the routes of the shipped contract, by hand. `{version}` is `v1.0` or

@@ -103,6 +103,32 @@ impl Generic {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// How the server serves `method` on `path` (`GET /_mock/routes?method=…&path=…`): typed
+    /// by a model and answered by convention, or shaped by a documented example; by the seed
+    /// routes; or not at all.
+    pub fn route(&self, method: &str, path: &str) -> serde_json::Value {
+        let typed = typing::type_request(&self.models, path, None);
+        let Ok(typed) = typed else {
+            return serde_json::json!({"path": path, "served": "not at all", "why": "the path cannot be read"});
+        };
+        match &typed.untyped {
+            None => serde_json::json!({
+                "path": path,
+                "method": method,
+                "served": if self.examples.get(method, &typed).is_some() { "by example" } else { "by convention" },
+                "operation": typed.operation(method).map(|o| o.as_str()),
+                "resource_type": typed.resource_type(),
+                "model": typed.model,
+            }),
+            Some(untyped) => serde_json::json!({
+                "path": path,
+                "method": method,
+                "served": "by the seed routes, if one matches; else not at all",
+                "why": format!("`{}`: {}", untyped.segment, untyped.reason),
+            }),
+        }
+    }
+
     /// Forgets every entity (`POST /_mock/reset`).
     pub fn reset(&self) {
         self.store().clear();
