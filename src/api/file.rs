@@ -51,9 +51,7 @@ pub fn read(path: &Path) -> Result<ApiModel> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::in_file(format!("cannot read the API model: {e}"), path))?;
     let again = "run `conform schemas import --csdl …` again to write it anew";
-    // The format first (the model is skipped, not built), so that another format is named as
-    // such rather than as a missing field.
-    let document: Document<serde::de::IgnoredAny> = serde_json::from_str(&text).map_err(|e| {
+    let not_a_model = |e: serde_json::Error| {
         Error::at_line_column(
             format!("not an API model: {e}"),
             path,
@@ -62,7 +60,11 @@ pub fn read(path: &Path) -> Result<ApiModel> {
             e.column(),
         )
         .with_help(again)
-    })?;
+    };
+    // The format first (the model is skipped, not built), so that another format is named as
+    // such rather than as a missing field.
+    let document: Document<serde::de::IgnoredAny> =
+        serde_json::from_str(&text).map_err(not_a_model)?;
     if document.format != FORMAT {
         return Err(Error::in_file(
             format!(
@@ -73,16 +75,7 @@ pub fn read(path: &Path) -> Result<ApiModel> {
         )
         .with_help(again));
     }
-    let document: Document<ApiModel> = serde_json::from_str(&text).map_err(|e| {
-        Error::at_line_column(
-            format!("not an API model: {e}"),
-            path,
-            &text,
-            e.line(),
-            e.column(),
-        )
-        .with_help(again)
-    })?;
+    let document: Document<ApiModel> = serde_json::from_str(&text).map_err(not_a_model)?;
     Ok(document.model.indexed())
 }
 

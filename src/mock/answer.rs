@@ -15,6 +15,23 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;oda
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
+/// 415 unless the request says its body is JSON.
+pub fn require_json(headers: &HeaderMap) -> Result<(), GraphError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if crate::graph::is_json_media_type(content_type) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "The request body must be application/json.",
+        ))
+    }
+}
+
 /// With `malformed_as_empty` (the broken rule `accepts-malformed-json`) a body that is not JSON
 /// reads as an empty object.
 pub async fn json_body(
@@ -22,17 +39,7 @@ pub async fn json_body(
     body: Body,
     malformed_as_empty: bool,
 ) -> Result<Value, GraphError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !crate::graph::is_json_media_type(content_type) {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UnsupportedMediaType",
-            "The request body must be application/json.",
-        ));
-    }
+    require_json(headers)?;
     let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
         .await
         .map_err(|_| {

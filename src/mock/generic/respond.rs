@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::api::model::ApiModel;
 use crate::api::typing::TypedPath;
-use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES, error};
+use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES, error, require_json};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
@@ -59,18 +59,7 @@ impl Exchange {
 
     /// The body as a JSON object: 415 for another media type, 400 when not JSON.
     fn json(&self, malformed_as_empty: bool) -> Result<Map<String, Value>, GraphError> {
-        let content_type = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !crate::graph::is_json_media_type(content_type) {
-            return Err(error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UnsupportedMediaType",
-                "The request body must be application/json.",
-            ));
-        }
+        require_json(&self.headers)?;
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(error(
@@ -362,14 +351,7 @@ fn create(
     {
         return Ok(method_not_allowed(generic, &exchange.method, path));
     }
-    let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
-    validate::check(
-        model,
-        ty,
-        &mut body,
-        generic.breaks(BrokenRule::AcceptsWrongTypes),
-    )
-    .map_err(refused)?;
+    let mut body = judged_body(generic, model, ty, exchange)?;
     let ty = validate::body_type(model, ty, &body).to_string();
     let mut store = generic.store();
     if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
@@ -453,6 +435,20 @@ fn insert_deep(
     path
 }
 
+/// The request's body, judged as an instance of `ty` (the broken rules as the server breaks
+/// them).
+fn judged_body(
+    generic: &Generic,
+    model: &ApiModel,
+    ty: &str,
+    exchange: &Exchange,
+) -> Result<Map<String, Value>, GraphError> {
+    let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
+    let drop_wrong = generic.breaks(BrokenRule::AcceptsWrongTypes);
+    validate::check(model, ty, &mut body, drop_wrong).map_err(refused)?;
+    Ok(body)
+}
+
 fn refused(Refused(message): Refused) -> GraphError {
     error(StatusCode::BAD_REQUEST, "BadRequest", &message)
 }
@@ -498,14 +494,7 @@ fn update(
     replace: bool,
     example: Option<&Example>,
 ) -> Reply {
-    let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
-    validate::check(
-        model,
-        ty,
-        &mut body,
-        generic.breaks(BrokenRule::AcceptsWrongTypes),
-    )
-    .map_err(refused)?;
+    let body = judged_body(generic, model, ty, exchange)?;
     let mut store = generic.store();
     let entity = store
         .get_mut(path)
