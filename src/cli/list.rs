@@ -1,5 +1,6 @@
 //! `conform list`: every case, as text or JSON.
 
+use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use crate::api::typing;
 use crate::cli::output::OutputFormat;
 use crate::error::Error;
 use crate::exit;
+use crate::suite::bind::{self, Binding, CasePlan, CaseShape};
 use crate::suite::load::load_dir;
 use crate::suite::model::Case;
 
@@ -21,11 +23,88 @@ pub struct ListArgs {
     schemas: PathBuf,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+    /// A value the run will be given (as `conform run --var`): the binding plan counts it as
+    /// given. Repeatable.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::target::parse_var)]
+    vars: Vec<(String, String)>,
 }
 
 pub fn execute(args: ListArgs) -> Result<u8, Error> {
     let models = Models::load(&args.schemas)?;
-    list(&args.cases, &models, args.format)
+    let given: HashSet<String> = args.vars.into_iter().map(|(name, _)| name).collect();
+    list(&args.cases, &models, &given, args.format)
+}
+
+/// Each case's binding plan (none without a model).
+fn binding_plans(
+    cases: &[Case],
+    models: &Models,
+    given: &HashSet<String>,
+) -> Vec<Option<CasePlan>> {
+    if models.is_empty() {
+        return vec![None; cases.len()];
+    }
+    let shapes: Vec<CaseShape> = cases
+        .iter()
+        .map(|case| CaseShape {
+            name: case.name.clone(),
+            method: case.request.method.clone(),
+            path: case.request.path.raw.clone(),
+            api: case.page.api.clone(),
+            expected_status: case.expect.status,
+            captured: case
+                .setup
+                .iter()
+                .flat_map(|step| step.request.capture.iter().map(|c| c.variable.clone()))
+                .collect(),
+        })
+        .collect();
+    bind::plan_all(&shapes, models, given)
+        .into_iter()
+        .map(Some)
+        .collect()
+}
+
+/// A plan as JSON: each placeholder's binding, the reason to skip, actions on what exists.
+fn plan_json(plan: &CasePlan) -> serde_json::Value {
+    let bindings: serde_json::Map<String, serde_json::Value> = plan
+        .placeholders
+        .iter()
+        .map(|(name, binding)| {
+            let said = match binding {
+                Binding::Given => "given".to_string(),
+                Binding::Captured => "captured".to_string(),
+                Binding::Created { by } => format!("created by {by}"),
+                Binding::Discovered { collection } => format!("discovered in {collection}"),
+                Binding::Unbound { .. } => "unbound".to_string(),
+            };
+            (name.clone(), serde_json::Value::String(said))
+        })
+        .collect();
+    serde_json::json!({
+        "placeholders": bindings,
+        "skip": plan.skip,
+        "acts_on_existing": plan.acts_on_existing,
+    })
+}
+
+/// On stderr: how many cases the plan skips, and the values that would bind the most.
+fn summarize(plans: &[Option<CasePlan>]) {
+    let plans: Vec<CasePlan> = plans.iter().flatten().cloned().collect();
+    if plans.is_empty() {
+        return;
+    }
+    let skipped = plans.iter().filter(|p| p.skip.is_some()).count();
+    let acting = plans.iter().filter(|p| p.acts_on_existing).count();
+    eprintln!(
+        "binding: {} case(s) bound, {skipped} skipped, {acting} act on entities the run does not create",
+        plans.len() - skipped
+    );
+    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(&plans).into_iter().collect();
+    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (name, count) in wanted.iter().take(10) {
+        eprintln!("  --var {name}=… would bind {count} more case(s)");
+    }
 }
 
 /// A case's operation and resource type, as its version's model types its path.
@@ -42,14 +121,22 @@ fn typed(case: &Case, models: &Models) -> (Option<&'static str>, Option<String>)
     }
 }
 
-fn list(cases: &Path, models: &Models, format: OutputFormat) -> Result<u8, Error> {
+fn list(
+    cases: &Path,
+    models: &Models,
+    given: &HashSet<String>,
+    format: OutputFormat,
+) -> Result<u8, Error> {
     let cases = load_dir(cases)?;
     let typed: Vec<_> = cases.iter().map(|case| typed(case, models)).collect();
+    let plans = binding_plans(&cases, models, given);
     let rows: Vec<serde_json::Value> = cases
         .iter()
         .zip(&typed)
-        .map(|(case, (operation, resource_type))| {
+        .zip(&plans)
+        .map(|((case, (operation, resource_type)), plan)| {
             serde_json::json!({
+                "binding": plan.as_ref().map(plan_json),
                 "operation": operation,
                 "resource_type": resource_type,
                 "name": case.name,
@@ -88,5 +175,6 @@ fn list(cases: &Path, models: &Models, format: OutputFormat) -> Result<u8, Error
         }),
     };
     let _ = written;
+    summarize(&plans);
     Ok(exit::PASS)
 }

@@ -1,6 +1,7 @@
 //! The suite: the case-file format (model, reading, writing), loading, the probes derived from
 //! each case, and the plan of a run.
 
+pub mod bind;
 pub mod format;
 pub mod load;
 pub mod model;

@@ -186,6 +186,33 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
         threads["resource_type"],
         "microsoft.graph.conversationThread"
     );
+    assert_eq!(
+        threads["binding"]["placeholders"]["group-id"],
+        "discovered in /groups"
+    );
+    assert_eq!(threads["binding"]["skip"], Value::Null);
+    let given = common::conform(
+        &[
+            "list",
+            "--cases",
+            &cases,
+            "--schemas",
+            &out,
+            "--format",
+            "json",
+            "--var",
+            "group-id=g1",
+        ],
+        &[],
+    );
+    let given: Value = serde_json::from_slice(&given.stdout).unwrap();
+    let listed = given
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "list_threads")
+        .unwrap();
+    assert_eq!(listed["binding"]["placeholders"]["group-id"], "given");
     let message = row("get_message");
     assert_eq!(
         message["path"], "/v1.0/me/mesages/{mesage-id}",

@@ -1,0 +1,461 @@
+//! The binding plan of a case: where the value of each of its placeholders comes from —
+//! given (`--var`, a target's vars), captured by its own setup, created by a chain of the
+//! suite's own creates, or discovered by listing the collection — or why it cannot be bound.
+//! The safety rule is decided here, once: a PATCH, PUT or DELETE (or a `$ref` removal) is
+//! planned only against an entity the run creates. Pure: the suite, the model and the given
+//! names in; plans out.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::api::file::Models;
+use crate::api::typing::{self, Key, Operation, Step, TypedPath};
+
+/// How deep a chain of creates may go.
+pub const MAX_CHAIN: usize = 6;
+
+/// Where a placeholder's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    Given,
+    /// Captured by one of the case's own setup steps.
+    Captured,
+    /// Created by the suite's case `by` (and, before it, the chain its own placeholders need).
+    Created {
+        by: String,
+    },
+    /// The first item of a list of the collection (`$top=1`).
+    Discovered {
+        collection: String,
+    },
+    Unbound {
+        reason: String,
+    },
+}
+
+/// A case's plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CasePlan {
+    /// Each placeholder of the request, in the order it first appears.
+    pub placeholders: Vec<(String, Binding)>,
+    /// Why the case cannot be sent, when it cannot.
+    pub skip: Option<String>,
+    /// An action sent to an entity the run did not create (given or discovered).
+    pub acts_on_existing: bool,
+}
+
+/// What a planner needs to know of a case.
+#[derive(Debug, Clone)]
+pub struct CaseShape {
+    pub name: String,
+    pub method: String,
+    /// The request path template.
+    pub path: String,
+    /// The case file's `api`.
+    pub api: Option<String>,
+    pub expected_status: u16,
+    /// Placeholders the case's own setup steps capture.
+    pub captured: Vec<String>,
+}
+
+/// The suite's creates, by the shape of the collection they create in (`/groups/{}/threads`).
+#[derive(Debug, Default)]
+pub struct Producers {
+    by_collection: HashMap<String, Producer>,
+}
+
+#[derive(Debug, Clone)]
+struct Producer {
+    case: String,
+    /// The key placeholders of the create's own path, each with the shape of the collection it
+    /// names an entity of: what the chain must bind first.
+    needs: Vec<(String, String)>,
+}
+
+/// The shape of `typed`'s first `keys` segments: names as the metadata spells them, keys `{}`.
+fn shape_of(typed: &TypedPath, upto: usize) -> String {
+    let mut out = String::new();
+    for segment in typed.segments.iter().take(upto) {
+        let part = match &segment.step {
+            Step::Version => continue,
+            Step::Key(_) => "{}".to_string(),
+            _ => segment
+                .spelled
+                .clone()
+                .unwrap_or_else(|| segment.text.clone())
+                .to_ascii_lowercase(),
+        };
+        out.push('/');
+        out.push_str(&part);
+    }
+    out
+}
+
+fn typed(models: &Models, case: &CaseShape) -> Option<TypedPath> {
+    let typed = typing::type_request(models, &case.path, case.api.as_deref()).ok()?;
+    typed.untyped.is_none().then_some(typed)
+}
+
+impl Producers {
+    /// The cases that create (a POST to a collection documented as 201), first of each
+    /// collection kept.
+    pub fn of(cases: &[CaseShape], models: &Models) -> Self {
+        let mut producers = Self::default();
+        for case in cases {
+            let Some(typed) = typed(models, case) else {
+                continue;
+            };
+            if case.expected_status != 201
+                || typed.operation(&case.method) != Some(Operation::Create)
+            {
+                continue;
+            }
+            let needs = placeholders(&typed)
+                .into_iter()
+                .filter_map(|(name, at)| Some((name, shape_of(&typed, at?))))
+                .collect();
+            producers
+                .by_collection
+                .entry(shape_of(&typed, typed.segments.len()))
+                .or_insert(Producer {
+                    case: case.name.clone(),
+                    needs,
+                });
+        }
+        producers
+    }
+}
+
+/// The placeholders of a typed path: each key placeholder with the index of its segment, and
+/// other placeholders (parameters, drive paths) with none.
+fn placeholders(typed: &TypedPath) -> Vec<(String, Option<usize>)> {
+    let mut found: Vec<(String, Option<usize>)> = Vec::new();
+    for (index, segment) in typed.segments.iter().enumerate() {
+        let key = match &segment.step {
+            Step::Key(Key::Placeholder(name)) => Some(name.clone()),
+            _ => None,
+        };
+        let names: Vec<String> = match key {
+            Some(name) => vec![name],
+            None => braced(&segment.text),
+        };
+        for name in names {
+            if !found.iter().any(|(n, _)| *n == name) {
+                let at = matches!(segment.step, Step::Key(_)).then_some(index);
+                found.push((name, at));
+            }
+        }
+    }
+    found
+}
+
+/// `{name}` placeholders written inside a segment's text (parameters, alternate keys).
+fn braced(text: &str) -> Vec<String> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+/// Plans every case; `given` names the placeholders that have values.
+pub fn plan_all(cases: &[CaseShape], models: &Models, given: &HashSet<String>) -> Vec<CasePlan> {
+    let producers = Producers::of(cases, models);
+    cases
+        .iter()
+        .map(|case| plan(case, models, &producers, given))
+        .collect()
+}
+
+/// The plan of one case.
+pub fn plan(
+    case: &CaseShape,
+    models: &Models,
+    producers: &Producers,
+    given: &HashSet<String>,
+) -> CasePlan {
+    let Some(typed) = typed(models, case) else {
+        return untyped_plan(case, given);
+    };
+    let operation = typed.operation(&case.method);
+    let writes = matches!(
+        operation,
+        Some(Operation::Update | Operation::Replace | Operation::Delete)
+    ) || (operation == Some(Operation::Reference)
+        && case.method.eq_ignore_ascii_case("DELETE"));
+    // The entity a write targets: the last key of the path.
+    let target = typed
+        .segments
+        .iter()
+        .rposition(|s| matches!(s.step, Step::Key(_)));
+    let mut plan = CasePlan {
+        placeholders: Vec::new(),
+        skip: None,
+        acts_on_existing: false,
+    };
+    for (name, at) in placeholders(&typed) {
+        let binding = if case.captured.contains(&name) {
+            Binding::Captured
+        } else {
+            bind(&typed, at, &name, producers, given, case)
+        };
+        let targeted = writes && at.is_some() && at == target;
+        let existing = matches!(binding, Binding::Given | Binding::Discovered { .. });
+        if targeted && existing && plan.skip.is_none() {
+            plan.skip = Some(format!(
+                "{} would change {{{name}}}, which this run did not create",
+                case.method
+            ));
+        }
+        if operation == Some(Operation::Action) && existing && at == target {
+            plan.acts_on_existing = true;
+        }
+        if let (Binding::Unbound { reason }, None) = (&binding, &plan.skip) {
+            plan.skip = Some(reason.clone());
+        }
+        plan.placeholders.push((name, binding));
+    }
+    plan
+}
+
+/// A placeholder of a path the model does not type: given or captured, else unbound.
+fn untyped_plan(case: &CaseShape, given: &HashSet<String>) -> CasePlan {
+    let mut plan = CasePlan {
+        placeholders: Vec::new(),
+        skip: None,
+        acts_on_existing: false,
+    };
+    for name in braced(&case.path) {
+        let binding = if given.contains(&name) {
+            Binding::Given
+        } else if case.captured.contains(&name) {
+            Binding::Captured
+        } else {
+            Binding::Unbound {
+                reason: format!(
+                    "no value for {{{name}}}: pass --var {name}=… (the API model cannot type this path)"
+                ),
+            }
+        };
+        if let (Binding::Unbound { reason }, None) = (&binding, &plan.skip) {
+            plan.skip = Some(reason.clone());
+        }
+        plan.placeholders.push((name, binding));
+    }
+    plan
+}
+
+/// Given, else created by a chain of the suite's creates, else discovered (a key the case does
+/// not write), else unbound.
+fn bind(
+    typed: &TypedPath,
+    at: Option<usize>,
+    name: &str,
+    producers: &Producers,
+    given: &HashSet<String>,
+    case: &CaseShape,
+) -> Binding {
+    if given.contains(name) {
+        return Binding::Given;
+    }
+    let Some(at) = at else {
+        return Binding::Unbound {
+            reason: format!("no value for {{{name}}}: pass --var {name}=…"),
+        };
+    };
+    let collection = shape_of(typed, at);
+    if let Some(producer) = producers.by_collection.get(&collection)
+        && producer.case != case.name
+    {
+        if chain_binds(producers, producer, given, &mut vec![producer.case.clone()]) {
+            return Binding::Created {
+                by: producer.case.clone(),
+            };
+        }
+        return Binding::Unbound {
+            reason: format!(
+                "{{{name}}}: the chain of creates that would bind it is deeper than {MAX_CHAIN}"
+            ),
+        };
+    }
+    Binding::Discovered { collection }
+}
+
+/// Whether the chain of creates a create needs first stays within `MAX_CHAIN`: each key it
+/// needs is given, created by another create (followed), or discovered (a create below an
+/// entity that exists is allowed); a create met again is discovered rather than followed.
+fn chain_binds(
+    producers: &Producers,
+    producer: &Producer,
+    given: &HashSet<String>,
+    seen: &mut Vec<String>,
+) -> bool {
+    if seen.len() > MAX_CHAIN {
+        return false;
+    }
+    producer.needs.iter().all(|(name, collection)| {
+        if given.contains(name) {
+            return true;
+        }
+        match producers.by_collection.get(collection) {
+            Some(next) if !seen.contains(&next.case) => {
+                seen.push(next.case.clone());
+                let binds = chain_binds(producers, next, given, seen);
+                seen.pop();
+                binds
+            }
+            _ => true,
+        }
+    })
+}
+
+/// The cases skipped, grouped by the placeholder that would bind them: (name, cases).
+pub fn unbound_summary(plans: &[CasePlan]) -> BTreeMap<String, usize> {
+    let mut summary = BTreeMap::new();
+    for plan in plans.iter().filter(|p| p.skip.is_some()) {
+        for (name, binding) in &plan.placeholders {
+            if matches!(binding, Binding::Unbound { .. }) {
+                *summary.entry(name.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(name: &str, method: &str, path: &str, status: u16) -> CaseShape {
+        CaseShape {
+            name: name.into(),
+            method: method.into(),
+            path: path.into(),
+            api: None,
+            expected_status: status,
+            captured: Vec::new(),
+        }
+    }
+
+    fn plans(cases: &[CaseShape], given: &[&str]) -> Vec<CasePlan> {
+        let models = Models::from_models(vec![crate::api::office_model()]);
+        let given = given.iter().map(|g| g.to_string()).collect();
+        plan_all(cases, &models, &given)
+    }
+
+    #[test]
+    fn binds_given_created_discovered_and_says_what_it_cannot() {
+        let cases = [
+            case(
+                "create_thread",
+                "POST",
+                "/v1.0/groups/{group-id}/threads",
+                201,
+            ),
+            case(
+                "get_thread",
+                "GET",
+                "/v1.0/groups/{group-id}/threads/{conversationThread-id}",
+                200,
+            ),
+            case(
+                "delete_thread",
+                "DELETE",
+                "/v1.0/groups/{group-id}/threads/{conversationThread-id}",
+                204,
+            ),
+            case("update_group", "PATCH", "/v1.0/groups/{group-id}", 204),
+            case("get_message", "GET", "/v1.0/me/messages/{message-id}", 200),
+            case(
+                "delete_message",
+                "DELETE",
+                "/v1.0/me/messages/{message-id}",
+                204,
+            ),
+            case(
+                "reply",
+                "POST",
+                "/v1.0/groups/{group-id}/threads/{conversationThread-id}/reply",
+                202,
+            ),
+            case(
+                "report",
+                "GET",
+                "/v1.0/reports/getUsageReport(period='{period}')",
+                200,
+            ),
+            case("unknown", "GET", "/v1.0/widgets/{widget-id}", 200),
+        ];
+        let plans = plans(&cases, &["group-id"]);
+        let binding = |i: usize, name: &str| {
+            plans[i]
+                .placeholders
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap()
+        };
+        assert_eq!(binding(0, "group-id"), Binding::Given);
+        assert_eq!(plans[0].skip, None);
+        assert_eq!(
+            binding(1, "conversationThread-id"),
+            Binding::Created {
+                by: "create_thread".into()
+            }
+        );
+        assert_eq!(plans[2].skip, None, "the run deletes what it created");
+        assert_eq!(
+            plans[3].skip.as_deref(),
+            Some("PATCH would change {group-id}, which this run did not create")
+        );
+        assert_eq!(
+            binding(4, "message-id"),
+            Binding::Discovered {
+                collection: "/me/messages".into()
+            }
+        );
+        assert_eq!(plans[4].skip, None, "a read of a discovered message");
+        assert!(
+            plans[5]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("DELETE would change {message-id}")
+        );
+        assert!(
+            !plans[6].acts_on_existing,
+            "the thread replied to is the run's"
+        );
+        assert!(
+            plans[7]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("pass --var period=")
+        );
+        assert!(plans[8].skip.as_deref().unwrap().contains("cannot type"));
+        let summary = unbound_summary(&plans);
+        assert_eq!(summary.get("period"), Some(&1));
+    }
+
+    #[test]
+    fn an_action_on_a_given_entity_is_marked_and_captured_values_are_the_cases() {
+        let mut own = case("own", "DELETE", "/v1.0/groups/{group-id}/threads/{t}", 204);
+        own.captured = vec!["t".into()];
+        let cases = [
+            case(
+                "act",
+                "POST",
+                "/v1.0/applications/{application-id}/addPassword",
+                200,
+            ),
+            own,
+        ];
+        let plans = plans(&cases, &["application-id", "group-id"]);
+        assert!(plans[0].acts_on_existing);
+        assert_eq!(plans[0].skip, None);
+        assert_eq!(
+            plans[1].placeholders[1],
+            ("t".to_string(), Binding::Captured)
+        );
+        assert_eq!(plans[1].skip, None);
+    }
+}
