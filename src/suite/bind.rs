@@ -341,9 +341,9 @@ mod tests {
         plan_all(cases, &models, &given)
     }
 
-    #[test]
-    fn binds_given_created_discovered_and_says_what_it_cannot() {
-        let cases = [
+    /// A small suite over the office model: a create, what reads and writes it, and more.
+    fn office_suite() -> Vec<CaseShape> {
+        vec![
             case(
                 "create_thread",
                 "POST",
@@ -383,7 +383,12 @@ mod tests {
                 200,
             ),
             case("unknown", "GET", "/v1.0/widgets/{widget-id}", 200),
-        ];
+        ]
+    }
+
+    #[test]
+    fn binds_given_created_discovered_and_says_what_it_cannot() {
+        let cases = office_suite();
         let plans = plans(&cases, &["group-id"]);
         let binding = |i: usize, name: &str| {
             plans[i]
