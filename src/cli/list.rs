@@ -44,21 +44,7 @@ fn binding_plans(
     if models.is_empty() {
         return vec![None; cases.len()];
     }
-    let shapes: Vec<CaseShape> = cases
-        .iter()
-        .map(|case| CaseShape {
-            name: case.name.clone(),
-            method: case.request.method.clone(),
-            path: case.request.path.raw.clone(),
-            api: case.page.api.clone(),
-            expected_status: case.expect.status,
-            captured: case
-                .setup
-                .iter()
-                .flat_map(|step| step.request.capture.iter().map(|c| c.variable.clone()))
-                .collect(),
-        })
-        .collect();
+    let shapes: Vec<CaseShape> = cases.iter().map(CaseShape::of).collect();
     bind::plan_all(&shapes, models, given)
         .into_iter()
         .map(Some)

@@ -57,6 +57,10 @@ pub struct MockArgs {
     /// `InvalidAuthenticationToken`, as Graph does).
     #[arg(long, conflicts_with = "client_secret_env")]
     no_auth: bool,
+    /// Start without the entities that the suite's documented reads and lists show (by default
+    /// they exist from the start, with fresh ids).
+    #[arg(long)]
+    empty: bool,
     /// The schemas folder whose API models (`conform schemas import`) say what to serve: every
     /// entity set, navigation and bound operation they describe. Without a model, the seed
     /// operations alone.
@@ -125,6 +129,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         examples: Some(std::sync::Arc::new(examples)),
         fixtures: Vec::new(),
         no_auth: args.no_auth,
+        empty: args.empty,
         oauth,
         throttle_every: args.throttle_every,
         retry_after_seconds: args.retry_after,

@@ -46,6 +46,8 @@ pub struct MockConfig {
     pub fixtures: Vec<(String, String)>,
     /// Requests without a bearer token are served (`conform mock --no-auth`).
     pub no_auth: bool,
+    /// Start without the entities the documented reads and lists show (`--empty`).
+    pub empty: bool,
 }
 
 /// Counters and issued tokens, shared by all requests.

@@ -91,15 +91,18 @@ pub fn router(config: MockConfig) -> Router {
     let seeds = seed_routes(AppState::breaking(&config.broken));
     let (app, generic) = match &config.models {
         Some(models) if !models.is_empty() => {
-            let generic = Arc::new(
-                Generic::new(
-                    models.clone(),
-                    config.examples.clone().unwrap_or_default(),
-                    &config.broken,
-                    seeds,
-                )
-                .with_fixtures(&config.fixtures),
-            );
+            let generic = Generic::new(
+                models.clone(),
+                config.examples.clone().unwrap_or_default(),
+                &config.broken,
+                seeds,
+            )
+            .with_fixtures(&config.fixtures);
+            let generic = Arc::new(if config.empty {
+                generic
+            } else {
+                generic.seeded(&config.fixtures)
+            });
             (generic::router(generic.clone()), Some(generic))
         }
         _ => (seeds, None),

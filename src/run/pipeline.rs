@@ -25,6 +25,7 @@ use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
 use crate::schema::registry::Schemas;
+use crate::suite::binder::Binder;
 use crate::suite::load;
 use crate::suite::partition::Shard;
 use crate::suite::plan::{self, Selection, Suite};
@@ -97,6 +98,24 @@ pub fn run(options: RunOptions) -> Result<u8> {
     Ok(code)
 }
 
+/// With an API model in the schemas folder, what binds the suite's placeholders: the suite's
+/// creates, read from every case file first.
+fn binder(
+    schemas_dir: &std::path::Path,
+    files: &[std::path::PathBuf],
+    given: &HashSet<String>,
+) -> Result<Option<Arc<Binder>>> {
+    let models = crate::api::file::Models::load(schemas_dir)?;
+    if models.is_empty() {
+        return Ok(None);
+    }
+    let mut all = Vec::new();
+    for file in files {
+        all.extend(load::load_file(file)?.cases);
+    }
+    Ok(Binder::new(Arc::new(models), given.clone(), &all).map(Arc::new))
+}
+
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
 fn prepare(options: &RunOptions) -> Result<Prepared> {
     let schemas = Arc::new(Schemas::load_dir(&options.schemas_dir)?);
@@ -108,6 +127,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
+    let binder = binder(&options.schemas_dir, &files, &var_names)?;
     let suite = plan::plan(
         files,
         &schemas,
@@ -115,6 +135,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         &var_names,
         &options.settings.probes,
         options.shard,
+        binder,
     )?;
     Ok(Prepared {
         suite,

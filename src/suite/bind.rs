@@ -55,6 +55,35 @@ pub struct CaseShape {
     pub expected_status: u16,
     /// Placeholders the case's own setup steps capture.
     pub captured: Vec<String>,
+    /// Placeholders of the request's headers.
+    pub in_headers: Vec<String>,
+    /// The request itself, when the shape is of a loaded case (a create's is sent again as a
+    /// setup step of the cases that need what it creates).
+    pub request: Option<crate::suite::model::Request>,
+}
+
+impl CaseShape {
+    pub fn of(case: &crate::suite::model::Case) -> Self {
+        Self {
+            name: case.name.clone(),
+            method: case.request.method.clone(),
+            path: case.request.path.raw.clone(),
+            api: case.page.api.clone(),
+            expected_status: case.expect.status,
+            captured: case
+                .setup
+                .iter()
+                .flat_map(|step| step.request.capture.iter().map(|c| c.variable.clone()))
+                .collect(),
+            in_headers: case
+                .request
+                .headers
+                .iter()
+                .flat_map(|(_, value)| value.variables().map(str::to_string))
+                .collect(),
+            request: Some(case.request.clone()),
+        }
+    }
 }
 
 /// The suite's creates, by the shape of the collection they create in (`/groups/{}/threads`).
@@ -66,12 +95,19 @@ pub struct Producers {
 #[derive(Debug, Clone)]
 struct Producer {
     case: String,
+    /// The create's request, sent as a setup step of the cases that need what it creates.
+    request: Option<crate::suite::model::Request>,
     /// The key placeholders of the create's own path, each with the shape of the collection it
     /// names an entity of: what the chain must bind first.
     needs: Vec<(String, String)>,
 }
 
-/// The shape of `typed`'s first `keys` segments: names as the metadata spells them, keys `{}`.
+/// The shape of the collection whose key stands at segment `at`.
+pub fn collection_shape(typed: &TypedPath, at: usize) -> String {
+    shape_of(typed, at)
+}
+
+/// The shape of `typed`'s first `upto` segments: names as the metadata spells them, keys `{}`.
 fn shape_of(typed: &TypedPath, upto: usize) -> String {
     let mut out = String::new();
     for segment in typed.segments.iter().take(upto) {
@@ -118,10 +154,22 @@ impl Producers {
                 .entry(shape_of(&typed, typed.segments.len()))
                 .or_insert(Producer {
                     case: case.name.clone(),
+                    request: case.request.clone(),
                     needs,
                 });
         }
         producers
+    }
+}
+
+impl Producers {
+    /// The create of the collection of `shape`: its request and the keys it needs first.
+    pub fn create_of(
+        &self,
+        shape: &str,
+    ) -> Option<(crate::suite::model::Request, Vec<(String, String)>)> {
+        let producer = self.by_collection.get(shape)?;
+        Some((producer.request.clone()?, producer.needs.clone()))
     }
 }
 
@@ -213,7 +261,30 @@ pub fn plan(
         }
         plan.placeholders.push((name, binding));
     }
+    header_placeholders(case, given, &mut plan);
     plan
+}
+
+/// Placeholders of the request's headers: given or captured, else unbound.
+fn header_placeholders(case: &CaseShape, given: &HashSet<String>, plan: &mut CasePlan) {
+    for name in &case.in_headers {
+        if plan.placeholders.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let binding = if given.contains(name) {
+            Binding::Given
+        } else if case.captured.contains(name) {
+            Binding::Captured
+        } else {
+            Binding::Unbound {
+                reason: format!("no value for {{{name}}} (a header): pass --var {name}=…"),
+            }
+        };
+        if let (Binding::Unbound { reason }, None) = (&binding, &plan.skip) {
+            plan.skip = Some(reason.clone());
+        }
+        plan.placeholders.push((name.clone(), binding));
+    }
 }
 
 /// A placeholder of a path the model does not type: given or captured, else unbound.
@@ -240,6 +311,7 @@ fn untyped_plan(case: &CaseShape, given: &HashSet<String>) -> CasePlan {
         }
         plan.placeholders.push((name, binding));
     }
+    header_placeholders(case, given, &mut plan);
     plan
 }
 
@@ -332,6 +404,8 @@ mod tests {
             api: None,
             expected_status: status,
             captured: Vec::new(),
+            in_headers: Vec::new(),
+            request: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! each case, and the plan of a run.
 
 pub mod bind;
+pub mod binder;
 pub mod format;
 pub mod load;
 pub mod model;

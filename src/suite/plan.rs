@@ -16,6 +16,7 @@ use libtest_mimic::{Arguments, Trial};
 use crate::error::{Error, Result};
 use crate::probe::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
+use crate::suite::binder::Binder;
 use crate::suite::load::{self, Fnv1a};
 use crate::suite::model::{Case, Request, Template};
 use crate::suite::partition::{self, Shard};
@@ -68,6 +69,8 @@ pub struct Suite {
     pub fingerprint: String,
     /// The longest trial name the run reports, in characters: verdict lines align on it.
     pub name_width: usize,
+    /// What binds the placeholders of cases read again for the run (kept ones are bound).
+    binder: Option<Arc<Binder>>,
 }
 
 pub struct PlannedFile {
@@ -91,9 +94,10 @@ impl Suite {
     pub fn cases_of(&self, index: usize) -> Result<Vec<Case>> {
         let file = &self.files[index];
         let kept = file.parsed.lock().ok().and_then(|mut parsed| parsed.take());
-        match kept {
-            Some(cases) => Ok(cases),
-            None => load::reload(&file.path, file.fingerprint),
+        match (kept, &self.binder) {
+            (Some(cases), _) => Ok(cases),
+            (None, Some(binder)) => Ok(binder.apply(load::reload(&file.path, file.fingerprint)?)),
+            (None, None) => load::reload(&file.path, file.fingerprint),
         }
     }
 
@@ -164,6 +168,7 @@ pub fn plan(
     vars: &HashSet<String>,
     probes: &ProbeSelection,
     shard: Option<Shard>,
+    binder: Option<Arc<Binder>>,
 ) -> Result<Suite> {
     let kept = kept_parsed(&files);
     let indexes: HashMap<&Path, u64> = (0u64..)
@@ -175,7 +180,10 @@ pub fn plan(
         to_shard: shard.map(|_| Mutex::new(NameSort::new())),
     };
     let per_file = crate::fs::in_parallel(&files, |path| {
-        let file = load::load_file(path)?;
+        let mut file = load::load_file(path)?;
+        if let Some(binder) = &binder {
+            file.cases = binder.apply(file.cases);
+        }
         check_schemas(&file.cases, schemas)?;
         let key = indexes.get(path).copied().unwrap_or_default() << 32;
         let mut plan = plan_file(&file.cases, key, schemas, args, vars, probes, &sorts)?;
@@ -184,6 +192,7 @@ pub fn plan(
         Ok(plan)
     });
     let mut suite = Suite {
+        binder,
         probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
         selections: Vec::new(),
@@ -579,6 +588,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             &args,
             &vars,
             &ProbeSelection::None,
+            None,
             None,
         )
     }

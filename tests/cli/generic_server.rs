@@ -615,3 +615,166 @@ proptest::proptest! {
         }
     }
 }
+
+/// A suite as `conform import` writes it: keys named after their types, no setup steps.
+fn imported_cases(dir: &Path) -> PathBuf {
+    let cases = dir.join("imported");
+    std::fs::create_dir_all(&cases).unwrap();
+    let case = |name: &str, method: &str, path: &str, status: u16, json: Option<&str>| {
+        let body = json.map(|j| format!("json = '{j}'\n")).unwrap_or_default();
+        format!(
+            "[[case]]\nname = \"{name}\"\n[case.request]\nmethod = \"{method}\"\npath = \"{path}\"\n{body}[case.expect]\nstatus = {status}\n\n"
+        )
+    };
+    let suite = [
+        case(
+            "create_conversation",
+            "POST",
+            "/v1.0/groups/{group-id}/conversations",
+            201,
+            Some(r#"{"topic": "t"}"#),
+        ),
+        case(
+            "create_thread",
+            "POST",
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads",
+            201,
+            Some(r#"{"topic": "t"}"#),
+        ),
+        case(
+            "get_thread",
+            "GET",
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads/{conversationThread-id}",
+            200,
+            None,
+        ),
+        case(
+            "reply",
+            "POST",
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads/{conversationThread-id}/reply",
+            202,
+            Some(r#"{"post": {}}"#),
+        ),
+        case(
+            "reply_in_group",
+            "POST",
+            "/v1.0/groups/{group-id}/threads/{conversationThread-id}/reply",
+            202,
+            Some(r#"{"post": {}}"#),
+        ),
+        case(
+            "delete_conversation",
+            "DELETE",
+            "/v1.0/groups/{group-id}/conversations/{conversation-id}",
+            204,
+            None,
+        ),
+        case(
+            "update_group",
+            "PATCH",
+            "/v1.0/groups/{group-id}",
+            204,
+            Some(r#"{"displayName": "x"}"#),
+        ),
+        case(
+            "get_report",
+            "GET",
+            "/v1.0/reports/getUsageReport(period='{period}')",
+            200,
+            None,
+        ),
+    ];
+    std::fs::write(cases.join("office.toml"), suite.concat()).unwrap();
+    cases
+}
+
+#[test]
+fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    let run = common::conform(
+        &[
+            "run",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas_dir.to_str().unwrap(),
+            "--report",
+            reports.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = common::text(&run);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "unbound cases never stop a run: {text}"
+    );
+    let outcomes = common::outcomes(&common::report(&reports));
+    let outcome = |name: &str| {
+        outcomes
+            .iter()
+            .find(|(n, _)| n.ends_with(name))
+            .map(|(_, o)| o.as_str())
+            .unwrap()
+    };
+    for created in [
+        "create_thread",
+        "get_thread",
+        "reply",
+        "delete_conversation",
+        "create_conversation",
+    ] {
+        assert_eq!(outcome(created), "pass", "{created}: {text}");
+    }
+    assert_eq!(
+        outcome("update_group"),
+        "skip",
+        "the group was given, not created: {text}"
+    );
+    assert_eq!(outcome("get_report"), "skip", "{text}");
+    assert_eq!(
+        outcome("reply_in_group"),
+        "error",
+        "nothing to discover in the group's threads: {text}"
+    );
+    let report = std::fs::read_to_string(reports.join("report.json")).unwrap();
+    assert!(
+        report.contains("not bound: PATCH would change {group-id}, which this run did not create"),
+        "{report}"
+    );
+    assert!(
+        report.contains("not bound: no value for {period}: pass --var period="),
+        "{report}"
+    );
+    assert!(
+        !text.contains("left behind"),
+        "everything created is deleted: {text}"
+    );
+    let listed = common::conform(
+        &[
+            "list",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas_dir.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let reply = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "reply_in_group")
+        .unwrap();
+    assert_eq!(
+        reply["binding"]["placeholders"]["conversationThread-id"],
+        "discovered in /groups/{}/threads"
+    );
+}

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::api::file::Models;
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{self, Step, TypedPath};
+use crate::mock::generic::validate;
 
 /// The documented answer of one operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,12 +18,24 @@ pub struct Example {
     pub status: u16,
     /// The example's body — for a collection, its first item.
     pub body: Option<Map<String, Value>>,
+    /// The example's body as documented (a collection with its `value`).
+    pub whole: Option<Map<String, Value>>,
 }
 
 /// The documented answers of a suite, by method and path shape.
 #[derive(Debug, Default)]
 pub struct Examples {
     by_operation: HashMap<String, Example>,
+    /// What documented reads and lists show, to load as existing entities.
+    pub seeds: Vec<Seed>,
+}
+
+/// Entities a documented read or list shows: the collection's path template (its keys as
+/// placeholders) and the entities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seed {
+    pub collection: String,
+    pub entities: Vec<Map<String, Value>>,
 }
 
 /// A typed path without its keys, version and arguments: `groups/{}/threads/{}/reply`.
@@ -73,6 +86,9 @@ impl Examples {
                     .as_deref()
                     .and_then(crate::graph::documented_body)
                     .or_else(|| case.expect.body.clone());
+                if case.request.method.eq_ignore_ascii_case("GET") && case.expect.status == 200 {
+                    examples.seed(&typed, body.as_ref());
+                }
                 examples.add(&case.request.method, &typed, case.expect.status, body);
             }
         }
@@ -80,6 +96,7 @@ impl Examples {
     }
 
     pub fn add(&mut self, method: &str, typed: &TypedPath, status: u16, body: Option<Value>) {
+        let whole = body.as_ref().and_then(Value::as_object).cloned();
         let body = match body {
             Some(Value::Object(mut object)) => match object.remove("value") {
                 Some(Value::Array(items)) => items.into_iter().find_map(|i| match i {
@@ -96,9 +113,55 @@ impl Examples {
         };
         let key = format!("{} {}", method.to_ascii_uppercase(), shape(typed));
         // The first documented example of an operation stands for it.
-        self.by_operation
-            .entry(key)
-            .or_insert(Example { status, body });
+        self.by_operation.entry(key).or_insert(Example {
+            status,
+            body,
+            whole,
+        });
+    }
+
+    /// Keeps what a documented read or list of `typed` shows as entities of its collection.
+    fn seed(&mut self, typed: &TypedPath, body: Option<&Value>) {
+        let Some(Value::Object(body)) = body else {
+            return;
+        };
+        let (segments, entities): (&[typing::Typed], Vec<Map<String, Value>>) =
+            match typed.operation("GET") {
+                Some(typing::Operation::List) => (
+                    &typed.segments,
+                    body.get("value")
+                        .and_then(Value::as_array)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(|i| i.as_object().cloned())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                ),
+                Some(typing::Operation::Read)
+                    if matches!(typed.segments.last().map(|s| &s.step), Some(Step::Key(_))) =>
+                {
+                    (
+                        &typed.segments[..typed.segments.len() - 1],
+                        vec![body.clone()],
+                    )
+                }
+                _ => return,
+            };
+        let mut collection = String::new();
+        for segment in segments {
+            if !segment.attached {
+                collection.push('/');
+            }
+            collection.push_str(&segment.text);
+        }
+        if !entities.is_empty() {
+            self.seeds.push(Seed {
+                collection,
+                entities,
+            });
+        }
     }
 
     pub fn get(&self, method: &str, typed: &TypedPath) -> Option<&Example> {
@@ -132,8 +195,17 @@ pub fn fill(
         if name == "id" || name.starts_with('@') || navigation || entity.contains_key(name) {
             continue;
         }
-        entity.insert(name.clone(), value.clone());
-        filled = true;
+        // Judged as a request's would be: enum members spelled as the metadata spells them,
+        // values of the wrong type (an example's `"String"`) left out.
+        let mut one = Map::new();
+        one.insert(name.clone(), value.clone());
+        if validate::check(model, ty, &mut one, true).is_err() {
+            continue;
+        }
+        if let Some(value) = one.remove(name) {
+            entity.insert(name.clone(), value);
+            filled = true;
+        }
     }
     filled
 }
@@ -193,21 +265,30 @@ mod tests {
     #[test]
     fn fills_what_the_example_shows_and_the_entity_lacks() {
         let model = crate::api::office_model();
-        let mut entity = json!({"id": "new", "topic": "sent"})
-            .as_object()
-            .unwrap()
-            .clone();
-        let example = json!({"id": "old", "topic": "shown", "preview": "p", "@odata.etag": "e", "posts": [{}]});
-        let thread = "microsoft.graph.conversationThread";
-        assert!(fill(
-            &model,
-            thread,
-            &mut entity,
-            example.as_object().unwrap()
-        ));
+        let fill_message = |example: Value| {
+            let mut entity = json!({"id": "new", "subject": "sent"})
+                .as_object()
+                .unwrap()
+                .clone();
+            fill(
+                &model,
+                "microsoft.graph.message",
+                &mut entity,
+                example.as_object().unwrap(),
+            );
+            Value::Object(entity)
+        };
         assert_eq!(
-            Value::Object(entity),
-            json!({"id": "new", "topic": "sent", "preview": "p"})
+            fill_message(
+                json!({"id": "old", "subject": "shown", "importance": "HIGH", "@odata.etag": "e", "attachments": [{}]})
+            ),
+            json!({"id": "new", "subject": "sent", "importance": "high"}),
+            "never the id, annotations or navigations; enum members as the metadata spells them"
+        );
+        assert_eq!(
+            fill_message(json!({"importance": "Boolean", "nope": 1})),
+            json!({"id": "new", "subject": "sent"}),
+            "what a request could not send is left out"
         );
     }
 }

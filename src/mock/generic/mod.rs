@@ -92,6 +92,52 @@ impl Generic {
         self
     }
 
+    /// Loads what the suite's documented reads and lists show as existing entities of their
+    /// collections (fresh ids), where the fixtures name every key above them.
+    pub fn seeded(self, fixtures: &[(String, String)]) -> Self {
+        let values: std::collections::HashMap<&str, &str> = fixtures
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        for seed in &self.examples.seeds {
+            let Some(path) = filled(&seed.collection, &values) else {
+                continue;
+            };
+            let Ok(typed) = typing::type_request(&self.models, &path, None) else {
+                continue;
+            };
+            let Some(model) = self.models.all().find(|m| m.version == typed.model) else {
+                continue;
+            };
+            let mut store = self.store();
+            let Ok(place::Place::Collection {
+                path,
+                ty,
+                contained: true,
+                ..
+            }) = place::resolve(model, &typed, &mut store)
+            else {
+                continue;
+            };
+            for shown in &seed.entities {
+                let mut body: serde_json::Map<String, serde_json::Value> = shown
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('@') || *k == "@odata.type")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
+                let ty = validate::body_type(model, &ty, &body).to_string();
+                // As a create's body is judged: enum members spelled as the metadata spells
+                // them, values of the wrong type (a page's `"String"`) left out.
+                if validate::check(model, &ty, &mut body, true).is_err() {
+                    continue;
+                }
+                store.insert(&path, Entity { ty, body });
+            }
+        }
+        self
+    }
+
     fn breaks(&self, rule: BrokenRule) -> bool {
         self.broken.contains(&rule)
     }
@@ -171,7 +217,15 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     match placed {
         Ok(place) => {
             let example = generic.examples.get(exchange.method.as_str(), &typed);
-            respond::answer(&generic, model, place, exchange, example)
+            let preferred = outlook_preferences(&exchange.headers);
+            let mut response = respond::answer(&generic, model, place, exchange, example);
+            if response.status().is_success()
+                && !response.headers().contains_key("preference-applied")
+                && let Some(value) = preferred
+            {
+                response.headers_mut().insert("preference-applied", value);
+            }
+            response
         }
         Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
         Err(Nowhere::Invalid(message)) => {
@@ -198,6 +252,23 @@ async fn to_seeds(generic: &Generic, request: Request, segment: &str) -> Respons
     .into_response()
 }
 
+/// The `outlook.*` preferences a request states (`outlook.timezone="…"`,
+/// `outlook.body-content-type="text"`): Graph applies them and says so.
+fn outlook_preferences(headers: &axum::http::HeaderMap) -> Option<axum::http::HeaderValue> {
+    let applied: Vec<&str> = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|p| p.to_ascii_lowercase().starts_with("outlook."))
+        .collect();
+    if applied.is_empty() {
+        return None;
+    }
+    axum::http::HeaderValue::from_str(&applied.join(", ")).ok()
+}
+
 /// 404 with the error code of the workload the collection belongs to.
 pub fn not_found(what: &str) -> GraphError {
     let code = match what {
@@ -213,6 +284,20 @@ pub fn not_found(what: &str) -> GraphError {
         code,
         &format!("Resource '{what}' with the given key does not exist."),
     )
+}
+
+/// `template` with every placeholder replaced by its value; `None` when one has none.
+fn filled(template: &str, values: &std::collections::HashMap<&str, &str>) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}')? + open;
+        out.push_str(values.get(&rest[open + 1..close])?);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// `%20` and friends decoded; invalid sequences kept as written.

@@ -59,6 +59,10 @@ impl Exchange {
 
     /// The body as a JSON object: 415 for another media type, 400 when not JSON.
     fn json(&self, malformed_as_empty: bool) -> Result<Map<String, Value>, GraphError> {
+        // No body at all reads as an empty object (a POST that sends nothing).
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Map::new());
+        }
         require_json(&self.headers)?;
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
@@ -708,10 +712,11 @@ fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) ->
     match method.as_str() {
         "GET" => {
             let store = generic.store();
+            // A stream nothing was put to reads as empty, as a new file does.
             let (content_type, bytes) = store
                 .media(path)
                 .cloned()
-                .ok_or_else(|| not_found("content"))?;
+                .unwrap_or_else(|| ("application/octet-stream".to_string(), Vec::new()));
             Ok((
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, content_type)],

@@ -134,7 +134,10 @@ fn fits(
         }
         (Some(_), _) => Ok(false),
         (None, value) => match model.enums.get(ty) {
-            Some(def) => enum_fits(ty, def, value),
+            Some(def) => match enum_fits(ty, def, value) {
+                Err(_) if drop_wrong => Ok(false),
+                judged => judged,
+            },
             // A type the model does not keep.
             None => Ok(value.is_string() || kind != MemberKind::Property),
         },
@@ -143,7 +146,9 @@ fn fits(
 
 /// A member of the enum (or, for flags, a comma-separated combination), without regard to
 /// case; another string is refused as Graph refuses it.
-fn enum_fits(ty: &str, def: &EnumDef, value: &Value) -> Result<bool, Refused> {
+/// Its members are stored as the metadata spells them (`HTML` becomes `html`), as Graph
+/// answers them.
+fn enum_fits(ty: &str, def: &EnumDef, value: &mut Value) -> Result<bool, Refused> {
     let Some(text) = value.as_str() else {
         return Ok(false);
     };
@@ -152,15 +157,19 @@ fn enum_fits(ty: &str, def: &EnumDef, value: &Value) -> Result<bool, Refused> {
     } else {
         vec![text]
     };
-    match parts
-        .iter()
-        .find(|part| !def.members.iter().any(|m| m.eq_ignore_ascii_case(part)))
-    {
-        None => Ok(true),
-        Some(unknown) => Err(Refused(format!(
-            "Requested value '{unknown}' was not found in the enum type '{ty}'."
-        ))),
+    let mut spelled = Vec::with_capacity(parts.len());
+    for part in parts {
+        match def.members.iter().find(|m| m.eq_ignore_ascii_case(part)) {
+            Some(member) => spelled.push(member.as_str()),
+            None => {
+                return Err(Refused(format!(
+                    "Requested value '{part}' was not found in the enum type '{ty}'."
+                )));
+            }
+        }
     }
+    *value = Value::String(spelled.join(","));
+    Ok(true)
 }
 
 /// A value valid for a non-nullable property of type `ty` that a create did not set: `false`,

@@ -1,0 +1,201 @@
+//! Carrying binding plans out on loaded cases: a case whose plan skips it is ignored with the
+//! reason; a bound case gets the setup steps its plan needs — the suite's own creates (in chain
+//! order, each capturing the id its placeholder names) and lists that discover an existing
+//! entity — and the teardown that deletes what those creates made, in reverse order.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::api::file::Models;
+use crate::api::typing::{self, Step as Segment, TypedPath};
+use crate::suite::bind::{self, Binding, CaseShape, Producers};
+use crate::suite::model::{Capture, Case, Origin, Request, Step, Template};
+
+/// What binding needs of the suite: the models, the names given values, the suite's creates.
+pub struct Binder {
+    models: Arc<Models>,
+    given: HashSet<String>,
+    producers: Producers,
+}
+
+impl Binder {
+    /// A binder for a suite whose cases are `all`; `None` without a model (nothing to type).
+    pub fn new(models: Arc<Models>, given: HashSet<String>, all: &[Case]) -> Option<Self> {
+        if models.is_empty() {
+            return None;
+        }
+        let shapes: Vec<CaseShape> = all.iter().map(CaseShape::of).collect();
+        let producers = Producers::of(&shapes, &models);
+        Some(Self {
+            models,
+            given,
+            producers,
+        })
+    }
+
+    /// The cases with their plans carried out.
+    pub fn apply(&self, cases: Vec<Case>) -> Vec<Case> {
+        cases.into_iter().map(|case| self.apply_one(case)).collect()
+    }
+
+    fn apply_one(&self, mut case: Case) -> Case {
+        let shape = CaseShape::of(&case);
+        let plan = bind::plan(&shape, &self.models, &self.producers, &self.given);
+        if let Some(reason) = plan.skip {
+            case.ignore.get_or_insert(format!("not bound: {reason}"));
+            return case;
+        }
+        let Ok(typed) = typing::type_request(&self.models, &shape.path, shape.api.as_deref())
+        else {
+            return case;
+        };
+        let origin = case.request.path.origin.clone();
+        let mut chain = Chain {
+            bound: self
+                .given
+                .iter()
+                .cloned()
+                .chain(shape.captured.iter().cloned())
+                .collect(),
+            setup: Vec::new(),
+            teardown: Vec::new(),
+            origin,
+        };
+        for (name, binding) in &plan.placeholders {
+            match binding {
+                Binding::Created { .. } => {
+                    let collection = collection_of(&typed, name);
+                    chain.create(self, name, &collection.1, &collection.0, 0);
+                }
+                Binding::Discovered { .. } => {
+                    let (template, _) = collection_of(&typed, name);
+                    chain.discover(name, &template);
+                }
+                _ => {}
+            }
+        }
+        chain.setup.append(&mut case.setup);
+        case.setup = chain.setup;
+        // What the case deletes itself is not deleted again.
+        if case.request.method.eq_ignore_ascii_case("DELETE") {
+            let deleted = case.request.path.raw.to_ascii_lowercase();
+            chain
+                .teardown
+                .retain(|step| step.request.path.raw.to_ascii_lowercase() != deleted);
+        }
+        chain.teardown.reverse();
+        case.teardown.append(&mut chain.teardown);
+        case
+    }
+}
+
+/// The collection a key placeholder names an entity of: its path template (the segments
+/// before the key, as written) and its shape.
+fn collection_of(typed: &TypedPath, name: &str) -> (String, String) {
+    let at = typed
+        .segments
+        .iter()
+        .position(|s| matches!(&s.step, Segment::Key(typing::Key::Placeholder(n)) if n == name))
+        .unwrap_or(typed.segments.len());
+    let mut template = String::new();
+    for segment in &typed.segments[..at] {
+        if !segment.attached {
+            template.push('/');
+        }
+        template.push_str(&segment.text);
+    }
+    (template, bind::collection_shape(typed, at))
+}
+
+/// The steps a case's plan adds, and the names bound so far.
+struct Chain {
+    bound: HashSet<String>,
+    setup: Vec<Step>,
+    teardown: Vec<Step>,
+    origin: Origin,
+}
+
+impl Chain {
+    fn template(&self, raw: &str) -> Option<Template> {
+        Template::parse(raw.to_string(), self.origin.clone()).ok()
+    }
+
+    fn step(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<Arc<str>>,
+        capture: Option<(&str, &str)>,
+        status: Option<u16>,
+    ) -> Option<Step> {
+        Some(Step {
+            request: Request {
+                method: method.to_string(),
+                path: self.template(path)?,
+                headers: Vec::new(),
+                json,
+                capture: capture
+                    .map(|(variable, pointer)| Capture {
+                        variable: variable.to_string(),
+                        pointer: pointer.to_string(),
+                    })
+                    .into_iter()
+                    .collect(),
+            },
+            status,
+        })
+    }
+
+    /// A list of the collection at `template` capturing its first item's id as `{name}`.
+    fn discover(&mut self, name: &str, template: &str) {
+        if self.bound.contains(name) {
+            return;
+        }
+        let path = format!("{template}?$top=1");
+        if let Some(step) = self.step("GET", &path, None, Some((name, "/value/0/id")), None) {
+            self.setup.push(step);
+            self.bound.insert(name.to_string());
+        }
+    }
+
+    /// The suite's create of `shape`'s collection, after what it needs, capturing the new id as
+    /// `{name}`; its delete goes to the teardown.
+    fn create(&mut self, binder: &Binder, name: &str, shape: &str, template: &str, depth: usize) {
+        if self.bound.contains(name) {
+            return;
+        }
+        let Some((request, needs)) = binder.producers.create_of(shape) else {
+            self.discover(name, template);
+            return;
+        };
+        for (need, need_shape) in needs {
+            if depth < bind::MAX_CHAIN {
+                let need_template = prefix_before(&request.path.raw, &need);
+                self.create(binder, &need, &need_shape, &need_template, depth + 1);
+            }
+        }
+        let path = request.path.raw.clone();
+        let Some(mut step) = self.step(
+            "POST",
+            &path,
+            request.json.clone(),
+            Some((name, "/id")),
+            None,
+        ) else {
+            return;
+        };
+        step.request.headers = request.headers.clone();
+        self.setup.push(step);
+        self.bound.insert(name.to_string());
+        if let Some(delete) = self.step("DELETE", &format!("{path}/{{{name}}}"), None, None, None) {
+            self.teardown.push(delete);
+        }
+    }
+}
+
+/// The part of `path` before the segment `{need}`: the collection a key of it is in.
+fn prefix_before(path: &str, need: &str) -> String {
+    let marker = format!("/{{{need}}}");
+    path.find(&marker)
+        .map_or_else(|| path.to_string(), |at| path[..at].to_string())
+}
