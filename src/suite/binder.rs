@@ -11,6 +11,9 @@ use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::suite::bind::{self, Binding, CaseShape, Producers};
 use crate::suite::model::{Capture, Case, Origin, Request, Step, Template};
 
+/// The variable a create case's new id is captured in, for its teardown.
+const CREATED: &str = "created-entity-id";
+
 /// What binding needs of the suite: the models, the names given values, the suite's creates.
 pub struct Binder {
     models: Arc<Models>,
@@ -73,6 +76,9 @@ impl Binder {
                 }
                 _ => {}
             }
+        }
+        if typed.operation(&case.request.method) == Some(typing::Operation::Create) {
+            chain.delete_what_it_creates(&mut case);
         }
         chain.setup.append(&mut case.setup);
         case.setup = chain.setup;
@@ -144,6 +150,28 @@ impl Chain {
             },
             status,
         })
+    }
+
+    /// A create case without a teardown deletes what it made: its id captured (when it does
+    /// not capture it already) and deleted after the case.
+    fn delete_what_it_creates(&mut self, case: &mut Case) {
+        if !case.teardown.is_empty() {
+            return;
+        }
+        let variable = match case.request.capture.iter().find(|c| c.pointer == "/id") {
+            Some(capture) => capture.variable.clone(),
+            None => {
+                case.request.capture.push(Capture {
+                    variable: CREATED.to_string(),
+                    pointer: "/id".to_string(),
+                });
+                CREATED.to_string()
+            }
+        };
+        let path = format!("{}/{{{variable}}}", case.request.path.raw);
+        if let Some(delete) = self.step("DELETE", &path, None, None, None) {
+            self.teardown.push(delete);
+        }
     }
 
     /// A list of the collection at `template` capturing its first item's id as `{name}`.
