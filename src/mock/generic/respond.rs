@@ -878,7 +878,7 @@ fn documented_answer(example: Option<&Example>, exchange: &Exchange) -> Option<R
     let status = StatusCode::from_u16(example.status)
         .ok()
         .filter(StatusCode::is_success)?;
-    match &example.body {
+    match &example.whole {
         Some(body) if status != StatusCode::NO_CONTENT => {
             let mut body = body.clone();
             if let Some(Value::String(context)) = body.get("@odata.context") {
