@@ -85,14 +85,17 @@ pub fn split(path: &str) -> Result<Vec<RawSegment<'_>>, PathError> {
     let mut start = 0;
     let mut drive_open: Option<usize> = None;
     for (i, c) in path.char_indices() {
-        if !depth.step(c) {
-            return Err(PathError {
-                message: format!("`{c}` closes nothing"),
-                at: i,
-            });
-        }
-        if !depth.is_top() {
-            continue;
+        // A drive path is a file's path: quotes and parentheses in it are its name's.
+        if drive_open.is_none() {
+            if !depth.step(c) {
+                return Err(PathError {
+                    message: format!("`{c}` closes nothing"),
+                    at: i,
+                });
+            }
+            if !depth.is_top() {
+                continue;
+            }
         }
         match c {
             ':' if drive_open.is_none() && path[i + 1..].starts_with('/') => drive_open = Some(i),
@@ -245,6 +248,10 @@ mod tests {
             ]
         );
         assert_eq!(names("/x/{a/b}/y").len(), 3);
+        assert_eq!(
+            names("/me/drive/root:/Bob's (old) notes.txt:")[2],
+            ("root", None, Some("/Bob's (old) notes.txt"))
+        );
     }
 
     #[test]

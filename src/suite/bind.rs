@@ -188,7 +188,7 @@ fn placeholders(typed: &TypedPath) -> Vec<(String, Option<usize>)> {
         };
         for name in names {
             if !found.iter().any(|(n, _)| *n == name) {
-                let at = matches!(segment.step, Step::Key(_)).then_some(index);
+                let at = matches!(segment.step, Step::Key(Key::Placeholder(_))).then_some(index);
                 found.push((name, at));
             }
         }
@@ -223,17 +223,6 @@ pub fn plan(
     let Some(typed) = typed(models, case) else {
         return untyped_plan(case, given);
     };
-    let operation = typed.operation(&case.method);
-    let writes = matches!(
-        operation,
-        Some(Operation::Update | Operation::Replace | Operation::Delete)
-    ) || (operation == Some(Operation::Reference)
-        && case.method.eq_ignore_ascii_case("DELETE"));
-    // The entity a write targets: the last key of the path.
-    let target = typed
-        .segments
-        .iter()
-        .rposition(|s| matches!(s.step, Step::Key(_)));
     let mut plan = CasePlan {
         placeholders: Vec::new(),
         skip: None,
@@ -245,24 +234,53 @@ pub fn plan(
         } else {
             bind(&typed, at, &name, producers, given, case)
         };
-        let targeted = writes && at.is_some() && at == target;
-        let existing = matches!(binding, Binding::Given | Binding::Discovered { .. });
-        if targeted && existing && plan.skip.is_none() {
-            plan.skip = Some(format!(
-                "{} would change {{{name}}}, which this run did not create",
-                case.method
-            ));
-        }
-        if operation == Some(Operation::Action) && existing && at == target {
-            plan.acts_on_existing = true;
-        }
         if let (Binding::Unbound { reason }, None) = (&binding, &plan.skip) {
             plan.skip = Some(reason.clone());
         }
         plan.placeholders.push((name, binding));
     }
     header_placeholders(case, given, &mut plan);
+    guard(case, &typed, &mut plan);
     plan
+}
+
+/// The safety rule: a request that changes something (anything but a read, a create or a
+/// function) is sent only to an entity this run created; an action also to a given one (marked),
+/// never to one merely discovered.
+fn guard(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+    let operation = typed.operation(&case.method);
+    let reads = matches!(case.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+    let acts = operation == Some(Operation::Action);
+    let writes = !reads && !matches!(operation, Some(Operation::Create | Operation::Function));
+    if !writes || plan.skip.is_some() {
+        return;
+    }
+    // The entity the request acts on: the placeholder of the path's last key, if it has one.
+    let target = typed.segments.iter().rev().find_map(|s| match &s.step {
+        Step::Key(Key::Placeholder(name)) => Some(Some(name.as_str())),
+        Step::Key(_) => Some(None),
+        _ => None,
+    });
+    let binding = target
+        .flatten()
+        .and_then(|name| plan.placeholders.iter().find(|(n, _)| n == name))
+        .map(|(name, binding)| (name.clone(), binding.clone()));
+    let reason = match binding {
+        Some((_, Binding::Created { .. } | Binding::Captured)) => return,
+        Some((_, Binding::Given)) if acts => {
+            plan.acts_on_existing = true;
+            return;
+        }
+        Some((name, _)) => format!(
+            "{} would change {{{name}}}, which this run did not create",
+            case.method
+        ),
+        None => format!(
+            "{} would change {}, which this run did not create",
+            case.method, case.path
+        ),
+    };
+    plan.skip = Some(reason);
 }
 
 /// Placeholders of the request's headers: given or captured, else unbound.
@@ -294,6 +312,12 @@ fn untyped_plan(case: &CaseShape, given: &HashSet<String>) -> CasePlan {
         skip: None,
         acts_on_existing: false,
     };
+    if !case.method.eq_ignore_ascii_case("GET") {
+        plan.skip = Some(format!(
+            "the API model cannot type {}: a {} is sent only to what this run creates",
+            case.path, case.method
+        ));
+    }
     for name in braced(&case.path) {
         let binding = if given.contains(&name) {
             Binding::Given
@@ -336,24 +360,17 @@ fn bind(
     let collection = shape_of(typed, at);
     if let Some(producer) = producers.by_collection.get(&collection)
         && producer.case != case.name
+        && chain_binds(producers, producer, given, &mut vec![producer.case.clone()])
     {
-        if chain_binds(producers, producer, given, &mut vec![producer.case.clone()]) {
-            return Binding::Created {
-                by: producer.case.clone(),
-            };
-        }
-        return Binding::Unbound {
-            reason: format!(
-                "{{{name}}}: the chain of creates that would bind it is deeper than {MAX_CHAIN}"
-            ),
+        return Binding::Created {
+            by: producer.case.clone(),
         };
     }
     Binding::Discovered { collection }
 }
 
-/// Whether the chain of creates a create needs first stays within `MAX_CHAIN`: each key it
-/// needs is given, created by another create (followed), or discovered (a create below an
-/// entity that exists is allowed); a create met again is discovered rather than followed.
+/// Whether the chain of creates a create needs first binds within `MAX_CHAIN`: each key it
+/// needs is given or created by another create (followed; a create met again breaks it).
 fn chain_binds(
     producers: &Producers,
     producer: &Producer,
@@ -367,6 +384,8 @@ fn chain_binds(
         if given.contains(name) {
             return true;
         }
+        // A chain creates below what is given or what it creates itself, never below an entity
+        // it merely found.
         match producers.by_collection.get(collection) {
             Some(next) if !seen.contains(&next.case) => {
                 seen.push(next.case.clone());
@@ -374,7 +393,7 @@ fn chain_binds(
                 seen.pop();
                 binds
             }
-            _ => true,
+            _ => false,
         }
     })
 }
@@ -536,5 +555,67 @@ mod tests {
             ("t".to_string(), Binding::Captured)
         );
         assert_eq!(plans[1].skip, None);
+    }
+
+    #[test]
+    fn nothing_the_run_did_not_create_is_written_to() {
+        let cases = [
+            case("update_me", "PATCH", "/v1.0/me", 204),
+            case(
+                "settings",
+                "PATCH",
+                "/v1.0/users/{user-id}/mailboxSettings",
+                204,
+            ),
+            case(
+                "content",
+                "PUT",
+                "/v1.0/me/drive/items/{driveItem-id}/content",
+                204,
+            ),
+            case(
+                "add_member",
+                "POST",
+                "/v1.0/groups/{group-id}/members/$ref",
+                204,
+            ),
+            case(
+                "add_password",
+                "POST",
+                "/v1.0/applications/{application-id}/addPassword",
+                200,
+            ),
+            case("inbox", "DELETE", "/v1.0/me/mailFolders/inbox", 204),
+            case("untyped", "POST", "/v1.0/widgets/{widget-id}/polish", 204),
+            case(
+                "create_below_given",
+                "POST",
+                "/v1.0/groups/{group-id}/threads",
+                201,
+            ),
+        ];
+        let plans = plans(&cases, &["user-id", "group-id"]);
+        for plan in &plans[..7] {
+            assert!(plan.skip.is_some(), "{plan:?}");
+        }
+        assert!(
+            plans[0]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("PATCH would change /v1.0/me")
+        );
+        assert!(
+            plans[4]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("{application-id}"),
+            "discovered: not acted on"
+        );
+        assert_eq!(
+            plans[7].skip, None,
+            "a create below a given group makes something new"
+        );
     }
 }

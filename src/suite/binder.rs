@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
+use crate::probe::ProbeKind;
 use crate::suite::bind::{self, Binding, CaseShape, Producers};
-use crate::suite::model::{Capture, Case, Origin, Request, Step, Template};
+use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 
 /// The variable a create case's new id is captured in, for its teardown.
 const CREATED: &str = "created-entity-id";
@@ -45,13 +46,24 @@ impl Binder {
         let shape = CaseShape::of(&case);
         let plan = bind::plan(&shape, &self.models, &self.producers, &self.given);
         if let Some(reason) = plan.skip {
-            case.ignore.get_or_insert(format!("not bound: {reason}"));
-            return case;
+            return unbound(case, &reason);
         }
         let Ok(typed) = typing::type_request(&self.models, &shape.path, shape.api.as_deref())
         else {
             return case;
         };
+        if !addresses_own(&typed, &plan.placeholders) {
+            // A probe that sends another method, or a broken body, to an entity the run did
+            // not create could change it: those probes stay off.
+            for kind in [
+                ProbeKind::WrongMethod,
+                ProbeKind::MalformedJson,
+                ProbeKind::WrongType,
+            ] {
+                case.probes.retain(|(k, _)| *k != kind);
+                case.probes.push((kind, ProbeSetting::Off));
+            }
+        }
         let origin = case.request.path.origin.clone();
         let mut chain = Chain {
             bound: self
@@ -67,8 +79,12 @@ impl Binder {
         for (name, binding) in &plan.placeholders {
             match binding {
                 Binding::Created { .. } => {
-                    let collection = collection_of(&typed, name);
-                    chain.create(self, name, &collection.1, &collection.0, 0);
+                    let (_, shape) = collection_of(&typed, name);
+                    if !chain.create(self, name, &shape, 0) {
+                        let reason =
+                            format!("the chain of creates that binds {{{name}}} cannot be built");
+                        return unbound(case, &reason);
+                    }
                 }
                 Binding::Discovered { .. } => {
                     let (template, _) = collection_of(&typed, name);
@@ -93,6 +109,31 @@ impl Binder {
         case.teardown.append(&mut chain.teardown);
         case
     }
+}
+
+/// Whether the path addresses a collection, or an entity the run creates (its last key
+/// created or captured): what the probes may send other methods and bodies to.
+fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool {
+    if typed.result().is_some_and(|(_, collection)| collection) {
+        return true;
+    }
+    let target = typed.segments.iter().rev().find_map(|s| match &s.step {
+        Segment::Key(typing::Key::Placeholder(name)) => Some(Some(name)),
+        Segment::Key(_) => Some(None),
+        _ => None,
+    });
+    target.flatten().is_some_and(|name| {
+        placeholders
+            .iter()
+            .any(|(n, b)| n == name && matches!(b, Binding::Created { .. } | Binding::Captured))
+    })
+}
+
+/// A case the plan does not send, with the reason; no flag sends it.
+fn unbound(mut case: Case, reason: &str) -> Case {
+    case.ignore = Some(format!("not bound: {reason}"));
+    case.unbound = true;
+    case
 }
 
 /// The collection a key placeholder names an entity of: its path template (the segments
@@ -168,7 +209,8 @@ impl Chain {
                 CREATED.to_string()
             }
         };
-        let path = format!("{}/{{{variable}}}", case.request.path.raw);
+        let collection = case.request.path.raw.split('?').next().unwrap_or_default();
+        let path = format!("{collection}/{{{variable}}}");
         if let Some(delete) = self.step("DELETE", &path, None, None, None) {
             self.teardown.push(delete);
         }
@@ -188,29 +230,37 @@ impl Chain {
 
     /// The suite's create of `shape`'s collection, after what it needs, capturing the new id as
     /// `{name}`; its delete goes to the teardown.
-    fn create(&mut self, binder: &Binder, name: &str, shape: &str, template: &str, depth: usize) {
+    /// The suite's create of `shape`'s collection, after the creates its own keys need,
+    /// capturing the new id as `{name}`; its delete goes to the teardown. False when a key it
+    /// needs is neither bound nor creatable (a chain never creates below what it only found).
+    fn create(&mut self, binder: &Binder, name: &str, shape: &str, depth: usize) -> bool {
         if self.bound.contains(name) {
-            return;
+            return true;
         }
         let Some((request, needs)) = binder.producers.create_of(shape) else {
-            self.discover(name, template);
-            return;
+            return false;
         };
         for (need, need_shape) in needs {
-            if depth < bind::MAX_CHAIN {
-                let need_template = prefix_before(&request.path.raw, &need);
-                self.create(binder, &need, &need_shape, &need_template, depth + 1);
+            if depth >= bind::MAX_CHAIN || !self.create(binder, &need, &need_shape, depth + 1) {
+                return false;
             }
         }
-        let path = request.path.raw.clone();
+        // The id is appended to the path, not to a query the create may carry.
+        let path = request
+            .path
+            .raw
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let Some(mut step) = self.step(
             "POST",
-            &path,
+            &request.path.raw,
             request.json.clone(),
             Some((name, "/id")),
             None,
         ) else {
-            return;
+            return false;
         };
         step.request.headers = request.headers.clone();
         self.setup.push(step);
@@ -218,12 +268,6 @@ impl Chain {
         if let Some(delete) = self.step("DELETE", &format!("{path}/{{{name}}}"), None, None, None) {
             self.teardown.push(delete);
         }
+        true
     }
-}
-
-/// The part of `path` before the segment `{need}`: the collection a key of it is in.
-fn prefix_before(path: &str, need: &str) -> String {
-    let marker = format!("/{{{need}}}");
-    path.find(&marker)
-        .map_or_else(|| path.to_string(), |at| path[..at].to_string())
 }

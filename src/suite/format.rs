@@ -152,6 +152,7 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         name_origin,
         tags: raw.tags,
         ignore: raw.ignore,
+        unbound: false,
         retry_network: raw.retry_network,
         page: page.clone(),
         doc: raw.doc,

@@ -68,6 +68,9 @@ pub struct Case {
     pub tags: Vec<String>,
     /// Reason to skip the case unless ignored cases are asked for.
     pub ignore: Option<String>,
+    /// The binding plan does not send the case (its reason is in `ignore`): no flag overrides
+    /// it, since sending it would touch what the run did not create or name what has no value.
+    pub unbound: bool,
     /// Whether the case's own request may be sent again after a network error.
     pub retry_network: bool,
     pub page: PageDoc,

@@ -352,7 +352,7 @@ fn plan_trial(
     let trial = Trial::test(trial_name.clone(), || Ok(())).with_ignored_flag(case.ignore.is_some());
     let selection = if args.is_filtered_out(&trial) {
         Selection::FilteredOut
-    } else if args.is_ignored(&trial) {
+    } else if case.unbound || args.is_ignored(&trial) {
         Selection::Ignored
     } else {
         Selection::Run

@@ -710,7 +710,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     let text = common::text(&run);
     assert_eq!(
         run.status.code(),
-        Some(1),
+        Some(0),
         "unbound cases never stop a run: {text}"
     );
     let outcomes = common::outcomes(&common::report(&reports));
@@ -738,8 +738,8 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     assert_eq!(outcome("get_report"), "skip", "{text}");
     assert_eq!(
         outcome("reply_in_group"),
-        "error",
-        "nothing to discover in the group's threads: {text}"
+        "skip",
+        "an action is never sent to an entity only discovered: {text}"
     );
     let report = std::fs::read_to_string(reports.join("report.json")).unwrap();
     assert!(

@@ -63,6 +63,8 @@ pub struct FilterError {
 
 /// How deep parentheses and `not` may nest.
 const MAX_DEPTH: usize = 32;
+/// How many clauses `and` and `or` may join.
+const MAX_CLAUSES: usize = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -181,6 +183,7 @@ pub fn parse(text: &str) -> Result<Expr, FilterError> {
         next: 0,
         end: text.len(),
         depth: 0,
+        clauses: 0,
     };
     let expr = parser.or()?;
     match parser.tokens.get(parser.next) {
@@ -209,6 +212,7 @@ struct Parser {
     next: usize,
     end: usize,
     depth: usize,
+    clauses: usize,
 }
 
 impl Parser {
@@ -266,6 +270,7 @@ impl Parser {
     fn or(&mut self) -> Result<Expr, FilterError> {
         let mut left = self.and()?;
         while self.keyword("or") {
+            self.clause()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -274,9 +279,19 @@ impl Parser {
     fn and(&mut self) -> Result<Expr, FilterError> {
         let mut left = self.unary()?;
         while self.keyword("and") {
+            self.clause()?;
             left = Expr::And(Box::new(left), Box::new(self.unary()?));
         }
         Ok(left)
+    }
+
+    /// Counts a clause joined by `and` or `or`: their tree is evaluated recursively.
+    fn clause(&mut self) -> Result<(), FilterError> {
+        self.clauses += 1;
+        if self.clauses > MAX_CLAUSES {
+            return Err(self.error(format!("the filter joins more than {MAX_CLAUSES} clauses")));
+        }
+        Ok(())
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
@@ -444,6 +459,22 @@ pub fn property<'v>(entity: &'v Map<String, Value>, path: &[String]) -> Option<&
     property(value.as_object()?, rest)
 }
 
+/// A total order over values for `$orderby`: null, then booleans, numbers, strings, and the
+/// rest; within a kind as `compare` orders them.
+pub fn total_order(a: &Value, b: &Value) -> Ordering {
+    let rank = |v: &Value| match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(_) => 2,
+        Value::String(_) => 3,
+        Value::Array(_) => 4,
+        Value::Object(_) => 5,
+    };
+    rank(a)
+        .cmp(&rank(b))
+        .then_with(|| compare(a, b).unwrap_or(Ordering::Equal))
+}
+
 /// Orders two values of the same kind; strings without regard to case. `None` for values that
 /// do not compare (a string and a number).
 pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
@@ -526,6 +557,29 @@ mod tests {
         assert!(parse(&deep).unwrap_err().message.contains("deeper than"));
         let nots = format!("{}true", "not ".repeat(40));
         assert!(parse(&nots).is_err());
+        let long = vec!["a eq 1"; 300].join(" and ");
+        assert!(
+            parse(&long)
+                .unwrap_err()
+                .message
+                .contains("more than 256 clauses")
+        );
+        let mut unsorted = vec![
+            serde_json::json!("b"),
+            Value::Null,
+            serde_json::json!(1),
+            serde_json::json!("a"),
+        ];
+        unsorted.sort_by(total_order);
+        assert_eq!(
+            unsorted,
+            vec![
+                Value::Null,
+                serde_json::json!(1),
+                serde_json::json!("a"),
+                serde_json::json!("b")
+            ]
+        );
     }
 
     proptest::proptest! {

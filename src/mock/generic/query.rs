@@ -150,7 +150,7 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
                     filter::property(a, path).unwrap_or(&Value::Null),
                     filter::property(b, path).unwrap_or(&Value::Null),
                 );
-                let ordering = filter::compare(x, y).unwrap_or(std::cmp::Ordering::Equal);
+                let ordering = filter::total_order(x, y);
                 let ordering = if *descending {
                     ordering.reverse()
                 } else {
@@ -165,11 +165,12 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
     }
     let count = query.count.then_some(items.len());
     // As Graph's directory and mail do, `$top` sets the page size; the next link goes on.
-    let start = query.skip + query.skip_token;
+    let start = query.skip.saturating_add(query.skip_token);
     let page_size = query.top.unwrap_or(PAGE_SIZE);
     let remaining = items.len().saturating_sub(start);
     let taken = page_size.min(remaining);
-    let more = remaining > taken;
+    // `$top=0` asks for nothing: no page follows an empty one.
+    let more = taken > 0 && remaining > taken;
     let items = items
         .into_iter()
         .skip(start)
@@ -179,7 +180,7 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
     Page {
         items,
         count,
-        next: more.then_some(query.skip_token + taken),
+        next: more.then_some(query.skip_token.saturating_add(taken)),
     }
 }
 
@@ -265,6 +266,10 @@ mod tests {
         assert_eq!(found.items[0]["n"], 5);
         let descending = page("$orderby=n desc&$top=1", 10);
         assert_eq!(descending.items[0]["id"], "u9");
+        let none = page("$top=0", 10);
+        assert_eq!((none.items.len(), none.next), (0, None));
+        let far = page("$skip=18446744073709551615&$skiptoken=1", 10);
+        assert_eq!((far.items.len(), far.next), (0, None));
     }
 
     #[test]

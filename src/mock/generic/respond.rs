@@ -636,11 +636,12 @@ fn add_reference(generic: &Generic, navigation: &str, exchange: &Exchange, singl
         ));
     };
     let target_path = crate::api::path::path_part(target);
-    let id = target_path
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .trim_matches(|c| c == '(' || c == ')' || c == '\'');
+    // `…/directoryObjects/{id}` or `…/directoryObjects('{id}')`.
+    let last = target_path.rsplit('/').next().unwrap_or_default();
+    let id = match last.split_once('(') {
+        Some((_, key)) => key.trim_end_matches(')').trim_matches('\''),
+        None => last,
+    };
     let mut store = generic.store();
     let found = store.find_anywhere(id);
     let Some(found) = found else {
