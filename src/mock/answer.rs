@@ -15,6 +15,19 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;oda
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// Reads a JSON request body: 415 for another media type, 413 when too large, 400 when malformed.
+/// A request body read whole: 413 past `MAX_REQUEST_BYTES`.
+pub async fn read_body(body: Body) -> Result<Bytes, GraphError> {
+    axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
+            )
+        })
+}
+
 /// 415 unless the request says its body is JSON.
 pub fn require_json(headers: &HeaderMap) -> Result<(), GraphError> {
     let content_type = headers
@@ -40,15 +53,7 @@ pub async fn json_body(
     malformed_as_empty: bool,
 ) -> Result<Value, GraphError> {
     require_json(headers)?;
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
-        .await
-        .map_err(|_| {
-            error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
-            )
-        })?;
+    let bytes = read_body(body).await?;
     if malformed_as_empty && serde_json::from_slice::<Value>(&bytes).is_err() {
         return Ok(Value::Object(Default::default()));
     }

@@ -244,6 +244,21 @@ pub fn plan(
     plan
 }
 
+/// The placeholder of the entity a path addresses — its last key — when that key is one (not
+/// a literal, not an alternate key, and not absent, as for a singleton).
+pub fn target_key(typed: &TypedPath) -> Option<&str> {
+    typed
+        .segments
+        .iter()
+        .rev()
+        .find_map(|s| match &s.step {
+            Step::Key(Key::Placeholder(name)) => Some(Some(name.as_str())),
+            Step::Key(_) => Some(None),
+            _ => None,
+        })
+        .flatten()
+}
+
 /// The safety rule: a request that changes something (anything but a read, a create or a
 /// function) is sent only to an entity this run created; an action also to a given one (marked),
 /// never to one merely discovered.
@@ -255,14 +270,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
     if !writes || plan.skip.is_some() {
         return;
     }
-    // The entity the request acts on: the placeholder of the path's last key, if it has one.
-    let target = typed.segments.iter().rev().find_map(|s| match &s.step {
-        Step::Key(Key::Placeholder(name)) => Some(Some(name.as_str())),
-        Step::Key(_) => Some(None),
-        _ => None,
-    });
-    let binding = target
-        .flatten()
+    let binding = target_key(typed)
         .and_then(|name| plan.placeholders.iter().find(|(n, _)| n == name))
         .map(|(name, binding)| (name.clone(), binding.clone()));
     let reason = match binding {

@@ -117,12 +117,7 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
     if typed.result().is_some_and(|(_, collection)| collection) {
         return true;
     }
-    let target = typed.segments.iter().rev().find_map(|s| match &s.step {
-        Segment::Key(typing::Key::Placeholder(name)) => Some(Some(name)),
-        Segment::Key(_) => Some(None),
-        _ => None,
-    });
-    target.flatten().is_some_and(|name| {
+    bind::target_key(typed).is_some_and(|name| {
         placeholders
             .iter()
             .any(|(n, b)| n == name && matches!(b, Binding::Created { .. } | Binding::Captured))

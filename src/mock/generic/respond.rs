@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::api::model::ApiModel;
 use crate::api::typing::TypedPath;
-use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, MAX_REQUEST_BYTES, error, require_json};
+use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, error, read_body, require_json};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
@@ -32,15 +32,7 @@ pub struct Exchange {
 impl Exchange {
     pub async fn read(request: Request, typed: &TypedPath) -> Result<Self, GraphError> {
         let (parts, body) = request.into_parts();
-        let body = axum::body::to_bytes(body, MAX_REQUEST_BYTES)
-            .await
-            .map_err(|_| {
-                error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLarge",
-                    &format!("The request body exceeds {MAX_REQUEST_BYTES} bytes."),
-                )
-            })?;
+        let body = read_body(body).await?;
         let host = parts
             .headers
             .get(header::HOST)
