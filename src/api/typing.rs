@@ -195,6 +195,25 @@ impl TypedPath {
         last.ty.as_deref().map(|ty| (ty, last.collection))
     }
 
+    /// The path's first `upto` segments without keys, version or arguments, names as the
+    /// metadata spells them: `/groups/{}/threads/{}/reply`. Two paths of one operation share it.
+    pub fn shape(&self, upto: usize) -> String {
+        let mut out = String::new();
+        for segment in self.segments.iter().take(upto) {
+            let part = match &segment.step {
+                Step::Version => continue,
+                Step::Key(_) | Step::DrivePath => "{}".to_string(),
+                _ => segment.spelled.clone().unwrap_or_else(|| {
+                    let name = segment.text.split('(').next().unwrap_or_default();
+                    name.to_string()
+                }),
+            };
+            out.push('/');
+            out.push_str(&part.to_ascii_lowercase());
+        }
+        out
+    }
+
     /// The type of the resource the path acts on: what it reaches, or — for an operation,
     /// `$value`, `$count` or a stream — the entity or collection it is applied to.
     pub fn resource_type(&self) -> Option<&str> {
@@ -506,7 +525,9 @@ impl<'m> Walker<'m> {
     /// `(…)` after a segment: a key after a collection, arguments after a function.
     fn arguments(&mut self, name: &str, args: &str) -> Result<(), String> {
         let pairs = path::arguments(args);
-        let last = self.segments.last_mut().expect("a head was pushed");
+        let Some(last) = self.segments.last_mut() else {
+            return Err(format!("`{name}` takes no parentheses"));
+        };
         match (&mut last.step, &self.at) {
             (Step::Function { arguments }, _) => {
                 *arguments = pairs;

@@ -43,11 +43,11 @@ pub fn variables(settings: &Settings) -> HashMap<String, String> {
     vars
 }
 
-/// The folders the embedded server serves: the API models of the schemas, the documented
-/// examples of the cases.
-pub struct Folders<'a> {
-    pub schemas: &'a std::path::Path,
-    pub cases: &'a std::path::Path,
+/// What the embedded server serves: the API models of the schemas, the documented examples of
+/// the cases.
+pub struct Served {
+    pub models: Arc<Models>,
+    pub examples: Arc<Examples>,
 }
 
 /// The target of the run, and the embedded server when the run started one.
@@ -55,7 +55,7 @@ pub fn prepare(
     runtime: &Runtime,
     client: &reqwest::Client,
     settings: &Settings,
-    folders: Folders<'_>,
+    served: &Served,
     vars: HashMap<String, String>,
 ) -> Result<(Target, Option<Server>)> {
     match &settings.destination {
@@ -72,11 +72,9 @@ pub fn prepare(
         Destination::Embedded => {
             // The API models of the run's schemas make the server serve what they describe;
             // the run's placeholder values name entities that exist from the start.
-            let models = Models::load(folders.schemas)?;
-            let examples = Examples::from_cases(folders.cases, &models);
             let config = MockConfig {
-                models: Some(Arc::new(models)),
-                examples: Some(Arc::new(examples)),
+                models: Some(served.models.clone()),
+                examples: Some(served.examples.clone()),
                 fixtures: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 ..MockConfig::default()
             };

@@ -16,10 +16,12 @@ use crate::config::settings::Settings;
 use crate::error::{Error, Result};
 use crate::exec::transport::{self, Http, RateLimiter};
 use crate::exit;
+use crate::mock::generic::examples::Examples;
 use crate::report::record::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
+use crate::run::destination::Served;
 use crate::run::engine::Engine;
 use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
@@ -53,6 +55,7 @@ struct Prepared {
     schemas: Arc<Schemas>,
     baseline: Option<Baseline>,
     vars: HashMap<String, String>,
+    served: Served,
 }
 
 /// How the cases' execution ended.
@@ -98,22 +101,29 @@ pub fn run(options: RunOptions) -> Result<u8> {
     Ok(code)
 }
 
-/// With an API model in the schemas folder, what binds the suite's placeholders: the suite's
-/// creates, read from every case file first.
-fn binder(
+/// With an API model in the schemas folder: what binds the suite's placeholders (the suite's
+/// creates) and what the embedded server answers by (the documented examples), from one read
+/// of every case file.
+fn served(
     schemas_dir: &std::path::Path,
     files: &[std::path::PathBuf],
     given: &HashSet<String>,
-) -> Result<Option<Arc<Binder>>> {
-    let models = crate::api::file::Models::load(schemas_dir)?;
+) -> Result<(Served, Option<Arc<Binder>>)> {
+    let models = Arc::new(crate::api::file::Models::load(schemas_dir)?);
     if models.is_empty() {
-        return Ok(None);
+        let served = Served {
+            models,
+            examples: Arc::default(),
+        };
+        return Ok((served, None));
     }
     let mut all = Vec::new();
     for file in files {
         all.extend(load::load_file(file)?.cases);
     }
-    Ok(Binder::new(Arc::new(models), given.clone(), &all).map(Arc::new))
+    let examples = Arc::new(Examples::from_loaded(&all, &models));
+    let binder = Binder::new(models.clone(), given.clone(), &all).map(Arc::new);
+    Ok((Served { models, examples }, binder))
 }
 
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
@@ -127,7 +137,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let binder = binder(&options.schemas_dir, &files, &var_names)?;
+    let (served, binder) = served(&options.schemas_dir, &files, &var_names)?;
     let suite = plan::plan(
         files,
         &schemas,
@@ -142,6 +152,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         schemas,
         baseline,
         vars,
+        served,
     })
 }
 
@@ -171,12 +182,8 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let folders = destination::Folders {
-        schemas: &options.schemas_dir,
-        cases: &options.cases_dir,
-    };
     let (target, server) =
-        destination::prepare(&runtime, &client, settings, folders, prepared.vars)?;
+        destination::prepare(&runtime, &client, settings, &prepared.served, prepared.vars)?;
     let spool = options
         .report_dir
         .as_deref()

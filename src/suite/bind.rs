@@ -102,30 +102,6 @@ struct Producer {
     needs: Vec<(String, String)>,
 }
 
-/// The shape of the collection whose key stands at segment `at`.
-pub fn collection_shape(typed: &TypedPath, at: usize) -> String {
-    shape_of(typed, at)
-}
-
-/// The shape of `typed`'s first `upto` segments: names as the metadata spells them, keys `{}`.
-fn shape_of(typed: &TypedPath, upto: usize) -> String {
-    let mut out = String::new();
-    for segment in typed.segments.iter().take(upto) {
-        let part = match &segment.step {
-            Step::Version => continue,
-            Step::Key(_) => "{}".to_string(),
-            _ => segment
-                .spelled
-                .clone()
-                .unwrap_or_else(|| segment.text.clone())
-                .to_ascii_lowercase(),
-        };
-        out.push('/');
-        out.push_str(&part);
-    }
-    out
-}
-
 fn typed(models: &Models, case: &CaseShape) -> Option<TypedPath> {
     let typed = typing::type_request(models, &case.path, case.api.as_deref()).ok()?;
     typed.untyped.is_none().then_some(typed)
@@ -147,11 +123,11 @@ impl Producers {
             }
             let needs = placeholders(&typed)
                 .into_iter()
-                .filter_map(|(name, at)| Some((name, shape_of(&typed, at?))))
+                .filter_map(|(name, at)| Some((name, typed.shape(at?))))
                 .collect();
             producers
                 .by_collection
-                .entry(shape_of(&typed, typed.segments.len()))
+                .entry(typed.shape(typed.segments.len()))
                 .or_insert(Producer {
                     case: case.name.clone(),
                     request: case.request.clone(),
@@ -365,7 +341,7 @@ fn bind(
             reason: format!("no value for {{{name}}}: pass --var {name}=…"),
         };
     };
-    let collection = shape_of(typed, at);
+    let collection = typed.shape(at);
     if let Some(producer) = producers.by_collection.get(&collection)
         && producer.case != case.name
         && chain_binds(producers, producer, given, &mut vec![producer.case.clone()])

@@ -146,7 +146,7 @@ fn collection_of(typed: &TypedPath, name: &str) -> (String, String) {
         }
         template.push_str(&segment.text);
     }
-    (template, bind::collection_shape(typed, at))
+    (template, typed.shape(at))
 }
 
 /// The steps a case's plan adds, and the names bound so far.

@@ -11,6 +11,7 @@ use crate::api::file::Models;
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{self, Step, TypedPath};
 use crate::mock::generic::validate;
+use crate::suite::model::Case;
 
 /// The documented answer of one operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,59 +39,48 @@ pub struct Seed {
     pub entities: Vec<Map<String, Value>>,
 }
 
-/// A typed path without its keys, version and arguments: `groups/{}/threads/{}/reply`.
+/// The shape an operation is known by: its whole typed path's.
 pub fn shape(typed: &TypedPath) -> String {
-    let mut out = String::new();
-    for segment in &typed.segments {
-        let part = match &segment.step {
-            Step::Version => continue,
-            Step::Key(_) | Step::DrivePath => "{}".to_string(),
-            _ => segment.spelled.clone().unwrap_or_else(|| {
-                segment
-                    .text
-                    .split('(')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            }),
-        };
-        out.push('/');
-        out.push_str(&part.to_ascii_lowercase());
-    }
-    out
+    typed.shape(typed.segments.len())
 }
 
 impl Examples {
     /// The examples of every case file of `cases` whose request path the models type. Files
     /// that do not load are passed over: they are the run's to report.
     pub fn from_cases(cases: &Path, models: &Models) -> Self {
-        let mut examples = Self::default();
         if models.is_empty() {
-            return examples;
+            return Self::default();
         }
-        for file in crate::suite::load::case_files(cases).unwrap_or_default() {
-            let Ok(loaded) = crate::suite::load::load_file(&file) else {
+        let loaded: Vec<_> = crate::suite::load::case_files(cases)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|file| crate::suite::load::load_file(file).ok())
+            .flat_map(|file| file.cases)
+            .collect();
+        Self::from_loaded(&loaded, models)
+    }
+
+    /// The examples of cases already read.
+    pub fn from_loaded(cases: &[Case], models: &Models) -> Self {
+        let mut examples = Self::default();
+        for case in cases {
+            let path = &case.request.path.raw;
+            let Ok(typed) = typing::type_request(models, path, case.page.api.as_deref()) else {
                 continue;
             };
-            for case in loaded.cases {
-                let path = &case.request.path.raw;
-                let Ok(typed) = typing::type_request(models, path, case.page.api.as_deref()) else {
-                    continue;
-                };
-                if typed.untyped.is_some() {
-                    continue;
-                }
-                let body = case
-                    .doc
-                    .response
-                    .as_deref()
-                    .and_then(crate::graph::documented_body)
-                    .or_else(|| case.expect.body.clone());
-                if case.request.method.eq_ignore_ascii_case("GET") && case.expect.status == 200 {
-                    examples.seed(&typed, body.as_ref());
-                }
-                examples.add(&case.request.method, &typed, case.expect.status, body);
+            if typed.untyped.is_some() {
+                continue;
             }
+            let body = case
+                .doc
+                .response
+                .as_deref()
+                .and_then(crate::graph::documented_body)
+                .or_else(|| case.expect.body.clone());
+            if case.request.method.eq_ignore_ascii_case("GET") && case.expect.status == 200 {
+                examples.seed(&typed, body.as_ref());
+            }
+            examples.add(&case.request.method, &typed, case.expect.status, body);
         }
         examples
     }

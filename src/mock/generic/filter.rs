@@ -234,7 +234,7 @@ impl Parser {
         }
     }
 
-    fn expect(&mut self, wanted: Token, what: &str) -> Result<(), FilterError> {
+    fn expect_token(&mut self, wanted: Token, what: &str) -> Result<(), FilterError> {
         match self.tokens.get(self.next) {
             Some((token, _)) if *token == wanted => {
                 self.next += 1;
@@ -301,7 +301,7 @@ impl Parser {
         if matches!(self.tokens.get(self.next), Some((Token::Open, _))) {
             self.next += 1;
             let inner = self.nested(Self::or)?;
-            self.expect(Token::Close, "`)`")?;
+            self.expect_token(Token::Close, "`)`")?;
             return Ok(inner);
         }
         self.comparison()
@@ -330,7 +330,7 @@ impl Parser {
     }
 
     fn list(&mut self) -> Result<Vec<Literal>, FilterError> {
-        self.expect(Token::Open, "`(` after `in`")?;
+        self.expect_token(Token::Open, "`(` after `in`")?;
         let mut items = Vec::new();
         loop {
             match self.operand()? {
@@ -341,7 +341,7 @@ impl Parser {
                 self.next += 1;
                 continue;
             }
-            self.expect(Token::Close, "`)` closing the list")?;
+            self.expect_token(Token::Close, "`)` closing the list")?;
             return Ok(items);
         }
     }
@@ -380,9 +380,9 @@ impl Parser {
         };
         self.next += 1;
         let first = self.nested(Self::operand)?;
-        self.expect(Token::Comma, "`,` between the arguments")?;
+        self.expect_token(Token::Comma, "`,` between the arguments")?;
         let second = self.nested(Self::operand)?;
-        self.expect(Token::Close, "`)` closing the call")?;
+        self.expect_token(Token::Close, "`)` closing the call")?;
         Ok(Operand::Call(function, vec![first, second]))
     }
 }

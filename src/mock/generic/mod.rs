@@ -327,7 +327,7 @@ fn percent_decoded(path: &str) -> String {
 
 /// A method the place does not allow: 405 (the envelope answers 404 in its place when the
 /// server breaks that rule).
-fn method_not_allowed(_generic: &Generic, method: &Method, what: &str) -> Response {
+fn method_not_allowed(method: &Method, what: &str) -> Response {
     error(
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",

@@ -72,11 +72,13 @@ impl Exchange {
         }
     }
 
+    /// The URL Graph would give `path` (`/$metadata#…`, `/users/{id}`) in this request's version.
+    fn graph_url(&self, path: &str) -> String {
+        format!("https://graph.microsoft.com/{}{path}", self.version)
+    }
+
     fn context(&self, what: &str) -> String {
-        format!(
-            "https://graph.microsoft.com/{}/$metadata#{what}",
-            self.version
-        )
+        self.graph_url(&format!("/$metadata#{what}"))
     }
 
     fn prefers_representation(&self) -> bool {
@@ -164,11 +166,7 @@ fn resource(
             },
         ) => delete(generic, &path),
         ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, exchange),
-        _ => Ok(method_not_allowed(
-            generic,
-            &exchange.method,
-            &exchange.path,
-        )),
+        _ => Ok(method_not_allowed(&exchange.method, &exchange.path)),
     }
 }
 
@@ -218,7 +216,7 @@ fn derived(
             };
             operation(generic, model, called, exchange, example)
         }
-        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+        _ => Ok(method_not_allowed(method, &exchange.path)),
     }
 }
 
@@ -345,7 +343,7 @@ fn create(
             .restriction(name)
             .is_some_and(|r| r.insertable == Some(false))
     {
-        return Ok(method_not_allowed(generic, &exchange.method, path));
+        return Ok(method_not_allowed(&exchange.method, path));
     }
     let mut body = judged_body(generic, model, ty, exchange)?;
     let ty = validate::body_type(model, ty, &body).to_string();
@@ -575,7 +573,7 @@ fn references(generic: &Generic, method: &Method, on: Place, exchange: &Exchange
             let value: Vec<Value> = store
                 .referenced(&path)
                 .into_iter()
-                .map(|(target, _)| json!({"@odata.id": format!("https://graph.microsoft.com/{}{target}", exchange.version)}))
+                .map(|(target, _)| json!({ "@odata.id": exchange.graph_url(&target) }))
                 .collect();
             Ok(json_response(
                 StatusCode::OK,
@@ -614,7 +612,7 @@ fn references(generic: &Generic, method: &Method, on: Place, exchange: &Exchange
             generic.store().set_references(&path, Vec::new());
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+        _ => Ok(method_not_allowed(method, &exchange.path)),
     }
 }
 
@@ -696,7 +694,7 @@ fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> 
                 .map_or_else(|| value.to_string(), str::to_string);
             Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
         }
-        (_, _) => Ok(method_not_allowed(generic, method, &exchange.path)),
+        (_, _) => Ok(method_not_allowed(method, &exchange.path)),
     }
 }
 
@@ -729,7 +727,7 @@ fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) ->
                 .set_media(path, content_type, exchange.body.clone());
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        _ => Ok(method_not_allowed(generic, method, path)),
+        _ => Ok(method_not_allowed(method, path)),
     }
 }
 
@@ -777,7 +775,7 @@ fn property(
             }
             Ok(empty(StatusCode::NO_CONTENT))
         }
-        _ => Ok(method_not_allowed(generic, method, &exchange.path)),
+        _ => Ok(method_not_allowed(method, &exchange.path)),
     }
 }
 
@@ -808,7 +806,7 @@ fn operation(
     let method = &exchange.method;
     let wanted = if action { "POST" } else { "GET" };
     if method.as_str() != wanted {
-        return Ok(method_not_allowed(generic, method, &exchange.path));
+        return Ok(method_not_allowed(method, &exchange.path));
     }
     if action && !exchange.body.is_empty() {
         exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
