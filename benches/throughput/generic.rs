@@ -94,7 +94,10 @@ pub fn generic_server(
 
     let models = conform::api::file::Models::load(&schemas).unwrap();
     let config = conform::mock::behaviour::MockConfig {
-        models: Some(Arc::new(models)),
+        served: Some(conform::mock::generic::served::Served {
+            models: Arc::new(models),
+            ..Default::default()
+        }),
         fixtures: vec![("group-id".into(), "load".into())],
         ..Default::default()
     };

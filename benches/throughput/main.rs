@@ -62,9 +62,21 @@ fn main() {
     );
     let work = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = conform::mock::behaviour::MockConfig {
+        served: Some(
+            conform::mock::generic::served::Served::from_dirs(
+                &root.join("schemas"),
+                &root.join("cases"),
+            )
+            .unwrap(),
+        ),
+        ..Default::default()
+    };
     let server = runtime
-        .block_on(conform::mock::server::Server::start(
+        .block_on(conform::mock::server::Server::start_with(
             ([127, 0, 0, 1], 0).into(),
+            shipped,
         ))
         .unwrap();
     let reference_url = server.base_url();

@@ -4,6 +4,7 @@
 //! and the operation a method makes of it. Pure but for the model file (`file.rs`); it uses
 //! nothing above `schema/`.
 
+pub mod derived;
 pub mod file;
 pub mod model;
 pub mod path;

@@ -3,7 +3,7 @@
 //! navigations, with containment), keys, bound operations and the capability restrictions.
 //! Built from a CSDL file by `schemas import`; its file format is `file.rs`'s.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,12 @@ pub struct ApiModel {
     /// Enum types, by qualified name.
     #[serde(default)]
     pub enums: BTreeMap<String, EnumDef>,
+    /// Entity types whose entities exist as soon as a key names them: what a model read from
+    /// a suite's paths (`derived.rs`) knows nothing creates.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub on_demand: BTreeSet<String>,
     #[serde(skip)]
-    index: Index,
+    pub(super) index: Index,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +104,7 @@ pub struct OperationDef {
 
 /// Lookups by lower-case name, built when a model is made or loaded.
 #[derive(Debug, Clone, Default)]
-struct Index {
+pub(super) struct Index {
     roots: HashMap<String, usize>,
     /// Qualified type → lower-case member name → member index of that type.
     members: HashMap<String, HashMap<String, usize>>,
@@ -170,6 +174,7 @@ impl ApiModel {
                 operations,
                 restrictions: csdl.restrictions.clone(),
                 enums,
+                on_demand: BTreeSet::new(),
                 index: Index::default(),
             }
             .indexed(),

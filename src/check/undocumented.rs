@@ -132,8 +132,8 @@ impl Walk<'_> {
                 continue;
             }
             let place = at.member(key);
-            if let Some(shape) = properties.get(key) {
-                self.member(shape, member, &place, found);
+            if let Some(field) = properties.get(key) {
+                self.member(&field.shape, member, &place, found);
                 continue;
             }
             let known = self.known.get_or_init(|| self.documented.shown_paths());

@@ -7,7 +7,7 @@ use crate::exit;
 use crate::mock::behaviour::{MockConfig, OAuth};
 use crate::mock::broken::BrokenRule;
 use crate::mock::fault::FaultRule;
-use crate::mock::generic::examples::Examples;
+use crate::mock::generic::served::Served;
 use crate::mock::server;
 
 #[derive(clap::Args, Debug)]
@@ -62,8 +62,8 @@ pub struct MockArgs {
     #[arg(long)]
     empty: bool,
     /// The schemas folder whose API models (`conform schemas import`) say what to serve: every
-    /// entity set, navigation and bound operation they describe. Without a model, the seed
-    /// operations alone.
+    /// entity set, navigation and bound operation they describe. Without a model, the
+    /// operations the paths of --cases show.
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     schemas: std::path::PathBuf,
     /// The suite whose documented examples shape the answers of the operations they show
@@ -74,15 +74,22 @@ pub struct MockArgs {
 
 /// Says what the server serves, before it listens (on stderr: the first line of stdout is the
 /// address).
-fn describe_models(models: &crate::api::file::Models, schemas: &std::path::Path) {
-    if models.is_empty() {
+fn describe(served: &Served, args: &MockArgs) {
+    if served.from_suite {
         eprintln!(
-            "{} holds no API model: serving the seed operations only (import the metadata with `conform schemas import` to serve the whole API)",
-            schemas.display()
+            "{} holds no API model: serving the operations the paths of {} show (import the metadata with `conform schemas import` to serve the whole API)",
+            args.schemas.display(),
+            args.cases.display()
         );
-        return;
     }
-    for model in models.all() {
+    if !served.examples.is_empty() {
+        eprintln!(
+            "answers shaped by {} documented operation(s) of {}",
+            served.examples.len(),
+            args.cases.display()
+        );
+    }
+    for model in served.models.all().filter(|_| !served.from_suite) {
         eprintln!(
             "serving {} from {}: {} entity sets and singletons, {} bound operations",
             model.version,
@@ -114,19 +121,10 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         }
         None => None,
     };
-    let models = crate::api::file::Models::load(&args.schemas)?;
-    describe_models(&models, &args.schemas);
-    let examples = Examples::from_cases(&args.cases, &models);
-    if !examples.is_empty() {
-        eprintln!(
-            "answers shaped by {} documented operation(s) of {}",
-            examples.len(),
-            args.cases.display()
-        );
-    }
+    let served = Served::from_dirs(&args.schemas, &args.cases)?;
+    describe(&served, &args);
     let config = MockConfig {
-        models: Some(std::sync::Arc::new(models)),
-        examples: Some(std::sync::Arc::new(examples)),
+        served: Some(served),
         fixtures: Vec::new(),
         no_auth: args.no_auth,
         empty: args.empty,

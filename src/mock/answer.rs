@@ -2,11 +2,9 @@
 //! context, collections, and the Graph error envelope.
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
-
-use crate::mock::store::Invalid;
+use serde_json::{Value, json};
 
 /// Graph's JSON media type, parameters included, as a real service sends it.
 pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -105,73 +103,4 @@ impl IntoResponse for GraphError {
         response.extensions_mut().insert(ErrorMarker);
         response
     }
-}
-
-pub fn not_found(what: &str) -> GraphError {
-    error(
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
-        &format!("The {what} does not exist."),
-    )
-}
-
-pub fn invalid(Invalid(message): Invalid) -> GraphError {
-    error(StatusCode::BAD_REQUEST, "BadRequest", &message)
-}
-
-/// Marks the answer of a route the seed routes do not have, so that the generic server can
-/// tell "no such route" from a route's own 404.
-#[derive(Clone, Copy)]
-pub struct UnknownRoute;
-
-pub async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
-    let mut response = error(
-        StatusCode::NOT_FOUND,
-        "ResourceNotFound",
-        &format!(
-            "Resource not found for the segment in {method} {}.",
-            uri.path()
-        ),
-    )
-    .into_response();
-    response.extensions_mut().insert(UnknownRoute);
-    response
-}
-
-pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> GraphError {
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "MethodNotAllowed",
-        &format!("{method} is not allowed on {}.", uri.path()),
-    )
-}
-
-/// A resource with its OData context, as Graph answers.
-pub fn resource(
-    status: StatusCode,
-    version: &str,
-    context: &str,
-    mut body: Map<String, Value>,
-) -> Response {
-    body.insert(
-        "@odata.context".into(),
-        json!(format!(
-            "https://graph.microsoft.com/{version}/$metadata#{context}"
-        )),
-    );
-    (
-        status,
-        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
-        Value::Object(body).to_string(),
-    )
-        .into_response()
-}
-
-pub fn collection(version: &str, context: &str, items: Vec<Map<String, Value>>) -> Response {
-    let mut body = Map::new();
-    body.insert(
-        "value".into(),
-        Value::Array(items.into_iter().map(Value::Object).collect()),
-    );
-    resource(StatusCode::OK, version, context, body)
 }

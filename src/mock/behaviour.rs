@@ -38,10 +38,9 @@ pub struct MockConfig {
     pub faults: Vec<crate::mock::fault::FaultRule>,
     /// Rules of the contract to break (`--break`).
     pub broken: Vec<crate::mock::broken::BrokenRule>,
-    /// The API models whose URL space the server serves; the seed routes alone without them.
-    pub models: Option<std::sync::Arc<crate::api::file::Models>>,
-    /// The suite's documented answers: the generic server answers as they show.
-    pub examples: Option<std::sync::Arc<crate::mock::generic::examples::Examples>>,
+    /// The URL space the server serves and the documented answers it answers by; nothing
+    /// without (every path is an unknown segment).
+    pub served: Option<crate::mock::generic::served::Served>,
     /// Placeholder values whose entities exist from the start (`group-id` → a group).
     pub fixtures: Vec<(String, String)>,
     /// Requests without a bearer token are served (`conform mock --no-auth`).

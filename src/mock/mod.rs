@@ -7,6 +7,4 @@ pub mod broken;
 pub mod envelope;
 pub mod fault;
 pub mod generic;
-pub mod routes;
 pub mod server;
-pub mod store;

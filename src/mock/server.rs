@@ -1,5 +1,5 @@
-//! The reference server's life: the router of the contract's routes, started in the
-//! background (`conform run`) or served until stopped (`conform mock`).
+//! The reference server's life: its router, started in the background (`conform run`) or
+//! served until stopped (`conform mock`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,16 +10,9 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::mock::answer::{method_not_allowed, unknown_route};
 use crate::mock::behaviour::{Behaviour, MockConfig};
 use crate::mock::envelope::graph_envelope;
 use crate::mock::generic::{self, Generic};
-use crate::mock::routes::{
-    AppState, create_chat_thread, create_conversation, create_conversation_thread,
-    create_group_thread, create_joined_group_thread, delete_conversation, delete_thread,
-    get_conversation, get_conversation_thread, get_thread, list_chat_threads,
-    list_conversation_threads, list_conversations, reply,
-};
 
 /// A reference server running in the background.
 pub struct Server {
@@ -29,12 +22,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (port 0 picks a free one) and serves until `shutdown` or drop.
-    pub async fn start(addr: SocketAddr) -> std::io::Result<Self> {
-        Self::start_with(addr, MockConfig::default()).await
-    }
-
-    /// Like `start`, with non-default behaviour (OAuth, throttling, delays, failing deletes).
+    /// Binds `addr` (port 0 picks a free one) and serves what `config` says until `shutdown`
+    /// or drop.
     pub async fn start_with(addr: SocketAddr, config: MockConfig) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -84,35 +73,21 @@ pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Res
     axum::serve(listener, router(config)).await
 }
 
-/// The server: with API models, every operation they describe (`generic`), the seed routes
-/// behind it for what no metadata describes; without, the seed routes alone. Every API request
-/// passes the Graph envelope (auth, faults, throttling, request ids).
+/// The server: every operation of the URL space it serves (`generic`), each request through
+/// the Graph envelope (auth, faults, throttling, request ids); the test API beside it.
 pub fn router(config: MockConfig) -> Router {
-    let seeds = seed_routes(AppState::breaking(&config.broken));
-    let (app, generic) = match &config.models {
-        Some(models) if !models.is_empty() => {
-            let generic = Generic::new(
-                models.clone(),
-                config.examples.clone().unwrap_or_default(),
-                &config.broken,
-                seeds,
-            )
-            .with_fixtures(&config.fixtures);
-            let generic = Arc::new(if config.empty {
-                generic
-            } else {
-                generic.seeded(&config.fixtures)
-            });
-            (generic::router(generic.clone()), Some(generic))
-        }
-        _ => (seeds, None),
-    };
+    let served = config.served.clone().unwrap_or_default();
+    let generic = Generic::new(served.models, served.examples, &config.broken)
+        .with_fixtures(&config.fixtures);
+    let generic = Arc::new(if config.empty {
+        generic
+    } else {
+        generic.seeded(&config.fixtures)
+    });
     let behaviour = Arc::new(Behaviour::new(config));
-    let app = app.layer(middleware::from_fn_with_state(behaviour, graph_envelope));
-    match generic {
-        Some(generic) => test_api(generic).merge(app),
-        None => app,
-    }
+    let app = generic::router(generic.clone())
+        .layer(middleware::from_fn_with_state(behaviour, graph_envelope));
+    test_api(generic).merge(app)
 }
 
 /// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the
@@ -142,53 +117,4 @@ fn test_api(generic: Arc<Generic>) -> Router {
                 },
             ),
         )
-}
-
-/// The seed operations: the routes of the shipped contract, by hand. `{version}` is `v1.0` or
-/// `beta`; any other is an unknown route.
-fn seed_routes(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/{version}/groups/{group}/threads",
-            post(create_group_thread),
-        )
-        .route(
-            "/{version}/users/{user}/joinedGroups/{group}/threads",
-            post(create_joined_group_thread),
-        )
-        .route(
-            "/{version}/drive/root/createdByUser/joinedGroups/{group}/threads",
-            post(create_group_thread),
-        )
-        .route(
-            "/{version}/groups/{group}/threads/{thread}",
-            get(get_thread).delete(delete_thread),
-        )
-        .route(
-            "/{version}/groups/{group}/threads/{thread}/reply",
-            post(reply),
-        )
-        .route(
-            "/{version}/groups/{group}/conversations",
-            post(create_conversation).get(list_conversations),
-        )
-        .route(
-            "/{version}/groups/{group}/conversations/{conversation}",
-            get(get_conversation).delete(delete_conversation),
-        )
-        .route(
-            "/{version}/groups/{group}/conversations/{conversation}/threads",
-            post(create_conversation_thread).get(list_conversation_threads),
-        )
-        .route(
-            "/{version}/groups/{group}/conversations/{conversation}/threads/{thread}",
-            get(get_conversation_thread),
-        )
-        .route(
-            "/{version}/groups/{group}/channels/{channel}/chatthreads",
-            post(create_chat_thread).get(list_chat_threads),
-        )
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
 }

@@ -7,16 +7,14 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
-use crate::api::file::Models;
 use crate::config::settings::{Destination, Settings, TOKEN_VARIABLE};
 use crate::error::{Error, Result};
 use crate::exec::auth::Auth;
 use crate::exec::target::Target;
 use crate::mock::behaviour::MockConfig;
-use crate::mock::generic::examples::Examples;
+use crate::mock::generic::served::Served;
 use crate::mock::server::Server;
 use crate::secret::Secret;
-use std::sync::Arc;
 
 /// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -43,13 +41,6 @@ pub fn variables(settings: &Settings) -> HashMap<String, String> {
     vars
 }
 
-/// What the embedded server serves: the API models of the schemas, the documented examples of
-/// the cases.
-pub struct Served {
-    pub models: Arc<Models>,
-    pub examples: Arc<Examples>,
-}
-
 /// The target of the run, and the embedded server when the run started one.
 pub fn prepare(
     runtime: &Runtime,
@@ -73,8 +64,7 @@ pub fn prepare(
             // The API models of the run's schemas make the server serve what they describe;
             // the run's placeholder values name entities that exist from the start.
             let config = MockConfig {
-                models: Some(served.models.clone()),
-                examples: Some(served.examples.clone()),
+                served: Some(served.clone()),
                 fixtures: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 ..MockConfig::default()
             };

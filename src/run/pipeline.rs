@@ -16,12 +16,11 @@ use crate::config::settings::Settings;
 use crate::error::{Error, Result};
 use crate::exec::transport::{self, Http, RateLimiter};
 use crate::exit;
-use crate::mock::generic::examples::Examples;
+use crate::mock::generic::served::Served;
 use crate::report::record::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
-use crate::run::destination::Served;
 use crate::run::engine::Engine;
 use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
@@ -101,29 +100,29 @@ pub fn run(options: RunOptions) -> Result<u8> {
     Ok(code)
 }
 
-/// With an API model in the schemas folder: what binds the suite's placeholders (the suite's
-/// creates) and what the embedded server answers by (the documented examples), from one read
-/// of every case file.
+/// What the embedded server serves (the API models of the schemas folder, else the URL space
+/// the suite's paths show; the documented examples) and, with metadata, what binds the suite's
+/// placeholders (the suite's creates), from one read of every case file. A file that does not
+/// load is passed over here: planning reports it.
 fn served(
+    schemas: &Schemas,
     schemas_dir: &std::path::Path,
     files: &[std::path::PathBuf],
     given: &HashSet<String>,
 ) -> Result<(Served, Option<Arc<Binder>>)> {
-    let models = Arc::new(crate::api::file::Models::load(schemas_dir)?);
-    if models.is_empty() {
-        let served = Served {
-            models,
-            examples: Arc::default(),
-        };
-        return Ok((served, None));
-    }
-    let mut all = Vec::new();
-    for file in files {
-        all.extend(load::load_file(file)?.cases);
-    }
-    let examples = Arc::new(Examples::from_loaded(&all, &models));
-    let binder = Binder::new(models.clone(), given.clone(), &all).map(Arc::new);
-    Ok((Served { models, examples }, binder))
+    let models = crate::api::file::Models::load(schemas_dir)?;
+    let all: Vec<_> = files
+        .iter()
+        .filter_map(|file| load::load_file(file).ok())
+        .flat_map(|file| file.cases)
+        .collect();
+    let served = Served::from_loaded(models, schemas, &all);
+    let binder = if served.from_suite {
+        None
+    } else {
+        Binder::new(served.models.clone(), given.clone(), &all).map(Arc::new)
+    };
+    Ok((served, binder))
 }
 
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
@@ -137,7 +136,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let (served, binder) = served(&options.schemas_dir, &files, &var_names)?;
+    let (served, binder) = served(&schemas, &options.schemas_dir, &files, &var_names)?;
     let suite = plan::plan(
         files,
         &schemas,

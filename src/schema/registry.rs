@@ -11,7 +11,7 @@ use jsonschema::{Registry, Validator};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::schema::shape::{JsonType, Shape, declared_type, shape_of};
+use crate::schema::shape::{Field, JsonType, Shape, declared_type, enum_members, field_of};
 
 /// Base under which schema files are registered; `$ref: "recipient.json"` resolves beside it.
 const BASE_URI: &str = "https://conform.invalid/schemas/";
@@ -56,7 +56,9 @@ pub struct Schemas {
 struct Compiled {
     path: PathBuf,
     /// What each of its top-level `properties` holds.
-    properties: BTreeMap<String, Shape>,
+    properties: BTreeMap<String, Field>,
+    /// The string members of its top-level `enum`: an enum type.
+    members: Vec<String>,
     /// Its top-level `type`, when it names one.
     kind: Option<JsonType>,
     validator: OnceLock<std::result::Result<Arc<Validator>, String>>,
@@ -248,13 +250,14 @@ impl Schemas {
                 .and_then(Value::as_object)
                 .map(|map| {
                     map.iter()
-                        .map(|(key, schema)| (key.clone(), shape_of(schema)))
+                        .map(|(key, schema)| (key.clone(), field_of(schema)))
                         .collect()
                 })
                 .unwrap_or_default();
             let kind = declared_type(&value);
+            let members = enum_members(&value);
             documents.push((format!("{BASE_URI}{name}.json"), value));
-            files.push((path, name, properties, kind));
+            files.push((path, name, properties, kind, members));
         }
         let registry = Registry::new()
             .extend(documents)
@@ -262,10 +265,11 @@ impl Schemas {
             .map_err(|e| Error::new(format!("cannot load the schemas: {e}")))?;
         let schemas = files
             .into_iter()
-            .map(|(path, name, properties, kind)| {
+            .map(|(path, name, properties, kind, members)| {
                 let compiled = Compiled {
                     path: path.clone(),
                     properties,
+                    members,
                     kind,
                     validator: OnceLock::new(),
                 };
@@ -332,13 +336,28 @@ impl Schemas {
     }
 
     /// The names schema `name` lists under its top-level `properties`.
-    pub fn properties(&self, name: &str) -> Option<&BTreeMap<String, Shape>> {
+    pub fn properties(&self, name: &str) -> Option<&BTreeMap<String, Field>> {
         self.schemas.get(name).map(|c| &c.properties)
+    }
+
+    /// The string members of schema `name`'s top-level `enum` (empty when it is no enum).
+    pub fn enum_members(&self, name: &str) -> &[String] {
+        self.schemas.get(name).map_or(&[], |c| &c.members)
+    }
+
+    /// The top-level `type` of schema `name`, when it names one.
+    pub fn kind(&self, name: &str) -> Option<JsonType> {
+        self.schemas.get(name)?.kind
+    }
+
+    /// Schema `target` as named from schema `from`: in `from`'s version folder.
+    pub fn sibling(&self, from: &str, target: &str) -> String {
+        sibling(from, target)
     }
 
     /// The JSON type a property of schema `name` holds, following a `$ref` to its file.
     pub fn property_type(&self, name: &str, property: &str) -> Option<JsonType> {
-        match self.properties(name)?.get(property)? {
+        match &self.properties(name)?.get(property)?.shape {
             Shape::Typed(kind) => Some(*kind),
             Shape::ArrayOf(_) => Some(JsonType::Array),
             Shape::Named(target) => self.schemas.get(&sibling(name, target))?.kind,

@@ -67,6 +67,62 @@ pub enum Shape {
     Unknown,
 }
 
+/// What one property's schema allows, as far as a server judging a request reads it: its
+/// shape, whether it may be null, the `format` of a string (of an array's items), and the
+/// members of an `enum` written in place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub shape: Shape,
+    pub nullable: bool,
+    pub format: Option<String>,
+    pub members: Vec<String>,
+}
+
+/// The field a property's schema describes.
+pub fn field_of(schema: &Value) -> Field {
+    let nullable = schema.pointer("/if/type").and_then(Value::as_str) == Some("null")
+        || schema
+            .get("type")
+            .and_then(Value::as_array)
+            .is_some_and(|types| types.iter().any(|t| t == "null"))
+        || schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|members| members.iter().any(Value::is_null));
+    let inner = match schema.get("else") {
+        Some(otherwise) if nullable && schema.get("if").is_some() => otherwise,
+        _ => schema,
+    };
+    let inner = match inner.get("items") {
+        Some(items) if declared_type(inner) == Some(JsonType::Array) => items,
+        _ => inner,
+    };
+    Field {
+        shape: shape_of(schema),
+        nullable,
+        format: inner
+            .get("format")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        members: enum_members(inner),
+    }
+}
+
+/// The string members of a schema's `enum`.
+pub fn enum_members(schema: &Value) -> Vec<String> {
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|members| {
+            members
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The shape of a property's schema. Graph's nullable properties (`if null … else …`, or a
 /// `type` list with `null`) are read as what they hold when not null.
 pub fn shape_of(schema: &Value) -> Shape {
@@ -118,6 +174,23 @@ fn ref_name(target: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reads_what_a_field_allows() {
+        let date = field_of(&json!({"type": ["string", "null"], "format": "date-time"}));
+        assert!(date.nullable);
+        assert_eq!(date.format.as_deref(), Some("date-time"));
+        let kind = field_of(&json!({"enum": ["message", "typing", null]}));
+        assert_eq!((kind.nullable, kind.members.len()), (true, 2));
+        let body = field_of(&json!({"if": {"type": "null"}, "else": {"$ref": "itemBody.json"}}));
+        assert_eq!(
+            (body.nullable, body.shape),
+            (true, Shape::Named("itemBody".into()))
+        );
+        let ids =
+            field_of(&json!({"type": "array", "items": {"type": "string", "format": "uuid"}}));
+        assert_eq!((ids.nullable, ids.format.as_deref()), (false, Some("uuid")));
+    }
 
     #[test]
     fn reads_graph_property_schemas() {

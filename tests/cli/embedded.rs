@@ -105,7 +105,7 @@ fn header_expectations_are_checked() {
     project.edit(
         "003_create_conversation.toml",
         "[case.expect]\n",
-        "[case.expect]\nheaders = { \"Content-Type\" = { pattern = \"^application/json\" }, ETag = false, Location = true }\n",
+        "[case.expect]\nheaders = { \"Content-Type\" = { pattern = \"^application/json\" }, \"Content-Location\" = false, Location = true, ETag = true }\n",
     );
     let output = project.run(&[]);
     assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
@@ -120,6 +120,6 @@ fn header_expectations_are_checked() {
     assert_eq!(failed[0]["failures"][0]["kind"], "header");
     assert_eq!(
         failed[0]["failures"][0]["message"],
-        "expected a `Location` header; there is none"
+        "expected a `ETag` header; there is none"
     );
 }

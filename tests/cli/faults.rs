@@ -31,7 +31,7 @@ fn run(kind: FaultKind) -> std::collections::BTreeMap<String, Vec<String>> {
                 method: None,
                 path: None,
             }],
-            ..MockConfig::default()
+            ..common::shipped()
         },
     );
     let reports = tempfile::tempdir().unwrap();
@@ -137,7 +137,7 @@ fn the_body_limit_is_configurable() {
         &runtime,
         MockConfig {
             faults: vec![FaultRule::parse("oversize").unwrap()],
-            ..MockConfig::default()
+            ..common::shipped()
         },
     );
     let reports = tempfile::tempdir().unwrap();

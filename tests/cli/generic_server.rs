@@ -27,7 +27,10 @@ fn server(
     broken: Vec<BrokenRule>,
 ) -> conform::mock::server::Server {
     let config = MockConfig {
-        models: Some(Arc::new(Models::from_models(vec![office()]))),
+        served: Some(conform::mock::generic::served::Served {
+            models: Arc::new(Models::from_models(vec![office()])),
+            ..Default::default()
+        }),
         fixtures: vec![("group-id".into(), "g-fixture".into())],
         broken,
         ..MockConfig::default()

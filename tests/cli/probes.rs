@@ -23,7 +23,7 @@ fn run_against(broken: Vec<BrokenRule>) -> (Option<i32>, Value, String) {
         &runtime,
         MockConfig {
             broken,
-            ..MockConfig::default()
+            ..common::shipped()
         },
     );
     let reports = tempfile::tempdir().unwrap();
@@ -48,16 +48,11 @@ fn failed(report: &Value) -> BTreeSet<String> {
 }
 
 /// The names of the probes of `kinds`, of the cases `case_applies` keeps.
-fn probes_of(
-    report: &Value,
-    kinds: &[&str],
-    case_applies: impl Fn(&str) -> bool,
-) -> BTreeSet<String> {
+fn probes_of(report: &Value, kinds: &[&str]) -> BTreeSet<String> {
     records(report)
         .iter()
         .filter(|c| c["probe"].as_str().is_some_and(|p| kinds.contains(&p)))
         .map(|c| c["name"].as_str().unwrap().to_string())
-        .filter(|name| case_applies(name))
         .collect()
 }
 
@@ -120,62 +115,53 @@ fn each_broken_rule_fails_exactly_its_probe() {
         "not-found",
         "gone-after-delete",
     ];
-    // The chat thread's body without `rootMessage` is still refused: its probe passes.
-    let not_chat = |name: &str| !name.starts_with("create_chatthread");
-    let matrix: [(BrokenRule, &[&str], bool, &str, &str); 7] = [
+    let matrix: [(BrokenRule, &[&str], &str, &str); 7] = [
         (
             BrokenRule::NoAuthCheck,
             &["auth"],
-            true,
             "status",
             "expected 401 Unauthorized, got 201 Created",
         ),
         (
             BrokenRule::PlainTextErrors,
             &error_probes,
-            true,
             "body",
             "the body is not JSON",
         ),
         (
             BrokenRule::AcceptsMalformedJson,
             &["malformed-json"],
-            false,
             "status",
             "expected 400 Bad Request, got 201 Created",
         ),
         (
             BrokenRule::AcceptsWrongTypes,
             &["wrong-type"],
-            true,
             "status",
             "expected 400 Bad Request, got 201 Created",
         ),
         (
             BrokenRule::NotFoundForWrongMethod,
             &["wrong-method"],
-            true,
             "status",
             "expected 405 Method Not Allowed, got 404 Not Found",
         ),
         (
             BrokenRule::ForgetsCreated,
             &["read-back"],
-            true,
             "status",
             "expected 200 OK, got 404 Not Found",
         ),
         (
             BrokenRule::IgnoresDeletes,
             &["gone-after-delete"],
-            true,
             "status",
             "expected 404 Not Found, got 200 OK",
         ),
     ];
-    for (rule, kinds, chat_too, kind, message) in matrix {
+    for (rule, kinds, kind, message) in matrix {
         let (code, report, output) = run_against(vec![rule]);
-        let expected = probes_of(&report, kinds, |name| chat_too || not_chat(name));
+        let expected = probes_of(&report, kinds);
         assert!(!expected.is_empty(), "{rule:?}: no probe to fail");
         assert_eq!(failed(&report), expected, "{rule:?}\n{output}");
         assert_eq!(code, Some(1), "{rule:?}\n{output}");
@@ -197,7 +183,7 @@ fn each_broken_rule_fails_exactly_its_probe() {
 fn probes_are_off_by_default_and_chosen_by_name() {
     let (_, report, _) = {
         let runtime = runtime();
-        let server = reference_server_with(&runtime, MockConfig::default());
+        let server = reference_server_with(&runtime, common::shipped());
         let reports = tempfile::tempdir().unwrap();
         let output = run_remote(&server.base_url(), Some(reports.path()), &[], TOKEN);
         (
@@ -208,7 +194,7 @@ fn probes_are_off_by_default_and_chosen_by_name() {
     };
     assert!(records(&report).iter().all(|c| c["probe"].is_null()));
     let runtime = runtime();
-    let server = reference_server_with(&runtime, MockConfig::default());
+    let server = reference_server_with(&runtime, common::shipped());
     let output = run_remote(
         &server.base_url(),
         None,

@@ -83,6 +83,8 @@ fn created_resources_can_be_fetched_and_deleted() {
     });
 }
 
+/// A thread posted to a group starts a conversation that holds it, as in Graph: the group's
+/// threads are its conversations' threads.
 #[test]
 fn a_group_thread_is_fetched_and_deleted_by_id() {
     let runtime = common::runtime();
@@ -104,18 +106,15 @@ fn a_group_thread_is_fetched_and_deleted_by_id() {
             created.body["id"].as_str().unwrap()
         );
         assert_eq!(call(&base, "GET", &path, AUTH, None).await.status, 200);
-        assert_eq!(
-            call(
-                &base,
-                "POST",
-                &format!("{path}/reply"),
-                AUTH,
-                Some(r#"{"post":{}}"#)
-            )
-            .await
-            .status,
-            202
+        let conversations = call(&base, "GET", "/beta/groups/g/conversations", AUTH, None).await;
+        let started = &conversations.body["value"][0];
+        assert_eq!(started["topic"], "t", "{}", conversations.body);
+        let threads = format!(
+            "/beta/groups/g/conversations/{}/threads",
+            started["id"].as_str().unwrap()
         );
+        let held = call(&base, "GET", &threads, AUTH, None).await;
+        assert_eq!(held.body["value"][0]["id"], created.body["id"]);
         assert_eq!(call(&base, "DELETE", &path, AUTH, None).await.status, 204);
         assert_eq!(call(&base, "GET", &path, AUTH, None).await.status, 404);
     });
@@ -179,13 +178,13 @@ fn errors_use_the_graph_envelope() {
         );
         assert_envelope(
             &call(&base, "GET", "/v1.0/nowhere", AUTH, None).await,
-            404,
-            "ResourceNotFound",
+            400,
+            "BadRequest",
         );
         assert_envelope(
             &call(&base, "POST", "/v2.0/groups/g/threads", AUTH, Some("{}")).await,
-            404,
-            "ResourceNotFound",
+            400,
+            "BadRequest",
         );
         assert_envelope(
             &call(&base, "PUT", threads, AUTH, Some("{}")).await,

@@ -43,14 +43,14 @@ fn oversized_and_deeply_nested_bodies_are_refused_with_the_envelope() {
     runtime.block_on(async {
         let huge = vec![b' '; 5 * 1024 * 1024];
         let (status, body) =
-            send(&client, &base, "POST", "/v1.0/groups/g/threads", Some(huge)).await;
+            send(&client, &base, "POST", "/beta/groups/g/threads", Some(huge)).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (413, Some("RequestEntityTooLarge"))
         );
         let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000)).into_bytes();
         let (status, body) =
-            send(&client, &base, "POST", "/v1.0/groups/g/threads", Some(deep)).await;
+            send(&client, &base, "POST", "/beta/groups/g/threads", Some(deep)).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (400, Some("BadRequest"))
@@ -93,7 +93,7 @@ fn concurrent_creates_lose_nothing_and_racing_deletes_never_corrupt_state() {
             &client,
             &base,
             "GET",
-            "/v1.0/groups/load/conversations",
+            "/v1.0/groups/load/conversations?$top=999",
             None,
         )
         .await;
@@ -253,7 +253,7 @@ fn reports_killed_at_any_moment_are_whole_or_absent() {
         &runtime,
         conform::mock::behaviour::MockConfig {
             delay: Duration::from_millis(20),
-            ..conform::mock::behaviour::MockConfig::default()
+            ..common::shipped()
         },
     );
     let reports = tempfile::tempdir().unwrap();
@@ -314,7 +314,7 @@ fn records_can_be_followed_while_the_run_goes_on() {
     let runtime = common::runtime();
     let config = conform::mock::behaviour::MockConfig {
         delay: Duration::from_millis(300),
-        ..Default::default()
+        ..common::shipped()
     };
     let server = common::reference_server_with(&runtime, config);
     let reports = tempfile::tempdir().unwrap();

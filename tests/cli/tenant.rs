@@ -18,7 +18,7 @@ fn oauth(expires_in: u64, valid_for: Duration) -> MockConfig {
             expires_in: Duration::from_secs(expires_in),
             valid_for,
         }),
-        ..MockConfig::default()
+        ..common::shipped()
     }
 }
 
@@ -127,7 +127,7 @@ fn the_suite_passes_through_throttling_with_the_retries_recorded() {
         MockConfig {
             throttle_every: Some(3),
             retry_after_seconds: 1,
-            ..MockConfig::default()
+            ..common::shipped()
         },
     );
     let base = server.base_url();
@@ -197,7 +197,7 @@ fn a_delete_that_fails_is_reported_as_leaked_with_its_url() {
         &runtime,
         MockConfig {
             fail_deletes: true,
-            ..MockConfig::default()
+            ..common::shipped()
         },
     );
     let base = server.base_url();

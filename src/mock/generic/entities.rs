@@ -46,16 +46,57 @@ pub struct Entities {
     /// Navigation path → the canonical paths of the entities it refers to.
     references: BTreeMap<String, Vec<String>>,
     media: BTreeMap<String, (String, Vec<u8>)>,
+    /// Entity paths that name an entity kept elsewhere (a group's thread, kept in its
+    /// conversation) → the entity's own path.
+    aliases: BTreeMap<String, String>,
     next: u64,
 }
 
 impl Entities {
     pub fn get(&self, path: &str) -> Option<&Entity> {
-        self.entities.get(path)
+        self.entities.get(self.own_path(path))
     }
 
     pub fn get_mut(&mut self, path: &str) -> Option<&mut Entity> {
-        self.entities.get_mut(path)
+        let own = self.own_path(path).to_string();
+        self.entities.get_mut(&own)
+    }
+
+    /// The path an entity is kept at: `path`, or what it is an alias of.
+    fn own_path<'p>(&'p self, path: &'p str) -> &'p str {
+        self.aliases.get(path).map_or(path, String::as_str)
+    }
+
+    /// Makes the entity at `own` a member of `collection` too, under its id (a group's
+    /// threads are its conversations' threads).
+    pub fn link(&mut self, collection: &str, own: &str) {
+        let Some(id) = self
+            .entities
+            .get(own)
+            .and_then(Entity::id)
+            .map(str::to_string)
+        else {
+            return;
+        };
+        let alias = format!("{collection}/{id}");
+        if alias == own {
+            return;
+        }
+        let members = self.collections.entry(collection.to_string()).or_default();
+        if !members.order_of.contains_key(&id) {
+            self.next += 1;
+            members.by_order.insert(self.next, id.clone());
+            members.order_of.insert(id, self.next);
+        }
+        self.aliases.insert(alias, own.to_string());
+    }
+
+    /// The entities kept below `path` (its contained entities, at any depth).
+    pub fn below<'s>(&'s self, path: &str) -> impl Iterator<Item = (&'s String, &'s Entity)> {
+        let below = format!("{path}/");
+        self.entities
+            .range(below.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&below))
     }
 
     pub fn len(&self) -> usize {
@@ -95,8 +136,9 @@ impl Entities {
             .values()
             .filter_map(|id| {
                 let path = format!("{collection}/{id}");
-                let entity = self.entities.get(&path)?;
-                Some((path, entity))
+                let own = self.own_path(&path).to_string();
+                let entity = self.entities.get(&own)?;
+                Some((own, entity))
             })
             .collect()
     }
@@ -105,8 +147,9 @@ impl Entities {
     /// `alternate` properties is (`userPrincipalName`); matched without regard to case.
     pub fn find(&self, collection: &str, key: &str, alternate: &[&str]) -> Option<String> {
         let path = format!("{collection}/{key}");
-        if self.entities.contains_key(&path) {
-            return Some(path);
+        let own = self.own_path(&path);
+        if self.entities.contains_key(own) {
+            return Some(own.to_string());
         }
         self.list(collection)
             .into_iter()
@@ -123,11 +166,14 @@ impl Entities {
             .map(|(path, _)| path)
     }
 
-    /// Deletes the entity at `path`, everything below it, and every reference to them.
+    /// Deletes the entity at `path` (or that `path` is an alias of), everything below it, and
+    /// every reference and alias to them.
     pub fn remove(&mut self, path: &str) -> bool {
+        let path = &self.own_path(path).to_string();
         if self.entities.remove(path).is_none() {
             return false;
         }
+        self.forget_aliases(path);
         let below = format!("{path}/");
         let doomed: Vec<String> = self
             .entities
@@ -155,6 +201,29 @@ impl Entities {
         self.media
             .retain(|key, _| !(key == path || key.starts_with(&below)));
         true
+    }
+
+    /// Drops the aliases of the entity at `path` and of what it contains, and those kept below
+    /// it, with their places in their collections.
+    fn forget_aliases(&mut self, path: &str) {
+        let below = format!("{path}/");
+        let gone: Vec<String> = self
+            .aliases
+            .iter()
+            .filter(|(alias, own)| {
+                *own == path || own.starts_with(&below) || alias.starts_with(&below)
+            })
+            .map(|(alias, _)| alias.clone())
+            .collect();
+        for alias in gone {
+            self.aliases.remove(&alias);
+            if let Some((collection, id)) = alias.rsplit_once('/')
+                && let Some(members) = self.collections.get_mut(collection)
+                && let Some(order) = members.order_of.remove(id)
+            {
+                members.by_order.remove(&order);
+            }
+        }
     }
 
     /// Refers from `navigation` to the entity at `target`.
@@ -208,6 +277,15 @@ impl Entities {
                 .is_some_and(|last| last.eq_ignore_ascii_case(id))
         });
         targets.len() != before
+    }
+
+    /// The navigations that refer to the entity at `target`.
+    pub fn referrers(&self, target: &str) -> Vec<String> {
+        self.references
+            .iter()
+            .filter(|(_, targets)| targets.iter().any(|t| t == target))
+            .map(|(navigation, _)| navigation.clone())
+            .collect()
     }
 
     /// The entities `navigation` refers to, with their paths.
@@ -277,6 +355,35 @@ mod tests {
         );
         assert!(!store.remove(&user), "deleted once");
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn an_alias_reads_lists_and_deletes_the_entity_it_names() {
+        let mut store = Entities::default();
+        let conversation = store.insert("/groups/g/conversations", entity("c1"));
+        let thread = store.insert(&format!("{conversation}/threads"), entity("t1"));
+        store.link("/groups/g/threads", &thread);
+        assert_eq!(store.get("/groups/g/threads/t1"), store.get(&thread));
+        assert_eq!(
+            store.find("/groups/g/threads", "T1", &[]),
+            Some(thread.clone())
+        );
+        let listed: Vec<String> = store
+            .list("/groups/g/threads")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(listed, std::slice::from_ref(&thread));
+        assert!(store.remove("/groups/g/threads/t1"));
+        assert!(store.get(&thread).is_none());
+        assert!(store.list("/groups/g/threads").is_empty());
+        let again = store.insert(&format!("{conversation}/threads"), entity("t2"));
+        store.link("/groups/g/threads", &again);
+        assert!(store.remove(&conversation));
+        assert!(
+            store.list("/groups/g/threads").is_empty(),
+            "gone with its conversation"
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! page says, and the properties an example shows that a request did not set are filled from it.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde_json::{Map, Value};
 
@@ -45,21 +44,6 @@ pub fn shape(typed: &TypedPath) -> String {
 }
 
 impl Examples {
-    /// The examples of every case file of `cases` whose request path the models type. Files
-    /// that do not load are passed over: they are the run's to report.
-    pub fn from_cases(cases: &Path, models: &Models) -> Self {
-        if models.is_empty() {
-            return Self::default();
-        }
-        let loaded: Vec<_> = crate::suite::load::case_files(cases)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|file| crate::suite::load::load_file(file).ok())
-            .flat_map(|file| file.cases)
-            .collect();
-        Self::from_loaded(&loaded, models)
-    }
-
     /// The examples of cases already read.
     pub fn from_loaded(cases: &[Case], models: &Models) -> Self {
         let mut examples = Self::default();

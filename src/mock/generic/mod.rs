@@ -3,15 +3,16 @@
 //! conventions — POST to a collection creates, GET reads and lists (with OData query options),
 //! PATCH merges, PUT replaces, DELETE removes the entity and all it contains, `$ref` adds and
 //! removes references, bound operations answer by their return type. A path the models cannot
-//! type goes to the seed routes (operations no metadata describes), and past them is a 400
-//! naming the segment.
+//! type is a 400 naming the segment.
 
 pub mod entities;
 pub mod examples;
 pub mod filter;
+mod graph;
 pub mod place;
 pub mod query;
 mod respond;
+pub mod served;
 pub mod validate;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,11 +22,10 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tower::ServiceExt as _;
 
 use crate::api::file::Models;
 use crate::api::typing;
-use crate::mock::answer::{GraphError, UnknownRoute, error};
+use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::examples::Examples;
@@ -41,23 +41,15 @@ pub struct Generic {
     examples: Arc<Examples>,
     store: Mutex<Entities>,
     broken: Arc<[BrokenRule]>,
-    /// The seed routes: what no model describes.
-    seeds: Router,
 }
 
 impl Generic {
-    pub fn new(
-        models: Arc<Models>,
-        examples: Arc<Examples>,
-        broken: &[BrokenRule],
-        seeds: Router,
-    ) -> Self {
+    pub fn new(models: Arc<Models>, examples: Arc<Examples>, broken: &[BrokenRule]) -> Self {
         Self {
             models,
             examples,
             store: Mutex::new(Entities::default()),
             broken: broken.into(),
-            seeds,
         }
     }
 
@@ -150,8 +142,8 @@ impl Generic {
     }
 
     /// How the server serves `method` on `path` (`GET /_mock/routes?method=…&path=…`): typed
-    /// by a model and answered by convention, or shaped by a documented example; by the seed
-    /// routes; or not at all.
+    /// by a model and answered by convention, or shaped by a documented example; or not at
+    /// all.
     pub fn route(&self, method: &str, path: &str) -> serde_json::Value {
         let typed = typing::type_request(&self.models, path, None);
         let Ok(typed) = typed else {
@@ -169,7 +161,7 @@ impl Generic {
             Some(untyped) => serde_json::json!({
                 "path": path,
                 "method": method,
-                "served": "by the seed routes, if one matches; else not at all",
+                "served": "not at all",
                 "why": format!("`{}`: {}", untyped.segment, untyped.reason),
             }),
         }
@@ -192,9 +184,9 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
         Ok(typed) if typed.untyped.is_none() => typed,
         Ok(typed) => {
             let segment = typed.untyped.map(|u| u.segment).unwrap_or_default();
-            return to_seeds(&generic, request, &segment).await;
+            return unknown_segment(&segment);
         }
-        Err(_) => return to_seeds(&generic, request, &path).await,
+        Err(_) => return unknown_segment(&path),
     };
     let known_version = typed
         .version
@@ -234,16 +226,8 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     }
 }
 
-/// What the seed routes answer for a path the model could not place: their own answer, unless
-/// they have no such route either — then Graph's 400 for an unknown segment.
-async fn to_seeds(generic: &Generic, request: Request, segment: &str) -> Response {
-    let response = match generic.seeds.clone().oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
-    if response.extensions().get::<UnknownRoute>().is_none() {
-        return response;
-    }
+/// Graph's answer to a path whose segment `segment` names nothing it serves.
+fn unknown_segment(segment: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "BadRequest",

@@ -187,7 +187,7 @@ fn keyed(
     collection: Place,
     key: &Key,
     segment: &Typed,
-    store: &Entities,
+    store: &mut Entities,
 ) -> Result<Place, Nowhere> {
     let Place::Collection {
         path,
@@ -238,6 +238,7 @@ fn keyed(
             _ => None,
         },
     );
+    let found = found.or_else(|| on_demand(model, (&path, &ty, contained), key, store));
     let what = path.rsplit('/').next().unwrap_or_default().to_string();
     let found = found.ok_or(Nowhere::NotFound(what))?;
     let ty = store.get(&found).map_or(ty, |e| e.ty.clone());
@@ -246,6 +247,42 @@ fn keyed(
         ty,
         via_reference: (!contained).then_some(path),
     })
+}
+
+/// The entity a key names in a collection of a type whose entities exist when named
+/// (`ApiModel::on_demand`): made in the collection — or, for a navigation that refers, in the
+/// entity set of its type — under that key.
+fn on_demand(
+    model: &ApiModel,
+    (collection, ty, contained): (&str, &str, bool),
+    key: &Key,
+    store: &mut Entities,
+) -> Option<String> {
+    let (Key::Placeholder(text) | Key::Literal(text)) = key else {
+        return None;
+    };
+    if !model.on_demand.contains(ty) {
+        return None;
+    }
+    let home = if contained {
+        collection.to_string()
+    } else {
+        let set = model.roots.iter().find(|r| r.collection && r.ty == ty)?;
+        format!("/{}", set.name)
+    };
+    let id = text.trim_matches('\'');
+    if let Some(found) = store.find(&home, id, ALTERNATE_KEYS) {
+        return Some(found);
+    }
+    let mut body = serde_json::Map::new();
+    body.insert("id".into(), id.into());
+    Some(store.insert(
+        &home,
+        Entity {
+            ty: ty.to_string(),
+            body,
+        },
+    ))
 }
 
 fn navigation(

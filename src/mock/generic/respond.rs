@@ -13,9 +13,9 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
-use crate::mock::generic::query;
 use crate::mock::generic::validate::{self, Refused};
 use crate::mock::generic::{Generic, empty, method_not_allowed, not_found};
+use crate::mock::generic::{graph, query};
 
 /// A request, read whole before the store is locked.
 pub struct Exchange {
@@ -164,7 +164,7 @@ fn resource(
                 via_reference: None,
                 ..
             },
-        ) => delete(generic, &path),
+        ) => delete(generic, model, &path, exchange),
         ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, exchange),
         _ => Ok(method_not_allowed(&exchange.method, &exchange.path)),
     }
@@ -351,7 +351,19 @@ fn create(
     if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
         examples::fill(model, &ty, &mut body, shown);
     }
-    let created = insert_deep(model, &mut store, path, &ty, body, 0);
+    // A thread posted to a group starts a conversation that holds it.
+    let started = graph::thread_of_group(model, &store, path).map(|(conversations, ty)| {
+        let mut conversation = Map::new();
+        if let Some(topic) = body.get("topic") {
+            conversation.insert("topic".into(), topic.clone());
+        }
+        insert_deep(model, &mut store, &conversations, &ty, conversation, 0)
+    });
+    let home = started
+        .as_ref()
+        .map_or_else(|| path.to_string(), |c| format!("{c}/threads"));
+    let created = insert_deep(model, &mut store, &home, &ty, body, 0);
+    graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
     let entity = store.get(&created).cloned().unwrap_or(Entity {
         ty,
         body: Map::new(),
@@ -400,6 +412,7 @@ fn insert_deep(
         }
     }
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
+    graph::forget_write_only(&mut body);
     validate::fill_required(model, ty, &mut body, 0);
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     for stamp in ["createdDateTime", "lastModifiedDateTime"] {
@@ -488,7 +501,8 @@ fn update(
     replace: bool,
     example: Option<&Example>,
 ) -> Reply {
-    let body = judged_body(generic, model, ty, exchange)?;
+    let mut body = judged_body(generic, model, ty, exchange)?;
+    graph::forget_write_only(&mut body);
     let mut store = generic.store();
     let entity = store
         .get_mut(path)
@@ -528,12 +542,17 @@ fn update(
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-fn delete(generic: &Generic, path: &str) -> Reply {
+fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Exchange) -> Reply {
     if generic.breaks(BrokenRule::IgnoresDeletes) {
         return Ok(empty(StatusCode::NO_CONTENT));
     }
-    if generic.breaks(BrokenRule::ForgetsCreated) || !generic.store().remove(path) {
+    let mut store = generic.store();
+    if generic.breaks(BrokenRule::ForgetsCreated) || !store.remove(path) {
         return Err(not_found(last_collection(path)));
+    }
+    // Asked for by another path than its own: through a group's threads.
+    if !exchange.path.ends_with(path) {
+        graph::after_group_thread_delete(model, &mut store, path);
     }
     Ok(empty(StatusCode::NO_CONTENT))
 }
@@ -808,8 +827,19 @@ fn operation(
     if method.as_str() != wanted {
         return Ok(method_not_allowed(method, &exchange.path));
     }
-    if action && !exchange.body.is_empty() {
-        exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
+    let request = if action && !exchange.body.is_empty() {
+        exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?
+    } else {
+        Map::new()
+    };
+    if let Place::Entity { path, .. } = &on
+        && let Some(ids) = graph::membership(&generic.store(), path, name, &request)
+    {
+        let context = exchange.context("Collection(Edm.String)");
+        return Ok(json_response(
+            StatusCode::OK,
+            json!({"@odata.context": context, "value": ids}),
+        ));
     }
     if let Some(answer) = documented_answer(example, exchange) {
         return Ok(answer);

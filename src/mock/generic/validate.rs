@@ -145,10 +145,18 @@ fn fits(
 }
 
 /// A member of the enum (or, for flags, a comma-separated combination), without regard to
-/// case; another string is refused as Graph refuses it.
+/// case; another string is refused as Graph refuses it. A member's value (`1` for the second
+/// member of a non-flags enum) is OData's other spelling of it.
 /// Its members are stored as the metadata spells them (`HTML` becomes `html`), as Graph
 /// answers them.
 fn enum_fits(ty: &str, def: &EnumDef, value: &mut Value) -> Result<bool, Refused> {
+    if let (Some(index), false) = (value.as_u64(), def.flags) {
+        let Some(member) = usize::try_from(index).ok().and_then(|i| def.members.get(i)) else {
+            return Ok(false);
+        };
+        *value = Value::String(member.clone());
+        return Ok(true);
+    }
     let Some(text) = value.as_str() else {
         return Ok(false);
     };
@@ -239,7 +247,73 @@ fn primitive_fits(primitive: &str, value: &Value) -> bool {
                 })
         }
         "Stream" | "Untyped" => true,
+        "DateTimeOffset" => value.as_str().is_some_and(is_date_time),
+        "Date" => value
+            .as_str()
+            .is_some_and(|s| s.len() == 10 && is_date_time(&format!("{s}T00:00:00Z"))),
+        "Guid" => value
+            .as_str()
+            .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
         _ => value.is_string(),
+    }
+}
+
+/// RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, with ranges checked.
+fn is_date_time(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let date_ok = matches!(
+        (
+            digits(0..4),
+            b.get(4),
+            digits(5..7),
+            b.get(7),
+            digits(8..10)
+        ),
+        (Some(_), Some(b'-'), Some(1..=12), Some(b'-'), Some(1..=31))
+    );
+    let time_ok = matches!(
+        (
+            b.get(10),
+            digits(11..13),
+            b.get(13),
+            digits(14..16),
+            b.get(16),
+            digits(17..19)
+        ),
+        (
+            Some(b'T' | b't'),
+            Some(0..=23),
+            Some(b':'),
+            Some(0..=59),
+            Some(b':'),
+            Some(0..=60)
+        )
+    );
+    if !date_ok || !time_ok {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some((b'.', fraction)) = rest.split_first() {
+        let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if count == 0 {
+            return false;
+        }
+        rest = &fraction[count..];
+    }
+    match rest {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+                && (*h1 - b'0') * 10 + (*h2 - b'0') <= 23
+                && (*m1 - b'0') * 10 + (*m2 - b'0') <= 59
+        }
+        _ => false,
     }
 }
 
@@ -254,6 +328,31 @@ mod tests {
         check(&model, ty, &mut body, drop_wrong)
             .map(|()| Value::Object(body))
             .map_err(|Refused(message)| message)
+    }
+
+    #[test]
+    fn reads_date_times_guids_and_enum_member_values_as_odata_writes_them() {
+        assert!(is_date_time("2016-10-19T10:37:00Z"));
+        assert!(is_date_time("2016-10-19T10:37:00.123+02:00"));
+        for bad in [
+            "datetime-value",
+            "2016-13-19T10:37:00Z",
+            "2016-10-19T10:37:00",
+            "2016-10-19",
+        ] {
+            assert!(!is_date_time(bad), "{bad}");
+        }
+        assert!(primitive_fits("Date", &json!("2016-10-19")));
+        assert!(!primitive_fits("Guid", &json!("guid-value")));
+        let def = EnumDef {
+            members: vec!["text".into(), "html".into()],
+            flags: false,
+        };
+        let mut second = json!(1);
+        assert_eq!(enum_fits("bodyType", &def, &mut second), Ok(true));
+        assert_eq!(second, "html");
+        assert_eq!(enum_fits("bodyType", &def, &mut json!(2)), Ok(false));
+        assert!(enum_fits("bodyType", &def, &mut json!("xml")).is_err());
     }
 
     #[test]
@@ -302,7 +401,20 @@ mod tests {
         assert!(checked("microsoft.graph.attachment", attachment, false).is_ok());
         let message = json!({"importance": "high", "subject": null});
         assert!(checked("microsoft.graph.message", message, false).is_ok());
-        assert!(checked("microsoft.graph.message", json!({"importance": 1}), false).is_err());
+        let by_value = checked("microsoft.graph.message", json!({"importance": 1}), false);
+        assert!(
+            by_value.unwrap()["importance"].is_string(),
+            "a member's value names it"
+        );
+        assert!(checked("microsoft.graph.message", json!({"importance": 9}), false).is_err());
+        assert!(
+            checked(
+                "microsoft.graph.message",
+                json!({"importance": true}),
+                false
+            )
+            .is_err()
+        );
         let unknown = checked(
             "microsoft.graph.message",
             json!({"importance": "urgent"}),

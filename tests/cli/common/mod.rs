@@ -121,9 +121,21 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// The reference server on a free loopback port, in the background of `runtime`.
 pub fn reference_server(runtime: &tokio::runtime::Runtime) -> Server {
-    runtime
-        .block_on(Server::start(([127, 0, 0, 1], 0).into()))
-        .unwrap()
+    reference_server_with(runtime, shipped())
+}
+
+/// The reference server as it serves the shipped suite: the URL space the paths of `cases/`
+/// show, typed by `schemas/`, answered as the cases document.
+pub fn shipped() -> MockConfig {
+    let served = conform::mock::generic::served::Served::from_dirs(
+        &root().join("schemas"),
+        &root().join("cases"),
+    )
+    .unwrap();
+    MockConfig {
+        served: Some(served),
+        ..MockConfig::default()
+    }
 }
 
 /// An HTTP client for talking to test servers directly.

@@ -53,11 +53,7 @@ pub fn start(runtime: &tokio::runtime::Runtime) -> u16 {
             acceptor: TlsAcceptor::from(Arc::new(config)),
         };
         tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                conform::mock::server::router(conform::mock::behaviour::MockConfig::default()),
-            )
-            .await;
+            let _ = axum::serve(listener, conform::mock::server::router(super::shipped())).await;
         });
         port
     })
