@@ -91,10 +91,21 @@ pub fn router(config: MockConfig) -> Router {
 }
 
 /// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the
-/// server serves an operation.
+/// server serves an operation; `GET /_mock/download/…` serves what a documented redirect
+/// points to.
 fn test_api(generic: Arc<Generic>) -> Router {
     let routes = generic.clone();
+    let downloads = generic.clone();
     Router::new()
+        .route(
+            "/_mock/download/{*path}",
+            get(
+                move |axum::extract::Path(path): axum::extract::Path<String>| async move {
+                    let (content_type, bytes) = downloads.download(&format!("/{path}"));
+                    ([(axum::http::header::CONTENT_TYPE, content_type)], bytes)
+                },
+            ),
+        )
         .route(
             "/_mock/reset",
             post(move || async move {

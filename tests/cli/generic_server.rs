@@ -781,3 +781,184 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         "discovered in /groups/{}/threads"
     );
 }
+
+/// Graph's own rules where they go beyond OData's: a thread posted to a group starts a
+/// conversation, a password is never read back, membership functions answer from the
+/// memberships held.
+#[test]
+fn graphs_own_rules_hold_beyond_the_conventions() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let group = "/v1.0/groups/g-fixture";
+    let (status, _, thread) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{group}/threads"),
+        Some(json!({"topic": "Plans"})),
+    );
+    assert_eq!(status, 201);
+    let (_, _, conversations) = send(
+        &runtime,
+        &base,
+        "GET",
+        &format!("{group}/conversations"),
+        None,
+    );
+    let started = &conversations["value"][0];
+    assert_eq!(started["topic"], "Plans", "{conversations}");
+    let held = format!(
+        "{group}/conversations/{}/threads",
+        started["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        send(&runtime, &base, "GET", &held, None).2["value"][0]["id"],
+        thread["id"]
+    );
+    let by_group = format!("{group}/threads/{}", thread["id"].as_str().unwrap());
+    assert_eq!(send(&runtime, &base, "DELETE", &by_group, None).0, 204);
+    let (_, _, after) = send(
+        &runtime,
+        &base,
+        "GET",
+        &format!("{group}/conversations"),
+        None,
+    );
+    assert_eq!(
+        after["value"],
+        json!([]),
+        "the conversation it started goes with it"
+    );
+
+    let profile = json!({"password": "P@ssw0rd!", "forceChangePasswordNextSignIn": true});
+    let (_, _, user) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/users",
+        Some(json!({"displayName": "Ada", "passwordProfile": profile})),
+    );
+    assert_eq!(user["passwordProfile"]["password"], Value::Null, "{user}");
+    let id = user["id"].as_str().unwrap();
+    let read = send(&runtime, &base, "GET", &format!("/v1.0/users/{id}"), None).2;
+    assert_eq!(read["passwordProfile"]["password"], Value::Null);
+    assert_eq!(
+        read["passwordProfile"]["forceChangePasswordNextSignIn"],
+        true
+    );
+
+    let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{id}")});
+    let added = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{group}/members/$ref"),
+        Some(reference),
+    );
+    assert_eq!(added.0, 204);
+    let (status, _, checked) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("/v1.0/users/{id}/checkMemberGroups"),
+        Some(json!({"groupIds": ["g-fixture", "elsewhere"]})),
+    );
+    assert_eq!(
+        (status, checked["value"].clone()),
+        (200, json!(["g-fixture"]))
+    );
+}
+
+/// An operation's documentation shapes its answer's contractual headers and redirects: a
+/// `Location` the case expects is sent, a read documented as `302` redirects to a download
+/// address the server serves.
+#[test]
+fn documented_headers_and_redirects_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = dir.path().join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("documented.toml"),
+        r#"[[case]]
+name = "reply"
+[case.request]
+method = "POST"
+path = "/v1.0/groups/{group-id}/threads/{conversationThread-id}/reply"
+json = '{}'
+[case.expect]
+status = 202
+headers = { Location = true }
+
+[[case]]
+name = "download"
+[case.request]
+method = "GET"
+path = "/v1.0/drives/{drive-id}/items/{driveItem-id}/content"
+[case.expect]
+status = 302
+headers = { Location = true }
+"#,
+    )
+    .unwrap();
+    let served = conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
+    let config = MockConfig {
+        served: Some(served),
+        fixtures: vec![
+            ("group-id".into(), "g".into()),
+            ("drive-id".into(), "d".into()),
+        ],
+        ..MockConfig::default()
+    };
+    let runtime = common::runtime();
+    let server = common::reference_server_with(&runtime, config);
+    let base = server.base_url();
+    let (_, _, thread) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/groups/g/threads",
+        Some(json!({"topic": "t"})),
+    );
+    let reply = format!(
+        "/v1.0/groups/g/threads/{}/reply",
+        thread["id"].as_str().unwrap()
+    );
+    let (status, location, _) = send(&runtime, &base, "POST", &reply, Some(json!({})));
+    assert_eq!(status, 202);
+    assert!(location.unwrap().contains(&format!("{reply}/operations/")));
+
+    let (_, _, item) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/drives/d/items",
+        Some(json!({"name": "a.txt"})),
+    );
+    let content = format!(
+        "/v1.0/drives/d/items/{}/content",
+        item["id"].as_str().unwrap()
+    );
+    let answer = runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        client
+            .get(format!("{base}{content}"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(answer.status().as_u16(), 302);
+    let download = answer.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        download.starts_with(&format!("{base}/_mock/download/")),
+        "{download}"
+    );
+    let fetched = runtime.block_on(async { reqwest::get(&download).await.unwrap().status() });
+    assert_eq!(fetched.as_u16(), 200, "a download address needs no token");
+}

@@ -10,7 +10,7 @@ use crate::api::file::Models;
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{self, Step, TypedPath};
 use crate::mock::generic::validate;
-use crate::suite::model::Case;
+use crate::suite::model::{Case, HeaderExpectation, HeaderRule};
 
 /// The documented answer of one operation.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +20,25 @@ pub struct Example {
     pub body: Option<Map<String, Value>>,
     /// The example's body as documented (a collection with its `value`).
     pub whole: Option<Map<String, Value>>,
+    /// The contractual headers it shows (`Location`, `Preference-Applied`), with the value it
+    /// requires, if any.
+    pub headers: Vec<(String, Option<String>)>,
+}
+
+/// The headers an answer carries because its operation's documentation shows them.
+const CONTRACTUAL_HEADERS: &[&str] = &["location", "preference-applied"];
+
+/// The contractual headers a case expects, with the value it requires.
+fn contractual(expected: &[HeaderExpectation]) -> Vec<(String, Option<String>)> {
+    expected
+        .iter()
+        .filter(|h| CONTRACTUAL_HEADERS.contains(&h.name.to_ascii_lowercase().as_str()))
+        .filter_map(|h| match &h.rule {
+            HeaderRule::Absent => None,
+            HeaderRule::Equals(value) => Some((h.name.clone(), Some(value.clone()))),
+            HeaderRule::Present | HeaderRule::Matches(_) => Some((h.name.clone(), None)),
+        })
+        .collect()
 }
 
 /// The documented answers of a suite, by method and path shape.
@@ -64,12 +83,24 @@ impl Examples {
             if case.request.method.eq_ignore_ascii_case("GET") && case.expect.status == 200 {
                 examples.seed(&typed, body.as_ref());
             }
-            examples.add(&case.request.method, &typed, case.expect.status, body);
+            let headers = contractual(&case.expect.headers);
+            examples.add(
+                &case.request.method,
+                &typed,
+                (case.expect.status, headers),
+                body,
+            );
         }
         examples
     }
 
-    pub fn add(&mut self, method: &str, typed: &TypedPath, status: u16, body: Option<Value>) {
+    pub fn add(
+        &mut self,
+        method: &str,
+        typed: &TypedPath,
+        (status, headers): (u16, Vec<(String, Option<String>)>),
+        body: Option<Value>,
+    ) {
         let whole = body.as_ref().and_then(Value::as_object).cloned();
         let body = match body {
             Some(Value::Object(mut object)) => match object.remove("value") {
@@ -91,6 +122,7 @@ impl Examples {
             status,
             body,
             whole,
+            headers,
         });
     }
 
@@ -205,13 +237,13 @@ mod tests {
         examples.add(
             "post",
             &typed("/v1.0/groups/{g}/threads/{t}/reply"),
-            202,
+            (202, vec![("Location".into(), None)]),
             None,
         );
         examples.add(
             "GET",
             &typed("/beta/groups/{g}/threads"),
-            200,
+            (200, Vec::new()),
             Some(json!({"value": [{"id": "t", "topic": "x"}]})),
         );
         assert_eq!(

@@ -167,6 +167,23 @@ impl Generic {
         }
     }
 
+    /// What the download address of `path` serves (`GET /_mock/download/…`, where a read
+    /// documented as a redirect points): the media put at that path, else nothing.
+    pub fn download(&self, path: &str) -> (String, Vec<u8>) {
+        let path = percent_decoded(path);
+        let unversioned = match path.trim_start_matches('/').split_once('/') {
+            Some((version, rest)) if typing::is_version(version) => format!("/{rest}"),
+            _ => path.clone(),
+        };
+        let store = self.store();
+        let parent = unversioned.rsplit_once('/').map_or("", |(p, _)| p);
+        store
+            .media(&unversioned)
+            .or_else(|| store.media(parent))
+            .cloned()
+            .unwrap_or_else(|| ("application/octet-stream".into(), Vec::new()))
+    }
+
     /// Forgets every entity (`POST /_mock/reset`).
     pub fn reset(&self) {
         self.store().clear();

@@ -101,13 +101,58 @@ pub fn answer(
     exchange: Exchange,
     example: Option<&Example>,
 ) -> Response {
+    if let Some(redirect) = redirected(example, &exchange) {
+        return redirect;
+    }
     let reply = match place {
         Place::Collection { .. } | Place::Entity { .. } | Place::SingleReference { .. } => {
             resource(generic, model, place, &exchange, example)
         }
         _ => derived(generic, model, place, &exchange, example),
     };
-    reply.unwrap_or_else(IntoResponse::into_response)
+    let mut response = reply.unwrap_or_else(IntoResponse::into_response);
+    if let Some(example) = example
+        && response.status().is_success()
+    {
+        documented_headers(&mut response, example, &exchange);
+    }
+    response
+}
+
+/// A read documented as a redirect (`302` to where the content is downloaded from): to the
+/// server's own download address of the same path.
+fn redirected(example: Option<&Example>, exchange: &Exchange) -> Option<Response> {
+    let found = example?.status == 302 && exchange.method == Method::GET;
+    let location = format!("{}/_mock/download{}", exchange.origin, exchange.path);
+    let location = HeaderValue::from_str(&location).ok().filter(|_| found)?;
+    Some((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// The contractual headers the operation's documentation shows, where the answer lacks them:
+/// the documented value, or for a `Location` the address of the operation's status
+/// (`…/operations/{id}`, as Graph answers a long-running action).
+fn documented_headers(response: &mut Response, example: &Example, exchange: &Exchange) {
+    for (name, value) in &example.headers {
+        if response.headers().contains_key(name.as_str()) {
+            continue;
+        }
+        let value = match value {
+            Some(value) => value.clone(),
+            None if name.eq_ignore_ascii_case("location") => format!(
+                "{}{}/operations/{}",
+                exchange.origin,
+                exchange.path.trim_end_matches('/'),
+                uuid::Uuid::new_v4()
+            ),
+            None => continue,
+        };
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
 }
 
 /// What a method does to a collection, an entity or a single reference.
