@@ -962,3 +962,75 @@ headers = { Location = true }
     let fetched = runtime.block_on(async { reqwest::get(&download).await.unwrap().status() });
     assert_eq!(fetched.as_u16(), 200, "a download address needs no token");
 }
+
+/// What the suite's documented lists and reads show exists from the start (fresh ids), below
+/// the fixtures and below what is seeded first; `--empty` starts without it.
+#[test]
+fn documented_reads_and_lists_are_there_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = dir.path().join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("documented.toml"),
+        r#"[[case]]
+name = "list_conversations"
+[case.request]
+method = "GET"
+path = "/v1.0/groups/{group-id}/conversations"
+[case.expect]
+status = 200
+body = '{"value": [{"id": "documented-1", "topic": "Kickoff"}]}'
+
+[[case]]
+name = "list_threads"
+[case.request]
+method = "GET"
+path = "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads"
+[case.expect]
+status = 200
+body = '{"value": [{"id": "documented-2", "topic": "Agenda"}, {"id": "documented-3", "topic": "Notes"}]}'
+"#,
+    )
+    .unwrap();
+    let runtime = common::runtime();
+    let start = |empty: bool| {
+        let served =
+            conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
+        let config = MockConfig {
+            served: Some(served),
+            fixtures: vec![("group-id".into(), "g".into())],
+            empty,
+            ..MockConfig::default()
+        };
+        common::reference_server_with(&runtime, config)
+    };
+    let server = start(false);
+    let base = server.base_url();
+    let (_, _, conversations) = send(&runtime, &base, "GET", "/v1.0/groups/g/conversations", None);
+    let seeded = &conversations["value"][0];
+    assert_eq!(seeded["topic"], "Kickoff", "{conversations}");
+    assert_ne!(seeded["id"], "documented-1", "a fresh id");
+    let threads = format!(
+        "/v1.0/groups/g/conversations/{}/threads",
+        seeded["id"].as_str().unwrap()
+    );
+    let (_, _, listed) = send(&runtime, &base, "GET", &threads, None);
+    let topics: Vec<&str> = listed["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["topic"].as_str())
+        .collect();
+    assert_eq!(topics, ["Agenda", "Notes"], "{listed}");
+    let empty = start(true);
+    let (_, _, none) = send(
+        &runtime,
+        &empty.base_url(),
+        "GET",
+        "/v1.0/groups/g/conversations",
+        None,
+    );
+    assert_eq!(none["value"], json!([]));
+}

@@ -85,14 +85,18 @@ impl Generic {
     }
 
     /// Loads what the suite's documented reads and lists show as existing entities of their
-    /// collections (fresh ids), where the fixtures name every key above them.
+    /// collections (fresh ids), shallow collections first. A key above a seeded collection is
+    /// the fixture of its name, else the first entity already in the collection it keys (a
+    /// conversation's documented threads go into the first seeded conversation).
     pub fn seeded(self, fixtures: &[(String, String)]) -> Self {
         let values: std::collections::HashMap<&str, &str> = fixtures
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        for seed in &self.examples.seeds {
-            let Some(path) = filled(&seed.collection, &values) else {
+        let mut seeds: Vec<_> = self.examples.seeds.iter().collect();
+        seeds.sort_by_key(|seed| seed.collection.matches('/').count());
+        for seed in seeds {
+            let Some(path) = self.filled_from_store(&seed.collection, &values) else {
                 continue;
             };
             let Ok(typed) = typing::type_request(&self.models, &path, None) else {
@@ -128,6 +132,48 @@ impl Generic {
             }
         }
         self
+    }
+
+    /// `template` with each placeholder replaced by its fixture, else by the id of the first
+    /// entity of the collection before it; `None` when that collection is empty or untyped.
+    fn filled_from_store(
+        &self,
+        template: &str,
+        values: &std::collections::HashMap<&str, &str>,
+    ) -> Option<String> {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}')? + open;
+            let name = &rest[open + 1..close];
+            match values.get(name) {
+                Some(value) => out.push_str(value),
+                None => out.push_str(&self.first_id(out.trim_end_matches('/'))?),
+            }
+            rest = &rest[close + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// The id of the first entity of the collection at `path`.
+    fn first_id(&self, path: &str) -> Option<String> {
+        let typed = typing::type_request(&self.models, path, None).ok()?;
+        let model = self.models.all().find(|m| m.version == typed.model)?;
+        let mut store = self.store();
+        let place::Place::Collection {
+            path, contained, ..
+        } = place::resolve(model, &typed, &mut store).ok()?
+        else {
+            return None;
+        };
+        let listed = if contained {
+            store.list(&path)
+        } else {
+            store.referenced(&path)
+        };
+        listed.first()?.1.id().map(str::to_string)
     }
 
     fn breaks(&self, rule: BrokenRule) -> bool {
@@ -285,20 +331,6 @@ pub fn not_found(what: &str) -> GraphError {
         code,
         &format!("Resource '{what}' with the given key does not exist."),
     )
-}
-
-/// `template` with every placeholder replaced by its value; `None` when one has none.
-fn filled(template: &str, values: &std::collections::HashMap<&str, &str>) -> Option<String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let close = rest[open..].find('}')? + open;
-        out.push_str(values.get(&rest[open + 1..close])?);
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 /// `%20` and friends decoded; invalid sequences kept as written.
