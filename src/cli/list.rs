@@ -32,15 +32,11 @@ pub struct ListArgs {
 pub fn execute(args: ListArgs) -> Result<u8, Error> {
     let models = Models::load(&args.schemas)?;
     let given: HashSet<String> = args.vars.into_iter().map(|(name, _)| name).collect();
-    list(&args.cases, &models, &given, args.format)
+    list(&args.cases, &models, &given.into(), args.format)
 }
 
 /// Each case's binding plan (none without a model).
-fn binding_plans(
-    cases: &[Case],
-    models: &Models,
-    given: &HashSet<String>,
-) -> Vec<Option<CasePlan>> {
+fn binding_plans(cases: &[Case], models: &Models, given: &bind::Given) -> Vec<Option<CasePlan>> {
     if models.is_empty() {
         return vec![None; cases.len()];
     }
@@ -74,25 +70,6 @@ fn plan_json(plan: &CasePlan) -> serde_json::Value {
     })
 }
 
-/// On stderr: how many cases the plan skips, and the values that would bind the most.
-fn summarize(plans: &[Option<CasePlan>]) {
-    let plans: Vec<CasePlan> = plans.iter().flatten().cloned().collect();
-    if plans.is_empty() {
-        return;
-    }
-    let skipped = plans.iter().filter(|p| p.skip.is_some()).count();
-    let acting = plans.iter().filter(|p| p.acts_on_existing).count();
-    eprintln!(
-        "binding: {} case(s) bound, {skipped} skipped, {acting} act on entities the run does not create",
-        plans.len() - skipped
-    );
-    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(&plans).into_iter().collect();
-    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (name, count) in wanted.iter().take(10) {
-        eprintln!("  --var {name}=… would bind {count} more case(s)");
-    }
-}
-
 /// A case's operation and resource type, as its version's model types its path.
 fn typed(case: &Case, models: &Models) -> (Option<&'static str>, Option<String>) {
     if models.is_empty() {
@@ -110,7 +87,7 @@ fn typed(case: &Case, models: &Models) -> (Option<&'static str>, Option<String>)
 fn list(
     cases: &Path,
     models: &Models,
-    given: &HashSet<String>,
+    given: &bind::Given,
     format: OutputFormat,
 ) -> Result<u8, Error> {
     let cases = load_dir(cases)?;
@@ -161,6 +138,6 @@ fn list(
         }),
     };
     let _ = written;
-    summarize(&plans);
+    crate::run::terminal::print_binding(&plans.iter().flatten().cloned().collect::<Vec<_>>());
     Ok(exit::PASS)
 }

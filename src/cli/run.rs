@@ -107,6 +107,22 @@ pub struct RunArgs {
     #[arg(long)]
     strict: bool,
 
+    /// Placeholder values from a TOML file (`group-id = "…"`, one per line); a target may name
+    /// one (`fixtures = "…"`). The target's `vars` and --var override it.
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+
+    /// The given values (--var, --fixtures, the target's) name disposable entities: cases
+    /// that change or delete them are sent. Never lifts the rule for entities only found by
+    /// listing.
+    #[arg(long)]
+    disposable_fixtures: bool,
+
+    /// Stop before sending anything when a case cannot be bound, listing every placeholder
+    /// that has no value (exit 2); by default such cases are skipped with the reason.
+    #[arg(long)]
+    require_bound: bool,
+
     /// Print every request as a curl command (secrets left out) and send nothing.
     #[arg(long)]
     dry_run: bool,
@@ -130,6 +146,9 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         probes: args.probes,
         consistency_wait: args.consistency_wait,
         strict: args.strict,
+        fixtures: args.fixtures,
+        disposable_fixtures: args.disposable_fixtures,
+        require_bound: args.require_bound,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
     pipeline::run(RunOptions {

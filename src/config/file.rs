@@ -42,6 +42,10 @@ struct TargetToml {
     probes: Option<Spanned<String>>,
     consistency_wait: Option<Spanned<f64>>,
     strict: Option<bool>,
+    /// A fixtures file, relative to this file.
+    fixtures: Option<String>,
+    /// The fixtures name disposable entities: the run may change and delete them.
+    disposable_fixtures: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +105,9 @@ pub struct Profile {
     pub probes: Option<ProbeSelection>,
     pub consistency_wait: Option<f64>,
     pub strict: bool,
+    /// The fixtures file, as a path from the working directory.
+    pub fixtures: Option<PathBuf>,
+    pub disposable_fixtures: bool,
 }
 
 /// The profile `name` from `path` (or `conform.toml` in the working directory). The name
@@ -231,6 +238,11 @@ fn profile(source: &Source<'_>, name: &str, raw: &TargetToml) -> Result<Profile>
             .transpose()?,
         consistency_wait: positive(&raw.consistency_wait, "consistency_wait")?,
         strict: raw.strict.unwrap_or(false),
+        fixtures: raw.fixtures.as_ref().map(|relative| {
+            file.parent()
+                .map_or_else(|| PathBuf::from(relative), |dir| dir.join(relative))
+        }),
+        disposable_fixtures: raw.disposable_fixtures.unwrap_or(false),
     })
 }
 
@@ -291,6 +303,8 @@ insecure = false
 probes = "auth,read-back"
 consistency_wait = 2.5
 strict = true
+fixtures = "tenant/fixtures.toml"
+disposable_fixtures = true
 
 [targets.staging.retry]
 attempts = 6
@@ -328,6 +342,11 @@ auth = { kind = "bearer", token_file = "token.txt" }
             ]))
         );
         assert_eq!((p.consistency_wait, p.strict), (Some(2.5), true));
+        assert_eq!(
+            (p.fixtures.as_deref(), p.disposable_fixtures),
+            (Some(Path::new("tenant/fixtures.toml")), true),
+            "relative to the config file's folder"
+        );
         assert_eq!(
             p.auth,
             Some(AuthProfile::ClientCredentials {

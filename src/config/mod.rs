@@ -2,4 +2,5 @@
 //! environment, file and defaults.
 
 pub mod file;
+pub mod fixtures;
 pub mod settings;

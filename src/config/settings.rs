@@ -40,6 +40,10 @@ pub struct Flags {
     pub probes: Option<ProbeSelection>,
     pub consistency_wait: Option<f64>,
     pub strict: bool,
+    /// `--fixtures FILE`.
+    pub fixtures: Option<std::path::PathBuf>,
+    pub disposable_fixtures: bool,
+    pub require_bound: bool,
 }
 
 /// Where requests go and how they are authorized.
@@ -66,6 +70,10 @@ pub struct Settings {
     pub consistency_wait: Duration,
     /// Undocumented properties fail the case instead of warning.
     pub strict: bool,
+    /// The given values name disposable entities: cases may change and delete them.
+    pub disposable_fixtures: bool,
+    /// A case the binding plan cannot send stops the run before anything is sent.
+    pub require_bound: bool,
     /// Knows every secret of the run, including tokens fetched later.
     pub redactor: Redactor,
 }
@@ -86,11 +94,13 @@ pub fn resolve(
             base_url,
         },
     };
-    let mut vars: Vec<(String, String)> = profile
-        .vars
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // The fixtures file first, then the target's values, then --var: the later wins.
+    let mut vars: Vec<(String, String)> =
+        match flags.fixtures.as_ref().or(profile.fixtures.as_ref()) {
+            Some(file) => crate::config::fixtures::load(file)?,
+            None => Vec::new(),
+        };
+    vars.extend(profile.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     vars.extend(flags.vars);
     let mut limits = Limits::default();
     if let Some(seconds) = flags.timeout.or(profile.timeout) {
@@ -119,6 +129,8 @@ pub fn resolve(
             .unwrap_or_default(),
         consistency_wait,
         strict: flags.strict || profile.strict,
+        disposable_fixtures: flags.disposable_fixtures || profile.disposable_fixtures,
+        require_bound: flags.require_bound,
         destination,
         vars,
         limits,

@@ -26,6 +26,7 @@ use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
 use crate::schema::registry::Schemas;
+use crate::suite::bind::{self, Given};
 use crate::suite::binder::Binder;
 use crate::suite::load;
 use crate::suite::partition::Shard;
@@ -108,7 +109,8 @@ fn served(
     schemas: &Schemas,
     schemas_dir: &std::path::Path,
     files: &[std::path::PathBuf],
-    given: &HashSet<String>,
+    given: &Given,
+    require_bound: bool,
 ) -> Result<(Served, Option<Arc<Binder>>)> {
     let models = crate::api::file::Models::load(schemas_dir)?;
     let all: Vec<_> = files
@@ -116,13 +118,47 @@ fn served(
         .filter_map(|file| load::load_file(file).ok())
         .flat_map(|file| file.cases)
         .collect();
-    let served = Served::from_loaded(models, schemas, &all);
-    let binder = if served.from_suite {
-        None
-    } else {
-        Binder::new(served.models.clone(), given.clone(), &all).map(Arc::new)
-    };
+    let served = Served::from_loaded(models, Some(schemas), &all);
+    if served.from_suite {
+        return Ok((served, None));
+    }
+    let shapes: Vec<_> = all.iter().map(bind::CaseShape::of).collect();
+    let plans = bind::plan_all(&shapes, &served.models, given);
+    if require_bound {
+        refuse_unbound(&plans)?;
+    }
+    terminal::print_binding(&plans);
+    let binder = Binder::new(served.models.clone(), given.clone(), &all).map(Arc::new);
     Ok((served, binder))
+}
+
+/// `--require-bound`: every placeholder no value binds, with the number of cases it keeps from
+/// running, as one error before anything is sent.
+fn refuse_unbound(plans: &[bind::CasePlan]) -> Result<()> {
+    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(plans).into_iter().collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let unbound = plans
+        .iter()
+        .filter(|p| {
+            p.placeholders
+                .iter()
+                .any(|(_, b)| matches!(b, bind::Binding::Unbound { .. }))
+        })
+        .count();
+    let listed: Vec<String> = wanted
+        .iter()
+        .map(|(name, cases)| format!("  {{{name}}}: {cases} case(s)"))
+        .collect();
+    Err(Error::new(format!(
+        "{unbound} case(s) have a placeholder nothing binds (--require-bound):\n{}",
+        listed.join("\n")
+    ))
+    .with_help(
+        "give the values with --var NAME=… or --fixtures FILE, or add pages that create them",
+    ))
 }
 
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
@@ -136,7 +172,18 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .transpose()?;
     let vars = destination::variables(&options.settings);
     let var_names: HashSet<String> = vars.keys().cloned().collect();
-    let (served, binder) = served(&schemas, &options.schemas_dir, &files, &var_names)?;
+    let given = Given {
+        names: var_names.clone(),
+        disposable: options.settings.disposable_fixtures,
+    };
+    let require_bound = options.settings.require_bound;
+    let (served, binder) = served(
+        &schemas,
+        &options.schemas_dir,
+        &files,
+        &given,
+        require_bound,
+    )?;
     let suite = plan::plan(
         files,
         &schemas,

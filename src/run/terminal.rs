@@ -1,10 +1,11 @@
-//! What a run prints to stderr after the verdicts: warnings, what was left behind, and how the
-//! failures stand against the baseline.
+//! What a run prints to stderr besides the verdicts: the binding plan's summary, warnings,
+//! what was left behind, and how the failures stand against the baseline.
 
 use std::io::Write as _;
 
 use crate::exec::protocol::Leak;
 use crate::report::record::{Comparison, UndocumentedCount};
+use crate::suite::bind::{self, CasePlan};
 
 /// `(case, warning)` pairs.
 pub fn print_warnings<'a>(warnings: impl Iterator<Item = (&'a str, &'a str)>) {
@@ -48,6 +49,25 @@ pub fn print_leaks(leaks: &[(&str, &Leak)]) {
             "  {} {}  ({}: {})",
             leak.method, leak.url, case, leak.reason
         );
+    }
+}
+
+/// How many cases the binding plans send and skip, how many act on entities the run does not
+/// create, and the values that would bind the most of the skipped ones.
+pub fn print_binding(plans: &[CasePlan]) {
+    if plans.is_empty() {
+        return;
+    }
+    let skipped = plans.iter().filter(|p| p.skip.is_some()).count();
+    let acting = plans.iter().filter(|p| p.acts_on_existing).count();
+    eprintln!(
+        "binding: {} case(s) bound, {skipped} skipped (the reports say why), {acting} act on entities the run does not create",
+        plans.len() - skipped
+    );
+    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(plans).into_iter().collect();
+    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (name, count) in wanted.iter().take(10) {
+        eprintln!("  --var {name}=… would bind {count} more case(s)");
     }
 }
 

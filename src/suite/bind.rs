@@ -180,8 +180,31 @@ fn braced(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The placeholders the run has values for, and whether the entities they name may be changed.
+#[derive(Debug, Clone, Default)]
+pub struct Given {
+    pub names: HashSet<String>,
+    /// The values name disposable entities (`--disposable-fixtures`): writes to them are sent.
+    pub disposable: bool,
+}
+
+impl Given {
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+}
+
+impl From<HashSet<String>> for Given {
+    fn from(names: HashSet<String>) -> Self {
+        Self {
+            names,
+            disposable: false,
+        }
+    }
+}
+
 /// Plans every case; `given` names the placeholders that have values.
-pub fn plan_all(cases: &[CaseShape], models: &Models, given: &HashSet<String>) -> Vec<CasePlan> {
+pub fn plan_all(cases: &[CaseShape], models: &Models, given: &Given) -> Vec<CasePlan> {
     let producers = Producers::of(cases, models);
     cases
         .iter()
@@ -190,12 +213,7 @@ pub fn plan_all(cases: &[CaseShape], models: &Models, given: &HashSet<String>) -
 }
 
 /// The plan of one case.
-pub fn plan(
-    case: &CaseShape,
-    models: &Models,
-    producers: &Producers,
-    given: &HashSet<String>,
-) -> CasePlan {
+pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Given) -> CasePlan {
     let Some(typed) = typed(models, case) else {
         return untyped_plan(case, given);
     };
@@ -216,7 +234,7 @@ pub fn plan(
         plan.placeholders.push((name, binding));
     }
     header_placeholders(case, given, &mut plan);
-    guard(case, &typed, &mut plan);
+    guard(case, &typed, given, &mut plan);
     plan
 }
 
@@ -237,8 +255,9 @@ pub fn target_key(typed: &TypedPath) -> Option<&str> {
 
 /// The safety rule: a request that changes something (anything but a read, a create or a
 /// function) is sent only to an entity this run created; an action also to a given one (marked),
-/// never to one merely discovered.
-fn guard(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+/// and any write to a given one when the fixtures are disposable (marked); never to one merely
+/// discovered.
+fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan) {
     let operation = typed.operation(&case.method);
     let reads = matches!(case.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
     let acts = operation == Some(Operation::Action);
@@ -251,7 +270,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
         .map(|(name, binding)| (name.clone(), binding.clone()));
     let reason = match binding {
         Some((_, Binding::Created { .. } | Binding::Captured)) => return,
-        Some((_, Binding::Given)) if acts => {
+        Some((_, Binding::Given)) if acts || given.disposable => {
             plan.acts_on_existing = true;
             return;
         }
@@ -268,7 +287,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
 }
 
 /// Placeholders of the request's headers: given or captured, else unbound.
-fn header_placeholders(case: &CaseShape, given: &HashSet<String>, plan: &mut CasePlan) {
+fn header_placeholders(case: &CaseShape, given: &Given, plan: &mut CasePlan) {
     for name in &case.in_headers {
         if plan.placeholders.iter().any(|(n, _)| n == name) {
             continue;
@@ -290,7 +309,7 @@ fn header_placeholders(case: &CaseShape, given: &HashSet<String>, plan: &mut Cas
 }
 
 /// A placeholder of a path the model does not type: given or captured, else unbound.
-fn untyped_plan(case: &CaseShape, given: &HashSet<String>) -> CasePlan {
+fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
     let mut plan = CasePlan {
         placeholders: Vec::new(),
         skip: None,
@@ -330,7 +349,7 @@ fn bind(
     at: Option<usize>,
     name: &str,
     producers: &Producers,
-    given: &HashSet<String>,
+    given: &Given,
     case: &CaseShape,
 ) -> Binding {
     if given.contains(name) {
@@ -358,7 +377,7 @@ fn bind(
 fn chain_binds(
     producers: &Producers,
     producer: &Producer,
-    given: &HashSet<String>,
+    given: &Given,
     seen: &mut Vec<String>,
 ) -> bool {
     if seen.len() > MAX_CHAIN {
@@ -414,8 +433,28 @@ mod tests {
 
     fn plans(cases: &[CaseShape], given: &[&str]) -> Vec<CasePlan> {
         let models = Models::from_models(vec![crate::api::office_model()]);
-        let given = given.iter().map(|g| g.to_string()).collect();
-        plan_all(cases, &models, &given)
+        let given: HashSet<String> = given.iter().map(|g| g.to_string()).collect();
+        plan_all(cases, &models, &given.into())
+    }
+
+    #[test]
+    fn disposable_fixtures_lift_the_rule_for_given_values_only() {
+        let models = Models::from_models(vec![crate::api::office_model()]);
+        let given = Given {
+            names: ["group-id".to_string()].into(),
+            disposable: true,
+        };
+        let plans = plan_all(&office_suite(), &models, &given);
+        assert_eq!(plans[3].skip, None, "the given group is disposable");
+        assert!(plans[3].acts_on_existing, "and marked as such");
+        assert!(
+            plans[5]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("DELETE would change {message-id}"),
+            "never what was only discovered"
+        );
     }
 
     /// A small suite over the office model: a create, what reads and writes it, and more.

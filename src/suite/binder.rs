@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::probe::ProbeKind;
-use crate::suite::bind::{self, Binding, CaseShape, Producers};
+use crate::suite::bind::{self, Binding, CaseShape, Given, Producers};
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 
 /// The variable a create case's new id is captured in, for its teardown.
@@ -18,13 +18,13 @@ const CREATED: &str = "created-entity-id";
 /// What binding needs of the suite: the models, the names given values, the suite's creates.
 pub struct Binder {
     models: Arc<Models>,
-    given: HashSet<String>,
+    given: Given,
     producers: Producers,
 }
 
 impl Binder {
     /// A binder for a suite whose cases are `all`; `None` without a model (nothing to type).
-    pub fn new(models: Arc<Models>, given: HashSet<String>, all: &[Case]) -> Option<Self> {
+    pub fn new(models: Arc<Models>, given: Given, all: &[Case]) -> Option<Self> {
         if models.is_empty() {
             return None;
         }
@@ -68,6 +68,7 @@ impl Binder {
         let mut chain = Chain {
             bound: self
                 .given
+                .names
                 .iter()
                 .cloned()
                 .chain(shape.captured.iter().cloned())

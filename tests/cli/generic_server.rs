@@ -1034,3 +1034,72 @@ body = '{"value": [{"id": "documented-2", "topic": "Agenda"}, {"id": "documented
     );
     assert_eq!(none["value"], json!([]));
 }
+
+/// `--fixtures FILE` gives values as `--var` does; `--require-bound` stops before sending
+/// anything, naming every placeholder nothing binds; `--disposable-fixtures` sends the writes
+/// to given entities the run would otherwise skip.
+#[test]
+fn fixtures_files_require_bound_and_disposable_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas_dir.to_str().unwrap(),
+            "--report",
+            reports.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::conform(&args, &[])
+    };
+    let refused = run(&["--require-bound"]);
+    let text = common::text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{text}");
+    assert!(text.contains("{period}: 1 case(s)"), "{text}");
+    assert!(
+        text.contains("running 0 tests") || !text.contains("running"),
+        "nothing sent: {text}"
+    );
+
+    let fixtures = dir.path().join("fixtures.toml");
+    std::fs::write(&fixtures, "# the test tenant\nperiod = \"D7\"\n").unwrap();
+    let bound = run(&["--require-bound", "--fixtures", fixtures.to_str().unwrap()]);
+    let text = common::text(&bound);
+    assert_eq!(bound.status.code(), Some(0), "{text}");
+    let outcomes = common::outcomes(&common::report(&reports));
+    let outcome = |name: &str| {
+        outcomes
+            .iter()
+            .find(|(n, _)| n.ends_with(name))
+            .map(|(_, o)| o.clone())
+            .unwrap()
+    };
+    assert_eq!(outcome("get_report"), "pass", "{text}");
+    assert_eq!(outcome("update_group"), "skip", "{text}");
+
+    let disposable = run(&[
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--disposable-fixtures",
+    ]);
+    let text = common::text(&disposable);
+    assert_eq!(disposable.status.code(), Some(0), "{text}");
+    let outcomes = common::outcomes(&common::report(&reports));
+    let patched = outcomes
+        .iter()
+        .find(|(n, _)| n.ends_with("update_group"))
+        .unwrap();
+    assert_eq!(patched.1, "pass", "the given group is disposable: {text}");
+
+    std::fs::write(&fixtures, "period = 7\n").unwrap();
+    let bad = run(&["--fixtures", fixtures.to_str().unwrap()]);
+    let text = common::text(&bad);
+    assert_eq!(bad.status.code(), Some(2), "{text}");
+    assert!(text.contains("fixtures.toml:1:10"), "{text}");
+}

@@ -55,9 +55,10 @@ pub fn after_create(model: &ApiModel, store: &mut Entities, created: &str) {
     let mut prefix = created;
     while let Some((parent, _)) = prefix.rsplit_once('/') {
         if let Some((conversations, _)) = conversations_of(model, store, parent)
-            && created.starts_with(&format!("{conversations}/"))
+            && let Some(rest) = created.strip_prefix(&format!("{conversations}/"))
         {
-            link_threads(store, parent, &conversations);
+            let id = rest.split('/').next().unwrap_or(rest);
+            link_threads(store, parent, &format!("{conversations}/{id}"));
             break;
         }
         prefix = parent;
@@ -86,15 +87,17 @@ pub fn after_group_thread_delete(model: &ApiModel, store: &mut Entities, deleted
     }
 }
 
-/// Makes every thread of the group's conversations one of the group's threads.
-fn link_threads(store: &mut Entities, group: &str, conversations: &str) {
+/// Makes every thread of the conversation one of its group's threads.
+fn link_threads(store: &mut Entities, group: &str, conversation: &str) {
     let threads: Vec<String> = store
-        .below(conversations)
+        .below(conversation)
         .map(|(path, _)| path)
         .filter(|path| {
-            let rest = &path[conversations.len()..];
-            let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
-            parts.len() == 3 && parts[1].eq_ignore_ascii_case("threads")
+            let parts: Vec<&str> = path[conversation.len()..]
+                .trim_start_matches('/')
+                .split('/')
+                .collect();
+            parts.len() == 2 && parts[0].eq_ignore_ascii_case("threads")
         })
         .cloned()
         .collect();

@@ -25,17 +25,17 @@ pub struct Served {
 }
 
 impl Served {
-    /// From `models` (those of the schemas folder) and the cases already read.
-    pub fn from_loaded(models: Models, schemas: &Schemas, cases: &[Case]) -> Self {
+    /// From `models` (those of the schemas folder) and the cases already read; without models,
+    /// from the suite's paths typed by the JSON Schemas `schemas` gives.
+    pub fn from_loaded(models: Models, schemas: Option<&Schemas>, cases: &[Case]) -> Self {
         let from_suite = models.is_empty();
-        let models = if from_suite {
-            Models::from_models(derived::from_suite(
+        let models = match (from_suite, schemas) {
+            (true, Some(schemas)) => Models::from_models(derived::from_suite(
                 &documented(cases),
                 schemas,
                 SUITE_VERSIONS,
-            ))
-        } else {
-            models
+            )),
+            _ => models,
         };
         let examples = Examples::from_loaded(cases, &models);
         Self {
@@ -49,14 +49,19 @@ impl Served {
     /// are passed over: they are a run's to report.
     pub fn from_dirs(schemas_dir: &Path, cases_dir: &Path) -> Result<Self> {
         let models = Models::load(schemas_dir)?;
-        let schemas = Schemas::load_dir(schemas_dir)?;
         let cases: Vec<Case> = crate::suite::load::case_files(cases_dir)
             .unwrap_or_default()
             .iter()
             .filter_map(|file| crate::suite::load::load_file(file).ok())
             .flat_map(|file| file.cases)
             .collect();
-        Ok(Self::from_loaded(models, &schemas, &cases))
+        // The JSON Schemas type a URL space read from the suite; metadata has its own types.
+        let schemas = if models.is_empty() {
+            Some(Schemas::load_dir(schemas_dir)?)
+        } else {
+            None
+        };
+        Ok(Self::from_loaded(models, schemas.as_ref(), &cases))
     }
 }
 
