@@ -782,11 +782,9 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     );
 }
 
-/// Graph's own rules where they go beyond OData's: a thread posted to a group starts a
-/// conversation, a password is never read back, membership functions answer from the
-/// memberships held.
+/// Graph's own rule for group threads: a thread posted to a group starts a conversation.
 #[test]
-fn graphs_own_rules_hold_beyond_the_conventions() {
+fn a_thread_posted_to_a_group_starts_a_conversation() {
     let runtime = common::runtime();
     let server = server(&runtime, Vec::new());
     let base = server.base_url();
@@ -830,7 +828,15 @@ fn graphs_own_rules_hold_beyond_the_conventions() {
         json!([]),
         "the conversation it started goes with it"
     );
+}
 
+/// A password is never read back; membership functions answer from the memberships held.
+#[test]
+fn passwords_stay_unread_and_memberships_are_computed() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let group = "/v1.0/groups/g-fixture";
     let profile = json!({"password": "P@ssw0rd!", "forceChangePasswordNextSignIn": true});
     let (_, _, user) = send(
         &runtime,
@@ -870,18 +876,39 @@ fn graphs_own_rules_hold_beyond_the_conventions() {
     );
 }
 
-/// An operation's documentation shapes its answer's contractual headers and redirects: a
-/// `Location` the case expects is sent, a read documented as `302` redirects to a download
-/// address the server serves.
-#[test]
-fn documented_headers_and_redirects_are_answered() {
+/// A server over the office model answering as `cases` (written to a scratch folder)
+/// documents, with a group `g` and a drive `d`.
+fn documented_server(
+    runtime: &tokio::runtime::Runtime,
+    cases: &str,
+) -> (tempfile::TempDir, conform::mock::server::Server) {
     let dir = tempfile::tempdir().unwrap();
     let schemas_dir = dir.path().join("schemas");
     schemas(&schemas_dir);
-    let cases = dir.path().join("cases");
-    std::fs::create_dir_all(&cases).unwrap();
-    std::fs::write(
-        cases.join("documented.toml"),
+    let cases_dir = dir.path().join("cases");
+    std::fs::create_dir_all(&cases_dir).unwrap();
+    std::fs::write(cases_dir.join("documented.toml"), cases).unwrap();
+    let served =
+        conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases_dir).unwrap();
+    let config = MockConfig {
+        served: Some(served),
+        fixtures: vec![
+            ("group-id".into(), "g".into()),
+            ("drive-id".into(), "d".into()),
+        ],
+        ..MockConfig::default()
+    };
+    let server = common::reference_server_with(runtime, config);
+    (dir, server)
+}
+
+/// A `Location` the case of an operation expects is sent: for an action, the address of the
+/// operation's status.
+#[test]
+fn documented_headers_are_answered() {
+    let runtime = common::runtime();
+    let (_dir, server) = documented_server(
+        &runtime,
         r#"[[case]]
 name = "reply"
 [case.request]
@@ -891,29 +918,8 @@ json = '{}'
 [case.expect]
 status = 202
 headers = { Location = true }
-
-[[case]]
-name = "download"
-[case.request]
-method = "GET"
-path = "/v1.0/drives/{drive-id}/items/{driveItem-id}/content"
-[case.expect]
-status = 302
-headers = { Location = true }
 "#,
-    )
-    .unwrap();
-    let served = conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
-    let config = MockConfig {
-        served: Some(served),
-        fixtures: vec![
-            ("group-id".into(), "g".into()),
-            ("drive-id".into(), "d".into()),
-        ],
-        ..MockConfig::default()
-    };
-    let runtime = common::runtime();
-    let server = common::reference_server_with(&runtime, config);
+    );
     let base = server.base_url();
     let (_, _, thread) = send(
         &runtime,
@@ -929,7 +935,25 @@ headers = { Location = true }
     let (status, location, _) = send(&runtime, &base, "POST", &reply, Some(json!({})));
     assert_eq!(status, 202);
     assert!(location.unwrap().contains(&format!("{reply}/operations/")));
+}
 
+/// A read documented as `302` redirects to a download address the server serves.
+#[test]
+fn documented_redirects_are_answered() {
+    let runtime = common::runtime();
+    let (_dir, server) = documented_server(
+        &runtime,
+        r#"[[case]]
+name = "download"
+[case.request]
+method = "GET"
+path = "/v1.0/drives/{drive-id}/items/{driveItem-id}/content"
+[case.expect]
+status = 302
+headers = { Location = true }
+"#,
+    );
+    let base = server.base_url();
     let (_, _, item) = send(
         &runtime,
         &base,

@@ -3,7 +3,7 @@
 //! references of non-contained navigations, and media streams. Deleting an entity deletes
 //! everything below it and every reference to it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -22,11 +22,20 @@ impl Entity {
     }
 }
 
-/// The ids of a collection, in the order they were added.
+/// The ids of a collection, in the order they were added. A vector: most collections hold a
+/// few members (a conversation's threads), and a map per collection would cost more than what
+/// it holds.
 #[derive(Debug, Default)]
 struct Members {
-    by_order: BTreeMap<u64, String>,
-    order_of: HashMap<String, u64>,
+    ids: Vec<String>,
+}
+
+impl Members {
+    fn forget(&mut self, id: &str) {
+        if let Some(at) = self.ids.iter().position(|member| member == id) {
+            self.ids.remove(at);
+        }
+    }
 }
 
 /// Why a reference cannot be added.
@@ -42,14 +51,13 @@ pub enum ReferenceError {
 pub struct Entities {
     entities: BTreeMap<String, Entity>,
     /// Collection path → its members' ids.
-    collections: HashMap<String, Members>,
+    collections: BTreeMap<String, Members>,
     /// Navigation path → the canonical paths of the entities it refers to.
     references: BTreeMap<String, Vec<String>>,
     media: BTreeMap<String, (String, Vec<u8>)>,
     /// Entity paths that name an entity kept elsewhere (a group's thread, kept in its
     /// conversation) → the entity's own path.
     aliases: BTreeMap<String, String>,
-    next: u64,
 }
 
 impl Entities {
@@ -82,12 +90,11 @@ impl Entities {
         if alias == own {
             return;
         }
-        let members = self.collections.entry(collection.to_string()).or_default();
-        if !members.order_of.contains_key(&id) {
-            self.next += 1;
-            members.by_order.insert(self.next, id.clone());
-            members.order_of.insert(id, self.next);
+        if self.aliases.contains_key(&alias) {
+            return;
         }
+        let members = self.collections.entry(collection.to_string()).or_default();
+        members.ids.push(id);
         self.aliases.insert(alias, own.to_string());
     }
 
@@ -111,11 +118,9 @@ impl Entities {
     pub fn insert(&mut self, collection: &str, entity: Entity) -> String {
         let id = entity.id().unwrap_or_default().to_string();
         let path = format!("{collection}/{id}");
-        let members = self.collections.entry(collection.to_string()).or_default();
-        if !members.order_of.contains_key(&id) {
-            self.next += 1;
-            members.by_order.insert(self.next, id.clone());
-            members.order_of.insert(id, self.next);
+        if !self.entities.contains_key(&path) {
+            let members = self.collections.entry(collection.to_string()).or_default();
+            members.ids.push(id);
         }
         self.entities.insert(path.clone(), entity);
         path
@@ -132,8 +137,8 @@ impl Entities {
             return Vec::new();
         };
         members
-            .by_order
-            .values()
+            .ids
+            .iter()
             .filter_map(|id| {
                 let path = format!("{collection}/{id}");
                 let own = self.own_path(&path).to_string();
@@ -184,13 +189,19 @@ impl Entities {
         for key in &doomed {
             self.entities.remove(key);
         }
-        self.collections
-            .retain(|collection, _| !collection.starts_with(&below));
+        let emptied: Vec<String> = self
+            .collections
+            .range(below.clone()..)
+            .take_while(|(collection, _)| collection.starts_with(&below))
+            .map(|(collection, _)| collection.clone())
+            .collect();
+        for collection in emptied {
+            self.collections.remove(&collection);
+        }
         if let Some((collection, id)) = path.rsplit_once('/')
             && let Some(members) = self.collections.get_mut(collection)
-            && let Some(order) = members.order_of.remove(id)
         {
-            members.by_order.remove(&order);
+            members.forget(id);
         }
         let gone = |target: &String| target == path || target.starts_with(&below);
         self.references
@@ -219,9 +230,8 @@ impl Entities {
             self.aliases.remove(&alias);
             if let Some((collection, id)) = alias.rsplit_once('/')
                 && let Some(members) = self.collections.get_mut(collection)
-                && let Some(order) = members.order_of.remove(id)
             {
-                members.by_order.remove(&order);
+                members.forget(id);
             }
         }
     }

@@ -50,8 +50,12 @@ pub fn thread_of_group(
 }
 
 /// After a create at `created`: the threads of the group it is in are linked as the group's
-/// threads, and the previews of its conversation and threads are filled in.
+/// threads, and the previews of its conversation and threads are filled in. Only what is kept
+/// in a conversation has either.
 pub fn after_create(model: &ApiModel, store: &mut Entities, created: &str) {
+    if !created.contains("/conversations/") {
+        return;
+    }
     let mut prefix = created;
     while let Some((parent, _)) = prefix.rsplit_once('/') {
         if let Some((conversations, _)) = conversations_of(model, store, parent)

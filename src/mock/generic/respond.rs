@@ -122,9 +122,11 @@ pub fn answer(
 /// A read documented as a redirect (`302` to where the content is downloaded from): to the
 /// server's own download address of the same path.
 fn redirected(example: Option<&Example>, exchange: &Exchange) -> Option<Response> {
-    let found = example?.status == 302 && exchange.method == Method::GET;
+    if example?.status != 302 || exchange.method != Method::GET {
+        return None;
+    }
     let location = format!("{}/_mock/download{}", exchange.origin, exchange.path);
-    let location = HeaderValue::from_str(&location).ok().filter(|_| found)?;
+    let location = HeaderValue::from_str(&location).ok()?;
     Some((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
 }
 
@@ -441,13 +443,19 @@ fn insert_deep(
     mut body: Map<String, Value>,
     depth: usize,
 ) -> String {
+    let contained: Vec<String> = body
+        .keys()
+        .filter(|name| {
+            depth < 8
+                && model
+                    .member(ty, name)
+                    .is_some_and(|m| m.kind == crate::api::model::MemberKind::Contained)
+        })
+        .cloned()
+        .collect();
     let mut inserted = Vec::new();
-    for (name, value) in body.clone() {
-        let Some(member) = model.member(ty, &name) else {
-            continue;
-        };
-        if member.kind == crate::api::model::MemberKind::Contained && depth < 8 {
-            body.remove(&name);
+    for name in contained {
+        if let (Some(member), Some(value)) = (model.member(ty, &name), body.remove(&name)) {
             let items = match value {
                 Value::Array(items) => items,
                 Value::Object(_) => vec![value],
