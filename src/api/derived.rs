@@ -333,15 +333,15 @@ impl Builder<'_> {
             Shape::Typed(JsonType::Boolean) => "Edm.Boolean".to_string(),
             Shape::Typed(JsonType::Integer) => "Edm.Int64".to_string(),
             Shape::Typed(JsonType::Number) => "Edm.Double".to_string(),
-            Shape::Typed(JsonType::String) if !field.members.is_empty() => {
+            // An `enum` written in place: an enum type of its own.
+            Shape::Typed(JsonType::String) | Shape::Unknown if !field.members.is_empty() => {
                 let ty = qualified(&format!("{owner}_{name}"));
-                self.enums.insert(
-                    ty.clone(),
-                    EnumDef {
-                        members: field.members.clone(),
-                        flags: false,
-                    },
-                );
+                let members = field.members.clone();
+                let def = EnumDef {
+                    members,
+                    flags: false,
+                };
+                self.enums.insert(ty.clone(), def);
                 ty
             }
             Shape::Typed(JsonType::String) => match field.format.as_deref() {
@@ -352,17 +352,6 @@ impl Builder<'_> {
             }
             .to_string(),
             Shape::Named(target) => self.named(owner, target, depth),
-            Shape::Unknown if !field.members.is_empty() => {
-                let ty = qualified(&format!("{owner}_{name}"));
-                self.enums.insert(
-                    ty.clone(),
-                    EnumDef {
-                        members: field.members.clone(),
-                        flags: false,
-                    },
-                );
-                ty
-            }
             _ => "Edm.Untyped".to_string(),
         };
         (ty, collection)
