@@ -27,12 +27,29 @@ pub struct ListArgs {
     /// given. Repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::target::parse_var)]
     vars: Vec<(String, String)>,
+    /// Values the run will be given from a fixtures file (as `conform run --fixtures`).
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// The given values name disposable entities (as `conform run --disposable-fixtures`).
+    #[arg(long)]
+    disposable_fixtures: bool,
 }
 
 pub fn execute(args: ListArgs) -> Result<u8, Error> {
     let models = Models::load(&args.schemas)?;
-    let given: HashSet<String> = args.vars.into_iter().map(|(name, _)| name).collect();
-    list(&args.cases, &models, &given.into(), args.format)
+    let mut names: HashSet<String> = args.vars.into_iter().map(|(name, _)| name).collect();
+    if let Some(file) = &args.fixtures {
+        names.extend(
+            crate::config::fixtures::load(file)?
+                .into_iter()
+                .map(|(name, _)| name),
+        );
+    }
+    let given = bind::Given {
+        names,
+        disposable: args.disposable_fixtures,
+    };
+    list(&args.cases, &models, &given, args.format)
 }
 
 /// Each case's binding plan (none without a model).

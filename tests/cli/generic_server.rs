@@ -1127,3 +1127,38 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
     assert_eq!(bad.status.code(), Some(2), "{text}");
     assert!(text.contains("fixtures.toml:1:10"), "{text}");
 }
+
+/// `conform list --fixtures FILE` plans as the run would with that file.
+#[test]
+fn list_counts_fixtures_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let fixtures = dir.path().join("fixtures.toml");
+    std::fs::write(&fixtures, "period = \"D7\"\n").unwrap();
+    let listed = common::conform(
+        &[
+            "list",
+            "--cases",
+            cases.to_str().unwrap(),
+            "--schemas",
+            schemas_dir.to_str().unwrap(),
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let report_row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "get_report");
+    assert_eq!(
+        report_row.unwrap()["binding"]["placeholders"]["period"],
+        "given"
+    );
+}
