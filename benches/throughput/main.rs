@@ -3,6 +3,11 @@
 //! of every measure; `CONFORM_BENCH_MILLION=1` adds a run of 1,000,000 cases;
 //! `CONFORM_BENCH_SERVER=1` measures the reference servers alone.
 
+/// The allocator the `conform` binary runs with, so that a server or client measured in this
+/// process allocates as it does there; every role gets it alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod generic;
 mod measure;
 mod roles;

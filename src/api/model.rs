@@ -102,20 +102,45 @@ pub struct OperationDef {
     pub returns: Option<(String, bool)>,
 }
 
+/// FNV-1a: the index's keys are short names, hashed on every lookup of a request's path and
+/// body; SipHash's resistance to chosen keys buys nothing for names read from metadata.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Names<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Lookups by lower-case name, built when a model is made or loaded.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Index {
-    roots: HashMap<String, usize>,
+    roots: Names<usize>,
     /// Qualified type → lower-case member name → member index of that type.
-    members: HashMap<String, HashMap<String, usize>>,
+    members: Names<Names<usize>>,
     /// Lower-case qualified type name → qualified type name.
-    types: HashMap<String, String>,
+    types: Names<String>,
     /// Lower-case entity type name without its namespace → qualified type name.
-    entity_short_names: HashMap<String, String>,
+    entity_short_names: Names<String>,
     /// Lower-case operation name (unqualified and qualified) → operation indexes.
-    operations: HashMap<String, Vec<usize>>,
+    operations: Names<Vec<usize>>,
     /// Type → the types that name it as base.
-    children: HashMap<String, Vec<String>>,
+    children: Names<Vec<String>>,
 }
 
 fn type_text(ty: &PropertyType) -> String {
@@ -277,9 +302,22 @@ impl ApiModel {
 
     /// The member `name` (without regard to case) of `ty` or of one of its bases.
     pub fn member(&self, ty: &str, name: &str) -> Option<&Member> {
-        let lower = name.to_ascii_lowercase();
+        // Names are short: lowered on the stack, as this runs for every property of a body.
+        let mut buffer = [0u8; 64];
+        let owned;
+        let lower = match buffer.get_mut(..name.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(name.as_bytes());
+                slot.make_ascii_lowercase();
+                std::str::from_utf8(slot).unwrap_or(name)
+            }
+            None => {
+                owned = name.to_ascii_lowercase();
+                owned.as_str()
+            }
+        };
         self.lineage(ty).find_map(|t| {
-            let i = self.index.members.get(t)?.get(&lower)?;
+            let i = self.index.members.get(t)?.get(lower)?;
             self.types.get(t)?.members.get(*i)
         })
     }

@@ -90,12 +90,16 @@ impl Entities {
         if alias == own {
             return;
         }
-        if self.aliases.contains_key(&alias) {
+        if self.aliases.insert(alias, own.to_string()).is_some() {
             return;
         }
-        let members = self.collections.entry(collection.to_string()).or_default();
-        members.ids.push(id);
-        self.aliases.insert(alias, own.to_string());
+        match self.collections.get_mut(collection) {
+            Some(members) => members.ids.push(id),
+            None => {
+                let members = Members { ids: vec![id] };
+                self.collections.insert(collection.to_string(), members);
+            }
+        }
     }
 
     /// The entities kept below `path` (its contained entities, at any depth).
@@ -118,11 +122,15 @@ impl Entities {
     pub fn insert(&mut self, collection: &str, entity: Entity) -> String {
         let id = entity.id().unwrap_or_default().to_string();
         let path = format!("{collection}/{id}");
-        if !self.entities.contains_key(&path) {
-            let members = self.collections.entry(collection.to_string()).or_default();
-            members.ids.push(id);
+        if self.entities.insert(path.clone(), entity).is_none() {
+            match self.collections.get_mut(collection) {
+                Some(members) => members.ids.push(id),
+                None => {
+                    let members = Members { ids: vec![id] };
+                    self.collections.insert(collection.to_string(), members);
+                }
+            }
         }
-        self.entities.insert(path.clone(), entity);
         path
     }
 

@@ -23,6 +23,9 @@ pub struct Example {
     /// The contractual headers it shows (`Location`, `Preference-Applied`), with the value it
     /// requires, if any.
     pub headers: Vec<(String, Option<String>)>,
+    /// What `fill` takes from the body for an entity of the type the operation returns (that
+    /// type, and the properties judged once when the suite is read).
+    pub fillable: Option<(String, Map<String, Value>)>,
 }
 
 /// The headers an answer carries because its operation's documentation shows them.
@@ -90,8 +93,29 @@ impl Examples {
                 (case.expect.status, headers),
                 body,
             );
+            examples.judge(&case.request.method, &typed, models);
         }
         examples
+    }
+
+    /// Judges once what the operation's example gives the entities it answers with.
+    fn judge(&mut self, method: &str, typed: &TypedPath, models: &Models) {
+        let key = format!("{} {}", method.to_ascii_uppercase(), shape(typed));
+        let model = models.all().find(|m| m.version == typed.model);
+        let (Some(example), Some(model), Some((ty, _))) =
+            (self.by_operation.get_mut(&key), model, typed.result())
+        else {
+            return;
+        };
+        if example.fillable.is_some() {
+            return;
+        }
+        let Some(shown) = &example.body else {
+            return;
+        };
+        let mut judged = Map::new();
+        fill(model, ty, &mut judged, shown);
+        example.fillable = Some((ty.to_string(), judged));
     }
 
     pub fn add(
@@ -123,6 +147,7 @@ impl Examples {
             body,
             whole,
             headers,
+            fillable: None,
         });
     }
 
@@ -187,6 +212,24 @@ impl Examples {
 /// Fills `entity`, of type `ty`, with the properties `example` shows that it lacks — never its
 /// `id`, OData annotations or navigations (the example's related entities are not this one's);
 /// true when it gained any.
+/// Gives `entity`, of type `ty`, what the example shows and it lacks: from what was judged
+/// when the suite was read, or judged now for another type (a derived one a request named).
+pub fn fill_from(model: &ApiModel, ty: &str, entity: &mut Map<String, Value>, example: &Example) {
+    match (&example.fillable, &example.body) {
+        (Some((judged_for, judged)), _) if judged_for == ty => {
+            for (name, value) in judged {
+                if !entity.contains_key(name) {
+                    entity.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        (_, Some(shown)) => {
+            fill(model, ty, entity, shown);
+        }
+        (_, None) => {}
+    }
+}
+
 pub fn fill(
     model: &ApiModel,
     ty: &str,

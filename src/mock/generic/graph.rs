@@ -53,19 +53,15 @@ pub fn thread_of_group(
 /// threads, and the previews of its conversation and threads are filled in. Only what is kept
 /// in a conversation has either.
 pub fn after_create(model: &ApiModel, store: &mut Entities, created: &str) {
-    if !created.contains("/conversations/") {
+    // `…/{group}/conversations/{conversation}…`: the group is what stands before.
+    let Some(at) = created.rfind("/conversations/") else {
         return;
-    }
-    let mut prefix = created;
-    while let Some((parent, _)) = prefix.rsplit_once('/') {
-        if let Some((conversations, _)) = conversations_of(model, store, parent)
-            && let Some(rest) = created.strip_prefix(&format!("{conversations}/"))
-        {
-            let id = rest.split('/').next().unwrap_or(rest);
-            link_threads(store, parent, &format!("{conversations}/{id}"));
-            break;
-        }
-        prefix = parent;
+    };
+    let group = &created[..at];
+    if let Some((conversations, _)) = conversations_of(model, store, group) {
+        let rest = &created[conversations.len() + 1..];
+        let id = rest.split('/').next().unwrap_or(rest);
+        link_threads(store, group, &format!("{conversations}/{id}"));
     }
     fill_previews(model, store, created);
 }
@@ -113,6 +109,10 @@ fn link_threads(store: &mut Entities, group: &str, conversation: &str) {
 /// The entity at `created` and the entities it holds that have a `preview` and none set get
 /// the plain text of their first post.
 fn fill_previews(model: &ApiModel, store: &mut Entities, created: &str) {
+    // Most creates carry no post: nothing to preview.
+    if first_post(store, created).is_none() {
+        return;
+    }
     let mut paths: Vec<String> = vec![created.to_string()];
     paths.extend(store.below(created).map(|(path, _)| path.clone()));
     for path in paths {

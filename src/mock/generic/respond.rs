@@ -268,19 +268,22 @@ fn derived(
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)],
-        body.to_string(),
-    )
-        .into_response()
+    json_text_response(status, body.to_string())
 }
 
-/// An entity's body as answered: its properties and `@odata.context`.
-fn entity_body(entity: &Entity, exchange: &Exchange, context: &str) -> Value {
-    let mut body = entity.body.clone();
-    body.insert("@odata.context".into(), json!(exchange.context(context)));
-    Value::Object(body)
+fn json_text_response(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], text).into_response()
+}
+
+/// An entity's body as answered: `@odata.context`, then its properties — written from the
+/// stored entity, not from a copy of it.
+fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -> String {
+    let properties = serde_json::to_string(&entity.body).unwrap_or_else(|_| "{}".into());
+    let context = Value::String(exchange.context(context)).to_string();
+    match properties.strip_prefix('{') {
+        Some(rest) if rest != "}" => format!("{{\"@odata.context\":{context},{rest}"),
+        _ => format!("{{\"@odata.context\":{context}}}"),
+    }
 }
 
 fn context_of(path: &str) -> String {
@@ -395,8 +398,8 @@ fn create(
     let mut body = judged_body(generic, model, ty, exchange)?;
     let ty = validate::body_type(model, ty, &body).to_string();
     let mut store = generic.store();
-    if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
-        examples::fill(model, &ty, &mut body, shown);
+    if let Some(example) = example {
+        examples::fill_from(model, &ty, &mut body, example);
     }
     // A thread posted to a group starts a conversation that holds it.
     let started = graph::thread_of_group(model, &store, path).map(|(conversations, ty)| {
@@ -411,19 +414,17 @@ fn create(
         .map_or_else(|| path.to_string(), |c| format!("{c}/threads"));
     let created = insert_deep(model, &mut store, &home, &ty, body, 0);
     graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
-    let entity = store.get(&created).cloned().unwrap_or(Entity {
-        ty,
-        body: Map::new(),
-    });
-    drop(store);
     let status = documented_status(example, StatusCode::CREATED);
     if status == StatusCode::NO_CONTENT {
         return Ok(empty(status));
     }
-    let mut response = json_response(
-        status,
-        entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
-    );
+    let context = format!("{}/$entity", context_of(path));
+    let text = store
+        .get(&created)
+        .map(|entity| entity_text(entity, exchange, &context))
+        .unwrap_or_default();
+    drop(store);
+    let mut response = json_text_response(status, text);
     if let Ok(location) = HeaderValue::from_str(&format!(
         "{}/{}{created}",
         exchange.origin, exchange.version
@@ -524,10 +525,8 @@ fn read(
     if generic.breaks(BrokenRule::ForgetsCreated) || store.get(path).is_none() {
         return Err(not_found(last_collection(path)));
     }
-    if let (Some(shown), Some(entity)) =
-        (example.and_then(|e| e.body.as_ref()), store.get_mut(path))
-    {
-        examples::fill(model, &entity.ty, &mut entity.body, shown);
+    if let (Some(example), Some(entity)) = (example, store.get_mut(path)) {
+        examples::fill_from(model, &entity.ty, &mut entity.body, example);
     }
     let entity = store
         .get(path)
@@ -536,9 +535,9 @@ fn read(
         "{}/$entity",
         context_of(path.rsplit_once('/').map_or(path, |(c, _)| c))
     );
-    Ok(json_response(
+    Ok(json_text_response(
         StatusCode::OK,
-        entity_body(entity, exchange, &context),
+        entity_text(entity, exchange, &context),
     ))
 }
 
@@ -576,14 +575,11 @@ fn update(
             .body
             .insert("lastModifiedDateTime".into(), json!(now));
     }
-    let entity = entity.clone();
-    drop(store);
     let documented = example.is_some_and(|e| e.status == 200);
     if exchange.prefers_representation() || replace || documented {
-        let mut response = json_response(
-            StatusCode::OK,
-            entity_body(&entity, exchange, &format!("{}/$entity", context_of(path))),
-        );
+        let text = entity_text(entity, exchange, &format!("{}/$entity", context_of(path)));
+        drop(store);
+        let mut response = json_text_response(StatusCode::OK, text);
         if exchange.prefers_representation() {
             response.headers_mut().insert(
                 "preference-applied",
@@ -617,16 +613,13 @@ fn single_reference(generic: &Generic, path: &str, exchange: &Exchange) -> Reply
         .into_iter()
         .next()
         .ok_or_else(|| not_found(path.rsplit('/').next().unwrap_or(path)))?;
-    Ok(json_response(
+    let typed = Entity {
+        ty: entity.ty.clone(),
+        body: typed_body(entity),
+    };
+    Ok(json_text_response(
         StatusCode::OK,
-        entity_body(
-            &Entity {
-                ty: entity.ty.clone(),
-                body: typed_body(entity),
-            },
-            exchange,
-            "directoryObjects/$entity",
-        ),
+        entity_text(&typed, exchange, "directoryObjects/$entity"),
     ))
 }
 
