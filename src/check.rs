@@ -894,6 +894,7 @@ mod tests {
             leaked: vec![],
             duration: Default::default(),
             probed: None,
+            settled: None,
         };
         let timeout = judge(
             &expect(201, None),

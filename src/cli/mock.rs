@@ -61,6 +61,10 @@ pub struct MockArgs {
     /// they exist from the start, with fresh ids).
     #[arg(long)]
     empty: bool,
+    /// What is created answers 404 for this many milliseconds — to it and below it — as on an
+    /// eventually consistent service, to rehearse `conform run --consistency-wait`.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    consistency_lag_ms: u64,
     /// The schemas folder whose API models (`conform schemas import`) say what to serve: every
     /// entity set, navigation and bound operation they describe. Without a model, the
     /// operations the paths of --cases show.
@@ -128,6 +132,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         fixtures: Vec::new(),
         no_auth: args.no_auth,
         empty: args.empty,
+        consistency_lag: std::time::Duration::from_millis(args.consistency_lag_ms),
         oauth,
         throttle_every: args.throttle_every,
         retry_after_seconds: args.retry_after,

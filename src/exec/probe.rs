@@ -9,32 +9,24 @@ use serde_json::Value;
 
 use crate::exec::protocol::Leak;
 use crate::exec::protocol::{
-    Attempt, CaseRun, Probed, capture, case_variables, render, run_setup, run_teardown,
-    send_case_request,
+    Attempt, CaseRun, FIRST_PAUSE, MAX_PAUSE, Probed, capture, case_variables, render, run_setup,
+    run_teardown, send_case_request,
 };
 use crate::exec::transport::{Exchange, Http, Role};
 use crate::suite::model::{Case, Request};
 use crate::suite::probes::{Probe, ProbeAction};
 
-/// The first pause between two reads of a life-cycle probe; it doubles up to `MAX_PAUSE`.
-const FIRST_PAUSE: Duration = Duration::from_millis(100);
-const MAX_PAUSE: Duration = Duration::from_secs(1);
-
 /// Runs `probe` of `case`; `wait` bounds how long a life-cycle probe reads again while the
 /// answer is not yet the expected one.
-pub async fn run_probe(
-    http: &Http,
-    case: &Case,
-    probe: &Probe,
-    keep: bool,
-    wait: Duration,
-) -> CaseRun {
+pub async fn run_probe(http: &Http, case: &Case, probe: &Probe, keep: bool) -> CaseRun {
+    let wait = http.consistency_wait;
     let started = Instant::now();
     let mut vars = case_variables(http, case);
     let mut retries = Vec::new();
     let mut probed = None;
     let mut torn_down = None;
-    let attempt = match run_setup(http, case, &mut vars, &mut retries).await {
+    let mut settled = None;
+    let attempt = match run_setup(http, case, &mut vars, &mut retries, &mut settled).await {
         Err(why) => Attempt::NotSent(why),
         Ok(()) => match &probe.action {
             ProbeAction::Send {
@@ -72,6 +64,7 @@ pub async fn run_probe(
         leaked,
         duration: started.elapsed(),
         probed,
+        settled,
     }
 }
 

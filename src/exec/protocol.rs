@@ -9,7 +9,12 @@ use serde_json::Value;
 
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
-use crate::suite::model::{Case, Request, Step};
+use crate::suite::model::{Case, Request, Step, Template};
+
+/// The first pause between two reads that wait for a consistent answer (a life-cycle probe's,
+/// setup's for what its chain created); it doubles up to `MAX_PAUSE`.
+pub const FIRST_PAUSE: Duration = Duration::from_millis(100);
+pub const MAX_PAUSE: Duration = Duration::from_secs(1);
 
 /// A resource the case created that may still exist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +47,27 @@ pub struct CaseRun {
     pub duration: Duration,
     /// A life-cycle probe's facts: the `id` the create answered, and how the wait went.
     pub probed: Option<Probed>,
+    /// How long setup waited for what its chain created to read.
+    pub settled: Option<Settled>,
+}
+
+/// The reads setup sent until what its chain created could be read, and the time they took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub reads: u32,
+    pub waited: Duration,
+}
+
+impl Settled {
+    /// `2 reads over 0.3s`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} read{} over {:.1}s",
+            self.reads,
+            if self.reads == 1 { "" } else { "s" },
+            self.waited.as_secs_f64()
+        )
+    }
 }
 
 /// What a life-cycle probe learnt while it ran.
@@ -83,6 +109,7 @@ pub fn out_of_time(case: &Case) -> CaseRun {
         leaked: Vec::new(),
         duration: Duration::ZERO,
         probed: None,
+        settled: None,
     }
 }
 
@@ -91,7 +118,8 @@ pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
     let started = Instant::now();
     let mut vars = case_variables(http, case);
     let mut retries = Vec::new();
-    let attempt = match run_setup(http, case, &mut vars, &mut retries).await {
+    let mut settled = None;
+    let attempt = match run_setup(http, case, &mut vars, &mut retries, &mut settled).await {
         Err(why) => Attempt::NotSent(why),
         Ok(()) => send_case_request(http, case, &mut vars, &mut retries).await,
     };
@@ -103,6 +131,7 @@ pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
         leaked,
         duration: started.elapsed(),
         probed: None,
+        settled,
     }
 }
 
@@ -119,18 +148,64 @@ pub fn case_variables(http: &Http, case: &Case) -> HashMap<String, String> {
     vars
 }
 
+/// Runs the setup steps; a step that created what later steps address is read until it
+/// answers, and `settled` says how long that took.
 pub async fn run_setup(
     http: &Http,
     case: &Case,
     vars: &mut HashMap<String, String>,
     retries: &mut Vec<String>,
+    settled: &mut Option<Settled>,
 ) -> Result<(), String> {
     for (index, step) in case.setup.iter().enumerate() {
         run_step(http, step, Role::Setup, vars, retries)
             .await
             .map_err(|message| format!("setup step {}: {message}", index + 1))?;
+        if let Some(created) = &step.settle {
+            let waited = settle(http, created, vars, retries).await;
+            let total = settled.get_or_insert_with(Settled::default);
+            total.reads += waited.reads;
+            total.waited += waited.waited;
+        }
     }
     Ok(())
+}
+
+/// Reads what a setup step created at `created` until it answers 2xx or the run's
+/// consistency wait is over; what happens then is the next step's, or the case's, to judge.
+async fn settle(
+    http: &Http,
+    created: &Template,
+    vars: &HashMap<String, String>,
+    retries: &mut Vec<String>,
+) -> Settled {
+    let read = Request {
+        method: "GET".to_string(),
+        path: created.clone(),
+        headers: Vec::new(),
+        json: None,
+        capture: Vec::new(),
+    };
+    let mut settled = Settled::default();
+    let Ok((path, headers)) = render(&read, vars) else {
+        return settled;
+    };
+    let started = Instant::now();
+    let mut pause = FIRST_PAUSE;
+    loop {
+        let sent = http
+            .send(&read, Role::Setup, true, path.clone(), headers.clone())
+            .await;
+        retries.extend(sent.retries.iter().cloned());
+        settled.reads += 1;
+        settled.waited = started.elapsed();
+        let readable = sent.result.is_ok_and(|r| (200..300).contains(&r.status));
+        if readable || started.elapsed() + pause > http.consistency_wait {
+            return settled;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(MAX_PAUSE);
+    }
 }
 
 pub async fn send_case_request(

@@ -95,6 +95,9 @@ pub struct Http {
     pub rate: Option<RateLimiter>,
     /// End of the run's time budget.
     pub deadline: Option<Instant>,
+    /// How long a read waits for what was just created, on a service that is eventually
+    /// consistent (`--consistency-wait`).
+    pub consistency_wait: Duration,
 }
 
 /// Builds the one client every request of a run shares (keep-alive pool).

@@ -47,6 +47,9 @@ pub struct MockConfig {
     pub no_auth: bool,
     /// Start without the entities the documented reads and lists show (`--empty`).
     pub empty: bool,
+    /// What is created stays unseen this long, as on an eventually consistent service
+    /// (`--consistency-lag-ms`).
+    pub consistency_lag: Duration,
 }
 
 /// Counters and issued tokens, shared by all requests.

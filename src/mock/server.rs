@@ -78,6 +78,7 @@ pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Res
 pub fn router(config: MockConfig) -> Router {
     let served = config.served.clone().unwrap_or_default();
     let generic = Generic::new(served.models, served.examples, &config.broken)
+        .lagging(config.consistency_lag)
         .with_fixtures(&config.fixtures);
     let generic = Arc::new(if config.empty {
         generic

@@ -69,6 +69,10 @@ pub struct CaseRecord {
     pub diagnostics: Option<Diagnostics>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+    /// How long setup read what its chain created before it could be read (`2 reads over
+    /// 0.3s`): an eventually consistent service's delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_for_created: Option<String>,
 }
 
 /// The response as received, for the reader of a report: headers and the start of the body.
@@ -131,6 +135,7 @@ impl CaseRecord {
                 .map(|r| r.status),
             outcome: verdict.outcome,
             duration_ms: millis(run.duration),
+            waited_for_created: run.settled.map(|s| s.describe()),
             failures,
             diff: verdict.diff.map(|d| redactor.redact(&d)),
             // What was sent and received is kept for the cases a reader must investigate.
@@ -202,6 +207,7 @@ impl CaseRecord {
             leaked: Vec::new(),
             diagnostics: None,
             skip_reason: None,
+            waited_for_created: None,
         }
     }
 
@@ -625,6 +631,7 @@ mod tests {
             leaked: vec![],
             duration: Default::default(),
             probed: None,
+            settled: None,
         };
         let verdict = Verdict {
             outcome: Outcome::Fail,

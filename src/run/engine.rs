@@ -30,8 +30,6 @@ pub struct Engine {
     pub today: String,
     /// Undocumented properties fail the case (`--strict`).
     pub strict: bool,
-    /// How long life-cycle probes wait for a consistent answer.
-    pub consistency_wait: std::time::Duration,
     /// What the reports open with and the terminal prints, counted as verdicts come.
     pub tally: Mutex<Tally>,
     /// Where the records go as verdicts come, when the run writes reports.
@@ -87,8 +85,7 @@ impl Engine {
         let run = if self.http.deadline.is_some_and(|d| Instant::now() >= d) {
             protocol::out_of_time(case)
         } else if let Some(probe) = probe {
-            let wait = self.consistency_wait;
-            exec::probe::run_probe(&self.http, case, probe, self.keep, wait).await
+            exec::probe::run_probe(&self.http, case, probe, self.keep).await
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };

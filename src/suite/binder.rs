@@ -186,6 +186,7 @@ impl Chain {
                     .collect(),
             },
             status,
+            settle: None,
         })
     }
 
@@ -224,8 +225,6 @@ impl Chain {
         }
     }
 
-    /// The suite's create of `shape`'s collection, after what it needs, capturing the new id as
-    /// `{name}`; its delete goes to the teardown.
     /// The suite's create of `shape`'s collection, after the creates its own keys need,
     /// capturing the new id as `{name}`; its delete goes to the teardown. False when a key it
     /// needs is neither bound nor creatable (a chain never creates below what it only found).
@@ -259,6 +258,8 @@ impl Chain {
             return false;
         };
         step.request.headers = request.headers.clone();
+        // What the next steps and the case address must read before they are judged.
+        step.settle = self.template(&format!("{path}/{{{name}}}"));
         self.setup.push(step);
         self.bound.insert(name.to_string());
         if let Some(delete) = self.step("DELETE", &format!("{path}/{{{name}}}"), None, None, None) {

@@ -240,6 +240,7 @@ fn build_step(mut raw: RequestToml, file: &Arc<SourceFile>) -> Result<Step> {
     Ok(Step {
         request: build_request(raw, file)?,
         status,
+        settle: None,
     })
 }
 

@@ -126,6 +126,9 @@ pub struct Capture {
 pub struct Step {
     pub request: Request,
     pub status: Option<u16>,
+    /// The entity this step created, read after it until it answers (bounded by the run's
+    /// consistency wait): a chain's create on a service that is eventually consistent.
+    pub settle: Option<Template>,
 }
 
 /// What the response to the case's request must be.

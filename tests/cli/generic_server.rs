@@ -1162,3 +1162,59 @@ fn list_counts_fixtures_as_given() {
         "given"
     );
 }
+
+/// Against a service that shows what it created only after a while, setup reads what its chain
+/// created until it answers (bounded by `--consistency-wait`) before the case is judged, and the
+/// record says how long it waited; without the wait the same case fails on a 404.
+#[test]
+fn setup_waits_for_what_its_chain_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let runtime = common::runtime();
+    let config = MockConfig {
+        served: Some(conform::mock::generic::served::Served {
+            models: Arc::new(Models::from_models(vec![office()])),
+            ..Default::default()
+        }),
+        fixtures: vec![("group-id".into(), "g-lag".into())],
+        consistency_lag: std::time::Duration::from_millis(300),
+        ..MockConfig::default()
+    };
+    let server = common::reference_server_with(&runtime, config);
+    let run = |wait: &str| {
+        let reports = dir.path().join(format!("reports-{wait}"));
+        let output = common::conform(
+            &[
+                "run",
+                "--base-url",
+                &server.base_url(),
+                "--cases",
+                cases.to_str().unwrap(),
+                "--schemas",
+                schemas_dir.to_str().unwrap(),
+                "--var",
+                "group-id=g-lag",
+                "--consistency-wait",
+                wait,
+                "--report",
+                reports.to_str().unwrap(),
+                "--exact",
+                "office::get_thread",
+            ],
+            &[("CONFORM_TOKEN", "t")],
+        );
+        (output, common::report(&reports))
+    };
+    let (waited, report) = run("3");
+    assert_eq!(waited.status.code(), Some(0), "{}", common::text(&waited));
+    let detail = report["cases"][0]["waited_for_created"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("reads over"), "{detail}");
+    let (hurried, report) = run("0.01");
+    assert_eq!(hurried.status.code(), Some(1), "{}", common::text(&hurried));
+    assert_eq!(report["cases"][0]["outcome"], "error", "{report}");
+}

@@ -41,6 +41,10 @@ pub struct Generic {
     examples: Arc<Examples>,
     store: Mutex<Entities>,
     broken: Arc<[BrokenRule]>,
+    /// How long what was just created stays unseen (`--consistency-lag-ms`), and what was
+    /// created within it, by path.
+    lag: std::time::Duration,
+    recent: Mutex<Vec<(String, std::time::Instant)>>,
 }
 
 impl Generic {
@@ -50,7 +54,38 @@ impl Generic {
             examples,
             store: Mutex::new(Entities::default()),
             broken: broken.into(),
+            lag: std::time::Duration::ZERO,
+            recent: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Leaves what is created unseen for `lag`, as an eventually consistent service does.
+    pub fn lagging(mut self, lag: std::time::Duration) -> Self {
+        self.lag = lag;
+        self
+    }
+
+    /// Notes that `path` was just created, when the server lags.
+    fn created(&self, path: &str) {
+        if !self.lag.is_zero() {
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent.push((path.to_string(), std::time::Instant::now()));
+        }
+    }
+
+    /// Whether `path` is, or is below, something created less than the lag ago.
+    fn unseen(&self, path: &str) -> bool {
+        if self.lag.is_zero() {
+            return false;
+        }
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.retain(|(_, at)| at.elapsed() < self.lag);
+        recent.iter().any(|(created, _)| {
+            path == created
+                || path
+                    .strip_prefix(created.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
     }
 
     /// Makes an entity for each fixture named after an entity type that an entity set holds
@@ -269,6 +304,16 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
         Err(refused) => return refused.into_response(),
     };
     let placed = place::resolve(model, &typed, &mut generic.store());
+    let placed = match placed {
+        Ok(place) if place.anchor().is_some_and(|p| generic.unseen(p)) => {
+            let what = place
+                .anchor()
+                .and_then(|p| p.rsplit('/').nth(1))
+                .unwrap_or_default();
+            Err(Nowhere::NotFound(what.to_string()))
+        }
+        other => other,
+    };
     match placed {
         Ok(place) => {
             let example = generic.examples.get(exchange.method.as_str(), &typed);

@@ -50,6 +50,21 @@ pub enum Place {
     },
 }
 
+impl Place {
+    /// The path in the store the place is at or below: an entity, a collection, a property's
+    /// entity; that of what a `$ref`, `$value`, `$count` or operation applies to.
+    pub fn anchor(&self) -> Option<&str> {
+        match self {
+            Self::Collection { path, .. }
+            | Self::Entity { path, .. }
+            | Self::SingleReference { path, .. } => Some(path),
+            Self::Property { entity, .. } => Some(entity),
+            Self::Count(on) | Self::Refs(on) | Self::Value(on) => on.anchor(),
+            Self::Operation { on, .. } => on.anchor(),
+        }
+    }
+}
+
 /// Why a path points nowhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nowhere {

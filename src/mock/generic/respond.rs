@@ -414,6 +414,7 @@ fn create(
         .map_or_else(|| path.to_string(), |c| format!("{c}/threads"));
     let created = insert_deep(model, &mut store, &home, &ty, body, 0);
     graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
+    generic.created(&created);
     let status = documented_status(example, StatusCode::CREATED);
     if status == StatusCode::NO_CONTENT {
         return Ok(empty(status));
