@@ -124,6 +124,19 @@ fn the_html_report_shows_the_counts_and_expands_a_failing_case(browser: &Path) {
     // The script ran: it counted the cases it shows.
     assert_eq!(text_of(&dom, "shown"), "7");
 
+    // The pages, the one with the most failures first.
+    let pages = report["by_page"].as_array().unwrap();
+    let trouble =
+        |p: &serde_json::Value| p["failed"].as_u64().unwrap() + p["errors"].as_u64().unwrap();
+    let worst = pages.iter().map(trouble).max().unwrap();
+    let first = pages.iter().find(|p| trouble(p) == worst).unwrap();
+    let table = &dom[dom.find("id=\"by-page\"").expect("the table of pages")..];
+    let first_row = table.split("<tr><td>").nth(1).unwrap();
+    assert!(
+        first_row.starts_with(first["name"].as_str().unwrap()),
+        "{first_row}"
+    );
+
     let tag_start = dom
         .find(&format!("id=\"{failing}\""))
         .expect("the failing case is on the page");

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::report::record::{CaseRecord, Cases, Report};
+use crate::report::record::{CaseRecord, Cases, GroupCount, Report};
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }
@@ -90,6 +90,13 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             baseline.expired
         );
     }
+    groups(&mut out, "by-page", "By page", &report.by_page);
+    groups(
+        &mut out,
+        "by-resource-type",
+        "By resource type",
+        &report.by_resource_type,
+    );
     undocumented(&mut out, report);
     filters(&mut out, report)?;
     to.write_all(out.as_bytes())?;
@@ -207,6 +214,35 @@ fn notes(out: &mut String, case: &CaseRecord) {
             escape(&found.schema)
         );
     }
+}
+
+/// Outcomes per page or per resource type, the most failures first; shown when there are
+/// several.
+fn groups(out: &mut String, id: &str, title: &str, groups: &[GroupCount]) {
+    if groups.len() < 2 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details class=\"groups\" open><summary><b>{title}</b> ({} groups)</summary>\n\
+         <table id=\"{id}\"><tr><th>name</th><th>cases</th><th>passed</th><th>failed</th>\
+         <th>errors</th><th>skipped</th></tr>",
+        groups.len()
+    );
+    for group in GroupCount::worst_first(groups) {
+        let s = &group.summary;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&group.name),
+            s.total,
+            s.passed,
+            s.failed,
+            s.errors,
+            s.skipped
+        );
+    }
+    out.push_str("</table></details>\n");
 }
 
 /// Undocumented properties per resource type.

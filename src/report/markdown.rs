@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use crate::check::{FailureKind, Outcome};
-use crate::report::record::{CaseRecord, Cases, Report};
+use crate::report::record::{CaseRecord, Cases, GroupCount, Report};
 
 /// Writes the report to `to`, one case at a time.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
@@ -38,6 +38,8 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             baseline.expired
         );
     }
+    groups(&mut out, "By page", &report.by_page);
+    groups(&mut out, "By resource type", &report.by_resource_type);
     let _ = writeln!(
         out,
         "| operation | page | status | headers | schema | body | outcome |"
@@ -70,6 +72,44 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         to.write_all(out.as_bytes())
     })?;
     undocumented(report, to)
+}
+
+/// The rows a group table shows in a CI summary: the worst; report.json and report.html have
+/// every one.
+const MAX_GROUP_ROWS: usize = 25;
+
+/// Outcomes per page or per resource type, the most failures first; written when there are
+/// several.
+fn groups(out: &mut String, title: &str, groups: &[GroupCount]) {
+    if groups.len() < 2 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## {title}\n\n| name | cases | passed | failed | errors | skipped |\n|---|---|---|---|---|---|"
+    );
+    let sorted = GroupCount::worst_first(groups);
+    for group in sorted.iter().take(MAX_GROUP_ROWS) {
+        let s = &group.summary;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&group.name),
+            s.total,
+            s.passed,
+            s.failed,
+            s.errors,
+            s.skipped
+        );
+    }
+    if sorted.len() > MAX_GROUP_ROWS {
+        let _ = writeln!(
+            out,
+            "\n… and {} more (report.json and report.html list every one).",
+            sorted.len() - MAX_GROUP_ROWS
+        );
+    }
+    out.push('\n');
 }
 
 /// Undocumented properties per resource type, and the cases they came in.

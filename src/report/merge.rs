@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::report::record::{Comparison, Report, Summary};
+use crate::report::record::{Comparison, GroupTally, Report, Summary, UndocumentedCount};
 
 /// Merges shard reports of one suite; refuses reports of different suites, of different shard
 /// counts, of the same shard twice, or that share a case.
@@ -72,7 +72,62 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
         });
     let mut cases: Vec<_> = reports.into_iter().flat_map(|(_, r)| r.cases).collect();
     cases.sort_by(|a, b| (&a.file, &a.name).cmp(&(&b.file, &b.name)));
+    // Everything counted over the cases is counted again over all of them.
     merged.summary = Summary::of(&cases);
+    merged.undocumented = UndocumentedCount::of(&cases);
+    let groups = GroupTally::of(&cases);
+    merged.by_page = groups.by_page();
+    merged.by_resource_type = groups.by_resource_type();
     merged.cases = cases;
     Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Outcome;
+    use crate::check::undocumented::Undocumented;
+    use crate::report::record::sample_record;
+    use crate::suite::partition::Shard;
+
+    /// Shard `index` of 2 holding `cases`, each with an undocumented `threads.extra`.
+    fn shard(index: usize, cases: &[(&str, Outcome)]) -> Report {
+        let records = cases
+            .iter()
+            .map(|(name, outcome)| {
+                let mut record = sample_record(name, "cases/t.toml");
+                record.outcome = *outcome;
+                record.page = Some("Create thread".into());
+                record.resource_type = Some("conversationThread".into());
+                record.undocumented.push(Undocumented {
+                    pointer: "/extra".into(),
+                    schema: "conversationThread".into(),
+                    property: "extra".into(),
+                });
+                record
+            })
+            .collect();
+        let mut report = Report::new(
+            "t",
+            std::time::SystemTime::UNIX_EPOCH,
+            Default::default(),
+            records,
+        );
+        report.shard = Some(Shard { index, total: 2 });
+        report
+    }
+
+    #[test]
+    fn what_is_counted_over_the_cases_is_counted_over_all_shards() {
+        let first = shard(1, &[("a", Outcome::Pass), ("b", Outcome::Fail)]);
+        let second = shard(2, &[("c", Outcome::Fail)]);
+        let merged = merge(vec![("one".into(), first), ("two".into(), second)]).unwrap();
+        assert_eq!((merged.summary.total, merged.summary.failed), (3, 2));
+        assert_eq!(merged.undocumented.len(), 1);
+        assert_eq!(merged.undocumented[0].cases, 3, "every shard's cases");
+        assert_eq!(merged.by_page.len(), 1);
+        assert_eq!(merged.by_page[0].summary.total, 3);
+        assert_eq!(merged.by_resource_type[0].name, "conversationThread");
+        assert_eq!(merged.by_resource_type[0].trouble(), 2);
+    }
 }

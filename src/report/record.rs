@@ -2,6 +2,7 @@
 //! secrets removed), the summary, and the baseline comparison. Reporters and baselines read
 //! records; nothing here sends or checks anything.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -34,6 +35,10 @@ pub struct CaseRecord {
     /// The documentation page the case comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
+    /// The entity type the case's operation acts on: as the API model types its path, else the
+    /// schema its answer is judged by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
     /// The path with its placeholders, as in the case file.
     pub path_template: String,
     pub method: String,
@@ -102,6 +107,8 @@ fn recorded_body(body: &[u8]) -> String {
 /// Identity of a case for its record.
 pub struct CaseInfo<'a> {
     pub name: String,
+    /// The entity type the case's operation acts on (`conversationThread`).
+    pub resource_type: Option<String>,
     pub probe: Option<&'static str>,
     pub probe_detail: Option<String>,
     pub file: &'a Path,
@@ -189,6 +196,7 @@ impl CaseRecord {
             file: info.file.display().to_string(),
             tags: info.tags.to_vec(),
             page: info.page.clone(),
+            resource_type: info.resource_type.clone(),
             path_template: info.path_template.to_string(),
             method: info.method.to_string(),
             path: info.path_template.to_string(),
@@ -308,7 +316,88 @@ pub struct Report<C = Vec<CaseRecord>> {
     /// Undocumented properties summed per resource type (schema), over all cases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undocumented: Vec<UndocumentedCount>,
+    /// Outcomes per documentation page, in name order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_page: Vec<GroupCount>,
+    /// Outcomes per resource type, in name order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_resource_type: Vec<GroupCount>,
     pub cases: C,
+}
+
+/// The outcomes of the cases that share a page or a resource type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCount {
+    pub name: String,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+impl GroupCount {
+    /// Failed and erred cases: what a reader looks at first.
+    pub fn trouble(&self) -> usize {
+        self.summary.failed + self.summary.errors
+    }
+
+    /// `groups` with the most failed and erred cases first, then by name.
+    pub fn worst_first(groups: &[Self]) -> Vec<&Self> {
+        let mut sorted: Vec<&Self> = groups.iter().collect();
+        sorted.sort_by(|a, b| b.trouble().cmp(&a.trouble()).then(a.name.cmp(&b.name)));
+        sorted
+    }
+}
+
+/// What a record is grouped under when it has no page or no resource type.
+const NO_PAGE: &str = "(no page)";
+const NO_RESOURCE_TYPE: &str = "(untyped)";
+
+/// Outcome counts per page and per resource type, gathered record by record; its size grows
+/// with the pages and types of a suite, not with its cases.
+#[derive(Debug, Default)]
+pub struct GroupTally {
+    pages: BTreeMap<String, Summary>,
+    types: BTreeMap<String, Summary>,
+}
+
+impl GroupTally {
+    pub fn of(cases: &[CaseRecord]) -> Self {
+        let mut tally = Self::default();
+        cases.iter().for_each(|case| tally.add(case));
+        tally
+    }
+
+    pub fn add(&mut self, record: &CaseRecord) {
+        let page = record.page.as_deref().unwrap_or(NO_PAGE);
+        let ty = record.resource_type.as_deref().unwrap_or(NO_RESOURCE_TYPE);
+        for (groups, name) in [(&mut self.pages, page), (&mut self.types, ty)] {
+            match groups.get_mut(name) {
+                Some(summary) => summary.add(record),
+                None => {
+                    let mut summary = Summary::default();
+                    summary.add(record);
+                    groups.insert(name.to_string(), summary);
+                }
+            }
+        }
+    }
+
+    pub fn by_page(&self) -> Vec<GroupCount> {
+        counts(&self.pages)
+    }
+
+    pub fn by_resource_type(&self) -> Vec<GroupCount> {
+        counts(&self.types)
+    }
+}
+
+fn counts(groups: &BTreeMap<String, Summary>) -> Vec<GroupCount> {
+    groups
+        .iter()
+        .map(|(name, summary)| GroupCount {
+            name: name.clone(),
+            summary: *summary,
+        })
+        .collect()
 }
 
 /// What the JUnit and HTML reports need before they go through the cases: the tags used, each
@@ -464,6 +553,8 @@ impl<C> Report<C> {
             summary: self.summary,
             baseline: self.baseline,
             undocumented: self.undocumented,
+            by_page: self.by_page,
+            by_resource_type: self.by_resource_type,
             cases,
         }
     }
@@ -489,6 +580,8 @@ impl Report<()> {
             summary,
             baseline: None,
             undocumented,
+            by_page: Vec::new(),
+            by_resource_type: Vec::new(),
             cases: (),
         }
     }
@@ -502,7 +595,11 @@ impl Report {
         cases: Vec<CaseRecord>,
     ) -> Self {
         let (summary, undocumented) = (Summary::of(&cases), UndocumentedCount::of(&cases));
-        Report::head(target, started_at, duration, summary, undocumented).with_cases(cases)
+        let groups = GroupTally::of(&cases);
+        let mut report = Report::head(target, started_at, duration, summary, undocumented);
+        report.by_page = groups.by_page();
+        report.by_resource_type = groups.by_resource_type();
+        report.with_cases(cases)
     }
 }
 
@@ -562,6 +659,7 @@ impl Comparison {
 pub fn sample_record(name: &str, file: &str) -> CaseRecord {
     let info = CaseInfo {
         name: name.to_string(),
+        resource_type: None,
         probe: None,
         probe_detail: None,
         file: Path::new(file),
@@ -586,6 +684,7 @@ mod tests {
     fn info() -> CaseInfo<'static> {
         CaseInfo {
             name: "c".to_string(),
+            resource_type: None,
             probe: None,
             probe_detail: None,
             file: Path::new("cases/x.toml"),

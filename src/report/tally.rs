@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::exec::protocol::Leak;
 use crate::report::record::{
-    CaseRecord, Comparison, Summary, UndocumentedCount, UndocumentedTally,
+    CaseRecord, Comparison, GroupTally, Report, Summary, UndocumentedCount, UndocumentedTally,
 };
 
 /// Counts and notes gathered from records as they come, in plan order.
@@ -14,6 +14,7 @@ use crate::report::record::{
 pub struct Tally {
     pub summary: Summary,
     undocumented: UndocumentedTally,
+    pub groups: GroupTally,
     /// Standings of the failures, when the run has a baseline (`fixed` is left to the baseline).
     pub comparison: Comparison,
     /// `(case, warning)`.
@@ -37,6 +38,7 @@ impl Tally {
     pub fn add(&mut self, record: &CaseRecord) {
         self.summary.add(record);
         self.undocumented.add(record);
+        self.groups.add(record);
         self.comparison.add(record);
         for warning in &record.warnings {
             self.warnings.push((record.name.clone(), warning.clone()));
@@ -51,6 +53,25 @@ impl Tally {
 
     pub fn undocumented(&self) -> Vec<UndocumentedCount> {
         self.undocumented.counts()
+    }
+
+    /// Everything of the run's report but its cases: what the tally counted.
+    pub fn report_head(
+        &self,
+        target: &str,
+        started_at: std::time::SystemTime,
+        duration: std::time::Duration,
+    ) -> Report<()> {
+        let mut head = Report::head(
+            target,
+            started_at,
+            duration,
+            self.summary,
+            self.undocumented(),
+        );
+        head.by_page = self.groups.by_page();
+        head.by_resource_type = self.groups.by_resource_type();
+        head
     }
 
     /// `(case, warning)` in plan order.

@@ -150,7 +150,7 @@ mod tests {
             spool.write(record);
             tally.add(record);
         }
-        let head = Report::head("t", started, duration, tally.summary, tally.undocumented());
+        let head = tally.report_head("t", started, duration);
         write_all(&head.with_cases(spool.finish().unwrap()), spooled.path()).unwrap();
 
         for name in REPORT_FILES {

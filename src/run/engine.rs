@@ -143,6 +143,10 @@ pub fn info<'a>(case: &'a Case, probe: Option<&'a Probe>) -> CaseInfo<'a> {
 fn case_info(case: &Case) -> CaseInfo<'_> {
     CaseInfo {
         name: case.name.clone(),
+        resource_type: case
+            .resource_type
+            .clone()
+            .or_else(|| case.expect.schema.as_ref().map(|s| s.name.clone())),
         probe: None,
         probe_detail: None,
         file: case.file(),

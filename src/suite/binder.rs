@@ -52,6 +52,9 @@ impl Binder {
         else {
             return case;
         };
+        case.resource_type = typed
+            .resource_type()
+            .map(|ty| ty.rsplit('.').next().unwrap_or(ty).to_string());
         if !addresses_own(&typed, &plan.placeholders) {
             // A probe that sends another method, or a broken body, to an entity the run did
             // not create could change it: those probes stay off.

@@ -166,6 +166,7 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         request: build_main_request(raw.request, file)?,
         teardown,
         probes: probe_settings(raw.probes, file)?,
+        resource_type: None,
     })
 }
 

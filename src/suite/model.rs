@@ -81,6 +81,8 @@ pub struct Case {
     pub teardown: Vec<Step>,
     /// What the case says about its derived probes, where its page documents otherwise.
     pub probes: Vec<(ProbeKind, ProbeSetting)>,
+    /// The entity type its operation acts on, as the API model types its path (`group`).
+    pub resource_type: Option<String>,
 }
 
 /// A case's word on one probe: off, or expecting another answer than Graph's usual one.
