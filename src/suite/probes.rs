@@ -138,8 +138,7 @@ fn derive_one(
         ProbeKind::WrongMethod => {
             let method = match method {
                 Some(method) => method,
-                None if case.request.method == "PUT" => return None,
-                None => "PUT",
+                None => default_wrong_method(case)?,
             };
             let request = Request {
                 method: method.to_string(),
@@ -163,6 +162,21 @@ fn derive_one(
             deletes.then(|| life_cycle(case, kind, true)).flatten()
         }
     }
+}
+
+/// The method no server may allow on the case's path: `POST` to an entity (its key last: OData
+/// allows PUT there, as a replace), `PUT` to anything else (a collection, an action). None
+/// when the case sends that method itself.
+fn default_wrong_method(case: &Case) -> Option<&'static str> {
+    let path = case.request.path.raw.split('?').next().unwrap_or_default();
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let entity = last.starts_with('{') && last.ends_with('}');
+    let method = if entity { "POST" } else { "PUT" };
+    (case.request.method != method).then_some(method)
 }
 
 /// `read-back` and `gone-after-delete`: the item URL of what the case creates, read after the
@@ -462,6 +476,23 @@ status = 200
             .remove(0);
         let probes = derive(&case, &schemas(), &ProbeSelection::All);
         assert_eq!(kinds(&probes), ["auth", "wrong-method"]);
+        let wrong = |method: &str, path: &str| {
+            let text = text
+                .replace("\"GET\"", &format!("\"{method}\""))
+                .replace("/v1.0/groups/g/threads", path);
+            let case = crate::suite::format::parse_file(Path::new("cases/l.toml"), text)
+                .unwrap()
+                .remove(0);
+            default_wrong_method(&case)
+        };
+        assert_eq!(wrong("GET", "/v1.0/groups/g/threads"), Some("PUT"));
+        assert_eq!(
+            wrong("GET", "/v1.0/groups/{group-id}"),
+            Some("POST"),
+            "PUT replaces an entity in OData: no wrong method there"
+        );
+        assert_eq!(wrong("PUT", "/v1.0/groups/g/threads"), None);
+        assert_eq!(wrong("POST", "/v1.0/groups/{group-id}"), None);
     }
 
     #[test]

@@ -1218,3 +1218,74 @@ fn setup_waits_for_what_its_chain_created() {
     assert_eq!(hurried.status.code(), Some(1), "{}", common::text(&hurried));
     assert_eq!(report["cases"][0]["outcome"], "error", "{report}");
 }
+
+/// The probes of an imported suite, bound by the plan and run against servers that each break
+/// one rule: the matching probes fail and no other probe; a server that breaks nothing passes.
+#[test]
+fn probes_of_an_imported_suite_catch_each_broken_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let runtime = common::runtime();
+    let run = |broken: Vec<BrokenRule>| {
+        let served =
+            conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
+        let config = MockConfig {
+            served: Some(served),
+            fixtures: vec![("group-id".into(), "g-fixture".into())],
+            broken,
+            ..MockConfig::default()
+        };
+        let server = common::reference_server_with(&runtime, config);
+        let reports = tempfile::tempdir().unwrap();
+        let output = common::conform(
+            &[
+                "run",
+                "--base-url",
+                &server.base_url(),
+                "--cases",
+                cases.to_str().unwrap(),
+                "--schemas",
+                schemas_dir.to_str().unwrap(),
+                "--var",
+                "group-id=g-fixture",
+                "--probes",
+                "all",
+                "--consistency-wait",
+                "0.2",
+                "--report",
+                reports.path().to_str().unwrap(),
+            ],
+            &[("CONFORM_TOKEN", "t")],
+        );
+        let failed: Vec<String> = common::report(reports.path())["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] == "fail" || c["outcome"] == "error")
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect();
+        (failed, common::text(&output))
+    };
+    let (clean, text) = run(Vec::new());
+    assert!(clean.is_empty(), "{clean:?}\n{text}");
+    for (rule, probe) in [
+        (BrokenRule::NoAuthCheck, "auth"),
+        (BrokenRule::AcceptsMalformedJson, "malformed-json"),
+        (BrokenRule::NotFoundForWrongMethod, "wrong-method"),
+        (BrokenRule::ForgetsCreated, "read-back"),
+        (BrokenRule::IgnoresDeletes, "gone-after-delete"),
+    ] {
+        let (failed, text) = run(vec![rule]);
+        assert!(!failed.is_empty(), "{rule:?}: no probe failed\n{text}");
+        // A server that forgets what it creates also fails the cases that read what their
+        // chains created: those are real failures; another probe failing would be a false one.
+        let others: Vec<&String> = failed
+            .iter()
+            .filter(|name| !name.ends_with(&format!("::{probe}")))
+            .filter(|name| name.contains("::") || rule != BrokenRule::ForgetsCreated)
+            .collect();
+        assert!(others.is_empty(), "{rule:?}: {others:?} failed too\n{text}");
+    }
+}
