@@ -532,7 +532,9 @@ fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
 
 /// `base`, and one more case for each other path the "HTTP request" section lists for the
 /// same method, with the same example. When the model types the example's path, a listed path
-/// it cannot place (`/workbook/…`, written relative to an item) gives no case.
+/// it cannot place (`/workbook/…`, written relative to an item) gives no case; nor does one
+/// that asks for another kind of answer than the example's (`…/$value`, raw bytes, where the
+/// example reads the entity as JSON).
 fn with_listed_paths(
     page: &Page,
     base: CaseDraft,
@@ -554,6 +556,7 @@ fn with_listed_paths(
         if other == path
             || cases.iter().any(|c| c.path == other)
             || (base_typed && listed.typed.is_none())
+            || system_segment(&other) != system_segment(&path)
         {
             continue;
         }
@@ -578,6 +581,15 @@ fn with_listed_paths(
         cases.push(case);
     }
     cases
+}
+
+/// The system segment a path ends with (`$value`, `$count`, `$ref`): what kind of answer it
+/// asks for besides the entity or collection itself.
+fn system_segment(path: &str) -> Option<&str> {
+    let path = path.split('?').next().unwrap_or(path);
+    path.rsplit('/')
+        .next()
+        .filter(|last| matches!(*last, "$value" | "$count" | "$ref"))
 }
 
 /// URLs of `method` in the page's ignored "HTTP request" blocks, as written.
@@ -686,6 +698,22 @@ fn name_apart(case: &mut CaseDraft, taken: &mut HashSet<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_path_asking_for_another_answer_is_not_the_examples() {
+        assert_eq!(
+            system_segment("/beta/me/messages/{id}/attachments/{a}/$value"),
+            Some("$value")
+        );
+        assert_eq!(
+            system_segment("/beta/users/$count?$filter=x"),
+            Some("$count")
+        );
+        assert_eq!(
+            system_segment("/beta/me/messages/{id}/attachments/{a}"),
+            None
+        );
+    }
 
     fn prose(status: u16, role: StatusRole) -> ProseStatus {
         ProseStatus {

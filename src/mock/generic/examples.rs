@@ -244,14 +244,20 @@ pub fn fill(
         if name == "id" || name.starts_with('@') || navigation || entity.contains_key(name) {
             continue;
         }
-        // Judged as a request's would be: enum members spelled as the metadata spells them,
-        // values of the wrong type (an example's `"String"`) left out.
+        // Judged as a request's would be: enum members spelled as the metadata spells them;
+        // a value of the wrong type (an example's `"String (timestamp)"`) gives way to a valid
+        // one of the property's type, since the page shows the property is answered.
         let mut one = Map::new();
         one.insert(name.clone(), value.clone());
-        if validate::check(model, ty, &mut one, true).is_err() {
-            continue;
-        }
-        if let Some(value) = one.remove(name) {
+        let judged = match validate::check(model, ty, &mut one, true) {
+            Ok(()) => one.remove(name),
+            Err(_) => None,
+        };
+        let value = judged.or_else(|| {
+            let member = model.member(ty, name)?;
+            validate::default_value(model, &member.ty, member.collection, 0)
+        });
+        if let Some(value) = value {
             entity.insert(name.clone(), value);
             filled = true;
         }
@@ -336,8 +342,8 @@ mod tests {
         );
         assert_eq!(
             fill_message(json!({"importance": "Boolean", "nope": 1})),
-            json!({"id": "new", "subject": "sent"}),
-            "what a request could not send is left out"
+            json!({"id": "new", "subject": "sent", "importance": "low"}),
+            "a shown value of the wrong type gives way to a valid one; what the type lacks is left out"
         );
     }
 }
