@@ -123,6 +123,12 @@ pub struct RunArgs {
     #[arg(long)]
     require_bound: bool,
 
+    /// Before the run, reset the `conform mock` at --base-url to how it started (POST
+    /// /_mock/reset: what earlier runs made is gone, its fixtures and seeds are back), so that
+    /// runs against a long-lived mock start alike.
+    #[arg(long, requires = "base_url")]
+    reset: bool,
+
     /// Print every request as a curl command (secrets left out) and send nothing.
     #[arg(long)]
     dry_run: bool,
@@ -149,6 +155,7 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         fixtures: args.fixtures,
         disposable_fixtures: args.disposable_fixtures,
         require_bound: args.require_bound,
+        reset: args.reset,
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
     pipeline::run(RunOptions {

@@ -44,6 +44,7 @@ pub struct Flags {
     pub fixtures: Option<std::path::PathBuf>,
     pub disposable_fixtures: bool,
     pub require_bound: bool,
+    pub reset: bool,
 }
 
 /// Where requests go and how they are authorized.
@@ -74,6 +75,8 @@ pub struct Settings {
     pub disposable_fixtures: bool,
     /// A case the binding plan cannot send stops the run before anything is sent.
     pub require_bound: bool,
+    /// The target, a `conform mock`, is reset to how it started before the run (`--reset`).
+    pub reset: bool,
     /// Knows every secret of the run, including tokens fetched later.
     pub redactor: Redactor,
 }
@@ -131,6 +134,7 @@ pub fn resolve(
         strict: flags.strict || profile.strict,
         disposable_fixtures: flags.disposable_fixtures || profile.disposable_fixtures,
         require_bound: flags.require_bound,
+        reset: flags.reset,
         destination,
         vars,
         limits,

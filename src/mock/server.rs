@@ -77,14 +77,11 @@ pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Res
 /// the Graph envelope (auth, faults, throttling, request ids); the test API beside it.
 pub fn router(config: MockConfig) -> Router {
     let served = config.served.clone().unwrap_or_default();
-    let generic = Generic::new(served.models, served.examples, &config.broken)
-        .lagging(config.consistency_lag)
-        .with_fixtures(&config.fixtures);
-    let generic = Arc::new(if config.empty {
-        generic
-    } else {
-        generic.seeded(&config.fixtures)
-    });
+    let generic = Arc::new(
+        Generic::new(served.models, served.examples, &config.broken)
+            .lagging(config.consistency_lag)
+            .starting_with(config.fixtures.clone(), !config.empty),
+    );
     let behaviour = Arc::new(Behaviour::new(config));
     let app = generic::router(generic.clone())
         .layer(middleware::from_fn_with_state(behaviour, graph_envelope));

@@ -53,6 +53,9 @@ pub fn prepare(
         Destination::Remote { base_url, auth } => {
             let target = Target::remote(base_url, vars, auth.clone(), settings.redactor.clone())?;
             runtime.block_on(preflight(client, &target))?;
+            if settings.reset {
+                runtime.block_on(reset(client, &target))?;
+            }
             if matches!(target.auth, Auth::None) {
                 eprintln!(
                     "note: {TOKEN_VARIABLE} is not set: requests carry no Authorization header"
@@ -84,6 +87,21 @@ pub fn prepare(
             };
             Ok((target, Some(server)))
         }
+    }
+}
+
+/// `--reset`: asks the `conform mock` at the target to come back to how it started.
+async fn reset(client: &reqwest::Client, target: &Target) -> Result<()> {
+    let url = format!("{}/_mock/reset", target.base_url.trim_end_matches('/'));
+    let answer = client.post(&url).timeout(PREFLIGHT_TIMEOUT).send().await;
+    match answer {
+        Ok(response) if response.status() == reqwest::StatusCode::NO_CONTENT => Ok(()),
+        Ok(response) => Err(Error::new(format!(
+            "--reset: POST {url} answered {}: the target is not a conform mock",
+            response.status()
+        ))
+        .with_help("--reset is for a `conform mock` reused across runs; leave it out against another server")),
+        Err(e) => Err(Error::new(format!("--reset: POST {url}: {e}"))),
     }
 }
 

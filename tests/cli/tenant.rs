@@ -249,6 +249,44 @@ fn keep_leaves_the_resources_and_lists_them() {
     assert!(listed["value"].as_array().unwrap().len() >= 5, "{listed}");
 }
 
+/// `--reset` brings a long-lived `conform mock` back to how it started before a run: what an
+/// earlier run kept is gone. Against a server that is no conform mock it is an error.
+#[test]
+fn reset_starts_a_run_on_a_mock_as_it_started() {
+    let runtime = common::runtime();
+    let server = common::reference_server(&runtime);
+    let base = server.base_url();
+    let reports = tempfile::tempdir().unwrap();
+    let token = [("CONFORM_TOKEN", "t0ken-value".to_string())];
+    let kept = run_with_env(&base, reports.path(), &["--keep"], &token);
+    assert_eq!(kept.status.code(), Some(0), "{}", common::text(&kept));
+    let conversations = |runtime: &tokio::runtime::Runtime| {
+        common::get_json(runtime, &base, "/beta/groups/g/conversations", "t")["value"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert!(conversations(&runtime) >= 5);
+    let fresh = run_with_env(&base, reports.path(), &["--reset"], &token);
+    assert_eq!(fresh.status.code(), Some(0), "{}", common::text(&fresh));
+    assert_eq!(
+        conversations(&runtime),
+        0,
+        "what the first run kept is gone"
+    );
+
+    let other = runtime.block_on(common::drift::start(&[]));
+    let refused = run_with_env(
+        &format!("http://{other}"),
+        reports.path(),
+        &["--reset"],
+        &token,
+    );
+    let text = common::text(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{text}");
+    assert!(text.contains("is not a conform mock"), "{text}");
+}
+
 #[test]
 fn a_failing_case_is_still_torn_down_and_its_failure_names_the_request_ids() {
     let work = tempfile::tempdir().unwrap();

@@ -45,6 +45,10 @@ pub struct Generic {
     /// created within it, by path.
     lag: std::time::Duration,
     recent: Mutex<Vec<(String, std::time::Instant)>>,
+    /// What exists from the start, and again after a reset: the fixtures' entities, and what
+    /// the documented reads and lists show unless the server starts empty.
+    fixtures: Vec<(String, String)>,
+    seeds: bool,
 }
 
 impl Generic {
@@ -56,6 +60,24 @@ impl Generic {
             broken: broken.into(),
             lag: std::time::Duration::ZERO,
             recent: Mutex::new(Vec::new()),
+            fixtures: Vec::new(),
+            seeds: false,
+        }
+    }
+
+    /// Starts with an entity for each fixture and, with `seeds`, what the documented reads and
+    /// lists show; a reset comes back to that.
+    pub fn starting_with(mut self, fixtures: Vec<(String, String)>, seeds: bool) -> Self {
+        self.fixtures = fixtures;
+        self.seeds = seeds;
+        self.populate();
+        self
+    }
+
+    fn populate(&self) {
+        self.add_fixtures();
+        if self.seeds {
+            self.add_seeds();
         }
     }
 
@@ -90,10 +112,10 @@ impl Generic {
 
     /// Makes an entity for each fixture named after an entity type that an entity set holds
     /// (`group-id` → `/groups/{value}`), so that a suite's placeholders name what exists.
-    pub fn with_fixtures(self, fixtures: &[(String, String)]) -> Self {
+    fn add_fixtures(&self) {
         {
             let mut store = self.store();
-            for (name, value) in fixtures {
+            for (name, value) in &self.fixtures {
                 let Some(short) = name.strip_suffix("-id") else {
                     continue;
                 };
@@ -116,15 +138,15 @@ impl Generic {
                 }
             }
         }
-        self
     }
 
     /// Loads what the suite's documented reads and lists show as existing entities of their
     /// collections (fresh ids), shallow collections first. A key above a seeded collection is
     /// the fixture of its name, else the first entity already in the collection it keys (a
     /// conversation's documented threads go into the first seeded conversation).
-    pub fn seeded(self, fixtures: &[(String, String)]) -> Self {
-        let values: std::collections::HashMap<&str, &str> = fixtures
+    fn add_seeds(&self) {
+        let values: std::collections::HashMap<&str, &str> = self
+            .fixtures
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
@@ -166,7 +188,6 @@ impl Generic {
                 store.insert(&path, Entity { ty, body });
             }
         }
-        self
     }
 
     /// `template` with each placeholder replaced by its fixture, else by the id of the first
@@ -265,9 +286,15 @@ impl Generic {
             .unwrap_or_else(|| ("application/octet-stream".into(), Vec::new()))
     }
 
-    /// Forgets every entity (`POST /_mock/reset`).
+    /// Forgets everything the requests made (`POST /_mock/reset`): the server is as it started,
+    /// its fixtures and seeds there again.
     pub fn reset(&self) {
         self.store().clear();
+        self.recent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.populate();
     }
 }
 
