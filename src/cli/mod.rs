@@ -76,7 +76,15 @@ enum Command {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> u8 {
-    let cli = match Cli::try_parse() {
+    // The test-harness flags `run` borrows bring their own help template, one that names no
+    // command: clap's is put back.
+    let command = <Cli as clap::CommandFactory>::command().mut_subcommand("run", |run| {
+        run.help_template("{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}")
+    });
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
