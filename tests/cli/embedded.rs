@@ -129,6 +129,9 @@ fn run_help_names_the_command() {
     let output = common::conform(&["run", "--help"], &[]);
     assert_eq!(output.status.code(), Some(0));
     let help = String::from_utf8_lossy(&output.stdout);
-    assert!(help.contains("Usage: conform run [OPTIONS] [FILTER]"), "{help}");
+    assert!(
+        help.contains("Usage: conform run [OPTIONS] [FILTER]"),
+        "{help}"
+    );
     assert!(help.contains("--require-bound"), "{help}");
 }
