@@ -504,6 +504,33 @@ mod tests {
     }
 
     #[test]
+    fn any_path_makes_a_model_and_never_a_panic() {
+        let schemas = schemas();
+        let odd = [
+            "", "/", "//", "/beta", "/{x}", "/{x}/{y}", "/a/{b}/{c}/d", "/$metadata", "/a/$ref",
+            "/a('x')/b", "/a/b:", "/a/b?$top=1", "/a/{b-id}/{b-id}/{b-id}", "/v1.0/a/b/c/d/e/f/g/h",
+            "/a/{", "/a/}", "/a/b(", "/🙂/{🙂-id}", "/users/{user-id}/users/{user-id}",
+        ];
+        for method in ["GET", "POST", "PATCH", "DELETE", "PUT"] {
+            let suite: Vec<Documented> = odd
+                .iter()
+                .map(|path| Documented {
+                    method,
+                    path,
+                    status: 201,
+                    schema: Some("conversationThread"),
+                    lists: true,
+                })
+                .collect();
+            for model in from_suite(&suite, &schemas, &["v1.0"]) {
+                for path in odd {
+                    let _ = type_path(&[&model], path);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn keys_name_their_type() {
         assert_eq!(key_type("group-id"), "group");
         assert_eq!(key_type("conversationThread-id-2"), "conversationThread");
