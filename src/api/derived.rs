@@ -507,9 +507,25 @@ mod tests {
     fn any_path_makes_a_model_and_never_a_panic() {
         let schemas = schemas();
         let odd = [
-            "", "/", "//", "/beta", "/{x}", "/{x}/{y}", "/a/{b}/{c}/d", "/$metadata", "/a/$ref",
-            "/a('x')/b", "/a/b:", "/a/b?$top=1", "/a/{b-id}/{b-id}/{b-id}", "/v1.0/a/b/c/d/e/f/g/h",
-            "/a/{", "/a/}", "/a/b(", "/🙂/{🙂-id}", "/users/{user-id}/users/{user-id}",
+            "",
+            "/",
+            "//",
+            "/beta",
+            "/{x}",
+            "/{x}/{y}",
+            "/a/{b}/{c}/d",
+            "/$metadata",
+            "/a/$ref",
+            "/a('x')/b",
+            "/a/b:",
+            "/a/b?$top=1",
+            "/a/{b-id}/{b-id}/{b-id}",
+            "/v1.0/a/b/c/d/e/f/g/h",
+            "/a/{",
+            "/a/}",
+            "/a/b(",
+            "/🙂/{🙂-id}",
+            "/users/{user-id}/users/{user-id}",
         ];
         for method in ["GET", "POST", "PATCH", "DELETE", "PUT"] {
             let suite: Vec<Documented> = odd

@@ -181,7 +181,7 @@ struct PageLinter<'a> {
 }
 
 /// Whether an example value is a stand-in rather than a value.
-pub fn is_placeholder(value: &str) -> bool {
+pub fn is_stand_in(value: &str) -> bool {
     let v = value.trim();
     v.ends_with("-value")
         || v.ends_with("_value")
@@ -412,9 +412,7 @@ impl PageLinter<'_> {
                 violation.pointer.insert_str(0, &prefix);
                 let offending = value.pointer(&violation.pointer);
                 let placeholder_format = violation.keyword == "format"
-                    && offending
-                        .and_then(Value::as_str)
-                        .is_some_and(is_placeholder);
+                    && offending.and_then(Value::as_str).is_some_and(is_stand_in);
                 if placeholder_format {
                     continue; // reported below as a placeholder
                 }
@@ -434,7 +432,7 @@ impl PageLinter<'_> {
         let mut strings = Vec::new();
         collect_strings(&value, &mut String::new(), &mut strings);
         for (pointer, text) in strings {
-            if is_placeholder(&text)
+            if is_stand_in(&text)
                 && !reported.contains(&pointer)
                 && !pointer.ends_with("@odata.type")
             {

@@ -10,14 +10,14 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
     let Some((first_name, first)) = reports.first() else {
         return Err("no reports to merge".to_string());
     };
-    let (first_name, suite) = (first_name.clone(), first.suite.clone());
+    let (first_name, suite) = (first_name.clone(), first.fingerprint.clone());
     let mut shards = BTreeSet::new();
     let mut names = BTreeSet::new();
     for (name, report) in &reports {
-        if report.suite != suite {
+        if report.fingerprint != suite {
             return Err(format!(
                 "{name} is a report of another suite than {first_name} (suite {} vs {suite}): merge only shards of one suite",
-                report.suite
+                report.fingerprint
             ));
         }
         if let Some(shard) = report.shard {

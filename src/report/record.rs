@@ -306,8 +306,10 @@ pub struct Report<C = Vec<CaseRecord>> {
     pub duration_ms: u64,
     /// False when the run was interrupted: cases not run are `skip`.
     pub complete: bool,
-    /// Fingerprint of the suite's case names: reports merge only within one suite.
-    pub suite: String,
+    /// Fingerprint of the suite's case names: reports merge only within one suite. Written as
+    /// `suite` in `report.json`.
+    #[serde(rename = "suite")]
+    pub fingerprint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
     pub summary: Summary,
@@ -548,7 +550,7 @@ impl<C> Report<C> {
             started_at: self.started_at,
             duration_ms: self.duration_ms,
             complete: self.complete,
-            suite: self.suite,
+            fingerprint: self.fingerprint,
             shard: self.shard,
             summary: self.summary,
             baseline: self.baseline,
@@ -575,7 +577,7 @@ impl Report<()> {
             started_at: humantime::format_rfc3339_millis(started_at).to_string(),
             duration_ms: millis(duration),
             complete: true,
-            suite: String::new(),
+            fingerprint: String::new(),
             shard: None,
             summary,
             baseline: None,

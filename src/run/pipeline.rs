@@ -268,7 +268,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let interrupted = *interrupted.borrow();
     let tally = engine.take_tally();
     let mut report = tally.report_head(&engine.http.target.label, started_at, started.elapsed());
-    report.suite = fingerprint;
+    report.fingerprint = fingerprint;
     report.shard = options.shard;
     report.complete = !interrupted && stopped.is_none();
     report.baseline = engine

@@ -11,9 +11,9 @@ use anstream::{AutoStream, ColorChoice};
 use anstyle::{AnsiColor, Color, Style};
 use libtest_mimic::{Arguments, ColorSetting, Conclusion, FormatSetting};
 
-/// What a trial's verdict shows.
+/// What a trial's line shows: its verdict as libtest prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Shown {
     Passed,
     /// Not run, with why when there is more to say than "ignored".
     Ignored(Option<String>),
@@ -119,7 +119,7 @@ impl Printer {
     }
 
     /// The verdict of the trial now due; its line is started first if it was not.
-    pub fn verdict(&mut self, name: &str, verdict: Verdict) {
+    pub fn verdict(&mut self, name: &str, verdict: Shown) {
         self.announce(name);
         self.announced = false;
         let _ = match self.format {
@@ -129,29 +129,29 @@ impl Printer {
             FormatSetting::Terse => {
                 let style = style_of(&verdict);
                 let mark = match verdict {
-                    Verdict::Passed => '.',
-                    Verdict::Failed(_) => 'F',
-                    Verdict::Ignored(_) => 'i',
+                    Shown::Passed => '.',
+                    Shown::Failed(_) => 'F',
+                    Shown::Ignored(_) => 'i',
                 };
                 write!(self.out, "{style}{mark}{style:#}")
             }
             FormatSetting::Json => self.json_outcome(name, &verdict),
         };
         match verdict {
-            Verdict::Passed => self.conclusion.num_passed += 1,
-            Verdict::Ignored(_) => self.conclusion.num_ignored += 1,
-            Verdict::Failed(text) => {
+            Shown::Passed => self.conclusion.num_passed += 1,
+            Shown::Ignored(_) => self.conclusion.num_ignored += 1,
+            Shown::Failed(text) => {
                 self.conclusion.num_failed += 1;
                 self.failures.push((name.to_string(), text));
             }
         }
     }
 
-    fn json_outcome(&mut self, name: &str, verdict: &Verdict) -> io::Result<()> {
+    fn json_outcome(&mut self, name: &str, verdict: &Shown) -> io::Result<()> {
         let (event, stdout) = match verdict {
-            Verdict::Passed => ("ok", String::new()),
-            Verdict::Ignored(_) => ("ignored", String::new()),
-            Verdict::Failed(text) => {
+            Shown::Passed => ("ok", String::new()),
+            Shown::Ignored(_) => ("ignored", String::new()),
+            Shown::Failed(text) => {
                 let quoted = json_string(text);
                 let text = &quoted[1..quoted.len() - 1];
                 ("failed", format!(r#", "stdout": "Error: \"{text}\"\n""#))
@@ -165,20 +165,20 @@ impl Printer {
     }
 
     /// `ok`, `FAILED` or `ignored (why)`, coloured.
-    fn outcome_word(&mut self, verdict: &Verdict) -> io::Result<()> {
+    fn outcome_word(&mut self, verdict: &Shown) -> io::Result<()> {
         let style = style_of(verdict);
         match verdict {
-            Verdict::Passed => write!(self.out, "{style}ok{style:#}"),
-            Verdict::Failed(_) => write!(self.out, "{style}FAILED{style:#}"),
-            Verdict::Ignored(None) => write!(self.out, "{style}ignored{style:#}"),
-            Verdict::Ignored(Some(why)) => write!(self.out, "{style}ignored ({why}){style:#}"),
+            Shown::Passed => write!(self.out, "{style}ok{style:#}"),
+            Shown::Failed(_) => write!(self.out, "{style}FAILED{style:#}"),
+            Shown::Ignored(None) => write!(self.out, "{style}ignored{style:#}"),
+            Shown::Ignored(Some(why)) => write!(self.out, "{style}ignored ({why}){style:#}"),
         }
     }
 
     /// A file's `count` trials that could not start, as one failed line (`stem::*`) counted as
     /// `count` failures.
     pub fn not_run(&mut self, name: &str, count: usize, why: String) {
-        self.verdict(name, Verdict::Failed(why));
+        self.verdict(name, Shown::Failed(why));
         self.conclusion.num_failed += count.saturating_sub(1) as u64;
     }
 
@@ -219,8 +219,8 @@ impl Printer {
             FormatSetting::Pretty | FormatSetting::Terse => {
                 write!(self.out, "\ntest result: ")?;
                 let verdict = match summary.has_failed() {
-                    true => Verdict::Failed(String::new()),
-                    false => Verdict::Passed,
+                    true => Shown::Failed(String::new()),
+                    false => Shown::Passed,
                 };
                 self.outcome_word(&verdict)?;
                 writeln!(self.out, ". {}\n", counts(&summary, elapsed))
@@ -261,11 +261,11 @@ fn counts(summary: &Conclusion, elapsed: Duration) -> String {
     )
 }
 
-fn style_of(verdict: &Verdict) -> Style {
+fn style_of(verdict: &Shown) -> Style {
     let color = match verdict {
-        Verdict::Passed => AnsiColor::Green,
-        Verdict::Failed(_) => AnsiColor::Red,
-        Verdict::Ignored(_) => AnsiColor::Yellow,
+        Shown::Passed => AnsiColor::Green,
+        Shown::Failed(_) => AnsiColor::Red,
+        Shown::Ignored(_) => AnsiColor::Yellow,
     };
     Style::new().fg_color(Some(Color::Ansi(color)))
 }
@@ -320,10 +320,10 @@ mod tests {
 
     fn three_verdicts(printer: &mut Printer) {
         printer.title(3, 2);
-        printer.verdict("f::a", Verdict::Passed);
+        printer.verdict("f::a", Shown::Passed);
         printer.announce("f::b");
-        printer.verdict("f::b", Verdict::Failed("status 500\n\"oops\"".into()));
-        printer.verdict("f::long", Verdict::Ignored(Some("known failure".into())));
+        printer.verdict("f::b", Shown::Failed("status 500\n\"oops\"".into()));
+        printer.verdict("f::long", Shown::Ignored(Some("known failure".into())));
     }
 
     /// What libtest-mimic itself prints for the same three trials, two more left out by the
@@ -379,7 +379,7 @@ mod tests {
     fn a_file_that_could_not_start_counts_each_of_its_cases() {
         let (text, conclusion) = printed(&[], |printer| {
             printer.title(4, 0);
-            printer.verdict("f::a", Verdict::Passed);
+            printer.verdict("f::a", Shown::Passed);
             printer.not_run("g::*", 3, "not run: g.toml changed".into());
         });
         assert!(text.contains("test g::*    ... FAILED\n"), "{text}");

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::check::Outcome;
 use crate::report::record::{CaseRecord, Standing};
 use crate::run::engine::Engine;
-use crate::run::printer::{Printer, Verdict};
+use crate::run::printer::{Printer, Shown};
 
 /// A reported trial, or the trials that could not start.
 pub enum Slot {
@@ -54,7 +54,7 @@ pub async fn print_in_order(
         };
         match slot {
             Slot::Ignored { name, record } => {
-                printer.verdict(&name, Verdict::Ignored(None));
+                printer.verdict(&name, Shown::Ignored(None));
                 engine.record(*record);
             }
             Slot::Running { name, record } => {
@@ -69,7 +69,7 @@ pub async fn print_in_order(
                             progress.case_done(true);
                         }
                         let why = "the case stopped before giving a verdict".to_string();
-                        printer.verdict(&name, Verdict::Failed(why));
+                        printer.verdict(&name, Shown::Failed(why));
                     }
                 }
             }
@@ -109,13 +109,13 @@ fn show(printer: &mut Printer, engine: &Engine) {
 }
 
 /// How a record shows: known failures and interrupted cases as ignored.
-pub fn result_of(record: &CaseRecord) -> Verdict {
+pub fn result_of(record: &CaseRecord) -> Shown {
     if record.outcome == Outcome::Skip {
         let why = record.skip_reason.as_deref().unwrap_or("skipped");
-        return Verdict::Ignored(Some(why.to_string()));
+        return Shown::Ignored(Some(why.to_string()));
     }
     if record.failures.is_empty() {
-        return Verdict::Passed;
+        return Shown::Passed;
     }
     if record
         .failures
@@ -123,7 +123,7 @@ pub fn result_of(record: &CaseRecord) -> Verdict {
         .all(|f| f.baseline == Some(Standing::Known))
     {
         let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
-        return Verdict::Ignored(Some(format!("known failure ({})", kinds.join(", "))));
+        return Shown::Ignored(Some(format!("known failure ({})", kinds.join(", "))));
     }
-    Verdict::Failed(record.failure_text())
+    Shown::Failed(record.failure_text())
 }
