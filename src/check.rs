@@ -175,14 +175,15 @@ pub fn judge_documented(
     }
 }
 
-/// The checks of one response, and its body when it was read as JSON.
-struct Checked {
+/// The checks of one response, and its body when it was read as JSON (the response's own
+/// parse of it).
+struct Checked<'r> {
     failures: Vec<Failure>,
     diff: Option<String>,
-    body: Option<Value>,
+    body: Option<&'r Value>,
 }
 
-impl Checked {
+impl Checked<'_> {
     fn failed(kind: FailureKind, message: &str) -> Self {
         Self {
             failures: vec![Failure::new(kind, message)],
@@ -235,7 +236,7 @@ pub fn judge_probe(
 /// with `code` as given when one is.
 pub fn check_error_envelope(response: &Response, code: Option<&str>) -> Vec<Failure> {
     let mut failures: Vec<Failure> = check_content_type(response).into_iter().collect();
-    let body: Value = match serde_json::from_slice(&response.body) {
+    let body = match response.json() {
         Ok(body) => body,
         Err(_) => {
             let start =
@@ -293,7 +294,11 @@ pub fn check_response(
     (checked.failures, checked.diff)
 }
 
-fn check_response_body(expect: &Expect, response: &Response, schemas: &Schemas) -> Checked {
+fn check_response_body<'r>(
+    expect: &Expect,
+    response: &'r Response,
+    schemas: &Schemas,
+) -> Checked<'r> {
     let done = |failures, diff, body| Checked {
         failures,
         diff,
@@ -317,7 +322,7 @@ fn check_response_body(expect: &Expect, response: &Response, schemas: &Schemas) 
     if !content_type_expected {
         failures.extend(check_content_type(response));
     }
-    let body = match parse_body(&response.body) {
+    let body = match parse_body(response) {
         Ok(body) => body,
         Err(failure) => {
             failures.push(failure);
@@ -327,17 +332,17 @@ fn check_response_body(expect: &Expect, response: &Response, schemas: &Schemas) 
     if let Some(schema) = &expect.schema {
         let key = schemas.key(&schema.name, schema.api.as_deref());
         if expect.collection {
-            failures.extend(check_collection(schemas, key, &body));
+            failures.extend(check_collection(schemas, key, body));
         } else {
-            failures.extend(check_schema(schemas, key, &body));
+            failures.extend(check_schema(schemas, key, body));
         }
     }
-    failures.extend(check_required(&expect.required, &body));
+    failures.extend(check_required(&expect.required, body));
     let mut diff = None;
     if let Some(expected) = &expect.body {
-        let mismatches = check_echo(expected, &body);
+        let mismatches = check_echo(expected, body);
         if !mismatches.is_empty() {
-            diff = Some(echo_diff(expected, &body));
+            diff = Some(echo_diff(expected, body));
         }
         failures.extend(mismatches);
     }
@@ -352,7 +357,7 @@ pub fn check_status(expected: u16, response: &Response) -> Option<Failure> {
                 "expected {}, got {}{}",
                 graph::status_text(expected),
                 graph::status_text(response.status),
-                graph::error_summary(&response.body)
+                graph::error_summary(response.json().ok())
             ),
         )
     })
@@ -432,15 +437,15 @@ pub fn check_content_type(response: &Response) -> Option<Failure> {
     }
 }
 
-fn parse_body(body: &[u8]) -> Result<Value, Failure> {
-    if body.is_empty() {
+fn parse_body(response: &Response) -> Result<&Value, Failure> {
+    if response.body.is_empty() {
         return Err(Failure::at(
             FailureKind::Body,
             "",
             "expected a JSON body, got an empty body",
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
+    response.json().map_err(|e| {
         Failure::at(
             FailureKind::Body,
             "",
@@ -600,13 +605,13 @@ mod tests {
     use std::path::PathBuf;
 
     fn response(status: u16, content_type: Option<&str>, body: &str) -> Response {
-        Response {
+        Response::new(
             status,
-            headers: content_type
+            content_type
                 .map(|c| vec![("content-type".to_string(), c.to_string())])
                 .unwrap_or_default(),
-            body: body.as_bytes().to_vec(),
-        }
+            body.as_bytes().to_vec(),
+        )
     }
 
     #[test]

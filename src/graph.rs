@@ -28,8 +28,8 @@ pub fn is_json_media_type(content_type: &str) -> bool {
 }
 
 /// ` (code: message)` when `body` is a Graph error envelope, else empty.
-pub fn error_summary(body: &[u8]) -> String {
-    match error_code_and_message(body) {
+pub fn error_summary(body: Option<&Value>) -> String {
+    match body.and_then(error_code_and_message) {
         Some((code, Some(message))) => format!(" ({code}: {message})"),
         Some((code, None)) => format!(" ({code})"),
         None => String::new(),
@@ -37,9 +37,8 @@ pub fn error_summary(body: &[u8]) -> String {
 }
 
 /// The code and message of a Graph error envelope, when `body` is one.
-pub fn error_code_and_message(body: &[u8]) -> Option<(String, Option<String>)> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let error = &value["error"];
+pub fn error_code_and_message(body: &Value) -> Option<(String, Option<String>)> {
+    let error = &body["error"];
     let code = error["code"].as_str()?.to_string();
     Some((code, error["message"].as_str().map(str::to_string)))
 }
@@ -57,15 +56,16 @@ mod tests {
 
     #[test]
     fn reads_the_error_envelope_and_nothing_else() {
-        let body = br#"{"error": {"code": "itemNotFound", "message": "gone"}}"#;
+        let body = serde_json::json!({"error": {"code": "itemNotFound", "message": "gone"}});
         assert_eq!(
-            error_code_and_message(body),
+            error_code_and_message(&body),
             Some(("itemNotFound".to_string(), Some("gone".to_string())))
         );
-        assert_eq!(error_summary(body), " (itemNotFound: gone)");
-        assert_eq!(error_summary(br#"{"error": {"code": "x"}}"#), " (x)");
-        assert_eq!(error_summary(b"not json"), "");
-        assert_eq!(error_summary(br#"{"value": []}"#), "");
+        assert_eq!(error_summary(Some(&body)), " (itemNotFound: gone)");
+        let bare = serde_json::json!({"error": {"code": "x"}});
+        assert_eq!(error_summary(Some(&bare)), " (x)");
+        assert_eq!(error_summary(None), "");
+        assert_eq!(error_summary(Some(&serde_json::json!({"value": []}))), "");
     }
 
     #[test]

@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::exec::protocol::Leak;
 use crate::exec::protocol::{
     Attempt, CaseRun, FIRST_PAUSE, MAX_PAUSE, Probed, capture, case_variables, render, run_setup,
@@ -174,6 +172,10 @@ fn not_created(case: &Case, created: &Exchange) -> Option<String> {
 
 fn created_id(created: &Exchange) -> Option<String> {
     let response = created.result.as_ref().ok()?;
-    let body: Value = serde_json::from_slice(&response.body).ok()?;
-    body.get("id")?.as_str().map(str::to_string)
+    response
+        .json()
+        .ok()?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
 }

@@ -296,7 +296,7 @@ async fn run_step(
         return Err(format!(
             "{line}: expected {expected}, got {}{}",
             response.status,
-            graph::error_summary(&response.body)
+            graph::error_summary(response.json().ok())
         ));
     }
     capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
@@ -324,7 +324,8 @@ pub fn capture(
     if request.capture.is_empty() {
         return Ok(());
     }
-    let body: Value = serde_json::from_slice(&response.body)
+    let body = response
+        .json()
         .map_err(|e| format!("cannot capture from a body that is not JSON: {e}"))?;
     for capture in &request.capture {
         let value = match body.pointer(&capture.pointer) {

@@ -123,9 +123,29 @@ pub struct Response {
     /// Names lower-case, in the order received.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body as JSON, parsed once by whichever reader asks first: captures, checks,
+    /// probes and the error envelope all read this one value.
+    json: std::sync::OnceLock<Result<serde_json::Value, String>>,
 }
 
 impl Response {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            json: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The body as JSON, or why it is not JSON.
+    pub fn json(&self) -> Result<&serde_json::Value, &str> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -135,7 +155,7 @@ impl Response {
 
     /// The Graph error code of the body, if it is an error envelope.
     fn graph_error_code(&self) -> Option<String> {
-        graph::error_code_and_message(&self.body).map(|(code, _)| code)
+        graph::error_code_and_message(self.json().ok()?).map(|(code, _)| code)
     }
 }
 
@@ -428,11 +448,7 @@ async fn receive(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok(Response::new(status, headers, body))
 }
 
 fn transport_error(error: reqwest::Error) -> TransportError {
