@@ -80,6 +80,38 @@ pub struct CaseRecord {
     pub waited_for_created: Option<String>,
 }
 
+/// What a record comes to for the run: the one decision the terminal's verdict line, the
+/// progress line and the exit code all read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Passed,
+    /// Failed (or could not run) on something a baseline does not list as known.
+    Failed,
+    /// Every failure is one the baseline lists as known and current.
+    KnownFailure,
+    Skipped,
+}
+
+impl CaseRecord {
+    pub fn decision(&self) -> Decision {
+        if self.outcome == Outcome::Skip {
+            return Decision::Skipped;
+        }
+        if self.failures.is_empty() {
+            return Decision::Passed;
+        }
+        let known = self
+            .failures
+            .iter()
+            .all(|f| f.baseline == Some(Standing::Known));
+        if known {
+            Decision::KnownFailure
+        } else {
+            Decision::Failed
+        }
+    }
+}
+
 /// The response as received, for the reader of a report: headers and the start of the body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordedResponse {
@@ -696,6 +728,31 @@ mod tests {
             path_template: "/v1.0/groups/{group-id}/threads",
             expected_status: 201,
         }
+    }
+
+    #[test]
+    fn a_record_comes_to_one_decision() {
+        let mut record = sample_record("c", "cases/x.toml");
+        assert_eq!(record.decision(), Decision::Skipped);
+        record.outcome = Outcome::Pass;
+        assert_eq!(record.decision(), Decision::Passed);
+        record.outcome = Outcome::Fail;
+        let failure = |baseline| FailureRecord {
+            kind: FailureKind::Status,
+            pointer: None,
+            message: "expected 201".into(),
+            baseline,
+        };
+        record.failures = vec![failure(None)];
+        assert_eq!(record.decision(), Decision::Failed, "no baseline lists it");
+        record.failures = vec![failure(Some(Standing::Known))];
+        assert_eq!(record.decision(), Decision::KnownFailure);
+        record.failures.push(failure(Some(Standing::Expired)));
+        assert_eq!(
+            record.decision(),
+            Decision::Failed,
+            "an expired entry counts as new"
+        );
     }
 
     #[test]

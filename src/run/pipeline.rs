@@ -65,6 +65,8 @@ struct Executed {
     /// The records, when the run writes reports; the error that lost them, if one did.
     spooled: Option<std::result::Result<Spooled, String>>,
     conclusion: Conclusion,
+    /// Records whose decision is `Failed`.
+    failed: usize,
     /// The error that stopped the run before every case ran.
     stopped: Option<Error>,
     interrupted: bool,
@@ -278,6 +280,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     print_after_verdicts(&tally, &report);
     let spooled = engine.take_spool().map(Spool::finish);
     Ok(Executed {
+        failed: tally.failed,
         report,
         spooled,
         conclusion,
@@ -365,12 +368,8 @@ fn exit_code(executed: &Executed) -> u8 {
     if executed.interrupted {
         return exit::INTERRUPTED;
     }
-    let report = &executed.report;
-    let failed = match &report.baseline {
-        Some(comparison) => comparison.blocks(),
-        None => {
-            executed.conclusion.has_failed() || report.summary.failed + report.summary.errors > 0
-        }
-    };
+    // Each record's decision, as the terminal showed it (`Decision::Failed`); a trial that
+    // ended with no record at all shows failed too.
+    let failed = executed.failed > 0 || executed.conclusion.has_failed();
     if failed { exit::FAILURES } else { exit::PASS }
 }

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
-use crate::report::record::CaseRecord;
+use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::{Engine, info};
 use crate::run::trial::Slot;
 use crate::suite::model::Case;
@@ -101,7 +101,7 @@ async fn start_trial(
         let _permit = permit;
         let record = engine.run(&case, probe.as_ref()).await;
         if let Some(progress) = &engine.progress {
-            progress.case_done(!record.failures.is_empty());
+            progress.case_done(record.decision() == Decision::Failed);
         }
         let _ = done.send(record);
     });

@@ -4,8 +4,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::check::Outcome;
-use crate::report::record::{CaseRecord, Standing};
+use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::Engine;
 use crate::run::printer::{Printer, Shown};
 
@@ -108,22 +107,18 @@ fn show(printer: &mut Printer, engine: &Engine) {
     }
 }
 
-/// How a record shows: known failures and interrupted cases as ignored.
+/// How a record shows, as its decision says: known failures and skipped cases as ignored.
 pub fn result_of(record: &CaseRecord) -> Shown {
-    if record.outcome == Outcome::Skip {
-        let why = record.skip_reason.as_deref().unwrap_or("skipped");
-        return Shown::Ignored(Some(why.to_string()));
+    match record.decision() {
+        Decision::Skipped => {
+            let why = record.skip_reason.as_deref().unwrap_or("skipped");
+            Shown::Ignored(Some(why.to_string()))
+        }
+        Decision::Passed => Shown::Passed,
+        Decision::KnownFailure => {
+            let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
+            Shown::Ignored(Some(format!("known failure ({})", kinds.join(", "))))
+        }
+        Decision::Failed => Shown::Failed(record.failure_text()),
     }
-    if record.failures.is_empty() {
-        return Shown::Passed;
-    }
-    if record
-        .failures
-        .iter()
-        .all(|f| f.baseline == Some(Standing::Known))
-    {
-        let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
-        return Shown::Ignored(Some(format!("known failure ({})", kinds.join(", "))));
-    }
-    Shown::Failed(record.failure_text())
 }
