@@ -46,7 +46,11 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     to.write_all(out.as_bytes())?;
+    // The lines of the undocumented section, gathered on the one read of the cases: only the
+    // cases that have such properties.
+    let mut undocumented_lines = String::new();
     report.cases.visit_all(&mut |case| {
+        undocumented_line(&mut undocumented_lines, case);
         out.clear();
         let _ = writeln!(
             out,
@@ -71,7 +75,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         );
         to.write_all(out.as_bytes())
     })?;
-    undocumented(report, to)
+    undocumented(report, &undocumented_lines, to)
 }
 
 /// The rows a group table shows in a CI summary: the worst; report.json and report.html have
@@ -112,8 +116,26 @@ fn groups(out: &mut String, title: &str, groups: &[GroupCount]) {
     out.push('\n');
 }
 
-/// Undocumented properties per resource type, and the cases they came in.
-fn undocumented(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
+/// The line of the undocumented section naming `case` and where in its answer they were, when
+/// it has undocumented properties.
+fn undocumented_line(lines: &mut String, case: &CaseRecord) {
+    if case.undocumented.is_empty() {
+        return;
+    }
+    let pointers: Vec<String> = case
+        .undocumented
+        .iter()
+        .map(|u| format!("`{}`", cell(&u.pointer)))
+        .collect();
+    let _ = writeln!(lines, "\n- {}: {}", cell(&case.name), pointers.join(", "));
+}
+
+/// Undocumented properties per resource type, then `cases`: the lines of the cases they came in.
+fn undocumented(
+    report: &Report<impl Cases>,
+    cases: &str,
+    to: &mut dyn io::Write,
+) -> io::Result<()> {
     if report.undocumented.is_empty() {
         return Ok(());
     }
@@ -132,17 +154,7 @@ fn undocumented(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Resu
         );
     }
     to.write_all(out.as_bytes())?;
-    report.cases.visit_all(&mut |case| {
-        if case.undocumented.is_empty() {
-            return Ok(());
-        }
-        let pointers: Vec<String> = case
-            .undocumented
-            .iter()
-            .map(|u| format!("`{}`", cell(&u.pointer)))
-            .collect();
-        writeln!(to, "\n- {}: {}", cell(&case.name), pointers.join(", "))
-    })
+    to.write_all(cases.as_bytes())
 }
 
 fn outcome(outcome: Outcome) -> &'static str {
