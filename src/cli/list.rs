@@ -9,7 +9,7 @@ use crate::api::typing;
 use crate::cli::output::OutputFormat;
 use crate::error::Error;
 use crate::exit;
-use crate::suite::bind::{self, Binding, CasePlan, CaseShape};
+use crate::suite::bind::{self, CasePlan, CaseShape};
 use crate::suite::load::load_dir;
 use crate::suite::model::Case;
 
@@ -69,16 +69,7 @@ fn plan_json(plan: &CasePlan) -> serde_json::Value {
     let bindings: serde_json::Map<String, serde_json::Value> = plan
         .placeholders
         .iter()
-        .map(|(name, binding)| {
-            let said = match binding {
-                Binding::Given => "given".to_string(),
-                Binding::Captured => "captured".to_string(),
-                Binding::Created { by } => format!("created by {by}"),
-                Binding::Discovered { collection } => format!("discovered in {collection}"),
-                Binding::Unbound { .. } => "unbound".to_string(),
-            };
-            (name.clone(), serde_json::Value::String(said))
-        })
+        .map(|(name, binding)| (name.clone(), serde_json::Value::String(binding.describe())))
         .collect();
     serde_json::json!({
         "placeholders": bindings,

@@ -39,6 +39,14 @@ pub struct CaseRecord {
     /// schema its answer is judged by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// Where each placeholder's value came from (`given`, `captured`, `created by CASE`,
+    /// `discovered in /collection`), as the binding plan said.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub binding: BTreeMap<String, String>,
+    /// The case changed an entity the run did not create: an action on a given entity, or a
+    /// write to a disposable fixture.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acts_on_existing: bool,
     /// The path with its placeholders, as in the case file.
     pub path_template: String,
     pub method: String,
@@ -141,6 +149,10 @@ pub struct CaseInfo<'a> {
     pub name: String,
     /// The entity type the case's operation acts on (`conversationThread`).
     pub resource_type: Option<String>,
+    /// Where each placeholder's value came from, and whether the case changes what the run
+    /// did not create.
+    pub binding: &'a [(String, String)],
+    pub acts_on_existing: bool,
     pub probe: Option<&'static str>,
     pub probe_detail: Option<String>,
     pub file: &'a Path,
@@ -229,6 +241,8 @@ impl CaseRecord {
             tags: info.tags.to_vec(),
             page: info.page.clone(),
             resource_type: info.resource_type.clone(),
+            binding: info.binding.iter().cloned().collect(),
+            acts_on_existing: info.acts_on_existing,
             path_template: info.path_template.to_string(),
             method: info.method.to_string(),
             path: info.path_template.to_string(),
@@ -694,6 +708,8 @@ pub fn sample_record(name: &str, file: &str) -> CaseRecord {
     let info = CaseInfo {
         name: name.to_string(),
         resource_type: None,
+        binding: &[],
+        acts_on_existing: false,
         probe: None,
         probe_detail: None,
         file: Path::new(file),
@@ -719,6 +735,8 @@ mod tests {
         CaseInfo {
             name: "c".to_string(),
             resource_type: None,
+            binding: &[],
+            acts_on_existing: false,
             probe: None,
             probe_detail: None,
             file: Path::new("cases/x.toml"),

@@ -71,6 +71,19 @@ pub fn curl_commands(
 ) -> String {
     let shell = Shell::new(case, base_url, vars, auth);
     let mut out = format!("# {} ({})\n", case.name, case.file().display());
+    if case.acts_on_existing {
+        let given: Vec<&str> = case
+            .binding
+            .iter()
+            .filter(|(_, how)| how == "given")
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "# acts on an entity this run did not create: {{{}}} (given)",
+            given.join("}, {")
+        );
+    }
     shell.setup(&mut out);
     let _ = writeln!(out, "# request (expects {})", case.expect.status);
     shell.curl(&mut out, &case.request, auth);

@@ -147,6 +147,8 @@ fn case_info(case: &Case) -> CaseInfo<'_> {
             .resource_type
             .clone()
             .or_else(|| case.expect.schema.as_ref().map(|s| s.name.clone())),
+        binding: &case.binding,
+        acts_on_existing: case.acts_on_existing,
         probe: None,
         probe_detail: None,
         file: case.file(),

@@ -32,6 +32,19 @@ pub enum Binding {
     },
 }
 
+impl Binding {
+    /// How the value comes: `given`, `captured`, `created by CASE`, `discovered in /c`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Given => "given".to_string(),
+            Self::Captured => "captured".to_string(),
+            Self::Created { by } => format!("created by {by}"),
+            Self::Discovered { collection } => format!("discovered in {collection}"),
+            Self::Unbound { .. } => "unbound".to_string(),
+        }
+    }
+}
+
 /// A case's plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CasePlan {

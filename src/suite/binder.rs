@@ -55,6 +55,12 @@ impl Binder {
         case.resource_type = typed
             .resource_type()
             .map(|ty| ty.rsplit('.').next().unwrap_or(ty).to_string());
+        case.binding = plan
+            .placeholders
+            .iter()
+            .map(|(name, binding)| (name.clone(), binding.describe()))
+            .collect();
+        case.acts_on_existing = plan.acts_on_existing;
         if !addresses_own(&typed, &plan.placeholders) {
             // A probe that sends another method, or a broken body, to an entity the run did
             // not create could change it: those probes stay off.

@@ -1289,3 +1289,59 @@ fn probes_of_an_imported_suite_catch_each_broken_rule() {
         assert!(others.is_empty(), "{rule:?}: {others:?} failed too\n{text}");
     }
 }
+
+/// Each record says where its placeholders' values came from; a case that changes what the run
+/// did not create is marked, in the report and in `--dry-run`.
+#[test]
+fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "run".to_string(),
+            "--cases".into(),
+            cases.display().to_string(),
+            "--schemas".into(),
+            schemas_dir.display().to_string(),
+            "--report".into(),
+            reports.display().to_string(),
+            "--disposable-fixtures".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    };
+    let run = |extra: &[&'static str]| {
+        let args = args(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::conform(&args, &[])
+    };
+    let output = run(&[]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    let report = common::report(&reports);
+    let record = |name: &str| {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let thread = record("get_thread");
+    assert_eq!(thread["binding"]["group-id"], "given");
+    assert_eq!(
+        thread["binding"]["conversationThread-id"],
+        "created by create_thread"
+    );
+    assert!(thread.get("acts_on_existing").is_none());
+    assert_eq!(record("update_group")["acts_on_existing"], true);
+    let dry = run(&["--dry-run", "--exact", "office::update_group"]);
+    let text = common::text(&dry);
+    assert!(
+        text.contains("# acts on an entity this run did not create: {group-id} (given)"),
+        "{text}"
+    );
+}
