@@ -146,6 +146,7 @@ fn list(
         }),
     };
     let _ = written;
-    crate::run::terminal::print_binding(&plans.iter().flatten().cloned().collect::<Vec<_>>());
+    let plans: Vec<CasePlan> = plans.iter().flatten().cloned().collect();
+    crate::run::terminal::print_binding(&plans, &[]);
     Ok(exit::PASS)
 }

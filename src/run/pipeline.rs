@@ -115,41 +115,40 @@ fn served(
     require_bound: bool,
 ) -> Result<(Served, Option<Arc<Binder>>)> {
     let models = crate::api::file::Models::load(schemas_dir)?;
-    let all: Vec<_> = files
-        .iter()
-        .filter_map(|file| load::load_file(file).ok())
-        .flat_map(|file| file.cases)
-        .collect();
-    let served = Served::from_loaded(models, Some(schemas), &all);
+    let (distinct, counts) = load::distinct_cases(files);
+    let served = Served::from_loaded(models, Some(schemas), &distinct);
     if served.from_suite {
         return Ok((served, None));
     }
-    let shapes: Vec<_> = all.iter().map(bind::CaseShape::of).collect();
+    let shapes: Vec<_> = distinct.iter().map(bind::CaseShape::of).collect();
     let plans = bind::plan_all(&shapes, &served.models, given);
     if require_bound {
-        refuse_unbound(&plans)?;
+        refuse_unbound(&plans, &counts)?;
     }
-    terminal::print_binding(&plans);
-    let binder = Binder::new(served.models.clone(), given.clone(), &all).map(Arc::new);
+    terminal::print_binding(&plans, &counts);
+    let binder = Binder::new(served.models.clone(), given.clone(), &distinct).map(Arc::new);
     Ok((served, binder))
 }
 
 /// `--require-bound`: every placeholder no value binds, with the number of cases it keeps from
 /// running, as one error before anything is sent.
-fn refuse_unbound(plans: &[bind::CasePlan]) -> Result<()> {
-    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(plans).into_iter().collect();
+fn refuse_unbound(plans: &[bind::CasePlan], counts: &[usize]) -> Result<()> {
+    let mut wanted: Vec<(String, usize)> =
+        bind::unbound_summary(plans, counts).into_iter().collect();
     if wanted.is_empty() {
         return Ok(());
     }
     wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let unbound = plans
+    let unbound: usize = plans
         .iter()
-        .filter(|p| {
+        .zip(counts)
+        .filter(|(p, _)| {
             p.placeholders
                 .iter()
                 .any(|(_, b)| matches!(b, bind::Binding::Unbound { .. }))
         })
-        .count();
+        .map(|(_, cases)| cases)
+        .sum();
     let listed: Vec<String> = wanted
         .iter()
         .map(|(name, cases)| format!("  {{{name}}}: {cases} case(s)"))

@@ -54,17 +54,27 @@ pub fn print_leaks(leaks: &[(&str, &Leak)]) {
 
 /// How many cases the binding plans send and skip, how many act on entities the run does not
 /// create, and the values that would bind the most of the skipped ones.
-pub fn print_binding(plans: &[CasePlan]) {
+/// Each plan stands for `counts[i]` cases (one each when `counts` is shorter).
+pub fn print_binding(plans: &[CasePlan], counts: &[usize]) {
     if plans.is_empty() {
         return;
     }
-    let skipped = plans.iter().filter(|p| p.skip.is_some()).count();
-    let acting = plans.iter().filter(|p| p.acts_on_existing).count();
+    let cases = |keep: &dyn Fn(&CasePlan) -> bool| -> usize {
+        plans
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| keep(p))
+            .map(|(i, _)| counts.get(i).copied().unwrap_or(1))
+            .sum()
+    };
+    let (all, skipped) = (cases(&|_| true), cases(&|p| p.skip.is_some()));
+    let acting = cases(&|p| p.acts_on_existing);
     eprintln!(
         "binding: {} case(s) bound, {skipped} skipped (the reports say why), {acting} act on entities the run does not create",
-        plans.len() - skipped
+        all - skipped
     );
-    let mut wanted: Vec<(String, usize)> = bind::unbound_summary(plans).into_iter().collect();
+    let mut wanted: Vec<(String, usize)> =
+        bind::unbound_summary(plans, counts).into_iter().collect();
     wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     for (name, count) in wanted.iter().take(10) {
         eprintln!("  --var {name}=… would bind {count} more case(s)");

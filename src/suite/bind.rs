@@ -414,13 +414,15 @@ fn chain_binds(
     })
 }
 
-/// The cases skipped, grouped by the placeholder that would bind them: (name, cases).
-pub fn unbound_summary(plans: &[CasePlan]) -> BTreeMap<String, usize> {
+/// The cases skipped, grouped by the placeholder that would bind them: (name, cases). Each
+/// plan stands for `counts[i]` cases (one each when `counts` is shorter).
+pub fn unbound_summary(plans: &[CasePlan], counts: &[usize]) -> BTreeMap<String, usize> {
     let mut summary = BTreeMap::new();
-    for plan in plans.iter().filter(|p| p.skip.is_some()) {
+    for (index, plan) in plans.iter().enumerate().filter(|(_, p)| p.skip.is_some()) {
+        let cases = counts.get(index).copied().unwrap_or(1);
         for (name, binding) in &plan.placeholders {
             if matches!(binding, Binding::Unbound { .. }) {
-                *summary.entry(name.clone()).or_insert(0) += 1;
+                *summary.entry(name.clone()).or_insert(0) += cases;
             }
         }
     }
@@ -566,7 +568,7 @@ mod tests {
                 .contains("pass --var period=")
         );
         assert!(plans[8].skip.as_deref().unwrap().contains("cannot type"));
-        let summary = unbound_summary(&plans);
+        let summary = unbound_summary(&plans, &[]);
         assert_eq!(summary.get("period"), Some(&1));
     }
 

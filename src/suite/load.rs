@@ -16,6 +16,38 @@ pub struct LoadedFile {
     pub cases: Vec<Case>,
 }
 
+/// The cases of `files`, one for each operation they send (method, path template, expected
+/// status, API version), and how many cases each stands for. Read a file at a time, so that a
+/// suite of many cases that repeat a few operations takes the memory of those few. Files that
+/// do not load are passed over: planning reports them.
+pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
+    let mut distinct: Vec<Case> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut seen: HashMap<(String, String, u16, Option<String>), usize> = HashMap::new();
+    for file in files {
+        let Ok(loaded) = load_file(file) else {
+            continue;
+        };
+        for case in loaded.cases {
+            let key = (
+                case.request.method.clone(),
+                case.request.path.raw.clone(),
+                case.expect.status,
+                case.page.api.clone(),
+            );
+            match seen.get(&key) {
+                Some(&at) => counts[at] += 1,
+                None => {
+                    seen.insert(key, distinct.len());
+                    counts.push(1);
+                    distinct.push(case);
+                }
+            }
+        }
+    }
+    (distinct, counts)
+}
+
 /// Reads and parses one case file.
 pub fn load_file(path: &Path) -> Result<LoadedFile> {
     let text = read_text(path)?;

@@ -49,12 +49,8 @@ impl Served {
     /// are passed over: they are a run's to report.
     pub fn from_dirs(schemas_dir: &Path, cases_dir: &Path) -> Result<Self> {
         let models = Models::load(schemas_dir)?;
-        let cases: Vec<Case> = crate::suite::load::case_files(cases_dir)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|file| crate::suite::load::load_file(file).ok())
-            .flat_map(|file| file.cases)
-            .collect();
+        let files = crate::suite::load::case_files(cases_dir).unwrap_or_default();
+        let (cases, _) = crate::suite::load::distinct_cases(&files);
         // The JSON Schemas type a URL space read from the suite; metadata has its own types.
         let schemas = if models.is_empty() {
             Some(Schemas::load_dir(schemas_dir)?)
