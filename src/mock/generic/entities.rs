@@ -93,6 +93,20 @@ impl Entities {
         if self.aliases.insert(alias, own.to_string()).is_some() {
             return;
         }
+        self.add_member(collection, id);
+    }
+
+    /// Takes the entity at `path` out of the members of its collection.
+    fn forget_member(&mut self, path: &str) {
+        if let Some((collection, id)) = path.rsplit_once('/')
+            && let Some(members) = self.collections.get_mut(collection)
+        {
+            members.forget(id);
+        }
+    }
+
+    /// Appends `id` to the members of `collection`.
+    fn add_member(&mut self, collection: &str, id: String) {
         match self.collections.get_mut(collection) {
             Some(members) => members.ids.push(id),
             None => {
@@ -123,13 +137,7 @@ impl Entities {
         let id = entity.id().unwrap_or_default().to_string();
         let path = format!("{collection}/{id}");
         if self.entities.insert(path.clone(), entity).is_none() {
-            match self.collections.get_mut(collection) {
-                Some(members) => members.ids.push(id),
-                None => {
-                    let members = Members { ids: vec![id] };
-                    self.collections.insert(collection.to_string(), members);
-                }
-            }
+            self.add_member(collection, id);
         }
         path
     }
@@ -206,11 +214,7 @@ impl Entities {
         for collection in emptied {
             self.collections.remove(&collection);
         }
-        if let Some((collection, id)) = path.rsplit_once('/')
-            && let Some(members) = self.collections.get_mut(collection)
-        {
-            members.forget(id);
-        }
+        self.forget_member(path);
         let gone = |target: &String| target == path || target.starts_with(&below);
         self.references
             .retain(|navigation, _| !navigation.starts_with(&below) && navigation != path);
@@ -236,11 +240,7 @@ impl Entities {
             .collect();
         for alias in gone {
             self.aliases.remove(&alias);
-            if let Some((collection, id)) = alias.rsplit_once('/')
-                && let Some(members) = self.collections.get_mut(collection)
-            {
-                members.forget(id);
-            }
+            self.forget_member(&alias);
         }
     }
 
