@@ -6,6 +6,7 @@ use crate::api::file::Models;
 use crate::api::typing::{self, TypedPath};
 use crate::error::Error;
 use crate::exit;
+use crate::mock::generic::served::Served;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -18,15 +19,31 @@ pub struct ExplainArgs {
     /// The schemas folder whose API models type the path (`conform schemas import`).
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     schemas: PathBuf,
+    /// Without an API model, the suite whose paths give the URL space (as the reference server
+    /// serves it then).
+    #[arg(long, value_name = "DIR", default_value = "cases")]
+    cases: PathBuf,
 }
 
 pub fn execute(args: ExplainArgs) -> Result<u8, Error> {
-    let models = Models::load(&args.schemas)?;
+    let mut models = std::sync::Arc::new(Models::load(&args.schemas)?);
     if models.is_empty() {
-        return Err(
-            Error::new(format!("{} holds no API model", args.schemas.display()))
-                .with_help("import the metadata first: conform schemas import --csdl v1.0.csdl"),
+        let from_suite = Served::from_dirs(&args.schemas, &args.cases)
+            .ok()
+            .filter(|served| served.models.all().any(|m| !m.roots.is_empty()));
+        let Some(served) = from_suite else {
+            return Err(
+                Error::new(format!("{} holds no API model", args.schemas.display())).with_help(
+                    "import the metadata first: conform schemas import --csdl v1.0.csdl",
+                ),
+            );
+        };
+        println!(
+            "({} holds no API model: typed by the URL space the paths of {} show)",
+            args.schemas.display(),
+            args.cases.display()
         );
+        models = served.models;
     }
     let typed = typing::type_request(&models, &args.path, None)
         .map_err(|e| Error::new(format!("`{}`: {} (at byte {})", args.path, e.message, e.at)))?;

@@ -135,3 +135,26 @@ fn run_help_names_the_command() {
     );
     assert!(help.contains("--require-bound"), "{help}");
 }
+
+/// Without an API model, `explain` types a path by the URL space the suite's paths show, as the
+/// reference server serves it.
+#[test]
+fn explain_without_a_model_uses_the_suites_url_space() {
+    let output = common::conform(
+        &[
+            "explain",
+            "/beta/users/u/joinedGroups/g/threads",
+            "-X",
+            "POST",
+        ],
+        &[],
+    );
+    let text = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("typed by the URL space the paths of cases show"),
+        "{text}"
+    );
+    assert!(text.contains("navigation (reference)"), "{text}");
+    assert!(text.contains("operation: create"), "{text}");
+}
