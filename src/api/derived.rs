@@ -67,7 +67,8 @@ pub fn from_suite(
         types: BTreeMap::new(),
         enums: BTreeMap::new(),
         operations: Vec::new(),
-        on_demand: BTreeSet::new(),
+        uncreated: BTreeSet::new(),
+        created: BTreeSet::new(),
     };
     let root_types: BTreeMap<&str, String> = roots
         .iter()
@@ -84,6 +85,13 @@ pub fn from_suite(
             bindings: Vec::new(),
         });
     }
+    // The entities of a type nothing in the suite creates anywhere exist when a key names
+    // them; a type the suite creates somewhere is never made up, so that a missing key is 404.
+    let on_demand: BTreeSet<String> = builder
+        .uncreated
+        .difference(&builder.created)
+        .cloned()
+        .collect();
     versions
         .iter()
         .map(|version| {
@@ -96,7 +104,7 @@ pub fn from_suite(
                 operations: builder.operations.clone(),
                 restrictions: Vec::new(),
                 enums: builder.enums.clone(),
-                on_demand: builder.on_demand.clone(),
+                on_demand: on_demand.clone(),
                 ..ApiModel::default()
             }
             .indexed()
@@ -159,8 +167,9 @@ fn describe_end(node: &mut Node, keyed: bool, request: &Documented) {
 /// A POST to a last segment that is no collection: a segment documented as creating (201),
 /// a plural noun, or one already known as a collection is a collection; else an action.
 fn is_action(name: &str, request: &Documented, known: &BTreeMap<String, Node>) -> bool {
+    // A setup step without a status says nothing: it is taken for a create.
     request.method.eq_ignore_ascii_case("POST")
-        && request.status != 201
+        && !matches!(request.status, 0 | 201)
         && !name.ends_with('s')
         && !known.get(name).is_some_and(|n| n.collection)
 }
@@ -223,7 +232,9 @@ struct Builder<'s> {
     types: BTreeMap<String, TypeInfo>,
     enums: BTreeMap<String, EnumDef>,
     operations: Vec<OperationDef>,
-    on_demand: BTreeSet<String>,
+    /// Types with a collection nothing creates into, and types something creates.
+    uncreated: BTreeSet<String>,
+    created: BTreeSet<String>,
 }
 
 impl Builder<'_> {
@@ -233,8 +244,10 @@ impl Builder<'_> {
         let short = type_of(name, node, self.schemas);
         let ty = qualified(&short);
         if node.collection && !node.created {
-            // Nothing in the suite makes one: the entities it names exist when named.
-            self.on_demand.insert(ty.clone());
+            self.uncreated.insert(ty.clone());
+        }
+        if node.created {
+            self.created.insert(ty.clone());
         }
         let mut members = Vec::new();
         for (child_name, child) in &node.children {
@@ -460,6 +473,13 @@ mod tests {
                 "/beta/groups/{group-id}/threads/{thread-id}/reply",
                 202,
                 None,
+            ),
+            // Read where nothing creates: threads are still not made up, as one is created.
+            documented(
+                "GET",
+                "/beta/groups/{group-id}/conversations/{conversation-id}/threads/{thread-id}",
+                200,
+                Some("conversationThread"),
             ),
         ];
         let models = from_suite(&suite, &schemas, &["v1.0", "beta"]);

@@ -126,7 +126,7 @@ pub struct RunArgs {
     /// Before the run, reset the `conform mock` at --base-url to how it started (POST
     /// /_mock/reset: what earlier runs made is gone, its fixtures and seeds are back), so that
     /// runs against a long-lived mock start alike.
-    #[arg(long, requires = "base_url")]
+    #[arg(long)]
     reset: bool,
 
     /// Print every request as a curl command (secrets left out) and send nothing.

@@ -90,6 +90,11 @@ pub fn resolve(
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let redactor = Redactor::default();
     let base_url = flags.base_url.clone().or_else(|| profile.base_url.clone());
+    if flags.reset && base_url.is_none() {
+        return Err(Error::new(
+            "--reset resets a `conform mock` at --base-url (or the target's base_url); the embedded server starts afresh every run",
+        ));
+    }
     let destination = match base_url {
         None => Destination::Embedded,
         Some(base_url) => Destination::Remote {

@@ -16,14 +16,15 @@ pub struct LoadedFile {
     pub cases: Vec<Case>,
 }
 
-/// The cases of `files`, one for each operation they send (method, path template, expected
-/// status, API version), and how many cases each stands for. Read a file at a time, so that a
-/// suite of many cases that repeat a few operations takes the memory of those few. Files that
-/// do not load are passed over: planning reports them.
+/// The cases of `files`, one for each distinct case — alike in everything the reference server
+/// and the binding plan read of it: its request, setup and teardown, captures, expectation and
+/// documented answer — and how many cases each stands for. Read a file at a time, so that a
+/// suite of many cases that repeat a few takes the memory of those few. Files that do not load
+/// are passed over: planning reports them.
 pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
     let mut distinct: Vec<Case> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
-    let mut seen: HashMap<(String, String, u16, Option<String>), usize> = HashMap::new();
+    let mut seen: HashMap<(String, String, u16, u64), usize> = HashMap::new();
     for file in files {
         let Ok(loaded) = load_file(file) else {
             continue;
@@ -33,7 +34,7 @@ pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
                 case.request.method.clone(),
                 case.request.path.raw.clone(),
                 case.expect.status,
-                case.page.api.clone(),
+                fnv1a(likeness(&case).as_bytes()),
             );
             match seen.get(&key) {
                 Some(&at) => counts[at] += 1,
@@ -46,6 +47,35 @@ pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
         }
     }
     (distinct, counts)
+}
+
+/// What else two cases of one request line must share to stand for each other.
+fn likeness(case: &Case) -> String {
+    let mut text = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        case.page.api,
+        case.expect.schema.as_ref().map(|s| &s.name),
+        case.expect.body,
+        case.doc.response,
+        case.request
+            .capture
+            .iter()
+            .map(|c| &c.variable)
+            .collect::<Vec<_>>(),
+        case.request
+            .headers
+            .iter()
+            .map(|(n, v)| (n, &v.raw))
+            .collect::<Vec<_>>(),
+    );
+    for step in case.setup.iter().chain(&case.teardown) {
+        let captures: Vec<&String> = step.request.capture.iter().map(|c| &c.variable).collect();
+        text.push_str(&format!(
+            "|{} {} {:?} {captures:?}",
+            step.request.method, step.request.path.raw, step.status
+        ));
+    }
+    text
 }
 
 /// Reads and parses one case file.
@@ -159,5 +189,37 @@ impl Fnv1a {
 
     pub fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases_stand_for_each_other_only_when_alike_in_what_binding_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = |setup: &str| {
+            format!(
+                "[[case]]\nname = \"c\"\n{setup}[case.request]\nmethod = \"GET\"\npath = \"/v1.0/groups/{{group-id}}/threads/{{thread-id}}\"\n[case.expect]\nstatus = 200\n"
+            )
+        };
+        let capture = "[[case.setup]]\nmethod = \"POST\"\npath = \"/v1.0/groups/{group-id}/threads\"\ncapture = { thread-id = \"/id\" }\njson = '{}'\n";
+        let files: Vec<PathBuf> = [case(""), case(""), case(capture)]
+            .iter()
+            .enumerate()
+            .map(|(n, text)| {
+                let path = dir.path().join(format!("{n}.toml"));
+                fs::write(&path, text).unwrap();
+                path
+            })
+            .collect();
+        let (distinct, counts) = distinct_cases(&files);
+        assert_eq!(
+            distinct.len(),
+            2,
+            "the case with a setup capture binds otherwise"
+        );
+        assert_eq!(counts, [2, 1]);
     }
 }

@@ -164,9 +164,11 @@ fn derive_one(
     }
 }
 
-/// The method no server may allow on the case's path: `POST` to an entity (its key last: OData
-/// allows PUT there, as a replace), `PUT` to anything else (a collection, an action). None
-/// when the case sends that method itself.
+/// The method no server may allow on the case's path, read from its last segment: `PUT` where
+/// the case POSTs (a collection or an action) or reads a collection (a plural name), `POST`
+/// elsewhere — an entity by its key, a singleton, a single navigation — since OData allows PUT
+/// there, as a replace. None for a stream or a system segment (`$value`, `content`), where
+/// every method may mean something, and when the case sends that method itself.
 fn default_wrong_method(case: &Case) -> Option<&'static str> {
     let path = case.request.path.raw.split('?').next().unwrap_or_default();
     let last = path
@@ -174,8 +176,16 @@ fn default_wrong_method(case: &Case) -> Option<&'static str> {
         .rsplit('/')
         .next()
         .unwrap_or_default();
-    let entity = last.starts_with('{') && last.ends_with('}');
-    let method = if entity { "POST" } else { "PUT" };
+    if last.starts_with('$') || last.eq_ignore_ascii_case("content") {
+        return None;
+    }
+    let keyed = (last.starts_with('{') && last.ends_with('}')) || last.ends_with(')');
+    let collection = !keyed && last.ends_with('s');
+    let method = if case.request.method == "POST" || collection {
+        "PUT"
+    } else {
+        "POST"
+    };
     (case.request.method != method).then_some(method)
 }
 
@@ -491,8 +501,19 @@ status = 200
             Some("POST"),
             "PUT replaces an entity in OData: no wrong method there"
         );
+        assert_eq!(wrong("GET", "/v1.0/users('{user-id}')"), Some("POST"));
+        assert_eq!(wrong("GET", "/v1.0/me"), Some("POST"), "a singleton");
+        assert_eq!(
+            wrong("POST", "/v1.0/groups/{group-id}/threads/{t}/reply"),
+            Some("PUT")
+        );
         assert_eq!(wrong("PUT", "/v1.0/groups/g/threads"), None);
-        assert_eq!(wrong("POST", "/v1.0/groups/{group-id}"), None);
+        assert_eq!(
+            wrong("GET", "/v1.0/me/drive/items/{i}/content"),
+            None,
+            "a stream"
+        );
+        assert_eq!(wrong("GET", "/v1.0/users/$count"), None);
     }
 
     #[test]

@@ -23,10 +23,22 @@ pub struct Example {
     /// The contractual headers it shows (`Location`, `Preference-Applied`), with the value it
     /// requires, if any.
     pub headers: Vec<(String, Option<String>)>,
-    /// What `fill` takes from the body for an entity of the type the operation returns (that
-    /// type, and the properties judged once when the suite is read).
-    pub fillable: Option<(String, Map<String, Value>)>,
+    /// What `fill` takes from the body for an entity of the type the operation returns: that
+    /// type, the values judged once when the suite is read, and the properties whose shown
+    /// value cannot be used (a fresh valid value each time).
+    pub fillable: Option<Fillable>,
 }
+
+/// An example's body as judged for one type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fillable {
+    pub ty: String,
+    pub judged: Map<String, Value>,
+    pub defaulted: Vec<String>,
+}
+
+/// Properties the server sets itself: never taken from an example.
+const SERVER_SET: &[&str] = &["id", "createdDateTime", "lastModifiedDateTime"];
 
 /// The headers an answer carries because its operation's documentation shows them.
 const CONTRACTUAL_HEADERS: &[&str] = &["location", "preference-applied"];
@@ -114,8 +126,21 @@ impl Examples {
             return;
         };
         let mut judged = Map::new();
-        fill(model, ty, &mut judged, shown);
-        example.fillable = Some((ty.to_string(), judged));
+        let mut defaulted = Vec::new();
+        for (name, value) in shown {
+            match fillable_value(model, ty, name, value) {
+                Some(Some(value)) => {
+                    judged.insert(name.clone(), value);
+                }
+                Some(None) => defaulted.push(name.clone()),
+                None => {}
+            }
+        }
+        example.fillable = Some(Fillable {
+            ty: ty.to_string(),
+            judged,
+            defaulted,
+        });
     }
 
     pub fn add(
@@ -216,10 +241,17 @@ impl Examples {
 /// when the suite was read, or judged now for another type (a derived one a request named).
 pub fn fill_from(model: &ApiModel, ty: &str, entity: &mut Map<String, Value>, example: &Example) {
     match (&example.fillable, &example.body) {
-        (Some((judged_for, judged)), _) if judged_for == ty => {
-            for (name, value) in judged {
+        (Some(fillable), _) if fillable.ty == ty => {
+            for (name, value) in &fillable.judged {
                 if !entity.contains_key(name) {
                     entity.insert(name.clone(), value.clone());
+                }
+            }
+            for name in &fillable.defaulted {
+                if !entity.contains_key(name)
+                    && let Some(value) = default_of(model, ty, name)
+                {
+                    entity.insert(name.clone(), value);
                 }
             }
         }
@@ -238,31 +270,46 @@ pub fn fill(
 ) -> bool {
     let mut filled = false;
     for (name, value) in example {
-        let navigation = model
-            .member(ty, name)
-            .is_some_and(|m| m.kind != MemberKind::Property);
-        if name == "id" || name.starts_with('@') || navigation || entity.contains_key(name) {
+        if entity.contains_key(name) {
             continue;
         }
-        // Judged as a request's would be: enum members spelled as the metadata spells them;
-        // a value of the wrong type (an example's `"String (timestamp)"`) gives way to a valid
-        // one of the property's type, since the page shows the property is answered.
-        let mut one = Map::new();
-        one.insert(name.clone(), value.clone());
-        let judged = match validate::check(model, ty, &mut one, true) {
-            Ok(()) => one.remove(name),
-            Err(_) => None,
+        let value = match fillable_value(model, ty, name, value) {
+            Some(Some(value)) => Some(value),
+            Some(None) => default_of(model, ty, name),
+            None => None,
         };
-        let value = judged.or_else(|| {
-            let member = model.member(ty, name)?;
-            validate::default_value(model, &member.ty, member.collection, 0)
-        });
         if let Some(value) = value {
             entity.insert(name.clone(), value);
             filled = true;
         }
     }
     filled
+}
+
+/// What the example's `value` of property `name` gives an entity of `ty`: nothing (a
+/// navigation, an annotation, what the server sets), the value as a request's would be judged
+/// (enum members spelled as the metadata spells them) — or `Some(None)` when the value cannot
+/// be used (an example's `"String (timestamp)"`), for a valid one of the property's type in its
+/// place, since the page shows the property is answered.
+fn fillable_value(model: &ApiModel, ty: &str, name: &str, value: &Value) -> Option<Option<Value>> {
+    let navigation = model
+        .member(ty, name)
+        .is_some_and(|m| m.kind != MemberKind::Property);
+    if SERVER_SET.contains(&name) || name.starts_with('@') || navigation {
+        return None;
+    }
+    let mut one = Map::new();
+    one.insert(name.to_string(), value.clone());
+    match validate::check(model, ty, &mut one, true) {
+        Ok(()) => Some(one.remove(name)),
+        Err(_) => Some(None),
+    }
+}
+
+/// A fresh valid value for property `name` of `ty`.
+fn default_of(model: &ApiModel, ty: &str, name: &str) -> Option<Value> {
+    let member = model.member(ty, name)?;
+    validate::default_value(model, &member.ty, member.collection, 0)
 }
 
 #[cfg(test)]
@@ -315,6 +362,37 @@ mod tests {
                 .get("DELETE", &typed("/v1.0/groups/1/threads/2"))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_shown_value_that_cannot_be_used_is_made_afresh_for_each_entity() {
+        let model = crate::api::office_model();
+        let typed = typing::type_path(&[&model], "/v1.0/users").unwrap();
+        let mut examples = Examples::default();
+        let shown = json!({"deletedDateTime": "String (timestamp)", "createdDateTime": "2019-01-01T00:00:00Z", "displayName": "Ada"});
+        examples.add("POST", &typed, (201, Vec::new()), Some(shown));
+        let models = crate::api::file::Models::from_models(vec![model.clone()]);
+        examples.judge("POST", &typed, &models);
+        let example = examples.get("POST", &typed).unwrap();
+        let fillable = example.fillable.as_ref().unwrap();
+        assert_eq!(
+            fillable.defaulted,
+            ["deletedDateTime"],
+            "judged each time, not once"
+        );
+        assert!(
+            !fillable.judged.contains_key("createdDateTime"),
+            "the server sets it"
+        );
+        let mut entity = Map::new();
+        fill_from(&model, "microsoft.graph.user", &mut entity, example);
+        assert_eq!(entity["displayName"], "Ada");
+        assert!(
+            entity["deletedDateTime"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+        assert!(!entity.contains_key("createdDateTime"));
     }
 
     #[test]

@@ -600,8 +600,10 @@ fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Exchange) 
     if generic.breaks(BrokenRule::ForgetsCreated) || !store.remove(path) {
         return Err(not_found(last_collection(path)));
     }
-    // Asked for by another path than its own: through a group's threads.
-    if !exchange.path.ends_with(path) {
+    // Asked for by another path than its own: through a group's threads. (Keys are found
+    // without regard to case, and may come percent-encoded.)
+    let asked = super::percent_decoded(&exchange.path).to_ascii_lowercase();
+    if !asked.ends_with(&path.to_ascii_lowercase()) {
         graph::after_group_thread_delete(model, &mut store, path);
     }
     Ok(empty(StatusCode::NO_CONTENT))
