@@ -285,6 +285,14 @@ fn reset_starts_a_run_on_a_mock_as_it_started() {
     let text = common::text(&refused);
     assert_eq!(refused.status.code(), Some(2), "{text}");
     assert!(text.contains("is not a conform mock"), "{text}");
+
+    let embedded = common::conform(&["run", "--reset"], &[]);
+    let text = common::text(&embedded);
+    assert_eq!(embedded.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("the embedded server starts afresh every run"),
+        "{text}"
+    );
 }
 
 #[test]
