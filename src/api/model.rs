@@ -141,6 +141,9 @@ pub(super) struct Index {
     operations: Names<Vec<usize>>,
     /// Type → the types that name it as base.
     children: Names<Vec<String>>,
+    /// Type → its properties (its own and its bases') that an instance always has: those that
+    /// may not be null, and collections.
+    required: Names<Vec<Member>>,
 }
 
 fn type_text(ty: &PropertyType) -> String {
@@ -233,6 +236,22 @@ impl ApiModel {
                     .push(name.clone());
             }
         }
+        for name in self.types.keys() {
+            let required: Vec<Member> = self
+                .lineage(name)
+                .filter_map(|t| self.types.get(t))
+                .flat_map(|info| info.members.iter())
+                .filter(|m| {
+                    m.kind == MemberKind::Property
+                        && (!m.nullable || m.collection)
+                        && m.name != "id"
+                })
+                .cloned()
+                .collect();
+            if !required.is_empty() {
+                index.required.insert(name.clone(), required);
+            }
+        }
         for (i, operation) in self.operations.iter().enumerate() {
             let short = operation.name.to_ascii_lowercase();
             let qualified = format!("{}.{short}", operation.namespace.to_ascii_lowercase());
@@ -320,6 +339,12 @@ impl ApiModel {
             let i = self.index.members.get(t)?.get(lower)?;
             self.types.get(t)?.members.get(*i)
         })
+    }
+
+    /// The properties an instance of `ty` always has (its own and its bases'): those that may
+    /// not be null, and collections; `id` aside.
+    pub fn required_members(&self, ty: &str) -> &[Member] {
+        self.index.required.get(ty).map_or(&[], Vec::as_slice)
     }
 
     /// The key property names of `ty` (its own, else its nearest base's).

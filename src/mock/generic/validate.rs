@@ -217,13 +217,8 @@ pub fn default_value(model: &ApiModel, ty: &str, collection: bool, depth: usize)
 
 /// Gives `body`, an instance of `ty`, a value for each non-nullable property it lacks.
 pub fn fill_required(model: &ApiModel, ty: &str, body: &mut Map<String, Value>, depth: usize) {
-    let members = model
-        .lineage(ty)
-        .filter_map(|t| model.type_info(t))
-        .flat_map(|info| info.members.iter())
-        .filter(|m| m.kind == MemberKind::Property && (!m.nullable || m.collection));
-    for member in members {
-        if member.name == "id" || body.contains_key(&member.name) {
+    for member in model.required_members(ty) {
+        if body.contains_key(&member.name) {
             continue;
         }
         if let Some(value) = default_value(model, &member.ty, member.collection, depth) {
