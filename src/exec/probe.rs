@@ -145,8 +145,8 @@ impl Life<'_> {
                 .send(read, Role::Main, true, path.clone(), headers.clone())
                 .await;
             life.retries.extend(sent.retries.iter().cloned());
-            probed.reads += 1;
-            probed.waited = started.elapsed();
+            probed.wait.reads += 1;
+            probed.wait.waited = started.elapsed();
             let expected = sent.result.as_ref().is_ok_and(|r| r.status == status);
             if expected || started.elapsed() + pause > wait {
                 return (Attempt::Sent(sent), Some(probed));

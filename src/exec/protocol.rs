@@ -48,17 +48,18 @@ pub struct CaseRun {
     /// A life-cycle probe's facts: the `id` the create answered, and how the wait went.
     pub probed: Option<Probed>,
     /// How long setup waited for what its chain created to read.
-    pub settled: Option<Settled>,
+    pub settled: Option<Waited>,
 }
 
-/// The reads setup sent until what its chain created could be read, and the time they took.
+/// Reads sent until the awaited answer came (or the wait was over), and the time they took:
+/// a life-cycle probe's, or setup's for what its chain created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Settled {
+pub struct Waited {
     pub reads: u32,
     pub waited: Duration,
 }
 
-impl Settled {
+impl Waited {
     /// `2 reads over 0.3s`.
     pub fn describe(&self) -> String {
         format!(
@@ -76,8 +77,7 @@ pub struct Probed {
     /// The `id` of the create's answer.
     pub created_id: Option<String>,
     /// The reads sent until the expected answer came, or the wait was over.
-    pub reads: u32,
-    pub waited: Duration,
+    pub wait: Waited,
 }
 
 impl CaseRun {
@@ -155,7 +155,7 @@ pub async fn run_setup(
     case: &Case,
     vars: &mut HashMap<String, String>,
     retries: &mut Vec<String>,
-    settled: &mut Option<Settled>,
+    settled: &mut Option<Waited>,
 ) -> Result<(), String> {
     for (index, step) in case.setup.iter().enumerate() {
         run_step(http, step, Role::Setup, vars, retries)
@@ -163,7 +163,7 @@ pub async fn run_setup(
             .map_err(|message| format!("setup step {}: {message}", index + 1))?;
         if let Some(created) = &step.settle {
             let waited = settle(http, created, vars, retries).await;
-            let total = settled.get_or_insert_with(Settled::default);
+            let total = settled.get_or_insert_with(Waited::default);
             total.reads += waited.reads;
             total.waited += waited.waited;
         }
@@ -178,7 +178,7 @@ async fn settle(
     created: &Template,
     vars: &HashMap<String, String>,
     retries: &mut Vec<String>,
-) -> Settled {
+) -> Waited {
     let read = Request {
         method: "GET".to_string(),
         path: created.clone(),
@@ -186,7 +186,7 @@ async fn settle(
         json: None,
         capture: Vec::new(),
     };
-    let mut settled = Settled::default();
+    let mut settled = Waited::default();
     let Ok((path, headers)) = render(&read, vars) else {
         return settled;
     };

@@ -99,13 +99,7 @@ impl Engine {
         }
         let mut info = info(case, probe);
         if let Some(probed) = &run.probed {
-            let waited = format!(
-                "{} read{} over {:.1}s",
-                probed.reads,
-                if probed.reads == 1 { "" } else { "s" },
-                probed.waited.as_secs_f64()
-            );
-            info.probe_detail = Some(waited);
+            info.probe_detail = Some(probed.wait.describe());
         }
         let mut record = CaseRecord::ran(&info, &run, verdict, &self.http.target.redactor);
         if let Some(baseline) = &self.baseline {

@@ -133,12 +133,10 @@ fn served(
 /// `--require-bound`: every placeholder no value binds, with the number of cases it keeps from
 /// running, as one error before anything is sent.
 fn refuse_unbound(plans: &[bind::CasePlan], counts: &[usize]) -> Result<()> {
-    let mut wanted: Vec<(String, usize)> =
-        bind::unbound_summary(plans, counts).into_iter().collect();
+    let wanted = bind::unbound_summary(plans, counts);
     if wanted.is_empty() {
         return Ok(());
     }
-    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let unbound: usize = plans
         .iter()
         .zip(counts)

@@ -73,10 +73,7 @@ pub fn print_binding(plans: &[CasePlan], counts: &[usize]) {
         "binding: {} case(s) bound, {skipped} skipped (the reports say why), {acting} act on entities the run does not create",
         all - skipped
     );
-    let mut wanted: Vec<(String, usize)> =
-        bind::unbound_summary(plans, counts).into_iter().collect();
-    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (name, count) in wanted.iter().take(10) {
+    for (name, count) in bind::unbound_summary(plans, counts).iter().take(10) {
         eprintln!("  --var {name}=… would bind {count} more case(s)");
     }
 }

@@ -414,10 +414,11 @@ fn chain_binds(
     })
 }
 
-/// The cases skipped, grouped by the placeholder that would bind them: (name, cases). Each
-/// plan stands for `counts[i]` cases (one each when `counts` is shorter).
-pub fn unbound_summary(plans: &[CasePlan], counts: &[usize]) -> BTreeMap<String, usize> {
-    let mut summary = BTreeMap::new();
+/// The cases skipped, grouped by the placeholder that would bind them: (name, cases), the
+/// placeholder that would bind the most first. Each plan stands for `counts[i]` cases (one
+/// each when `counts` is shorter).
+pub fn unbound_summary(plans: &[CasePlan], counts: &[usize]) -> Vec<(String, usize)> {
+    let mut summary: BTreeMap<String, usize> = BTreeMap::new();
     for (index, plan) in plans.iter().enumerate().filter(|(_, p)| p.skip.is_some()) {
         let cases = counts.get(index).copied().unwrap_or(1);
         for (name, binding) in &plan.placeholders {
@@ -426,7 +427,9 @@ pub fn unbound_summary(plans: &[CasePlan], counts: &[usize]) -> BTreeMap<String,
             }
         }
     }
-    summary
+    let mut wanted: Vec<(String, usize)> = summary.into_iter().collect();
+    wanted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    wanted
 }
 
 #[cfg(test)]
@@ -569,7 +572,7 @@ mod tests {
         );
         assert!(plans[8].skip.as_deref().unwrap().contains("cannot type"));
         let summary = unbound_summary(&plans, &[]);
-        assert_eq!(summary.get("period"), Some(&1));
+        assert!(summary.contains(&("period".to_string(), 1)), "{summary:?}");
     }
 
     #[test]

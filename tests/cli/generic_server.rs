@@ -38,6 +38,20 @@ fn server(
     common::reference_server_with(runtime, config)
 }
 
+/// `conform COMMAND --cases CASES --schemas SCHEMAS EXTRA…` with `env`.
+fn over_suite(
+    command: &str,
+    cases: &Path,
+    schemas: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let (cases, schemas) = (cases.to_str().unwrap(), schemas.to_str().unwrap());
+    let mut args = vec![command, "--cases", cases, "--schemas", schemas];
+    args.extend_from_slice(extra);
+    common::conform(&args, env)
+}
+
 /// (status, headers' location, body) of one request with a token.
 fn send(
     runtime: &tokio::runtime::Runtime,
@@ -558,17 +572,11 @@ fn the_embedded_server_serves_what_the_schemas_folder_models() {
     let schemas_dir = dir.path().join("schemas");
     schemas(&schemas_dir);
     let cases = office_cases(dir.path());
-    let run = common::conform(
-        &[
-            "run",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas_dir.to_str().unwrap(),
-            "--no-report",
-            "--probes",
-            "all",
-        ],
+    let run = over_suite(
+        "run",
+        &cases,
+        &schemas_dir,
+        &["--no-report", "--probes", "all"],
         &[],
     );
     let text = common::text(&run);
@@ -698,16 +706,11 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
-    let run = common::conform(
-        &[
-            "run",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas_dir.to_str().unwrap(),
-            "--report",
-            reports.to_str().unwrap(),
-        ],
+    let run = over_suite(
+        "run",
+        &cases,
+        &schemas_dir,
+        &["--report", reports.to_str().unwrap()],
         &[],
     );
     let text = common::text(&run);
@@ -757,18 +760,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         !text.contains("left behind"),
         "everything created is deleted: {text}"
     );
-    let listed = common::conform(
-        &[
-            "list",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas_dir.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let listed = over_suite("list", &cases, &schemas_dir, &["--format", "json"], &[]);
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let reply = rows
         .as_array()
@@ -1070,17 +1062,9 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "run",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas_dir.to_str().unwrap(),
-            "--report",
-            reports.to_str().unwrap(),
-        ];
+        let mut args = vec!["--report", reports.to_str().unwrap()];
         args.extend_from_slice(extra);
-        common::conform(&args, &[])
+        over_suite("run", &cases, &schemas_dir, &args, &[])
     };
     let refused = run(&["--require-bound"]);
     let text = common::text(&refused);
@@ -1137,18 +1121,11 @@ fn list_counts_fixtures_as_given() {
     let cases = imported_cases(dir.path());
     let fixtures = dir.path().join("fixtures.toml");
     std::fs::write(&fixtures, "period = \"D7\"\n").unwrap();
-    let listed = common::conform(
-        &[
-            "list",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas_dir.to_str().unwrap(),
-            "--fixtures",
-            fixtures.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
+    let listed = over_suite(
+        "list",
+        &cases,
+        &schemas_dir,
+        &["--fixtures", fixtures.to_str().unwrap(), "--format", "json"],
         &[],
     );
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
@@ -1185,15 +1162,13 @@ fn setup_waits_for_what_its_chain_created() {
     let server = common::reference_server_with(&runtime, config);
     let run = |wait: &str| {
         let reports = dir.path().join(format!("reports-{wait}"));
-        let output = common::conform(
+        let output = over_suite(
+            "run",
+            &cases,
+            &schemas_dir,
             &[
-                "run",
                 "--base-url",
                 &server.base_url(),
-                "--cases",
-                cases.to_str().unwrap(),
-                "--schemas",
-                schemas_dir.to_str().unwrap(),
                 "--var",
                 "group-id=g-lag",
                 "--consistency-wait",
@@ -1239,15 +1214,13 @@ fn probes_of_an_imported_suite_catch_each_broken_rule() {
         };
         let server = common::reference_server_with(&runtime, config);
         let reports = tempfile::tempdir().unwrap();
-        let output = common::conform(
+        let output = over_suite(
+            "run",
+            &cases,
+            &schemas_dir,
             &[
-                "run",
                 "--base-url",
                 &server.base_url(),
-                "--cases",
-                cases.to_str().unwrap(),
-                "--schemas",
-                schemas_dir.to_str().unwrap(),
                 "--var",
                 "group-id=g-fixture",
                 "--probes",
@@ -1299,24 +1272,14 @@ fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
-    let args = |extra: &[&'static str]| {
+    let run = |extra: &[&str]| {
         let mut args = vec![
-            "run".to_string(),
-            "--cases".into(),
-            cases.display().to_string(),
-            "--schemas".into(),
-            schemas_dir.display().to_string(),
-            "--report".into(),
-            reports.display().to_string(),
-            "--disposable-fixtures".into(),
+            "--report",
+            reports.to_str().unwrap(),
+            "--disposable-fixtures",
         ];
-        args.extend(extra.iter().map(|a| a.to_string()));
-        args
-    };
-    let run = |extra: &[&'static str]| {
-        let args = args(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        common::conform(&args, &[])
+        args.extend_from_slice(extra);
+        over_suite("run", &cases, &schemas_dir, &args, &[])
     };
     let output = run(&[]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));

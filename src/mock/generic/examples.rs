@@ -72,6 +72,11 @@ pub struct Seed {
     pub entities: Vec<Map<String, Value>>,
 }
 
+/// What an operation's example is kept under: its method and its path's shape.
+fn operation_key(method: &str, typed: &TypedPath) -> String {
+    format!("{} {}", method.to_ascii_uppercase(), shape(typed))
+}
+
 /// The shape an operation is known by: its whole typed path's.
 pub fn shape(typed: &TypedPath) -> String {
     typed.shape(typed.segments.len())
@@ -112,7 +117,7 @@ impl Examples {
 
     /// Judges once what the operation's example gives the entities it answers with.
     fn judge(&mut self, method: &str, typed: &TypedPath, models: &Models) {
-        let key = format!("{} {}", method.to_ascii_uppercase(), shape(typed));
+        let key = operation_key(method, typed);
         let model = models.all().find(|m| m.version == typed.model);
         let (Some(example), Some(model), Some((ty, _))) =
             (self.by_operation.get_mut(&key), model, typed.result())
@@ -165,7 +170,7 @@ impl Examples {
             },
             _ => None,
         };
-        let key = format!("{} {}", method.to_ascii_uppercase(), shape(typed));
+        let key = operation_key(method, typed);
         // The first documented example of an operation stands for it.
         self.by_operation.entry(key).or_insert(Example {
             status,
@@ -221,7 +226,7 @@ impl Examples {
     }
 
     pub fn get(&self, method: &str, typed: &TypedPath) -> Option<&Example> {
-        let key = format!("{} {}", method.to_ascii_uppercase(), shape(typed));
+        let key = operation_key(method, typed);
         self.by_operation.get(&key)
     }
 

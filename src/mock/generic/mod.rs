@@ -90,8 +90,8 @@ impl Generic {
     /// Notes that `path` was just created, when the server lags.
     fn created(&self, path: &str) {
         if !self.lag.is_zero() {
-            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-            recent.push((path.to_string(), std::time::Instant::now()));
+            self.recent()
+                .push((path.to_string(), std::time::Instant::now()));
         }
     }
 
@@ -100,7 +100,7 @@ impl Generic {
         if self.lag.is_zero() {
             return false;
         }
-        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        let mut recent = self.recent();
         recent.retain(|(_, at)| at.elapsed() < self.lag);
         recent.iter().any(|(created, _)| {
             path == created
@@ -236,6 +236,13 @@ impl Generic {
         self.broken.contains(&rule)
     }
 
+    fn recent(&self) -> MutexGuard<'_, Vec<(String, std::time::Instant)>> {
+        // As the store's: a poisoned list is still whole.
+        self.recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn store(&self) -> MutexGuard<'_, Entities> {
         // A panic while holding the lock leaves whole entries: the store is still served.
         self.store
@@ -290,10 +297,7 @@ impl Generic {
     /// its fixtures and seeds there again.
     pub fn reset(&self) {
         self.store().clear();
-        self.recent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.recent().clear();
         self.populate();
     }
 }
