@@ -7,19 +7,63 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-/// One stored entity.
+/// One stored entity. Its properties are kept as compact JSON text: a parsed map takes about
+/// four times the memory of its text, and most entities are written once and read seldom.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entity {
     /// Qualified entity type.
     pub ty: String,
-    /// Its properties, `id` included.
-    pub body: Map<String, Value>,
+    id: Box<str>,
+    /// Its properties, `id` included: a JSON object.
+    text: Box<str>,
 }
 
 impl Entity {
-    pub fn id(&self) -> Option<&str> {
-        self.body.get("id").and_then(Value::as_str)
+    pub fn new(ty: impl Into<String>, body: Map<String, Value>) -> Entity {
+        let id = body
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .into();
+        Entity {
+            ty: ty.into(),
+            id,
+            text: Value::Object(body).to_string().into(),
+        }
     }
+
+    pub fn id(&self) -> Option<&str> {
+        (!self.id.is_empty()).then_some(&*self.id)
+    }
+
+    /// Its properties as a JSON object's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Its properties.
+    pub fn body(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.text).unwrap_or_default()
+    }
+
+    pub fn property(&self, name: &str) -> Option<Value> {
+        self.body().remove(name)
+    }
+
+    /// Changes its properties; its id stays what the change leaves in `id`.
+    pub fn edit<R>(&mut self, change: impl FnOnce(&mut Map<String, Value>) -> R) -> R {
+        let mut body = self.body();
+        let result = change(&mut body);
+        *self = Entity::new(std::mem::take(&mut self.ty), body);
+        result
+    }
+}
+
+/// An entity and the entities it contains, by navigation, as a deep insert carries them.
+#[derive(Debug)]
+pub struct Deep {
+    pub entity: Entity,
+    pub below: Vec<(String, Vec<Deep>)>,
 }
 
 /// The ids of a collection, in the order they were added. A vector: most collections hold a
@@ -132,6 +176,18 @@ impl Entities {
         self.entities.is_empty()
     }
 
+    /// Adds `deep` to `collection`, and what it contains below it; its canonical path.
+    pub fn insert_deep(&mut self, collection: &str, deep: Deep) -> String {
+        let path = self.insert(collection, deep.entity);
+        for (navigation, items) in deep.below {
+            let collection = format!("{path}/{navigation}");
+            for item in items {
+                self.insert_deep(&collection, item);
+            }
+        }
+        path
+    }
+
     /// Adds `entity` to `collection` under its id; its canonical path.
     pub fn insert(&mut self, collection: &str, entity: Entity) -> String {
         let id = entity.id().unwrap_or_default().to_string();
@@ -178,8 +234,8 @@ impl Entities {
                 entity.id().is_some_and(|id| id.eq_ignore_ascii_case(key))
                     || alternate.iter().any(|name| {
                         entity
-                            .body
-                            .get(*name)
+                            .property(name)
+                            .as_ref()
                             .and_then(Value::as_str)
                             .is_some_and(|v| v.eq_ignore_ascii_case(key))
                     })
@@ -335,13 +391,8 @@ mod tests {
     use serde_json::json;
 
     fn entity(id: &str) -> Entity {
-        Entity {
-            ty: "microsoft.graph.x".into(),
-            body: json!({"id": id, "userPrincipalName": format!("{id}@contoso.com")})
-                .as_object()
-                .unwrap()
-                .clone(),
-        }
+        let body = json!({"id": id, "userPrincipalName": format!("{id}@contoso.com")});
+        Entity::new("microsoft.graph.x", body.as_object().unwrap().clone())
     }
 
     #[test]

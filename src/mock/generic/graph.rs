@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::api::model::{ApiModel, MemberKind};
-use crate::mock::generic::entities::Entities;
+use crate::mock::generic::entities::{Entities, Entity};
 
 /// How long a preview is, in characters.
 const PREVIEW_LENGTH: usize = 255;
@@ -120,8 +120,7 @@ fn fill_previews(model: &ApiModel, store: &mut Entities, created: &str) {
             continue;
         };
         let unset = entity
-            .body
-            .get("preview")
+            .property("preview")
             .is_none_or(|p| p.as_str().is_none_or(str::is_empty));
         if !unset || model.member(&entity.ty, "preview").is_none() {
             continue;
@@ -130,9 +129,7 @@ fn fill_previews(model: &ApiModel, store: &mut Entities, created: &str) {
             continue;
         };
         if let Some(entity) = store.get_mut(&path) {
-            entity
-                .body
-                .insert("preview".into(), Value::String(preview_of(&content)));
+            entity.edit(|body| body.insert("preview".into(), Value::String(preview_of(&content))));
         }
     }
 }
@@ -140,24 +137,28 @@ fn fill_previews(model: &ApiModel, store: &mut Entities, created: &str) {
 /// The body content of the first post at or below `path`: kept as an entity, or written in
 /// place in a `posts` property.
 fn first_post(store: &Entities, path: &str) -> Option<String> {
-    let inline = |body: &Map<String, Value>| {
-        body.get("posts")?
+    // Parsed only when it can hold a post: most entities are read here on every create.
+    let inline = |entity: &Entity| {
+        if !entity.text().contains("\"posts\":[{") {
+            return None;
+        }
+        entity
+            .property("posts")?
             .as_array()?
             .iter()
             .find_map(|post| post.pointer("/body/content")?.as_str().map(str::to_string))
     };
     let entity = store.get(path)?;
-    if let Some(content) = inline(&entity.body) {
+    if let Some(content) = inline(entity) {
         return Some(content);
     }
     store.below(path).find_map(|(below, entity)| {
-        inline(&entity.body).or_else(|| {
+        inline(entity).or_else(|| {
             below
                 .contains("/posts/")
                 .then(|| {
                     entity
-                        .body
-                        .get("body")?
+                        .property("body")?
                         .get("content")?
                         .as_str()
                         .map(str::to_string)
@@ -258,10 +259,7 @@ mod tests {
     use serde_json::json;
 
     fn entity(ty: &str, body: Value) -> Entity {
-        Entity {
-            ty: ty.into(),
-            body: body.as_object().unwrap().clone(),
-        }
+        Entity::new(ty, body.as_object().unwrap().clone())
     }
 
     #[test]

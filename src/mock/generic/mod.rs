@@ -126,13 +126,7 @@ impl Generic {
                     if let Some(set) = model.roots.iter().find(|r| r.collection && r.ty == ty) {
                         let mut body = serde_json::Map::new();
                         body.insert("id".into(), value.clone().into());
-                        store.insert(
-                            &format!("/{}", set.name),
-                            Entity {
-                                ty: ty.to_string(),
-                                body,
-                            },
-                        );
+                        store.insert(&format!("/{}", set.name), Entity::new(ty, body));
                         break;
                     }
                 }
@@ -185,7 +179,7 @@ impl Generic {
                 if validate::check(model, &ty, &mut body, true).is_err() {
                     continue;
                 }
-                store.insert(&path, Entity { ty, body });
+                store.insert(&path, Entity::new(ty, body));
             }
         }
     }

@@ -6,6 +6,7 @@
 use crate::api::model::ApiModel;
 use crate::api::typing::{Key, Step, Typed, TypedPath};
 use crate::mock::generic::entities::{Entities, Entity};
+use serde_json::Value;
 
 /// Properties a key may name in its place, besides `id` (`/users/adele@contoso.com`).
 const ALTERNATE_KEYS: &[&str] = &["userPrincipalName", "mail", "appId", "deviceId", "name"];
@@ -159,13 +160,7 @@ fn singleton(model: &ApiModel, name: &str, ty: &str, store: &mut Entities) -> Pl
             if store.get(&path).is_none() {
                 let mut body = serde_json::Map::new();
                 body.insert("id".into(), id.into());
-                store.insert(
-                    &format!("/{}", set.name),
-                    Entity {
-                        ty: ty.to_string(),
-                        body,
-                    },
-                );
+                store.insert(&format!("/{}", set.name), Entity::new(ty, body));
             }
             path
         }
@@ -187,13 +182,7 @@ fn made(store: &mut Entities, path: &str, ty: &str) {
     if store.get(path).is_none() {
         let mut body = serde_json::Map::new();
         body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
-        store.put(
-            path,
-            Entity {
-                ty: ty.to_string(),
-                body,
-            },
-        );
+        store.put(path, Entity::new(ty, body));
     }
 }
 
@@ -234,7 +223,7 @@ fn keyed(
             .into_iter()
             .find(|(_, e)| {
                 pairs.iter().all(|(name, value)| {
-                    e.body.get(name).and_then(|v| v.as_str()) == Some(value.as_str())
+                    e.property(name).as_ref().and_then(Value::as_str) == Some(value.as_str())
                 })
             })
             .map(|(p, _)| p),
@@ -291,13 +280,7 @@ fn on_demand(
     }
     let mut body = serde_json::Map::new();
     body.insert("id".into(), id.into());
-    Some(store.insert(
-        &home,
-        Entity {
-            ty: ty.to_string(),
-            body,
-        },
-    ))
+    Some(store.insert(&home, Entity::new(ty, body)))
 }
 
 fn navigation(

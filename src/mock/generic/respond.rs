@@ -10,7 +10,7 @@ use crate::api::model::ApiModel;
 use crate::api::typing::TypedPath;
 use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, error, read_body, require_json};
 use crate::mock::broken::BrokenRule;
-use crate::mock::generic::entities::{Entity, ReferenceError};
+use crate::mock::generic::entities::{Deep, Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::validate::{self, Refused};
@@ -278,9 +278,8 @@ fn json_text_response(status: StatusCode, text: String) -> Response {
 /// An entity's body as answered: `@odata.context`, then its properties — written from the
 /// stored entity, not from a copy of it.
 fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -> String {
-    let properties = serde_json::to_string(&entity.body).unwrap_or_else(|_| "{}".into());
     let context = Value::String(exchange.context(context)).to_string();
-    match properties.strip_prefix('{') {
+    match entity.text().strip_prefix('{') {
         Some(rest) if rest != "}" => format!("{{\"@odata.context\":{context},{rest}"),
         _ => format!("{{\"@odata.context\":{context}}}"),
     }
@@ -317,7 +316,7 @@ fn list(
         store
             .list(path)
             .into_iter()
-            .map(|(_, e)| e.body.clone())
+            .map(|(_, e)| e.body())
             .collect()
     } else {
         store
@@ -341,7 +340,7 @@ fn list(
 
 /// A referenced entity names its type, as Graph's lists of directory objects do.
 fn typed_body(entity: &Entity) -> Map<String, Value> {
-    let mut body = entity.body.clone();
+    let mut body = entity.body();
     body.entry("@odata.type")
         .or_insert_with(|| json!(format!("#{}", entity.ty)));
     body
@@ -397,22 +396,30 @@ fn create(
     }
     let mut body = judged_body(generic, model, ty, exchange)?;
     let ty = validate::body_type(model, ty, &body).to_string();
-    let mut store = generic.store();
     if let Some(example) = example {
         examples::fill_from(model, &ty, &mut body, example);
     }
     // A thread posted to a group starts a conversation that holds it.
-    let started = graph::thread_of_group(model, &store, path).map(|(conversations, ty)| {
+    let conversations = graph::thread_of_group(model, &generic.store(), path);
+    let started = conversations.map(|(collection, conversation_ty)| {
         let mut conversation = Map::new();
         if let Some(topic) = body.get("topic") {
             conversation.insert("topic".into(), topic.clone());
         }
-        insert_deep(model, &mut store, &conversations, &ty, conversation, 0)
+        (
+            collection,
+            prepared(model, &conversation_ty, conversation, 0),
+        )
     });
+    // Made before the store is locked: the lock is held only to store it.
+    let thread = prepared(model, &ty, body, 0);
+    let mut store = generic.store();
+    let started =
+        started.map(|(collection, conversation)| store.insert_deep(&collection, conversation));
     let home = started
         .as_ref()
         .map_or_else(|| path.to_string(), |c| format!("{c}/threads"));
-    let created = insert_deep(model, &mut store, &home, &ty, body, 0);
+    let created = store.insert_deep(&home, thread);
     graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
     generic.created(&created);
     let status = documented_status(example, StatusCode::CREATED);
@@ -435,16 +442,9 @@ fn create(
     Ok(response)
 }
 
-/// Stores `body` in `collection` with a fresh id and timestamps where its type has them, and
-/// the contained entities it carries (deep insert) below it; its path.
-fn insert_deep(
-    model: &ApiModel,
-    store: &mut crate::mock::generic::entities::Entities,
-    collection: &str,
-    ty: &str,
-    mut body: Map<String, Value>,
-    depth: usize,
-) -> String {
+/// `body` as an entity of `ty` with a fresh id and timestamps where its type has them, and
+/// the contained entities it carries (deep insert), ready to be stored.
+fn prepared(model: &ApiModel, ty: &str, mut body: Map<String, Value>, depth: usize) -> Deep {
     let contained: Vec<String> = body
         .keys()
         .filter(|name| {
@@ -455,7 +455,7 @@ fn insert_deep(
         })
         .cloned()
         .collect();
-    let mut inserted = Vec::new();
+    let mut below = Vec::new();
     for name in contained {
         if let (Some(member), Some(value)) = (model.member(ty, &name), body.remove(&name)) {
             let items = match value {
@@ -463,7 +463,14 @@ fn insert_deep(
                 Value::Object(_) => vec![value],
                 _ => Vec::new(),
             };
-            inserted.push((member.name.clone(), member.ty.clone(), items));
+            let items = items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Value::Object(item) => Some(prepared(model, &member.ty, item, depth + 1)),
+                    _ => None,
+                })
+                .collect();
+            below.push((member.name.clone(), items));
         }
     }
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
@@ -475,26 +482,10 @@ fn insert_deep(
             body.entry(stamp).or_insert_with(|| json!(now));
         }
     }
-    let path = store.insert(
-        collection,
-        Entity {
-            ty: ty.to_string(),
-            body,
-        },
-    );
-    for (name, item_ty, items) in inserted {
-        for item in items.into_iter().filter_map(|i| i.as_object().cloned()) {
-            insert_deep(
-                model,
-                store,
-                &format!("{path}/{name}"),
-                &item_ty,
-                item,
-                depth + 1,
-            );
-        }
+    Deep {
+        entity: Entity::new(ty, body),
+        below,
     }
-    path
 }
 
 /// The request's body, judged as an instance of `ty` (the broken rules as the server breaks
@@ -527,7 +518,8 @@ fn read(
         return Err(not_found(last_collection(path)));
     }
     if let (Some(example), Some(entity)) = (example, store.get_mut(path)) {
-        examples::fill_from(model, &entity.ty, &mut entity.body, example);
+        let ty = entity.ty.clone();
+        entity.edit(|body| examples::fill_from(model, &ty, body, example));
     }
     let entity = store
         .get(path)
@@ -561,21 +553,22 @@ fn update(
         .get_mut(path)
         .filter(|_| !generic.breaks(BrokenRule::ForgetsCreated))
         .ok_or_else(|| not_found(last_collection(path)))?;
-    let id = entity.body.get("id").cloned();
-    if replace {
-        entity.body = body;
-    } else {
-        entity.body.extend(body);
-    }
-    if let Some(id) = id {
-        entity.body.insert("id".into(), id);
-    }
-    if model.member(ty, "lastModifiedDateTime").is_some() {
-        let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        entity
-            .body
-            .insert("lastModifiedDateTime".into(), json!(now));
-    }
+    let stamped = model.member(ty, "lastModifiedDateTime").is_some();
+    entity.edit(|stored| {
+        let id = stored.get("id").cloned();
+        if replace {
+            *stored = body;
+        } else {
+            stored.extend(body);
+        }
+        if let Some(id) = id {
+            stored.insert("id".into(), id);
+        }
+        if stamped {
+            let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+            stored.insert("lastModifiedDateTime".into(), json!(now.to_string()));
+        }
+    });
     let documented = example.is_some_and(|e| e.status == 200);
     if exchange.prefers_representation() || replace || documented {
         let text = entity_text(entity, exchange, &format!("{}/$entity", context_of(path)));
@@ -616,10 +609,7 @@ fn single_reference(generic: &Generic, path: &str, exchange: &Exchange) -> Reply
         .into_iter()
         .next()
         .ok_or_else(|| not_found(path.rsplit('/').next().unwrap_or(path)))?;
-    let typed = Entity {
-        ty: entity.ty.clone(),
-        body: typed_body(entity),
-    };
+    let typed = Entity::new(entity.ty.clone(), typed_body(entity));
     Ok(json_text_response(
         StatusCode::OK,
         entity_text(&typed, exchange, "directoryObjects/$entity"),
@@ -754,8 +744,7 @@ fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> 
             let store = generic.store();
             let value = store
                 .get(&entity)
-                .and_then(|e| e.body.get(&name))
-                .cloned()
+                .and_then(|e| e.property(&name))
                 .unwrap_or(Value::Null);
             let text = value
                 .as_str()
@@ -815,8 +804,7 @@ fn property(
             let store = generic.store();
             let value = store
                 .get(entity)
-                .and_then(|e| e.body.get(name))
-                .cloned()
+                .and_then(|e| e.property(name))
                 .unwrap_or(Value::Null);
             let context = exchange.context(&format!("{}/{name}", context_of(entity)));
             let body = match value {
@@ -839,7 +827,7 @@ fn property(
                 .unwrap_or_default();
             validate::check(model, &owner, &mut wrapper, false).map_err(refused)?;
             if let Some(stored) = generic.store().get_mut(entity) {
-                stored.body.extend(wrapper);
+                stored.edit(|body| body.extend(wrapper));
             }
             Ok(empty(StatusCode::NO_CONTENT))
         }
