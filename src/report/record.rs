@@ -524,6 +524,38 @@ pub trait Cases {
     ) -> std::io::Result<()> {
         self.visit(0..self.count(), visit)
     }
+
+    /// As `visit`, handing each case over: a source that makes each record (by reading it)
+    /// gives it without a copy.
+    fn visit_owned(
+        &self,
+        range: std::ops::Range<usize>,
+        visit: &mut dyn FnMut(CaseRecord) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.visit(range, &mut |case| visit(case.clone()))
+    }
+}
+
+/// `report.json`'s `cases`, streamed a case at a time.
+pub fn serialize_cases<S: serde::Serializer>(
+    cases: &impl Cases,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::{Error as _, SerializeSeq as _};
+    let mut seq = serializer.serialize_seq(Some(cases.count()))?;
+    let mut failed = None;
+    let visited = cases.visit_all(&mut |record| {
+        seq.serialize_element(record).map_err(|e| {
+            let message = e.to_string();
+            failed = Some(e);
+            std::io::Error::other(message)
+        })
+    });
+    match (failed, visited) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) => Err(S::Error::custom(e)),
+        (None, Ok(())) => seq.end(),
+    }
 }
 
 impl Cases for Vec<CaseRecord> {
@@ -588,6 +620,25 @@ impl UndocumentedTally {
 }
 
 impl<C> Report<C> {
+    /// A copy of the report with other cases.
+    pub fn copy_with_cases<D>(&self, cases: D) -> Report<D> {
+        Report {
+            version: self.version,
+            target: self.target.clone(),
+            started_at: self.started_at.clone(),
+            duration_ms: self.duration_ms,
+            complete: self.complete,
+            fingerprint: self.fingerprint.clone(),
+            shard: self.shard,
+            summary: self.summary,
+            baseline: self.baseline.clone(),
+            undocumented: self.undocumented.clone(),
+            by_page: self.by_page.clone(),
+            by_resource_type: self.by_resource_type.clone(),
+            cases,
+        }
+    }
+
     /// The same report with other cases.
     pub fn with_cases<D>(self, cases: D) -> Report<D> {
         Report {

@@ -7,7 +7,6 @@ use std::io::{BufRead as _, BufReader, BufWriter, Seek as _, SeekFrom, Write as 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::ser::{Error as _, SerializeSeq as _};
 use serde::{Serialize, Serializer};
 
 use crate::report::record::{CaseRecord, Cases, Outline};
@@ -119,6 +118,14 @@ impl Cases for Spooled {
         range: Range<usize>,
         visit: &mut dyn FnMut(&CaseRecord) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
+        self.visit_owned(range, &mut |record| visit(&record))
+    }
+
+    fn visit_owned(
+        &self,
+        range: Range<usize>,
+        visit: &mut dyn FnMut(CaseRecord) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let unreadable = |e: &dyn std::fmt::Display| {
             std::io::Error::other(format!("{}: {e}", self.path.display()))
         };
@@ -139,7 +146,7 @@ impl Cases for Spooled {
             if index >= range.start {
                 let record: CaseRecord =
                     serde_json::from_slice(&line).map_err(|e| unreadable(&e))?;
-                visit(&record)?;
+                visit(record)?;
             }
         }
         Ok(())
@@ -149,20 +156,7 @@ impl Cases for Spooled {
 /// `report.json`'s `cases`, streamed from the file.
 impl Serialize for Spooled {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.count()))?;
-        let mut failed = None;
-        let visited = self.visit_all(&mut |record| {
-            seq.serialize_element(record).map_err(|e| {
-                let message = e.to_string();
-                failed = Some(e);
-                std::io::Error::other(message)
-            })
-        });
-        match (failed, visited) {
-            (Some(e), _) => Err(e),
-            (None, Err(e)) => Err(S::Error::custom(e)),
-            (None, Ok(())) => seq.end(),
-        }
+        crate::report::record::serialize_cases(self, serializer)
     }
 }
 

@@ -3,9 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::fs::write_atomically_with;
+use crate::report::fan;
 use crate::report::html;
 use crate::report::json;
 use crate::report::junit;
@@ -16,41 +15,45 @@ use crate::report::record::{Cases, Report};
 pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
 
 /// Writes every report into `dir`: JSON, JUnit XML, Markdown and HTML, each streamed to its
-/// file a case at a time, each on a thread of its own (each reads the cases itself).
-pub fn write_all<C: Cases + Serialize + Sync>(
-    report: &Report<C>,
-    dir: &Path,
-) -> Result<Vec<PathBuf>, String> {
+/// file a case at a time on a thread of its own, all fed from one read of the cases.
+pub fn write_all<C: Cases + Sync>(report: &Report<C>, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let (feeds, reader) = fan::feeds::<_, 4>(&report.cases);
+    let [json, junit, markdown, html] = feeds.map(|fed| report.copy_with_cases(fed));
     std::thread::scope(|scope| {
+        let reading = scope.spawn(|| reader.run(&report.cases));
         let writers = [
-            scope.spawn(|| json::write(report, dir)),
-            scope.spawn(|| {
-                write_atomically_with(&dir.join("junit.xml"), |out| junit::render(report, out))
+            scope.spawn(move || json::write(&json, dir)),
+            scope.spawn(move || {
+                write_atomically_with(&dir.join("junit.xml"), |out| junit::render(&junit, out))
             }),
-            scope.spawn(|| {
-                write_atomically_with(&dir.join("report.md"), |out| markdown::render(report, out))
+            scope.spawn(move || {
+                write_atomically_with(&dir.join("report.md"), |out| {
+                    markdown::render(&markdown, out)
+                })
             }),
-            scope.spawn(|| {
-                write_atomically_with(&dir.join("report.html"), |out| html::render(report, out))
+            scope.spawn(move || {
+                write_atomically_with(&dir.join("report.html"), |out| html::render(&html, out))
             }),
         ];
-        writers
+        let written: Result<Vec<PathBuf>, String> = writers
             .into_iter()
             .map(|writer| {
                 writer
                     .join()
                     .unwrap_or_else(|_| Err("a report writer stopped unexpectedly".to_string()))
             })
-            .collect()
+            .collect();
+        // A record that cannot be read is the cause of what the writers said of it.
+        match reading.join() {
+            Ok(Err(e)) => Err(format!("cannot read the run's records: {e}")),
+            _ => written,
+        }
     })
 }
 
 /// Writes every report into `dir`, says where, and appends the Markdown summary to
 /// `GITHUB_STEP_SUMMARY` when set.
-pub fn write_reports<C: Cases + Serialize + Sync>(
-    report: &Report<C>,
-    dir: &Path,
-) -> Result<(), String> {
+pub fn write_reports<C: Cases + Sync>(report: &Report<C>, dir: &Path) -> Result<(), String> {
     write_all(report, dir)?;
     eprintln!("reports: {}", dir.join("report.html").display());
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
