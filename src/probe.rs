@@ -2,7 +2,9 @@
 //! for (`--probes`). A leaf: the case format, the settings and the run all name probes.
 
 /// The checks conform derives from a documented case: parts of the contract no example shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ProbeKind {
     /// The request without `Authorization`: 401 `InvalidAuthenticationToken`.
     Auth,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 use crate::suite::format;
-use crate::suite::model::Case;
+use crate::suite::model::{Case, SourceFile};
 
 /// A case file, read and parsed.
 pub struct LoadedFile {
@@ -88,17 +88,20 @@ pub fn load_file(path: &Path) -> Result<LoadedFile> {
     })
 }
 
-/// Reads a file planned earlier again, when its cases are due; an error when its text is no
-/// longer the text that was planned.
-pub fn reload(path: &Path, planned_fingerprint: u64) -> Result<Vec<Case>> {
-    let file = load_file(path)?;
-    if file.fingerprint != planned_fingerprint {
+/// The text of a file planned earlier, read again when its cases are due; an error when it is
+/// no longer the text that was planned.
+pub fn reread(path: &Path, planned_fingerprint: u64) -> Result<SourceFile> {
+    let text = read_text(path)?;
+    if fnv1a(text.as_bytes()) != planned_fingerprint {
         return Err(
             Error::in_file("changed while the run was in progress", path)
                 .with_help("run again once the case files are saved"),
         );
     }
-    Ok(file.cases)
+    Ok(SourceFile {
+        path: path.to_path_buf(),
+        text,
+    })
 }
 
 /// Reads every `*.toml` file of `dir` (sorted by name) into cases.

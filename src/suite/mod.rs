@@ -10,4 +10,5 @@ pub mod partition;
 pub mod plan;
 pub mod probes;
 pub mod sorted;
+pub mod spill;
 pub mod writer;

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -26,6 +26,61 @@ pub struct Origin {
     pub span: Range<usize>,
 }
 
+thread_local! {
+    /// The case file whose planned cases are being read back: what their origins point into.
+    static READING: std::cell::RefCell<Option<Arc<SourceFile>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Origin {
+    /// Runs `read` with `file` as the file of every origin it deserializes: a planned case is
+    /// kept without its file's text, which is read again with it.
+    pub fn reading_from<T>(file: Arc<SourceFile>, read: impl FnOnce() -> T) -> T {
+        READING.with(|reading| *reading.borrow_mut() = Some(file));
+        let result = read();
+        READING.with(|reading| *reading.borrow_mut() = None);
+        result
+    }
+}
+
+/// Kept as its span alone.
+impl Serialize for Origin {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        (self.span.start, self.span.end).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Origin {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let (start, end) = <(usize, usize)>::deserialize(deserializer)?;
+        let file = READING.with(|reading| reading.borrow().clone());
+        let file = file
+            .ok_or_else(|| serde::de::Error::custom("a planned case read without its case file"))?;
+        Ok(Origin {
+            file,
+            span: start..end,
+        })
+    }
+}
+
+/// A header rule's regular expression, kept as its pattern.
+mod pattern {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        regex: &regex::Regex,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(regex.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<regex::Regex, D::Error> {
+        let pattern = String::deserialize(deserializer)?;
+        regex::Regex::new(&pattern).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Origin {
     pub fn error(&self, message: impl Into<String>) -> Error {
         Error::at(message, &self.file.path, &self.file.text, self.span.clone())
@@ -33,7 +88,7 @@ impl Origin {
 }
 
 /// Which documentation page a case file comes from.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageDoc {
     /// The seed page the cases were taken from.
@@ -44,7 +99,7 @@ pub struct PageDoc {
 }
 
 /// What the documentation said about one pair, where it matters to a reader of the case.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PairDoc {
     /// The `name` of the request annotation on the page.
@@ -61,7 +116,7 @@ pub struct PairDoc {
 }
 
 /// One documented request/response pair with its setup and teardown.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Case {
     pub name: String,
     pub name_origin: Origin,
@@ -92,7 +147,7 @@ pub struct Case {
 }
 
 /// A case's word on one probe: off, or expecting another answer than Graph's usual one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProbeSetting {
     Off,
     Expect {
@@ -111,7 +166,7 @@ impl Case {
 }
 
 /// An HTTP request with placeholders.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {
     pub method: String,
     pub path: Template,
@@ -122,7 +177,7 @@ pub struct Request {
     pub capture: Vec<Capture>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Capture {
     pub variable: String,
     pub pointer: String,
@@ -130,7 +185,7 @@ pub struct Capture {
 
 /// A setup or teardown request. It is not under test: it must answer `status` (any 2xx when
 /// absent) and yield its captures, or the case cannot run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
     pub request: Request,
     pub status: Option<u16>,
@@ -140,7 +195,7 @@ pub struct Step {
 }
 
 /// What the response to the case's request must be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expect {
     pub status: u16,
     pub schema: Option<SchemaRef>,
@@ -155,7 +210,7 @@ pub struct Expect {
 }
 
 /// A response header the case expects.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HeaderExpectation {
     /// As the case file writes it; matched without regard to case.
     pub name: String,
@@ -163,7 +218,7 @@ pub struct HeaderExpectation {
 }
 
 /// What a response header must be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum HeaderRule {
     /// `Location = true`
     Present,
@@ -172,7 +227,7 @@ pub enum HeaderRule {
     /// `Preference-Applied = "return=minimal"`: this exact value.
     Equals(String),
     /// `Content-Type = { pattern = "^image/" }`: a value the regular expression finds a match in.
-    Matches(regex::Regex),
+    Matches(#[serde(with = "pattern")] regex::Regex),
 }
 
 impl Expect {
@@ -188,7 +243,7 @@ pub fn status_forbids_body(status: u16) -> bool {
     matches!(status, 204 | 205 | 304) || (100..200).contains(&status)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SchemaRef {
     pub name: String,
     pub origin: Origin,
@@ -209,6 +264,20 @@ pub struct Template {
 enum Piece {
     Text(String),
     Variable(String),
+}
+
+/// Kept as its text and origin; its placeholders are parsed again when read.
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        (&self.raw, &self.origin).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let (raw, origin) = <(String, Origin)>::deserialize(deserializer)?;
+        Template::parse(raw, origin).map_err(|e| serde::de::Error::custom(e.to_string()))
+    }
 }
 
 impl Template {

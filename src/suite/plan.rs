@@ -1,9 +1,9 @@
 //! From case files to the trials of one run: names, selection by the libtest-mimic filter
 //! flags, and the checks that need the whole picture (schema names, placeholder values, unique
 //! names). A plan keeps one selection a trial, and the parsed cases of the first files up to a
-//! budget; the run reads the other files again when their cases are due and names their
-//! trials again, so a large suite is never in memory all at once while a small one is parsed
-//! once.
+//! budget; the cases of the other files go to a spill (`spill.rs`) as they are planned, and
+//! come back from it when their turn comes. Every case file is parsed once, and a large suite
+//! is never in memory all at once.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -22,6 +22,7 @@ use crate::suite::model::{Case, Request, Template};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
+use crate::suite::spill::{Slot, Spill};
 
 /// Whether a case runs, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +70,8 @@ pub struct Suite {
     pub fingerprint: String,
     /// The longest trial name the run reports, in characters: verdict lines align on it.
     pub name_width: usize,
-    /// What binds the placeholders of cases read again for the run (kept ones are bound).
-    binder: Option<Arc<Binder>>,
+    /// The planned cases of the files not kept in memory.
+    spill: Spill,
 }
 
 pub struct PlannedFile {
@@ -79,8 +80,9 @@ pub struct PlannedFile {
     fingerprint: u64,
     /// Its trials' positions in `Suite::selections`.
     pub cases: Range<usize>,
-    /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`.
+    /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`, else spilled.
     parsed: Mutex<Option<Vec<Case>>>,
+    spilled: Option<Slot>,
 }
 
 /// How much case text (in bytes, counted from the first file) a plan keeps parsed for the run.
@@ -89,15 +91,21 @@ pub struct PlannedFile {
 const KEEP_PARSED_TEXT: u64 = 1024 * 1024;
 
 impl Suite {
-    /// The cases of file `index`: as planned the first time when kept, otherwise read again
-    /// (an error when the file changed since planning).
+    /// The cases of file `index` as planned: kept, or read back from the spill with the file's
+    /// text (an error when the file changed since planning).
     pub fn cases_of(&self, index: usize) -> Result<Vec<Case>> {
         let file = &self.files[index];
         let kept = file.parsed.lock().ok().and_then(|mut parsed| parsed.take());
-        match (kept, &self.binder) {
+        match (kept, file.spilled) {
             (Some(cases), _) => Ok(cases),
-            (None, Some(binder)) => Ok(binder.apply(load::reload(&file.path, file.fingerprint)?)),
-            (None, None) => load::reload(&file.path, file.fingerprint),
+            (None, Some(slot)) => {
+                let source = load::reread(&file.path, file.fingerprint)?;
+                self.spill.read(slot, Arc::new(source))
+            }
+            (None, None) => Err(Error::in_file(
+                "its planned cases were taken already",
+                &file.path,
+            )),
         }
     }
 
@@ -141,6 +149,7 @@ struct FilePlan {
     fingerprint: u64,
     selections: Vec<Selection>,
     parsed: Option<Vec<Case>>,
+    spilled: Option<Slot>,
     widths: Widths,
 }
 
@@ -171,6 +180,7 @@ pub fn plan(
     binder: Option<Arc<Binder>>,
 ) -> Result<Suite> {
     let kept = kept_parsed(&files);
+    let spill = Spill::new()?;
     let indexes: HashMap<&Path, u64> = (0u64..)
         .zip(&files)
         .map(|(i, p)| (p.as_path(), i))
@@ -188,11 +198,15 @@ pub fn plan(
         let key = indexes.get(path).copied().unwrap_or_default() << 32;
         let mut plan = plan_file(&file.cases, key, schemas, args, vars, probes, &sorts)?;
         plan.fingerprint = file.fingerprint;
-        plan.parsed = kept.contains(path).then_some(file.cases);
+        if kept.contains(path) {
+            plan.parsed = Some(file.cases);
+        } else {
+            plan.spilled = Some(spill.write(&file.cases)?);
+        }
         Ok(plan)
     });
     let mut suite = Suite {
-        binder,
+        spill,
         probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
         selections: Vec::new(),
@@ -211,6 +225,7 @@ pub fn plan(
             fingerprint: plan.fingerprint,
             cases: start..suite.selections.len(),
             parsed: Mutex::new(plan.parsed),
+            spilled: plan.spilled,
         });
     }
     let names = take_sort(sorts.names).sorted().map_err(sort_error)?;
@@ -245,6 +260,7 @@ fn plan_file(
         fingerprint: 0,
         selections: Vec::with_capacity(cases.len()),
         parsed: None,
+        spilled: None,
         widths: Widths::default(),
     };
     let mut names: Vec<Entry> = Vec::with_capacity(cases.len());
@@ -594,29 +610,43 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     }
 
     #[test]
-    fn a_plan_reads_the_cases_again_and_notices_an_edited_file() {
+    fn a_plan_keeps_the_first_files_spills_the_rest_and_notices_an_edited_file() {
+        // A comment makes the first file larger than what a plan keeps in memory.
+        let large = format!("# {}\n{CASE}", "x".repeat(KEEP_PARSED_TEXT as usize));
         let (dir, files) = suite_dir(&[
-            ("p.toml", CASE),
+            ("p.toml", &large),
             ("q.toml", &CASE.replace("\"a\"", "\"b\"")),
+            ("r.toml", &CASE.replace("\"a\"", "\"c\"")),
         ]);
         let suite = plan_all(files).unwrap();
-        assert_eq!(suite.selections, [Selection::Run, Selection::Run]);
+        assert_eq!(suite.selections, [Selection::Run; 3]);
         assert_eq!(suite.files[1].cases, 1..2);
         assert_eq!(suite.name_width, "p::a".len());
         // The names sorted, joined by newlines.
-        let fingerprint = format!("{:016x}", load::fnv1a(b"a\nb"));
+        let fingerprint = format!("{:016x}", load::fnv1a(b"a\nb\nc"));
         assert_eq!(suite.fingerprint, fingerprint);
+        assert!(suite.files.iter().all(|f| f.spilled.is_some()));
 
-        std::fs::write(dir.path().join("q.toml"), CASE.replace("\"a\"", "\"c\"")).unwrap();
-        // Small files are kept as planned: the first read is the planned text.
-        assert_eq!(suite.cases_of(1).unwrap()[0].name, "b");
-        let err = suite.cases_of(1).unwrap_err();
+        let case = &suite.cases_of(1).unwrap()[0];
+        assert_eq!(case.name, "b");
+        let error = case.request.path.origin.error("here").to_string();
+        assert!(error.contains("q.toml:10"), "{error}");
+        std::fs::write(dir.path().join("r.toml"), CASE.replace("\"a\"", "\"d\"")).unwrap();
+        let err = suite.cases_of(2).unwrap_err();
         assert!(
             err.to_string()
                 .contains("changed while the run was in progress"),
             "{err}"
         );
-        assert!(suite.cases_of(0).is_ok());
+        assert_eq!(suite.cases_of(0).unwrap()[0].name, "a");
+    }
+
+    #[test]
+    fn the_first_files_are_kept_as_planned() {
+        let (dir, files) = suite_dir(&[("p.toml", CASE)]);
+        let suite = plan_all(files).unwrap();
+        std::fs::write(dir.path().join("p.toml"), CASE.replace("\"a\"", "\"b\"")).unwrap();
+        assert_eq!(suite.cases_of(0).unwrap()[0].name, "a");
     }
 
     #[test]

@@ -1,0 +1,107 @@
+//! The planned cases of the files past what a plan keeps in memory, written to a temporary file
+//! as compact JSON when the plan reads them, and read back when their turn comes: a case file
+//! is parsed once however large the suite. Origins are kept as spans; the case file's text is
+//! read again with its cases (for error positions, and to notice a file edited meanwhile).
+
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::suite::model::{Case, Origin, SourceFile};
+
+/// Where one file's cases are in the spill.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    offset: u64,
+    length: usize,
+}
+
+/// The temporary file, appended to by the plan's threads.
+pub struct Spill {
+    file: Mutex<(File, u64)>,
+}
+
+impl Spill {
+    pub fn new() -> Result<Spill> {
+        let file = tempfile::tempfile().map_err(spill_error)?;
+        Ok(Spill {
+            file: Mutex::new((file, 0)),
+        })
+    }
+
+    /// Writes `cases`; where they are.
+    pub fn write(&self, cases: &[Case]) -> Result<Slot> {
+        let bytes = serde_json::to_vec(cases).map_err(|e| spill_error(e.into()))?;
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let (out, end) = &mut *file;
+        out.write_all(&bytes).map_err(spill_error)?;
+        let slot = Slot {
+            offset: *end,
+            length: bytes.len(),
+        };
+        *end += bytes.len() as u64;
+        Ok(slot)
+    }
+
+    /// The cases at `slot`, their origins in `source`.
+    pub fn read(&self, slot: Slot, source: Arc<SourceFile>) -> Result<Vec<Case>> {
+        let mut bytes = vec![0; slot.length];
+        {
+            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+            let (out, _) = &mut *file;
+            out.seek(SeekFrom::Start(slot.offset))
+                .and_then(|_| out.read_exact(&mut bytes))
+                .and_then(|_| out.seek(SeekFrom::End(0)))
+                .map_err(spill_error)?;
+        }
+        Origin::reading_from(source, || serde_json::from_slice(&bytes))
+            .map_err(|e| spill_error(e.into()))
+    }
+}
+
+fn spill_error(error: std::io::Error) -> Error {
+    Error::new(format!(
+        "cannot keep the planned cases in a temporary file: {error}"
+    ))
+    .with_help("check that the temporary directory (TMPDIR) is writable and has space")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::format;
+    use std::path::Path;
+
+    #[test]
+    fn cases_read_back_are_the_cases_written() {
+        let text = r#"
+[[case]]
+name = "create-thread"
+tags = ["threads"]
+
+[case.request]
+method = "POST"
+path = "/v1.0/groups/{group-id}/threads"
+headers = { Prefer = "return=minimal" }
+json = '{"topic": "Hi", "ratio": 0.1}'
+
+[case.expect]
+status = 201
+schema = "conversationThread"
+headers = { Location = true, Content-Type = { pattern = "^application/json" } }
+body = '{"topic": "Hi", "ratio": 0.30000000000000004}'
+"#;
+        let path = Path::new("cases/spilled.toml");
+        let cases = format::parse_file(path, text.to_string()).unwrap();
+        let spill = Spill::new().unwrap();
+        let _before = spill.write(&cases[..0]).unwrap();
+        let slot = spill.write(&cases).unwrap();
+        let source = cases[0].name_origin.file.clone();
+        let back = spill.read(slot, source).unwrap();
+        assert_eq!(format!("{cases:?}"), format!("{back:?}"));
+        // An origin still points into the file's text.
+        let error = back[0].request.path.origin.error("here").to_string();
+        assert!(error.contains("spilled.toml:8"), "{error}");
+    }
+}
