@@ -48,7 +48,8 @@ pub struct Reader {
 impl Reader {
     /// Reads every record of `source` in report order; stops early once no reporter listens.
     pub fn run(mut self, source: &impl Cases) -> std::io::Result<()> {
-        let result = source.visit_owned(0..source.count(), &mut |record| {
+        let mut no_one_listens = false;
+        let read = source.visit_owned(0..source.count(), &mut |record| {
             let record = Arc::new(record);
             for sender in &mut self.senders {
                 // A reporter that finished (or failed) has dropped its feed.
@@ -59,19 +60,15 @@ impl Reader {
                     *sender = None;
                 }
             }
-            if self.senders.iter().all(Option::is_none) {
-                return Err(std::io::Error::other(NO_ONE_LISTENS));
+            no_one_listens = self.senders.iter().all(Option::is_none);
+            if no_one_listens {
+                return Err(std::io::Error::other("every reporter has finished"));
             }
             Ok(())
         });
-        match result {
-            Err(e) if e.to_string() == NO_ONE_LISTENS => Ok(()),
-            other => other,
-        }
+        if no_one_listens { Ok(()) } else { read }
     }
 }
-
-const NO_ONE_LISTENS: &str = "every reporter has finished";
 
 impl<C: Cases> Cases for Fed<'_, C> {
     fn count(&self) -> usize {
