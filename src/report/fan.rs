@@ -112,18 +112,7 @@ impl<C: Cases> Serialize for Fed<'_, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::sample_record;
-
-    fn names(cases: &impl Cases, range: Range<usize>) -> Vec<String> {
-        let mut names = Vec::new();
-        cases
-            .visit(range, &mut |r| {
-                names.push(r.name.clone());
-                Ok(())
-            })
-            .unwrap();
-        names
-    }
+    use crate::report::record::{names_at as names, sample_record};
 
     #[test]
     fn every_reporter_gets_every_record_and_may_go_back() {

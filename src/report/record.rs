@@ -753,6 +753,19 @@ impl Comparison {
     }
 }
 
+/// The names of the cases `cases` shows at `range`: for tests of what a reader is shown.
+#[cfg(test)]
+pub fn names_at(cases: &impl Cases, range: std::ops::Range<usize>) -> Vec<String> {
+    let mut names = Vec::new();
+    cases
+        .visit(range, &mut |r| {
+            names.push(r.name.clone());
+            Ok(())
+        })
+        .unwrap();
+    names
+}
+
 /// A record of a case named `name` in `file`, skipped without a reason: for tests to shape.
 #[cfg(test)]
 pub fn sample_record(name: &str, file: &str) -> CaseRecord {

@@ -163,21 +163,10 @@ impl Serialize for Spooled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::sample_record;
+    use crate::report::record::{names_at as names, sample_record};
 
     fn record(name: &str) -> CaseRecord {
         sample_record(name, "cases/x.toml")
-    }
-
-    fn names(cases: &impl Cases, range: Range<usize>) -> Vec<String> {
-        let mut names = Vec::new();
-        cases
-            .visit(range, &mut |r| {
-                names.push(r.name.clone());
-                Ok(())
-            })
-            .unwrap();
-        names
     }
 
     #[test]
