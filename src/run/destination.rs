@@ -46,7 +46,7 @@ pub fn prepare(
     runtime: &Runtime,
     client: &reqwest::Client,
     settings: &Settings,
-    served: &Served,
+    served: Option<&Served>,
     vars: HashMap<String, String>,
 ) -> Result<(Target, Option<Server>)> {
     match &settings.destination {
@@ -67,7 +67,7 @@ pub fn prepare(
             // The API models of the run's schemas make the server serve what they describe;
             // the run's placeholder values name entities that exist from the start.
             let config = MockConfig {
-                served: Some(served.clone()),
+                served: served.cloned(),
                 fixtures: vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 ..MockConfig::default()
             };

@@ -12,7 +12,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::baseline::{self, Baseline};
-use crate::config::settings::Settings;
+use crate::config::settings::{Destination, Settings};
 use crate::error::{Error, Result};
 use crate::exec::transport::{self, Http, RateLimiter};
 use crate::exit;
@@ -55,7 +55,9 @@ struct Prepared {
     schemas: Arc<Schemas>,
     baseline: Option<Baseline>,
     vars: HashMap<String, String>,
-    served: Served,
+    /// What the embedded server serves; `None` against a base URL without API models, where
+    /// neither a server nor a binder needs the suite read in advance.
+    served: Option<Served>,
 }
 
 /// How the cases' execution ended.
@@ -106,19 +108,23 @@ pub fn run(options: RunOptions) -> Result<u8> {
 /// What the embedded server serves (the API models of the schemas folder, else the URL space
 /// the suite's paths show; the documented examples) and, with metadata, what binds the suite's
 /// placeholders (the suite's creates), from one read of every case file. A file that does not
-/// load is passed over here: planning reports it.
+/// load is passed over here: planning reports it. Against a base URL without metadata neither
+/// is needed, and the files are not read.
 fn served(
     schemas: &Schemas,
-    schemas_dir: &std::path::Path,
+    (schemas_dir, embedded): (&std::path::Path, bool),
     files: &[std::path::PathBuf],
     given: &Given,
     require_bound: bool,
-) -> Result<(Served, Option<Arc<Binder>>)> {
+) -> Result<(Option<Served>, Option<Arc<Binder>>)> {
     let models = crate::api::file::Models::load(schemas_dir)?;
+    if models.is_empty() && !embedded {
+        return Ok((None, None));
+    }
     let (distinct, counts) = load::distinct_cases(files);
     let served = Served::from_loaded(models, Some(schemas), &distinct);
     if served.from_suite {
-        return Ok((served, None));
+        return Ok((Some(served), None));
     }
     let shapes: Vec<_> = distinct.iter().map(bind::CaseShape::of).collect();
     let plans = bind::plan_all(&shapes, &served.models, given);
@@ -127,7 +133,7 @@ fn served(
     }
     terminal::print_binding(&plans, &counts);
     let binder = Binder::new(served.models.clone(), given.clone(), &distinct).map(Arc::new);
-    Ok((served, binder))
+    Ok((Some(served), binder))
 }
 
 /// `--require-bound`: every placeholder no value binds, with the number of cases it keeps from
@@ -176,9 +182,10 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         disposable: options.settings.disposable_fixtures,
     };
     let require_bound = options.settings.require_bound;
+    let embedded = matches!(options.settings.destination, Destination::Embedded);
     let (served, binder) = served(
         &schemas,
-        &options.schemas_dir,
+        (&options.schemas_dir, embedded),
         &files,
         &given,
         require_bound,
@@ -228,7 +235,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     }
     let interrupted = watch_ctrl_c(&runtime);
     let (target, server) =
-        destination::prepare(&runtime, &client, settings, &prepared.served, prepared.vars)?;
+        destination::prepare(&runtime, &client, settings, prepared.served.as_ref(), prepared.vars)?;
     let spool = options
         .report_dir
         .as_deref()
