@@ -9,20 +9,20 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::Outcome;
-use crate::report::record::{CaseRecord, Cases, OutcomeTotals, Outline, Report};
+use crate::report::record::{CaseRecord, Cases, Outline, Report, Summary};
 
 const CLOSING: &str = "</testsuites>";
 
 /// Writes the document to `to`.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
-    let Outline { files, totals, .. } = report.cases.outline()?;
-    let document = |suite: Option<TestSuite>, totals: Option<OutcomeTotals>| {
+    let Outline { files, .. } = report.cases.outline()?;
+    let document = |suite: Option<TestSuite>, totals: Option<&Summary>| {
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
         junit.add_test_suites(suite);
         if let Some(totals) = totals {
-            junit.tests = totals.tests;
-            junit.failures = totals.failures;
+            junit.tests = totals.total;
+            junit.failures = totals.failed;
             junit.errors = totals.errors;
             junit.skipped = totals.skipped;
         }
@@ -32,7 +32,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         return to.write_all(document(None, None)?.as_bytes());
     }
     // The document's opening tag carries the totals of every suite.
-    let head = document(None, Some(totals))?;
+    let head = document(None, Some(&report.summary))?;
     to.write_all(&head.as_bytes()[..opening_end(&head)])?;
     let mut tail = String::new();
     for (file, ranges) in &files {

@@ -224,6 +224,20 @@ impl CaseRecord {
         }
     }
 
+    /// A trial that was never sent, and why: an error, shown as a setup that could not run.
+    pub fn not_run(info: &CaseInfo<'_>, why: &str) -> Self {
+        Self {
+            outcome: Outcome::Error,
+            failures: vec![FailureRecord {
+                kind: FailureKind::Setup,
+                pointer: None,
+                message: why.to_string(),
+                baseline: None,
+            }],
+            ..Self::base(info)
+        }
+    }
+
     pub fn skipped(info: &CaseInfo<'_>, reason: &str) -> Self {
         Self {
             outcome: Outcome::Skip,
@@ -448,23 +462,16 @@ fn counts(groups: &BTreeMap<String, Summary>) -> Vec<GroupCount> {
         .collect()
 }
 
-/// What the JUnit and HTML reports need before they go through the cases: the tags used, each
-/// file's runs of cases (as indexes in report order), and the outcome totals. Gathered while a
-/// run's records are written, so that the reports need not read them an extra time.
+/// What the JUnit and HTML reports need before they go through the cases: the tags used, and
+/// each file's runs of cases (as indexes in report order). Gathered while a run's records are
+/// written, so that the reports need not read them an extra time. The outcomes are counted
+/// once, in the report's `Summary`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Outline {
     pub tags: std::collections::BTreeSet<String>,
     pub files: std::collections::BTreeMap<String, Vec<std::ops::Range<usize>>>,
-    pub totals: OutcomeTotals,
-}
-
-/// How many cases, and how many of them failed, erred or were skipped.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct OutcomeTotals {
-    pub tests: usize,
-    pub failures: usize,
-    pub errors: usize,
-    pub skipped: usize,
+    /// The cases taken in so far.
+    pub cases: usize,
 }
 
 impl Outline {
@@ -475,8 +482,7 @@ impl Outline {
                 self.tags.insert(tag.clone());
             }
         }
-        // The cases seen so far: this case's index in report order.
-        let index = self.totals.tests;
+        let index = self.cases;
         let runs = match self.files.get_mut(&case.file) {
             Some(runs) => runs,
             None => self.files.entry(case.file.clone()).or_default(),
@@ -486,13 +492,7 @@ impl Outline {
             Some(run) if run.end == index => run.end += 1,
             _ => runs.push(index..index + 1),
         }
-        self.totals.tests += 1;
-        match case.outcome {
-            Outcome::Fail => self.totals.failures += 1,
-            Outcome::Error => self.totals.errors += 1,
-            Outcome::Skip => self.totals.skipped += 1,
-            Outcome::Pass => {}
-        }
+        self.cases += 1;
     }
 }
 

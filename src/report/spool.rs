@@ -225,7 +225,7 @@ mod tests {
         );
         assert_eq!(outline.files["cases/a.toml"][0], 1..3);
         assert_eq!(outline.tags.len(), 3);
-        assert_eq!(outline.totals.tests, 4);
+        assert_eq!(outline.cases, 4);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use libtest_mimic::{Arguments, Conclusion};
+use libtest_mimic::Arguments;
 use tokio::runtime::Runtime;
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -66,8 +66,7 @@ struct Executed {
     report: Report<()>,
     /// The records, when the run writes reports; the error that lost them, if one did.
     spooled: Option<std::result::Result<Spooled, String>>,
-    conclusion: Conclusion,
-    /// Records whose decision is `Failed`.
+    /// Records whose decision is `Failed`: every trial shown, run or not, has a record.
     failed: usize,
     /// The error that stopped the run before every case ran.
     stopped: Option<Error>,
@@ -234,8 +233,13 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let (target, server) =
-        destination::prepare(&runtime, &client, settings, prepared.served.as_ref(), prepared.vars)?;
+    let (target, server) = destination::prepare(
+        &runtime,
+        &client,
+        settings,
+        prepared.served.as_ref(),
+        prepared.vars,
+    )?;
     let spool = options
         .report_dir
         .as_deref()
@@ -267,7 +271,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         progress: progress::wanted().then(|| Progress::new(prepared.suite.count(Selection::Run))),
     });
     let fingerprint = prepared.suite.fingerprint.clone();
-    let (conclusion, stopped) = run_trials(&runtime, prepared.suite, &engine, &options.test_args)?;
+    let stopped = run_trials(&runtime, prepared.suite, &engine, &options.test_args)?;
     if let Some(server) = server {
         runtime.block_on(server.shutdown());
     }
@@ -287,7 +291,6 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         failed: tally.failed,
         report,
         spooled,
-        conclusion,
         stopped,
         interrupted,
     })
@@ -331,13 +334,13 @@ fn watch_ctrl_c(runtime: &Runtime) -> watch::Receiver<bool> {
 }
 
 /// Prints the verdicts in plan order, libtest's way, while the scheduler produces them;
-/// returns what libtest would conclude and the error that stopped the scheduler, if one did.
+/// returns the error that stopped the scheduler, if one did.
 fn run_trials(
     runtime: &Arc<Runtime>,
     suite: Suite,
     engine: &Arc<Engine>,
     args: &Arguments,
-) -> Result<(Conclusion, Option<Error>)> {
+) -> Result<Option<Error>> {
     let mut printer = Printer::new(args, suite.name_width).map_err(Error::new)?;
     let reported = suite.count(Selection::Run) + suite.count(Selection::Ignored);
     printer.title(reported, suite.count(Selection::FilteredOut));
@@ -360,7 +363,9 @@ fn run_trials(
             "the case dispatcher stopped unexpectedly: {e}"
         )))
     });
-    Ok((printer.finish(), stopped))
+    // What libtest would conclude, as printed; the exit code reads the records' decisions.
+    let _ = printer.finish();
+    Ok(stopped)
 }
 
 /// The exit code of a run whose reports are written: could not run (the run stopped early),
@@ -372,8 +377,10 @@ fn exit_code(executed: &Executed) -> u8 {
     if executed.interrupted {
         return exit::INTERRUPTED;
     }
-    // Each record's decision, as the terminal showed it (`Decision::Failed`); a trial that
-    // ended with no record at all shows failed too.
-    let failed = executed.failed > 0 || executed.conclusion.has_failed();
-    if failed { exit::FAILURES } else { exit::PASS }
+    // Each record's decision, as the terminal showed it (`Decision::Failed`).
+    if executed.failed > 0 {
+        exit::FAILURES
+    } else {
+        exit::PASS
+    }
 }

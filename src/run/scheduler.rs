@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::error::{Error, Result};
 use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::{Engine, info};
-use crate::run::trial::Slot;
+use crate::run::trial::{Slot, Stopped};
 use crate::suite::model::Case;
 use crate::suite::plan::{self, Selection, Suite};
 use crate::suite::probes::Probe;
@@ -96,20 +96,31 @@ async fn start_trial(
         return false;
     };
     let (done, record) = oneshot::channel();
+    let probe = probe.map(Arc::new);
+    let stopped = Stopped {
+        case: case.clone(),
+        probe: probe.clone(),
+    };
     let (engine, case) = (engine.clone(), case.clone());
     tokio::spawn(async move {
         let _permit = permit;
-        let record = engine.run(&case, probe.as_ref()).await;
+        let record = engine.run(&case, probe.as_deref()).await;
         if let Some(progress) = &engine.progress {
             progress.case_done(record.decision() == Decision::Failed);
         }
         let _ = done.send(record);
     });
-    slots.send(Slot::Running { name, record }).await.is_ok()
+    let slot = Slot::Running {
+        name,
+        record,
+        stopped,
+    };
+    slots.send(slot).await.is_ok()
 }
 
-/// The trials of file `index` and of every needed file after it could not start: one slot a
-/// file, failing with why.
+/// The trials of file `index` and of every needed file after it could not start: each is
+/// recorded as not run, with why; a file whose planned cases cannot be had either is one slot,
+/// failing with why.
 async fn not_run_from(
     suite: &Suite,
     index: usize,
@@ -118,7 +129,7 @@ async fn not_run_from(
     slots: &mpsc::Sender<Slot>,
 ) {
     let why = format!("not run: {}", error.message());
-    for file in &suite.files[index..] {
+    for (at, file) in suite.files.iter().enumerate().skip(index) {
         let selections = &suite.selections[file.cases.clone()];
         let count = selections.iter().filter(|s| s.is_reported()).count();
         if count == 0 {
@@ -128,15 +139,52 @@ async fn not_run_from(
             let running = selections.iter().filter(|&&s| s == Selection::Run);
             running.for_each(|_| progress.case_done(true));
         }
-        let stem = file.path.file_stem().unwrap_or_default().to_string_lossy();
-        let name = format!("{stem}::*");
-        let slot = Slot::NotRun {
-            name,
-            count,
-            why: why.clone(),
+        let handed = match suite.planned_cases(at) {
+            Some(cases) => not_run_trials(suite, at, cases, &why, engine, slots).await,
+            None => {
+                let stem = file.path.file_stem().unwrap_or_default().to_string_lossy();
+                let slot = Slot::FileNotRun {
+                    name: format!("{stem}::*"),
+                    count,
+                    why: why.clone(),
+                };
+                slots.send(slot).await.is_ok()
+            }
         };
-        if slots.send(slot).await.is_err() {
+        if !handed {
             return;
         }
     }
+}
+
+/// Hands over the reported trials of file `index`, never started: ignored ones as ignored,
+/// the others recorded as not run; false when the run is shutting down.
+async fn not_run_trials(
+    suite: &Suite,
+    index: usize,
+    cases: Vec<Case>,
+    why: &str,
+    engine: &Engine,
+    slots: &mpsc::Sender<Slot>,
+) -> bool {
+    for (position, case, probe) in suite.trials_of(index, cases, &engine.schemas) {
+        let name = plan::trial_name(&case, probe.as_ref().map(|p| p.kind));
+        let info = info(&case, probe.as_ref());
+        let slot = match suite.selections[position] {
+            Selection::Run => Slot::NotRun {
+                name,
+                record: Box::new(CaseRecord::not_run(&info, why)),
+            },
+            Selection::Ignored => {
+                let reason = case.ignore.as_deref().unwrap_or("ignored");
+                let record = Box::new(CaseRecord::skipped(&info, reason));
+                Slot::Ignored { name, record }
+            }
+            Selection::FilteredOut | Selection::OtherShard => continue,
+        };
+        if slots.send(slot).await.is_err() {
+            return false;
+        }
+    }
+    true
 }

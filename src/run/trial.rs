@@ -15,17 +15,38 @@ pub enum Slot {
         name: String,
         record: Box<CaseRecord>,
     },
-    /// Started: its record comes when its verdict is in.
+    /// Started: its record comes when its verdict is in; `stopped` stands for it if none does.
     Running {
         name: String,
         record: oneshot::Receiver<CaseRecord>,
+        stopped: Stopped,
     },
-    /// A file's trials that could not start (`count` of them), and why.
+    /// Not started, as its file could not be read again: recorded as an error.
     NotRun {
+        name: String,
+        record: Box<CaseRecord>,
+    },
+    /// A file's trials that could not start (`count` of them) and whose names are not known.
+    FileNotRun {
         name: String,
         count: usize,
         why: String,
     },
+}
+
+/// What a started trial's record is made from when the trial ends without one.
+pub struct Stopped {
+    pub case: std::sync::Arc<crate::suite::model::Case>,
+    pub probe: Option<std::sync::Arc<crate::suite::probes::Probe>>,
+}
+
+impl Stopped {
+    fn record(&self, why: &str) -> CaseRecord {
+        CaseRecord::not_run(
+            &crate::run::engine::info(&self.case, self.probe.as_deref()),
+            why,
+        )
+    }
 }
 
 /// How many trials the scheduler may start ahead of the one printed next: what one slow case
@@ -56,23 +77,28 @@ pub async fn print_in_order(
                 printer.verdict(&name, Shown::Ignored(None));
                 engine.record(*record);
             }
-            Slot::Running { name, record } => {
-                let record = wait_for(record, &name, printer, engine).await;
-                match record {
-                    Some(record) => {
-                        printer.verdict(&name, result_of(&record));
-                        engine.record(record);
-                    }
+            Slot::Running {
+                name,
+                record,
+                stopped,
+            } => {
+                let record = match wait_for(record, &name, printer, engine).await {
+                    Some(record) => record,
                     None => {
                         if let Some(progress) = &engine.progress {
                             progress.case_done(true);
                         }
-                        let why = "the case stopped before giving a verdict".to_string();
-                        printer.verdict(&name, Shown::Failed(why));
+                        stopped.record("the case stopped before giving a verdict")
                     }
-                }
+                };
+                printer.verdict(&name, result_of(&record));
+                engine.record(record);
             }
-            Slot::NotRun { name, count, why } => printer.not_run(&name, count, why),
+            Slot::NotRun { name, record } => {
+                printer.verdict(&name, result_of(&record));
+                engine.record(*record);
+            }
+            Slot::FileNotRun { name, count, why } => printer.not_run(&name, count, why),
         }
     }
     show(printer, engine);

@@ -18,7 +18,7 @@ use crate::probe::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::suite::binder::Binder;
 use crate::suite::load::{self, Fnv1a};
-use crate::suite::model::{Case, Request, Template};
+use crate::suite::model::{Case, Request, SourceFile, Template};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
@@ -107,6 +107,21 @@ impl Suite {
                 &file.path,
             )),
         }
+    }
+
+    /// The cases of file `index` as planned, whatever its text is now: what names the trials
+    /// of a file that cannot be run. `None` when they cannot be had.
+    pub fn planned_cases(&self, index: usize) -> Option<Vec<Case>> {
+        let file = &self.files[index];
+        if let Some(cases) = file.parsed.lock().ok().and_then(|mut parsed| parsed.take()) {
+            return Some(cases);
+        }
+        // The text is only for error positions, which a trial not run has none of.
+        let source = SourceFile {
+            path: file.path.clone(),
+            text: String::new(),
+        };
+        self.spill.read(file.spilled?, Arc::new(source)).ok()
     }
 
     /// Whether file `index` has a case the run reports.

@@ -174,7 +174,7 @@ fn one_get_case(name: &str) -> String {
 }
 
 #[test]
-fn a_case_file_edited_during_the_run_stops_it_with_exit_2() {
+fn a_case_file_edited_during_the_run_stops_it_with_exit_2_and_its_trials_recorded_as_not_run() {
     let project = Project::new();
     let cases = project.path("slow-cases");
     fs::create_dir(&cases).unwrap();
@@ -212,17 +212,24 @@ fn a_case_file_edited_during_the_run_stops_it_with_exit_2() {
         stderr.contains("e.toml: changed while the run was in progress"),
         "{stderr}"
     );
+    // The trials of the edited file are named as planned and recorded as not run.
     assert!(
-        stdout.contains("test e::* ... FAILED")
+        stdout.contains("test e::e ... FAILED")
             && stdout.contains("not run: ")
             && stdout.contains("test a::a ... FAILED"),
         "{stdout}"
     );
     let report = common::report(&project.path("partial"));
     assert_eq!(report["complete"], false);
-    let ran: Vec<String> = common::outcomes(&report)
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    assert_eq!(ran, ["a", "b", "c", "d"]);
+    let outcomes = common::outcomes(&report);
+    let ran: Vec<&str> = outcomes.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(ran, ["a", "b", "c", "d", "e"]);
+    let e = &report["cases"][4];
+    assert_eq!(e["outcome"], "error");
+    assert!(
+        e["failures"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not run: ") && m.contains("changed while the run")),
+        "{e}"
+    );
 }
