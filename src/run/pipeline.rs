@@ -31,6 +31,7 @@ use crate::suite::binder::Binder;
 use crate::suite::load;
 use crate::suite::partition::Shard;
 use crate::suite::plan::{self, Selection, Suite};
+use crate::suite::sources::Sources;
 
 pub struct RunOptions {
     pub cases_dir: PathBuf,
@@ -106,13 +107,13 @@ pub fn run(options: RunOptions) -> Result<u8> {
 
 /// What the embedded server serves (the API models of the schemas folder, else the URL space
 /// the suite's paths show; the documented examples) and, with metadata, what binds the suite's
-/// placeholders (the suite's creates), from one read of every case file. A file that does not
-/// load is passed over here: planning reports it. Against a base URL without metadata neither
-/// is needed, and the files are not read.
+/// placeholders (the suite's creates), from the case files read ahead of the plan, which keeps
+/// what was read. A file that does not load is passed over here: planning reports it. Against a
+/// base URL without metadata neither is needed, and the plan reads the files itself.
 fn served(
     schemas: &Schemas,
     (schemas_dir, embedded): (&std::path::Path, bool),
-    files: &[std::path::PathBuf],
+    sources: &mut Sources,
     given: &Given,
     require_bound: bool,
 ) -> Result<(Option<Served>, Option<Arc<Binder>>)> {
@@ -120,7 +121,7 @@ fn served(
     if models.is_empty() && !embedded {
         return Ok((None, None));
     }
-    let (distinct, counts) = load::distinct_cases(files);
+    let (distinct, counts) = sources.read_ahead().into_parts();
     let served = Served::from_loaded(models, Some(schemas), &distinct);
     if served.from_suite {
         return Ok((Some(served), None));
@@ -168,7 +169,7 @@ fn refuse_unbound(plans: &[bind::CasePlan], counts: &[usize]) -> Result<()> {
 /// Loads the schemas and the baseline, and plans the suite (and this shard of it).
 fn prepare(options: &RunOptions) -> Result<Prepared> {
     let schemas = Arc::new(Schemas::load_dir(&options.schemas_dir)?);
-    let files = load::case_files(&options.cases_dir)?;
+    let mut sources = Sources::new(load::case_files(&options.cases_dir)?)?;
     let baseline = options
         .baseline
         .as_deref()
@@ -185,12 +186,12 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
     let (served, binder) = served(
         &schemas,
         (&options.schemas_dir, embedded),
-        &files,
+        &mut sources,
         &given,
         require_bound,
     )?;
     let suite = plan::plan(
-        files,
+        sources,
         &schemas,
         &options.test_args,
         &var_names,

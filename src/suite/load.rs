@@ -1,5 +1,6 @@
-//! Loading case files: the one function that reads a file into cases (`load_file`), the run's
-//! deliberate second read (`reload`), and whole directories for `conform list` and `lint`.
+//! Loading case files: the one function that reads a file into cases (`load_file`), the text of
+//! a planned file read again for its spilled cases (`reread`), the distinct cases of a suite,
+//! and whole directories for `conform list` and `lint`.
 
 use std::collections::HashMap;
 use std::fs;
@@ -16,37 +17,58 @@ pub struct LoadedFile {
     pub cases: Vec<Case>,
 }
 
-/// The cases of `files`, one for each distinct case — alike in everything the reference server
-/// and the binding plan read of it: its request, setup and teardown, captures, expectation and
-/// documented answer — and how many cases each stands for. Read a file at a time, so that a
-/// suite of many cases that repeat a few takes the memory of those few. Files that do not load
-/// are passed over: planning reports them.
+/// The cases of `files`, one for each distinct case, and how many cases each stands for (see
+/// `Distinct`). Read a file at a time, so that a suite of many cases that repeat a few takes the
+/// memory of those few. Files that do not load are passed over: planning reports them.
 pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
-    let mut distinct: Vec<Case> = Vec::new();
-    let mut counts: Vec<usize> = Vec::new();
-    let mut seen: HashMap<(String, String, u16, u64), usize> = HashMap::new();
+    let mut distinct = Distinct::default();
     for file in files {
-        let Ok(loaded) = load_file(file) else {
-            continue;
-        };
-        for case in loaded.cases {
-            let key = (
-                case.request.method.clone(),
-                case.request.path.raw.clone(),
-                case.expect.status,
-                fnv1a(likeness(&case).as_bytes()),
-            );
-            match seen.get(&key) {
-                Some(&at) => counts[at] += 1,
-                None => {
-                    seen.insert(key, distinct.len());
-                    counts.push(1);
-                    distinct.push(case);
-                }
+        if let Ok(loaded) = load_file(file) {
+            loaded.cases.iter().for_each(|case| distinct.add(case, 1));
+        }
+    }
+    distinct.into_parts()
+}
+
+/// One case for each distinct case — alike in everything the reference server and the binding
+/// plan read of it: its request, setup and teardown, captures, expectation and documented
+/// answer — in the order first seen, with how many cases each stands for.
+#[derive(Default)]
+pub struct Distinct {
+    cases: Vec<Case>,
+    counts: Vec<usize>,
+    seen: HashMap<(String, String, u16, u64), usize>,
+}
+
+impl Distinct {
+    /// Counts `case` as standing for `count` cases.
+    pub fn add(&mut self, case: &Case, count: usize) {
+        let key = (
+            case.request.method.clone(),
+            case.request.path.raw.clone(),
+            case.expect.status,
+            fnv1a(likeness(case).as_bytes()),
+        );
+        match self.seen.get(&key) {
+            Some(&at) => self.counts[at] += count,
+            None => {
+                self.seen.insert(key, self.cases.len());
+                self.counts.push(count);
+                self.cases.push(case.clone());
             }
         }
     }
-    (distinct, counts)
+
+    /// Takes in `other`'s cases, seen after this one's.
+    pub fn extend(&mut self, other: Distinct) {
+        for (case, count) in other.cases.iter().zip(other.counts) {
+            self.add(case, count);
+        }
+    }
+
+    pub fn into_parts(self) -> (Vec<Case>, Vec<usize>) {
+        (self.cases, self.counts)
+    }
 }
 
 /// What else two cases of one request line must share to stand for each other.

@@ -10,5 +10,6 @@ pub mod partition;
 pub mod plan;
 pub mod probes;
 pub mod sorted;
+pub mod sources;
 pub mod spill;
 pub mod writer;

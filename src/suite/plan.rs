@@ -22,6 +22,7 @@ use crate::suite::model::{Case, Request, SourceFile, Template};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
+use crate::suite::sources::{Kept, Sources};
 use crate::suite::spill::{Slot, Spill};
 
 /// Whether a case runs, and if not, why.
@@ -84,11 +85,6 @@ pub struct PlannedFile {
     parsed: Mutex<Option<Vec<Case>>>,
     spilled: Option<Slot>,
 }
-
-/// How much case text (in bytes, counted from the first file) a plan keeps parsed for the run.
-/// A parsed case takes about 4 KB (its file's text included, for error positions): 1 MiB of
-/// text keeps about 1,700 one-request cases, some 7 MB, and suites of that size parse once.
-const KEEP_PARSED_TEXT: u64 = 1024 * 1024;
 
 impl Suite {
     /// The cases of file `index` as planned: kept, or read back from the spill with the file's
@@ -186,7 +182,7 @@ struct NameSorts {
 /// Reads, checks and plans every case file, spread over the cores, and keeps this shard's
 /// trials; the first error in file order wins.
 pub fn plan(
-    files: Vec<PathBuf>,
+    sources: Sources,
     schemas: &Schemas,
     args: &Arguments,
     vars: &HashSet<String>,
@@ -194,34 +190,34 @@ pub fn plan(
     shard: Option<Shard>,
     binder: Option<Arc<Binder>>,
 ) -> Result<Suite> {
-    let kept = kept_parsed(&files);
-    let spill = Spill::new()?;
-    let indexes: HashMap<&Path, u64> = (0u64..)
-        .zip(&files)
+    let indexes: HashMap<&Path, usize> = (0..)
+        .zip(&sources.files)
         .map(|(i, p)| (p.as_path(), i))
         .collect();
     let sorts = NameSorts {
         names: Mutex::new(NameSort::new()),
         to_shard: shard.map(|_| Mutex::new(NameSort::new())),
     };
-    let per_file = crate::fs::in_parallel(&files, |path| {
-        let mut file = load::load_file(path)?;
+    let per_file = crate::fs::in_parallel(&sources.files, |path| {
+        let index = indexes.get(path).copied().unwrap_or_default();
+        let (fingerprint, mut cases, mut spilled) = sources.cases(index)?;
         if let Some(binder) = &binder {
-            file.cases = binder.apply(file.cases);
+            cases = binder.apply(cases);
+            spilled = None;
         }
-        check_schemas(&file.cases, schemas)?;
-        let key = indexes.get(path).copied().unwrap_or_default() << 32;
-        let mut plan = plan_file(&file.cases, key, schemas, args, vars, probes, &sorts)?;
-        plan.fingerprint = file.fingerprint;
-        if kept.contains(path) {
-            plan.parsed = Some(file.cases);
-        } else {
-            plan.spilled = Some(spill.write(&file.cases)?);
+        check_schemas(&cases, schemas)?;
+        let key = (index as u64) << 32;
+        let mut plan = plan_file(&cases, key, schemas, args, vars, probes, &sorts)?;
+        plan.fingerprint = fingerprint;
+        match sources.keep(path, cases, spilled)? {
+            Kept::Parsed(cases) => plan.parsed = Some(cases),
+            Kept::Spilled(slot) => plan.spilled = Some(slot),
         }
         Ok(plan)
     });
+    let files = sources.files;
     let mut suite = Suite {
-        spill,
+        spill: sources.spill,
         probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
         selections: Vec::new(),
@@ -356,19 +352,6 @@ fn fingerprint_unique_names(
         return Err(duplicate_error(file(first), file(second)));
     }
     Ok(format!("{:016x}", hash.finish()))
-}
-
-/// The first files whose text fits in `KEEP_PARSED_TEXT` together: the files run first.
-fn kept_parsed(files: &[PathBuf]) -> HashSet<&Path> {
-    let mut text = 0;
-    files
-        .iter()
-        .take_while(|path| {
-            text += std::fs::metadata(path).map_or(u64::MAX / 2, |m| m.len());
-            text <= KEEP_PARSED_TEXT
-        })
-        .map(PathBuf::as_path)
-        .collect()
 }
 
 /// The trial of a case, or of one of its probes (`file-stem::case::probe`).
@@ -511,6 +494,7 @@ fn undefined(template: &Template, known: &HashSet<&str>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::sources::KEEP_PARSED_TEXT;
     use std::path::Path;
 
     const CASE: &str = r#"
@@ -614,7 +598,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         let vars: HashSet<String> = ["group-id".to_string()].into();
         let args = Arguments::default();
         plan(
-            files,
+            Sources::new(files)?,
             &schemas_for_cases(),
             &args,
             &vars,
@@ -654,6 +638,58 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             "{err}"
         );
         assert_eq!(suite.cases_of(0).unwrap()[0].name, "a");
+    }
+
+    #[test]
+    fn a_suite_read_ahead_is_planned_from_what_was_read() {
+        let large = format!("# {}\n{CASE}", "x".repeat(KEEP_PARSED_TEXT as usize / 2));
+        let (dir, files) = suite_dir(&[
+            ("p.toml", &large),
+            ("q.toml", &CASE.replace("\"a\"", "\"b\"")),
+            ("r.toml", &large.replace("\"a\"", "\"c\"")),
+        ]);
+        let mut sources = Sources::new(files.clone()).unwrap();
+        let (distinct, counts) = sources.read_ahead().into_parts();
+        assert_eq!(
+            (distinct.len(), counts),
+            (1, vec![3]),
+            "one request, three cases"
+        );
+        // Read ahead and kept in memory: what was read is planned.
+        std::fs::write(dir.path().join("q.toml"), CASE.replace("\"a\"", "\"d\"")).unwrap();
+        let suite = plan(
+            sources,
+            &schemas_for_cases(),
+            &Arguments::default(),
+            &["group-id".to_string()].into(),
+            &ProbeSelection::None,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            suite.fingerprint,
+            format!("{:016x}", load::fnv1a(b"a\nb\nc"))
+        );
+        assert_eq!(suite.cases_of(1).unwrap()[0].name, "b");
+        // Spilled: a file edited between reading and planning is noticed.
+        let mut sources = Sources::new(files).unwrap();
+        sources.read_ahead();
+        std::fs::write(dir.path().join("r.toml"), CASE).unwrap();
+        let result = plan(
+            sources,
+            &schemas_for_cases(),
+            &Arguments::default(),
+            &["group-id".to_string()].into(),
+            &ProbeSelection::None,
+            None,
+            None,
+        );
+        let error = result.err().unwrap().to_string();
+        assert!(
+            error.contains("changed while the run was in progress"),
+            "{error}"
+        );
     }
 
     #[test]
