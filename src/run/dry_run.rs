@@ -101,7 +101,7 @@ pub fn probe_commands(
     auth: Option<&str>,
 ) -> String {
     let shell = Shell::new(case, base_url, vars, auth);
-    let name = format!("{}::{}", case.name, probe.kind.as_str());
+    let name = crate::suite::plan::name_in_suite(case, Some(probe.kind));
     let mut out = format!("# {name} ({})\n", case.file().display());
     shell.setup(&mut out);
     let expects = probe.expect.status;

@@ -124,7 +124,7 @@ pub fn info<'a>(case: &'a Case, probe: Option<&'a Probe>) -> CaseInfo<'a> {
     };
     let request = probe.action.judged_request();
     CaseInfo {
-        name: format!("{}::{}", case.name, probe.kind.as_str()),
+        name: crate::suite::plan::name_in_suite(case, Some(probe.kind)),
         probe: Some(probe.kind.as_str()),
         probe_detail: probe.detail.clone(),
         method: &request.method,

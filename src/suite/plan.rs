@@ -409,9 +409,14 @@ pub fn trial_name(case: &Case, probe: Option<ProbeKind>) -> String {
         .file_stem()
         .unwrap_or_default()
         .to_string_lossy();
+    format!("{stem}::{}", name_in_suite(case, probe))
+}
+
+/// The name the suite and its reports know a trial by: `case-name`, and `::probe` for a probe.
+pub fn name_in_suite(case: &Case, probe: Option<ProbeKind>) -> String {
     match probe {
-        Some(probe) => format!("{stem}::{}::{}", case.name, probe.as_str()),
-        None => format!("{stem}::{}", case.name),
+        Some(probe) => format!("{}::{}", case.name, probe.as_str()),
+        None => case.name.clone(),
     }
 }
 
