@@ -1,6 +1,7 @@
 //! What a run uses, from three sources in order of strength: command-line flags, environment
 //! variables, then the `conform.toml` profile; built-in defaults last.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,13 @@ pub const AUTHORITY_VARIABLE: &str = "CONFORM_AUTHORITY";
 pub const SCOPE_VARIABLE: &str = "CONFORM_SCOPE";
 
 const DEFAULT_JOBS: usize = 16;
+
+/// Placeholder values used against the embedded server, which accepts any id.
+const EMBEDDED_VARS: &[(&str, &str)] = &[
+    ("group-id", "embedded-group"),
+    ("user-id", "embedded-user"),
+    ("channel-id", "embedded-channel"),
+];
 const EMBEDDED_CONSISTENCY_WAIT: Duration = Duration::from_millis(500);
 const REMOTE_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 
@@ -58,7 +66,9 @@ pub enum Destination {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub destination: Destination,
-    pub vars: Vec<(String, String)>,
+    /// The placeholder values of the run, resolved once: the embedded server's defaults, the
+    /// fixtures file, the target's values, then `--var` (a later source wins).
+    pub vars: HashMap<String, String>,
     pub limits: Limits,
     pub retry: RetryPolicy,
     pub jobs: usize,
@@ -102,12 +112,18 @@ pub fn resolve(
             base_url,
         },
     };
+    let mut vars: HashMap<String, String> = HashMap::new();
+    if matches!(destination, Destination::Embedded) {
+        vars.extend(
+            EMBEDDED_VARS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+    }
     // The fixtures file first, then the target's values, then --var: the later wins.
-    let mut vars: Vec<(String, String)> =
-        match flags.fixtures.as_ref().or(profile.fixtures.as_ref()) {
-            Some(file) => crate::config::fixtures::load(file)?,
-            None => Vec::new(),
-        };
+    if let Some(file) = flags.fixtures.as_ref().or(profile.fixtures.as_ref()) {
+        vars.extend(crate::config::fixtures::load(file)?);
+    }
     vars.extend(profile.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     vars.extend(flags.vars);
     let mut limits = Limits::default();
@@ -288,10 +304,7 @@ mod tests {
         let s = resolve(flags, &remote_profile(None), &env_of(&[])).unwrap();
         assert_eq!(s.limits.request_timeout, Duration::from_secs_f64(1.5));
         assert_eq!(s.jobs, 2);
-        assert_eq!(
-            s.vars.last().unwrap(),
-            &("group-id".to_string(), "from-flag".to_string())
-        );
+        assert_eq!(s.vars["group-id"], "from-flag");
         assert!(matches!(
             s.destination,
             Destination::Remote {

@@ -2,7 +2,6 @@
 //! port, or a remote target checked to be reachable (and its credentials to work) before any
 //! case starts.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::runtime::Runtime;
@@ -19,36 +18,14 @@ use crate::secret::Secret;
 /// How long the connectivity check waits for an answer; a slow answer still counts as reachable.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Placeholder values used against the embedded server, which accepts any id.
-const EMBEDDED_VARS: &[(&str, &str)] = &[
-    ("group-id", "embedded-group"),
-    ("user-id", "embedded-user"),
-    ("channel-id", "embedded-channel"),
-];
-
-/// The placeholder values of the run: the embedded server's defaults, then `--var` and the
-/// target's.
-pub fn variables(settings: &Settings) -> HashMap<String, String> {
-    let mut vars: HashMap<String, String> = HashMap::new();
-    if matches!(settings.destination, Destination::Embedded) {
-        vars.extend(
-            EMBEDDED_VARS
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
-    }
-    vars.extend(settings.vars.iter().cloned());
-    vars
-}
-
 /// The target of the run, and the embedded server when the run started one.
 pub fn prepare(
     runtime: &Runtime,
     client: &reqwest::Client,
     settings: &Settings,
     served: Option<&Served>,
-    vars: HashMap<String, String>,
 ) -> Result<(Target, Option<Server>)> {
+    let vars = settings.vars.clone();
     match &settings.destination {
         Destination::Remote { base_url, auth } => {
             let target = Target::remote(base_url, vars, auth.clone(), settings.redactor.clone())?;

@@ -2,7 +2,6 @@
 //! start a session (runtime, client, Ctrl-C), prepare the target, execute the cases while the
 //! verdicts print in plan order as they come, write the reports — and decide the exit code.
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -55,7 +54,6 @@ struct Prepared {
     suite: Suite,
     schemas: Arc<Schemas>,
     baseline: Option<Baseline>,
-    vars: HashMap<String, String>,
     /// What the embedded server serves; `None` against a base URL without API models, where
     /// neither a server nor a binder needs the suite read in advance.
     served: Option<Served>,
@@ -86,7 +84,7 @@ pub fn run(options: RunOptions) -> Result<u8> {
             &prepared.suite,
             &prepared.schemas,
             &options.settings,
-            &prepared.vars,
+            &options.settings.vars,
         )?;
         return Ok(exit::PASS);
     }
@@ -175,10 +173,9 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .as_deref()
         .map(|path| Baseline::load(path, false))
         .transpose()?;
-    let vars = destination::variables(&options.settings);
-    let var_names: HashSet<String> = vars.keys().cloned().collect();
+    let vars = &options.settings.vars;
     let given = Given {
-        names: var_names.clone(),
+        names: vars.keys().cloned().collect(),
         disposable: options.settings.disposable_fixtures,
     };
     let require_bound = options.settings.require_bound;
@@ -194,7 +191,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         sources,
         &schemas,
         &options.test_args,
-        &var_names,
+        vars,
         &options.settings.probes,
         options.shard,
         binder,
@@ -203,7 +200,6 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         suite,
         schemas,
         baseline,
-        vars,
         served,
     })
 }
@@ -234,13 +230,8 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let (target, server) = destination::prepare(
-        &runtime,
-        &client,
-        settings,
-        prepared.served.as_ref(),
-        prepared.vars,
-    )?;
+    let (target, server) =
+        destination::prepare(&runtime, &client, settings, prepared.served.as_ref())?;
     let spool = options
         .report_dir
         .as_deref()

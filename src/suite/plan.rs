@@ -5,7 +5,7 @@
 //! come back from it when their turn comes. Every case file is parsed once, and a large suite
 //! is never in memory all at once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -185,7 +185,7 @@ pub fn plan(
     sources: Sources,
     schemas: &Schemas,
     args: &Arguments,
-    vars: &HashSet<String>,
+    vars: &HashMap<String, String>,
     probes: &ProbeSelection,
     shard: Option<Shard>,
     binder: Option<Arc<Binder>>,
@@ -263,7 +263,7 @@ fn plan_file(
     key: u64,
     schemas: &Schemas,
     args: &Arguments,
-    vars: &HashSet<String>,
+    vars: &HashMap<String, String>,
     probes: &ProbeSelection,
     sorts: &NameSorts,
 ) -> Result<FilePlan> {
@@ -359,7 +359,7 @@ fn plan_trial(
     case: &Case,
     probe: Option<ProbeKind>,
     args: &Arguments,
-    vars: &HashSet<String>,
+    vars: &HashMap<String, String>,
 ) -> Result<Planned> {
     let trial_name = trial_name(case, probe);
     let name_len = case.name.len() + probe.map_or(0, |p| 2 + p.as_str().len());
@@ -459,33 +459,35 @@ pub fn schemas_loaded(schemas: &Schemas) -> String {
 
 /// Every placeholder of a selected case must have a value when its request is sent: from the
 /// target's variables or captured by an earlier step.
-fn check_variables(case: &Case, vars: &HashSet<String>) -> Result<()> {
-    let mut known: HashSet<&str> = vars.iter().map(String::as_str).collect();
-    let check = |request: &Request, known: &HashSet<&str>| -> Result<()> {
+fn check_variables(case: &Case, vars: &HashMap<String, String>) -> Result<()> {
+    // The run's values, then what the case's steps capture as it goes.
+    let mut captured: Vec<&str> = Vec::new();
+    let check = |request: &Request, captured: &[&str]| -> Result<()> {
         let templates =
             std::iter::once(&request.path).chain(request.headers.iter().map(|(_, v)| v));
         for template in templates {
+            let known = |name: &str| vars.contains_key(name) || captured.contains(&name);
             undefined(template, known)?;
         }
         Ok(())
     };
     for step in &case.setup {
-        check(&step.request, &known)?;
-        known.extend(step.request.capture.iter().map(|c| c.variable.as_str()));
+        check(&step.request, &captured)?;
+        captured.extend(step.request.capture.iter().map(|c| c.variable.as_str()));
     }
-    check(&case.request, &known)?;
+    check(&case.request, &captured)?;
     // Teardown may use what the case's request captures: if the server did not send it, the
     // teardown is skipped at run time (there is nothing to delete).
-    known.extend(case.request.capture.iter().map(|c| c.variable.as_str()));
+    captured.extend(case.request.capture.iter().map(|c| c.variable.as_str()));
     for step in &case.teardown {
-        check(&step.request, &known)?;
-        known.extend(step.request.capture.iter().map(|c| c.variable.as_str()));
+        check(&step.request, &captured)?;
+        captured.extend(step.request.capture.iter().map(|c| c.variable.as_str()));
     }
     Ok(())
 }
 
-fn undefined(template: &Template, known: &HashSet<&str>) -> Result<()> {
-    match template.variables().find(|name| !known.contains(name)) {
+fn undefined(template: &Template, known: impl Fn(&str) -> bool) -> Result<()> {
+    match template.variables().find(|name| !known(name)) {
         Some(name) => Err(template
             .origin
             .error(format!("placeholder {{{name}}} has no value"))
@@ -528,9 +530,10 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     #[test]
     fn captures_count_as_values_and_missing_vars_are_located() {
         let case = &cases()[0];
-        let with_group: HashSet<String> = ["group-id".to_string()].into();
+        let with_group: HashMap<String, String> =
+            [("group-id".to_string(), "g".to_string())].into();
         assert!(check_variables(case, &with_group).is_ok());
-        let err = check_variables(case, &HashSet::new()).unwrap_err();
+        let err = check_variables(case, &HashMap::new()).unwrap_err();
         assert!(err.message().contains("{group-id} has no value"));
         assert_eq!(err.location().unwrap().line, 6);
     }
@@ -550,7 +553,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
 
     #[test]
     fn filter_flags_select_cases_by_trial_name() {
-        let vars: HashSet<String> = ["group-id".to_string()].into();
+        let vars: HashMap<String, String> = [("group-id".to_string(), "g".to_string())].into();
         let case = &cases()[0];
         let all = plan_trial(case, None, &Arguments::default(), &vars).unwrap();
         assert_eq!((all.trial_name.as_str(), all.name()), ("p::a", "a"));
@@ -559,7 +562,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             skip: vec!["p::".into()],
             ..Arguments::default()
         };
-        let skipped = plan_trial(case, None, &args, &HashSet::new()).unwrap();
+        let skipped = plan_trial(case, None, &args, &HashMap::new()).unwrap();
         assert_eq!(
             skipped.selection,
             Selection::FilteredOut,
@@ -568,7 +571,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         assert!(!skipped.selection.is_reported());
         let mut marked = case.clone();
         marked.ignore = Some("flaky upstream".into());
-        let ignored = plan_trial(&marked, None, &Arguments::default(), &HashSet::new()).unwrap();
+        let ignored = plan_trial(&marked, None, &Arguments::default(), &HashMap::new()).unwrap();
         assert_eq!(ignored.selection, Selection::Ignored);
         assert!(ignored.selection.is_reported(), "reported as skipped");
         let ignored_only = Arguments {
@@ -600,7 +603,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
 
     /// Plans every case of `files`, `{group-id}` given, no filter, no probes, no shard.
     fn plan_all(files: Vec<PathBuf>) -> Result<Suite> {
-        let vars: HashSet<String> = ["group-id".to_string()].into();
+        let vars: HashMap<String, String> = [("group-id".to_string(), "g".to_string())].into();
         let args = Arguments::default();
         plan(
             Sources::new(files)?,
@@ -666,7 +669,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             sources,
             &schemas_for_cases(),
             &Arguments::default(),
-            &["group-id".to_string()].into(),
+            &[("group-id".to_string(), "g".to_string())].into(),
             &ProbeSelection::None,
             None,
             None,
@@ -685,7 +688,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             sources,
             &schemas_for_cases(),
             &Arguments::default(),
-            &["group-id".to_string()].into(),
+            &[("group-id".to_string(), "g".to_string())].into(),
             &ProbeSelection::None,
             None,
             None,
