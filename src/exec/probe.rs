@@ -2,16 +2,15 @@
 //! then reads of what it created, waiting for an eventually consistent service), and the
 //! case's teardown, so that whatever a probe makes a server create is cleaned up too.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::exec::protocol::Leak;
 use crate::exec::protocol::{
-    Attempt, CaseRun, FIRST_PAUSE, MAX_PAUSE, Probed, capture, case_variables, render, run_setup,
-    run_teardown, send_case_request,
+    Attempt, CaseRun, FIRST_PAUSE, MAX_PAUSE, Probed, capture, render, run_setup, run_teardown,
+    send_case_request,
 };
 use crate::exec::transport::{Exchange, Http, Role};
-use crate::suite::model::{Case, Request};
+use crate::suite::model::{Case, CaseValues, Request};
 use crate::suite::probes::{Probe, ProbeAction};
 
 /// Runs `probe` of `case`; `wait` bounds how long a life-cycle probe reads again while the
@@ -19,7 +18,7 @@ use crate::suite::probes::{Probe, ProbeAction};
 pub async fn run_probe(http: &Http, case: &Case, probe: &Probe, keep: bool) -> CaseRun {
     let wait = http.consistency_wait;
     let started = Instant::now();
-    let mut vars = case_variables(http, case);
+    let mut vars = CaseValues::of(&http.target.vars, case);
     let mut retries = Vec::new();
     let mut probed = None;
     let mut torn_down = None;
@@ -72,7 +71,7 @@ async fn send_altered(
     http: &Http,
     request: &Request,
     authenticated: bool,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
 ) -> Attempt {
     let (path, headers) = match render(request, vars) {
@@ -93,17 +92,17 @@ async fn send_altered(
 }
 
 /// What a life-cycle probe shares with the protocol around it.
-struct Life<'a> {
+struct Life<'a, 'v> {
     http: &'a Http,
     case: &'a Case,
     keep: bool,
-    vars: &'a mut HashMap<String, String>,
+    vars: &'a mut CaseValues<'v>,
     retries: &'a mut Vec<String>,
     /// The teardown's warnings and leaks, once the probe has run it.
     torn_down: &'a mut Option<(Vec<String>, Vec<Leak>)>,
 }
 
-impl Life<'_> {
+impl Life<'_, '_> {
     /// Creates as the case does, tears down first when asked, then reads until `status` comes or
     /// `wait` is over.
     async fn after_create(

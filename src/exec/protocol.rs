@@ -1,7 +1,6 @@
 //! The protocol of one case: its setup steps, its request, and its teardown (always, once setup
 //! has started, unless `--keep`), with the variables each step captures for the next.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +8,7 @@ use serde_json::Value;
 
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
-use crate::suite::model::{Case, Request, Step, Template};
+use crate::suite::model::{Case, CaseValues, Request, Step, Template};
 
 /// The first pause between two reads that wait for a consistent answer (a life-cycle probe's,
 /// setup's for what its chain created); it doubles up to `MAX_PAUSE`.
@@ -116,7 +115,7 @@ pub fn out_of_time(case: &Case) -> CaseRun {
 /// Runs setup, the case's request and teardown; `keep` leaves what the case created.
 pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
     let started = Instant::now();
-    let mut vars = case_variables(http, case);
+    let mut vars = CaseValues::of(&http.target.vars, case);
     let mut retries = Vec::new();
     let mut settled = None;
     let attempt = match run_setup(http, case, &mut vars, &mut retries, &mut settled).await {
@@ -135,25 +134,12 @@ pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
     }
 }
 
-/// The target's variables, less those the case captures.
-pub fn case_variables(http: &Http, case: &Case) -> HashMap<String, String> {
-    let mut vars = http.target.vars.clone();
-    // A captured id comes from this case's own responses, never from --var: when the capture
-    // fails, teardown must not delete something the case did not create.
-    for step in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
-        for capture in &step.capture {
-            vars.remove(&capture.variable);
-        }
-    }
-    vars
-}
-
 /// Runs the setup steps; a step that created what later steps address is read until it
 /// answers, and `settled` says how long that took.
 pub async fn run_setup(
     http: &Http,
     case: &Case,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
     settled: &mut Option<Waited>,
 ) -> Result<(), String> {
@@ -176,7 +162,7 @@ pub async fn run_setup(
 async fn settle(
     http: &Http,
     created: &Template,
-    vars: &HashMap<String, String>,
+    vars: &CaseValues<'_>,
     retries: &mut Vec<String>,
 ) -> Waited {
     let read = Request {
@@ -211,7 +197,7 @@ async fn settle(
 pub async fn send_case_request(
     http: &Http,
     case: &Case,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
 ) -> Attempt {
     let (path, headers) = match render(&case.request, vars) {
@@ -235,7 +221,7 @@ pub async fn run_teardown(
     http: &Http,
     case: &Case,
     keep: bool,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
 ) -> (Vec<String>, Vec<Leak>) {
     let mut warnings = Vec::new();
@@ -269,7 +255,7 @@ async fn run_step(
     http: &Http,
     step: &Step,
     role: Role,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
 ) -> Result<(), String> {
     let request = &step.request;
@@ -304,7 +290,7 @@ async fn run_step(
 
 pub fn render(
     request: &Request,
-    vars: &HashMap<String, String>,
+    vars: &CaseValues<'_>,
 ) -> Result<(String, Vec<(String, String)>), String> {
     let path = request.path.render(vars)?;
     let headers = request
@@ -319,7 +305,7 @@ pub fn render(
 pub fn capture(
     request: &Request,
     response: &Response,
-    vars: &mut HashMap<String, String>,
+    vars: &mut CaseValues<'_>,
 ) -> Result<(), String> {
     if request.capture.is_empty() {
         return Ok(());

@@ -7,15 +7,15 @@ use crate::config::settings::{Destination, Settings};
 use crate::error::Result;
 use crate::exec::auth::Auth;
 use crate::schema::registry::Schemas;
-use crate::suite::model::{Case, Request, Template};
+use crate::suite::model::{Case, CaseValues, Request, Template, Values};
 use crate::suite::plan::{Selection, Suite};
 use crate::suite::probes::{Probe, ProbeAction};
 
 /// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
-fn fill(template: &Template, vars: &HashMap<String, String>) -> String {
+fn fill(template: &Template, vars: &impl Values) -> String {
     let mut out = template.raw.clone();
     for name in template.variables() {
-        if let Some(value) = vars.get(name) {
+        if let Some(value) = vars.value(name) {
             out = out.replace(&format!("{{{name}}}"), value);
         }
     }
@@ -31,7 +31,7 @@ fn curl(
     out: &mut String,
     request: &Request,
     base_url: &str,
-    vars: &HashMap<String, String>,
+    vars: &impl Values,
     auth: Option<&str>,
 ) {
     let _ = write!(
@@ -145,7 +145,8 @@ pub fn probe_commands(
 struct Shell<'a> {
     case: &'a Case,
     base_url: &'a str,
-    vars: HashMap<String, String>,
+    /// What the case captures is known only when it runs: shown as `{name}`.
+    vars: CaseValues<'a>,
     auth: Option<&'a str>,
 }
 
@@ -153,20 +154,13 @@ impl<'a> Shell<'a> {
     fn new(
         case: &'a Case,
         base_url: &'a str,
-        vars: &HashMap<String, String>,
+        vars: &'a HashMap<String, String>,
         auth: Option<&'a str>,
     ) -> Self {
-        // What the case captures is known only when it runs: show it as `{name}`.
-        let mut vars = vars.clone();
-        for request in case.setup.iter().map(|s| &s.request).chain([&case.request]) {
-            for capture in &request.capture {
-                vars.remove(&capture.variable);
-            }
-        }
         Self {
             case,
             base_url,
-            vars,
+            vars: CaseValues::of(vars, case),
             auth,
         }
     }

@@ -300,18 +300,66 @@ impl Template {
     }
 
     /// Fills the placeholders; the first missing variable is returned as the error.
-    pub fn render(&self, vars: &HashMap<String, String>) -> Result<String, String> {
+    pub fn render(&self, vars: &impl Values) -> Result<String, String> {
         let mut out = String::with_capacity(self.raw.len());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
-                Piece::Variable(name) => match vars.get(name) {
+                Piece::Variable(name) => match vars.value(name) {
                     Some(value) => out.push_str(value),
                     None => return Err(name.clone()),
                 },
             }
         }
         Ok(out)
+    }
+}
+
+/// Where a template's placeholders find their values.
+pub trait Values {
+    fn value(&self, name: &str) -> Option<&str>;
+}
+
+impl Values for HashMap<String, String> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+/// The values of one case's placeholders: what the case captured, else the run's. A name the
+/// case captures never falls back to the run's value (`--var`): when the capture fails,
+/// teardown must not delete something the case did not create.
+pub struct CaseValues<'a> {
+    run: &'a HashMap<String, String>,
+    captures: Vec<&'a str>,
+    captured: HashMap<String, String>,
+}
+
+impl<'a> CaseValues<'a> {
+    pub fn of(run: &'a HashMap<String, String>, case: &'a Case) -> Self {
+        let steps = case.setup.iter().map(|s| &s.request).chain([&case.request]);
+        CaseValues {
+            run,
+            captures: steps
+                .flat_map(|step| step.capture.iter().map(|c| c.variable.as_str()))
+                .collect(),
+            captured: HashMap::new(),
+        }
+    }
+
+    /// What the case captured as `name`.
+    pub fn insert(&mut self, name: String, value: String) {
+        self.captured.insert(name, value);
+    }
+}
+
+impl Values for CaseValues<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        match self.captured.get(name) {
+            Some(value) => Some(value),
+            None if self.captures.contains(&name) => None,
+            None => self.run.get(name).map(String::as_str),
+        }
     }
 }
 
@@ -361,6 +409,22 @@ pub fn escape_pointer_token(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_captured_name_never_falls_back_to_the_runs_value() {
+        let text = "[[case]]\nname = \"c\"\n[case.request]\nmethod = \"POST\"\npath = \"/groups/{group-id}/threads\"\ncapture = { thread-id = \"/id\" }\n[case.expect]\nstatus = 201\n";
+        let cases = crate::suite::format::parse_file(Path::new("c.toml"), text.into()).unwrap();
+        let run: HashMap<String, String> = [
+            ("group-id".to_string(), "g1".to_string()),
+            ("thread-id".to_string(), "given".to_string()),
+        ]
+        .into();
+        let mut values = CaseValues::of(&run, &cases[0]);
+        assert_eq!(values.value("group-id"), Some("g1"));
+        assert_eq!(values.value("thread-id"), None, "not captured yet");
+        values.insert("thread-id".into(), "t1".into());
+        assert_eq!(values.value("thread-id"), Some("t1"));
+    }
 
     #[test]
     fn escapes_property_names_as_pointer_tokens() {
