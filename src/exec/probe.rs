@@ -76,7 +76,7 @@ async fn send_altered(
 ) -> Attempt {
     let (path, headers) = match render(request, vars) {
         Ok(rendered) => rendered,
-        Err(name) => return Attempt::NotSent(format!("placeholder {{{name}}} has no value")),
+        Err(unfilled) => return Attempt::NotSent(unfilled.to_string()),
     };
     let role = if authenticated {
         Role::Main

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
-use crate::suite::model::{Case, CaseValues, Request, Step, Template};
+use crate::suite::model::{Case, CaseValues, Request, Step, Template, Unfilled};
 
 /// The first pause between two reads that wait for a consistent answer (a life-cycle probe's,
 /// setup's for what its chain created); it doubles up to `MAX_PAUSE`.
@@ -202,7 +202,7 @@ pub async fn send_case_request(
 ) -> Attempt {
     let (path, headers) = match render(&case.request, vars) {
         Ok(rendered) => rendered,
-        Err(name) => return Attempt::NotSent(format!("placeholder {{{name}}} has no value")),
+        Err(unfilled) => return Attempt::NotSent(unfilled.to_string()),
     };
     let sent = http
         .send(&case.request, Role::Main, case.retry_network, path, headers)
@@ -259,7 +259,7 @@ async fn run_step(
     retries: &mut Vec<String>,
 ) -> Result<(), String> {
     let request = &step.request;
-    let (path, headers) = render(request, vars).map_err(|name| {
+    let (path, headers) = render(request, vars).map_err(|Unfilled(name)| {
         format!(
             "{} {}: skipped, {{{name}}} has no value (not captured)",
             request.method, request.path.raw
@@ -291,13 +291,13 @@ async fn run_step(
 pub fn render(
     request: &Request,
     vars: &CaseValues<'_>,
-) -> Result<(String, Vec<(String, String)>), String> {
+) -> Result<(String, Vec<(String, String)>), Unfilled> {
     let path = request.path.render(vars)?;
     let headers = request
         .headers
         .iter()
         .map(|(name, value)| Ok((name.clone(), value.render(vars)?)))
-        .collect::<Result<_, String>>()?;
+        .collect::<Result<_, Unfilled>>()?;
     Ok((path, headers))
 }
 

@@ -603,7 +603,10 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
         let path = &cases[0].request.path;
         let mut vars = HashMap::new();
         vars.insert("group-id".to_string(), "g".to_string());
-        assert_eq!(path.render(&vars), Err("conversation-id".to_string()));
+        assert_eq!(
+            path.render(&vars),
+            Err(crate::suite::model::Unfilled("conversation-id".to_string()))
+        );
         vars.insert("conversation-id".to_string(), "c".to_string());
         assert_eq!(
             path.render(&vars).unwrap(),

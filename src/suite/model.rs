@@ -299,19 +299,29 @@ impl Template {
         })
     }
 
-    /// Fills the placeholders; the first missing variable is returned as the error.
-    pub fn render(&self, vars: &impl Values) -> Result<String, String> {
+    /// Fills the placeholders; the first one without a value is the error.
+    pub fn render(&self, vars: &impl Values) -> Result<String, Unfilled> {
         let mut out = String::with_capacity(self.raw.len());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
                 Piece::Variable(name) => match vars.value(name) {
                     Some(value) => out.push_str(value),
-                    None => return Err(name.clone()),
+                    None => return Err(Unfilled(name.clone())),
                 },
             }
         }
         Ok(out)
+    }
+}
+
+/// A placeholder that has no value when its request is sent: its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfilled(pub String);
+
+impl std::fmt::Display for Unfilled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "placeholder {{{}}} has no value", self.0)
     }
 }
 

@@ -18,7 +18,7 @@ use crate::probe::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::suite::binder::Binder;
 use crate::suite::load::{self, Fnv1a};
-use crate::suite::model::{Case, Request, SourceFile, Template};
+use crate::suite::model::{Case, Request, SourceFile, Template, Unfilled};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
@@ -490,7 +490,7 @@ fn undefined(template: &Template, known: impl Fn(&str) -> bool) -> Result<()> {
     match template.variables().find(|name| !known(name)) {
         Some(name) => Err(template
             .origin
-            .error(format!("placeholder {{{name}}} has no value"))
+            .error(Unfilled(name.to_string()).to_string())
             .with_help(format!(
                 "pass --var {name}=VALUE, or capture it in an earlier setup step"
             ))),
