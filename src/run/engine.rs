@@ -1,5 +1,6 @@
 //! What the run does for one case: send it (unless interrupted or out of time), judge the
-//! answer, record the verdict with secrets removed, and set it against the baseline.
+//! answer, make its record with secrets removed, and set it against the baseline (`Engine`);
+//! and where the records go, in plan order (`Recorder`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -30,18 +31,25 @@ pub struct Engine {
     pub today: String,
     /// Undocumented properties fail the case (`--strict`).
     pub strict: bool,
+    /// Where every verdict goes.
+    pub recorder: Recorder,
+    /// Cases in flight at once (`--jobs`).
+    pub permits: Arc<Semaphore>,
+    pub interrupted: watch::Receiver<bool>,
+}
+
+/// Where the verdicts go as they come, in plan order: the tally, the spool of records and the
+/// progress line.
+pub struct Recorder {
     /// What the reports open with and the terminal prints, counted as verdicts come.
     pub tally: Mutex<Tally>,
     /// Where the records go as verdicts come, when the run writes reports.
     pub spool: Mutex<Option<Spool>>,
-    /// Cases in flight at once (`--jobs`).
-    pub permits: Arc<Semaphore>,
-    pub interrupted: watch::Receiver<bool>,
     /// The terminal's progress line, when there is one.
     pub progress: Option<Progress>,
 }
 
-impl Engine {
+impl Recorder {
     /// Counts the next record in plan order and spools it.
     pub fn record(&self, record: CaseRecord) {
         if let Some(spool) = lock(&self.spool).as_mut() {
@@ -71,7 +79,9 @@ impl Engine {
     pub fn take_tally(&self) -> Tally {
         std::mem::take(&mut *lock(&self.tally))
     }
+}
 
+impl Engine {
     /// Runs the case, or one of its probes, and records the verdict.
     pub async fn run(&self, case: &Case, probe: Option<&Probe>) -> CaseRecord {
         // Cases already sending finish (and clean up); the rest are skipped.

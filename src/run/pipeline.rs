@@ -20,7 +20,7 @@ use crate::report::record::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
-use crate::run::engine::Engine;
+use crate::run::engine::{Engine, Recorder};
 use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
@@ -256,11 +256,14 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         baseline: prepared.baseline,
         today: baseline::today(),
         strict: settings.strict,
-        tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
-        spool: Mutex::new(spool),
+        recorder: Recorder {
+            tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
+            spool: Mutex::new(spool),
+            progress: progress::wanted()
+                .then(|| Progress::new(prepared.suite.count(Selection::Run))),
+        },
         permits: Arc::new(Semaphore::new(settings.jobs.max(1))),
         interrupted: interrupted.clone(),
-        progress: progress::wanted().then(|| Progress::new(prepared.suite.count(Selection::Run))),
     });
     let fingerprint = prepared.suite.fingerprint.clone();
     let stopped = run_trials(&runtime, prepared.suite, &engine, &options.test_args)?;
@@ -268,7 +271,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         runtime.block_on(server.shutdown());
     }
     let interrupted = *interrupted.borrow();
-    let tally = engine.take_tally();
+    let tally = engine.recorder.take_tally();
     let mut report = tally.report_head(&engine.http.target.label, started_at, started.elapsed());
     report.fingerprint = fingerprint;
     report.shard = options.shard;
@@ -278,7 +281,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         .as_ref()
         .map(|baseline| baseline.compare(tally.comparison.clone(), tally.listed_records()));
     print_after_verdicts(&tally, &report);
-    let spooled = engine.take_spool().map(Spool::finish);
+    let spooled = engine.recorder.take_spool().map(Spool::finish);
     Ok(Executed {
         failed: tally.failed,
         report,
@@ -336,20 +339,25 @@ fn run_trials(
     let mut printer = Printer::new(args, suite.name_width).map_err(Error::new)?;
     let reported = suite.count(Selection::Run) + suite.count(Selection::Ignored);
     printer.title(reported, suite.count(Selection::FilteredOut));
-    if engine.progress.is_some() {
+    if engine.recorder.progress.is_some() {
         let engine = engine.clone();
         runtime.spawn(async move {
-            if let Some(progress) = &engine.progress {
+            if let Some(progress) = &engine.recorder.progress {
                 progress.reveal_after_a_moment().await;
             }
         });
     }
     let flushing = engine.clone();
     // Whoever follows records.jsonl sees each record within a second of its verdict.
-    runtime.spawn(async move { flushing.flush_spool_every(Duration::from_secs(1)).await });
+    runtime.spawn(async move {
+        flushing
+            .recorder
+            .flush_spool_every(Duration::from_secs(1))
+            .await
+    });
     let (slots_in, slots) = mpsc::channel(trial::PRINT_AHEAD);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), slots_in);
-    runtime.block_on(trial::print_in_order(slots, &mut printer, engine));
+    runtime.block_on(trial::print_in_order(slots, &mut printer, &engine.recorder));
     let stopped = runtime.block_on(scheduler).unwrap_or_else(|e| {
         Some(Error::new(format!(
             "the case dispatcher stopped unexpectedly: {e}"

@@ -105,7 +105,7 @@ async fn start_trial(
     tokio::spawn(async move {
         let _permit = permit;
         let record = engine.run(&case, probe.as_deref()).await;
-        if let Some(progress) = &engine.progress {
+        if let Some(progress) = &engine.recorder.progress {
             progress.case_done(record.decision() == Decision::Failed);
         }
         let _ = done.send(record);
@@ -135,7 +135,7 @@ async fn not_run_from(
         if count == 0 {
             continue;
         }
-        if let Some(progress) = &engine.progress {
+        if let Some(progress) = &engine.recorder.progress {
             let running = selections.iter().filter(|&&s| s == Selection::Run);
             running.for_each(|_| progress.case_done(true));
         }

@@ -5,7 +5,7 @@
 use tokio::sync::{mpsc, oneshot};
 
 use crate::report::record::{CaseRecord, Decision};
-use crate::run::engine::Engine;
+use crate::run::engine::Recorder;
 use crate::run::printer::{Printer, Shown};
 
 /// A reported trial, or the trials that could not start.
@@ -58,14 +58,14 @@ pub const PRINT_AHEAD: usize = 16_384;
 pub async fn print_in_order(
     mut slots: mpsc::Receiver<Slot>,
     printer: &mut Printer,
-    engine: &Engine,
+    recorder: &Recorder,
 ) {
     loop {
         let slot = match slots.try_recv() {
             Ok(slot) => slot,
             Err(mpsc::error::TryRecvError::Disconnected) => break,
             Err(mpsc::error::TryRecvError::Empty) => {
-                show(printer, engine);
+                show(printer, recorder);
                 match slots.recv().await {
                     Some(slot) => slot,
                     None => break,
@@ -75,33 +75,33 @@ pub async fn print_in_order(
         match slot {
             Slot::Ignored { name, record } => {
                 printer.verdict(&name, Shown::Ignored(None));
-                engine.record(*record);
+                recorder.record(*record);
             }
             Slot::Running {
                 name,
                 record,
                 stopped,
             } => {
-                let record = match wait_for(record, &name, printer, engine).await {
+                let record = match wait_for(record, &name, printer, recorder).await {
                     Some(record) => record,
                     None => {
-                        if let Some(progress) = &engine.progress {
+                        if let Some(progress) = &recorder.progress {
                             progress.case_done(true);
                         }
                         stopped.record("the case stopped before giving a verdict")
                     }
                 };
                 printer.verdict(&name, result_of(&record));
-                engine.record(record);
+                recorder.record(record);
             }
             Slot::NotRun { name, record } => {
                 printer.verdict(&name, result_of(&record));
-                engine.record(*record);
+                recorder.record(*record);
             }
             Slot::FileNotRun { name, count, why } => printer.not_run(&name, count, why),
         }
     }
-    show(printer, engine);
+    show(printer, recorder);
 }
 
 /// The record of the trial due next; while it is not in, what is printed so far shows (with
@@ -110,24 +110,24 @@ async fn wait_for(
     mut record: oneshot::Receiver<CaseRecord>,
     name: &str,
     printer: &mut Printer,
-    engine: &Engine,
+    recorder: &Recorder,
 ) -> Option<CaseRecord> {
     match record.try_recv() {
         Ok(record) => Some(record),
         Err(oneshot::error::TryRecvError::Closed) => None,
         Err(oneshot::error::TryRecvError::Empty) => {
-            if engine.progress.is_none() {
+            if recorder.progress.is_none() {
                 printer.announce(name);
             }
-            show(printer, engine);
+            show(printer, recorder);
             record.await.ok()
         }
     }
 }
 
 /// Hands the printed lines to the terminal, above the progress line when one is drawn.
-fn show(printer: &mut Printer, engine: &Engine) {
-    match &engine.progress {
+fn show(printer: &mut Printer, recorder: &Recorder) {
+    match &recorder.progress {
         Some(progress) => progress.suspend(|| printer.show_so_far()),
         None => printer.show_so_far(),
     }
