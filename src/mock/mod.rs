@@ -4,7 +4,7 @@
 pub mod answer;
 pub mod behaviour;
 pub mod broken;
-pub mod envelope;
 pub mod fault;
+pub mod gateway;
 pub mod generic;
 pub mod server;

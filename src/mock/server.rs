@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::mock::behaviour::{Behaviour, MockConfig};
-use crate::mock::envelope::graph_envelope;
+use crate::mock::gateway::gateway;
 use crate::mock::generic::{self, Generic};
 
 /// A reference server running in the background.
@@ -83,8 +83,8 @@ pub fn router(config: MockConfig) -> Router {
             .starting_with(config.fixtures.clone(), !config.empty),
     );
     let behaviour = Arc::new(Behaviour::new(config));
-    let app = generic::router(generic.clone())
-        .layer(middleware::from_fn_with_state(behaviour, graph_envelope));
+    let app =
+        generic::router(generic.clone()).layer(middleware::from_fn_with_state(behaviour, gateway));
     test_api(generic).merge(app)
 }
 

@@ -19,7 +19,7 @@ use crate::mock::fault::{self, FaultRule};
 /// Every request: the token endpoint and the test API are answered here; API requests need
 /// a bearer token and pass the configured behaviour (throttling, delay, failing deletes);
 /// every response carries `request-id` and echoes `client-request-id`.
-pub async fn graph_envelope(
+pub async fn gateway(
     State(behaviour): State<Arc<Behaviour>>,
     request: Request,
     next: Next,
