@@ -1,9 +1,9 @@
 //! From case files to the trials of one run: names, selection by the libtest-mimic filter
 //! flags, and the checks that need the whole picture (schema names, placeholder values, unique
 //! names). A plan keeps one selection a trial, and the parsed cases of the first files up to a
-//! budget; the cases of the other files go to a spill (`spill.rs`) as they are planned, and
-//! come back from it when their turn comes. Every case file is parsed once, and a large suite
-//! is never in memory all at once.
+//! budget (`sources.rs`); the cases of the other files wait in a spill (`spill.rs`) and come
+//! back from it when their turn comes. Every case file is parsed once, and a large suite is
+//! never in memory all at once.
 
 use std::collections::HashMap;
 use std::io;
@@ -603,10 +603,14 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
 
     /// Plans every case of `files`, `{group-id}` given, no filter, no probes, no shard.
     fn plan_all(files: Vec<PathBuf>) -> Result<Suite> {
+        plan_sources(Sources::new(files)?)
+    }
+
+    fn plan_sources(sources: Sources) -> Result<Suite> {
         let vars: HashMap<String, String> = [("group-id".to_string(), "g".to_string())].into();
         let args = Arguments::default();
         plan(
-            Sources::new(files)?,
+            sources,
             &schemas_for_cases(),
             &args,
             &vars,
@@ -665,16 +669,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         );
         // Read ahead and kept in memory: what was read is planned.
         std::fs::write(dir.path().join("q.toml"), CASE.replace("\"a\"", "\"d\"")).unwrap();
-        let suite = plan(
-            sources,
-            &schemas_for_cases(),
-            &Arguments::default(),
-            &[("group-id".to_string(), "g".to_string())].into(),
-            &ProbeSelection::None,
-            None,
-            None,
-        )
-        .unwrap();
+        let suite = plan_sources(sources).unwrap();
         assert_eq!(
             suite.fingerprint,
             format!("{:016x}", load::fnv1a(b"a\nb\nc"))
@@ -684,16 +679,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         let mut sources = Sources::new(files).unwrap();
         sources.read_ahead();
         std::fs::write(dir.path().join("r.toml"), CASE).unwrap();
-        let result = plan(
-            sources,
-            &schemas_for_cases(),
-            &Arguments::default(),
-            &[("group-id".to_string(), "g".to_string())].into(),
-            &ProbeSelection::None,
-            None,
-            None,
-        );
-        let error = result.err().unwrap().to_string();
+        let error = plan_sources(sources).err().unwrap().to_string();
         assert!(
             error.contains("changed while the run was in progress"),
             "{error}"

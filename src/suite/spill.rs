@@ -30,17 +30,22 @@ impl Spill {
         })
     }
 
-    /// Writes `cases`; where they are.
+    /// Writes `cases`; where they are. Written as they are serialized, so that a file's cases
+    /// never take their spilled size in memory besides.
     pub fn write(&self, cases: &[Case]) -> Result<Slot> {
-        let bytes = serde_json::to_vec(cases).map_err(|e| spill_error(e.into()))?;
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let (out, end) = &mut *file;
-        out.write_all(&bytes).map_err(spill_error)?;
+        let mut counted = Counted {
+            out: std::io::BufWriter::with_capacity(64 * 1024, &*out),
+            written: 0,
+        };
+        serde_json::to_writer(&mut counted, cases).map_err(|e| spill_error(e.into()))?;
+        counted.flush().map_err(spill_error)?;
         let slot = Slot {
             offset: *end,
-            length: bytes.len(),
+            length: counted.written,
         };
-        *end += bytes.len() as u64;
+        *end += counted.written as u64;
         Ok(slot)
     }
 
@@ -57,6 +62,24 @@ impl Spill {
         }
         Origin::reading_from(source, || serde_json::from_slice(&bytes))
             .map_err(|e| spill_error(e.into()))
+    }
+}
+
+/// A writer that counts what goes through it.
+struct Counted<W> {
+    out: W,
+    written: usize,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(bytes)?;
+        self.written += written;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
