@@ -22,7 +22,15 @@ pub async fn read_body(body: Body) -> Result<Bytes, GraphError> {
     let mut chunks = body.into_data_stream();
     let mut kept = Vec::new();
     let mut seen = 0usize;
-    while let Some(Ok(chunk)) = chunks.next().await {
+    while let Some(chunk) = chunks.next().await {
+        // A body cut off on the way is not a shorter body.
+        let chunk = chunk.map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "The request body could not be read to its end.",
+            )
+        })?;
         seen = seen.saturating_add(chunk.len());
         if seen <= MAX_REQUEST_BYTES {
             kept.extend_from_slice(&chunk);
@@ -116,5 +124,30 @@ impl IntoResponse for GraphError {
             .into_response();
         response.extensions_mut().insert(ErrorMarker);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_of(chunks: Vec<std::io::Result<Bytes>>) -> Body {
+        Body::from_stream(futures_util::stream::iter(chunks))
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_refused_past_the_limit_and_never_taken_cut_short() {
+        let part = |text: &'static str| Ok(Bytes::from_static(text.as_bytes()));
+        let whole = read_body(body_of(vec![part("{\"a\":"), part("1}")])).await;
+        assert_eq!(whole.ok(), Some(Bytes::from_static(b"{\"a\":1}")));
+        let reset = Err(std::io::Error::other("reset"));
+        let cut = read_body(body_of(vec![part("{\"a\":"), reset])).await;
+        assert_eq!(cut.err().map(|e| e.status), Some(StatusCode::BAD_REQUEST));
+        let large = Ok(Bytes::from(vec![b' '; MAX_REQUEST_BYTES + 1]));
+        let refused = read_body(body_of(vec![large])).await;
+        assert_eq!(
+            refused.err().map(|e| e.status),
+            Some(StatusCode::PAYLOAD_TOO_LARGE)
+        );
     }
 }

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::error::{Error, Result};
 use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::{Engine, info};
-use crate::run::trial::{Slot, Stopped};
+use crate::run::trial::Slot;
 use crate::suite::model::Case;
 use crate::suite::plan::{self, Selection, Suite};
 use crate::suite::probes::Probe;
@@ -96,26 +96,56 @@ async fn start_trial(
         return false;
     };
     let (done, record) = oneshot::channel();
-    let probe = probe.map(Arc::new);
-    let stopped = Stopped {
+    let pending = Pending {
+        done: Some(done),
+        engine: engine.clone(),
         case: case.clone(),
-        probe: probe.clone(),
+        probe,
     };
-    let (engine, case) = (engine.clone(), case.clone());
     tokio::spawn(async move {
         let _permit = permit;
-        let record = engine.run(&case, probe.as_deref()).await;
-        if let Some(progress) = &engine.recorder.progress {
-            progress.case_done(record.decision() == Decision::Failed);
-        }
-        let _ = done.send(record);
+        let record = pending
+            .engine
+            .run(&pending.case, pending.probe.as_ref())
+            .await;
+        pending.finish(record);
     });
-    let slot = Slot::Running {
-        name,
-        record,
-        stopped,
-    };
+    let slot = Slot::Running { name, record };
     slots.send(slot).await.is_ok()
+}
+
+/// A started trial until its record is handed over: if its task ends without one (a panic),
+/// the record says so, so that every trial shown is recorded.
+struct Pending {
+    done: Option<oneshot::Sender<CaseRecord>>,
+    engine: Arc<Engine>,
+    case: Arc<Case>,
+    probe: Option<Probe>,
+}
+
+impl Pending {
+    fn finish(mut self, record: CaseRecord) {
+        self.hand_over(record);
+    }
+
+    fn hand_over(&mut self, record: CaseRecord) {
+        if let Some(done) = self.done.take() {
+            if let Some(progress) = &self.engine.recorder.progress {
+                progress.case_done(record.decision() == Decision::Failed);
+            }
+            let _ = done.send(record);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.done.is_some() {
+            let why = "the case stopped before giving a verdict";
+            let record = CaseRecord::not_run(&info(&self.case, self.probe.as_ref()), why);
+            self.hand_over(record);
+        }
+    }
 }
 
 /// The trials of file `index` and of every needed file after it could not start: each is

@@ -15,11 +15,10 @@ pub enum Slot {
         name: String,
         record: Box<CaseRecord>,
     },
-    /// Started: its record comes when its verdict is in; `stopped` stands for it if none does.
+    /// Started: its record comes when its verdict is in.
     Running {
         name: String,
         record: oneshot::Receiver<CaseRecord>,
-        stopped: Stopped,
     },
     /// Not started, as its file could not be read again: recorded as an error.
     NotRun {
@@ -32,21 +31,6 @@ pub enum Slot {
         count: usize,
         why: String,
     },
-}
-
-/// What a started trial's record is made from when the trial ends without one.
-pub struct Stopped {
-    pub case: std::sync::Arc<crate::suite::model::Case>,
-    pub probe: Option<std::sync::Arc<crate::suite::probes::Probe>>,
-}
-
-impl Stopped {
-    fn record(&self, why: &str) -> CaseRecord {
-        CaseRecord::not_run(
-            &crate::run::engine::info(&self.case, self.probe.as_deref()),
-            why,
-        )
-    }
 }
 
 /// How many trials the scheduler may start ahead of the one printed next: what one slow case
@@ -77,22 +61,18 @@ pub async fn print_in_order(
                 printer.verdict(&name, Shown::Ignored(None));
                 recorder.record(*record);
             }
-            Slot::Running {
-                name,
-                record,
-                stopped,
-            } => {
-                let record = match wait_for(record, &name, printer, recorder).await {
-                    Some(record) => record,
-                    None => {
-                        if let Some(progress) = &recorder.progress {
-                            progress.case_done(true);
-                        }
-                        stopped.record("the case stopped before giving a verdict")
+            Slot::Running { name, record } => {
+                match wait_for(record, &name, printer, recorder).await {
+                    Some(record) => {
+                        printer.verdict(&name, result_of(&record));
+                        recorder.record(record);
                     }
-                };
-                printer.verdict(&name, result_of(&record));
-                recorder.record(record);
+                    // Its task hands over a record even when it panics: only an abort gets here.
+                    None => {
+                        let why = "the case stopped before giving a verdict".to_string();
+                        printer.verdict(&name, Shown::Failed(why));
+                    }
+                }
             }
             Slot::NotRun { name, record } => {
                 printer.verdict(&name, result_of(&record));

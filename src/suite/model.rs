@@ -203,10 +203,23 @@ pub struct Expect {
     pub collection: bool,
     /// JSON pointers that must be present in the body.
     pub required: Vec<String>,
-    /// Values the server must echo: a subset of the body.
+    /// Values the server must echo: a subset of the body. (`null` is a value: kept apart from
+    /// no expectation when a planned case is spilled and read back.)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
     pub body: Option<Value>,
     /// What response headers must be, by name.
     pub headers: Vec<HeaderExpectation>,
+}
+
+/// A value that is there, `null` included.
+fn present_value<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 /// A response header the case expects.

@@ -55,10 +55,12 @@ impl Spill {
         {
             let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
             let (out, _) = &mut *file;
-            out.seek(SeekFrom::Start(slot.offset))
-                .and_then(|_| out.read_exact(&mut bytes))
-                .and_then(|_| out.seek(SeekFrom::End(0)))
-                .map_err(spill_error)?;
+            let read = out
+                .seek(SeekFrom::Start(slot.offset))
+                .and_then(|_| out.read_exact(&mut bytes));
+            // Back to the end whatever the read did: the next write goes there.
+            let back = out.seek(SeekFrom::End(0));
+            read.and(back).map_err(spill_error)?;
         }
         Origin::reading_from(source, || serde_json::from_slice(&bytes))
             .map_err(|e| spill_error(e.into()))
@@ -123,6 +125,12 @@ body = '{"topic": "Hi", "ratio": 0.30000000000000004}'
         let source = cases[0].name_origin.file.clone();
         let back = spill.read(slot, source).unwrap();
         assert_eq!(format!("{cases:?}"), format!("{back:?}"));
+        // An expected `null` stays an expectation.
+        let mut null = cases[0].clone();
+        null.expect.body = Some(serde_json::Value::Null);
+        let slot = spill.write(std::slice::from_ref(&null)).unwrap();
+        let back = spill.read(slot, null.name_origin.file.clone()).unwrap();
+        assert_eq!(back[0].expect.body, Some(serde_json::Value::Null));
         // An origin still points into the file's text.
         let error = back[0].request.path.origin.error("here").to_string();
         assert!(error.contains("spilled.toml:8"), "{error}");

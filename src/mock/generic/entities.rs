@@ -46,6 +46,15 @@ impl Entity {
         serde_json::from_str(&self.text).unwrap_or_default()
     }
 
+    /// Its properties, when it has one of `names`: parsed only then, as a scan of a
+    /// collection reads every member.
+    pub fn has_any_of(&self, names: &[&str]) -> Option<Map<String, Value>> {
+        let named = names
+            .iter()
+            .any(|name| self.text.contains(&format!("\"{name}\":")));
+        named.then(|| self.body())
+    }
+
     pub fn property(&self, name: &str) -> Option<Value> {
         self.body().remove(name)
     }
@@ -232,12 +241,12 @@ impl Entities {
             .into_iter()
             .find(|(_, entity)| {
                 entity.id().is_some_and(|id| id.eq_ignore_ascii_case(key))
-                    || alternate.iter().any(|name| {
-                        entity
-                            .property(name)
-                            .as_ref()
-                            .and_then(Value::as_str)
-                            .is_some_and(|v| v.eq_ignore_ascii_case(key))
+                    || entity.has_any_of(alternate).is_some_and(|body| {
+                        alternate.iter().any(|name| {
+                            body.get(*name)
+                                .and_then(Value::as_str)
+                                .is_some_and(|v| v.eq_ignore_ascii_case(key))
+                        })
                     })
             })
             .map(|(path, _)| path)

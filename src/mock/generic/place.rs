@@ -222,8 +222,11 @@ fn keyed(
             .list(&path)
             .into_iter()
             .find(|(_, e)| {
-                pairs.iter().all(|(name, value)| {
-                    e.property(name).as_ref().and_then(Value::as_str) == Some(value.as_str())
+                let names: Vec<&str> = pairs.iter().map(|(name, _)| name.as_str()).collect();
+                e.has_any_of(&names).is_some_and(|body| {
+                    pairs.iter().all(|(name, value)| {
+                        body.get(name).and_then(Value::as_str) == Some(value.as_str())
+                    })
                 })
             })
             .map(|(p, _)| p),

@@ -414,6 +414,10 @@ fn create(
     // Made before the store is locked: the lock is held only to store it.
     let thread = prepared(model, &ty, body, 0);
     let mut store = generic.store();
+    // The group may have gone while the entities were made.
+    if started.is_some() && graph::thread_of_group(model, &store, path).is_none() {
+        return Err(not_found(path.rsplit('/').nth(2).unwrap_or(path)));
+    }
     let started =
         started.map(|(collection, conversation)| store.insert_deep(&collection, conversation));
     let home = started
