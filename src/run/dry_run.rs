@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use crate::config::settings::{Destination, Settings};
 use crate::error::Result;
 use crate::exec::auth::Auth;
-use crate::schema::registry::Schemas;
 use crate::suite::model::{Case, CaseValues, Request, Template, Values};
 use crate::suite::plan::{Selection, Suite};
 use crate::suite::probes::{Probe, ProbeAction};
@@ -185,12 +184,8 @@ impl<'a> Shell<'a> {
 }
 
 /// Prints the requests of every case (and probe) the run would send, secrets left out.
-pub fn print(
-    suite: &Suite,
-    schemas: &Schemas,
-    settings: &Settings,
-    vars: &HashMap<String, String>,
-) -> Result<()> {
+pub fn print(suite: &Suite, settings: &Settings) -> Result<()> {
+    let vars = &settings.vars;
     let base_url = match &settings.destination {
         Destination::Embedded => "http://127.0.0.1:PORT",
         Destination::Remote { base_url, .. } => base_url.as_str(),
@@ -212,7 +207,7 @@ pub fn print(
             continue;
         }
         let cases = suite.cases_of(index)?;
-        for (position, case, probe) in suite.trials_of(index, cases, schemas) {
+        for (position, case, probe) in suite.trials_of(index, cases) {
             if suite.selections[position] != Selection::Run {
                 continue;
             }

@@ -80,12 +80,7 @@ pub fn run(options: RunOptions) -> Result<u8> {
         return Ok(exit::PASS);
     }
     if options.dry_run {
-        dry_run::print(
-            &prepared.suite,
-            &prepared.schemas,
-            &options.settings,
-            &options.settings.vars,
-        )?;
+        dry_run::print(&prepared.suite, &options.settings)?;
         return Ok(exit::PASS);
     }
     let mut executed = execute(&options, prepared)?;
@@ -210,7 +205,7 @@ fn list(prepared: &Prepared, args: &Arguments) -> Result<()> {
     let mut printer = Printer::new(args, 0).map_err(Error::new)?;
     for index in (0..suite.files.len()).filter(|&i| suite.is_needed(i)) {
         let cases = suite.cases_of(index)?;
-        for (position, case, probe) in suite.trials_of(index, cases, &prepared.schemas) {
+        for (position, case, probe) in suite.trials_of(index, cases) {
             if suite.selections[position].is_reported() {
                 printer.listed(&plan::trial_name(&case, probe.map(|p| p.kind)));
             }

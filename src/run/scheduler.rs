@@ -14,7 +14,7 @@ use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::{Engine, info};
 use crate::run::trial::Slot;
 use crate::suite::model::Case;
-use crate::suite::plan::{self, Selection, Suite};
+use crate::suite::plan::{self, PlannedCase, Selection, Suite};
 use crate::suite::probes::Probe;
 
 /// Starts the scheduler; it ends with the error that stopped it, if one did.
@@ -44,7 +44,10 @@ pub fn start(
 }
 
 /// The needed case files, read in order on a blocking thread, one ahead of the cases started.
-fn read_ahead(runtime: &Runtime, suite: Arc<Suite>) -> mpsc::Receiver<(usize, Result<Vec<Case>>)> {
+fn read_ahead(
+    runtime: &Runtime,
+    suite: Arc<Suite>,
+) -> mpsc::Receiver<(usize, Result<Vec<PlannedCase>>)> {
     let (files_in, files_out) = mpsc::channel(1);
     runtime.spawn_blocking(move || {
         for index in (0..suite.files.len()).filter(|&i| suite.is_needed(i)) {
@@ -64,11 +67,11 @@ fn read_ahead(runtime: &Runtime, suite: Arc<Suite>) -> mpsc::Receiver<(usize, Re
 async fn start_file(
     suite: &Suite,
     index: usize,
-    cases: Vec<Case>,
+    cases: Vec<PlannedCase>,
     engine: &Arc<Engine>,
     slots: &mpsc::Sender<Slot>,
 ) -> bool {
-    for (position, case, probe) in suite.trials_of(index, cases, &engine.schemas) {
+    for (position, case, probe) in suite.trials_of(index, cases) {
         let selection = suite.selections[position];
         if selection.is_reported() && !start_trial(selection, &case, probe, engine, slots).await {
             return false;
@@ -170,7 +173,7 @@ async fn not_run_from(
             running.for_each(|_| progress.case_done(true));
         }
         let handed = match suite.planned_cases(at) {
-            Some(cases) => not_run_trials(suite, at, cases, &why, engine, slots).await,
+            Some(cases) => not_run_trials(suite, at, cases, &why, slots).await,
             None => {
                 let stem = file.path.file_stem().unwrap_or_default().to_string_lossy();
                 let slot = Slot::FileNotRun {
@@ -192,12 +195,11 @@ async fn not_run_from(
 async fn not_run_trials(
     suite: &Suite,
     index: usize,
-    cases: Vec<Case>,
+    cases: Vec<PlannedCase>,
     why: &str,
-    engine: &Engine,
     slots: &mpsc::Sender<Slot>,
 ) -> bool {
-    for (position, case, probe) in suite.trials_of(index, cases, &engine.schemas) {
+    for (position, case, probe) in suite.trials_of(index, cases) {
         let name = plan::trial_name(&case, probe.as_ref().map(|p| p.kind));
         let info = info(&case, probe.as_ref());
         let slot = match suite.selections[position] {

@@ -22,7 +22,7 @@ use crate::suite::model::{Case, Request, SourceFile, Template, Unfilled};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
-use crate::suite::sources::{Kept, Sources};
+use crate::suite::sources::Sources;
 use crate::suite::spill::{Slot, Spill};
 
 /// Whether a case runs, and if not, why.
@@ -62,8 +62,6 @@ impl Planned {
 /// Every case of the suite, planned, and the files they come from.
 pub struct Suite {
     pub files: Vec<PlannedFile>,
-    /// The probes derived from each case.
-    pub probes: ProbeSelection,
     /// Each trial's selection, in plan order: file order, then the order of the cases in their
     /// file, each case followed by its probes.
     pub selections: Vec<Selection>,
@@ -82,14 +80,21 @@ pub struct PlannedFile {
     /// Its trials' positions in `Suite::selections`.
     pub cases: Range<usize>,
     /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`, else spilled.
-    parsed: Mutex<Option<Vec<Case>>>,
+    parsed: Mutex<Option<Vec<PlannedCase>>>,
     spilled: Option<Slot>,
+}
+
+/// A case as planned, with the probes derived from it: the run derives nothing again.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct PlannedCase {
+    pub case: Case,
+    pub probes: Vec<Probe>,
 }
 
 impl Suite {
     /// The cases of file `index` as planned: kept, or read back from the spill with the file's
     /// text (an error when the file changed since planning).
-    pub fn cases_of(&self, index: usize) -> Result<Vec<Case>> {
+    pub fn cases_of(&self, index: usize) -> Result<Vec<PlannedCase>> {
         let file = &self.files[index];
         let kept = file.parsed.lock().ok().and_then(|mut parsed| parsed.take());
         match (kept, file.spilled) {
@@ -107,7 +112,7 @@ impl Suite {
 
     /// The cases of file `index` as planned, whatever its text is now: what names the trials
     /// of a file that cannot be run. `None` when they cannot be had.
-    pub fn planned_cases(&self, index: usize) -> Option<Vec<Case>> {
+    pub fn planned_cases(&self, index: usize) -> Option<Vec<PlannedCase>> {
         let file = &self.files[index];
         if let Some(cases) = file.parsed.lock().ok().and_then(|mut parsed| parsed.take()) {
             return Some(cases);
@@ -129,16 +134,15 @@ impl Suite {
 
     /// The trials of file `index` (whose `cases` the caller read), in plan order: each with its
     /// position, its case, and its probe when it is one.
-    pub fn trials_of<'a>(
-        &'a self,
+    pub fn trials_of(
+        &self,
         index: usize,
-        cases: Vec<Case>,
-        schemas: &'a Schemas,
-    ) -> impl Iterator<Item = (usize, Arc<Case>, Option<Probe>)> + 'a {
-        let trials = cases.into_iter().flat_map(move |case| {
-            let probes: Vec<Option<Probe>> = probes::trials(&case, schemas, &self.probes).collect();
+        cases: Vec<PlannedCase>,
+    ) -> impl Iterator<Item = (usize, Arc<Case>, Option<Probe>)> + '_ {
+        let trials = cases.into_iter().flat_map(|PlannedCase { case, probes }| {
             let case = Arc::new(case);
-            probes.into_iter().map(move |probe| (case.clone(), probe))
+            let trials = std::iter::once(None).chain(probes.into_iter().map(Some));
+            trials.map(move |probe| (case.clone(), probe))
         });
         // A file changed since planning is refused when read; positions are bounded anyway.
         self.files[index]
@@ -159,7 +163,7 @@ impl Suite {
 struct FilePlan {
     fingerprint: u64,
     selections: Vec<Selection>,
-    parsed: Option<Vec<Case>>,
+    parsed: Option<Vec<PlannedCase>>,
     spilled: Option<Slot>,
     widths: Widths,
 }
@@ -200,25 +204,31 @@ pub fn plan(
     };
     let per_file = crate::fs::in_parallel(&sources.files, |path| {
         let index = indexes.get(path).copied().unwrap_or_default();
-        let (fingerprint, mut cases, mut spilled) = sources.cases(index)?;
+        let (fingerprint, mut cases) = sources.cases(index)?;
         if let Some(binder) = &binder {
             cases = binder.apply(cases);
-            spilled = None;
         }
         check_schemas(&cases, schemas)?;
+        let planned: Vec<PlannedCase> = cases
+            .into_iter()
+            .map(|case| PlannedCase {
+                probes: probes::derive(&case, schemas, probes),
+                case,
+            })
+            .collect();
         let key = (index as u64) << 32;
-        let mut plan = plan_file(&cases, key, schemas, args, vars, probes, &sorts)?;
+        let mut plan = plan_file(&planned, key, args, vars, &sorts)?;
         plan.fingerprint = fingerprint;
-        match sources.keep(path, cases, spilled)? {
-            Kept::Parsed(cases) => plan.parsed = Some(cases),
-            Kept::Spilled(slot) => plan.spilled = Some(slot),
+        if sources.keeps_parsed(path) {
+            plan.parsed = Some(planned);
+        } else {
+            plan.spilled = Some(sources.spill.write(&planned)?);
         }
         Ok(plan)
     });
     let files = sources.files;
     let mut suite = Suite {
         spill: sources.spill,
-        probes: probes.clone(),
         files: Vec::with_capacity(files.len()),
         selections: Vec::new(),
         fingerprint: String::new(),
@@ -259,12 +269,10 @@ pub fn plan(
 
 /// Plans one file's cases: each trial's selection, its names handed to the sorts.
 fn plan_file(
-    cases: &[Case],
+    cases: &[PlannedCase],
     key: u64,
-    schemas: &Schemas,
     args: &Arguments,
     vars: &HashMap<String, String>,
-    probes: &ProbeSelection,
     sorts: &NameSorts,
 ) -> Result<FilePlan> {
     let mut plan = FilePlan {
@@ -276,9 +284,9 @@ fn plan_file(
     };
     let mut names: Vec<Entry> = Vec::with_capacity(cases.len());
     let mut to_shard: Vec<Entry> = Vec::new();
-    for case in cases {
-        for probe in probes::trials(case, schemas, probes) {
-            let planned = plan_trial(case, probe.map(|p| p.kind), args, vars)?;
+    for PlannedCase { case, probes } in cases {
+        for kind in std::iter::once(None).chain(probes.iter().map(|p| Some(p.kind))) {
+            let planned = plan_trial(case, kind, args, vars)?;
             let key = key | plan.selections.len() as u64;
             let width = planned.trial_name.chars().count();
             match planned.selection {
@@ -638,7 +646,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         assert_eq!(suite.fingerprint, fingerprint);
         assert!(suite.files.iter().all(|f| f.spilled.is_some()));
 
-        let case = &suite.cases_of(1).unwrap()[0];
+        let case = &suite.cases_of(1).unwrap()[0].case;
         assert_eq!(case.name, "b");
         let error = case.request.path.origin.error("here").to_string();
         assert!(error.contains("q.toml:10"), "{error}");
@@ -649,7 +657,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
                 .contains("changed while the run was in progress"),
             "{err}"
         );
-        assert_eq!(suite.cases_of(0).unwrap()[0].name, "a");
+        assert_eq!(suite.cases_of(0).unwrap()[0].case.name, "a");
     }
 
     #[test]
@@ -674,7 +682,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             suite.fingerprint,
             format!("{:016x}", load::fnv1a(b"a\nb\nc"))
         );
-        assert_eq!(suite.cases_of(1).unwrap()[0].name, "b");
+        assert_eq!(suite.cases_of(1).unwrap()[0].case.name, "b");
         // Spilled: a file edited between reading and planning is noticed.
         let mut sources = Sources::new(files).unwrap();
         sources.read_ahead();
@@ -691,7 +699,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         let (dir, files) = suite_dir(&[("p.toml", CASE)]);
         let suite = plan_all(files).unwrap();
         std::fs::write(dir.path().join("p.toml"), CASE.replace("\"a\"", "\"b\"")).unwrap();
-        assert_eq!(suite.cases_of(0).unwrap()[0].name, "a");
+        assert_eq!(suite.cases_of(0).unwrap()[0].case.name, "a");
     }
 
     #[test]

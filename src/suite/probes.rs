@@ -16,7 +16,7 @@ pub const MISSING_ID: &str = "00000000-0000-0000-0000-000000000000";
 pub const MALFORMED_JSON: &str = "{\"conform-probe\": ";
 
 /// A probe of one case.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Probe {
     pub kind: ProbeKind,
     pub action: ProbeAction,
@@ -28,13 +28,13 @@ pub struct Probe {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Envelope {
     pub code: Option<String>,
 }
 
 /// What a probe sends.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum ProbeAction {
     /// One request after the case's setup: the case's own, altered, or a read of a URL.
     Send {
@@ -55,16 +55,6 @@ impl ProbeAction {
             Self::AfterCreate { read, .. } => read,
         }
     }
-}
-
-/// The trials of a case in the order the plan lists them and the run starts them: the case
-/// itself (`None`), then its probes.
-pub fn trials(
-    case: &Case,
-    schemas: &Schemas,
-    selection: &ProbeSelection,
-) -> impl Iterator<Item = Option<Probe>> {
-    std::iter::once(None).chain(derive(case, schemas, selection).into_iter().map(Some))
 }
 
 /// The probes of `case` the run asks for, in the order of `ProbeKind::ALL`, leaving out those

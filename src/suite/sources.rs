@@ -18,9 +18,9 @@ use crate::suite::spill::{Slot, Spill};
 /// of text keeps about 1,700 one-request cases, some 7 MB.
 pub const KEEP_PARSED_TEXT: u64 = 1024 * 1024;
 
-/// Where a file's cases are kept.
+/// Where a file's cases wait for the plan.
 #[derive(Debug)]
-pub enum Kept {
+enum Kept {
     Parsed(Vec<Case>),
     Spilled(Slot),
 }
@@ -60,7 +60,7 @@ impl Sources {
             loaded.cases.iter().for_each(|case| distinct.add(case, 1));
             let read = Read {
                 fingerprint: loaded.fingerprint,
-                kept: self.keep(path, loaded.cases, None)?,
+                kept: self.keep(path, loaded.cases)?,
             };
             Ok((read, distinct))
         });
@@ -78,8 +78,8 @@ impl Sources {
     }
 
     /// The cases of file `index` and the fingerprint of their text: as read ahead, else read
-    /// now; with the slot they are spilled at, if they are.
-    pub fn cases(&self, index: usize) -> Result<(u64, Vec<Case>, Option<Slot>)> {
+    /// now.
+    pub fn cases(&self, index: usize) -> Result<(u64, Vec<Case>)> {
         let path = &self.files[index];
         let read = self.read.get(index).and_then(|read| {
             let mut read = read.lock().unwrap_or_else(|p| p.into_inner());
@@ -88,33 +88,34 @@ impl Sources {
         match read.transpose()? {
             None => {
                 let loaded = load::load_file(path)?;
-                Ok((loaded.fingerprint, loaded.cases, None))
+                Ok((loaded.fingerprint, loaded.cases))
             }
             Some(Read {
                 fingerprint,
                 kept: Kept::Parsed(cases),
-            }) => Ok((fingerprint, cases, None)),
+            }) => Ok((fingerprint, cases)),
             Some(Read {
                 fingerprint,
                 kept: Kept::Spilled(slot),
             }) => {
                 let source = load::reread(path, fingerprint)?;
                 let cases = self.spill.read(slot, Arc::new(source))?;
-                Ok((fingerprint, cases, Some(slot)))
+                Ok((fingerprint, cases))
             }
         }
     }
 
-    /// Keeps the cases of the file at `path` for the run: in memory or in the spill, where
-    /// `unchanged` says they are already.
-    pub fn keep(&self, path: &Path, cases: Vec<Case>, unchanged: Option<Slot>) -> Result<Kept> {
-        if self.parsed.contains(path) {
+    /// Whether the cases of the file at `path` stay parsed in memory for the run.
+    pub fn keeps_parsed(&self, path: &Path) -> bool {
+        self.parsed.contains(path)
+    }
+
+    /// Keeps the cases of the file at `path` until the plan takes them.
+    fn keep(&self, path: &Path, cases: Vec<Case>) -> Result<Kept> {
+        if self.keeps_parsed(path) {
             return Ok(Kept::Parsed(cases));
         }
-        match unchanged {
-            Some(slot) => Ok(Kept::Spilled(slot)),
-            None => Ok(Kept::Spilled(self.spill.write(&cases)?)),
-        }
+        Ok(Kept::Spilled(self.spill.write(&cases)?))
     }
 }
 

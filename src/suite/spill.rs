@@ -8,7 +8,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::suite::model::{Case, Origin, SourceFile};
+use crate::suite::model::{Origin, SourceFile};
 
 /// Where one file's cases are in the spill.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +32,7 @@ impl Spill {
 
     /// Writes `cases`; where they are. Written as they are serialized, so that a file's cases
     /// never take their spilled size in memory besides.
-    pub fn write(&self, cases: &[Case]) -> Result<Slot> {
+    pub fn write<T: serde::Serialize>(&self, cases: &[T]) -> Result<Slot> {
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let (out, end) = &mut *file;
         let mut counted = Counted {
@@ -50,7 +50,11 @@ impl Spill {
     }
 
     /// The cases at `slot`, their origins in `source`.
-    pub fn read(&self, slot: Slot, source: Arc<SourceFile>) -> Result<Vec<Case>> {
+    pub fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        slot: Slot,
+        source: Arc<SourceFile>,
+    ) -> Result<Vec<T>> {
         let mut bytes = vec![0; slot.length];
         {
             let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -96,6 +100,7 @@ fn spill_error(error: std::io::Error) -> Error {
 mod tests {
     use super::*;
     use crate::suite::format;
+    use crate::suite::model::Case;
     use std::path::Path;
 
     #[test]
@@ -123,13 +128,13 @@ body = '{"topic": "Hi", "ratio": 0.30000000000000004}'
         let _before = spill.write(&cases[..0]).unwrap();
         let slot = spill.write(&cases).unwrap();
         let source = cases[0].name_origin.file.clone();
-        let back = spill.read(slot, source).unwrap();
+        let back: Vec<Case> = spill.read(slot, source).unwrap();
         assert_eq!(format!("{cases:?}"), format!("{back:?}"));
         // An expected `null` stays an expectation.
         let mut null = cases[0].clone();
         null.expect.body = Some(serde_json::Value::Null);
         let slot = spill.write(std::slice::from_ref(&null)).unwrap();
-        let back = spill.read(slot, null.name_origin.file.clone()).unwrap();
+        let back: Vec<Case> = spill.read(slot, null.name_origin.file.clone()).unwrap();
         assert_eq!(back[0].expect.body, Some(serde_json::Value::Null));
         // An origin still points into the file's text.
         let error = back[0].request.path.origin.error("here").to_string();
