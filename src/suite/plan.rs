@@ -209,13 +209,7 @@ pub fn plan(
             cases = binder.apply(cases);
         }
         check_schemas(&cases, schemas)?;
-        let planned: Vec<PlannedCase> = cases
-            .into_iter()
-            .map(|case| PlannedCase {
-                probes: probes::derive(&case, schemas, probes),
-                case,
-            })
-            .collect();
+        let planned = with_probes(cases, schemas, probes);
         let key = (index as u64) << 32;
         let mut plan = plan_file(&planned, key, args, vars, &sorts)?;
         plan.fingerprint = fingerprint;
@@ -265,6 +259,15 @@ pub fn plan(
     }
     suite.name_width = widths.run.max(widths.ignored);
     Ok(suite)
+}
+
+/// Each case with the probes the run asks for of it.
+fn with_probes(cases: Vec<Case>, schemas: &Schemas, probes: &ProbeSelection) -> Vec<PlannedCase> {
+    let with = |case: Case| PlannedCase {
+        probes: probes::derive(&case, schemas, probes),
+        case,
+    };
+    cases.into_iter().map(with).collect()
 }
 
 /// Plans one file's cases: each trial's selection, its names handed to the sorts.
