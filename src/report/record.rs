@@ -620,8 +620,8 @@ impl UndocumentedTally {
 }
 
 impl<C> Report<C> {
-    /// A copy of the report with other cases.
-    pub fn copy_with_cases<D>(&self, cases: D) -> Report<D> {
+    /// The report with other cases (its header copied).
+    pub fn with_cases<D>(&self, cases: D) -> Report<D> {
         Report {
             version: self.version,
             target: self.target.clone(),
@@ -635,25 +635,6 @@ impl<C> Report<C> {
             undocumented: self.undocumented.clone(),
             by_page: self.by_page.clone(),
             by_resource_type: self.by_resource_type.clone(),
-            cases,
-        }
-    }
-
-    /// The same report with other cases.
-    pub fn with_cases<D>(self, cases: D) -> Report<D> {
-        Report {
-            version: self.version,
-            target: self.target,
-            started_at: self.started_at,
-            duration_ms: self.duration_ms,
-            complete: self.complete,
-            fingerprint: self.fingerprint,
-            shard: self.shard,
-            summary: self.summary,
-            baseline: self.baseline,
-            undocumented: self.undocumented,
-            by_page: self.by_page,
-            by_resource_type: self.by_resource_type,
             cases,
         }
     }

@@ -18,7 +18,7 @@ pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "re
 /// file a case at a time on a thread of its own, all fed from one read of the cases.
 pub fn write_all<C: Cases + Sync>(report: &Report<C>, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let (feeds, reader) = fan::feeds::<_, 4>(&report.cases);
-    let [json, junit, markdown, html] = feeds.map(|fed| report.copy_with_cases(fed));
+    let [json, junit, markdown, html] = feeds.map(|fed| report.with_cases(fed));
     std::thread::scope(|scope| {
         let reading = scope.spawn(|| reader.run(&report.cases));
         let writers = [

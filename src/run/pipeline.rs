@@ -86,7 +86,7 @@ pub fn run(options: RunOptions) -> Result<u8> {
     let mut executed = execute(&options, prepared)?;
     let code = exit_code(&executed);
     if let (Some(dir), Some(spooled)) = (&options.report_dir, executed.spooled.take()) {
-        let report = spooled.map(|cases| executed.report.clone().with_cases(cases));
+        let report = spooled.map(|cases| executed.report.with_cases(cases));
         if let Err(message) = report.and_then(|report| write_reports(&report, dir)) {
             eprintln!("error: {message}");
             return Ok(exit::COULD_NOT_RUN);

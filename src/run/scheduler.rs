@@ -99,7 +99,7 @@ async fn start_trial(
         return false;
     };
     let (done, record) = oneshot::channel();
-    let pending = Pending {
+    let mut pending = Pending {
         done: Some(done),
         engine: engine.clone(),
         case: case.clone(),
@@ -111,7 +111,7 @@ async fn start_trial(
             .engine
             .run(&pending.case, pending.probe.as_ref())
             .await;
-        pending.finish(record);
+        pending.hand_over(record);
     });
     let slot = Slot::Running { name, record };
     slots.send(slot).await.is_ok()
@@ -127,10 +127,6 @@ struct Pending {
 }
 
 impl Pending {
-    fn finish(mut self, record: CaseRecord) {
-        self.hand_over(record);
-    }
-
     fn hand_over(&mut self, record: CaseRecord) {
         if let Some(done) = self.done.take() {
             if let Some(progress) = &self.engine.recorder.progress {

@@ -37,33 +37,60 @@ pub fn distinct_cases(files: &[PathBuf]) -> (Vec<Case>, Vec<usize>) {
 pub struct Distinct {
     cases: Vec<Case>,
     counts: Vec<usize>,
-    seen: HashMap<(String, String, u16, u64), usize>,
+    seen: HashMap<DistinctKey, usize>,
 }
+
+/// A request line and status, and the hash of everything else two cases must share.
+type DistinctKey = (String, String, u16, u64);
 
 impl Distinct {
     /// Counts `case` as standing for `count` cases.
     pub fn add(&mut self, case: &Case, count: usize) {
-        let key = (
-            case.request.method.clone(),
-            case.request.path.raw.clone(),
-            case.expect.status,
-            fnv1a(likeness(case).as_bytes()),
-        );
-        match self.seen.get(&key) {
-            Some(&at) => self.counts[at] += count,
-            None => {
-                self.seen.insert(key, self.cases.len());
-                self.counts.push(count);
-                self.cases.push(case.clone());
-            }
+        let key = Self::key(case);
+        if !self.counted(&key, count) {
+            self.insert(key, case.clone(), count);
         }
     }
 
     /// Takes in `other`'s cases, seen after this one's.
     pub fn extend(&mut self, other: Distinct) {
-        for (case, count) in other.cases.iter().zip(other.counts) {
-            self.add(case, count);
+        let mut keys: Vec<Option<DistinctKey>> = vec![None; other.cases.len()];
+        for (key, at) in other.seen {
+            keys[at] = Some(key);
         }
+        let taken = other.cases.into_iter().zip(other.counts).zip(keys);
+        for ((case, count), key) in taken {
+            let key = key.unwrap_or_else(|| Self::key(&case));
+            if !self.counted(&key, count) {
+                self.insert(key, case, count);
+            }
+        }
+    }
+
+    fn insert(&mut self, key: DistinctKey, case: Case, count: usize) {
+        self.seen.insert(key, self.cases.len());
+        self.counts.push(count);
+        self.cases.push(case);
+    }
+
+    /// Adds `count` to the case of `key`, when there is one.
+    fn counted(&mut self, key: &DistinctKey, count: usize) -> bool {
+        match self.seen.get(key) {
+            Some(&at) => {
+                self.counts[at] += count;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn key(case: &Case) -> DistinctKey {
+        (
+            case.request.method.clone(),
+            case.request.path.raw.clone(),
+            case.expect.status,
+            fnv1a(likeness(case).as_bytes()),
+        )
     }
 
     pub fn into_parts(self) -> (Vec<Case>, Vec<usize>) {

@@ -261,22 +261,10 @@ impl Entities {
         }
         self.forget_aliases(path);
         let below = format!("{path}/");
-        let doomed: Vec<String> = self
-            .entities
-            .range(below.clone()..)
-            .take_while(|(k, _)| k.starts_with(&below))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in &doomed {
-            self.entities.remove(key);
+        for key in keys_below(&self.entities, &below) {
+            self.entities.remove(&key);
         }
-        let emptied: Vec<String> = self
-            .collections
-            .range(below.clone()..)
-            .take_while(|(collection, _)| collection.starts_with(&below))
-            .map(|(collection, _)| collection.clone())
-            .collect();
-        for collection in emptied {
+        for collection in keys_below(&self.collections, &below) {
             self.collections.remove(&collection);
         }
         self.forget_member(path);
@@ -392,6 +380,14 @@ impl Entities {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
+}
+
+/// The keys of `map` that start with `below`.
+fn keys_below<V>(map: &BTreeMap<String, V>, below: &str) -> Vec<String> {
+    map.range(below.to_string()..)
+        .take_while(|(key, _)| key.starts_with(below))
+        .map(|(key, _)| key.clone())
+        .collect()
 }
 
 #[cfg(test)]
