@@ -13,7 +13,7 @@ use crate::exec::transport::{Response, TransportError};
 use crate::graph;
 use crate::schema::registry::Schemas;
 use crate::suite::model::{
-    Expect, HeaderExpectation, HeaderRule, escape_pointer_token, status_forbids_body,
+    Expect, HeaderExpectation, HeaderRule, escape_pointer_token, status_forbids_body, value_at,
 };
 use crate::suite::probes::Probe;
 
@@ -503,7 +503,7 @@ pub fn check_collection(schemas: &Schemas, name: &str, body: &Value) -> Vec<Fail
 pub fn check_required(required: &[String], body: &Value) -> Vec<Failure> {
     required
         .iter()
-        .filter(|pointer| body.pointer(pointer).is_none())
+        .filter(|pointer| value_at(body, pointer).is_none())
         .map(|pointer| {
             Failure::at(
                 FailureKind::Schema,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
-use crate::suite::model::{Case, CaseValues, Request, Step, Template, Unfilled};
+use crate::suite::model::{Case, CaseValues, Request, Step, Template, Unfilled, value_at};
 
 /// The first pause between two reads that wait for a consistent answer (a life-cycle probe's,
 /// setup's for what its chain created); it doubles up to `MAX_PAUSE`.
@@ -314,7 +314,7 @@ pub fn capture(
         .json()
         .map_err(|e| format!("cannot capture from a body that is not JSON: {e}"))?;
     for capture in &request.capture {
-        let value = match body.pointer(&capture.pointer) {
+        let value = match value_at(body, &capture.pointer) {
             Some(Value::String(s)) => s.clone(),
             Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
             Some(other) => {

@@ -2,6 +2,9 @@
 //! in plan order as a slot (its record, or where its record will come), and the printing side
 //! prints the verdicts in that order and hands each record on to the reports.
 
+use std::time::Duration;
+
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::report::record::{CaseRecord, Decision};
@@ -100,8 +103,21 @@ async fn wait_for(
                 printer.announce(name);
             }
             show(printer, recorder);
+            batch_verdicts().await;
             record.await.ok()
         }
+    }
+}
+
+/// How long the printing side waits, when the next verdict is not in, before it waits for that
+/// verdict: the verdicts of the cases in flight meanwhile print together, and the thread that
+/// prints is woken once a batch rather than once a case. Not with one case at a time, where
+/// that thread runs the case too.
+const BATCH: Duration = Duration::from_millis(2);
+
+async fn batch_verdicts() {
+    if Handle::current().runtime_flavor() != RuntimeFlavor::CurrentThread {
+        tokio::time::sleep(BATCH).await;
     }
 }
 

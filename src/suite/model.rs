@@ -1,6 +1,7 @@
 //! The case model: one documented request/response pair with its setup and teardown, as the
 //! rest of conform sees it. Every value keeps where it came from, for error messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -204,22 +205,32 @@ pub struct Expect {
     /// JSON pointers that must be present in the body.
     pub required: Vec<String>,
     /// Values the server must echo: a subset of the body. (`null` is a value: kept apart from
-    /// no expectation when a planned case is spilled and read back.)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present_value"
-    )]
+    /// no expectation.)
+    #[serde(with = "json_text")]
     pub body: Option<Value>,
     /// What response headers must be, by name.
     pub headers: Vec<HeaderExpectation>,
 }
 
-/// A value that is there, `null` included.
-fn present_value<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> std::result::Result<Option<Value>, D::Error> {
-    Value::deserialize(deserializer).map(Some)
+/// An expected body kept as its JSON text: the spill's format holds no free-form values.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(
+        body: &Option<Value>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        body.as_ref().map(Value::to_string).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Value>, D::Error> {
+        Option::<String>::deserialize(deserializer)?
+            .map(|text| serde_json::from_str(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 /// A response header the case expects.
@@ -425,8 +436,42 @@ pub fn is_method(word: &str) -> bool {
 }
 
 /// Escapes a property name for use as one JSON pointer token (RFC 6901).
-pub fn escape_pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+pub fn escape_pointer_token(token: &str) -> Cow<'_, str> {
+    if token.contains(['~', '/']) {
+        Cow::Owned(token.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
+/// The value at a JSON pointer (RFC 6901), as `Value::pointer` finds it, without copying the
+/// tokens that need no unescaping (the most of them).
+pub fn value_at<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(value);
+    }
+    let tokens = pointer.strip_prefix('/')?;
+    tokens.split('/').try_fold(value, |at, token| {
+        let token = if token.contains('~') {
+            Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+        } else {
+            Cow::Borrowed(token)
+        };
+        match at {
+            Value::Object(members) => members.get(token.as_ref()),
+            Value::Array(items) => items.get(array_index(&token)?),
+            _ => None,
+        }
+    })
+}
+
+/// An array index token: digits without a leading zero (but `0` itself).
+fn array_index(token: &str) -> Option<usize> {
+    let digits = token.bytes().all(|b| b.is_ascii_digit());
+    if !digits || token.is_empty() || (token.len() > 1 && token.starts_with('0')) {
+        return None;
+    }
+    token.parse().ok()
 }
 
 #[cfg(test)]
@@ -452,5 +497,24 @@ mod tests {
     #[test]
     fn escapes_property_names_as_pointer_tokens() {
         assert_eq!(escape_pointer_token("a/b~c"), "a~1b~0c");
+        assert_eq!(escape_pointer_token("plain"), "plain");
+    }
+
+    #[test]
+    fn a_value_is_found_at_a_pointer_as_rfc_6901_reads_it() {
+        let body = serde_json::json!({"a/b": {"~c": [10, 11]}, "list": [1], "": 5});
+        for pointer in [
+            "",
+            "/a~1b",
+            "/a~1b/~0c",
+            "/a~1b/~0c/1",
+            "/list/0",
+            "/",
+            "/list/01",
+            "/x",
+            "x",
+        ] {
+            assert_eq!(value_at(&body, pointer), body.pointer(pointer), "{pointer}");
+        }
     }
 }

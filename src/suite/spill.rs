@@ -1,5 +1,5 @@
 //! The planned cases of the files past what a plan keeps in memory, written to a temporary file
-//! as compact JSON when the plan reads them, and read back when their turn comes: a case file
+//! in a compact binary form (postcard) when the plan reads them, and read back when their turn comes: a case file
 //! is parsed once however large the suite. Origins are kept as spans; the case file's text is
 //! read again with its cases (for error positions, and to notice a file edited meanwhile).
 
@@ -39,7 +39,7 @@ impl Spill {
             out: std::io::BufWriter::with_capacity(64 * 1024, &*out),
             written: 0,
         };
-        serde_json::to_writer(&mut counted, cases).map_err(|e| spill_error(e.into()))?;
+        postcard::to_io(cases, &mut counted).map_err(|e| spill_error(std::io::Error::other(e)))?;
         counted.flush().map_err(spill_error)?;
         let slot = Slot {
             offset: *end,
@@ -66,8 +66,8 @@ impl Spill {
             let back = out.seek(SeekFrom::End(0));
             read.and(back).map_err(spill_error)?;
         }
-        Origin::reading_from(source, || serde_json::from_slice(&bytes))
-            .map_err(|e| spill_error(e.into()))
+        Origin::reading_from(source, || postcard::from_bytes(&bytes))
+            .map_err(|e| spill_error(std::io::Error::other(e)))
     }
 }
 
