@@ -15,7 +15,7 @@ use crate::schema::registry::Schemas;
 use crate::suite::model::{
     Expect, HeaderExpectation, HeaderRule, escape_pointer_token, status_forbids_body, value_at,
 };
-use crate::suite::probes::Probe;
+use crate::suite::probe_plan::Probe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

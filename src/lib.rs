@@ -17,7 +17,7 @@ pub mod exit;
 pub mod fs;
 pub mod graph;
 pub mod mock;
-pub mod probe;
+pub mod probe_kind;
 pub mod report;
 pub mod run;
 pub mod schema;

@@ -25,7 +25,7 @@ pub struct ListArgs {
     format: OutputFormat,
     /// A value the run will be given (as `conform run --var`): the binding plan counts it as
     /// given. Repeatable.
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::target::parse_var)]
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::endpoint::parse_var)]
     vars: Vec<(String, String)>,
     /// Values the run will be given from a fixtures file (as `conform run --fixtures`).
     #[arg(long, value_name = "FILE")]

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use crate::config::file::{EMBEDDED, load_profile};
 use crate::config::settings::{self, Flags};
 use crate::error::Error;
-use crate::exec::target::parse_var;
-use crate::probe::ProbeSelection;
+use crate::exec::endpoint::parse_var;
+use crate::probe_kind::ProbeSelection;
 use crate::run::pipeline::{self, RunOptions};
 use crate::suite::partition::{Shard, parse_shard};
 

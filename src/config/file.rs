@@ -10,8 +10,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::exec::target::check_base_url;
-use crate::probe::ProbeSelection;
+use crate::exec::endpoint::check_base_url;
+use crate::probe_kind::ProbeSelection;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const DEFAULT_FILE: &str = "conform.toml";
@@ -289,7 +289,7 @@ fn auth(file: &Path, text: &str, raw: &AuthToml) -> Result<AuthProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::ProbeKind;
+    use crate::probe_kind::ProbeKind;
 
     const FILE: &str = r#"
 [targets.staging]

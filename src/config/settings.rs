@@ -10,7 +10,7 @@ use crate::config::file::{AuthProfile, Profile};
 use crate::error::{Error, Result};
 use crate::exec::auth::{Auth, ClientCredentials, DEFAULT_AUTHORITY, DEFAULT_SCOPE, TokenSource};
 use crate::exec::transport::{Limits, RetryPolicy};
-use crate::probe::ProbeSelection;
+use crate::probe_kind::ProbeSelection;
 use crate::secret::{Redactor, Secret};
 
 pub const TOKEN_VARIABLE: &str = "CONFORM_TOKEN";

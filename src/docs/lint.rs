@@ -17,7 +17,7 @@ use crate::error::Location;
 use crate::schema::registry::{Resolved, Schemas};
 use crate::suite::model::escape_pointer_token;
 use crate::suite::model::{Case, Request};
-use crate::suite::probes;
+use crate::suite::probe_plan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -651,7 +651,7 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
         }
     }
     // The id a create captures names the created item for the life-cycle probes.
-    let item_id = probes::item_url(case).map(|(_, variable)| variable);
+    let item_id = probe_plan::item_url(case).map(|(_, variable)| variable);
     for (index, variable) in &captured {
         if item_id.as_deref() == Some(*variable) {
             continue;

@@ -1,8 +1,8 @@
-//! Sending: the HTTP transport, the setup → request → teardown protocol of a case, the target
+//! Sending: the HTTP transport, the setup → request → teardown protocol of a case, the endpoint
 //! and its authentication.
 
 pub mod auth;
-pub mod probe;
+pub mod endpoint;
+pub mod probe_run;
 pub mod protocol;
-pub mod target;
 pub mod transport;

@@ -115,7 +115,7 @@ pub fn out_of_time(case: &Case) -> CaseRun {
 /// Runs setup, the case's request and teardown; `keep` leaves what the case created.
 pub async fn run_case(http: &Http, case: &Case, keep: bool) -> CaseRun {
     let started = Instant::now();
-    let mut vars = CaseValues::of(&http.target.vars, case);
+    let mut vars = CaseValues::of(&http.endpoint.vars, case);
     let mut retries = Vec::new();
     let mut settled = None;
     let attempt = match run_setup(http, case, &mut vars, &mut retries, &mut settled).await {
@@ -233,7 +233,7 @@ pub async fn run_teardown(
         if keep {
             leaked.push(Leak {
                 method: step.request.method.clone(),
-                url: http.target.url(&path),
+                url: http.endpoint.url(&path),
                 reason: "kept (--keep)".to_string(),
             });
             continue;
@@ -242,7 +242,7 @@ pub async fn run_teardown(
             warnings.push(format!("teardown: {message}"));
             leaked.push(Leak {
                 method: step.request.method.clone(),
-                url: http.target.url(&path),
+                url: http.endpoint.url(&path),
                 reason: message,
             });
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::target::Target;
+use crate::exec::endpoint::Endpoint;
 use crate::graph;
 use crate::secret::Secret;
 use crate::suite::model::Request;
@@ -89,7 +89,7 @@ impl RateLimiter {
 /// Everything requests of a run share.
 pub struct Http {
     pub client: reqwest::Client,
-    pub target: Target,
+    pub endpoint: Endpoint,
     pub limits: Limits,
     pub retry: RetryPolicy,
     pub rate: Option<RateLimiter>,
@@ -252,7 +252,7 @@ impl Http {
                 ));
             };
             if tries.token.is_none() && role != Role::Unauthenticated {
-                tries.token = match self.target.auth.token(&self.client).await {
+                tries.token = match self.endpoint.auth.token(&self.client).await {
                     Ok(token) => token,
                     Err(message) => break Err(TransportError::Transport(message)),
                 };
@@ -310,7 +310,7 @@ impl Http {
         let Some(stale) = tries.token.as_ref().filter(|_| rejected) else {
             return false;
         };
-        let Some(fresh) = self.target.auth.renew(&self.client, stale).await else {
+        let Some(fresh) = self.endpoint.auth.renew(&self.client, stale).await else {
             return false;
         };
         tries.renewed = true;
@@ -361,7 +361,7 @@ impl Http {
             reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut builder = self
             .client
-            .request(method, self.target.url(path))
+            .request(method, self.endpoint.url(path))
             .header("accept", "application/json")
             .header("client-request-id", client_request_id);
         if let Some(token) = token {

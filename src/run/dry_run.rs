@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::exec::auth::Auth;
 use crate::suite::model::{Case, CaseValues, Request, Template, Values};
 use crate::suite::plan::{Selection, Suite};
-use crate::suite::probes::{Probe, ProbeAction};
+use crate::suite::probe_plan::{Probe, ProbeAction};
 
 /// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
 fn fill(template: &Template, vars: &impl Values) -> String {

@@ -12,14 +12,14 @@ use crate::check;
 use crate::exec;
 use crate::exec::protocol;
 use crate::exec::transport::Http;
-use crate::probe::ProbeKind;
+use crate::probe_kind::ProbeKind;
 use crate::report::record::{CaseInfo, CaseRecord};
 use crate::report::spool::Spool;
 use crate::report::tally::Tally;
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
-use crate::suite::probes::Probe;
+use crate::suite::probe_plan::Probe;
 
 /// What every case of the run shares.
 pub struct Engine {
@@ -95,7 +95,7 @@ impl Engine {
         let run = if self.http.deadline.is_some_and(|d| Instant::now() >= d) {
             protocol::out_of_time(case)
         } else if let Some(probe) = probe {
-            exec::probe::run_probe(&self.http, case, probe, self.keep).await
+            exec::probe_run::run_probe(&self.http, case, probe, self.keep).await
         } else {
             protocol::run_case(&self.http, case, self.keep).await
         };
@@ -111,7 +111,7 @@ impl Engine {
         if let Some(probed) = &run.probed {
             info.probe_detail = Some(probed.wait.describe());
         }
-        let mut record = CaseRecord::ran(&info, &run, verdict, &self.http.target.redactor);
+        let mut record = CaseRecord::ran(&info, &run, verdict, &self.http.endpoint.redactor);
         if let Some(baseline) = &self.baseline {
             baseline.annotate(&mut record, &self.today);
         }

@@ -35,7 +35,7 @@ use crate::suite::sources::Sources;
 pub struct RunOptions {
     pub cases_dir: PathBuf,
     pub schemas_dir: PathBuf,
-    /// Target, authentication, timeouts, retries, concurrency.
+    /// Destination, authentication, timeouts, retries, concurrency.
     pub settings: Settings,
     /// `None`: write no report.
     pub report_dir: Option<PathBuf>,
@@ -225,7 +225,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
     let interrupted = watch_ctrl_c(&runtime);
-    let (target, server) =
+    let (endpoint, server) =
         destination::prepare(&runtime, &client, settings, prepared.served.as_ref())?;
     let spool = options
         .report_dir
@@ -239,7 +239,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let engine = Arc::new(Engine {
         http: Http {
             client,
-            target,
+            endpoint,
             limits: settings.limits,
             retry: settings.retry,
             rate: settings.rate.map(RateLimiter::per_second),
@@ -267,7 +267,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     }
     let interrupted = *interrupted.borrow();
     let tally = engine.recorder.take_tally();
-    let mut report = tally.report_head(&engine.http.target.label, started_at, started.elapsed());
+    let mut report = tally.report_head(&engine.http.endpoint.label, started_at, started.elapsed());
     report.fingerprint = fingerprint;
     report.shard = options.shard;
     report.complete = !interrupted && stopped.is_none();

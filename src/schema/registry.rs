@@ -3,8 +3,8 @@
 //! metadata holds thousands; a run uses a few), `format` checked.
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::fs;
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -218,8 +218,12 @@ impl Schemas {
         let folder_exists = api.is_some_and(|v| {
             let prefix = format!("{v}/");
             // Keys are sorted: the first at or after the prefix is the one that could have it.
-            let mut from_prefix = self.schemas.range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded));
-            from_prefix.next().is_some_and(|(k, _)| k.starts_with(&prefix))
+            let mut from_prefix = self
+                .schemas
+                .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded));
+            from_prefix
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&prefix))
         });
         Some(if own.is_some() && folder_exists {
             Resolved::FallBack(key)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
-use crate::probe::ProbeKind;
+use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, Binding, CaseShape, Given, Producers};
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
-use crate::probe::ProbeKind;
+use crate::probe_kind::ProbeKind;
 use crate::suite::model::{
     Capture, Case, Expect, HeaderExpectation, HeaderRule, METHODS, Origin, PageDoc, PairDoc,
     ProbeSetting, Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token,

@@ -8,7 +8,7 @@ pub mod load;
 pub mod model;
 pub mod partition;
 pub mod plan;
-pub mod probes;
+pub mod probe_plan;
 pub mod sorted;
 pub mod sources;
 pub mod spill;

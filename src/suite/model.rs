@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::probe::ProbeKind;
+use crate::probe_kind::ProbeKind;
 
 /// A case file as read from disk, kept for error messages.
 #[derive(Debug)]

@@ -192,7 +192,7 @@ fn resource(
                 navigation,
             },
         ) => {
-            let at = Target {
+            let at = CreateAt {
                 path: &path,
                 ty: &ty,
                 navigation: navigation.as_deref(),
@@ -370,7 +370,7 @@ fn page_body(page: query::Page, path: &str, exchange: &Exchange) -> Value {
 }
 
 /// Where a create goes: the collection's path, its item type and its navigation's name.
-struct Target<'a> {
+struct CreateAt<'a> {
     path: &'a str,
     ty: &'a str,
     navigation: Option<&'a str>,
@@ -379,11 +379,11 @@ struct Target<'a> {
 fn create(
     generic: &Generic,
     model: &ApiModel,
-    Target {
+    CreateAt {
         path,
         ty,
         navigation,
-    }: Target<'_>,
+    }: CreateAt<'_>,
     exchange: &Exchange,
     example: Option<&Example>,
 ) -> Reply {

@@ -11,14 +11,14 @@ use crate::exec::protocol::{
 };
 use crate::exec::transport::{Exchange, Http, Role};
 use crate::suite::model::{Case, CaseValues, Request};
-use crate::suite::probes::{Probe, ProbeAction};
+use crate::suite::probe_plan::{Probe, ProbeAction};
 
 /// Runs `probe` of `case`; `wait` bounds how long a life-cycle probe reads again while the
 /// answer is not yet the expected one.
 pub async fn run_probe(http: &Http, case: &Case, probe: &Probe, keep: bool) -> CaseRun {
     let wait = http.consistency_wait;
     let started = Instant::now();
-    let mut vars = CaseValues::of(&http.target.vars, case);
+    let mut vars = CaseValues::of(&http.endpoint.vars, case);
     let mut retries = Vec::new();
     let mut probed = None;
     let mut torn_down = None;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::probe::{ProbeKind, ProbeSelection};
+use crate::probe_kind::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::schema::shape::JsonType;
 use crate::suite::model::{Case, Expect, ProbeSetting, Request, Template};

@@ -7,9 +7,10 @@ use crate::error::{Error, Result};
 use crate::exec::auth::Auth;
 use crate::secret::Redactor;
 
-/// The server under test.
+/// The server under test as the run's requests reach it (what `--target` names in conform.toml
+/// and `Destination` says where to find, resolved).
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Endpoint {
     /// Scheme, host, port and an optional path prefix, without a trailing slash.
     pub base_url: String,
     /// What reports call the target (`embedded` or the base URL).
@@ -17,12 +18,12 @@ pub struct Target {
     /// Values for path placeholders.
     pub vars: HashMap<String, String>,
     pub auth: Auth,
-    /// Every secret of this target, for redaction.
+    /// Every secret of this endpoint, for redaction.
     pub redactor: Redactor,
 }
 
-impl Target {
-    /// A target at `base_url`, checked to be an absolute http(s) URL.
+impl Endpoint {
+    /// An endpoint at `base_url`, checked to be an absolute http(s) URL.
     pub fn remote(
         base_url: &str,
         vars: HashMap<String, String>,
@@ -80,7 +81,7 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked_and_normalised() {
-        let t = Target::remote(
+        let t = Endpoint::remote(
             "http://127.0.0.1:8080/",
             HashMap::new(),
             Auth::None,
