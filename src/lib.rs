@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one folder a stage, dependencies running one way (down this list):
 //! `cli` → `run` → `report` and `baseline` → `check` → `exec` → `suite` → `api` (the URL
-//! space) → `schema`; `docs` (pages, import, lint) and `config` sit beside them; `mock` is the reference
-//! server. The leaves — `error`, `exit`, `secret`, `fs`, `graph`, `probe` — use nothing of conform.
+//! space) → `schema`; `docs` (pages, import, lint) and `config` sit beside them; `mock` is the
+//! reference server. The leaves — `error`, `exit`, `secret`, `fs`, `graph`, `probe_kind` — use
+//! nothing of conform.
 
 pub mod api;
 pub mod baseline;

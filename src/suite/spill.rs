@@ -1,7 +1,8 @@
 //! The planned cases of the files past what a plan keeps in memory, written to a temporary file
-//! in a compact binary form (postcard) when the plan reads them, and read back when their turn comes: a case file
-//! is parsed once however large the suite. Origins are kept as spans; the case file's text is
-//! read again with its cases (for error positions, and to notice a file edited meanwhile).
+//! in a compact binary form (postcard) when the plan reads them, and read back when their turn
+//! comes: a case file is parsed once however large the suite. Origins are kept as spans; the
+//! case file's text is read again with its cases (for error positions, and to notice a file
+//! edited meanwhile).
 
 use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
