@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::error::{Error, Result};
 use crate::report::record::{CaseRecord, Decision};
 use crate::run::engine::{Engine, info};
-use crate::run::trial::Slot;
+use crate::run::trial::{NO_VERDICT, Slot};
 use crate::suite::model::Case;
 use crate::suite::plan::{self, PlannedCase, Selection, Suite};
 use crate::suite::probe_plan::Probe;
@@ -91,9 +91,8 @@ async fn start_trial(
 ) -> bool {
     let name = plan::trial_name(case, probe.as_ref().map(|p| p.kind));
     if selection == Selection::Ignored {
-        let reason = case.ignore.as_deref().unwrap_or("ignored");
-        let record = Box::new(CaseRecord::skipped(&info(case, probe.as_ref()), reason));
-        return slots.send(Slot::Ignored { name, record }).await.is_ok();
+        let slot = ignored(name, case, probe.as_ref());
+        return slots.send(slot).await.is_ok();
     }
     let Ok(permit) = engine.permits.clone().acquire_owned().await else {
         return false;
@@ -115,6 +114,13 @@ async fn start_trial(
     });
     let slot = Slot::Running { name, record };
     slots.send(slot).await.is_ok()
+}
+
+/// An ignored trial, recorded as skipped with the case's reason.
+fn ignored(name: String, case: &Case, probe: Option<&Probe>) -> Slot {
+    let reason = case.ignore.as_deref().unwrap_or("ignored");
+    let record = Box::new(CaseRecord::skipped(&info(case, probe), reason));
+    Slot::Ignored { name, record }
 }
 
 /// A started trial until its record is handed over: if its task ends without one (a panic),
@@ -140,8 +146,7 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         if self.done.is_some() {
-            let why = "the case stopped before giving a verdict";
-            let record = CaseRecord::not_run(&info(&self.case, self.probe.as_ref()), why);
+            let record = CaseRecord::not_run(&info(&self.case, self.probe.as_ref()), NO_VERDICT);
             self.hand_over(record);
         }
     }
@@ -197,17 +202,12 @@ async fn not_run_trials(
 ) -> bool {
     for (position, case, probe) in suite.trials_of(index, cases) {
         let name = plan::trial_name(&case, probe.as_ref().map(|p| p.kind));
-        let info = info(&case, probe.as_ref());
         let slot = match suite.selections[position] {
             Selection::Run => Slot::NotRun {
                 name,
-                record: Box::new(CaseRecord::not_run(&info, why)),
+                record: Box::new(CaseRecord::not_run(&info(&case, probe.as_ref()), why)),
             },
-            Selection::Ignored => {
-                let reason = case.ignore.as_deref().unwrap_or("ignored");
-                let record = Box::new(CaseRecord::skipped(&info, reason));
-                Slot::Ignored { name, record }
-            }
+            Selection::Ignored => ignored(name, &case, probe.as_ref()),
             Selection::FilteredOut | Selection::OtherShard => continue,
         };
         if slots.send(slot).await.is_err() {

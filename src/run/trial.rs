@@ -36,6 +36,9 @@ pub enum Slot {
     },
 }
 
+/// Why a started trial has no verdict: its task ended without one.
+pub const NO_VERDICT: &str = "the case stopped before giving a verdict";
+
 /// How many trials the scheduler may start ahead of the one printed next: what one slow case
 /// lets the others run ahead, and the bound on what waits to be printed.
 pub const PRINT_AHEAD: usize = 16_384;
@@ -72,8 +75,7 @@ pub async fn print_in_order(
                     }
                     // Its task hands over a record even when it panics: only an abort gets here.
                     None => {
-                        let why = "the case stopped before giving a verdict".to_string();
-                        printer.verdict(&name, Shown::Failed(why));
+                        printer.verdict(&name, Shown::Failed(NO_VERDICT.to_string()));
                     }
                 }
             }

@@ -84,6 +84,13 @@ pub struct PlannedFile {
     spilled: Option<Slot>,
 }
 
+impl PlannedFile {
+    /// The cases kept in memory, the first time they are asked for.
+    fn take_kept(&self) -> Option<Vec<PlannedCase>> {
+        self.parsed.lock().ok().and_then(|mut parsed| parsed.take())
+    }
+}
+
 /// A case as planned, with the probes derived from it: the run derives nothing again.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct PlannedCase {
@@ -96,8 +103,7 @@ impl Suite {
     /// text (an error when the file changed since planning).
     pub fn cases_of(&self, index: usize) -> Result<Vec<PlannedCase>> {
         let file = &self.files[index];
-        let kept = file.parsed.lock().ok().and_then(|mut parsed| parsed.take());
-        match (kept, file.spilled) {
+        match (file.take_kept(), file.spilled) {
             (Some(cases), _) => Ok(cases),
             (None, Some(slot)) => {
                 let source = load::reread(&file.path, file.fingerprint)?;
@@ -114,7 +120,7 @@ impl Suite {
     /// of a file that cannot be run. `None` when they cannot be had.
     pub fn planned_cases(&self, index: usize) -> Option<Vec<PlannedCase>> {
         let file = &self.files[index];
-        if let Some(cases) = file.parsed.lock().ok().and_then(|mut parsed| parsed.take()) {
+        if let Some(cases) = file.take_kept() {
             return Some(cases);
         }
         // The text is only for error positions, which a trial not run has none of.
