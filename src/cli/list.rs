@@ -45,10 +45,12 @@ pub fn execute(args: ListArgs) -> Result<u8, Error> {
                 .map(|(name, _)| name),
         );
     }
-    let given = bind::Given {
-        names,
-        disposable: args.disposable_fixtures,
+    let writable = if args.disposable_fixtures {
+        bind::Writable::Given
+    } else {
+        bind::Writable::Created
     };
+    let given = bind::Given { names, writable };
     list(&args.cases, &models, &given, args.format)
 }
 

@@ -90,11 +90,36 @@ pub fn router(config: MockConfig) -> Router {
 
 /// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the
 /// server serves an operation; `GET /_mock/download/…` serves what a documented redirect
-/// points to.
+/// points to; `POST /_mock/seed/{collection}` makes an entity there and answers its id.
 fn test_api(generic: Arc<Generic>) -> Router {
     let routes = generic.clone();
     let downloads = generic.clone();
+    let seeds = generic.clone();
     Router::new()
+        .route(
+            "/_mock/seed/{*path}",
+            post(
+                move |axum::extract::Path(path): axum::extract::Path<String>| async move {
+                    let (status, body) = match seeds.seed(&format!("/{path}")) {
+                        Ok(id) => (
+                            axum::http::StatusCode::CREATED,
+                            serde_json::json!({ "id": id }),
+                        ),
+                        Err(why) => (
+                            axum::http::StatusCode::NOT_FOUND,
+                            serde_json::json!({
+                                "error": { "code": "NotSeeded", "message": why.to_string() }
+                            }),
+                        ),
+                    };
+                    (
+                        status,
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        body.to_string(),
+                    )
+                },
+            ),
+        )
         .route(
             "/_mock/download/{*path}",
             get(

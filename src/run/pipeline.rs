@@ -25,7 +25,7 @@ use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
 use crate::schema::registry::Schemas;
-use crate::suite::bind::{self, Given};
+use crate::suite::bind::{self, Given, Writable};
 use crate::suite::binder::Binder;
 use crate::suite::load;
 use crate::suite::partition::Shard;
@@ -169,12 +169,12 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .map(|path| Baseline::load(path, false))
         .transpose()?;
     let vars = &options.settings.vars;
+    let embedded = matches!(options.settings.destination, Destination::Embedded);
     let given = Given {
         names: vars.keys().cloned().collect(),
-        disposable: options.settings.disposable_fixtures,
+        writable: writable(&options.settings),
     };
     let require_bound = options.settings.require_bound;
-    let embedded = matches!(options.settings.destination, Destination::Embedded);
     let (served, binder) = served(
         &schemas,
         (&options.schemas_dir, embedded),
@@ -197,6 +197,18 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         baseline,
         served,
     })
+}
+
+/// What the run may change: everything on conform's own server (embedded, or a `conform mock`
+/// reset before the run), which is disposable; else what it creates, and the given entities
+/// with `--disposable-fixtures`.
+pub fn writable(settings: &Settings) -> Writable {
+    let own_server = matches!(settings.destination, Destination::Embedded) || settings.reset;
+    match (own_server, settings.disposable_fixtures) {
+        (true, _) => Writable::Everything,
+        (false, true) => Writable::Given,
+        (false, false) => Writable::Created,
+    }
 }
 
 /// `--list`: the trials the run would report, as libtest lists them.

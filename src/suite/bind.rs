@@ -2,8 +2,9 @@
 //! given (`--var`, a target's vars), captured by its own setup, created by a chain of the
 //! suite's own creates, or discovered by listing the collection — or why it cannot be bound.
 //! The safety rule is decided here, once: a PATCH, PUT or DELETE (or a `$ref` removal) is
-//! planned only against an entity the run creates. Pure: the suite, the model and the given
-//! names in; plans out.
+//! planned only against an entity the run creates — unless the server is conform's own, which
+//! is disposable: there a key nothing else binds is seeded by the server for the case, and
+//! every write is sent. Pure: the suite, the model and the given names in; plans out.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -27,6 +28,10 @@ pub enum Binding {
     Discovered {
         collection: String,
     },
+    /// Made in the collection for the case by conform's own server (`POST /_mock/seed/…`).
+    Seeded {
+        collection: String,
+    },
     Unbound {
         reason: String,
     },
@@ -40,6 +45,7 @@ impl Binding {
             Self::Captured => "captured".to_string(),
             Self::Created { by } => format!("created by {by}"),
             Self::Discovered { collection } => format!("discovered in {collection}"),
+            Self::Seeded { collection } => format!("seeded in {collection}"),
             Self::Unbound { .. } => "unbound".to_string(),
         }
     }
@@ -193,12 +199,24 @@ fn braced(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The placeholders the run has values for, and whether the entities they name may be changed.
+/// What a run may change on its server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Writable {
+    /// What the run creates, and an action on a given entity: a server someone cares for.
+    #[default]
+    Created,
+    /// Also the entities the given values name (`--disposable-fixtures`).
+    Given,
+    /// Everything: conform's own server (embedded, or a `conform mock` reset before the run),
+    /// which can seed what a case needs.
+    Everything,
+}
+
+/// The placeholders the run has values for, and what the run may change.
 #[derive(Debug, Clone, Default)]
 pub struct Given {
     pub names: HashSet<String>,
-    /// The values name disposable entities (`--disposable-fixtures`): writes to them are sent.
-    pub disposable: bool,
+    pub writable: Writable,
 }
 
 impl Given {
@@ -211,7 +229,7 @@ impl From<HashSet<String>> for Given {
     fn from(names: HashSet<String>) -> Self {
         Self {
             names,
-            disposable: false,
+            writable: Writable::Created,
         }
     }
 }
@@ -247,8 +265,45 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
         plan.placeholders.push((name, binding));
     }
     header_placeholders(case, given, &mut plan);
+    if given.writable == Writable::Everything {
+        spare_fixtures(case, &typed, &mut plan);
+    }
     guard(case, &typed, given, &mut plan);
     plan
+}
+
+/// Whether the request changes what it addresses: anything but a read, a create or a
+/// function.
+fn writes(case: &CaseShape, typed: &TypedPath) -> bool {
+    let reads = matches!(case.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+    !reads
+        && !matches!(
+            typed.operation(&case.method),
+            Some(Operation::Create | Operation::Function)
+        )
+}
+
+/// On conform's own server a given entity is replaced by one seeded for the case where the
+/// given one would not do: the entity a write changes (the fixtures stay as they were for the
+/// cases that read them meanwhile), and one below an entity the run makes (a given channel is
+/// not in a team seeded for the case).
+fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+    let written = writes(case, typed).then(|| target_key(typed)).flatten();
+    let mut below_own = false;
+    for (at, segment) in typed.segments.iter().enumerate() {
+        let Step::Key(Key::Placeholder(name)) = &segment.step else {
+            continue;
+        };
+        let Some((_, binding)) = plan.placeholders.iter_mut().find(|(n, _)| n == name) else {
+            continue;
+        };
+        if *binding == Binding::Given && (below_own || written == Some(name.as_str())) {
+            *binding = Binding::Seeded {
+                collection: typed.shape(at),
+            };
+        }
+        below_own |= *binding != Binding::Given;
+    }
 }
 
 /// The placeholder of the entity a path addresses — its last key — when that key is one (not
@@ -271,11 +326,8 @@ pub fn target_key(typed: &TypedPath) -> Option<&str> {
 /// and any write to a given one when the fixtures are disposable (marked); never to one merely
 /// discovered.
 fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan) {
-    let operation = typed.operation(&case.method);
-    let reads = matches!(case.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
-    let acts = operation == Some(Operation::Action);
-    let writes = !reads && !matches!(operation, Some(Operation::Create | Operation::Function));
-    if !writes || plan.skip.is_some() {
+    let acts = typed.operation(&case.method) == Some(Operation::Action);
+    if !writes(case, typed) || plan.skip.is_some() || given.writable == Writable::Everything {
         return;
     }
     let binding = target_key(typed)
@@ -283,7 +335,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan
         .map(|(name, binding)| (name.clone(), binding.clone()));
     let reason = match binding {
         Some((_, Binding::Created { .. } | Binding::Captured)) => return,
-        Some((_, Binding::Given)) if acts || given.disposable => {
+        Some((_, Binding::Given)) if acts || given.writable == Writable::Given => {
             plan.acts_on_existing = true;
             return;
         }
@@ -328,7 +380,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
         skip: None,
         acts_on_existing: false,
     };
-    if !case.method.eq_ignore_ascii_case("GET") {
+    if !case.method.eq_ignore_ascii_case("GET") && given.writable != Writable::Everything {
         plan.skip = Some(format!(
             "the API model cannot type {}: a {} is sent only to what this run creates",
             case.path, case.method
@@ -355,8 +407,8 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
     plan
 }
 
-/// Given, else created by a chain of the suite's creates, else discovered (a key the case does
-/// not write), else unbound.
+/// Given, else created by a chain of the suite's creates, else seeded by conform's own server,
+/// else discovered, else unbound.
 fn bind(
     typed: &TypedPath,
     at: Option<usize>,
@@ -381,6 +433,9 @@ fn bind(
         return Binding::Created {
             by: producer.case.clone(),
         };
+    }
+    if given.writable == Writable::Everything {
+        return Binding::Seeded { collection };
     }
     Binding::Discovered { collection }
 }
@@ -460,7 +515,7 @@ mod tests {
         let models = Models::from_models(vec![crate::api::office_model()]);
         let given = Given {
             names: ["group-id".to_string()].into(),
-            disposable: true,
+            writable: Writable::Given,
         };
         let plans = plan_all(&office_suite(), &models, &given);
         assert_eq!(plans[3].skip, None, "the given group is disposable");

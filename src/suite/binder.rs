@@ -1,7 +1,8 @@
 //! Carrying binding plans out on loaded cases: a case whose plan skips it is ignored with the
 //! reason; a bound case gets the setup steps its plan needs — the suite's own creates (in chain
-//! order, each capturing the id its placeholder names) and lists that discover an existing
-//! entity — and the teardown that deletes what those creates made, in reverse order.
+//! order, each capturing the id its placeholder names), lists that discover an existing
+//! entity, and on conform's own server the seeds it makes for the case — and the teardown that
+//! deletes what those creates made, in reverse order.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,11 +10,14 @@ use std::sync::Arc;
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::probe_kind::ProbeKind;
-use crate::suite::bind::{self, Binding, CaseShape, Given, Producers};
+use crate::suite::bind::{self, Binding, CaseShape, Given, Producers, Writable};
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 
 /// The variable a create case's new id is captured in, for its teardown.
 const CREATED: &str = "created-entity-id";
+
+/// Where conform's own server makes an entity in the collection that follows (`/beta/me/events`).
+pub const SEED_PATH: &str = "/_mock/seed";
 
 /// What binding needs of the suite: the models, the names given values, the suite's creates.
 pub struct Binder {
@@ -61,7 +65,8 @@ impl Binder {
             .map(|(name, binding)| (name.clone(), binding.describe()))
             .collect();
         case.acts_on_existing = plan.acts_on_existing;
-        if !addresses_own(&typed, &plan.placeholders) {
+        if self.given.writable != Writable::Everything && !addresses_own(&typed, &plan.placeholders)
+        {
             // A probe that sends another method, or a broken body, to an entity the run did
             // not create could change it: those probes stay off.
             for kind in [
@@ -75,10 +80,17 @@ impl Binder {
         }
         let origin = case.request.path.origin.clone();
         let mut chain = Chain {
+            // A given value the plan replaces with a seeded entity is bound by its seed.
             bound: self
                 .given
                 .names
                 .iter()
+                .filter(|name| {
+                    !plan
+                        .placeholders
+                        .iter()
+                        .any(|(n, b)| n == *name && matches!(b, Binding::Seeded { .. }))
+                })
                 .cloned()
                 .chain(shape.captured.iter().cloned())
                 .collect(),
@@ -99,6 +111,10 @@ impl Binder {
                 Binding::Discovered { .. } => {
                     let (template, _) = collection_of(&typed, name);
                     chain.discover(name, &template);
+                }
+                Binding::Seeded { .. } => {
+                    let (template, _) = collection_of(&typed, name);
+                    chain.seed(name, &template);
                 }
                 _ => {}
             }
@@ -122,15 +138,19 @@ impl Binder {
 }
 
 /// Whether the path addresses a collection, or an entity the run creates (its last key
-/// created or captured): what the probes may send other methods and bodies to.
+/// created, captured or seeded): what the probes may send other methods and bodies to.
 fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool {
     if typed.result().is_some_and(|(_, collection)| collection) {
         return true;
     }
     bind::target_key(typed).is_some_and(|name| {
-        placeholders
-            .iter()
-            .any(|(n, b)| n == name && matches!(b, Binding::Created { .. } | Binding::Captured))
+        placeholders.iter().any(|(n, b)| {
+            n == name
+                && matches!(
+                    b,
+                    Binding::Created { .. } | Binding::Captured | Binding::Seeded { .. }
+                )
+        })
     })
 }
 
@@ -229,6 +249,19 @@ impl Chain {
         }
         let path = format!("{template}?$top=1");
         if let Some(step) = self.step("GET", &path, None, Some((name, "/value/0/id")), None) {
+            self.setup.push(step);
+            self.bound.insert(name.to_string());
+        }
+    }
+
+    /// Asks conform's own server to make an entity in the collection at `template` for the
+    /// case, capturing its id as `{name}`. The server is disposable: nothing to delete.
+    fn seed(&mut self, name: &str, template: &str) {
+        if self.bound.contains(name) {
+            return;
+        }
+        let path = format!("{SEED_PATH}{template}");
+        if let Some(step) = self.step("POST", &path, None, Some((name, "/id")), None) {
             self.setup.push(step);
             self.bound.insert(name.to_string());
         }

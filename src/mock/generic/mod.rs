@@ -12,6 +12,7 @@ mod graph;
 pub mod place;
 pub mod query;
 mod respond;
+pub mod seed;
 pub mod served;
 pub mod validate;
 

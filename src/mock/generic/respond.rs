@@ -448,7 +448,12 @@ fn create(
 
 /// `body` as an entity of `ty` with a fresh id and timestamps where its type has them, and
 /// the contained entities it carries (deep insert), ready to be stored.
-fn prepared(model: &ApiModel, ty: &str, mut body: Map<String, Value>, depth: usize) -> Deep {
+pub(super) fn prepared(
+    model: &ApiModel,
+    ty: &str,
+    mut body: Map<String, Value>,
+    depth: usize,
+) -> Deep {
     let contained: Vec<String> = body
         .keys()
         .filter(|name| {

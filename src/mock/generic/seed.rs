@@ -1,0 +1,105 @@
+//! What conform's own server makes for a run that needs an entity it has no create for
+//! (`POST /_mock/seed/{collection}`): one entity of the collection's type, shaped by the suite's
+//! documented read of that entity (else its list), its required properties filled, kept
+//! whatever the collection's capabilities say — the server is disposable, and a run against it
+//! needs something there to address. A collection of references gets a new entity of its
+//! entity set, referred to.
+
+use serde_json::{Map, Value};
+
+use crate::api::model::ApiModel;
+use crate::api::typing::{self, TypedPath};
+use crate::mock::generic::place::{self, Place};
+use crate::mock::generic::{Generic, respond, validate};
+
+/// Why nothing could be seeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unseeded {
+    /// The path names no collection the models place.
+    NotACollection(String),
+    /// A key of the path names nothing.
+    NotFound(String),
+    /// A collection of references to a type no entity set holds.
+    NoEntitySet(String),
+}
+
+impl std::fmt::Display for Unseeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotACollection(path) => write!(f, "{path} is not a collection the models place"),
+            Self::NotFound(what) => write!(f, "a key of the path names no entity of {what}"),
+            Self::NoEntitySet(ty) => write!(f, "no entity set holds {ty}, which the path refers to"),
+        }
+    }
+}
+
+impl Generic {
+    /// Makes an entity in the collection at `collection`; its id.
+    pub fn seed(&self, collection: &str) -> Result<String, Unseeded> {
+        let not_a_collection = || Unseeded::NotACollection(collection.to_string());
+        let typed = typing::type_request(&self.models, collection, None)
+            .ok()
+            .filter(|typed| typed.untyped.is_none())
+            .ok_or_else(not_a_collection)?;
+        let model = self
+            .models
+            .for_version(typed.version.as_deref())
+            .into_iter()
+            .find(|m| m.version == typed.model)
+            .ok_or_else(not_a_collection)?;
+        let placed = place::resolve(model, &typed, &mut self.store());
+        let (path, ty, contained) = match placed {
+            Ok(Place::Collection {
+                path,
+                ty,
+                contained,
+                ..
+            }) => (path, ty, contained),
+            Ok(_) => return Err(not_a_collection()),
+            Err(place::Nowhere::NotFound(what)) => return Err(Unseeded::NotFound(what)),
+            Err(place::Nowhere::Invalid(_)) => return Err(not_a_collection()),
+        };
+        let body = self.documented_entity(model, collection, &ty);
+        let ty = validate::body_type(model, &ty, &body).to_string();
+        let deep = respond::prepared(model, &ty, body, 0);
+        let id = deep.entity.id().unwrap_or_default().to_string();
+        if contained {
+            self.store().insert_deep(&path, deep);
+            return Ok(id);
+        }
+        let set = model
+            .roots
+            .iter()
+            .find(|root| root.collection && model.lineage(&ty).any(|t| t == root.ty))
+            .ok_or_else(|| Unseeded::NoEntitySet(ty.clone()))?;
+        let mut store = self.store();
+        let target = store.insert_deep(&format!("/{}", set.name), deep);
+        // The entity is new: it is neither missing nor referred to already.
+        let _ = store.add_reference(&path, &target);
+        Ok(id)
+    }
+
+    /// What the suite documents of an entity of the collection — its read, else the first
+    /// item of its list — as a create's body would be judged; nothing when it documents
+    /// neither, or what it shows is not valid.
+    fn documented_entity(&self, model: &ApiModel, collection: &str, ty: &str) -> Map<String, Value> {
+        let entity = format!("{}/seeded", collection.trim_end_matches('/'));
+        let shown = [entity.as_str(), collection]
+            .into_iter()
+            .filter_map(|path| typing::type_request(&self.models, path, None).ok())
+            .find_map(|typed: TypedPath| self.examples.get("GET", &typed)?.body.clone());
+        let Some(shown) = shown else {
+            return Map::new();
+        };
+        let mut body: Map<String, Value> = shown
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with('@') || k == "@odata.type")
+            .filter(|(k, _)| k != "id")
+            .collect();
+        let ty = validate::body_type(model, ty, &body).to_string();
+        match validate::check(model, &ty, &mut body, true) {
+            Ok(()) => body,
+            Err(_) => Map::new(),
+        }
+    }
+}
