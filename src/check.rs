@@ -1,6 +1,7 @@
 //! The checks: pure functions from what a case expects and what the server answered to the
 //! list of deviations. No I/O here.
 
+pub mod cause;
 pub mod undocumented;
 
 use serde::{Deserialize, Serialize};

@@ -77,6 +77,18 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
          <span>skipped <b id=\"count-skip\">{}</b></span></div>",
         s.total, s.passed, s.failed, s.errors, s.skipped
     );
+    if s.passed + s.skipped < s.total {
+        out.push_str("<div class=\"counts\" id=\"causes\">by cause:");
+        for cause in crate::check::cause::Cause::ALL {
+            let _ = write!(
+                out,
+                " <span>{} <b>{}</b></span>",
+                cause.as_str(),
+                s.causes.get(cause)
+            );
+        }
+        out.push_str("</div>\n");
+    }
     if let Some(baseline) = &report.baseline {
         let _ = writeln!(
             out,
@@ -149,6 +161,14 @@ fn case_section(out: &mut String, case: &CaseRecord) {
     );
     if let Some(reason) = &case.skip_reason {
         let _ = writeln!(out, "<p>skipped: {}</p>", escape(reason));
+    }
+    if let Some(cause) = case.cause {
+        let _ = writeln!(
+            out,
+            "<p class=\"cause\">cause: <b>{}</b> — {}</p>",
+            cause.as_str(),
+            escape(case.cause_detail.as_deref().unwrap_or(""))
+        );
     }
     if !case.failures.is_empty() {
         out.push_str(

@@ -86,7 +86,12 @@ fn test_case(case: &CaseRecord) -> TestCase {
             let mut status = TestCaseStatus::non_success(kind);
             if let Some(first) = case.failures.first() {
                 status.set_message(first.message.as_str());
-                status.set_type(first.kind.as_str());
+                // `service/status`: whose the failure is, then what kind it is.
+                let kind = match case.cause {
+                    Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
+                    None => first.kind.as_str().to_string(),
+                };
+                status.set_type(kind);
             }
             status.set_description(case.failure_text());
             status

@@ -3,8 +3,9 @@
 use std::fmt::Write as _;
 use std::io;
 
+use crate::check::cause::Cause;
 use crate::check::{FailureKind, Outcome};
-use crate::report::record::{CaseRecord, Cases, GroupCount, Report};
+use crate::report::record::{CaseRecord, Cases, CauseCounts, GroupCount, Report};
 
 /// Writes the report to `to`, one case at a time.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
@@ -28,6 +29,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         "**{} cases: {} passed, {} failed, {} errors, {} skipped**\n",
         s.total, s.passed, s.failed, s.errors, s.skipped
     );
+    causes(&mut out, s.causes);
     if let Some(baseline) = &report.baseline {
         let _ = writeln!(
             out,
@@ -42,9 +44,9 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
     groups(&mut out, "By resource type", &report.by_resource_type);
     let _ = writeln!(
         out,
-        "| operation | page | status | headers | schema | body | outcome |"
+        "| operation | page | status | headers | schema | body | outcome | cause |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     to.write_all(out.as_bytes())?;
     // The lines of the undocumented section, gathered on the one read of the cases: only the
     // cases that have such properties.
@@ -54,7 +56,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         out.clear();
         let _ = writeln!(
             out,
-            "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} |",
+            "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} | {} |",
             case.method,
             cell(&case.path_template),
             cell(&case.name),
@@ -72,10 +74,23 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             column(case, &[FailureKind::Schema]),
             column(case, &[FailureKind::Body]),
             outcome(case.outcome),
+            case.cause.map_or("", |c| c.as_str()),
         );
         to.write_all(out.as_bytes())
     })?;
     undocumented(report, &undocumented_lines, to)
+}
+
+/// The cases that did not pass, by whose it is; written when there are any.
+fn causes(out: &mut String, counts: CauseCounts) {
+    if Cause::ALL.iter().all(|c| counts.get(*c) == 0) {
+        return;
+    }
+    let _ = writeln!(out, "## By cause\n\n| cause | cases |\n|---|---|");
+    for cause in Cause::ALL {
+        let _ = writeln!(out, "| {} | {} |", cause.as_str(), counts.get(cause));
+    }
+    out.push('\n');
 }
 
 /// The rows a group table shows in a CI summary: the worst; report.json and report.html have

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::cause::{Blame, Cause};
 use crate::check::undocumented::Undocumented;
 use crate::check::{FailureKind, Outcome, Verdict};
 use crate::exec::protocol::{CaseRun, Leak};
@@ -82,6 +83,12 @@ pub struct CaseRecord {
     pub diagnostics: Option<Diagnostics>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+    /// Whose it is that the case did not pass, decided once beside its verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+    /// What shows the cause: the first failure, the broken rule, the unknown segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause_detail: Option<String>,
     /// How long setup read what its chain created before it could be read (`2 reads over
     /// 0.3s`): an eventually consistent service's delay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,7 +171,12 @@ pub struct CaseInfo<'a> {
 }
 
 impl CaseRecord {
-    pub fn ran(info: &CaseInfo<'_>, run: &CaseRun, verdict: Verdict, redactor: &Redactor) -> Self {
+    pub fn ran(
+        info: &CaseInfo<'_>,
+        run: &CaseRun,
+        (verdict, blame): (Verdict, Option<Blame>),
+        redactor: &Redactor,
+    ) -> Self {
         let exchange = run.exchange();
         let failures = verdict
             .failures
@@ -220,6 +232,8 @@ impl CaseRecord {
                 .collect(),
             diagnostics: exchange.map(|e| e.diagnostics.clone()),
             skip_reason: None,
+            cause: blame.as_ref().map(|b| b.cause),
+            cause_detail: blame.map(|b| redactor.redact(&b.detail)),
             ..Self::base(info)
         }
     }
@@ -234,6 +248,8 @@ impl CaseRecord {
                 message: why.to_string(),
                 baseline: None,
             }],
+            cause: Some(Cause::Setup),
+            cause_detail: Some(why.to_string()),
             ..Self::base(info)
         }
     }
@@ -275,6 +291,8 @@ impl CaseRecord {
             leaked: Vec::new(),
             diagnostics: None,
             skip_reason: None,
+            cause: None,
+            cause_detail: None,
             waited_for_created: None,
         }
     }
@@ -334,6 +352,46 @@ pub struct Summary {
     /// Resources left behind, over all cases.
     #[serde(default)]
     pub leaked: usize,
+    /// The cases that did not pass, by cause.
+    #[serde(default)]
+    pub causes: CauseCounts,
+}
+
+/// How many cases each cause holds.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub struct CauseCounts {
+    pub service: usize,
+    pub documentation: usize,
+    pub not_served: usize,
+    pub setup: usize,
+    pub reference_server: usize,
+}
+
+impl CauseCounts {
+    fn slot(&mut self, cause: Cause) -> &mut usize {
+        match cause {
+            Cause::Service => &mut self.service,
+            Cause::Documentation => &mut self.documentation,
+            Cause::NotServed => &mut self.not_served,
+            Cause::Setup => &mut self.setup,
+            Cause::ReferenceServer => &mut self.reference_server,
+        }
+    }
+
+    pub fn get(mut self, cause: Cause) -> usize {
+        *self.slot(cause)
+    }
+
+    /// `12 service, 3 documentation`: the causes that hold cases, in a fixed order.
+    pub fn describe(self) -> String {
+        Cause::ALL
+            .iter()
+            .filter(|c| self.get(**c) > 0)
+            .map(|c| format!("{} {}", self.get(*c), c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl Summary {
@@ -353,6 +411,9 @@ impl Summary {
         }
         self.flaky += usize::from(record.flaky);
         self.leaked += record.leaked.len();
+        if let Some(cause) = record.cause {
+            *self.causes.slot(cause) += 1;
+        }
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Engine {
     pub today: String,
     /// Undocumented properties fail the case (`--strict`).
     pub strict: bool,
+    /// The target is conform's own server: what it lacks is its own gap, not a verdict.
+    pub own_server: bool,
     /// Where every verdict goes.
     pub recorder: Recorder,
     /// Cases in flight at once (`--jobs`).
@@ -107,11 +109,22 @@ impl Engine {
         if self.strict {
             verdict = verdict.strict();
         }
+        let judged = check::cause::Judged {
+            expect: probe.map_or(&case.expect, |p| &p.expect),
+            method: probe.map_or(case.request.method.as_str(), |p| {
+                p.action.judged_request().method.as_str()
+            }),
+            run: &run,
+            verdict: &verdict,
+            own_server: self.own_server,
+        };
+        let blame = check::cause::decide(&judged, &self.schemas);
         let mut info = info(case, probe);
         if let Some(probed) = &run.probed {
             info.probe_detail = Some(probed.wait.describe());
         }
-        let mut record = CaseRecord::ran(&info, &run, verdict, &self.http.endpoint.redactor);
+        let redactor = &self.http.endpoint.redactor;
+        let mut record = CaseRecord::ran(&info, &run, (verdict, blame), redactor);
         if let Some(baseline) = &self.baseline {
             baseline.annotate(&mut record, &self.today);
         }

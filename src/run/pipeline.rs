@@ -263,6 +263,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         baseline: prepared.baseline,
         today: baseline::today(),
         strict: settings.strict,
+        own_server: matches!(writable(settings), Writable::Everything),
         recorder: Recorder {
             tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
             spool: Mutex::new(spool),
@@ -318,6 +319,10 @@ fn print_after_verdicts(tally: &Tally, report: &Report<()>) {
     terminal::print_warnings(tally.warnings());
     terminal::print_undocumented(&report.undocumented);
     terminal::print_leaks(&tally.leaks());
+    let causes = report.summary.causes.describe();
+    if !causes.is_empty() {
+        eprintln!("not passed, by cause: {causes}");
+    }
     if let Some(comparison) = &report.baseline {
         terminal::print_baseline(comparison);
     }

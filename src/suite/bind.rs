@@ -407,7 +407,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
     plan
 }
 
-/// Given, else created by a chain of the suite's creates, else seeded by conform's own server,
+/// Given, else seeded by conform's own server, else created by a chain of the suite's creates,
 /// else discovered, else unbound.
 fn bind(
     typed: &TypedPath,
@@ -426,6 +426,11 @@ fn bind(
         };
     };
     let collection = typed.shape(at);
+    // On conform's own server each case gets its own entity, whatever a create documented
+    // elsewhere in the suite does.
+    if given.writable == Writable::Everything {
+        return Binding::Seeded { collection };
+    }
     if let Some(producer) = producers.by_collection.get(&collection)
         && producer.case != case.name
         && chain_binds(producers, producer, given, &mut vec![producer.case.clone()])
@@ -433,9 +438,6 @@ fn bind(
         return Binding::Created {
             by: producer.case.clone(),
         };
-    }
-    if given.writable == Writable::Everything {
-        return Binding::Seeded { collection };
     }
     Binding::Discovered { collection }
 }

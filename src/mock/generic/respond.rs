@@ -577,6 +577,10 @@ fn update(
             let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
             stored.insert("lastModifiedDateTime".into(), json!(now.to_string()));
         }
+        // As a read does: what the documented answer shows and the entity lacks.
+        if let Some(example) = example {
+            examples::fill_from(model, ty, stored, example);
+        }
     });
     let documented = example.is_some_and(|e| e.status == 200);
     if exchange.prefers_representation() || replace || documented {

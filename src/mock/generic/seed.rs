@@ -28,7 +28,9 @@ impl std::fmt::Display for Unseeded {
         match self {
             Self::NotACollection(path) => write!(f, "{path} is not a collection the models place"),
             Self::NotFound(what) => write!(f, "a key of the path names no entity of {what}"),
-            Self::NoEntitySet(ty) => write!(f, "no entity set holds {ty}, which the path refers to"),
+            Self::NoEntitySet(ty) => {
+                write!(f, "no entity set holds {ty}, which the path refers to")
+            }
         }
     }
 }
@@ -82,7 +84,12 @@ impl Generic {
     /// What the suite documents of an entity of the collection — its read, else the first
     /// item of its list — as a create's body would be judged; nothing when it documents
     /// neither, or what it shows is not valid.
-    fn documented_entity(&self, model: &ApiModel, collection: &str, ty: &str) -> Map<String, Value> {
+    fn documented_entity(
+        &self,
+        model: &ApiModel,
+        collection: &str,
+        ty: &str,
+    ) -> Map<String, Value> {
         let entity = format!("{}/seeded", collection.trim_end_matches('/'));
         let shown = [entity.as_str(), collection]
             .into_iter()

@@ -1,0 +1,351 @@
+//! Whose a case's failure is, decided once beside its verdict and read by every report: the
+//! service under test, the documentation the case came from, an operation the target does not
+//! serve, a prerequisite that could not be made, or — against conform's own server — a gap of
+//! that server. Pure: the expectation, the run, the verdict and the schemas in; a cause out.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::check::{FailureKind, Outcome, Verdict};
+use crate::exec::protocol::CaseRun;
+use crate::exec::transport::Response;
+use crate::schema::registry::Schemas;
+use crate::suite::model::Expect;
+
+/// Why a case did not pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// The target deviates from the contract: a status, a property, a header.
+    Service,
+    /// The page contradicts the metadata or itself.
+    Documentation,
+    /// The target answers a documented operation as one it does not have (an unknown segment,
+    /// 405, 501).
+    NotServed,
+    /// A prerequisite failed: the case could not be sent.
+    Setup,
+    /// conform's own server lacks what the case needs: a defect to fix, not a verdict.
+    ReferenceServer,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 5] = [
+        Cause::Service,
+        Cause::Documentation,
+        Cause::NotServed,
+        Cause::Setup,
+        Cause::ReferenceServer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Documentation => "documentation",
+            Self::NotServed => "not served",
+            Self::Setup => "setup",
+            Self::ReferenceServer => "reference server",
+        }
+    }
+}
+
+/// A cause and what shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blame {
+    pub cause: Cause,
+    pub detail: String,
+}
+
+/// What the cause of a case's outcome is decided from.
+pub struct Judged<'a> {
+    pub expect: &'a Expect,
+    pub method: &'a str,
+    pub run: &'a CaseRun,
+    pub verdict: &'a Verdict,
+    /// The target is conform's own server (embedded, or a `conform mock`).
+    pub own_server: bool,
+}
+
+/// The cause of a case that did not pass; `None` for one that passed or was skipped.
+pub fn decide(judged: &Judged<'_>, schemas: &Schemas) -> Option<Blame> {
+    let verdict = judged.verdict;
+    let first = verdict.failures.first();
+    match verdict.outcome {
+        Outcome::Pass | Outcome::Skip => return None,
+        Outcome::Error => {
+            let detail = first.map_or_else(String::new, |f| f.message.clone());
+            return Some(Blame {
+                cause: Cause::Setup,
+                detail,
+            });
+        }
+        Outcome::Fail => {}
+    }
+    let response = judged
+        .run
+        .exchange()
+        .and_then(|exchange| exchange.result.as_ref().ok());
+    if let Some(detail) = response.and_then(not_served) {
+        return Some(Blame {
+            cause: Cause::NotServed,
+            detail,
+        });
+    }
+    if let Some(detail) = documentation(judged, schemas) {
+        return Some(Blame {
+            cause: Cause::Documentation,
+            detail,
+        });
+    }
+    let cause = if judged.own_server {
+        Cause::ReferenceServer
+    } else {
+        Cause::Service
+    };
+    let detail = first.map_or_else(String::new, |f| f.message.clone());
+    Some(Blame { cause, detail })
+}
+
+/// How the answer says the operation is not there: 405, 501, or Graph's unknown segment.
+fn not_served(response: &Response) -> Option<String> {
+    match response.status {
+        405 => return Some("405 Method Not Allowed".to_string()),
+        501 => return Some("501 Not Implemented".to_string()),
+        400 | 404 => {}
+        _ => return None,
+    }
+    let message = response
+        .json()
+        .ok()?
+        .pointer("/error/message")?
+        .as_str()?
+        .to_string();
+    message
+        .starts_with("Resource not found for the segment")
+        .then_some(message)
+}
+
+/// What in the documentation makes the case fail, when that is all that does: a documented
+/// request that breaks its own type's schema (refused, or echoed back), or properties the
+/// documented answer shows that the type does not have.
+fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
+    let schema = judged.expect.schema.as_ref()?;
+    let key = schemas.key(&schema.name, schema.api.as_deref());
+    if let Some(broken) = broken_request(judged, schemas, key) {
+        return Some(broken);
+    }
+    let failures = &judged.verdict.failures;
+    let unknown: Vec<&str> = failures
+        .iter()
+        .filter(|f| f.kind == FailureKind::Schema)
+        .filter_map(|f| f.pointer.as_deref())
+        .filter_map(|pointer| pointer.split('/').nth(1))
+        .filter(|property| {
+            schemas
+                .properties(key)
+                .is_some_and(|known| !known.contains_key(*property))
+        })
+        .collect();
+    (!unknown.is_empty() && unknown.len() == failures.len()).then(|| {
+        format!(
+            "the documented answer shows {}, which {key} does not have",
+            unknown
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+/// A create's or an update's documented body that breaks the schema of the type it writes:
+/// the first rule it breaks.
+fn broken_request(judged: &Judged<'_>, schemas: &Schemas, key: &str) -> Option<String> {
+    let writes_the_type = match judged.method.to_ascii_uppercase().as_str() {
+        "PATCH" | "PUT" => true,
+        "POST" => judged.expect.status == 201,
+        _ => false,
+    };
+    if !writes_the_type || judged.expect.collection {
+        return None;
+    }
+    let sent = judged.run.exchange()?.request_body.as_deref()?;
+    let body: Value = serde_json::from_str(sent).ok()?;
+    let violation = schemas
+        .validate(key, &body)?
+        .into_iter()
+        // A partial body (an update) lacks properties by design.
+        .find(|v| v.keyword != "required")?;
+    Some(format!(
+        "the documented request breaks {key} at `{}`: {}",
+        violation.pointer, violation.message
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Failure;
+    use crate::exec::protocol::Attempt;
+    use crate::exec::transport::{Exchange, Response};
+
+    const THREAD: &str = r#"{
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "topic": {"type": "string"},
+            "importance": {"enum": ["low", "normal", "high"]}
+        }
+    }"#;
+
+    fn schemas() -> Schemas {
+        Schemas::compile(&[("thread.json".into(), THREAD.to_string())]).unwrap()
+    }
+
+    fn expect(status: u16) -> Expect {
+        let file = std::sync::Arc::new(crate::suite::model::SourceFile {
+            path: "c.toml".into(),
+            text: String::new(),
+        });
+        Expect {
+            status,
+            collection: false,
+            schema: Some(crate::suite::model::SchemaRef {
+                name: "thread".into(),
+                origin: crate::suite::model::Origin { file, span: 0..0 },
+                api: None,
+            }),
+            required: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    fn run(status: u16, sent: Option<&str>, answer: &str) -> CaseRun {
+        CaseRun {
+            attempt: Attempt::Sent(Exchange {
+                method: "POST".into(),
+                path: "/threads".into(),
+                request_body: sent.map(str::to_string),
+                result: Ok(Response::new(
+                    status,
+                    Vec::new(),
+                    answer.as_bytes().to_vec(),
+                )),
+                duration: Default::default(),
+                retries: Vec::new(),
+                diagnostics: Default::default(),
+            }),
+            warnings: Vec::new(),
+            retries: Vec::new(),
+            leaked: Vec::new(),
+            duration: Default::default(),
+            probed: None,
+            settled: None,
+        }
+    }
+
+    fn failed(failures: Vec<Failure>) -> Verdict {
+        Verdict {
+            outcome: Outcome::Fail,
+            failures,
+            diff: None,
+            undocumented: Vec::new(),
+        }
+    }
+
+    fn cause_of(
+        method: &str,
+        expect: &Expect,
+        run: &CaseRun,
+        verdict: &Verdict,
+        own: bool,
+    ) -> Cause {
+        let judged = Judged {
+            expect,
+            method,
+            run,
+            verdict,
+            own_server: own,
+        };
+        decide(&judged, &schemas()).unwrap().cause
+    }
+
+    #[test]
+    fn each_failure_names_whose_it_is() {
+        let status = failed(vec![Failure::new(FailureKind::Status, "expected 201")]);
+        let created = expect(201);
+        let answered = run(500, Some(r#"{"topic":"t"}"#), "{}");
+        assert_eq!(
+            cause_of("POST", &created, &answered, &status, false),
+            Cause::Service
+        );
+        assert_eq!(
+            cause_of("POST", &created, &answered, &status, true),
+            Cause::ReferenceServer,
+            "against conform's own server its gap is its own"
+        );
+        let unknown = run(
+            400,
+            None,
+            r#"{"error":{"code":"BadRequest","message":"Resource not found for the segment 'widgets'."}}"#,
+        );
+        assert_eq!(
+            cause_of("GET", &expect(200), &unknown, &status, false),
+            Cause::NotServed
+        );
+        let refused = run(
+            400,
+            Some(r#"{"importance":""}"#),
+            r#"{"error":{"code":"BadRequest","message":"no"}}"#,
+        );
+        assert_eq!(
+            cause_of("POST", &created, &refused, &status, false),
+            Cause::Documentation,
+            "an empty enum value in the page's own request"
+        );
+        let shows = failed(vec![Failure::at(
+            FailureKind::Schema,
+            "/deleted",
+            "required property is missing (the documented response shows it)",
+        )]);
+        assert_eq!(
+            cause_of("GET", &expect(200), &answered, &shows, true),
+            Cause::Documentation
+        );
+        let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
+        assert_eq!(
+            cause_of("GET", &expect(200), &answered, &known, false),
+            Cause::Service
+        );
+    }
+
+    #[test]
+    fn a_case_not_sent_is_setup_and_a_pass_has_no_cause() {
+        let mut not_sent = run(200, None, "{}");
+        not_sent.attempt = Attempt::NotSent("setup step 1: POST /groups: 400".into());
+        let error = Verdict {
+            outcome: Outcome::Error,
+            ..failed(vec![Failure::new(
+                FailureKind::Setup,
+                "setup step 1: POST /groups: 400",
+            )])
+        };
+        assert_eq!(
+            cause_of("GET", &expect(200), &not_sent, &error, false),
+            Cause::Setup
+        );
+        let passed = Verdict {
+            outcome: Outcome::Pass,
+            ..failed(Vec::new())
+        };
+        let judged = Judged {
+            expect: &expect(200),
+            method: "GET",
+            run: &not_sent,
+            verdict: &passed,
+            own_server: false,
+        };
+        assert_eq!(decide(&judged, &schemas()), None);
+    }
+}
