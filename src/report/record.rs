@@ -926,7 +926,7 @@ mod tests {
             undocumented: vec![],
         };
         let redactor = Redactor::new([crate::secret::Secret::new("token-1234")]);
-        let record = CaseRecord::ran(&info(), &run, verdict, &redactor);
+        let record = CaseRecord::ran(&info(), &run, (verdict, None), &redactor);
         let json = serde_json::to_string(&record).unwrap();
         assert!(!json.contains("token-1234"), "{json}");
         assert!(json.contains("[REDACTED]"));

@@ -24,6 +24,12 @@ pub enum Binding {
     Created {
         by: String,
     },
+    /// Created in its own collection with the body of the suite's case `from`, a create of the
+    /// same entity type elsewhere (`POST /groups/{}/events` serves `/me/events`): the suite
+    /// documents no create of this collection, and the metadata does not refuse one.
+    Adopted {
+        from: String,
+    },
     /// The first item of a list of the collection (`$top=1`).
     Discovered {
         collection: String,
@@ -44,6 +50,7 @@ impl Binding {
             Self::Given => "given".to_string(),
             Self::Captured => "captured".to_string(),
             Self::Created { by } => format!("created by {by}"),
+            Self::Adopted { from } => format!("created from the create documented in {from}"),
             Self::Discovered { collection } => format!("discovered in {collection}"),
             Self::Seeded { collection } => format!("seeded in {collection}"),
             Self::Unbound { .. } => "unbound".to_string(),
@@ -109,6 +116,9 @@ impl CaseShape {
 #[derive(Debug, Default)]
 pub struct Producers {
     by_collection: HashMap<String, Producer>,
+    /// The first create of each entity type: what a collection of that type with no create
+    /// of its own is sent.
+    by_type: HashMap<String, Producer>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,20 +154,37 @@ impl Producers {
                 .into_iter()
                 .filter_map(|(name, at)| Some((name, typed.shape(at?))))
                 .collect();
+            let producer = Producer {
+                case: case.name.clone(),
+                request: case.request.clone(),
+                needs,
+            };
+            if let Some((ty, true)) = typed.result() {
+                producers
+                    .by_type
+                    .entry(ty.to_string())
+                    .or_insert_with(|| producer.clone());
+            }
             producers
                 .by_collection
                 .entry(typed.shape(typed.segments.len()))
-                .or_insert(Producer {
-                    case: case.name.clone(),
-                    request: case.request.clone(),
-                    needs,
-                });
+                .or_insert(producer);
         }
         producers
     }
 }
 
 impl Producers {
+    /// The request of the suite's create `case`, when it is the create of its entity type
+    /// that other collections of the type adopt.
+    pub fn adopted_request(&self, case: &str) -> Option<crate::suite::model::Request> {
+        self.by_type
+            .values()
+            .find(|producer| producer.case == case)?
+            .request
+            .clone()
+    }
+
     /// The create of the collection of `shape`: its request and the keys it needs first.
     pub fn create_of(
         &self,
@@ -257,7 +284,15 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
         let binding = if case.captured.contains(&name) {
             Binding::Captured
         } else {
-            bind(&typed, at, &name, producers, given, case)
+            bind((&typed, models), at, &name, (producers, given), case)
+        };
+        // A create adopted from elsewhere is made below what the run gives or makes, never
+        // below an entity it merely found.
+        let binding = match binding {
+            Binding::Adopted { .. } if below_found(&plan) => Binding::Discovered {
+                collection: typed.shape(at.unwrap_or_default()),
+            },
+            other => other,
         };
         if let (Binding::Unbound { reason }, None) = (&binding, &plan.skip) {
             plan.skip = Some(reason.clone());
@@ -334,7 +369,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan
         .and_then(|name| plan.placeholders.iter().find(|(n, _)| n == name))
         .map(|(name, binding)| (name.clone(), binding.clone()));
     let reason = match binding {
-        Some((_, Binding::Created { .. } | Binding::Captured)) => return,
+        Some((_, Binding::Created { .. } | Binding::Adopted { .. } | Binding::Captured)) => return,
         Some((_, Binding::Given)) if acts || given.writable == Writable::Given => {
             plan.acts_on_existing = true;
             return;
@@ -410,11 +445,10 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
 /// Given, else seeded by conform's own server, else created by a chain of the suite's creates,
 /// else discovered, else unbound.
 fn bind(
-    typed: &TypedPath,
+    (typed, models): (&TypedPath, &Models),
     at: Option<usize>,
     name: &str,
-    producers: &Producers,
-    given: &Given,
+    (producers, given): (&Producers, &Given),
     case: &CaseShape,
 ) -> Binding {
     if given.contains(name) {
@@ -439,7 +473,43 @@ fn bind(
             by: producer.case.clone(),
         };
     }
+    if let Some(ty) = typed.segments[at].ty.as_deref()
+        && let Some(producer) = producers.by_type.get(ty)
+        && producer.case != case.name
+        && takes_inserts(models, typed, at)
+    {
+        return Binding::Adopted {
+            from: producer.case.clone(),
+        };
+    }
     Binding::Discovered { collection }
+}
+
+/// Whether a placeholder bound so far names an entity only found (discovered), or none.
+fn below_found(plan: &CasePlan) -> bool {
+    plan.placeholders
+        .iter()
+        .any(|(_, b)| matches!(b, Binding::Discovered { .. } | Binding::Unbound { .. }))
+}
+
+/// Whether the metadata lets the collection before segment `at` take a create: its entity
+/// set's or navigation's `InsertRestrictions` do not say no.
+fn takes_inserts(models: &Models, typed: &TypedPath, at: usize) -> bool {
+    let Some(model) = models.all().find(|m| m.version == typed.model) else {
+        return true;
+    };
+    let Some(collection) = at.checked_sub(1).and_then(|i| typed.segments.get(i)) else {
+        return true;
+    };
+    let parent = at
+        .checked_sub(2)
+        .and_then(|i| typed.segments.get(i))
+        .and_then(|s| s.ty.as_deref());
+    let target = match parent {
+        Some(parent) => format!("{parent}/{}", collection.text),
+        None => collection.text.clone(),
+    };
+    model.restriction(&target).and_then(|r| r.insertable) != Some(false)
 }
 
 /// Whether the chain of creates a create needs first binds within `MAX_CHAIN`: each key it

@@ -112,6 +112,14 @@ impl Binder {
                     let (template, _) = collection_of(&typed, name);
                     chain.discover(name, &template);
                 }
+                Binding::Adopted { from } => {
+                    let (template, _) = collection_of(&typed, name);
+                    if !chain.adopt(self, name, &template, from) {
+                        let reason =
+                            format!("the create documented in {from} cannot be sent to {template}");
+                        return unbound(case, &reason);
+                    }
+                }
                 Binding::Seeded { .. } => {
                     let (template, _) = collection_of(&typed, name);
                     chain.seed(name, &template);
@@ -148,7 +156,10 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
             n == name
                 && matches!(
                     b,
-                    Binding::Created { .. } | Binding::Captured | Binding::Seeded { .. }
+                    Binding::Created { .. }
+                        | Binding::Adopted { .. }
+                        | Binding::Captured
+                        | Binding::Seeded { .. }
                 )
         })
     })
@@ -254,6 +265,48 @@ impl Chain {
         }
     }
 
+    /// The suite's create `from` sent to the collection at `template` (whose keys the chain
+    /// has bound), capturing the new id as `{name}`; its delete goes to the teardown.
+    fn adopt(&mut self, binder: &Binder, name: &str, template: &str, from: &str) -> bool {
+        if self.bound.contains(name) {
+            return true;
+        }
+        let Some(request) = binder.producers.adopted_request(from) else {
+            return false;
+        };
+        self.post_capturing(name, (template, template), &request)
+    }
+
+    /// POSTs `request`'s body and headers to `to` (the collection at `collection`, with the
+    /// query the create may carry), capturing the new id as `{name}`; reads it until it
+    /// answers, and deletes it in teardown.
+    fn post_capturing(
+        &mut self,
+        name: &str,
+        (to, collection): (&str, &str),
+        request: &Request,
+    ) -> bool {
+        let Some(mut step) = self.step("POST", to, request.json.clone(), Some((name, "/id")), None)
+        else {
+            return false;
+        };
+        step.request.headers = request.headers.clone();
+        // What the next steps and the case address must read before they are judged.
+        step.settle = self.template(&format!("{collection}/{{{name}}}"));
+        self.setup.push(step);
+        self.bound.insert(name.to_string());
+        if let Some(delete) = self.step(
+            "DELETE",
+            &format!("{collection}/{{{name}}}"),
+            None,
+            None,
+            None,
+        ) {
+            self.teardown.push(delete);
+        }
+        true
+    }
+
     /// Asks conform's own server to make an entity in the collection at `template` for the
     /// case, capturing its id as `{name}`. The server is disposable: nothing to delete.
     fn seed(&mut self, name: &str, template: &str) {
@@ -290,23 +343,6 @@ impl Chain {
             .next()
             .unwrap_or_default()
             .to_string();
-        let Some(mut step) = self.step(
-            "POST",
-            &request.path.raw,
-            request.json.clone(),
-            Some((name, "/id")),
-            None,
-        ) else {
-            return false;
-        };
-        step.request.headers = request.headers.clone();
-        // What the next steps and the case address must read before they are judged.
-        step.settle = self.template(&format!("{path}/{{{name}}}"));
-        self.setup.push(step);
-        self.bound.insert(name.to_string());
-        if let Some(delete) = self.step("DELETE", &format!("{path}/{{{name}}}"), None, None, None) {
-            self.teardown.push(delete);
-        }
-        true
+        self.post_capturing(name, (&request.path.raw, &path), &request)
     }
 }

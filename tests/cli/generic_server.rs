@@ -52,6 +52,33 @@ fn over_suite(
     common::conform(&args, env)
 }
 
+/// A reference server standing for a tenant that serves the suite as documented, its group
+/// `g-fixture` there from the start.
+fn tenant(
+    runtime: &tokio::runtime::Runtime,
+    (cases, schemas): (&Path, &Path),
+) -> conform::mock::server::Server {
+    let config = MockConfig {
+        served: Some(conform::mock::generic::served::Served::from_dirs(schemas, cases).unwrap()),
+        fixtures: vec![("group-id".into(), "g-fixture".into())],
+        ..MockConfig::default()
+    };
+    common::reference_server_with(runtime, config)
+}
+
+/// `conform COMMAND` over the suite against `base`, a reference server standing for a tenant
+/// (no `--reset`: not disposable), its group `g-fixture` given.
+fn over_tenant(
+    command: &str,
+    (cases, schemas): (&Path, &Path),
+    base: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["--base-url", base, "--var", "group-id=g-fixture"];
+    args.extend_from_slice(extra);
+    over_suite(command, cases, schemas, &args, &[("CONFORM_TOKEN", "t")])
+}
+
 /// (status, headers' location, body) of one request with a token.
 fn send(
     runtime: &tokio::runtime::Runtime,
@@ -706,12 +733,13 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
-    let run = over_suite(
+    let runtime = common::runtime();
+    let tenant = tenant(&runtime, (&cases, &schemas_dir));
+    let run = over_tenant(
         "run",
-        &cases,
-        &schemas_dir,
+        (&cases, &schemas_dir),
+        &tenant.base_url(),
         &["--report", reports.to_str().unwrap()],
-        &[],
     );
     let text = common::text(&run);
     assert_eq!(
@@ -744,8 +772,8 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     assert_eq!(outcome("get_report"), "skip", "{text}");
     assert_eq!(
         outcome("reply_in_group"),
-        "skip",
-        "an action is never sent to an entity only discovered: {text}"
+        "pass",
+        "the group's thread is created from the create documented for its type: {text}"
     );
     let report = std::fs::read_to_string(reports.join("report.json")).unwrap();
     assert!(
@@ -760,7 +788,14 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         !text.contains("left behind"),
         "everything created is deleted: {text}"
     );
-    let listed = over_suite("list", &cases, &schemas_dir, &["--format", "json"], &[]);
+    // `list` plans as the run did, given the same values.
+    let listed = over_suite(
+        "list",
+        &cases,
+        &schemas_dir,
+        &["--format", "json", "--var", "group-id=g-fixture"],
+        &[],
+    );
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let reply = rows
         .as_array()
@@ -770,8 +805,74 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         .unwrap();
     assert_eq!(
         reply["binding"]["placeholders"]["conversationThread-id"],
-        "discovered in /groups/{}/threads"
+        "created from the create documented in create_thread"
     );
+    // What existed before the run is as it was, and what the run made is gone.
+    let group = "/v1.0/groups/g-fixture";
+    let (_, _, threads) = send(
+        &runtime,
+        &tenant.base_url(),
+        "GET",
+        &format!("{group}/threads"),
+        None,
+    );
+    assert_eq!(
+        threads["value"],
+        json!([]),
+        "nothing left behind: {threads}"
+    );
+    let (status, _, fixture) = send(&runtime, &tenant.base_url(), "GET", group, None);
+    assert_eq!(status, 200);
+    assert!(
+        fixture.get("displayName").is_none(),
+        "the given group is untouched: {fixture}"
+    );
+}
+
+/// conform's own server is disposable: every case is sent, what nothing gives is seeded for the
+/// case, a write to a fixture goes to a seeded entity, and whatever fails names its cause.
+#[test]
+fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    let run = over_suite(
+        "run",
+        &cases,
+        &schemas_dir,
+        &["--report", reports.to_str().unwrap(), "--var", "period=D7"],
+        &[],
+    );
+    let text = common::text(&run);
+    let report = common::report(&reports);
+    let record = |name: &str| {
+        report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+            .clone()
+    };
+    assert_eq!(record("update_group")["outcome"], "pass", "{text}");
+    assert_eq!(
+        record("update_group")["binding"]["group-id"],
+        "seeded in /groups",
+        "the given group stays as it was for the others"
+    );
+    assert_eq!(
+        record("reply_in_group")["binding"]["conversationThread-id"],
+        "seeded in /groups/{}/threads"
+    );
+    assert_eq!(record("reply_in_group")["outcome"], "pass", "{text}");
+    for case in report["cases"].as_array().unwrap() {
+        assert_ne!(case["outcome"], "skip", "every case is sent: {case}");
+        let passed = case["outcome"] == "pass";
+        assert_eq!(case.get("cause").is_none(), passed, "{case}");
+    }
+    assert_eq!(run.status.code(), Some(0), "{text}");
 }
 
 /// Graph's own rule for group threads: a thread posted to a group starts a conversation.
@@ -1061,10 +1162,12 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
+    let runtime = common::runtime();
+    let tenant = tenant(&runtime, (&cases, &schemas_dir));
     let run = |extra: &[&str]| {
         let mut args = vec!["--report", reports.to_str().unwrap()];
         args.extend_from_slice(extra);
-        over_suite("run", &cases, &schemas_dir, &args, &[])
+        over_tenant("run", (&cases, &schemas_dir), &tenant.base_url(), &args)
     };
     let refused = run(&["--require-bound"]);
     let text = common::text(&refused);
@@ -1272,6 +1375,8 @@ fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
     let reports = dir.path().join("reports");
+    let runtime = common::runtime();
+    let tenant = tenant(&runtime, (&cases, &schemas_dir));
     let run = |extra: &[&str]| {
         let mut args = vec![
             "--report",
@@ -1279,7 +1384,7 @@ fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
             "--disposable-fixtures",
         ];
         args.extend_from_slice(extra);
-        over_suite("run", &cases, &schemas_dir, &args, &[])
+        over_tenant("run", (&cases, &schemas_dir), &tenant.base_url(), &args)
     };
     let output = run(&[]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
