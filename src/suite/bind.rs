@@ -602,6 +602,105 @@ mod tests {
         );
     }
 
+    #[test]
+    fn on_conform_s_own_server_every_case_is_sent_with_entities_of_its_own() {
+        let models = Models::from_models(vec![crate::api::office_model()]);
+        let given = Given {
+            names: ["group-id".to_string()].into(),
+            writable: Writable::Everything,
+        };
+        let plans = plan_all(&office_suite(), &models, &given);
+        let binding = |i: usize, name: &str| {
+            plans[i]
+                .placeholders
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.clone())
+                .unwrap()
+        };
+        for (index, plan) in plans.iter().enumerate().take(7) {
+            assert_eq!(plan.skip, None, "case {index}: {plan:?}");
+            assert!(!plan.acts_on_existing, "nothing there is anyone's");
+        }
+        assert_eq!(
+            binding(1, "conversationThread-id"),
+            Binding::Seeded {
+                collection: "/groups/{}/threads".into()
+            },
+            "a case's own entity, whatever another case creates"
+        );
+        assert_eq!(
+            binding(1, "group-id"),
+            Binding::Given,
+            "a read uses the fixture"
+        );
+        assert_eq!(
+            binding(3, "group-id"),
+            Binding::Seeded {
+                collection: "/groups".into()
+            },
+            "a write never touches the fixture the other cases read"
+        );
+        assert!(
+            plans[8]
+                .skip
+                .as_deref()
+                .unwrap()
+                .contains("pass --var widget-id"),
+            "what the model cannot type still needs its value"
+        );
+    }
+
+    #[test]
+    fn a_collection_without_a_create_adopts_the_create_of_its_type() {
+        let cases = [
+            case(
+                "create_message",
+                "POST",
+                "/v1.0/users/{user-id}/messages",
+                201,
+            ),
+            case(
+                "delete_message",
+                "DELETE",
+                "/v1.0/me/messages/{message-id}",
+                204,
+            ),
+            case(
+                "delete_in_found_folder",
+                "DELETE",
+                "/v1.0/me/mailFolders/{mailFolder-id}/messages/{message-id}",
+                204,
+            ),
+        ];
+        let plans = plans(&cases, &["user-id"]);
+        assert_eq!(
+            plans[1].placeholders[0].1,
+            Binding::Adopted {
+                from: "create_message".into()
+            }
+        );
+        assert_eq!(plans[1].skip, None, "the run deletes what it created");
+        assert_eq!(
+            plans[1].placeholders[0].1.describe(),
+            "created from the create documented in create_message"
+        );
+        assert!(
+            plans[2].skip.as_deref().unwrap().contains("{message-id}"),
+            "never created below a folder only found: {:?}",
+            plans[2]
+        );
+    }
+
+    #[test]
+    fn the_metadata_can_refuse_a_create() {
+        let models = Models::from_models(vec![crate::api::office_model()]);
+        let refused = typing::type_request(&models, "/v1.0/directoryObjects/{x}", None).unwrap();
+        assert!(!takes_inserts(&models, &refused, 2));
+        let taken = typing::type_request(&models, "/v1.0/groups/{x}", None).unwrap();
+        assert!(takes_inserts(&models, &taken, 2));
+    }
+
     /// A small suite over the office model: a create, what reads and writes it, and more.
     fn office_suite() -> Vec<CaseShape> {
         vec![
