@@ -190,21 +190,11 @@ pub struct Context<'a> {
 pub fn derive(page: &Page, context: &Context<'_>) -> (Vec<CaseDraft>, Vec<String>) {
     let (examples, skipped) = examples(page, context);
     let listed = listed_paths(page);
-    let lenders: Vec<Option<usize>> = listed
-        .iter()
-        .map(|l| lender(l, &examples, context))
-        .collect();
+    // Each example's request and answer on every listed path of its method: the examples of
+    // a page differ in what they send (a query, a body), and each holds on every path.
     let cases = examples
         .iter()
-        .enumerate()
-        .flat_map(|(index, example)| {
-            let own = listed
-                .iter()
-                .zip(&lenders)
-                .filter(|(_, lender)| **lender == Some(index))
-                .map(|(l, _)| l);
-            with_listed_paths(example, own, context)
-        })
+        .flat_map(|example| with_listed_paths(example, listed.iter(), context))
         .collect();
     (cases, skipped)
 }
@@ -213,28 +203,6 @@ pub fn derive(page: &Page, context: &Context<'_>) -> (Vec<CaseDraft>, Vec<String
 struct Example {
     case: CaseDraft,
     typed: Option<TypedPath>,
-}
-
-/// The example whose case a listed path takes (its request and response): of those of its
-/// method beside which it gives a case, the one whose path shares the most segments with it,
-/// the first of equals. One case per listed path, however many examples the page shows.
-fn lender(listed: &ListedPath<'_>, examples: &[Example], context: &Context<'_>) -> Option<usize> {
-    let mut best: Option<(usize, usize)> = None;
-    for (index, example) in examples.iter().enumerate() {
-        if example.case.method != listed.method {
-            continue;
-        }
-        let (made, fate) = beside(listed, example, context);
-        if fate != Fate::Case {
-            continue;
-        }
-        let theirs: Vec<&str> = example.case.path.split('/').collect();
-        let shared = made.path.split('/').filter(|s| theirs.contains(s)).count();
-        if best.is_none_or(|(_, most)| shared > most) {
-            best = Some((index, shared));
-        }
-    }
-    best.map(|(index, _)| index)
 }
 
 /// The cases of the documented pairs of a page; what was left out and why.
@@ -693,7 +661,7 @@ pub fn listed_fates<'p>(
         .collect()
 }
 
-/// The example's case, and one more for each of `listed` (the paths it lends its example to)
+/// The example's case, and one more for each of `listed` (the paths of its method the page lists)
 /// that is not the example's path nor gives no case (see `Fate`).
 fn with_listed_paths<'l, 'p: 'l>(
     example: &Example,
@@ -946,7 +914,7 @@ Content-type: application/json
     }
 
     #[test]
-    fn one_case_per_listed_path_however_many_examples() {
+    fn each_example_holds_on_every_listed_path() {
         let second = LISTING_PAGE.replace("get_message", "get_message_again");
         let page = page::parse(
             std::path::Path::new("p.md"),
@@ -957,7 +925,14 @@ Content-type: application/json
         );
         let models = office();
         let (cases, _) = derive(&page, &context(&models));
-        assert_eq!(cases.len(), 5, "two examples and three listed paths");
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            cases.len(),
+            8,
+            "two examples on their own path and three listed ones: {names:?}"
+        );
+        let paths = |name: &str| cases.iter().filter(|c| c.name.starts_with(name)).count();
+        assert_eq!(paths("get_message_again"), 4, "{names:?}");
     }
 
     #[test]
