@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::api::file::Models;
 use crate::api::typing::{Operation, TypedPath};
 use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
-use crate::docs::paths::{case_path, version_of};
+use crate::docs::paths::{CasePath, case_path, version_correction, version_of};
 use crate::error::Location;
 use crate::schema::generate::ERROR_SCHEMA;
 use crate::suite::model::status_forbids_body;
@@ -185,8 +185,28 @@ pub struct Context<'a> {
     pub version: String,
 }
 
-/// The documented pairs of a page, derived.
+/// The documented pairs of a page, derived, each followed by the cases of the paths the "HTTP
+/// request" section lists for its method; what was left out and why.
 pub fn derive(page: &Page, context: &Context<'_>) -> (Vec<CaseDraft>, Vec<String>) {
+    let (examples, skipped) = examples(page, context);
+    let listed = listed_paths(page);
+    // Each example's request and answer on every listed path of its method: the examples of
+    // a page differ in what they send (a query, a body), and each holds on every path.
+    let cases = examples
+        .iter()
+        .flat_map(|example| with_listed_paths(example, listed.iter(), context))
+        .collect();
+    (cases, skipped)
+}
+
+/// A documented pair made a case, and its typed path when the model types it.
+struct Example {
+    case: CaseDraft,
+    typed: Option<TypedPath>,
+}
+
+/// The cases of the documented pairs of a page; what was left out and why.
+fn examples(page: &Page, context: &Context<'_>) -> (Vec<Example>, Vec<String>) {
     let mut derived = Vec::new();
     let mut skipped = Vec::new();
     let paired = pairs(page);
@@ -201,13 +221,12 @@ pub fn derive(page: &Page, context: &Context<'_>) -> (Vec<CaseDraft>, Vec<String
     for (index, (request_index, response_index)) in paired.iter().enumerate() {
         let prose = prose_statuses(page, &paired, index);
         match derive_pair(
-            page,
             &page.blocks[*request_index],
             &page.blocks[*response_index],
             &prose,
             context,
         ) {
-            Ok(mut cases) => derived.append(&mut cases),
+            Ok(example) => derived.push(example),
             Err(reason) => skipped.push(reason),
         }
     }
@@ -250,12 +269,11 @@ impl<'a> ResponseAnnotation<'a> {
 }
 
 fn derive_pair(
-    page: &Page,
     request: &Block,
     response: &Block,
     prose: &[&ProseStatus],
     context: &Context<'_>,
-) -> Result<Vec<CaseDraft>, String> {
+) -> Result<Example, String> {
     let message = page::http_message(request);
     let (line, _) = message
         .start_line
@@ -322,12 +340,10 @@ fn derive_pair(
         request_text: request.content.clone(),
         response_text: response.content.clone(),
     };
-    Ok(with_listed_paths(
-        page,
-        base,
-        case_path.typed.is_some(),
-        context,
-    ))
+    Ok(Example {
+        case: base,
+        typed: case_path.typed,
+    })
 }
 
 /// The schema a response is judged by: the error schema for an expected error, else the one
@@ -530,17 +546,129 @@ fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `base`, and one more case for each other path the "HTTP request" section lists for the
-/// same method, with the same example. When the model types the example's path, a listed path
-/// it cannot place (`/workbook/…`, written relative to an item) gives no case; nor does one
-/// that asks for another kind of answer than the example's (`…/$value`, raw bytes, where the
-/// example reads the entity as JSON).
-fn with_listed_paths(
-    page: &Page,
-    base: CaseDraft,
-    base_typed: bool,
+/// A path the page's "HTTP request" section lists, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPath<'p> {
+    pub method: &'p str,
+    pub url: &'p str,
+    /// Where `url` starts in the page.
+    pub at: usize,
+}
+
+/// The request lines of every code block in the page's "HTTP request" sections, but the
+/// examples' own (request and response blocks).
+pub fn listed_paths(page: &Page) -> Vec<ListedPath<'_>> {
+    let mut listed = Vec::new();
+    let listings = page.blocks.iter().filter(|b| {
+        b.in_request_section && !matches!(b.kind, BlockKind::Request | BlockKind::Response)
+    });
+    for block in listings {
+        let mut offset = block.content_start;
+        for line in block.content.split_inclusive('\n') {
+            if let Some((method, url)) = page::request_line(line) {
+                let at = offset + line.find(url).unwrap_or(0);
+                listed.push(ListedPath { method, url, at });
+            }
+            offset += line.len();
+        }
+    }
+    listed
+}
+
+/// What became of a listed path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fate {
+    /// A case: its own, or the case of an example or of another listed path with its path.
+    Case,
+    /// No case: the model places the example's path and not this one (`/workbook/…`, written
+    /// relative to an item, would not be a request).
+    Unplaced,
+    /// No case: it asks for another kind of answer than the example (`…/$value`, raw bytes,
+    /// where the example reads the entity as JSON): the system segments of both.
+    OtherAnswer {
+        listed: Option<String>,
+        example: Option<String>,
+    },
+    /// No case: both paths are typed and it answers with another resource than the example's
+    /// (a type, and whether a collection of it).
+    OtherResource {
+        listed: (String, bool),
+        example: (String, bool),
+    },
+    /// No case: no example that gives a case sends its method.
+    NoExample,
+}
+
+/// What becomes of `listed` beside the example case `example`: its case path, and whether it
+/// gives a case.
+fn beside(listed: &ListedPath<'_>, example: &Example, context: &Context<'_>) -> (CasePath, Fate) {
+    let path = &example.case.path;
+    let version = version_of(path).unwrap_or(&context.version);
+    let made = case_path(listed.url, context.models, version);
+    let fate = if made.path == *path {
+        Fate::Case
+    } else if system_segment(&made.path) != system_segment(path) {
+        Fate::OtherAnswer {
+            listed: system_segment(&made.path).map(str::to_string),
+            example: system_segment(path).map(str::to_string),
+        }
+    } else if example.typed.is_some() && made.typed.is_none() {
+        Fate::Unplaced
+    } else {
+        other_resource(made.typed.as_ref(), example.typed.as_ref()).unwrap_or(Fate::Case)
+    };
+    (made, fate)
+}
+
+/// `OtherResource` when both paths are typed and answer with different resources.
+fn other_resource(listed: Option<&TypedPath>, example: Option<&TypedPath>) -> Option<Fate> {
+    let owned = |(ty, collection): (&str, bool)| (ty.to_string(), collection);
+    let listed = owned(listed?.result()?);
+    let example = owned(example?.result()?);
+    (listed != example).then_some(Fate::OtherResource { listed, example })
+}
+
+/// Each listed path of a page with what `import` makes of it, and the version its case path
+/// is given (the first example's of its method, else the page's).
+pub fn listed_fates<'p>(
+    page: &'p Page,
+    context: &Context<'_>,
+) -> Vec<(ListedPath<'p>, Fate, String)> {
+    let (examples, _) = examples(page, context);
+    listed_paths(page)
+        .into_iter()
+        .map(|listed| {
+            let same_method: Vec<&Example> = examples
+                .iter()
+                .filter(|e| e.case.method == listed.method)
+                .collect();
+            let fates: Vec<Fate> = same_method
+                .iter()
+                .map(|e| beside(&listed, e, context).1)
+                .collect();
+            let fate = if fates.contains(&Fate::Case) {
+                Fate::Case
+            } else {
+                fates.into_iter().next().unwrap_or(Fate::NoExample)
+            };
+            let version = same_method
+                .first()
+                .and_then(|e| version_of(&e.case.path))
+                .unwrap_or(&context.version)
+                .to_string();
+            (listed, fate, version)
+        })
+        .collect()
+}
+
+/// The example's case, and one more for each of `listed` (the paths of its method the page lists)
+/// that is not the example's path nor gives no case (see `Fate`).
+fn with_listed_paths<'l, 'p: 'l>(
+    example: &Example,
+    listed: impl Iterator<Item = &'l ListedPath<'p>>,
     context: &Context<'_>,
 ) -> Vec<CaseDraft> {
+    let base = &example.case;
     let (name, method, path) = (base.name.clone(), base.method.clone(), base.path.clone());
     let version = version_of(&path).unwrap_or(&context.version).to_string();
     let without_version = |p: &str| {
@@ -549,15 +677,11 @@ fn with_listed_paths(
             .to_string()
     };
     let unversioned = without_version(&path);
-    let mut cases = vec![base];
-    for listed in listed_paths(page, &method) {
-        let listed = case_path(listed, context.models, &version);
-        let other = listed.path;
-        if other == path
-            || cases.iter().any(|c| c.path == other)
-            || (base_typed && listed.typed.is_none())
-            || system_segment(&other) != system_segment(&path)
-        {
+    let mut cases = vec![example.case.clone()];
+    for listed in listed.filter(|l| l.method == method) {
+        let (made, fate) = beside(listed, example, context);
+        let other = made.path;
+        if fate != Fate::Case || cases.iter().any(|c| c.path == other) {
             continue;
         }
         let other_unversioned = without_version(&other);
@@ -578,6 +702,7 @@ fn with_listed_paths(
         case.notes.push(format!(
             "Listed under \"HTTP request\" as {method} {other_unversioned}; the page's example uses {unversioned}."
         ));
+        case.notes.extend(version_correction(listed.url));
         cases.push(case);
     }
     cases
@@ -590,21 +715,6 @@ fn system_segment(path: &str) -> Option<&str> {
     path.rsplit('/')
         .next()
         .filter(|last| matches!(*last, "$value" | "$count" | "$ref"))
-}
-
-/// URLs of `method` in the page's ignored "HTTP request" blocks, as written.
-fn listed_paths<'p>(page: &'p Page, method: &str) -> Vec<&'p str> {
-    page.blocks
-        .iter()
-        .filter(|b| {
-            b.kind == BlockKind::Ignored && b.section.to_ascii_lowercase().contains("http request")
-        })
-        .flat_map(|b| b.content.lines())
-        .filter_map(|line| {
-            let (listed_method, target) = page::request_line(line)?;
-            (listed_method == method).then_some(target)
-        })
-        .collect()
 }
 
 fn slug(path: &str) -> String {
@@ -696,8 +806,134 @@ fn name_apart(case: &mut CaseDraft, taken: &mut HashSet<String>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A page whose "HTTP request" section lists paths in three blocks, the last two without
+    /// annotation and one under a subheading; one GET example.
+    pub(crate) const LISTING_PAGE: &str = r#"# Get message
+
+## HTTP request
+<!-- { "blockType": "ignored" } -->
+A message of the signed-in user or of another.
+```http
+GET /me/messages/{id}
+GET /users/{id | userPrincipalName}/messages/{id}
+```
+### In a mail folder
+```http
+GET /me/mailFolders/{id}/messages/{id}
+GET /v1/users/{id}/mailFolders/{id}/messages/{id}
+```
+Other answers and other methods.
+```
+GET /me/messages/{id}/attachments
+GET /me/messages/{id}/$value
+GET /workbook/messages/{id}
+DELETE /me/messages/{id}
+```
+## Example
+<!-- { "blockType": "request", "name": "get_message" } -->
+```http
+GET https://graph.microsoft.com/v1.0/me/messages/AAMkADAwATM=
+```
+<!-- { "blockType": "response", "@odata.type": "microsoft.graph.message" } -->
+```http
+HTTP/1.1 200 OK
+Content-type: application/json
+
+{"subject": "Hi"}
+```
+"#;
+
+    pub(crate) fn office() -> Models {
+        Models::from_models(vec![crate::api::office_model()])
+    }
+
+    fn context(models: &Models) -> Context<'_> {
+        Context {
+            schemas: &[],
+            models,
+            version: "v1.0".to_string(),
+        }
+    }
+
+    #[test]
+    fn every_listed_path_of_the_examples_answer_becomes_a_case() {
+        let page = page::parse(std::path::Path::new("p.md"), LISTING_PAGE.to_string());
+        let models = office();
+        let (cases, _) = derive(&page, &context(&models));
+        let paths: Vec<&str> = cases.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "/v1.0/me/messages/{message-id}",
+                "/v1.0/users/{user-id}/messages/{message-id}",
+                "/v1.0/me/mailFolders/{mailFolder-id}/messages/{message-id}",
+                "/v1.0/users/{user-id}/mailFolders/{mailFolder-id}/messages/{message-id}",
+            ],
+            "the paths of the second and third blocks too; `v1` read as v1.0"
+        );
+        assert!(
+            cases[3].notes.iter().any(|n| n.contains("`v1`")),
+            "{:?}",
+            cases[3].notes
+        );
+    }
+
+    #[test]
+    fn a_listed_path_without_a_case_says_why() {
+        let page = page::parse(std::path::Path::new("p.md"), LISTING_PAGE.to_string());
+        let models = office();
+        let fates: Vec<(&str, Fate)> = listed_fates(&page, &context(&models))
+            .into_iter()
+            .map(|(listed, fate, _)| (listed.url, fate))
+            .filter(|(_, fate)| *fate != Fate::Case)
+            .collect();
+        assert_eq!(
+            fates,
+            vec![
+                (
+                    "/me/messages/{id}/attachments",
+                    Fate::OtherResource {
+                        listed: ("microsoft.graph.attachment".into(), true),
+                        example: ("microsoft.graph.message".into(), false),
+                    }
+                ),
+                (
+                    "/me/messages/{id}/$value",
+                    Fate::OtherAnswer {
+                        listed: Some("$value".into()),
+                        example: None
+                    }
+                ),
+                ("/workbook/messages/{id}", Fate::Unplaced),
+                ("/me/messages/{id}", Fate::NoExample),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_example_holds_on_every_listed_path() {
+        let second = LISTING_PAGE.replace("get_message", "get_message_again");
+        let page = page::parse(
+            std::path::Path::new("p.md"),
+            format!(
+                "{LISTING_PAGE}{}",
+                &second[second.find("## Example").unwrap()..]
+            ),
+        );
+        let models = office();
+        let (cases, _) = derive(&page, &context(&models));
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            cases.len(),
+            8,
+            "two examples on their own path and three listed ones: {names:?}"
+        );
+        let paths = |name: &str| cases.iter().filter(|c| c.name.starts_with(name)).count();
+        assert_eq!(paths("get_message_again"), 4, "{names:?}");
+    }
 
     #[test]
     fn a_listed_path_asking_for_another_answer_is_not_the_examples() {

@@ -139,6 +139,22 @@ pub const CODES: &[(&str, &str)] = &[
         "a response annotated with a type the request's path does not return",
     ),
     ("L012", "a request path without an API version"),
+    (
+        "L013",
+        "a request path whose API version Graph does not have (`v1`: v1.0 is meant)",
+    ),
+    (
+        "L014",
+        "a path under \"HTTP request\" that gives no case, and why",
+    ),
+    (
+        "L015",
+        "a placeholder offering alternatives (`{id | userPrincipalName}`): a case takes the first",
+    ),
+    (
+        "L016",
+        "an \"HTTP request\" section that lists no path, or none",
+    ),
     ("C005", "a case path the API model cannot place"),
     (
         "C006",
@@ -262,7 +278,7 @@ impl PageLinter<'_> {
                 response,
                 schema.map(|(name, collection)| Judged::Response(name, collection)),
             );
-            self.listed_paths(request);
+            self.parameter_names(request);
             self.findings.extend(lint_paths::page_pair(
                 self.page,
                 request,
@@ -271,7 +287,62 @@ impl PageLinter<'_> {
                 self.version,
             ));
         }
+        self.section_paths();
         self.findings
+    }
+
+    /// The findings of every path the "HTTP request" sections list (see
+    /// `lint_paths::listed_path`), and L016 where they list none.
+    fn section_paths(&mut self) {
+        let context = import::Context {
+            schemas: self.names,
+            models: self.models,
+            version: self.version.to_string(),
+        };
+        let fates = import::listed_fates(self.page, &context);
+        for (listed, fate, version) in &fates {
+            self.findings.extend(lint_paths::listed_path(
+                self.page,
+                listed,
+                fate,
+                version,
+                self.models,
+            ));
+        }
+        let in_sections = |b: &&Block| b.in_request_section;
+        let lists_a_path = self
+            .page
+            .blocks
+            .iter()
+            .filter(in_sections)
+            .any(|b| b.content.lines().any(|l| page::request_line(l).is_some()));
+        let hint = "list each path the operation takes in an `http` block (`GET /me/calendar`)";
+        if let Some(heading) = self.page.request_headings.first()
+            && !lists_a_path
+        {
+            self.push(
+                "L016",
+                Severity::Warning,
+                "the \"HTTP request\" section lists no request path".into(),
+                heading.clone(),
+                Some(hint.into()),
+            );
+        } else if self.page.request_headings.is_empty()
+            && let Some(request) = self
+                .page
+                .blocks
+                .iter()
+                .find(|b| b.kind == BlockKind::Request)
+        {
+            self.push(
+                "L016",
+                Severity::Warning,
+                "the page has no \"HTTP request\" section: only its examples' paths give cases"
+                    .into(),
+                request.span.start..request.span.start + 3,
+                Some(hint.into()),
+            );
+        }
     }
 
     fn status_lines(&mut self, request: &Block, response: &Block, prose: &[&page::ProseStatus]) {
@@ -447,7 +518,8 @@ impl PageLinter<'_> {
         }
     }
 
-    fn listed_paths(&mut self, request: &Block) {
+    /// L008 for each listed path that is the example's route named otherwise.
+    fn parameter_names(&mut self, request: &Block) {
         let Some((line, _)) = page::http_message(request).start_line else {
             return;
         };
@@ -456,40 +528,30 @@ impl PageLinter<'_> {
         };
         let example = paths::url_path(url);
         let example_literals: Vec<&str> = example.split('/').filter(|s| !s.is_empty()).collect();
-        for block in self
-            .page
-            .blocks
-            .iter()
-            .filter(|b| b.kind == BlockKind::Ignored)
-        {
-            let mut offset = block.content_start;
-            for listed_line in block.content.split_inclusive('\n') {
-                let Some((_, path)) = page::request_line(listed_line) else {
-                    offset += listed_line.len();
-                    continue;
-                };
-                let listed: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-                // The same route without the version segment: compare parameter names.
-                let aligned = example_literals.len() == listed.len() + 1
-                    && example_literals[1..].iter().zip(&listed).all(|(e, l)| {
-                        paths::is_placeholder(e) == paths::is_placeholder(l)
-                            && (paths::is_placeholder(e) || e == l)
-                    });
-                if aligned {
-                    for (e, l) in example_literals[1..].iter().zip(&listed) {
-                        if paths::is_placeholder(e) && e != l {
-                            let at = offset + listed_line.find(l).unwrap_or(0);
-                            self.push(
-                                "L008",
-                                Severity::Warning,
-                                format!("the HTTP request section writes the parameter {l}, the example URL {e}"),
-                                at..at + l.len(),
-                                Some("name path parameters the same way in both places".into()),
-                            );
-                        }
-                    }
+        for listed in import::listed_paths(self.page) {
+            let segments: Vec<&str> = listed.url.split('/').filter(|s| !s.is_empty()).collect();
+            // The same route without the version segment: compare parameter names.
+            let aligned = example_literals.len() == segments.len() + 1
+                && example_literals[1..].iter().zip(&segments).all(|(e, l)| {
+                    paths::is_placeholder(e) == paths::is_placeholder(l)
+                        && (paths::is_placeholder(e) || e == l)
+                });
+            if !aligned {
+                continue;
+            }
+            for (e, l) in example_literals[1..].iter().zip(&segments) {
+                if paths::is_placeholder(e) && e != l {
+                    let at = listed.at + listed.url.find(l).unwrap_or(0);
+                    self.push(
+                        "L008",
+                        Severity::Warning,
+                        format!(
+                            "the HTTP request section writes the parameter {l}, the example URL {e}"
+                        ),
+                        at..at + l.len(),
+                        Some("name path parameters the same way in both places".into()),
+                    );
                 }
-                offset += listed_line.len();
             }
         }
     }
@@ -702,4 +764,59 @@ pub fn lint_page_files(
         findings.extend(page?);
     }
     Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docs::import::tests::{LISTING_PAGE, office};
+
+    /// The findings of `text` as code and offending text, with the office model.
+    fn findings(text: &str) -> Vec<(&'static str, String)> {
+        let empty = tempfile::tempdir().unwrap();
+        let schemas = Schemas::load_dir(empty.path()).unwrap();
+        let page = page::parse(std::path::Path::new("p.md"), text.to_string());
+        lint_page(&page, &schemas, &[], &office(), "v1.0")
+            .into_iter()
+            .map(|f| (f.code, f.text))
+            .collect()
+    }
+
+    #[test]
+    fn names_every_listed_path_that_gives_no_case_and_the_version_graph_lacks() {
+        let found = findings(LISTING_PAGE);
+        let listed: Vec<&(&str, String)> = found
+            .iter()
+            .filter(|(code, _)| ["L013", "L014", "L015"].contains(code))
+            .collect();
+        let expected = [
+            ("L015", "{id | userPrincipalName}"),
+            ("L013", "v1"),
+            ("L014", "/me/messages/{id}/attachments"),
+            ("L014", "/me/messages/{id}/$value"),
+            ("L014", "/workbook/messages/{id}"),
+            ("L014", "/me/messages/{id}"),
+        ];
+        let listed: Vec<(&str, &str)> = listed.iter().map(|(c, t)| (*c, t.as_str())).collect();
+        assert_eq!(listed, expected);
+        assert!(
+            found.contains(&("L009", "workbook".to_string())),
+            "the segment the model cannot place: {found:?}"
+        );
+    }
+
+    #[test]
+    fn a_request_section_without_a_path_is_a_warning() {
+        let start = LISTING_PAGE.find("<!--").unwrap();
+        let end = LISTING_PAGE.find("## Example").unwrap();
+        let without = LISTING_PAGE.replace(&LISTING_PAGE[start..end], "See the example.\n\n");
+        let l016 = |text: &str| {
+            findings(text)
+                .into_iter()
+                .filter(|(code, _)| *code == "L016")
+                .count()
+        };
+        assert_eq!(l016(&without), 1);
+        assert_eq!(l016(LISTING_PAGE), 0);
+    }
 }

@@ -7,9 +7,10 @@ use std::ops::Range;
 use crate::api::file::Models;
 use crate::api::key_placeholder;
 use crate::api::typing::{self, Key, Step, TypedPath};
-use crate::docs::import::ResponseAnnotation;
+use crate::docs::import::{Fate, ListedPath, ResponseAnnotation};
 use crate::docs::lint::{Finding, Severity};
 use crate::docs::page::{self, Block, Page};
+use crate::docs::paths;
 use crate::error::Location;
 use crate::suite::model::Case;
 
@@ -33,7 +34,9 @@ pub fn page_pair(
     let here = |span: Range<usize>| Location::new(&page.path, &page.text, span);
     let mut findings = Vec::new();
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    if !typing::is_version(first) {
+    if let Some(finding) = foreign_version(path, path_at, &here) {
+        findings.push(finding);
+    } else if !typing::is_version(first) {
         findings.push(Finding::new(
             "L012",
             Severity::Warning,
@@ -48,25 +51,152 @@ pub fn page_pair(
         return findings;
     }
     let fallback = Some(version).filter(|_| !typing::is_version(first));
-    let typed = match typing::type_request(models, path, fallback) {
-        Ok(typed) => typed,
+    let (found, typed) = page_path(path, path_at, fallback, models, &here);
+    findings.extend(found);
+    if let Some(typed) = typed {
+        findings.extend(response_type(page, &typed, method, response, models, &here));
+    }
+    findings
+}
+
+/// L009 and L010 for a path of a page, and its typed form when it can be read; `fallback`
+/// is the version of a path without one.
+fn page_path(
+    path: &str,
+    path_at: usize,
+    fallback: Option<&str>,
+    models: &Models,
+    here: &dyn Fn(Range<usize>) -> Location,
+) -> (Vec<Finding>, Option<TypedPath>) {
+    match typing::type_request(models, path, fallback) {
+        Ok(typed) => {
+            let codes = Codes {
+                unplaced: "L009",
+                spelled: "L010",
+            };
+            (placement(&typed, path, path_at, &codes, here), Some(typed))
+        }
         Err(e) => {
-            findings.push(Finding::new(
+            let unread = Finding::new(
                 "L009",
                 Severity::Warning,
                 format!("the path `{path}` cannot be read: {}", e.message),
                 here(path_at + e.at.min(path.len())..path_at + path.len()),
                 None,
-            ));
-            return findings;
+            );
+            (vec![unread], None)
         }
+    }
+}
+
+/// L013: a path whose first segment is an API version Graph does not have (`/v1/…`).
+fn foreign_version(
+    path: &str,
+    path_at: usize,
+    here: &dyn Fn(Range<usize>) -> Location,
+) -> Option<Finding> {
+    let written = path.trim_start_matches('/').split('/').next()?;
+    if !paths::is_foreign_version(written) {
+        return None;
+    }
+    let at = path_at + path.find(written).unwrap_or(0);
+    let hint = match paths::meant_version(written) {
+        Some(meant) => format!("write /{meant}/…: `conform import` uses {meant}"),
+        None => "Graph has v1.0 and beta".to_string(),
     };
-    let codes = Codes {
-        unplaced: "L009",
-        spelled: "L010",
+    Some(Finding::new(
+        "L013",
+        Severity::Warning,
+        format!("Graph has no API version `{written}`"),
+        here(at..at + written.len()),
+        Some(hint),
+    ))
+}
+
+/// The findings of a path an "HTTP request" section lists, typed in `version` when it has
+/// none: L013, L015 for each placeholder that offers alternatives, L009 and L010, and L014
+/// when it gives no case.
+pub fn listed_path(
+    page: &Page,
+    listed: &ListedPath<'_>,
+    fate: &Fate,
+    version: &str,
+    models: &Models,
+) -> Vec<Finding> {
+    let here = |span: Range<usize>| Location::new(&page.path, &page.text, span);
+    let path = crate::api::path::path_part(paths::url_path(listed.url));
+    let path_at = listed.at + listed.url.find(path).unwrap_or(0);
+    let mut findings: Vec<Finding> = foreign_version(path, path_at, &here).into_iter().collect();
+    findings.extend(alternatives(path, path_at, &here));
+    if !models.is_empty() {
+        findings.extend(page_path(path, path_at, Some(version), models, &here).0);
+    }
+    let why = match fate {
+        Fate::Case => return findings,
+        Fate::Unplaced => "the model places the example's path but not this one".to_string(),
+        Fate::OtherAnswer { listed, example } => format!(
+            "it asks for {}, the example for {}",
+            listed.as_deref().unwrap_or("the resource itself"),
+            example.as_deref().unwrap_or("the resource itself")
+        ),
+        Fate::OtherResource { listed, example } => format!(
+            "it answers with {}, the example with {}",
+            resource(listed),
+            resource(example)
+        ),
+        Fate::NoExample => format!("no example that gives a case sends {}", listed.method),
     };
-    findings.extend(placement(&typed, path, path_at, &codes, &here));
-    findings.extend(response_type(page, &typed, method, response, models, &here));
+    let hint = match fate {
+        Fate::Unplaced => "write the whole path from the service root; L009 names the segment",
+        Fate::OtherAnswer { .. } | Fate::OtherResource { .. } => {
+            "a case of it needs an example of its own"
+        }
+        _ => "document an example request and response for it",
+    };
+    findings.push(Finding::new(
+        "L014",
+        Severity::Warning,
+        format!("`{} {path}` gives no case: {why}", listed.method),
+        here(listed.at..listed.at + listed.url.len()),
+        Some(hint.to_string()),
+    ));
+    findings
+}
+
+/// `a collection of message`, `message`.
+fn resource((ty, collection): &(String, bool)) -> String {
+    let name = crate::docs::import::type_name(ty);
+    if *collection {
+        format!("a collection of {name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// L015: a placeholder that offers alternatives (`{id | userPrincipalName}`): a case takes
+/// the first.
+fn alternatives(
+    path: &str,
+    path_at: usize,
+    here: &dyn Fn(Range<usize>) -> Location,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut from = 0;
+    for segment in path.split('/') {
+        let at = from + path[from..].find(segment).unwrap_or(0);
+        from = at + segment.len();
+        if !paths::is_placeholder(segment) || !segment.contains('|') {
+            continue;
+        }
+        let first = segment[1..].split('|').next().unwrap_or("").trim();
+        findings.push(Finding::new(
+            "L015",
+            Severity::Note,
+            format!("`{segment}` offers alternatives: a case takes the first (`{first}`)"),
+            here(path_at + at..path_at + at + segment.len()),
+            Some("a value of the other form, given for the placeholder (`--var`), tries it".into()),
+        ));
+    }
     findings
 }
 

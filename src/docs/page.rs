@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde_json::{Map, Value};
 
 /// What an annotated block is.
@@ -46,6 +46,9 @@ pub struct Block {
     pub span: Range<usize>,
     /// The heading the block stands under.
     pub section: String,
+    /// Whether it stands in an "HTTP request" section: below such a heading, above the next
+    /// heading of that level or higher (language tab headings end no section).
+    pub in_request_section: bool,
 }
 
 /// A status the prose states ("returns `201 Created`").
@@ -75,6 +78,8 @@ pub struct Page {
     pub title: Option<String>,
     pub blocks: Vec<Block>,
     pub prose_statuses: Vec<ProseStatus>,
+    /// The "HTTP request" headings.
+    pub request_headings: Vec<Range<usize>>,
 }
 
 /// The JSON inside an HTML comment, tolerating `<!--{`, `}-->` and comments over many lines.
@@ -168,6 +173,7 @@ pub fn parse(path: &Path, text: String) -> Page {
         text,
         blocks: reader.blocks,
         prose_statuses,
+        request_headings: reader.request_headings,
     }
 }
 
@@ -232,6 +238,15 @@ struct OpenCode {
     content_start: Option<usize>,
 }
 
+/// A heading being read.
+struct OpenHeading {
+    level: HeadingLevel,
+    text: String,
+    span: Range<usize>,
+    /// A language tab (`# [HTTP](#tab/http)`): it names a tab, not a section.
+    tab: bool,
+}
+
 /// What the reader of a page knows so far, fed one Markdown event at a time.
 #[derive(Default)]
 struct Reader {
@@ -240,7 +255,10 @@ struct Reader {
     prose_statuses: Vec<(u16, Range<usize>, Range<usize>)>,
     title: Option<String>,
     section: String,
-    heading: Option<(pulldown_cmark::HeadingLevel, String)>,
+    heading: Option<OpenHeading>,
+    /// The level of the "HTTP request" heading whose section is being read.
+    request_level: Option<HeadingLevel>,
+    request_headings: Vec<Range<usize>>,
     /// The last annotation seen, until something other than a code block follows it.
     pending: Option<Annotation>,
     html: String,
@@ -264,7 +282,19 @@ impl Reader {
                 }
                 self.html.push_str(&fragment);
             }
-            Event::Start(Tag::Heading { level, .. }) => self.heading = Some((level, String::new())),
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.heading = Some(OpenHeading {
+                    level,
+                    text: String::new(),
+                    span: range,
+                    tab: false,
+                });
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if dest_url.starts_with("#tab/") => {
+                if let Some(heading) = self.heading.as_mut() {
+                    heading.tab = true;
+                }
+            }
             Event::End(TagEnd::Heading(_)) => self.end_heading(),
             Event::Start(Tag::Paragraph) => {
                 self.paragraph = Some(range);
@@ -312,11 +342,20 @@ impl Reader {
     }
 
     fn end_heading(&mut self) {
-        if let Some((level, text)) = self.heading.take() {
-            if level == pulldown_cmark::HeadingLevel::H1 && self.title.is_none() {
-                self.title = Some(text.trim().to_string());
+        if let Some(heading) = self.heading.take() {
+            let text = heading.text.trim();
+            if heading.level == HeadingLevel::H1 && self.title.is_none() {
+                self.title = Some(text.to_string());
             }
-            self.section = text.trim().to_string();
+            if !heading.tab {
+                if text.to_ascii_lowercase().contains("http request") {
+                    self.request_level = Some(heading.level);
+                    self.request_headings.push(heading.span);
+                } else if self.request_level.is_some_and(|l| heading.level <= l) {
+                    self.request_level = None;
+                }
+            }
+            self.section = text.to_string();
         }
         // An annotation may stand above the `##### Request` heading of its block: kept.
     }
@@ -325,8 +364,8 @@ impl Reader {
         if let Some(code) = self.code.as_mut() {
             code.content_start.get_or_insert(range.start);
             code.content.push_str(fragment);
-        } else if let Some((_, heading_text)) = self.heading.as_mut() {
-            heading_text.push_str(fragment);
+        } else if let Some(heading) = self.heading.as_mut() {
+            heading.text.push_str(fragment);
         } else if self.paragraph.is_some() {
             let lower = fragment.to_ascii_lowercase();
             if lower.contains("return") || lower.contains("respond") {
@@ -337,8 +376,8 @@ impl Reader {
 
     /// Inline code: part of a heading, or a status the prose says is returned.
     fn inline_code(&mut self, fragment: &str, range: Range<usize>) {
-        if let Some((_, heading_text)) = self.heading.as_mut() {
-            heading_text.push_str(fragment);
+        if let Some(heading) = self.heading.as_mut() {
+            heading.text.push_str(fragment);
         } else if let Some(paragraph) = &self.paragraph
             && self.said_returns
             && let Some(status) = status_in_code(fragment)
@@ -352,8 +391,20 @@ impl Reader {
             return;
         };
         let annotation = self.pending.take();
-        let kind = kind_of(annotation.as_ref(), &code.lang, &code.content);
-        if annotation.is_some() || matches!(code.lang.as_str(), "http" | "json") {
+        let http_or_json = matches!(code.lang.as_str(), "http" | "json");
+        // A listing of request lines in another language (or none) under "HTTP request" is
+        // read as the ignored listing it is.
+        let first = code.content.split_whitespace().next().unwrap_or("");
+        let listing = annotation.is_none()
+            && !http_or_json
+            && self.request_level.is_some()
+            && crate::suite::model::is_method(first);
+        let kind = if listing {
+            BlockKind::Ignored
+        } else {
+            kind_of(annotation.as_ref(), &code.lang, &code.content)
+        };
+        if annotation.is_some() || http_or_json || listing {
             self.blocks.push(Block {
                 kind,
                 annotation,
@@ -362,6 +413,7 @@ impl Reader {
                 content: code.content,
                 span: code.span,
                 section: self.section.clone(),
+                in_request_section: self.request_level.is_some(),
             });
         }
     }
@@ -567,6 +619,28 @@ Content-type: application/json
             &page.text[page.prose_statuses[0].span.clone()],
             "`201 Created`"
         );
+    }
+
+    #[test]
+    fn a_request_section_ends_at_a_heading_of_its_level_not_at_a_tab_or_subheading() {
+        let text = "# P\n\n## HTTP request\n\n### For a user\n\n```http\nGET /users/{id}\n```\n\n\
+# [HTTP](#tab/http)\n\n```\nGET /me\n```\n\n## Example\n\n```http\nGET /v1.0/me\n```\n";
+        let page = parse(Path::new("p.md"), text.to_string());
+        let inside: Vec<(bool, BlockKind)> = page
+            .blocks
+            .iter()
+            .map(|b| (b.in_request_section, b.kind))
+            .collect();
+        assert_eq!(
+            inside,
+            vec![
+                (true, BlockKind::Unannotated),
+                (true, BlockKind::Ignored),
+                (false, BlockKind::Unannotated)
+            ],
+            "a listing without a language under the heading is kept as ignored"
+        );
+        assert_eq!(page.request_headings.len(), 1);
     }
 
     #[test]

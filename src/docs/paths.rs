@@ -159,6 +159,45 @@ fn unique(base: String, used: &mut Vec<String>) -> String {
     name
 }
 
+/// The API versions Graph has.
+const GRAPH_VERSIONS: [&str; 2] = ["v1.0", "beta"];
+
+/// Whether a path's first segment is written as an API version Graph does not have: `v1`,
+/// `Beta`, `v2` (not `{version}`, which stands for any).
+pub fn is_foreign_version(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    !GRAPH_VERSIONS.contains(&segment)
+        && segment != "{version}"
+        && (lower == "beta" || typing::is_version(&lower))
+}
+
+/// The version Graph has that a foreign one most likely means: `Beta` → `beta`, `v1` and
+/// `V1.0` → `v1.0`; none for `v2`.
+pub fn meant_version(segment: &str) -> Option<&'static str> {
+    if !is_foreign_version(segment) {
+        return None;
+    }
+    let lower = segment.to_ascii_lowercase();
+    let v1 = lower.strip_prefix("v1").is_some_and(|rest| {
+        rest.is_empty() || rest.starts_with('.') && rest[1..].chars().all(|c| c == '0')
+    });
+    GRAPH_VERSIONS
+        .into_iter()
+        .find(|v| v.eq_ignore_ascii_case(segment))
+        .or(v1.then_some("v1.0"))
+}
+
+/// What a case notes when the version of `url` is one Graph does not have and another is used.
+pub fn version_correction(url: &str) -> Option<String> {
+    let path = crate::api::path::path_part(url_path(url));
+    let written = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    meant_version(written).map(|meant| {
+        format!(
+            "The path names the version `{written}`, which Graph does not have; `{meant}` is used."
+        )
+    })
+}
+
 pub fn version_of(path: &str) -> Option<&str> {
     path.trim_start_matches('/')
         .split('/')
@@ -180,8 +219,14 @@ pub struct CasePath {
 /// page's or the import's default), its keys named after their types where `models` type the
 /// path, else after the segment before them.
 pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
-    let raw = crate::api::path::path_part(url_path(url));
+    let mut raw = crate::api::path::path_part(url_path(url)).to_string();
     let mut notes = Vec::new();
+    let written = raw.trim_start_matches('/').split('/').next().unwrap_or("");
+    if let Some(meant) = meant_version(written) {
+        raw = format!("/{meant}{}", &raw.trim_start_matches('/')[written.len()..]);
+        notes.extend(version_correction(url));
+    }
+    let raw = raw.as_str();
     let first = raw.trim_start_matches('/').split('/').next().unwrap_or("");
     let versioned = if typing::is_version(first) && first != "{version}" {
         raw.to_string()
@@ -443,6 +488,19 @@ mod tests {
         let without_model = case_path("/groups/{id}/threads", &Models::default(), "v1.0");
         assert_eq!(without_model.path, "/v1.0/groups/{group-id}/threads");
         assert!(without_model.typed.is_none());
+    }
+
+    #[test]
+    fn a_version_graph_lacks_becomes_the_one_it_means() {
+        assert_eq!(meant_version("v1"), Some("v1.0"));
+        assert_eq!(meant_version("V1.0"), Some("v1.0"));
+        assert_eq!(meant_version("Beta"), Some("beta"));
+        assert_eq!(meant_version("v10"), None, "not a spelling of v1.0");
+        assert!(is_foreign_version("v10"));
+        assert!(!is_foreign_version("v1.0") && !is_foreign_version("{version}"));
+        let made = case_path("/Beta/me/messages", &office(), "v1.0");
+        assert_eq!(made.path, "/beta/me/messages");
+        assert_eq!(made.notes.len(), 1, "{:?}", made.notes);
     }
 
     #[test]
