@@ -99,8 +99,13 @@ fn test_api(generic: Arc<Generic>) -> Router {
         .route(
             "/_mock/seed/{*path}",
             post(
-                move |axum::extract::Path(path): axum::extract::Path<String>| async move {
-                    let (status, body) = match seeds.seed(&format!("/{path}")) {
+                move |axum::extract::Path(path): axum::extract::Path<String>,
+                      shown: axum::body::Bytes| async move {
+                    // The entity as the case documents it, when the run sends that.
+                    let shown = serde_json::from_slice::<serde_json::Value>(&shown)
+                        .ok()
+                        .and_then(|v| v.as_object().cloned());
+                    let (status, body) = match seeds.seed(&format!("/{path}"), shown) {
                         Ok(id) => (
                             axum::http::StatusCode::CREATED,
                             serde_json::json!({ "id": id }),

@@ -38,6 +38,12 @@ pub enum Binding {
     Seeded {
         collection: String,
     },
+    /// Written into the case's path on conform's own server, where nothing gives a value and
+    /// no entity can be made for it: the documented example's own value, else a made-up one.
+    Filled {
+        value: String,
+        documented: bool,
+    },
     Unbound {
         reason: String,
     },
@@ -53,6 +59,11 @@ impl Binding {
             Self::Adopted { from } => format!("created from the create documented in {from}"),
             Self::Discovered { collection } => format!("discovered in {collection}"),
             Self::Seeded { collection } => format!("seeded in {collection}"),
+            Self::Filled {
+                value,
+                documented: true,
+            } => format!("the documented example's `{value}`"),
+            Self::Filled { value, .. } => format!("made up: `{value}`"),
             Self::Unbound { .. } => "unbound".to_string(),
         }
     }
@@ -86,6 +97,9 @@ pub struct CaseShape {
     /// The request itself, when the shape is of a loaded case (a create's is sent again as a
     /// setup step of the cases that need what it creates).
     pub request: Option<crate::suite::model::Request>,
+    /// The documented example's request line, whose values fill what nothing else binds on
+    /// conform's own server.
+    pub example: Option<String>,
 }
 
 impl CaseShape {
@@ -108,6 +122,7 @@ impl CaseShape {
                 .flat_map(|(_, value)| value.variables().map(str::to_string))
                 .collect(),
             request: Some(case.request.clone()),
+            example: case.doc.request.clone(),
         }
     }
 }
@@ -302,6 +317,7 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
     header_placeholders(case, given, &mut plan);
     if given.writable == Writable::Everything {
         spare_fixtures(case, &typed, &mut plan);
+        fill_unbound(case, &mut plan);
     }
     guard(case, &typed, given, &mut plan);
     plan
@@ -439,7 +455,93 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
         plan.placeholders.push((name, binding));
     }
     header_placeholders(case, given, &mut plan);
+    if given.writable == Writable::Everything {
+        fill_unbound(case, &mut plan);
+    }
     plan
+}
+
+/// On conform's own server a placeholder of the path that nothing binds is filled (the
+/// documented example's value, else a made-up one), so that the case is sent and its answer
+/// judged; one of a header still needs its value.
+fn fill_unbound(case: &CaseShape, plan: &mut CasePlan) {
+    let documented = case
+        .example
+        .as_deref()
+        .map(|example| example_values(&case.path, example))
+        .unwrap_or_default();
+    for (name, binding) in &mut plan.placeholders {
+        if !matches!(binding, Binding::Unbound { .. }) || case.in_headers.contains(name) {
+            continue;
+        }
+        *binding = match documented.iter().find(|(n, _)| n == name) {
+            Some((_, value)) => Binding::Filled {
+                value: value.clone(),
+                documented: true,
+            },
+            None => Binding::Filled {
+                value: format!("conform-{name}"),
+                documented: false,
+            },
+        };
+    }
+    plan.skip = plan.placeholders.iter().find_map(|(_, b)| match b {
+        Binding::Unbound { reason } => Some(reason.clone()),
+        _ => None,
+    });
+}
+
+/// The values the documented request line (`GET /me/drive/root:/a.txt:/content`) gives the
+/// placeholders of `template` (`/v1.0/me/drive/root:/{item-path}:/content`), where its text
+/// matches the template's around them; none that is a placeholder itself (`{id}`, `<id>`).
+fn example_values(template: &str, example: &str) -> Vec<(String, String)> {
+    let line = example.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let url = line.split_whitespace().nth(1).unwrap_or("");
+    let path = url.split('?').next().unwrap_or(url);
+    let path = path
+        .find("://")
+        .and_then(|at| {
+            path[at + 3..]
+                .find('/')
+                .map(|slash| &path[at + 3 + slash..])
+        })
+        .unwrap_or(path);
+    let template = template.split('?').next().unwrap_or(template);
+    // The template carries a version the example may not show.
+    let template = match template.trim_start_matches('/').split_once('/') {
+        Some((first, rest))
+            if crate::api::typing::is_version(first)
+                && !path.starts_with(&format!("/{first}/")) =>
+        {
+            format!("/{rest}")
+        }
+        _ => template.to_string(),
+    };
+    let mut values = Vec::new();
+    let (mut text, mut rest) = (path, template.as_str());
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+            break;
+        };
+        let Some(after) = text.strip_prefix(&rest[..open]) else {
+            break;
+        };
+        let literal_after = rest[close + 1..].split('{').next().unwrap_or("");
+        let end = match literal_after.chars().next() {
+            None => after.len(),
+            Some(_) => match after.find(literal_after) {
+                Some(end) => end,
+                None => break,
+            },
+        };
+        let value = &after[..end];
+        if !value.is_empty() && !value.contains(['{', '}', '<', '>']) {
+            values.push((rest[open + 1..close].to_string(), value.to_string()));
+        }
+        text = &after[end..];
+        rest = &rest[close + 1..];
+    }
+    values
 }
 
 /// Given, else seeded by conform's own server, else created by a chain of the suite's creates,
@@ -573,6 +675,7 @@ mod tests {
             captured: Vec::new(),
             in_headers: Vec::new(),
             request: None,
+            example: None,
         }
     }
 
@@ -618,7 +721,7 @@ mod tests {
                 .map(|(_, b)| b.clone())
                 .unwrap()
         };
-        for (index, plan) in plans.iter().enumerate().take(7) {
+        for (index, plan) in plans.iter().enumerate() {
             assert_eq!(plan.skip, None, "case {index}: {plan:?}");
             assert!(!plan.acts_on_existing, "nothing there is anyone's");
         }
@@ -641,13 +744,10 @@ mod tests {
             },
             "a write never touches the fixture the other cases read"
         );
-        assert!(
-            plans[8]
-                .skip
-                .as_deref()
-                .unwrap()
-                .contains("pass --var widget-id"),
-            "what the model cannot type still needs its value"
+        assert_eq!(
+            (plans[7].skip.as_deref(), plans[8].skip.as_deref()),
+            (None, None),
+            "what nothing binds is filled in, so that the case is judged"
         );
     }
 
@@ -689,6 +789,56 @@ mod tests {
             plans[2].skip.as_deref().unwrap().contains("{message-id}"),
             "never created below a folder only found: {:?}",
             plans[2]
+        );
+    }
+
+    #[test]
+    fn the_documented_example_gives_the_values_nothing_else_binds() {
+        let cases = [
+            (
+                "/v1.0/me/drive/root:/{item-path}:/content",
+                "GET /me/drive/root:/Reports/q3.xlsx:/content\n",
+                vec![("item-path", "Reports/q3.xlsx")],
+            ),
+            (
+                "/v1.0/reports/getUsageReport(period='{period}')",
+                "GET https://graph.microsoft.com/v1.0/reports/getUsageReport(period='D7')?$top=1",
+                vec![("period", "D7")],
+            ),
+            (
+                "/v1.0/users/{user-id}/search(q='{q}')",
+                "GET /users/{id}/search(q='{search-query}')",
+                vec![],
+            ),
+        ];
+        for (template, example, expected) in cases {
+            let expected: Vec<(String, String)> = expected
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(example_values(template, example), expected, "{template}");
+        }
+        let mut search = case(
+            "search",
+            "GET",
+            "/v1.0/widgets/{widget-id}/find(q='{q}')",
+            200,
+        );
+        search.example = Some("GET /v1.0/widgets/{id}/find(q='budget')".into());
+        let models = Models::from_models(vec![crate::api::office_model()]);
+        let given = Given {
+            names: HashSet::new(),
+            writable: Writable::Everything,
+        };
+        let plan = &plan_all(&[search], &models, &given)[0];
+        assert_eq!(plan.skip, None, "sent, though the model cannot type it");
+        assert_eq!(
+            plan.placeholders[0].1.describe(),
+            "made up: `conform-widget-id`"
+        );
+        assert_eq!(
+            plan.placeholders[1].1.describe(),
+            "the documented example's `budget`"
         );
     }
 

@@ -52,6 +52,7 @@ impl Binder {
         if let Some(reason) = plan.skip {
             return unbound(case, &reason);
         }
+        fill(&mut case, &plan.placeholders);
         let Ok(typed) = typing::type_request(&self.models, &shape.path, shape.api.as_deref())
         else {
             return case;
@@ -122,7 +123,10 @@ impl Binder {
                 }
                 Binding::Seeded { .. } => {
                     let (template, _) = collection_of(&typed, name);
-                    chain.seed(name, &template);
+                    let shown = answers_the_entity(&typed, name, &case.request.method)
+                        .then(|| documented_entity(&case))
+                        .flatten();
+                    chain.seed(name, &template, shown);
                 }
                 _ => {}
             }
@@ -163,6 +167,41 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
                 )
         })
     })
+}
+
+/// Whether the case's answer is the entity `{name}` names: a read, update or replace of the
+/// path's last key.
+fn answers_the_entity(typed: &TypedPath, name: &str, method: &str) -> bool {
+    let last_is_key = matches!(
+        typed.segments.last().map(|s| &s.step),
+        Some(Segment::Key(typing::Key::Placeholder(n))) if n == name
+    );
+    last_is_key
+        && matches!(
+            typed.operation(method),
+            Some(typing::Operation::Read | typing::Operation::Update | typing::Operation::Replace)
+        )
+}
+
+/// The entity the case's documented answer shows, as JSON text.
+fn documented_entity(case: &Case) -> Option<Arc<str>> {
+    let shown = crate::graph::documented_body(case.doc.response.as_deref()?)?;
+    shown.is_object().then(|| shown.to_string().into())
+}
+
+/// Writes the values the plan fills in into the case's path.
+fn fill(case: &mut Case, placeholders: &[(String, Binding)]) {
+    let mut raw = case.request.path.raw.clone();
+    for (name, binding) in placeholders {
+        if let Binding::Filled { value, .. } = binding {
+            raw = raw.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    if raw != case.request.path.raw
+        && let Ok(path) = Template::parse(raw, case.request.path.origin.clone())
+    {
+        case.request.path = path;
+    }
 }
 
 /// A case the plan does not send, with the reason; no flag sends it.
@@ -308,13 +347,14 @@ impl Chain {
     }
 
     /// Asks conform's own server to make an entity in the collection at `template` for the
-    /// case, capturing its id as `{name}`. The server is disposable: nothing to delete.
-    fn seed(&mut self, name: &str, template: &str) {
+    /// case — shaped as `shown`, when the case documents it — capturing its id as `{name}`.
+    /// The server is disposable: nothing to delete.
+    fn seed(&mut self, name: &str, template: &str, shown: Option<Arc<str>>) {
         if self.bound.contains(name) {
             return;
         }
         let path = format!("{SEED_PATH}{template}");
-        if let Some(step) = self.step("POST", &path, None, Some((name, "/id")), None) {
+        if let Some(step) = self.step("POST", &path, shown, Some((name, "/id")), None) {
             self.setup.push(step);
             self.bound.insert(name.to_string());
         }

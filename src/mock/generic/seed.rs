@@ -36,8 +36,13 @@ impl std::fmt::Display for Unseeded {
 }
 
 impl Generic {
-    /// Makes an entity in the collection at `collection`; its id.
-    pub fn seed(&self, collection: &str) -> Result<String, Unseeded> {
+    /// Makes an entity in the collection at `collection`, shaped by `shown` when the run
+    /// sends what its case documents of the entity; its id.
+    pub fn seed(
+        &self,
+        collection: &str,
+        shown: Option<Map<String, Value>>,
+    ) -> Result<String, Unseeded> {
         let not_a_collection = || Unseeded::NotACollection(collection.to_string());
         let typed = typing::type_request(&self.models, collection, None)
             .ok()
@@ -61,7 +66,8 @@ impl Generic {
             Err(place::Nowhere::NotFound(what)) => return Err(Unseeded::NotFound(what)),
             Err(place::Nowhere::Invalid(_)) => return Err(not_a_collection()),
         };
-        let body = self.documented_entity(model, collection, &ty);
+        let shown = shown.or_else(|| self.documented_read(collection));
+        let body = shown.map_or_else(Map::new, |shown| judged(model, &ty, shown));
         let ty = validate::body_type(model, &ty, &body).to_string();
         let deep = respond::prepared(model, &ty, body, 0);
         let id = deep.entity.id().unwrap_or_default().to_string();
@@ -81,32 +87,29 @@ impl Generic {
         Ok(id)
     }
 
-    /// What the suite documents of an entity of the collection — its read, else the first
-    /// item of its list — as a create's body would be judged; nothing when it documents
-    /// neither, or what it shows is not valid.
-    fn documented_entity(
-        &self,
-        model: &ApiModel,
-        collection: &str,
-        ty: &str,
-    ) -> Map<String, Value> {
+    /// What the suite documents of an entity of the collection: its read, else the first
+    /// item of its list.
+    fn documented_read(&self, collection: &str) -> Option<Map<String, Value>> {
         let entity = format!("{}/seeded", collection.trim_end_matches('/'));
-        let shown = [entity.as_str(), collection]
+        [entity.as_str(), collection]
             .into_iter()
             .filter_map(|path| typing::type_request(&self.models, path, None).ok())
-            .find_map(|typed: TypedPath| self.examples.get("GET", &typed)?.body.clone());
-        let Some(shown) = shown else {
-            return Map::new();
-        };
-        let mut body: Map<String, Value> = shown
-            .into_iter()
-            .filter(|(k, _)| !k.starts_with('@') || k == "@odata.type")
-            .filter(|(k, _)| k != "id")
-            .collect();
-        let ty = validate::body_type(model, ty, &body).to_string();
-        match validate::check(model, &ty, &mut body, true) {
-            Ok(()) => body,
-            Err(_) => Map::new(),
-        }
+            .find_map(|typed: TypedPath| self.examples.get("GET", &typed)?.body.clone())
+    }
+}
+
+/// What is shown of an entity of `ty`, as a create's body would be judged: its annotations
+/// (but its type) and id left out, values of the wrong type dropped; nothing when what remains
+/// is still not valid.
+fn judged(model: &ApiModel, ty: &str, shown: Map<String, Value>) -> Map<String, Value> {
+    let mut body: Map<String, Value> = shown
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('@') || k == "@odata.type")
+        .filter(|(k, _)| k != "id")
+        .collect();
+    let ty = validate::body_type(model, ty, &body).to_string();
+    match validate::check(model, &ty, &mut body, true) {
+        Ok(()) => body,
+        Err(_) => Map::new(),
     }
 }
