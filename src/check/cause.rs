@@ -64,6 +64,8 @@ pub struct Judged<'a> {
     pub verdict: &'a Verdict,
     /// The target is conform's own server (embedded, or a `conform mock`).
     pub own_server: bool,
+    /// The page's documented request and response blocks, as written.
+    pub page: Vec<&'a str>,
 }
 
 /// The cause of a case that did not pass; `None` for one that passed or was skipped.
@@ -134,6 +136,9 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     if let Some(broken) = broken_request(judged, schemas, key) {
         return Some(broken);
     }
+    if let Some(shown) = page_values(judged) {
+        return Some(shown);
+    }
     let failures = &judged.verdict.failures;
     let unknown: Vec<&str> = failures
         .iter()
@@ -158,6 +163,32 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     })
 }
 
+/// When every failure is a schema rule broken by a value the page itself writes (`"HTML"` for
+/// an enum, `"skuId-value"` for a uuid), echoed back or shown as the answer: those values.
+fn page_values(judged: &Judged<'_>) -> Option<String> {
+    let failures = &judged.verdict.failures;
+    let body = judged.run.exchange()?.result.as_ref().ok()?.json().ok()?;
+    let mut shown = Vec::new();
+    for failure in failures {
+        let pointer = failure
+            .pointer
+            .as_deref()
+            .filter(|_| failure.kind == FailureKind::Schema)?;
+        let value = crate::suite::model::value_at(body, pointer)?.as_str()?;
+        let literal = Value::String(value.to_string()).to_string();
+        if !judged.page.iter().any(|text| text.contains(&literal)) {
+            return None;
+        }
+        shown.push(format!("{literal} at `{pointer}`"));
+    }
+    (!shown.is_empty()).then(|| {
+        format!(
+            "the page's own value breaks the schema: {}",
+            shown.join(", ")
+        )
+    })
+}
+
 /// A create's or an update's documented body that breaks the schema of the type it writes:
 /// the first rule it breaks.
 fn broken_request(judged: &Judged<'_>, schemas: &Schemas, key: &str) -> Option<String> {
@@ -169,13 +200,29 @@ fn broken_request(judged: &Judged<'_>, schemas: &Schemas, key: &str) -> Option<S
     if !writes_the_type || judged.expect.collection {
         return None;
     }
-    let sent = judged.run.exchange()?.request_body.as_deref()?;
+    let exchange = judged.run.exchange()?;
+    let sent = exchange.request_body.as_deref()?;
     let body: Value = serde_json::from_str(sent).ok()?;
+    let refused = exchange
+        .result
+        .as_ref()
+        .is_ok_and(|r| (400..500).contains(&r.status));
+    // What the page sent is to blame when it was refused, or when the answer breaks the rules
+    // where the request did.
     let violation = schemas
         .validate(key, &body)?
         .into_iter()
         // A partial body (an update) lacks properties by design.
-        .find(|v| v.keyword != "required")?;
+        .filter(|v| v.keyword != "required")
+        .find(|v| {
+            refused
+                || judged.verdict.failures.iter().any(|f| {
+                    f.pointer
+                        .as_deref()
+                        .filter(|p| !p.is_empty())
+                        .is_some_and(|p| p.starts_with(&v.pointer) || v.pointer.starts_with(p))
+                })
+        })?;
     Some(format!(
         "the documented request breaks {key} at `{}`: {}",
         violation.pointer, violation.message
@@ -267,6 +314,7 @@ mod tests {
             run,
             verdict,
             own_server: own,
+            page: vec![r#"{"importance": "urgent"}"#],
         };
         decide(&judged, &schemas()).unwrap().cause
     }
@@ -313,6 +361,17 @@ mod tests {
             cause_of("GET", &expect(200), &answered, &shows, true),
             Cause::Documentation
         );
+        let echoed = failed(vec![Failure::at(
+            FailureKind::Schema,
+            "/importance",
+            "\"urgent\" is not one of \"low\", \"normal\" or \"high\"",
+        )]);
+        let answer = run(200, None, r#"{"importance": "urgent"}"#);
+        assert_eq!(
+            cause_of("GET", &expect(200), &answer, &echoed, true),
+            Cause::Documentation,
+            "the page's own value, echoed back"
+        );
         let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
         assert_eq!(
             cause_of("GET", &expect(200), &answered, &known, false),
@@ -345,6 +404,7 @@ mod tests {
             run: &not_sent,
             verdict: &passed,
             own_server: false,
+            page: Vec::new(),
         };
         assert_eq!(decide(&judged, &schemas()), None);
     }

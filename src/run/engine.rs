@@ -117,6 +117,10 @@ impl Engine {
             run: &run,
             verdict: &verdict,
             own_server: self.own_server,
+            page: [&case.doc.request, &case.doc.response]
+                .into_iter()
+                .filter_map(|text| text.as_deref())
+                .collect(),
         };
         let blame = check::cause::decide(&judged, &self.schemas);
         let mut info = info(case, probe);

@@ -891,7 +891,7 @@ fn operation(
             json!({"@odata.context": context, "value": ids}),
         ));
     }
-    if let Some(answer) = documented_answer(example, exchange) {
+    if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
         return Ok(answer);
     }
     let Some((ty, collection)) = returns else {
@@ -931,7 +931,10 @@ fn operation(
         }
         (false, None) => json!({"@odata.context": context, "value": primitive_default(&ty)}),
     };
-    Ok(json_response(StatusCode::OK, body))
+    Ok(json_response(
+        documented_status(example, StatusCode::OK),
+        body,
+    ))
 }
 
 /// The example's status where it is a success other than `default` (202 for an
@@ -944,7 +947,11 @@ fn documented_status(example: Option<&Example>, default: StatusCode) -> StatusCo
 }
 
 /// An operation answered as its example: its status, and its body when it has one.
-fn documented_answer(example: Option<&Example>, exchange: &Exchange) -> Option<Response> {
+fn documented_answer(
+    example: Option<&Example>,
+    exchange: &Exchange,
+    returns: bool,
+) -> Option<Response> {
     let example = example?;
     let status = StatusCode::from_u16(example.status)
         .ok()
@@ -958,7 +965,9 @@ fn documented_answer(example: Option<&Example>, exchange: &Exchange) -> Option<R
             }
             Some(json_response(status, Value::Object(body)))
         }
-        _ => Some(empty(status)),
+        _ if status == StatusCode::NO_CONTENT || !returns => Some(empty(status)),
+        // A documented answer whose body the page does not show: made by the return type.
+        _ => None,
     }
 }
 
