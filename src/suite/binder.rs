@@ -99,37 +99,8 @@ impl Binder {
             teardown: Vec::new(),
             origin,
         };
-        for (name, binding) in &plan.placeholders {
-            match binding {
-                Binding::Created { .. } => {
-                    let (_, shape) = collection_of(&typed, name);
-                    if !chain.create(self, name, &shape, 0) {
-                        let reason =
-                            format!("the chain of creates that binds {{{name}}} cannot be built");
-                        return unbound(case, &reason);
-                    }
-                }
-                Binding::Discovered { .. } => {
-                    let (template, _) = collection_of(&typed, name);
-                    chain.discover(name, &template);
-                }
-                Binding::Adopted { from } => {
-                    let (template, _) = collection_of(&typed, name);
-                    if !chain.adopt(self, name, &template, from) {
-                        let reason =
-                            format!("the create documented in {from} cannot be sent to {template}");
-                        return unbound(case, &reason);
-                    }
-                }
-                Binding::Seeded { .. } => {
-                    let (template, _) = collection_of(&typed, name);
-                    let shown = answers_the_entity(&typed, name, &case.request.method)
-                        .then(|| documented_entity(&case))
-                        .flatten();
-                    chain.seed(name, &template, shown);
-                }
-                _ => {}
-            }
+        if let Err(reason) = self.chain_steps(&case, &typed, &plan.placeholders, &mut chain) {
+            return unbound(case, &reason);
         }
         if typed.operation(&case.request.method) == Some(typing::Operation::Create) {
             chain.delete_what_it_creates(&mut case);
@@ -146,6 +117,63 @@ impl Binder {
         chain.teardown.reverse();
         case.teardown.append(&mut chain.teardown);
         case
+    }
+}
+
+impl Binder {
+    /// The setup steps that give the keys of the case's path their entities, in path order:
+    /// creates, adopted creates, discoveries, seeds — and on conform's own server an entity
+    /// for each literal key (`/me/mailFolders/inbox`), seeded with that id. Why it cannot be
+    /// done, when it cannot.
+    fn chain_steps(
+        &self,
+        case: &Case,
+        typed: &TypedPath,
+        placeholders: &[(String, Binding)],
+        chain: &mut Chain,
+    ) -> Result<(), String> {
+        for (at, segment) in typed.segments.iter().enumerate() {
+            let name = match &segment.step {
+                Segment::Key(typing::Key::Placeholder(name)) => name,
+                // A path the models cannot type names no collection to seed in.
+                Segment::Key(typing::Key::Literal(id))
+                    if self.given.writable == Writable::Everything && typed.untyped.is_none() =>
+                {
+                    let (template, _) = collection_before(typed, at);
+                    let shown = answers_at(typed, at, &case.request.method)
+                        .then(|| documented_entity(case))
+                        .flatten();
+                    chain.seed_with_id(&template, id.trim_matches('\''), shown);
+                    continue;
+                }
+                _ => continue,
+            };
+            let Some((_, binding)) = placeholders.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let (template, shape) = collection_before(typed, at);
+            match binding {
+                Binding::Created { .. } if !chain.create(self, name, &shape, 0) => {
+                    return Err(format!(
+                        "the chain of creates that binds {{{name}}} cannot be built"
+                    ));
+                }
+                Binding::Discovered { .. } => chain.discover(name, &template),
+                Binding::Adopted { from } if !chain.adopt(self, name, &template, from) => {
+                    return Err(format!(
+                        "the create documented in {from} cannot be sent to {template}"
+                    ));
+                }
+                Binding::Seeded { .. } => {
+                    let shown = answers_at(typed, at, &case.request.method)
+                        .then(|| documented_entity(case))
+                        .flatten();
+                    chain.seed(name, &template, shown);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 
@@ -169,14 +197,10 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
     })
 }
 
-/// Whether the case's answer is the entity `{name}` names: a read, update or replace of the
-/// path's last key.
-fn answers_the_entity(typed: &TypedPath, name: &str, method: &str) -> bool {
-    let last_is_key = matches!(
-        typed.segments.last().map(|s| &s.step),
-        Some(Segment::Key(typing::Key::Placeholder(n))) if n == name
-    );
-    last_is_key
+/// Whether the case's answer is the entity the key at segment `at` names: a read, update or
+/// replace of the path's last segment.
+fn answers_at(typed: &TypedPath, at: usize, method: &str) -> bool {
+    at + 1 == typed.segments.len()
         && matches!(
             typed.operation(method),
             Some(typing::Operation::Read | typing::Operation::Update | typing::Operation::Replace)
@@ -211,14 +235,9 @@ fn unbound(mut case: Case, reason: &str) -> Case {
     case
 }
 
-/// The collection a key placeholder names an entity of: its path template (the segments
-/// before the key, as written) and its shape.
-fn collection_of(typed: &TypedPath, name: &str) -> (String, String) {
-    let at = typed
-        .segments
-        .iter()
-        .position(|s| matches!(&s.step, Segment::Key(typing::Key::Placeholder(n)) if n == name))
-        .unwrap_or(typed.segments.len());
+/// The collection before the key at segment `at`: its path template (the segments before the
+/// key, as written) and its shape.
+fn collection_before(typed: &TypedPath, at: usize) -> (String, String) {
     let mut template = String::new();
     for segment in &typed.segments[..at] {
         if !segment.attached {
@@ -301,6 +320,21 @@ impl Chain {
         if let Some(step) = self.step("GET", &path, None, Some((name, "/value/0/id")), None) {
             self.setup.push(step);
             self.bound.insert(name.to_string());
+        }
+    }
+
+    /// Asks conform's own server for an entity whose id is the literal key `id` in the
+    /// collection at `template` (shaped as `shown` when the case documents it).
+    fn seed_with_id(&mut self, template: &str, id: &str, shown: Option<Arc<str>>) {
+        let mut body = shown
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|value| value.as_object().cloned())
+            .unwrap_or_default();
+        body.insert("id".into(), id.into());
+        let json = serde_json::Value::Object(body).to_string().into();
+        let path = format!("{SEED_PATH}{template}");
+        if let Some(step) = self.step("POST", &path, Some(json), None, None) {
+            self.setup.push(step);
         }
     }
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::api::model::ApiModel;
 use crate::api::typing::{self, TypedPath};
+use crate::mock::generic::entities::Entity;
 use crate::mock::generic::place::{self, Place};
 use crate::mock::generic::{Generic, respond, validate};
 
@@ -66,10 +67,26 @@ impl Generic {
             Err(place::Nowhere::NotFound(what)) => return Err(Unseeded::NotFound(what)),
             Err(place::Nowhere::Invalid(_)) => return Err(not_a_collection()),
         };
+        // A literal key of a case's path names the entity it needs: made once, with that id.
+        let wanted = shown
+            .as_ref()
+            .and_then(|shown| shown.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(id) = &wanted
+            && let Some(found) = self.store().find(&path, id, &[])
+        {
+            return Ok(found.rsplit('/').next().unwrap_or(id).to_string());
+        }
         let shown = shown.or_else(|| self.documented_read(collection));
         let body = shown.map_or_else(Map::new, |shown| judged(model, &ty, shown));
         let ty = validate::body_type(model, &ty, &body).to_string();
-        let deep = respond::prepared(model, &ty, body, 0);
+        let mut deep = respond::prepared(model, &ty, body, 0);
+        if let Some(id) = wanted {
+            let mut body = deep.entity.body();
+            body.insert("id".into(), Value::String(id));
+            deep.entity = Entity::new(ty.clone(), body);
+        }
         let id = deep.entity.id().unwrap_or_default().to_string();
         if contained {
             self.store().insert_deep(&path, deep);
