@@ -29,6 +29,8 @@ pub enum Binding {
     /// documents no create of this collection, and the metadata does not refuse one.
     Adopted {
         from: String,
+        /// `from` is a read: the entity it shows is the body of the create.
+        read: bool,
     },
     /// The first item of a list of the collection (`$top=1`).
     Discovered {
@@ -56,7 +58,12 @@ impl Binding {
             Self::Given => "given".to_string(),
             Self::Captured => "captured".to_string(),
             Self::Created { by } => format!("created by {by}"),
-            Self::Adopted { from } => format!("created from the create documented in {from}"),
+            Self::Adopted { from, read: false } => {
+                format!("created from the create documented in {from}")
+            }
+            Self::Adopted { from, read: true } => {
+                format!("created with the entity the read documented in {from} shows")
+            }
             Self::Discovered { collection } => format!("discovered in {collection}"),
             Self::Seeded { collection } => format!("seeded in {collection}"),
             Self::Filled {
@@ -100,6 +107,9 @@ pub struct CaseShape {
     /// The documented example's request line, whose values fill what nothing else binds on
     /// conform's own server.
     pub example: Option<String>,
+    /// The documented response block: a read's is the body of a create of its type where the
+    /// suite documents none.
+    pub response: Option<String>,
 }
 
 impl CaseShape {
@@ -123,6 +133,7 @@ impl CaseShape {
                 .collect(),
             request: Some(case.request.clone()),
             example: case.doc.request.clone(),
+            response: case.doc.response.clone(),
         }
     }
 }
@@ -139,6 +150,8 @@ pub struct Producers {
 #[derive(Debug, Clone)]
 struct Producer {
     case: String,
+    /// A read whose documented entity is the create's body, not a create.
+    read: bool,
     /// The create's request, sent as a setup step of the cases that need what it creates.
     request: Option<crate::suite::model::Request>,
     /// The key placeholders of the create's own path, each with the shape of the collection it
@@ -171,6 +184,7 @@ impl Producers {
                 .collect();
             let producer = Producer {
                 case: case.name.clone(),
+                read: false,
                 request: case.request.clone(),
                 needs,
             };
@@ -185,8 +199,66 @@ impl Producers {
                 .entry(typed.shape(typed.segments.len()))
                 .or_insert(producer);
         }
+        // Where no create of a type is documented, its documented read is the body of one.
+        for case in cases {
+            if let Some((ty, producer)) = read_producer(case, models) {
+                producers.by_type.entry(ty).or_insert(producer);
+            }
+        }
         producers
     }
+}
+
+/// Properties the service sets itself: left out of a read's entity sent as a create.
+const SERVER_SET: &[&str] = &["id", "createdDateTime", "lastModifiedDateTime", "changeKey"];
+
+/// A documented read of an entity (GET of a key, 200 with an object), as a create of its type:
+/// the entity it shows without its annotations and what the service sets.
+fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)> {
+    let typed = typed(models, case)?;
+    let reads_an_entity = case.method.eq_ignore_ascii_case("GET")
+        && case.expected_status == 200
+        && typed.operation("GET") == Some(Operation::Read)
+        && matches!(typed.segments.last().map(|s| &s.step), Some(Step::Key(_)));
+    if !reads_an_entity {
+        return None;
+    }
+    let (ty, false) = typed.result()? else {
+        return None;
+    };
+    let shown = crate::graph::documented_body(case.response.as_deref()?)?;
+    let shown = shown.as_object()?;
+    let model = models.all().find(|m| m.version == typed.model)?;
+    // The type the entity says it is (`@odata.type`), where the model knows it.
+    let own_type = shown
+        .get("@odata.type")
+        .and_then(|t| t.as_str())
+        .map(|t| t.trim_start_matches('#'))
+        .filter(|t| model.type_info(t).is_some())
+        .unwrap_or(ty);
+    let body: serde_json::Map<String, serde_json::Value> = shown
+        .iter()
+        .filter(|(k, _)| {
+            (k.as_str() == "@odata.type" || model.member(own_type, k).is_some())
+                && !SERVER_SET.contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let template = case.request.as_ref()?.path.clone();
+    let request = crate::suite::model::Request {
+        method: "POST".to_string(),
+        path: template,
+        headers: Vec::new(),
+        json: Some(serde_json::Value::Object(body).to_string().into()),
+        capture: Vec::new(),
+    };
+    let producer = Producer {
+        case: case.name.clone(),
+        read: true,
+        request: Some(request),
+        needs: Vec::new(),
+    };
+    Some((ty.to_string(), producer))
 }
 
 impl Producers {
@@ -318,6 +390,8 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
     if given.writable == Writable::Everything {
         spare_fixtures(case, &typed, &mut plan);
         fill_unbound(case, &mut plan);
+    } else if !writes(case, &typed) {
+        fill_function_arguments(case, &typed, &mut plan);
     }
     guard(case, &typed, given, &mut plan);
     plan
@@ -485,10 +559,44 @@ fn fill_unbound(case: &CaseShape, plan: &mut CasePlan) {
             },
         };
     }
-    plan.skip = plan.placeholders.iter().find_map(|(_, b)| match b {
+    plan.skip = first_unbound(plan);
+}
+
+/// Why the first placeholder nothing binds keeps the case from being sent.
+fn first_unbound(plan: &CasePlan) -> Option<String> {
+    plan.placeholders.iter().find_map(|(_, b)| match b {
         Binding::Unbound { reason } => Some(reason.clone()),
         _ => None,
-    });
+    })
+}
+
+/// Elsewhere a function's argument that nothing gives takes the documented example's value
+/// (`getUsageReport(period='D7')`, `search(q='budget')`) when the case changes nothing: such a
+/// value asks a question, it names no entity.
+fn fill_function_arguments(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+    let documented = case
+        .example
+        .as_deref()
+        .map(|example| example_values(&case.path, example))
+        .unwrap_or_default();
+    let arguments: Vec<String> = typed
+        .segments
+        .iter()
+        .filter(|s| matches!(s.step, Step::Function { .. }))
+        .flat_map(|s| braced(&s.text))
+        .collect();
+    for (name, binding) in &mut plan.placeholders {
+        if !matches!(binding, Binding::Unbound { .. }) || !arguments.contains(name) {
+            continue;
+        }
+        if let Some((_, value)) = documented.iter().find(|(n, _)| n == name) {
+            *binding = Binding::Filled {
+                value: value.clone(),
+                documented: true,
+            };
+        }
+    }
+    plan.skip = first_unbound(plan);
 }
 
 /// The values the documented request line (`GET /me/drive/root:/a.txt:/content`) gives the
@@ -578,10 +686,14 @@ fn bind(
     if let Some(ty) = typed.segments[at].ty.as_deref()
         && let Some(producer) = producers.by_type.get(ty)
         && producer.case != case.name
+        // A read's entity is sent only where the case must change what it addresses: a case
+        // that reads is as well served by what it finds.
+        && (!producer.read || writes(case, typed))
         && takes_inserts(models, typed, at)
     {
         return Binding::Adopted {
             from: producer.case.clone(),
+            read: producer.read,
         };
     }
     Binding::Discovered { collection }
@@ -676,6 +788,7 @@ mod tests {
             in_headers: Vec::new(),
             request: None,
             example: None,
+            response: None,
         }
     }
 
@@ -777,7 +890,8 @@ mod tests {
         assert_eq!(
             plans[1].placeholders[0].1,
             Binding::Adopted {
-                from: "create_message".into()
+                from: "create_message".into(),
+                read: false
             }
         );
         assert_eq!(plans[1].skip, None, "the run deletes what it created");

@@ -159,7 +159,7 @@ impl Binder {
                     ));
                 }
                 Binding::Discovered { .. } => chain.discover(name, &template),
-                Binding::Adopted { from } if !chain.adopt(self, name, &template, from) => {
+                Binding::Adopted { from, .. } if !chain.adopt(self, name, &template, from) => {
                     return Err(format!(
                         "the create documented in {from} cannot be sent to {template}"
                     ));
