@@ -1,12 +1,13 @@
 //! `conform list`: every case, as text or JSON.
 
-use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::api::file::Models;
 use crate::api::typing;
 use crate::cli::output::OutputFormat;
+use crate::config::file::{EMBEDDED, load_profile};
+use crate::config::settings::{self, Flags};
 use crate::error::Error;
 use crate::exit;
 use crate::suite::bind::{self, CasePlan, CaseShape};
@@ -23,6 +24,16 @@ pub struct ListArgs {
     schemas: PathBuf,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
+    /// The target the plan is for (as `conform run --target`): the embedded server, which is
+    /// disposable and has values of its own, by default.
+    #[arg(long, value_name = "NAME", default_value = EMBEDDED)]
+    target: String,
+    /// Config file with the targets (as `conform run --config`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Server the run will test (as `conform run --base-url`).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
     /// A value the run will be given (as `conform run --var`): the binding plan counts it as
     /// given. Repeatable.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::endpoint::parse_var)]
@@ -33,24 +44,28 @@ pub struct ListArgs {
     /// The given values name disposable entities (as `conform run --disposable-fixtures`).
     #[arg(long)]
     disposable_fixtures: bool,
+    /// The target is a `conform mock` the run resets (as `conform run --reset`): disposable.
+    #[arg(long)]
+    reset: bool,
 }
 
 pub fn execute(args: ListArgs) -> Result<u8, Error> {
     let models = Models::load(&args.schemas)?;
-    let mut names: HashSet<String> = args.vars.into_iter().map(|(name, _)| name).collect();
-    if let Some(file) = &args.fixtures {
-        names.extend(
-            crate::config::fixtures::load(file)?
-                .into_iter()
-                .map(|(name, _)| name),
-        );
-    }
-    let writable = if args.disposable_fixtures {
-        bind::Writable::Given
-    } else {
-        bind::Writable::Created
+    // The values and the rule of what may change, resolved as `conform run` resolves them.
+    let profile = load_profile(args.config.as_deref(), &args.target)?;
+    let flags = Flags {
+        base_url: args.base_url,
+        vars: args.vars,
+        fixtures: args.fixtures,
+        disposable_fixtures: args.disposable_fixtures,
+        reset: args.reset,
+        ..Flags::default()
     };
-    let given = bind::Given { names, writable };
+    let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
+    let given = bind::Given {
+        names: settings.vars.keys().cloned().collect(),
+        writable: settings.writable(),
+    };
     list(&args.cases, &models, &given, args.format)
 }
 

@@ -1,6 +1,7 @@
 //! What a run uses, from three sources in order of strength: command-line flags, environment
 //! variables, then the `conform.toml` profile; built-in defaults last.
 
+use crate::suite::bind::Writable;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,6 +90,20 @@ pub struct Settings {
     pub reset: bool,
     /// Knows every secret of the run, including tokens fetched later.
     pub redactor: Redactor,
+}
+
+impl Settings {
+    /// What the run may change: everything on conform's own server (embedded, or a `conform
+    /// mock` reset before the run), which is disposable; else what it creates, and the given
+    /// entities with `--disposable-fixtures`.
+    pub fn writable(&self) -> Writable {
+        let own_server = matches!(self.destination, Destination::Embedded) || self.reset;
+        match (own_server, self.disposable_fixtures) {
+            (true, _) => Writable::Everything,
+            (false, true) => Writable::Given,
+            (false, false) => Writable::Created,
+        }
+    }
 }
 
 /// Resolves flags, environment (read through `env`) and profile into settings.

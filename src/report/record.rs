@@ -14,6 +14,7 @@ use crate::check::{FailureKind, Outcome, Verdict};
 use crate::exec::protocol::{CaseRun, Leak};
 use crate::exec::transport::Diagnostics;
 use crate::secret::Redactor;
+use crate::suite::binding::Binding;
 use crate::suite::partition::Shard;
 
 /// Version of the report.json format; raised when a field changes meaning or goes away.
@@ -158,7 +159,7 @@ pub struct CaseInfo<'a> {
     pub resource_type: Option<String>,
     /// Where each placeholder's value came from, and whether the case changes what the run
     /// did not create.
-    pub binding: &'a [(String, String)],
+    pub binding: &'a [(String, Binding)],
     pub acts_on_existing: bool,
     pub probe: Option<&'static str>,
     pub probe_detail: Option<String>,
@@ -271,7 +272,11 @@ impl CaseRecord {
             tags: info.tags.to_vec(),
             page: info.page.clone(),
             resource_type: info.resource_type.clone(),
-            binding: info.binding.iter().cloned().collect(),
+            binding: info
+                .binding
+                .iter()
+                .map(|(name, binding)| (name.clone(), binding.describe()))
+                .collect(),
             acts_on_existing: info.acts_on_existing,
             path_template: info.path_template.to_string(),
             method: info.method.to_string(),

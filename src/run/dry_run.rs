@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::config::settings::{Destination, Settings};
 use crate::error::Result;
 use crate::exec::auth::Auth;
+use crate::suite::binding::Binding;
 use crate::suite::model::{Case, CaseValues, Request, Template, Values};
 use crate::suite::plan::{Selection, Suite};
 use crate::suite::probe_plan::{Probe, ProbeAction};
@@ -74,7 +75,7 @@ pub fn curl_commands(
         let given: Vec<&str> = case
             .binding
             .iter()
-            .filter(|(_, how)| how == "given")
+            .filter(|(_, how)| *how == Binding::Given)
             .map(|(name, _)| name.as_str())
             .collect();
         let _ = writeln!(

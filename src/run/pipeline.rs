@@ -119,13 +119,13 @@ fn served(
     if served.from_suite {
         return Ok((Some(served), None));
     }
-    let shapes: Vec<_> = distinct.iter().map(bind::CaseShape::of).collect();
-    let plans = bind::plan_all(&shapes, &served.models, given);
-    if require_bound {
-        refuse_unbound(&plans, &counts)?;
-    }
-    terminal::print_binding(&plans, &counts);
     let binder = Binder::new(served.models.clone(), given.clone(), &distinct).map(Arc::new);
+    if let Some(binder) = &binder {
+        if require_bound {
+            refuse_unbound(binder.plans(), &counts)?;
+        }
+        terminal::print_binding(binder.plans(), &counts);
+    }
     Ok((Some(served), binder))
 }
 
@@ -172,7 +172,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
     let embedded = matches!(options.settings.destination, Destination::Embedded);
     let given = Given {
         names: vars.keys().cloned().collect(),
-        writable: writable(&options.settings),
+        writable: options.settings.writable(),
     };
     let require_bound = options.settings.require_bound;
     let (served, binder) = served(
@@ -197,18 +197,6 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         baseline,
         served,
     })
-}
-
-/// What the run may change: everything on conform's own server (embedded, or a `conform mock`
-/// reset before the run), which is disposable; else what it creates, and the given entities
-/// with `--disposable-fixtures`.
-pub fn writable(settings: &Settings) -> Writable {
-    let own_server = matches!(settings.destination, Destination::Embedded) || settings.reset;
-    match (own_server, settings.disposable_fixtures) {
-        (true, _) => Writable::Everything,
-        (false, true) => Writable::Given,
-        (false, false) => Writable::Created,
-    }
 }
 
 /// `--list`: the trials the run would report, as libtest lists them.
@@ -263,7 +251,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         baseline: prepared.baseline,
         today: baseline::today(),
         strict: settings.strict,
-        own_server: matches!(writable(settings), Writable::Everything),
+        own_server: settings.writable() == Writable::Everything,
         recorder: Recorder {
             tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
             spool: Mutex::new(spool),

@@ -10,71 +10,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::api::file::Models;
 use crate::api::typing::{self, Key, Operation, Step, TypedPath};
+pub use crate::suite::binding::Binding;
 
 /// How deep a chain of creates may go.
 pub const MAX_CHAIN: usize = 6;
-
-/// Where a placeholder's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Binding {
-    Given,
-    /// Captured by one of the case's own setup steps.
-    Captured,
-    /// Created by the suite's case `by` (and, before it, the chain its own placeholders need).
-    Created {
-        by: String,
-    },
-    /// Created in its own collection with the body of the suite's case `from`, a create of the
-    /// same entity type elsewhere (`POST /groups/{}/events` serves `/me/events`): the suite
-    /// documents no create of this collection, and the metadata does not refuse one.
-    Adopted {
-        from: String,
-        /// `from` is a read: the entity it shows is the body of the create.
-        read: bool,
-    },
-    /// The first item of a list of the collection (`$top=1`).
-    Discovered {
-        collection: String,
-    },
-    /// Made in the collection for the case by conform's own server (`POST /_mock/seed/…`).
-    Seeded {
-        collection: String,
-    },
-    /// Written into the case's path on conform's own server, where nothing gives a value and
-    /// no entity can be made for it: the documented example's own value, else a made-up one.
-    Filled {
-        value: String,
-        documented: bool,
-    },
-    Unbound {
-        reason: String,
-    },
-}
-
-impl Binding {
-    /// How the value comes: `given`, `captured`, `created by CASE`, `discovered in /c`.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Given => "given".to_string(),
-            Self::Captured => "captured".to_string(),
-            Self::Created { by } => format!("created by {by}"),
-            Self::Adopted { from, read: false } => {
-                format!("created from the create documented in {from}")
-            }
-            Self::Adopted { from, read: true } => {
-                format!("created with the entity the read documented in {from} shows")
-            }
-            Self::Discovered { collection } => format!("discovered in {collection}"),
-            Self::Seeded { collection } => format!("seeded in {collection}"),
-            Self::Filled {
-                value,
-                documented: true,
-            } => format!("the documented example's `{value}`"),
-            Self::Filled { value, .. } => format!("made up: `{value}`"),
-            Self::Unbound { .. } => "unbound".to_string(),
-        }
-    }
-}
 
 /// A case's plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +24,10 @@ pub struct CasePlan {
     pub skip: Option<String>,
     /// An action sent to an entity the run did not create (given or discovered).
     pub acts_on_existing: bool,
+    /// Probes that send another method or a broken body (`wrong-method`, `malformed-json`,
+    /// `wrong-type`) may go where the case does: a collection, an entity the run makes, or
+    /// anything on conform's own server. Elsewhere they could change what is not the run's.
+    pub probes_may_write: bool,
 }
 
 /// What a planner needs to know of a case.
@@ -366,6 +309,7 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
         placeholders: Vec::new(),
         skip: None,
         acts_on_existing: false,
+        probes_may_write: given.writable == Writable::Everything,
     };
     for (name, at) in placeholders(&typed) {
         let binding = if case.captured.contains(&name) {
@@ -394,7 +338,28 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
         fill_function_arguments(case, &typed, &mut plan);
     }
     guard(case, &typed, given, &mut plan);
+    plan.probes_may_write |= addresses_own(&typed, &plan.placeholders);
     plan
+}
+
+/// Whether the path addresses a collection, or an entity the run makes (its last key created,
+/// captured or seeded).
+fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool {
+    if typed.result().is_some_and(|(_, collection)| collection) {
+        return true;
+    }
+    target_key(typed).is_some_and(|name| {
+        placeholders.iter().any(|(n, b)| {
+            n == name
+                && matches!(
+                    b,
+                    Binding::Created { .. }
+                        | Binding::Adopted { .. }
+                        | Binding::Captured
+                        | Binding::Seeded { .. }
+                )
+        })
+    })
 }
 
 /// Whether the request changes what it addresses: anything but a read, a create or a
@@ -504,6 +469,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
         placeholders: Vec::new(),
         skip: None,
         acts_on_existing: false,
+        probes_may_write: given.writable == Writable::Everything,
     };
     if !case.method.eq_ignore_ascii_case("GET") && given.writable != Writable::Everything {
         plan.skip = Some(format!(

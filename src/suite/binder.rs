@@ -4,13 +4,13 @@
 //! entity, and on conform's own server the seeds it makes for the case — and the teardown that
 //! deletes what those creates made, in reverse order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::probe_kind::ProbeKind;
-use crate::suite::bind::{self, Binding, CaseShape, Given, Producers, Writable};
+use crate::suite::bind::{self, Binding, CasePlan, CaseShape, Given, Producers, Writable};
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 
 /// The variable a create case's new id is captured in, for its teardown.
@@ -19,26 +19,95 @@ const CREATED: &str = "created-entity-id";
 /// Where conform's own server makes an entity in the collection that follows (`/beta/me/events`).
 pub const SEED_PATH: &str = "/_mock/seed";
 
-/// What binding needs of the suite: the models, the names given values, the suite's creates.
+/// What binding needs of the suite: the models, the names given values, the suite's creates,
+/// and the plan of each of its distinct cases, made once.
 pub struct Binder {
     models: Arc<Models>,
     given: Given,
     producers: Producers,
+    plans: Vec<CasePlan>,
+    /// Where the plan of a case is in `plans`, by what its plan depends on.
+    planned: HashMap<PlanKey, usize>,
+}
+
+/// What a case's plan is decided from besides the suite: its name, request line, status and
+/// the version it is of.
+type PlanKey = (String, String, String, u16, Option<String>);
+
+fn plan_key(case: &Case) -> PlanKey {
+    (
+        case.name.clone(),
+        case.request.method.clone(),
+        case.request.path.raw.clone(),
+        case.expect.status,
+        case.page.api.clone(),
+    )
 }
 
 impl Binder {
-    /// A binder for a suite whose cases are `all`; `None` without a model (nothing to type).
+    /// A binder for a suite whose distinct cases are `all`, each planned now; `None` without
+    /// a model (nothing to type).
     pub fn new(models: Arc<Models>, given: Given, all: &[Case]) -> Option<Self> {
         if models.is_empty() {
             return None;
         }
         let shapes: Vec<CaseShape> = all.iter().map(CaseShape::of).collect();
         let producers = Producers::of(&shapes, &models);
+        let plans: Vec<CasePlan> = shapes
+            .iter()
+            .map(|shape| bind::plan(shape, &models, &producers, &given))
+            .collect();
+        let planned = all
+            .iter()
+            .enumerate()
+            .map(|(i, case)| (plan_key(case), i))
+            .collect();
         Some(Self {
             models,
             given,
             producers,
+            plans,
+            planned,
         })
+    }
+
+    /// The names bound before the chain's steps: the given values (but those the plan replaces
+    /// with a seeded entity) and what the case's own setup captures.
+    fn bound_before(&self, case: &Case, plan: &CasePlan) -> HashSet<String> {
+        let seeded = |name: &String| {
+            plan.placeholders
+                .iter()
+                .any(|(n, b)| n == name && matches!(b, Binding::Seeded { .. }))
+        };
+        let captured = case
+            .setup
+            .iter()
+            .flat_map(|step| step.request.capture.iter().map(|c| c.variable.clone()));
+        self.given
+            .names
+            .iter()
+            .filter(|name| !seeded(name))
+            .cloned()
+            .chain(captured)
+            .collect()
+    }
+
+    /// The plans of the suite's distinct cases, in the order they were given.
+    pub fn plans(&self) -> &[CasePlan] {
+        &self.plans
+    }
+
+    /// The plan of `case`: as made for the suite, else made now.
+    fn plan_of(&self, case: &Case) -> CasePlan {
+        match self.planned.get(&plan_key(case)) {
+            Some(&index) => self.plans[index].clone(),
+            None => bind::plan(
+                &CaseShape::of(case),
+                &self.models,
+                &self.producers,
+                &self.given,
+            ),
+        }
     }
 
     /// The cases with their plans carried out.
@@ -47,27 +116,21 @@ impl Binder {
     }
 
     fn apply_one(&self, mut case: Case) -> Case {
-        let shape = CaseShape::of(&case);
-        let plan = bind::plan(&shape, &self.models, &self.producers, &self.given);
+        let plan = self.plan_of(&case);
         if let Some(reason) = plan.skip {
             return unbound(case, &reason);
         }
+        let path = case.request.path.raw.clone();
         fill(&mut case, &plan.placeholders);
-        let Ok(typed) = typing::type_request(&self.models, &shape.path, shape.api.as_deref())
-        else {
+        let Ok(typed) = typing::type_request(&self.models, &path, case.page.api.as_deref()) else {
             return case;
         };
         case.resource_type = typed
             .resource_type()
             .map(|ty| ty.rsplit('.').next().unwrap_or(ty).to_string());
-        case.binding = plan
-            .placeholders
-            .iter()
-            .map(|(name, binding)| (name.clone(), binding.describe()))
-            .collect();
+        case.binding = plan.placeholders.clone();
         case.acts_on_existing = plan.acts_on_existing;
-        if self.given.writable != Writable::Everything && !addresses_own(&typed, &plan.placeholders)
-        {
+        if !plan.probes_may_write {
             // A probe that sends another method, or a broken body, to an entity the run did
             // not create could change it: those probes stay off.
             for kind in [
@@ -81,20 +144,7 @@ impl Binder {
         }
         let origin = case.request.path.origin.clone();
         let mut chain = Chain {
-            // A given value the plan replaces with a seeded entity is bound by its seed.
-            bound: self
-                .given
-                .names
-                .iter()
-                .filter(|name| {
-                    !plan
-                        .placeholders
-                        .iter()
-                        .any(|(n, b)| n == *name && matches!(b, Binding::Seeded { .. }))
-                })
-                .cloned()
-                .chain(shape.captured.iter().cloned())
-                .collect(),
+            bound: self.bound_before(&case, &plan),
             setup: Vec::new(),
             teardown: Vec::new(),
             origin,
@@ -175,26 +225,6 @@ impl Binder {
         }
         Ok(())
     }
-}
-
-/// Whether the path addresses a collection, or an entity the run creates (its last key
-/// created, captured or seeded): what the probes may send other methods and bodies to.
-fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool {
-    if typed.result().is_some_and(|(_, collection)| collection) {
-        return true;
-    }
-    bind::target_key(typed).is_some_and(|name| {
-        placeholders.iter().any(|(n, b)| {
-            n == name
-                && matches!(
-                    b,
-                    Binding::Created { .. }
-                        | Binding::Adopted { .. }
-                        | Binding::Captured
-                        | Binding::Seeded { .. }
-                )
-        })
-    })
 }
 
 /// Whether the case's answer is the entity the key at segment `at` names: a read, update or

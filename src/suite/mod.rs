@@ -3,6 +3,7 @@
 
 pub mod bind;
 pub mod binder;
+pub mod binding;
 pub mod format;
 pub mod load;
 pub mod model;

@@ -140,8 +140,8 @@ pub struct Case {
     /// The entity type its operation acts on, as the API model types its path (`group`).
     pub resource_type: Option<String>,
     /// Where each placeholder's value comes from, as the binding plan says (`group-id` →
-    /// `given`); empty without an API model.
-    pub binding: Vec<(String, String)>,
+    /// `Given`); empty without an API model.
+    pub binding: Vec<(String, crate::suite::binding::Binding)>,
     /// The case changes an entity the run did not create (an action on a given entity, or a
     /// write to a disposable fixture).
     pub acts_on_existing: bool,

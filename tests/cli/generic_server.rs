@@ -793,7 +793,14 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         "list",
         &cases,
         &schemas_dir,
-        &["--format", "json", "--var", "group-id=g-fixture"],
+        &[
+            "--format",
+            "json",
+            "--var",
+            "group-id=g-fixture",
+            "--base-url",
+            &tenant.base_url(),
+        ],
         &[],
     );
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
@@ -867,6 +874,25 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
         "seeded in /groups/{}/threads"
     );
     assert_eq!(record("reply_in_group")["outcome"], "pass", "{text}");
+    // `conform list` plans as the run did: for the embedded server by default.
+    let listed = over_suite(
+        "list",
+        &cases,
+        &schemas_dir,
+        &["--format", "json", "--var", "period=D7"],
+        &[],
+    );
+    let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    for row in rows.as_array().unwrap() {
+        let name = row["name"].as_str().unwrap();
+        for (placeholder, how) in row["binding"]["placeholders"].as_object().unwrap() {
+            assert_eq!(
+                &record(name)["binding"][placeholder],
+                how,
+                "{name}: {{{placeholder}}}"
+            );
+        }
+    }
     for case in report["cases"].as_array().unwrap() {
         assert_ne!(case["outcome"], "skip", "every case is sent: {case}");
         let passed = case["outcome"] == "pass";
