@@ -28,7 +28,14 @@ pub struct CasePlan {
     /// `wrong-type`) may go where the case does: a collection, an entity the run makes, or
     /// anything on conform's own server. Elsewhere they could change what is not the run's.
     pub probes_may_write: bool,
+    /// The path to send instead of the case's: on conform's own server a write's literal key
+    /// (`/domains/contoso.com`) becomes a placeholder of an entity seeded for the case, so that
+    /// the cases that read the literal one meanwhile still find it.
+    pub path: Option<String>,
 }
+
+/// The placeholder a write's literal key becomes on conform's own server.
+pub const LITERAL_KEY: &str = "literal-key";
 
 /// What a planner needs to know of a case.
 #[derive(Debug, Clone)]
@@ -310,6 +317,7 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
         skip: None,
         acts_on_existing: false,
         probes_may_write: given.writable == Writable::Everything,
+        path: None,
     };
     for (name, at) in placeholders(&typed) {
         let binding = if case.captured.contains(&name) {
@@ -334,6 +342,7 @@ pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Gi
     if given.writable == Writable::Everything {
         spare_fixtures(case, &typed, &mut plan);
         fill_unbound(case, &mut plan);
+        spare_literal(case, &typed, &mut plan);
     } else if !writes(case, &typed) {
         fill_function_arguments(case, &typed, &mut plan);
     }
@@ -360,6 +369,40 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
                 )
         })
     })
+}
+
+/// On conform's own server, a write to a literal key: the key made a placeholder of its own,
+/// seeded for the case (see `CasePlan::path`).
+fn spare_literal(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+    let Some(at) = typed.segments.len().checked_sub(1) else {
+        return;
+    };
+    let last = &typed.segments[at];
+    if !writes(case, typed) || !matches!(last.step, Step::Key(Key::Literal(_))) {
+        return;
+    }
+    let mut path = String::new();
+    for segment in &typed.segments[..at] {
+        if !segment.attached {
+            path.push('/');
+        }
+        path.push_str(&segment.text);
+    }
+    let key = match last.attached {
+        true => format!("('{{{LITERAL_KEY}}}')"),
+        false => format!("/{{{LITERAL_KEY}}}"),
+    };
+    path.push_str(&key);
+    if let Some((_, query)) = case.path.split_once('?') {
+        path = format!("{path}?{query}");
+    }
+    plan.path = Some(path);
+    plan.placeholders.push((
+        LITERAL_KEY.to_string(),
+        Binding::Seeded {
+            collection: typed.shape(at),
+        },
+    ));
 }
 
 /// Whether the request changes what it addresses: anything but a read, a create or a
@@ -470,6 +513,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
         skip: None,
         acts_on_existing: false,
         probes_may_write: given.writable == Writable::Everything,
+        path: None,
     };
     if !case.method.eq_ignore_ascii_case("GET") && given.writable != Writable::Everything {
         plan.skip = Some(format!(

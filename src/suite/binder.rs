@@ -120,6 +120,11 @@ impl Binder {
         if let Some(reason) = plan.skip {
             return unbound(case, &reason);
         }
+        if let Some(path) = &plan.path
+            && let Ok(path) = Template::parse(path.clone(), case.request.path.origin.clone())
+        {
+            case.request.path = path;
+        }
         let path = case.request.path.raw.clone();
         fill(&mut case, &plan.placeholders);
         let Ok(typed) = typing::type_request(&self.models, &path, case.page.api.as_deref()) else {
@@ -159,10 +164,10 @@ impl Binder {
         case.setup = chain.setup;
         // What the case deletes itself is not deleted again.
         if case.request.method.eq_ignore_ascii_case("DELETE") {
-            let deleted = case.request.path.raw.to_ascii_lowercase();
+            let deleted = canonical(&case.request.path.raw);
             chain
                 .teardown
-                .retain(|step| step.request.path.raw.to_ascii_lowercase() != deleted);
+                .retain(|step| canonical(&step.request.path.raw) != deleted);
         }
         chain.teardown.reverse();
         case.teardown.append(&mut chain.teardown);
@@ -256,6 +261,16 @@ fn fill(case: &mut Case, placeholders: &[(String, Binding)]) {
     {
         case.request.path = path;
     }
+}
+
+/// A path as the entity it addresses: without regard to case, a key in parentheses
+/// (`events('{id}')`) as a segment of its own (`events/{id}`).
+fn canonical(path: &str) -> String {
+    path.to_ascii_lowercase()
+        .replace("('", "/")
+        .replace("')", "")
+        .replace('(', "/")
+        .replace(')', "")
 }
 
 /// A case the plan does not send, with the reason; no flag sends it.
