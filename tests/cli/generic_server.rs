@@ -654,6 +654,32 @@ proptest::proptest! {
     }
 }
 
+/// A read whose documented message a tenant already holds, and a delete of a message that
+/// nothing in the suite creates: its prerequisite is made from what the read shows.
+const MESSAGES: &str = r#"[[case]]
+name = "get_message"
+[case.doc]
+response = '''
+HTTP/1.1 200 OK
+Content-type: application/json
+
+{"id": "m-documented", "subject": "Quarterly plans"}
+'''
+[case.request]
+method = "GET"
+path = "/v1.0/me/messages/{message-id}"
+[case.expect]
+status = 200
+
+[[case]]
+name = "delete_message"
+[case.request]
+method = "DELETE"
+path = "/v1.0/me/messages/{message-id}"
+[case.expect]
+status = 204
+"#;
+
 /// A suite as `conform import` writes it: keys named after their types, no setup steps.
 fn imported_cases(dir: &Path) -> PathBuf {
     let cases = dir.join("imported");
@@ -732,6 +758,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     let schemas_dir = dir.path().join("schemas");
     schemas(&schemas_dir);
     let cases = imported_cases(dir.path());
+    std::fs::write(cases.join("messages.toml"), MESSAGES).unwrap();
     let reports = dir.path().join("reports");
     let runtime = common::runtime();
     let tenant = tenant(&runtime, (&cases, &schemas_dir));
@@ -814,7 +841,38 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         reply["binding"]["placeholders"]["conversationThread-id"],
         "created from the create documented in create_thread"
     );
+    let report = common::report(&reports);
+    let deleted = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "delete_message")
+        .unwrap()
+        .clone();
+    assert_eq!(deleted["outcome"], "pass", "{text}");
+    assert_eq!(
+        deleted["binding"]["message-id"],
+        "created with the entity the read documented in get_message shows"
+    );
     // What existed before the run is as it was, and what the run made is gone.
+    let (_, _, messages) = send(
+        &runtime,
+        &tenant.base_url(),
+        "GET",
+        "/v1.0/me/messages",
+        None,
+    );
+    let subjects: Vec<&Value> = messages["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["subject"])
+        .collect();
+    assert_eq!(
+        subjects,
+        [&json!("Quarterly plans")],
+        "only the tenant's own message: {messages}"
+    );
     let group = "/v1.0/groups/g-fixture";
     let (_, _, threads) = send(
         &runtime,
