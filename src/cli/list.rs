@@ -10,9 +10,10 @@ use crate::config::file::{EMBEDDED, load_profile};
 use crate::config::settings::{self, Flags};
 use crate::error::Error;
 use crate::exit;
-use crate::suite::bind::{self, CasePlan, CaseShape};
+use crate::suite::bind::{self, CasePlan};
 use crate::suite::load::load_dir;
 use crate::suite::model::Case;
+use crate::suite::shape::{CaseShape, Given};
 
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
@@ -62,7 +63,7 @@ pub fn execute(args: ListArgs) -> Result<u8, Error> {
         ..Flags::default()
     };
     let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
-    let given = bind::Given {
+    let given = Given {
         names: settings.vars.keys().cloned().collect(),
         writable: settings.writable(),
     };
@@ -70,7 +71,7 @@ pub fn execute(args: ListArgs) -> Result<u8, Error> {
 }
 
 /// Each case's binding plan (none without a model).
-fn binding_plans(cases: &[Case], models: &Models, given: &bind::Given) -> Vec<Option<CasePlan>> {
+fn binding_plans(cases: &[Case], models: &Models, given: &Given) -> Vec<Option<CasePlan>> {
     if models.is_empty() {
         return vec![None; cases.len()];
     }
@@ -109,12 +110,7 @@ fn typed(case: &Case, models: &Models) -> (Option<&'static str>, Option<String>)
     }
 }
 
-fn list(
-    cases: &Path,
-    models: &Models,
-    given: &bind::Given,
-    format: OutputFormat,
-) -> Result<u8, Error> {
+fn list(cases: &Path, models: &Models, given: &Given, format: OutputFormat) -> Result<u8, Error> {
     let cases = load_dir(cases)?;
     let typed: Vec<_> = cases.iter().map(|case| typed(case, models)).collect();
     let plans = binding_plans(&cases, models, given);

@@ -1,7 +1,7 @@
 //! What a run uses, from three sources in order of strength: command-line flags, environment
 //! variables, then the `conform.toml` profile; built-in defaults last.
 
-use crate::suite::bind::Writable;
+use crate::suite::shape::Writable;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

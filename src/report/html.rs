@@ -137,6 +137,21 @@ fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
     Ok(())
 }
 
+/// Why a case was skipped, or whose it is that it did not pass.
+fn verdict_notes(out: &mut String, case: &CaseRecord) {
+    if let Some(reason) = &case.skip_reason {
+        let _ = writeln!(out, "<p>skipped: {}</p>", escape(reason));
+    }
+    if let Some(cause) = case.cause {
+        let _ = writeln!(
+            out,
+            "<p class=\"cause\">cause: <b>{}</b> — {}</p>",
+            cause.as_str(),
+            escape(case.cause_detail.as_deref().unwrap_or(""))
+        );
+    }
+}
+
 fn case_section(out: &mut String, case: &CaseRecord) {
     let outcome = case.outcome.as_str();
     let _ = writeln!(
@@ -159,17 +174,7 @@ fn case_section(out: &mut String, case: &CaseRecord) {
             .map_or("no response".to_string(), |s| s.to_string()),
         case.duration_ms
     );
-    if let Some(reason) = &case.skip_reason {
-        let _ = writeln!(out, "<p>skipped: {}</p>", escape(reason));
-    }
-    if let Some(cause) = case.cause {
-        let _ = writeln!(
-            out,
-            "<p class=\"cause\">cause: <b>{}</b> — {}</p>",
-            cause.as_str(),
-            escape(case.cause_detail.as_deref().unwrap_or(""))
-        );
-    }
+    verdict_notes(out, case);
     if !case.failures.is_empty() {
         out.push_str(
             "<table class=\"failures\"><tr><th>kind</th><th>pointer</th><th>message</th></tr>",

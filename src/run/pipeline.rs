@@ -25,11 +25,12 @@ use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
 use crate::run::{destination, dry_run, scheduler, terminal, trial};
 use crate::schema::registry::Schemas;
-use crate::suite::bind::{self, Given, Writable};
+use crate::suite::bind;
 use crate::suite::binder::Binder;
 use crate::suite::load;
 use crate::suite::partition::Shard;
 use crate::suite::plan::{self, Selection, Suite};
+use crate::suite::shape::{Given, Writable};
 use crate::suite::sources::Sources;
 
 pub struct RunOptions {
@@ -142,7 +143,7 @@ fn refuse_unbound(plans: &[bind::CasePlan], counts: &[usize]) -> Result<()> {
         .filter(|(p, _)| {
             p.placeholders
                 .iter()
-                .any(|(_, b)| matches!(b, bind::Binding::Unbound { .. }))
+                .any(|(_, b)| matches!(b, crate::suite::binding::Binding::Unbound { .. }))
         })
         .map(|(_, cases)| cases)
         .sum();

@@ -10,8 +10,11 @@ use std::sync::Arc;
 use crate::api::file::Models;
 use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::probe_kind::ProbeKind;
-use crate::suite::bind::{self, Binding, CasePlan, CaseShape, Given, Producers, Writable};
+use crate::suite::bind::{self, CasePlan};
+use crate::suite::binding::Binding;
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
+use crate::suite::producers::{MAX_CHAIN, Producers};
+use crate::suite::shape::{CaseShape, Given, Writable};
 
 /// The variable a create case's new id is captured in, for its teardown.
 const CREATED: &str = "created-entity-id";
@@ -450,7 +453,7 @@ impl Chain {
             return false;
         };
         for (need, need_shape) in needs {
-            if depth >= bind::MAX_CHAIN || !self.create(binder, &need, &need_shape, depth + 1) {
+            if depth >= MAX_CHAIN || !self.create(binder, &need, &need_shape, depth + 1) {
                 return false;
             }
         }

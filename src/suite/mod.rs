@@ -4,12 +4,15 @@
 pub mod bind;
 pub mod binder;
 pub mod binding;
+pub mod fill;
 pub mod format;
 pub mod load;
 pub mod model;
 pub mod partition;
 pub mod plan;
 pub mod probe_plan;
+pub mod producers;
+pub mod shape;
 pub mod sorted;
 pub mod sources;
 pub mod spill;
