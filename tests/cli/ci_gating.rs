@@ -87,8 +87,27 @@ fn one_run_writes_four_reports_that_agree() {
     json_names.sort();
     junit_names.sort();
     assert_eq!(json_names, junit_names);
+    // Whose each failure is: the service's, a remote server's deviation, in every report.
+    assert_eq!(json["summary"]["causes"]["service"], 2, "{json}");
+    let failed: Vec<&Value> = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] == "fail")
+        .collect();
+    assert!(failed.iter().all(|c| c["cause"] == "service"), "{failed:?}");
+    assert!(
+        json["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["outcome"] == "pass")
+            .all(|c| c.get("cause").is_none()),
+        "a case that passed has no cause"
+    );
     let junit = fs::read_to_string(reports.path().join("junit.xml")).unwrap();
     assert!(junit.contains("expected 201 Created, got 200 OK"));
+    assert!(junit.contains("type=\"service/status\""), "{junit}");
     assert!(!junit.contains("\u{1b}["), "no colour codes");
 
     let markdown = fs::read_to_string(reports.path().join("report.md")).unwrap();
@@ -109,6 +128,16 @@ fn one_run_writes_four_reports_that_agree() {
         markdown.contains("Create thread (000_9d669964866e9a13.txt)"),
         "{markdown}"
     );
+    assert!(markdown.contains("## By cause"), "{markdown}");
+    assert!(markdown.contains("| service | 2 |"), "{markdown}");
+    assert_eq!(
+        markdown
+            .lines()
+            .filter(|l| l.ends_with("| service |"))
+            .count(),
+        2,
+        "the cause column of the two failed rows:\n{markdown}"
+    );
     assert_eq!(
         fs::read_to_string(&summary_file).unwrap(),
         markdown,
@@ -118,6 +147,10 @@ fn one_run_writes_four_reports_that_agree() {
     let html = fs::read_to_string(reports.path().join("report.html")).unwrap();
     assert!(html.contains("<b id=\"count-fail\">2</b>"));
     assert!(html.contains("<b id=\"count-pass\">5</b>"));
+    assert!(
+        html.contains("cause: <b>service</b>"),
+        "each failed case says whose it is"
+    );
     assert!(
         !html.contains("http://") || !html.contains("<script src"),
         "self-contained"
