@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::api::file::Models;
 use crate::api::typing;
 use crate::cli::output::OutputFormat;
-use crate::config::file::{EMBEDDED, load_profile};
-use crate::config::settings::{self, Flags};
+use crate::cli::target::TargetArgs;
+use crate::config::settings::Flags;
 use crate::error::Error;
 use crate::exit;
 use crate::suite::bind::{self, CasePlan};
@@ -25,44 +25,16 @@ pub struct ListArgs {
     schemas: PathBuf,
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     format: OutputFormat,
-    /// The target the plan is for (as `conform run --target`): the embedded server, which is
-    /// disposable and has values of its own, by default.
-    #[arg(long, value_name = "NAME", default_value = EMBEDDED)]
-    target: String,
-    /// Config file with the targets (as `conform run --config`).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Server the run will test (as `conform run --base-url`).
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-    /// A value the run will be given (as `conform run --var`): the binding plan counts it as
-    /// given. Repeatable.
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = crate::exec::endpoint::parse_var)]
-    vars: Vec<(String, String)>,
-    /// Values the run will be given from a fixtures file (as `conform run --fixtures`).
-    #[arg(long, value_name = "FILE")]
-    fixtures: Option<PathBuf>,
-    /// The given values name disposable entities (as `conform run --disposable-fixtures`).
-    #[arg(long)]
-    disposable_fixtures: bool,
-    /// The target is a `conform mock` the run resets (as `conform run --reset`): disposable.
-    #[arg(long)]
-    reset: bool,
+    /// The target the plan is for, its values and what the run may change there (the
+    /// embedded server by default), as `conform run` takes them.
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 pub fn execute(args: ListArgs) -> Result<u8, Error> {
     let models = Models::load(&args.schemas)?;
     // The values and the rule of what may change, resolved as `conform run` resolves them.
-    let profile = load_profile(args.config.as_deref(), &args.target)?;
-    let flags = Flags {
-        base_url: args.base_url,
-        vars: args.vars,
-        fixtures: args.fixtures,
-        disposable_fixtures: args.disposable_fixtures,
-        reset: args.reset,
-        ..Flags::default()
-    };
-    let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
+    let settings = args.target.resolve(Flags::default())?;
     let given = Given {
         names: settings.vars.keys().cloned().collect(),
         writable: settings.writable(),

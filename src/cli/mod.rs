@@ -10,6 +10,7 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod schemas;
+pub mod target;
 
 use clap::{Parser, Subcommand};
 

@@ -2,35 +2,17 @@
 
 use std::path::PathBuf;
 
-use crate::config::file::{EMBEDDED, load_profile};
-use crate::config::settings::{self, Flags};
+use crate::cli::target::TargetArgs;
+use crate::config::settings::Flags;
 use crate::error::Error;
-use crate::exec::endpoint::parse_var;
 use crate::probe_kind::ProbeSelection;
 use crate::run::pipeline::{self, RunOptions};
 use crate::suite::partition::{Shard, parse_shard};
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Named target of the config file (`embedded`, the built-in reference server, by
-    /// default). Example: --target staging
-    #[arg(long, value_name = "NAME", default_value = EMBEDDED)]
-    target: String,
-
-    /// Config file with the targets [default: conform.toml in the working directory].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-
-    /// Server to test: scheme, host, port (and an optional path prefix); overrides the
-    /// target's. Without one, conform starts its embedded reference server on a free loopback
-    /// port.
-    #[arg(long, value_name = "URL")]
-    base_url: Option<String>,
-
-    /// Value for a path placeholder, e.g. --var group-id=02bd9fd6-8f93-4758-87c3-1fb73740a315.
-    /// Repeatable; overrides the target's.
-    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
-    vars: Vec<(String, String)>,
+    #[command(flatten)]
+    target: TargetArgs,
 
     /// Directory of case files (*.toml).
     #[arg(long, value_name = "DIR", default_value = "cases")]
@@ -107,27 +89,10 @@ pub struct RunArgs {
     #[arg(long)]
     strict: bool,
 
-    /// Placeholder values from a TOML file (`group-id = "…"`, one per line); a target may name
-    /// one (`fixtures = "…"`). The target's `vars` and --var override it.
-    #[arg(long, value_name = "FILE")]
-    fixtures: Option<PathBuf>,
-
-    /// The given values (--var, --fixtures, the target's) name disposable entities: cases
-    /// that change or delete them are sent. Never lifts the rule for entities only found by
-    /// listing.
-    #[arg(long)]
-    disposable_fixtures: bool,
-
     /// Stop before sending anything when a case cannot be bound, listing every placeholder
     /// that has no value (exit 2); by default such cases are skipped with the reason.
     #[arg(long)]
     require_bound: bool,
-
-    /// Before the run, reset the `conform mock` at --base-url to how it started (POST
-    /// /_mock/reset: what earlier runs made is gone, its fixtures and seeds are back), so that
-    /// runs against a long-lived mock start alike.
-    #[arg(long)]
-    reset: bool,
 
     /// Print every request as a curl command (secrets left out) and send nothing.
     #[arg(long)]
@@ -138,10 +103,7 @@ pub struct RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> Result<u8, Error> {
-    let profile = load_profile(args.config.as_deref(), &args.target)?;
     let flags = Flags {
-        base_url: args.base_url,
-        vars: args.vars,
         timeout: args.timeout,
         budget: args.budget,
         jobs: args.jobs.map(usize::from),
@@ -152,12 +114,10 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         probes: args.probes,
         consistency_wait: args.consistency_wait,
         strict: args.strict,
-        fixtures: args.fixtures,
-        disposable_fixtures: args.disposable_fixtures,
         require_bound: args.require_bound,
-        reset: args.reset,
+        ..Flags::default()
     };
-    let settings = settings::resolve(flags, &profile, &|name| std::env::var(name).ok())?;
+    let settings = args.target.resolve(flags)?;
     pipeline::run(RunOptions {
         cases_dir: args.cases,
         schemas_dir: args.schemas,

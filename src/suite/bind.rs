@@ -356,14 +356,19 @@ mod tests {
         plan_all(cases, &models, &given.into())
     }
 
-    #[test]
-    fn disposable_fixtures_lift_the_rule_for_given_values_only() {
+    /// The office suite's plans with `group-id` given and `writable`.
+    fn office_plans(writable: Writable) -> Vec<CasePlan> {
         let models = Models::from_models(vec![crate::api::office_model()]);
         let given = Given {
             names: ["group-id".to_string()].into(),
-            writable: Writable::Given,
+            writable,
         };
-        let plans = plan_all(&office_suite(), &models, &given);
+        plan_all(&office_suite(), &models, &given)
+    }
+
+    #[test]
+    fn disposable_fixtures_lift_the_rule_for_given_values_only() {
+        let plans = office_plans(Writable::Given);
         assert_eq!(plans[3].skip, None, "the given group is disposable");
         assert!(plans[3].acts_on_existing, "and marked as such");
         assert!(
@@ -378,12 +383,7 @@ mod tests {
 
     #[test]
     fn on_conform_s_own_server_every_case_is_sent_with_entities_of_its_own() {
-        let models = Models::from_models(vec![crate::api::office_model()]);
-        let given = Given {
-            names: ["group-id".to_string()].into(),
-            writable: Writable::Everything,
-        };
-        let plans = plan_all(&office_suite(), &models, &given);
+        let plans = office_plans(Writable::Everything);
         let binding = |i: usize, name: &str| {
             plans[i]
                 .placeholders

@@ -359,16 +359,28 @@ impl Chain {
         }
     }
 
-    /// A list of the collection at `template` capturing its first item's id as `{name}`.
-    fn discover(&mut self, name: &str, template: &str) {
+    /// A setup step that binds `{name}`, unless it is bound already, to what `pointer` finds
+    /// in its answer.
+    fn bind_by(
+        &mut self,
+        name: &str,
+        (method, path): (&str, &str),
+        json: Option<Arc<str>>,
+        pointer: &str,
+    ) {
         if self.bound.contains(name) {
             return;
         }
-        let path = format!("{template}?$top=1");
-        if let Some(step) = self.step("GET", &path, None, Some((name, "/value/0/id")), None) {
+        if let Some(step) = self.step(method, path, json, Some((name, pointer)), None) {
             self.setup.push(step);
             self.bound.insert(name.to_string());
         }
+    }
+
+    /// A list of the collection at `template` capturing its first item's id as `{name}`.
+    fn discover(&mut self, name: &str, template: &str) {
+        let path = format!("{template}?$top=1");
+        self.bind_by(name, ("GET", &path), None, "/value/0/id");
     }
 
     /// Asks conform's own server for an entity whose id is the literal key `id` in the
@@ -432,14 +444,8 @@ impl Chain {
     /// case — shaped as `shown`, when the case documents it — capturing its id as `{name}`.
     /// The server is disposable: nothing to delete.
     fn seed(&mut self, name: &str, template: &str, shown: Option<Arc<str>>) {
-        if self.bound.contains(name) {
-            return;
-        }
         let path = format!("{SEED_PATH}{template}");
-        if let Some(step) = self.step("POST", &path, shown, Some((name, "/id")), None) {
-            self.setup.push(step);
-            self.bound.insert(name.to_string());
-        }
+        self.bind_by(name, ("POST", &path), shown, "/id");
     }
 
     /// The suite's create of `shape`'s collection, after the creates its own keys need,
