@@ -356,6 +356,15 @@ mod tests {
         plan_all(cases, &models, &given.into())
     }
 
+    /// How `plan` binds `name`.
+    fn binding_of(plan: &CasePlan, name: &str) -> Binding {
+        plan.placeholders
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .unwrap()
+    }
+
     /// The office suite's plans with `group-id` given and `writable`.
     fn office_plans(writable: Writable) -> Vec<CasePlan> {
         let models = Models::from_models(vec![crate::api::office_model()]);
@@ -384,14 +393,7 @@ mod tests {
     #[test]
     fn on_conform_s_own_server_every_case_is_sent_with_entities_of_its_own() {
         let plans = office_plans(Writable::Everything);
-        let binding = |i: usize, name: &str| {
-            plans[i]
-                .placeholders
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, b)| b.clone())
-                .unwrap()
-        };
+        let binding = |i: usize, name: &str| binding_of(&plans[i], name);
         for (index, plan) in plans.iter().enumerate() {
             assert_eq!(plan.skip, None, "case {index}: {plan:?}");
             assert!(!plan.acts_on_existing, "nothing there is anyone's");
@@ -539,14 +541,7 @@ mod tests {
     fn binds_given_created_discovered_and_says_what_it_cannot() {
         let cases = office_suite();
         let plans = plans(&cases, &["group-id"]);
-        let binding = |i: usize, name: &str| {
-            plans[i]
-                .placeholders
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, b)| b.clone())
-                .unwrap()
-        };
+        let binding = |i: usize, name: &str| binding_of(&plans[i], name);
         assert_eq!(binding(0, "group-id"), Binding::Given);
         assert_eq!(plans[0].skip, None);
         assert_eq!(
