@@ -171,14 +171,32 @@ impl Examples {
             _ => None,
         };
         let key = operation_key(method, typed);
-        // The first documented example of an operation stands for it.
-        self.by_operation.entry(key).or_insert(Example {
-            status,
-            body,
-            whole,
-            headers,
-            fillable: None,
-        });
+        // The first documented example of an operation stands for it; the properties the
+        // others show besides are answered too, as Graph answers every property its pages show.
+        match self.by_operation.entry(key) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(Example {
+                    status,
+                    body,
+                    whole,
+                    headers,
+                    fillable: None,
+                });
+            }
+            std::collections::hash_map::Entry::Occupied(mut occupied) => {
+                let example = occupied.get_mut();
+                if let (Some(first), Some(more)) = (&mut example.body, body) {
+                    let before = first.len();
+                    for (name, value) in more {
+                        first.entry(name).or_insert(value);
+                    }
+                    if first.len() > before {
+                        // Judged again with what it gained.
+                        example.fillable = None;
+                    }
+                }
+            }
+        }
     }
 
     /// Keeps what a documented read or list of `typed` shows as entities of its collection.

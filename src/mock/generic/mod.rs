@@ -346,10 +346,9 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
             let preferred = outlook_preferences(&exchange.headers);
             let mut response = respond::answer(&generic, model, place, exchange, example);
             if response.status().is_success()
-                && !response.headers().contains_key("preference-applied")
                 && let Some(value) = preferred
             {
-                response.headers_mut().insert("preference-applied", value);
+                applied(&mut response, value);
             }
             response
         }
@@ -358,6 +357,30 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
             error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response()
         }
     }
+}
+
+/// Says in `Preference-Applied` that the request's `outlook.*` preferences were applied,
+/// whatever a page's example shows; other preferences applied (`return=representation`) stay.
+fn applied(response: &mut Response, outlook: axum::http::HeaderValue) {
+    let kept = response
+        .headers()
+        .get("preference-applied")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|p| !p.to_ascii_lowercase().starts_with("outlook."))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|kept| !kept.is_empty());
+    let value = match (kept, outlook.to_str()) {
+        (Some(kept), Ok(text)) => {
+            axum::http::HeaderValue::from_str(&format!("{kept}, {text}")).unwrap_or(outlook)
+        }
+        _ => outlook,
+    };
+    response.headers_mut().insert("preference-applied", value);
 }
 
 /// Graph's answer to a path whose segment `segment` names nothing it serves.

@@ -244,7 +244,7 @@ fn derived(
             method,
             &entity,
             (&name, &ty, collection),
-            exchange,
+            (exchange, example),
         ),
         (
             _,
@@ -485,15 +485,21 @@ pub(super) fn prepared(
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
     graph::forget_write_only(&mut body);
     validate::fill_required(model, ty, &mut body, 0);
+    stamp(model, ty, &mut body);
+    Deep {
+        entity: Entity::new(ty, body),
+        below,
+    }
+}
+
+/// `createdDateTime` and `lastModifiedDateTime`, now, where the type has them and the entity
+/// does not.
+fn stamp(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     for stamp in ["createdDateTime", "lastModifiedDateTime"] {
         if model.member(ty, stamp).is_some() {
             body.entry(stamp).or_insert_with(|| json!(now));
         }
-    }
-    Deep {
-        entity: Entity::new(ty, body),
-        below,
     }
 }
 
@@ -528,7 +534,11 @@ fn read(
     }
     if let (Some(example), Some(entity)) = (example, store.get_mut(path)) {
         let ty = entity.ty.clone();
-        entity.edit(|body| examples::fill_from(model, &ty, body, example));
+        entity.edit(|body| {
+            examples::fill_from(model, &ty, body, example);
+            // An entity the server made as it was reached (a drive's root) has its stamps too.
+            stamp(model, &ty, body);
+        });
     }
     let entity = store
         .get(path)
@@ -768,6 +778,68 @@ fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> 
     }
 }
 
+/// What an upload tells of the file it made or replaced, where its type has such properties:
+/// its `name` (the last segment of a drive path, when it has none), `size`, and the `file`
+/// facet with the media type sent (in place of a `folder` one).
+fn describe_file(generic: &Generic, model: &ApiModel, entity: &str, exchange: &Exchange) {
+    let content_type = exchange
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let named = exchange
+        .path
+        .rsplit_once(":/")
+        .and_then(|(before, _)| before.rsplit_once(":/"))
+        .and_then(|(_, path)| path.rsplit('/').next())
+        .map(str::to_string);
+    let size = exchange.body.len();
+    let mut store = generic.store();
+    let Some(stored) = store.get_mut(entity) else {
+        return;
+    };
+    let ty = stored.ty.clone();
+    let has = |name: &str| model.member(&ty, name).is_some();
+    let (with_file, with_size, with_name) = (has("file"), has("size"), has("name"));
+    stored.edit(|body| {
+        // What has content is a file, whatever it was made as.
+        if with_file {
+            body.remove("folder");
+            body.insert("file".into(), json!({ "mimeType": content_type }));
+        }
+        if with_size {
+            body.insert("size".into(), json!(size));
+        }
+        if let (true, Some(name)) = (with_name, named) {
+            body.entry("name").or_insert_with(|| json!(name));
+        }
+    });
+}
+
+/// The answer to content put to an entity's stream property (a file's `content`): the entity
+/// as it now is, 200 — or the status the documentation shows (201 for a new file) — as Graph
+/// answers an upload; no body only where the documentation shows none.
+fn uploaded(
+    generic: &Generic,
+    entity: &str,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Response {
+    let status = documented_status(example, StatusCode::OK);
+    let store = generic.store();
+    match store.get(entity) {
+        Some(stored) if status != StatusCode::NO_CONTENT => {
+            let context = format!(
+                "{}/$entity",
+                context_of(entity.rsplit_once('/').map_or(entity, |(c, _)| c))
+            );
+            json_text_response(status, entity_text(stored, exchange, &context))
+        }
+        _ => empty(status),
+    }
+}
+
 /// A media stream: GET its bytes (404 when none was put), PUT them.
 fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) -> Reply {
     match method.as_str() {
@@ -807,10 +879,15 @@ fn property(
     method: &Method,
     entity: &str,
     (name, ty, collection): (&str, &str, bool),
-    exchange: &Exchange,
+    (exchange, example): (&Exchange, Option<&Example>),
 ) -> Reply {
     if ty == "Edm.Stream" {
-        return media(generic, method, &format!("{entity}/{name}"), exchange);
+        let stored = media(generic, method, &format!("{entity}/{name}"), exchange)?;
+        if method == Method::PUT && stored.status().is_success() {
+            describe_file(generic, model, entity, exchange);
+            return Ok(uploaded(generic, entity, exchange, example));
+        }
+        return Ok(stored);
     }
     match method.as_str() {
         "GET" => {
