@@ -333,6 +333,107 @@ fn the_life_cycle_follows_graphs_conventions() {
     );
 }
 
+/// `POST /_mock/seed/{collection}`: an entity made for a run, shaped as the run sends it,
+/// with the id it names (once), among references too; a path that is no collection is refused.
+#[test]
+fn the_server_seeds_what_a_run_asks_for() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let seed = |path: &str, body: Value| {
+        runtime.block_on(async {
+            let response = common::http_client()
+                .post(format!("{base}/_mock/seed{path}"))
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+        })
+    };
+    let (status, made) = seed("/v1.0/groups/g-fixture/threads", json!({"topic": "Seeded"}));
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_str().unwrap().to_string();
+    let path = format!("/v1.0/groups/g-fixture/threads/{id}");
+    let (status, _, thread) = send(&runtime, &base, "GET", &path, None);
+    assert_eq!(
+        (status, &thread["topic"]),
+        (200, &json!("Seeded")),
+        "{thread}"
+    );
+
+    let named = json!({"id": "inbox-like"});
+    assert_eq!(seed("/v1.0/groups", named.clone()).1["id"], "inbox-like");
+    assert_eq!(
+        seed("/v1.0/groups", named).1["id"],
+        "inbox-like",
+        "made once"
+    );
+    let (status, _, _) = send(&runtime, &base, "GET", "/v1.0/groups/inbox-like", None);
+    assert_eq!(status, 200);
+
+    let (status, member) = seed("/v1.0/groups/g-fixture/members", json!({}));
+    assert_eq!(status, 201, "{member}");
+    let (_, _, members) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/groups/g-fixture/members",
+        None,
+    );
+    assert!(
+        members["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == member["id"]),
+        "a member is referred to: {members}"
+    );
+    let (status, refused) = seed("/v1.0/groups/nobody/threads", json!({}));
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (404, &json!("NotSeeded"))
+    );
+}
+
+/// An upload answers the file it made; `Preference-Applied` says the preferences the request
+/// stated.
+#[test]
+fn uploads_answer_the_file_and_preferences_are_the_requests() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let (status, headers, file) = runtime.block_on(async {
+        let response = common::http_client()
+            .put(format!(
+                "{base}/v1.0/me/drive/root:/Reports/q3.txt:/content"
+            ))
+            .bearer_auth("t")
+            .header("content-type", "text/plain")
+            .header("prefer", "outlook.timezone=\"Pacific Standard Time\"")
+            .body("totals")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        (
+            status,
+            headers,
+            serde_json::from_slice::<Value>(&response.bytes().await.unwrap())
+                .unwrap_or(Value::Null),
+        )
+    });
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(file["name"], "q3.txt", "{file}");
+    assert_eq!(
+        headers.get("preference-applied").unwrap(),
+        "outlook.timezone=\"Pacific Standard Time\""
+    );
+}
+
 #[test]
 fn references_are_added_listed_and_removed() {
     let runtime = common::runtime();
