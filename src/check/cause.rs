@@ -139,6 +139,9 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     if let Some(shown) = page_values(judged) {
         return Some(shown);
     }
+    if let Some(refused) = refused_page_value(judged) {
+        return Some(refused);
+    }
     let failures = &judged.verdict.failures;
     let unknown: Vec<&str> = failures
         .iter()
@@ -187,6 +190,31 @@ fn page_values(judged: &Judged<'_>) -> Option<String> {
             shown.join(", ")
         )
     })
+}
+
+/// A 400 whose error names, in quotes, a value or property the request sent as the page wrote
+/// it (`Cannot convert the literal 'String (timestamp)'`, `Invalid property 'owner'`): the
+/// target refuses the page's own text.
+fn refused_page_value(judged: &Judged<'_>) -> Option<String> {
+    let exchange = judged.run.exchange()?;
+    let response = exchange.result.as_ref().ok().filter(|r| r.status == 400)?;
+    let message = response
+        .json()
+        .ok()?
+        .pointer("/error/message")?
+        .as_str()?
+        .to_string();
+    let sent = exchange.request_body.as_deref()?;
+    let quoted = message.split('\'').skip(1).step_by(2);
+    for text in quoted.filter(|t| !t.is_empty()) {
+        let literal = Value::String(text.to_string()).to_string();
+        if sent.contains(&literal) && judged.page.iter().any(|page| page.contains(&literal)) {
+            return Some(format!(
+                "the target refuses the page's own {literal}: {message}"
+            ));
+        }
+    }
+    None
 }
 
 /// A create's or an update's documented body that breaks the schema of the type it writes:
@@ -371,6 +399,16 @@ mod tests {
             cause_of("GET", &expect(200), &answer, &echoed, true),
             Cause::Documentation,
             "the page's own value, echoed back"
+        );
+        let refusing = run(
+            400,
+            Some(r#"{"importance": "urgent"}"#),
+            r#"{"error":{"code":"BadRequest","message":"Requested value 'urgent' was not found in the enum type."}}"#,
+        );
+        assert_eq!(
+            cause_of("POST", &expect(200), &refusing, &status, false),
+            Cause::Documentation,
+            "the page's own value, refused by name"
         );
         let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
         assert_eq!(
