@@ -142,6 +142,9 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     if let Some(refused) = refused_page_value(judged) {
         return Some(refused);
     }
+    if let Some(stand_in) = refused_stand_in(judged) {
+        return Some(stand_in);
+    }
     let failures = &judged.verdict.failures;
     let unknown: Vec<&str> = failures
         .iter()
@@ -215,6 +218,47 @@ fn refused_page_value(judged: &Judged<'_>) -> Option<String> {
         }
     }
     None
+}
+
+/// A refused request (4xx) whose body sends a stand-in the page wrote for a value (`{id}`,
+/// `<id>`, `…-value`) where a real one belongs: what it names cannot exist.
+fn refused_stand_in(judged: &Judged<'_>) -> Option<String> {
+    let exchange = judged.run.exchange()?;
+    exchange
+        .result
+        .as_ref()
+        .ok()
+        .filter(|r| (400..500).contains(&r.status))?;
+    let sent: Value = serde_json::from_str(exchange.request_body.as_deref()?).ok()?;
+    let stand_in = strings(&sent).find(|text| is_stand_in(text))?;
+    let literal = Value::String(stand_in.to_string()).to_string();
+    judged
+        .page
+        .iter()
+        .any(|page| page.contains(&literal))
+        .then(|| format!("the page's request sends the stand-in {literal}, which names nothing"))
+}
+
+/// Whether a value is a stand-in for one: a placeholder in braces or angle brackets in it, or
+/// a `…-value` name.
+fn is_stand_in(text: &str) -> bool {
+    let bracketed = |open: char, close: char| {
+        text.split(open).skip(1).any(|rest| {
+            rest.split_once(close)
+                .is_some_and(|(name, _)| !name.is_empty() && !name.contains(' '))
+        })
+    };
+    bracketed('{', '}') || bracketed('<', '>') || text.ends_with("-value")
+}
+
+/// Every string in a JSON value.
+fn strings(value: &Value) -> Box<dyn Iterator<Item = &str> + '_> {
+    match value {
+        Value::String(text) => Box::new(std::iter::once(text.as_str())),
+        Value::Array(items) => Box::new(items.iter().flat_map(strings)),
+        Value::Object(members) => Box::new(members.values().flat_map(strings)),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 /// A create's or an update's documented body that breaks the schema of the type it writes:
@@ -409,6 +453,26 @@ mod tests {
             cause_of("POST", &expect(200), &refusing, &status, false),
             Cause::Documentation,
             "the page's own value, refused by name"
+        );
+        let dangling = run(
+            404,
+            Some(r#"{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}"#),
+            r#"{"error":{"code":"Request_ResourceNotFound","message":"no"}}"#,
+        );
+        let page =
+            vec![r#"{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}"#];
+        let judged = Judged {
+            expect: &expect(204),
+            method: "POST",
+            run: &dangling,
+            verdict: &status,
+            own_server: true,
+            page,
+        };
+        assert_eq!(
+            decide(&judged, &schemas()).unwrap().cause,
+            Cause::Documentation,
+            "a stand-in id the page sends names nothing"
         );
         let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
         assert_eq!(

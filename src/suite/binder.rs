@@ -74,6 +74,32 @@ impl Binder {
         })
     }
 
+    /// On conform's own server, the entity a reference the case adds points to
+    /// (`{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`), seeded with
+    /// the id the page wrote, when the models place its collection.
+    fn seed_referred(&self, case: &Case, chain: &mut Chain) {
+        let Some(json) = case.request.json.as_deref() else {
+            return;
+        };
+        let Some(url) = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|body| body.get("@odata.id")?.as_str().map(str::to_string))
+        else {
+            return;
+        };
+        let path = crate::api::path::path_part(&url);
+        let Some((collection, id)) = path.rsplit_once('/') else {
+            return;
+        };
+        let typed = typing::type_request(&self.models, collection, case.page.api.as_deref());
+        let names_a_collection = typed.is_ok_and(|t| {
+            t.untyped.is_none() && t.result().is_some_and(|(_, collection)| collection)
+        });
+        if names_a_collection && !id.is_empty() && !id.contains(['{', '<']) {
+            chain.seed_with_id(collection, id, None);
+        }
+    }
+
     /// The names bound before the chain's steps: the given values (but those the plan replaces
     /// with a seeded entity) and what the case's own setup captures.
     fn bound_before(&self, case: &Case, plan: &CasePlan) -> HashSet<String> {
@@ -159,6 +185,9 @@ impl Binder {
         };
         if let Err(reason) = self.chain_steps(&case, &typed, &plan.placeholders, &mut chain) {
             return unbound(case, &reason);
+        }
+        if self.given.writable == Writable::Everything {
+            self.seed_referred(&case, &mut chain);
         }
         if typed.operation(&case.request.method) == Some(typing::Operation::Create) {
             chain.delete_what_it_creates(&mut case);
