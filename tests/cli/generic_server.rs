@@ -1060,6 +1060,38 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
     assert_eq!(run.status.code(), Some(0), "{text}");
 }
 
+/// A `conform mock` reached with `--reset` is conform's own server too: disposable.
+#[test]
+fn a_mock_reset_before_the_run_is_disposable() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    let runtime = common::runtime();
+    let mock = tenant(&runtime, (&cases, &schemas_dir));
+    let run = over_tenant(
+        "run",
+        (&cases, &schemas_dir),
+        &mock.base_url(),
+        &["--reset", "--report", reports.to_str().unwrap()],
+    );
+    let text = common::text(&run);
+    let report = common::report(&reports);
+    let update = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "update_group")
+        .unwrap()
+        .clone();
+    assert_eq!(update["outcome"], "pass", "{text}");
+    assert_eq!(
+        update["binding"]["group-id"], "seeded in /groups",
+        "{update}"
+    );
+}
+
 /// Graph's own rule for group threads: a thread posted to a group starts a conversation.
 #[test]
 fn a_thread_posted_to_a_group_starts_a_conversation() {
