@@ -335,6 +335,7 @@ fn the_life_cycle_follows_graphs_conventions() {
 
 /// `POST /_mock/seed/{collection}`: an entity made for a run, shaped as the run sends it,
 /// with the id it names (once), among references too; a path that is no collection is refused.
+/// What was seeded is answered in the navigations a read expands.
 #[test]
 fn the_server_seeds_what_a_run_asks_for() {
     let runtime = common::runtime();
@@ -390,6 +391,16 @@ fn the_server_seeds_what_a_run_asks_for() {
             .iter()
             .any(|m| m["id"] == member["id"]),
         "a member is referred to: {members}"
+    );
+    let expanded = "/v1.0/groups/g-fixture?$expand=members,threads($select=id)";
+    let (_, _, group) = send(&runtime, &base, "GET", expanded, None);
+    assert_eq!(group["members"][0]["id"], member["id"], "$expand: {group}");
+    assert!(
+        group["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str())
     );
     let (status, refused) = seed("/v1.0/groups/nobody/threads", json!({}));
     assert_eq!(

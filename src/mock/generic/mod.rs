@@ -7,6 +7,7 @@
 
 pub mod entities;
 pub mod examples;
+mod expand;
 pub mod filter;
 mod graph;
 pub mod place;

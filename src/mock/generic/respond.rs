@@ -14,7 +14,7 @@ use crate::mock::generic::entities::{Deep, Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::validate::{self, Refused};
-use crate::mock::generic::{Generic, empty, method_not_allowed, not_found};
+use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
 use crate::mock::generic::{graph, query};
 
 /// A request, read whole before the store is locked.
@@ -310,21 +310,21 @@ fn list(
     let query = query::parse(exchange.query.as_deref())
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
     let store = generic.store();
-    let items: Vec<Map<String, Value>> = if generic.breaks(BrokenRule::ForgetsCreated) {
+    let listed = if generic.breaks(BrokenRule::ForgetsCreated) {
         Vec::new()
     } else if contained {
-        store
-            .list(path)
-            .into_iter()
-            .map(|(_, e)| e.body())
-            .collect()
+        store.list(path)
     } else {
-        store
-            .referenced(path)
-            .into_iter()
-            .map(|(_, e)| typed_body(e))
-            .collect()
+        store.referenced(path)
     };
+    let items: Vec<Map<String, Value>> = listed
+        .into_iter()
+        .map(|(at, e)| {
+            let mut body = if contained { e.body() } else { typed_body(e) };
+            expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body);
+            body
+        })
+        .collect();
     drop(store);
     let mut items = items;
     if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
@@ -547,10 +547,19 @@ fn read(
         "{}/$entity",
         context_of(path.rsplit_once('/').map_or(path, |(c, _)| c))
     );
-    Ok(json_text_response(
-        StatusCode::OK,
-        entity_text(entity, exchange, &context),
-    ))
+    let wanted = query::parse(exchange.query.as_deref())
+        .map(|q| q.expand)
+        .unwrap_or_default();
+    if wanted.is_empty() {
+        return Ok(json_text_response(
+            StatusCode::OK,
+            entity_text(entity, exchange, &context),
+        ));
+    }
+    let mut body = entity.body();
+    expand::expand(model, &store, (path, &entity.ty), &wanted, &mut body);
+    body.insert("@odata.context".into(), json!(exchange.context(&context)));
+    Ok(json_response(StatusCode::OK, Value::Object(body)))
 }
 
 fn last_collection(path: &str) -> &str {
