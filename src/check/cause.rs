@@ -444,6 +444,16 @@ mod tests {
             Cause::Documentation,
             "the page's own value, echoed back"
         );
+        let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
+        assert_eq!(
+            cause_of("GET", &expect(200), &answered, &known, false),
+            Cause::Service
+        );
+    }
+
+    #[test]
+    fn what_the_page_itself_sends_is_the_page_s() {
+        let status = failed(vec![Failure::new(FailureKind::Status, "expected 201")]);
         let refusing = run(
             400,
             Some(r#"{"importance": "urgent"}"#),
@@ -473,11 +483,6 @@ mod tests {
             decide(&judged, &schemas()).unwrap().cause,
             Cause::Documentation,
             "a stand-in id the page sends names nothing"
-        );
-        let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
-        assert_eq!(
-            cause_of("GET", &expect(200), &answered, &known, false),
-            Cause::Service
         );
     }
 

@@ -81,6 +81,15 @@ impl Exchange {
         self.graph_url(&format!("/$metadata#{what}"))
     }
 
+    /// The media type of the body sent, `application/octet-stream` when unsaid.
+    fn media_type(&self) -> String {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string()
+    }
+
     fn prefers_representation(&self) -> bool {
         self.headers
             .get_all("prefer")
@@ -791,12 +800,7 @@ fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> 
 /// its `name` (the last segment of a drive path, when it has none), `size`, and the `file`
 /// facet with the media type sent (in place of a `folder` one).
 fn describe_file(generic: &Generic, model: &ApiModel, entity: &str, exchange: &Exchange) {
-    let content_type = exchange
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    let content_type = exchange.media_type();
     let named = exchange
         .path
         .rsplit_once(":/")
@@ -867,12 +871,7 @@ fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) ->
                 .into_response())
         }
         "PUT" => {
-            let content_type = exchange
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("application/octet-stream")
-                .to_string();
+            let content_type = exchange.media_type();
             generic
                 .store()
                 .set_media(path, content_type, exchange.body.clone());
