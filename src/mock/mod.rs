@@ -2,6 +2,7 @@
 //! Graph error envelope for every error. `conform run` embeds it; `conform mock` serves it.
 
 pub mod answer;
+pub mod batch;
 pub mod behaviour;
 pub mod broken;
 pub mod fault;

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::mock::batch;
 use crate::mock::behaviour::{Behaviour, MockConfig};
 use crate::mock::gateway::gateway;
 use crate::mock::generic::{self, Generic};
@@ -83,9 +84,11 @@ pub fn router(config: MockConfig) -> Router {
             .starting_with(config.fixtures.clone(), !config.empty),
     );
     let behaviour = Arc::new(Behaviour::new(config));
-    let app =
-        generic::router(generic.clone()).layer(middleware::from_fn_with_state(behaviour, gateway));
-    test_api(generic).merge(app)
+    let gate = middleware::from_fn_with_state(behaviour, gateway);
+    let app = generic::router(generic.clone()).layer(gate.clone());
+    // A batch passes the gateway itself, and so does each request it holds.
+    let batches = batch::router(app.clone()).layer(gate);
+    test_api(generic).merge(batches).merge(app)
 }
 
 /// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the

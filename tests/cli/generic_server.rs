@@ -445,6 +445,69 @@ fn uploads_answer_the_file_and_preferences_are_the_requests() {
     );
 }
 
+/// `POST /v1.0/$batch`: each request served as if sent alone, in `dependsOn` order, a request
+/// whose dependency failed answering 424; the batch needs a token as any request does.
+#[test]
+fn a_batch_is_served_request_by_request() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let post = |token: Option<&str>, body: Value| {
+        runtime.block_on(async {
+            let mut request = common::http_client()
+                .post(format!("{base}/v1.0/$batch"))
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        })
+    };
+    let batch = json!({"requests": [
+        {"id": "list", "method": "GET", "url": "/groups/g-fixture/threads", "dependsOn": ["new"]},
+        {"id": "new", "method": "POST", "url": "/groups/g-fixture/threads",
+         "headers": {"Content-Type": "application/json"}, "body": {"topic": "Batched"}},
+        {"id": "missing", "method": "GET", "url": "/groups/nobody"},
+        {"id": "after-missing", "method": "GET", "url": "/groups/g-fixture", "dependsOn": ["missing"]}
+    ]});
+    let (status, answer) = post(Some("t"), batch.clone());
+    assert_eq!(status, 200, "{answer}");
+    let by_id = |id: &str| {
+        answer["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id("new")["status"], 201, "{answer}");
+    assert_eq!(by_id("new")["body"]["topic"], "Batched");
+    assert_eq!(by_id("list")["status"], 200);
+    assert_eq!(
+        by_id("list")["body"]["value"][0]["topic"],
+        "Batched",
+        "after what it depends on"
+    );
+    assert_eq!(by_id("missing")["status"], 404);
+    assert_eq!(by_id("after-missing")["status"], 424);
+    let (status, _) = post(None, batch);
+    assert_eq!(status, 401, "a batch needs a token");
+    let (status, refused) = post(
+        Some("t"),
+        json!({"requests": [{"id": "1", "method": "GET", "url": "/me", "dependsOn": ["1"]}]}),
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["code"], "BadRequest");
+}
+
 #[test]
 fn references_are_added_listed_and_removed() {
     let runtime = common::runtime();
