@@ -402,6 +402,21 @@ fn the_server_seeds_what_a_run_asks_for() {
             .iter()
             .any(|t| t["id"] == id.as_str())
     );
+    let (status, _, refused) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/groups/g-fixture?$expand=nope",
+        None,
+    );
+    assert_eq!(
+        status, 400,
+        "an unknown navigation is never ignored: {refused}"
+    );
+    assert_eq!(
+        refused["error"]["message"],
+        "Could not find a property named 'nope' on type 'microsoft.graph.group'."
+    );
     let (status, refused) = seed("/v1.0/groups/nobody/threads", json!({}));
     assert_eq!(
         (status, &refused["error"]["code"]),

@@ -4,50 +4,80 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::model::{ApiModel, MemberKind};
+use crate::api::model::{ApiModel, Member, MemberKind};
 use crate::mock::generic::entities::Entities;
 
 /// Puts each navigation of `names` that the entity of type `ty` at `path` has into `body`.
 /// A name may carry a cast (`microsoft.graph.itemAttachment/item`) and nested options
-/// (`members($select=id)`), which are read past; names the type does not have are left out.
+/// (`members($select=id)`), which are read past. A name the type does not have, or that is no
+/// navigation, is Graph's 400 message.
 pub fn expand(
     model: &ApiModel,
     store: &Entities,
     (path, ty): (&str, &str),
     names: &[String],
     body: &mut Map<String, Value>,
-) {
+) -> Result<(), String> {
     for written in names {
-        let name = written.split('(').next().unwrap_or(written);
-        let name = name.rsplit('/').next().unwrap_or(name).trim();
-        let Some(member) = model.member(ty, name) else {
-            continue;
+        let name = written.split('(').next().unwrap_or(written).trim();
+        let (cast, name) = match name.rsplit_once('/') {
+            Some((cast, name)) => (Some(cast), name),
+            None => (None, name),
         };
-        if member.kind == MemberKind::Property {
+        // A cast to a type the entity is not (`itemAttachment/item` on a file) expands nothing.
+        let owner = cast
+            .and_then(|cast| model.entity_type_named(cast.rsplit('.').next().unwrap_or(cast)))
+            .unwrap_or(ty);
+        if owner != ty && !model.lineage(owner).any(|t| t == ty) {
             continue;
         }
-        let at = format!("{path}/{}", member.name);
-        let members: Vec<Value> = match member.kind {
-            MemberKind::Contained if member.collection => store
-                .list(&at)
-                .into_iter()
-                .map(|(_, e)| Value::Object(e.body()))
-                .collect(),
-            MemberKind::Contained => store
-                .get(&at)
-                .map(|e| Value::Object(e.body()))
-                .into_iter()
-                .collect(),
-            _ => store
-                .referenced(&at)
-                .into_iter()
-                .map(|(_, e)| Value::Object(e.body()))
-                .collect(),
-        };
-        let value = match member.collection {
-            true => Value::Array(members),
-            false => members.into_iter().next().unwrap_or(Value::Null),
-        };
-        body.insert(member.name.clone(), value);
+        let member = model.member(owner, name).ok_or_else(|| {
+            format!("Could not find a property named '{name}' on type '{owner}'.")
+        })?;
+        if member.kind == MemberKind::Property {
+            return Err(format!(
+                "Property '{name}' on type '{owner}' is not a navigation property. Only navigation properties can be expanded."
+            ));
+        }
+        if owner != ty && model.lineage(&entity_type(body, ty)).all(|t| t != owner) {
+            continue;
+        }
+        body.insert(member.name.clone(), navigation(store, path, member));
+    }
+    Ok(())
+}
+
+/// The type an entity says it is (`@odata.type`), else `ty`.
+fn entity_type(body: &Map<String, Value>, ty: &str) -> String {
+    body.get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#').to_string())
+        .unwrap_or_else(|| ty.to_string())
+}
+
+/// The value of navigation `member` of the entity at `path`: its members, or its one entity
+/// (`null` when none).
+fn navigation(store: &Entities, path: &str, member: &Member) -> Value {
+    let at = format!("{path}/{}", member.name);
+    let found: Vec<Value> = match member.kind {
+        MemberKind::Contained if member.collection => store
+            .list(&at)
+            .into_iter()
+            .map(|(_, e)| Value::Object(e.body()))
+            .collect(),
+        MemberKind::Contained => store
+            .get(&at)
+            .map(|e| Value::Object(e.body()))
+            .into_iter()
+            .collect(),
+        _ => store
+            .referenced(&at)
+            .into_iter()
+            .map(|(_, e)| Value::Object(e.body()))
+            .collect(),
+    };
+    match member.collection {
+        true => Value::Array(found),
+        false => found.into_iter().next().unwrap_or(Value::Null),
     }
 }

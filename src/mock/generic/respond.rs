@@ -330,10 +330,11 @@ fn list(
         .into_iter()
         .map(|(at, e)| {
             let mut body = if contained { e.body() } else { typed_body(e) };
-            expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body);
-            body
+            expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body)?;
+            Ok(body)
         })
-        .collect();
+        .collect::<Result<_, String>>()
+        .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     drop(store);
     let mut items = items;
     if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
@@ -566,7 +567,8 @@ fn read(
         ));
     }
     let mut body = entity.body();
-    expand::expand(model, &store, (path, &entity.ty), &wanted, &mut body);
+    expand::expand(model, &store, (path, &entity.ty), &wanted, &mut body)
+        .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     body.insert("@odata.context".into(), json!(exchange.context(&context)));
     Ok(json_response(StatusCode::OK, Value::Object(body)))
 }
