@@ -22,10 +22,11 @@ for _ in $(seq 60); do [ -x "$conform" ] && break; sleep 5; done
 [ -x "$conform" ] || { echo "graph_sdk.sh: $conform is not there (cargo build --release)" >&2; exit 2; }
 
 # The SDK, in its own virtual environment.
-if ! "$venv/bin/python" -c 'import msgraph' 2>/dev/null; then
+# `deprecated`: the SDK's batch client imports it without declaring it.
+if ! "$venv/bin/python" -c 'import msgraph, deprecated' 2>/dev/null; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check msgraph-sdk
+  "$venv/bin/pip" install --quiet --disable-pip-version-check msgraph-sdk deprecated
 fi
 
 work="$(mktemp -d)"

@@ -44,7 +44,9 @@ async fn batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let steps = match read(&body).and_then(ordered) {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let steps = read(&body).and_then(|steps| relative(steps, &version, host));
+    let steps = match steps.and_then(ordered) {
         Ok(steps) => steps,
         Err(message) => {
             return error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response();
@@ -112,11 +114,6 @@ fn step(request: &Value) -> Result<Step, String> {
         .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
         .ok_or_else(|| format!("Batch request '{id}' needs a `method`."))?;
     let url = text("url").ok_or_else(|| format!("Batch request '{id}' needs a `url`."))?;
-    if url.contains("://") {
-        return Err(format!(
-            "Batch request '{id}': the url must be relative to the version (`/me`), not `{url}`."
-        ));
-    }
     let headers = request
         .get("headers")
         .and_then(Value::as_object)
@@ -141,11 +138,38 @@ fn step(request: &Value) -> Result<Step, String> {
     Ok(Step {
         id,
         method,
-        url: format!("/{}", url.trim_start_matches('/')),
+        url: url.to_string(),
         headers,
         body: request.get("body").cloned(),
         depends_on,
     })
+}
+
+/// Each step's url made relative to the version (`/me`): a url may also name the version
+/// (`/v1.0/me`) or be absolute on the batch's own host, as SDKs write them; another host is
+/// refused.
+fn relative(mut steps: Vec<Step>, version: &str, host: Option<&str>) -> Result<Vec<Step>, String> {
+    for step in &mut steps {
+        let mut url = step.url.as_str();
+        if let Some((_, rest)) = url.split_once("://") {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            if host.is_none_or(|host| !host.eq_ignore_ascii_case(authority)) {
+                return Err(format!(
+                    "Batch request '{}': `{}` is not on this server; a url is relative (`/me`).",
+                    step.id, step.url
+                ));
+            }
+            url = path;
+        }
+        let url = url.trim_start_matches('/');
+        let url = url
+            .strip_prefix(version)
+            .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+            .unwrap_or(url)
+            .trim_start_matches('/');
+        step.url = format!("/{url}");
+    }
+    Ok(steps)
 }
 
 /// The steps in an order where each comes after what it depends on (the written order where
@@ -215,7 +239,7 @@ async fn send(app: &Router, version: &str, step: &Step, batch_headers: &HeaderMa
     let headers: Map<String, Value> = response
         .headers()
         .iter()
-        .filter_map(|(name, value)| Some((name.to_string(), json!(value.to_str().ok()?))))
+        .filter_map(|(name, value)| Some((title_case(name.as_str()), json!(value.to_str().ok()?))))
         .collect();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
@@ -226,6 +250,20 @@ async fn send(app: &Router, version: &str, step: &Step, batch_headers: &HeaderMa
         Err(_) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
     };
     answer(&step.id, status, headers, body)
+}
+
+/// A header's name as Graph writes it in a batch answer (`Content-Type`): clients look it up
+/// so.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut letters = word.chars();
+            letters.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + letters.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A request not served because one it depends on did not succeed.
@@ -251,7 +289,9 @@ mod tests {
     use super::*;
 
     fn steps(body: Value) -> Result<Vec<Step>, String> {
-        read(body.to_string().as_bytes()).and_then(ordered)
+        read(body.to_string().as_bytes())
+            .and_then(|steps| relative(steps, "v1.0", Some("127.0.0.1:8080")))
+            .and_then(ordered)
     }
 
     #[test]
@@ -265,6 +305,13 @@ mod tests {
         assert_eq!(ids, ["1", "2"], "what a request depends on runs first");
         assert_eq!(ordered[0].method, Method::POST);
         assert_eq!(ordered[0].url, "/me/messages");
+        let written = steps(json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/v1.0/users?$top=1"},
+            {"id": "2", "method": "GET", "url": "http://127.0.0.1:8080/v1.0/me"},
+        ]}))
+        .unwrap();
+        let urls: Vec<&str> = written.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(urls, ["/users?$top=1", "/me"], "as SDKs write them");
         let refused = [
             (json!({"requests": "no"}), "Invalid batch payload"),
             (
@@ -285,7 +332,7 @@ mod tests {
             ),
             (
                 json!({"requests": [{"id": "1", "method": "GET", "url": "https://elsewhere.example/v1.0/me"}]}),
-                "relative",
+                "not on this server",
             ),
             (
                 json!({"requests": [{"method": "GET", "url": "/me"}]}),
