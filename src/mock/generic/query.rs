@@ -24,6 +24,8 @@ pub struct Query {
     pub expand: Vec<String>,
     /// Where the page starts, from a `@odata.nextLink`.
     pub skip_token: usize,
+    /// The most items a page may hold (`Prefer: odata.maxpagesize=N`).
+    pub max_page: Option<usize>,
 }
 
 /// A query option that cannot be read: Graph's 400 message.
@@ -166,7 +168,10 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
     let count = query.count.then_some(items.len());
     // As Graph's directory and mail do, `$top` sets the page size; the next link goes on.
     let start = query.skip.saturating_add(query.skip_token);
-    let page_size = query.top.unwrap_or(PAGE_SIZE);
+    let page_size = query
+        .top
+        .unwrap_or(PAGE_SIZE)
+        .min(query.max_page.unwrap_or(usize::MAX));
     let remaining = items.len().saturating_sub(start);
     let taken = page_size.min(remaining);
     // `$top=0` asks for nothing: no page follows an empty one.
@@ -195,6 +200,16 @@ fn selected(item: Map<String, Value>, select: &[String]) -> Map<String, Value> {
                 || select.iter().any(|s| s.eq_ignore_ascii_case(key))
         })
         .collect()
+}
+
+/// The page size a request prefers (`Prefer: odata.maxpagesize=N`, N from 1 to `MAX_TOP`).
+pub fn max_page_size<'h>(prefer: impl Iterator<Item = &'h str>) -> Option<usize> {
+    prefer
+        .flat_map(|value| value.split(','))
+        .filter_map(|preference| preference.trim().split_once('='))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("odata.maxpagesize"))
+        .and_then(|(_, size)| size.trim().trim_matches('"').parse::<usize>().ok())
+        .filter(|size| (1..=MAX_TOP).contains(size))
 }
 
 /// The query of a next page: the request's own, its `$skiptoken` replaced by `next`.
@@ -248,6 +263,23 @@ mod tests {
         assert_eq!((rest.items.len(), rest.next), (100, None));
         let skipped = page("$skip=248", 250);
         assert_eq!(skipped.items[0]["id"], "u248");
+    }
+
+    #[test]
+    fn a_preferred_page_size_pages_the_list() {
+        let prefer = ["return=minimal, odata.maxpagesize=2"];
+        let size = max_page_size(prefer.iter().copied());
+        assert_eq!(size, Some(2));
+        assert_eq!(max_page_size(["odata.maxpagesize=0"].into_iter()), None);
+        let query = Query {
+            max_page: size,
+            ..Query::default()
+        };
+        let items = (0..5)
+            .map(|n| json!({"n": n}).as_object().unwrap().clone())
+            .collect();
+        let page = apply(&query, items);
+        assert_eq!((page.items.len(), page.next), (2, Some(2)));
     }
 
     #[test]

@@ -316,8 +316,15 @@ fn list(
     exchange: &Exchange,
     example: Option<&Example>,
 ) -> Reply {
-    let query = query::parse(exchange.query.as_deref())
+    let mut query = query::parse(exchange.query.as_deref())
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
+    query.max_page = query::max_page_size(
+        exchange
+            .headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
     let store = generic.store();
     let listed = if generic.breaks(BrokenRule::ForgetsCreated) {
         Vec::new()
@@ -342,10 +349,16 @@ fn list(
             examples::fill(model, ty, item, shown);
         }
     }
-    Ok(json_response(
+    let mut response = json_response(
         StatusCode::OK,
         page_body(query::apply(&query, items), path, exchange),
-    ))
+    );
+    if let Some(size) = query.max_page
+        && let Ok(applied) = HeaderValue::from_str(&format!("odata.maxpagesize={size}"))
+    {
+        response.headers_mut().insert("preference-applied", applied);
+    }
+    Ok(response)
 }
 
 /// A referenced entity names its type, as Graph's lists of directory objects do.
