@@ -397,6 +397,22 @@ impl ApiModel {
 
     /// What the capability annotations say of an entity set (`users`) or of a navigation of a
     /// type (`microsoft.graph.admin/people`); `None` where they say nothing.
+    /// Whether the metadata lets the collection named `restricted` take a create: an entity
+    /// set's name (`users`), or a navigation qualified by its owner's type
+    /// (`microsoft.graph.user/people`), whose restrictions may be declared on a base type.
+    pub fn insertable(&self, restricted: &str) -> bool {
+        let refused = |target: &str| {
+            self.restriction(target)
+                .is_some_and(|r| r.insertable == Some(false))
+        };
+        match restricted.rsplit_once('/') {
+            Some((owner, navigation)) => !self
+                .lineage(owner)
+                .any(|ty| refused(&format!("{ty}/{navigation}"))),
+            None => !refused(restricted),
+        }
+    }
+
     pub fn restriction(&self, set_or_navigation: &str) -> Option<&csdl::Restriction> {
         let of_set = format!("{}/{set_or_navigation}", self.container);
         self.restrictions

@@ -193,7 +193,7 @@ fn takes_inserts(models: &Models, typed: &TypedPath, at: usize) -> bool {
         Some(parent) => format!("{parent}/{}", collection.text),
         None => collection.text.clone(),
     };
-    model.restriction(&target).and_then(|r| r.insertable) != Some(false)
+    model.insertable(&target)
 }
 
 /// Whether the chain of creates a create needs first binds within `MAX_CHAIN`: each key it

@@ -19,7 +19,8 @@ pub enum Place {
         ty: String,
         /// Its entities exist only below the parent; else it refers to entities elsewhere.
         contained: bool,
-        /// The navigation's name, for capability restrictions: `members`.
+        /// What capability restrictions name it by: an entity set's name (`users`), a
+        /// navigation's qualified by its owner's type (`microsoft.graph.user/people`).
         navigation: Option<String>,
     },
     Entity {
@@ -107,8 +108,15 @@ pub fn resolve(
             },
             (Step::Singleton, _) => singleton(model, &name, &ty, store),
             (Step::Key(key), Some(collection)) => keyed(model, collection, key, segment, store)?,
-            (Step::Navigation { contained }, Some(Place::Entity { path, .. })) => {
-                navigation(&path, &name, ty, segment.collection, *contained, store)
+            (
+                Step::Navigation { contained },
+                Some(Place::Entity {
+                    path, ty: owner, ..
+                }),
+            ) => {
+                let restricted = format!("{owner}/{name}");
+                let place = navigation(&path, &name, ty, segment.collection, *contained, store);
+                with_navigation(place, restricted)
             }
             (Step::Property, Some(Place::Entity { path, .. })) => Place::Property {
                 entity: path,
@@ -311,6 +319,25 @@ fn navigation(
             }
         }
         (false, false) => Place::SingleReference { path, ty },
+    }
+}
+
+/// A collection reached through a navigation, known for its restrictions by the type that
+/// declares it (`microsoft.graph.user/people`), as the metadata annotates them.
+fn with_navigation(place: Place, qualified: String) -> Place {
+    match place {
+        Place::Collection {
+            path,
+            ty,
+            contained,
+            ..
+        } => Place::Collection {
+            path,
+            ty,
+            contained,
+            navigation: Some(qualified),
+        },
+        other => other,
     }
 }
 

@@ -411,9 +411,7 @@ fn create(
     example: Option<&Example>,
 ) -> Reply {
     if let Some(name) = navigation
-        && model
-            .restriction(name)
-            .is_some_and(|r| r.insertable == Some(false))
+        && !model.insertable(name)
     {
         return Ok(method_not_allowed(&exchange.method, path));
     }
