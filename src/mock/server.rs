@@ -98,7 +98,26 @@ fn test_api(generic: Arc<Generic>) -> Router {
     let routes = generic.clone();
     let downloads = generic.clone();
     let seeds = generic.clone();
+    let (uploads, cancels) = (generic.clone(), generic.clone());
     Router::new()
+        .route(
+            "/_mock/upload/{id}",
+            axum::routing::put(
+                move |axum::extract::Path(id): axum::extract::Path<String>,
+                      headers: axum::http::HeaderMap,
+                      bytes: axum::body::Bytes| async move {
+                    let range = headers
+                        .get(axum::http::header::CONTENT_RANGE)
+                        .and_then(|v| v.to_str().ok());
+                    json_answer(uploads.upload_range(&id, range, &bytes))
+                },
+            )
+            .delete(
+                move |axum::extract::Path(id): axum::extract::Path<String>| async move {
+                    json_answer(cancels.cancel_upload(&id))
+                },
+            ),
+        )
         .route(
             "/_mock/seed/{*path}",
             post(
@@ -159,4 +178,20 @@ fn test_api(generic: Arc<Generic>) -> Router {
                 },
             ),
         )
+}
+
+/// A test-API answer: its status and JSON body (none when `null`).
+fn json_answer((status, body): (u16, serde_json::Value)) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = axum::http::StatusCode::from_u16(status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    if body.is_null() {
+        return status.into_response();
+    }
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }

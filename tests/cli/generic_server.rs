@@ -451,6 +451,72 @@ fn a_navigation_the_metadata_closes_to_creates_refuses_them() {
     assert_eq!(status, 201, "another navigation of the type takes them");
 }
 
+/// A resumable upload: a session on the file, its ranges in order (202 until the last, 201
+/// with the file), a range out of order 416, the content readable after.
+#[test]
+fn a_large_file_is_uploaded_in_ranges() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let file = "/v1.0/me/drive/root:/big.bin:";
+    let (status, _, session) = send(
+        &runtime,
+        &base,
+        "POST",
+        &format!("{file}/createUploadSession"),
+        Some(json!({})),
+    );
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["nextExpectedRanges"], json!(["0-"]));
+    assert!(session["expirationDateTime"].is_string(), "{session}");
+    let upload = session["uploadUrl"].as_str().unwrap().to_string();
+    assert!(
+        upload.starts_with(&base),
+        "on the server's own host: {upload}"
+    );
+    let put = |range: &str, bytes: &'static [u8]| {
+        runtime.block_on(async {
+            let response = common::http_client()
+                .put(&upload)
+                .header("content-range", range)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap();
+            (
+                status,
+                serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+            )
+        })
+    };
+    let (status, next) = put("bytes 0-3/10", b"0123");
+    assert_eq!((status, &next["nextExpectedRanges"]), (202, &json!(["4-"])));
+    assert_eq!(put("bytes 6-9/10", b"6789").0, 416, "a range out of order");
+    let (status, made) = put("bytes 4-9/10", b"456789");
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(
+        (&made["name"], &made["size"]),
+        (&json!("big.bin"), &json!(10))
+    );
+    let content = runtime.block_on(async {
+        let response = common::http_client()
+            .get(format!("{base}{file}/content"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        response.bytes().await.unwrap()
+    });
+    assert_eq!(&content[..], b"0123456789");
+    assert_eq!(
+        put("bytes 0-0/1", b"x").0,
+        404,
+        "the session ended with the file"
+    );
+}
+
 /// An upload answers the file it made; `Preference-Applied` says the preferences the request
 /// stated.
 #[test]

@@ -15,6 +15,7 @@ pub mod query;
 mod respond;
 pub mod seed;
 pub mod served;
+pub mod upload;
 pub mod validate;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -51,6 +52,8 @@ pub struct Generic {
     /// the documented reads and lists show unless the server starts empty.
     fixtures: Vec<(String, String)>,
     seeds: bool,
+    /// Resumable uploads in progress.
+    uploads: upload::Uploads,
 }
 
 impl Generic {
@@ -64,6 +67,7 @@ impl Generic {
             recent: Mutex::new(Vec::new()),
             fixtures: Vec::new(),
             seeds: false,
+            uploads: upload::Uploads::default(),
         }
     }
 
@@ -292,6 +296,7 @@ impl Generic {
     /// Forgets everything the requests made (`POST /_mock/reset`): the server is as it started,
     /// its fixtures and seeds there again.
     pub fn reset(&self) {
+        self.uploads.clear();
         self.store().clear();
         self.recent().clear();
         self.populate();

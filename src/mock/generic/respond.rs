@@ -989,6 +989,14 @@ fn operation(
             json!({"@odata.context": context, "value": ids}),
         ));
     }
+    if action
+        && name.eq_ignore_ascii_case("createUploadSession")
+        && let Place::Entity { path, .. } = &on
+    {
+        let mut session = generic.open_upload(path, &exchange.origin);
+        session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
+        return Ok(json_response(StatusCode::OK, session));
+    }
     if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
         return Ok(answer);
     }
