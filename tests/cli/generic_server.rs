@@ -744,9 +744,47 @@ fn collections_filter_select_order_count_and_page() {
             .unwrap()
             .starts_with("Invalid filter clause")
     );
+    // $search on directory objects needs ConsistencyLevel: eventual, and names a property.
+    let (status, _, refused) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/users?$search=%22displayName:a%22",
+        None,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ConsistencyLevel")
+    );
+    let found = runtime.block_on(async {
+        let response = common::http_client()
+            .get(format!("{base}/v1.0/users?$search=%22displayName:014%22"))
+            .bearer_auth("t")
+            .header("consistencylevel", "eventual")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+        )
+    });
+    assert_eq!(found.0, 200, "{}", found.1);
+    let names: Vec<&Value> = found.1["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| &u["displayName"])
+        .collect();
     assert_eq!(
-        send(&runtime, &base, "GET", "/v1.0/users?$search=%22a%22", None).0,
-        400
+        names,
+        [&json!("user 014")],
+        "a word that starts with the value"
     );
 }
 

@@ -13,6 +13,7 @@ mod graph;
 pub mod place;
 pub mod query;
 mod respond;
+mod search;
 pub mod seed;
 pub mod served;
 pub mod upload;

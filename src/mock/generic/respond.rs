@@ -15,7 +15,7 @@ use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::validate::{self, Refused};
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
-use crate::mock::generic::{graph, query};
+use crate::mock::generic::{graph, query, search};
 
 /// A request, read whole before the store is locked.
 pub struct Exchange {
@@ -343,7 +343,7 @@ fn list(
         .collect::<Result<_, String>>()
         .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     drop(store);
-    let mut items = items;
+    let mut items = searched(model, ty, &query, exchange, items)?;
     if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
         for item in &mut items {
             examples::fill(model, ty, item, shown);
@@ -362,6 +362,35 @@ fn list(
 }
 
 /// A referenced entity names its type, as Graph's lists of directory objects do.
+/// The items `$search` finds, when the query has one: on directory objects only with
+/// `ConsistencyLevel: eventual`, as Graph requires.
+fn searched(
+    model: &ApiModel,
+    ty: &str,
+    query: &query::Query,
+    exchange: &Exchange,
+    items: Vec<Map<String, Value>>,
+) -> Result<Vec<Map<String, Value>>, GraphError> {
+    let Some(text) = &query.search else {
+        return Ok(items);
+    };
+    let refused = |message: &str| error(StatusCode::BAD_REQUEST, "BadRequest", message);
+    let directory = model.lineage(ty).any(|t| t.ends_with(".directoryObject"));
+    let eventual = exchange
+        .headers
+        .get("consistencylevel")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"));
+    if directory && !eventual {
+        return Err(refused(search::NEEDS_EVENTUAL));
+    }
+    let search = search::parse(text, directory).map_err(|message| refused(&message))?;
+    Ok(items
+        .into_iter()
+        .filter(|item| search::matches(&search, item))
+        .collect())
+}
+
 fn typed_body(entity: &Entity) -> Map<String, Value> {
     let mut body = entity.body();
     body.entry("@odata.type")
