@@ -517,6 +517,67 @@ fn a_large_file_is_uploaded_in_ranges() {
     );
 }
 
+/// Change tracking: a delta round ends with a deltaLink; the next round answers what was
+/// created, changed and deleted since; a token the server did not issue is 410.
+#[test]
+fn delta_rounds_see_what_changed() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let make = |name: &str| {
+        let (status, _, user) = send(
+            &runtime,
+            &base,
+            "POST",
+            "/v1.0/users",
+            Some(json!({"displayName": name})),
+        );
+        assert_eq!(status, 201, "{user}");
+        user["id"].as_str().unwrap().to_string()
+    };
+    let (kept, changed, gone) = (make("kept"), make("changed"), make("gone"));
+    let (status, _, first) = send(&runtime, &base, "GET", "/v1.0/users/delta", None);
+    assert_eq!(status, 200, "{first}");
+    assert!(first["value"].as_array().unwrap().len() >= 3, "{first}");
+    let link = first["@odata.deltaLink"]
+        .as_str()
+        .expect("a deltaLink ends the round")
+        .to_string();
+    let next = link.strip_prefix(&base).unwrap().to_string();
+    let added = make("added");
+    send(
+        &runtime,
+        &base,
+        "PATCH",
+        &format!("/v1.0/users/{changed}"),
+        Some(json!({"displayName": "renamed"})),
+    );
+    send(
+        &runtime,
+        &base,
+        "DELETE",
+        &format!("/v1.0/users/{gone}"),
+        None,
+    );
+    let (status, _, second) = send(&runtime, &base, "GET", &next, None);
+    assert_eq!(status, 200, "{second}");
+    let entries = second["value"].as_array().unwrap();
+    let entry = |id: &str| entries.iter().find(|e| e["id"] == id);
+    assert!(entry(&added).is_some(), "created: {second}");
+    assert_eq!(entry(&changed).unwrap()["displayName"], "renamed");
+    assert_eq!(entry(&gone).unwrap()["@removed"]["reason"], "deleted");
+    assert!(entry(&kept).is_none(), "unchanged: {second}");
+    assert!(second["@odata.deltaLink"].is_string());
+    let (status, _, unknown) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/users/delta?$deltatoken=never",
+        None,
+    );
+    assert_eq!(status, 410, "{unknown}");
+}
+
 /// An upload answers the file it made; `Preference-Applied` says the preferences the request
 /// stated.
 #[test]

@@ -5,6 +5,7 @@
 //! removes references, bound operations answer by their return type. A path the models cannot
 //! type is a 400 naming the segment.
 
+mod delta;
 pub mod entities;
 pub mod examples;
 mod expand;
@@ -55,6 +56,8 @@ pub struct Generic {
     seeds: bool,
     /// Resumable uploads in progress.
     uploads: upload::Uploads,
+    /// The delta rounds issued.
+    deltas: delta::Deltas,
 }
 
 impl Generic {
@@ -69,6 +72,7 @@ impl Generic {
             fixtures: Vec::new(),
             seeds: false,
             uploads: upload::Uploads::default(),
+            deltas: delta::Deltas::default(),
         }
     }
 
@@ -298,6 +302,7 @@ impl Generic {
     /// its fixtures and seeds there again.
     pub fn reset(&self) {
         self.uploads.clear();
+        self.deltas.clear();
         self.store().clear();
         self.recent().clear();
         self.populate();

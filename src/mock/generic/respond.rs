@@ -15,7 +15,7 @@ use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::validate::{self, Refused};
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
-use crate::mock::generic::{graph, query, search};
+use crate::mock::generic::{delta, graph, query, search};
 
 /// A request, read whole before the store is locked.
 pub struct Exchange {
@@ -305,7 +305,9 @@ struct Listed<'a> {
     contained: bool,
 }
 
-fn list(
+/// A page of the collection as the query asks it (with `$search`, `$expand`, paging), and the
+/// page size the request preferred.
+fn listed_page(
     generic: &Generic,
     model: &ApiModel,
     Listed {
@@ -315,7 +317,7 @@ fn list(
     }: Listed<'_>,
     exchange: &Exchange,
     example: Option<&Example>,
-) -> Reply {
+) -> Result<(Value, Option<usize>), GraphError> {
     let mut query = query::parse(exchange.query.as_deref())
         .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
     query.max_page = query::max_page_size(
@@ -349,16 +351,64 @@ fn list(
             examples::fill(model, ty, item, shown);
         }
     }
-    let mut response = json_response(
-        StatusCode::OK,
+    let max_page = query.max_page;
+    Ok((
         page_body(query::apply(&query, items), path, exchange),
-    );
-    if let Some(size) = query.max_page
+        max_page,
+    ))
+}
+
+/// A page of the collection, answered; with the page size it was held to, where the request
+/// preferred one.
+fn list(
+    generic: &Generic,
+    model: &ApiModel,
+    listed: Listed<'_>,
+    exchange: &Exchange,
+    example: Option<&Example>,
+) -> Reply {
+    let (page, max_page) = listed_page(generic, model, listed, exchange, example)?;
+    let mut response = json_response(StatusCode::OK, page);
+    if let Some(size) = max_page
         && let Ok(applied) = HeaderValue::from_str(&format!("odata.maxpagesize={size}"))
     {
         response.headers_mut().insert("preference-applied", applied);
     }
     Ok(response)
+}
+
+/// A `delta` of the collection: its pages, the last with an `@odata.deltaLink`; with a token,
+/// what changed since the round it stands for.
+fn delta(generic: &Generic, model: &ApiModel, listed: Listed<'_>, exchange: &Exchange) -> Reply {
+    let (path, contained) = (listed.path, listed.contained);
+    let link = |token: String| {
+        json!(format!(
+            "{}{}?$deltatoken={token}",
+            exchange.origin, exchange.path
+        ))
+    };
+    if let Some(token) = delta::token(exchange.query.as_deref()) {
+        let changes = generic
+            .delta_changes(&token, path, contained)
+            .ok_or_else(|| {
+                error(
+                    StatusCode::GONE,
+                    "syncStateNotFound",
+                    "The sync state of this delta token was not found; start a new round.",
+                )
+            })?;
+        let body = json!({
+            "@odata.context": exchange.context(&context_of(path)),
+            "value": changes,
+            "@odata.deltaLink": link(generic.delta_round(path, contained)),
+        });
+        return Ok(json_response(StatusCode::OK, body));
+    }
+    let (mut page, _) = listed_page(generic, model, listed, exchange, None)?;
+    if page.get("@odata.nextLink").is_none() {
+        page["@odata.deltaLink"] = link(generic.delta_round(path, contained));
+    }
+    Ok(json_response(StatusCode::OK, page))
 }
 
 /// A referenced entity names its type, as Graph's lists of directory objects do.
@@ -1018,20 +1068,6 @@ fn operation(
             json!({"@odata.context": context, "value": ids}),
         ));
     }
-    if action
-        && name.eq_ignore_ascii_case("createUploadSession")
-        && let Place::Entity { path, .. } = &on
-    {
-        let mut session = generic.open_upload(path, &exchange.origin);
-        session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
-        return Ok(json_response(StatusCode::OK, session));
-    }
-    if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
-        return Ok(answer);
-    }
-    let Some((ty, collection)) = returns else {
-        return Ok(empty(StatusCode::NO_CONTENT));
-    };
     if let (
         true,
         Place::Collection {
@@ -1047,8 +1083,22 @@ fn operation(
             ty,
             contained: *contained,
         };
-        return list(generic, model, listed, exchange, None);
+        return delta(generic, model, listed, exchange);
     }
+    if action
+        && name.eq_ignore_ascii_case("createUploadSession")
+        && let Place::Entity { path, .. } = &on
+    {
+        let mut session = generic.open_upload(path, &exchange.origin);
+        session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
+        return Ok(json_response(StatusCode::OK, session));
+    }
+    if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
+        return Ok(answer);
+    }
+    let Some((ty, collection)) = returns else {
+        return Ok(empty(StatusCode::NO_CONTENT));
+    };
     let context = if collection {
         exchange.context(&format!("Collection({ty})"))
     } else {
