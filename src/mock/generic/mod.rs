@@ -5,12 +5,15 @@
 //! removes references, bound operations answer by their return type. A path the models cannot
 //! type is a 400 naming the segment.
 
+mod collection;
 mod delta;
 pub mod entities;
 pub mod examples;
+mod exchange;
 mod expand;
 pub mod filter;
 mod graph;
+mod media;
 pub mod place;
 pub mod query;
 mod respond;
@@ -336,7 +339,7 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     let (Some(model), true) = (model, known_version) else {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
     };
-    let exchange = respond::Exchange::read(request, &typed).await;
+    let exchange = exchange::Exchange::read(request, &typed).await;
     let exchange = match exchange {
         Ok(exchange) => exchange,
         Err(refused) => return refused.into_response(),

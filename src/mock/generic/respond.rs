@@ -1,105 +1,25 @@
 //! The generic server's answers, one function per operation, each over the store under its
 //! lock: what a method does to a place.
 
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::api::model::ApiModel;
-use crate::api::typing::TypedPath;
-use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, error, read_body, require_json};
+use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
+use crate::mock::generic::collection::{self, Listed, typed_body};
 use crate::mock::generic::entities::{Deep, Entity, ReferenceError};
 use crate::mock::generic::examples::{self, Example};
+use crate::mock::generic::exchange::{
+    Exchange, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
+    last_collection, refused,
+};
+use crate::mock::generic::media;
 use crate::mock::generic::place::Place;
-use crate::mock::generic::validate::{self, Refused};
+use crate::mock::generic::validate;
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
-use crate::mock::generic::{delta, graph, query, search};
-
-/// A request, read whole before the store is locked.
-pub struct Exchange {
-    pub method: Method,
-    pub version: String,
-    pub headers: HeaderMap,
-    pub query: Option<String>,
-    /// `scheme://host` the request was sent to, for `Location` and `@odata.nextLink`.
-    pub origin: String,
-    pub path: String,
-    pub body: Vec<u8>,
-}
-
-impl Exchange {
-    pub async fn read(request: Request, typed: &TypedPath) -> Result<Self, GraphError> {
-        let (parts, body) = request.into_parts();
-        let body = read_body(body).await?;
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        Ok(Self {
-            method: parts.method.clone(),
-            version: typed.version.clone().unwrap_or_else(|| typed.model.clone()),
-            origin: format!("http://{host}"),
-            path: parts.uri.path().to_string(),
-            query: parts.uri.query().map(str::to_string),
-            headers: parts.headers,
-            body: body.to_vec(),
-        })
-    }
-
-    /// The body as a JSON object: 415 for another media type, 400 when not JSON.
-    fn json(&self, malformed_as_empty: bool) -> Result<Map<String, Value>, GraphError> {
-        // No body at all reads as an empty object (a POST that sends nothing).
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Map::new());
-        }
-        require_json(&self.headers)?;
-        match serde_json::from_slice::<Value>(&self.body) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                "The request body must be a JSON object.",
-            )),
-            Err(_) if malformed_as_empty => Ok(Map::new()),
-            Err(e) => Err(error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("Unable to read JSON request payload: {e}"),
-            )),
-        }
-    }
-
-    /// The URL Graph would give `path` (`/$metadata#…`, `/users/{id}`) in this request's version.
-    fn graph_url(&self, path: &str) -> String {
-        format!("https://graph.microsoft.com/{}{path}", self.version)
-    }
-
-    fn context(&self, what: &str) -> String {
-        self.graph_url(&format!("/$metadata#{what}"))
-    }
-
-    /// The media type of the body sent, `application/octet-stream` when unsaid.
-    fn media_type(&self) -> String {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream")
-            .to_string()
-    }
-
-    fn prefers_representation(&self) -> bool {
-        self.headers
-            .get_all("prefer")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.to_ascii_lowercase().contains("return=representation"))
-    }
-}
-
-type Reply = Result<Response, GraphError>;
+use crate::mock::generic::{graph, query};
 
 /// The answer of `exchange` at `place`, shaped by the suite's documented `example` of the
 /// operation where there is one.
@@ -190,7 +110,7 @@ fn resource(
                 ty: &ty,
                 contained,
             };
-            list(generic, model, listed, exchange, example)
+            collection::list(generic, model, listed, exchange, example)
         }
         (
             "POST",
@@ -237,8 +157,8 @@ fn derived(
     let method = &exchange.method;
     match (method.as_str(), place) {
         (_, Place::Refs(on)) => references(generic, method, *on, exchange),
-        ("GET", Place::Count(on)) => count(generic, *on),
-        (_, Place::Value(on)) => value(generic, method, *on, exchange),
+        ("GET", Place::Count(on)) => collection::count(generic, *on),
+        (_, Place::Value(on)) => media::value(generic, method, *on, exchange),
         (
             _,
             Place::Property {
@@ -274,201 +194,6 @@ fn derived(
         }
         _ => Ok(method_not_allowed(method, &exchange.path)),
     }
-}
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    json_text_response(status, body.to_string())
-}
-
-fn json_text_response(status: StatusCode, text: String) -> Response {
-    (status, [(header::CONTENT_TYPE, JSON_CONTENT_TYPE)], text).into_response()
-}
-
-/// An entity's body as answered: `@odata.context`, then its properties — written from the
-/// stored entity, not from a copy of it.
-fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -> String {
-    let context = Value::String(exchange.context(context)).to_string();
-    match entity.text().strip_prefix('{') {
-        Some(rest) if rest != "}" => format!("{{\"@odata.context\":{context},{rest}"),
-        _ => format!("{{\"@odata.context\":{context}}}"),
-    }
-}
-
-fn context_of(path: &str) -> String {
-    path.trim_start_matches('/').to_string()
-}
-
-/// A collection: where it is kept, its item type, whether it holds its entities.
-struct Listed<'a> {
-    path: &'a str,
-    ty: &'a str,
-    contained: bool,
-}
-
-/// A page of the collection as the query asks it (with `$search`, `$expand`, paging), and the
-/// page size the request preferred.
-fn listed_page(
-    generic: &Generic,
-    model: &ApiModel,
-    Listed {
-        path,
-        ty,
-        contained,
-    }: Listed<'_>,
-    exchange: &Exchange,
-    example: Option<&Example>,
-) -> Result<(Value, Option<usize>), GraphError> {
-    let mut query = query::parse(exchange.query.as_deref())
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
-    query.max_page = query::max_page_size(
-        exchange
-            .headers
-            .get_all("prefer")
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    );
-    let store = generic.store();
-    let listed = if generic.breaks(BrokenRule::ForgetsCreated) {
-        Vec::new()
-    } else if contained {
-        store.list(path)
-    } else {
-        store.referenced(path)
-    };
-    let items: Vec<Map<String, Value>> = listed
-        .into_iter()
-        .map(|(at, e)| {
-            let mut body = if contained { e.body() } else { typed_body(e) };
-            expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body)?;
-            Ok(body)
-        })
-        .collect::<Result<_, String>>()
-        .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
-    drop(store);
-    let mut items = searched(model, ty, &query, exchange, items)?;
-    if let Some(shown) = example.and_then(|e| e.body.as_ref()) {
-        for item in &mut items {
-            examples::fill(model, ty, item, shown);
-        }
-    }
-    let max_page = query.max_page;
-    Ok((
-        page_body(query::apply(&query, items), path, exchange),
-        max_page,
-    ))
-}
-
-/// A page of the collection, answered; with the page size it was held to, where the request
-/// preferred one.
-fn list(
-    generic: &Generic,
-    model: &ApiModel,
-    listed: Listed<'_>,
-    exchange: &Exchange,
-    example: Option<&Example>,
-) -> Reply {
-    let (page, max_page) = listed_page(generic, model, listed, exchange, example)?;
-    let mut response = json_response(StatusCode::OK, page);
-    if let Some(size) = max_page
-        && let Ok(applied) = HeaderValue::from_str(&format!("odata.maxpagesize={size}"))
-    {
-        response.headers_mut().insert("preference-applied", applied);
-    }
-    Ok(response)
-}
-
-/// A `delta` of the collection: its pages, the last with an `@odata.deltaLink`; with a token,
-/// what changed since the round it stands for.
-fn delta(generic: &Generic, model: &ApiModel, listed: Listed<'_>, exchange: &Exchange) -> Reply {
-    let (path, contained) = (listed.path, listed.contained);
-    let link = |token: String| {
-        json!(format!(
-            "{}{}?$deltatoken={token}",
-            exchange.origin, exchange.path
-        ))
-    };
-    if let Some(token) = delta::token(exchange.query.as_deref()) {
-        let changes = generic
-            .delta_changes(&token, path, contained)
-            .ok_or_else(|| {
-                error(
-                    StatusCode::GONE,
-                    "syncStateNotFound",
-                    "The sync state of this delta token was not found; start a new round.",
-                )
-            })?;
-        let body = json!({
-            "@odata.context": exchange.context(&context_of(path)),
-            "value": changes,
-            "@odata.deltaLink": link(generic.delta_round(path, contained)),
-        });
-        return Ok(json_response(StatusCode::OK, body));
-    }
-    let (mut page, _) = listed_page(generic, model, listed, exchange, None)?;
-    if page.get("@odata.nextLink").is_none() {
-        page["@odata.deltaLink"] = link(generic.delta_round(path, contained));
-    }
-    Ok(json_response(StatusCode::OK, page))
-}
-
-/// A referenced entity names its type, as Graph's lists of directory objects do.
-/// The items `$search` finds, when the query has one: on directory objects only with
-/// `ConsistencyLevel: eventual`, as Graph requires.
-fn searched(
-    model: &ApiModel,
-    ty: &str,
-    query: &query::Query,
-    exchange: &Exchange,
-    items: Vec<Map<String, Value>>,
-) -> Result<Vec<Map<String, Value>>, GraphError> {
-    let Some(text) = &query.search else {
-        return Ok(items);
-    };
-    let refused = |message: &str| error(StatusCode::BAD_REQUEST, "BadRequest", message);
-    let directory = model.lineage(ty).any(|t| t.ends_with(".directoryObject"));
-    let eventual = exchange
-        .headers
-        .get("consistencylevel")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"));
-    if directory && !eventual {
-        return Err(refused(search::NEEDS_EVENTUAL));
-    }
-    let search = search::parse(text, directory).map_err(|message| refused(&message))?;
-    Ok(items
-        .into_iter()
-        .filter(|item| search::matches(&search, item))
-        .collect())
-}
-
-fn typed_body(entity: &Entity) -> Map<String, Value> {
-    let mut body = entity.body();
-    body.entry("@odata.type")
-        .or_insert_with(|| json!(format!("#{}", entity.ty)));
-    body
-}
-
-fn page_body(page: query::Page, path: &str, exchange: &Exchange) -> Value {
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(exchange.context(&context_of(path))),
-    );
-    if let Some(count) = page.count {
-        body.insert("@odata.count".into(), json!(count));
-    }
-    if let Some(next) = page.next {
-        let next_query = query::next_query(exchange.query.as_deref(), next);
-        body.insert(
-            "@odata.nextLink".into(),
-            json!(format!("{}{}?{next_query}", exchange.origin, exchange.path)),
-        );
-    }
-    body.insert(
-        "value".into(),
-        Value::Array(page.items.into_iter().map(Value::Object).collect()),
-    );
-    Value::Object(body)
 }
 
 /// Where a create goes: the collection's path, its item type and its navigation's name.
@@ -617,10 +342,6 @@ fn judged_body(
     Ok(body)
 }
 
-fn refused(Refused(message): Refused) -> GraphError {
-    error(StatusCode::BAD_REQUEST, "BadRequest", &message)
-}
-
 fn read(
     generic: &Generic,
     model: &ApiModel,
@@ -661,10 +382,6 @@ fn read(
         .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     body.insert("@odata.context".into(), json!(exchange.context(&context)));
     Ok(json_response(StatusCode::OK, Value::Object(body)))
-}
-
-fn last_collection(path: &str) -> &str {
-    path.rsplit('/').nth(1).unwrap_or(path)
 }
 
 fn update(
@@ -844,135 +561,6 @@ fn add_reference(generic: &Generic, navigation: &str, exchange: &Exchange, singl
     }
 }
 
-fn count(generic: &Generic, on: Place) -> Reply {
-    let Place::Collection {
-        path, contained, ..
-    } = on
-    else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "$count applies to collections.",
-        ));
-    };
-    let store = generic.store();
-    let n = if contained {
-        store.list(&path).len()
-    } else {
-        store.referenced(&path).len()
-    };
-    Ok((
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain")],
-        n.to_string(),
-    )
-        .into_response())
-}
-
-/// `$value` of an entity (its media) or of a property (its raw value).
-fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
-    match (method.as_str(), on) {
-        (_, Place::Entity { path, .. }) => media(generic, method, &path, exchange),
-        ("GET", Place::Property { entity, name, .. }) => {
-            let store = generic.store();
-            let value = store
-                .get(&entity)
-                .and_then(|e| e.property(&name))
-                .unwrap_or(Value::Null);
-            let text = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_string);
-            Ok((StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], text).into_response())
-        }
-        (_, _) => Ok(method_not_allowed(method, &exchange.path)),
-    }
-}
-
-/// What an upload tells of the file it made or replaced, where its type has such properties:
-/// its `name` (the last segment of a drive path, when it has none), `size`, and the `file`
-/// facet with the media type sent (in place of a `folder` one).
-fn describe_file(generic: &Generic, model: &ApiModel, entity: &str, exchange: &Exchange) {
-    let content_type = exchange.media_type();
-    let named = exchange
-        .path
-        .rsplit_once(":/")
-        .and_then(|(before, _)| before.rsplit_once(":/"))
-        .and_then(|(_, path)| path.rsplit('/').next())
-        .map(str::to_string);
-    let size = exchange.body.len();
-    let mut store = generic.store();
-    let Some(stored) = store.get_mut(entity) else {
-        return;
-    };
-    let ty = stored.ty.clone();
-    let has = |name: &str| model.member(&ty, name).is_some();
-    let (with_file, with_size, with_name) = (has("file"), has("size"), has("name"));
-    stored.edit(|body| {
-        // What has content is a file, whatever it was made as.
-        if with_file {
-            body.remove("folder");
-            body.insert("file".into(), json!({ "mimeType": content_type }));
-        }
-        if with_size {
-            body.insert("size".into(), json!(size));
-        }
-        if let (true, Some(name)) = (with_name, named) {
-            body.entry("name").or_insert_with(|| json!(name));
-        }
-    });
-}
-
-/// The answer to content put to an entity's stream property (a file's `content`): the entity
-/// as it now is, 200 — or the status the documentation shows (201 for a new file) — as Graph
-/// answers an upload; no body only where the documentation shows none.
-fn uploaded(
-    generic: &Generic,
-    entity: &str,
-    exchange: &Exchange,
-    example: Option<&Example>,
-) -> Response {
-    let status = documented_status(example, StatusCode::OK);
-    let store = generic.store();
-    match store.get(entity) {
-        Some(stored) if status != StatusCode::NO_CONTENT => {
-            let context = format!(
-                "{}/$entity",
-                context_of(entity.rsplit_once('/').map_or(entity, |(c, _)| c))
-            );
-            json_text_response(status, entity_text(stored, exchange, &context))
-        }
-        _ => empty(status),
-    }
-}
-
-/// A media stream: GET its bytes (404 when none was put), PUT them.
-fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) -> Reply {
-    match method.as_str() {
-        "GET" => {
-            let store = generic.store();
-            // A stream nothing was put to reads as empty, as a new file does.
-            let (content_type, bytes) = store
-                .media(path)
-                .cloned()
-                .unwrap_or_else(|| ("application/octet-stream".to_string(), Vec::new()));
-            Ok((
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, content_type)],
-                bytes,
-            )
-                .into_response())
-        }
-        "PUT" => {
-            let content_type = exchange.media_type();
-            generic
-                .store()
-                .set_media(path, content_type, exchange.body.clone());
-            Ok(empty(StatusCode::NO_CONTENT))
-        }
-        _ => Ok(method_not_allowed(method, path)),
-    }
-}
-
 fn property(
     generic: &Generic,
     model: &ApiModel,
@@ -982,10 +570,10 @@ fn property(
     (exchange, example): (&Exchange, Option<&Example>),
 ) -> Reply {
     if ty == "Edm.Stream" {
-        let stored = media(generic, method, &format!("{entity}/{name}"), exchange)?;
+        let stored = media::media(generic, method, &format!("{entity}/{name}"), exchange)?;
         if method == Method::PUT && stored.status().is_success() {
-            describe_file(generic, model, entity, exchange);
-            return Ok(uploaded(generic, entity, exchange, example));
+            media::describe_file(generic, model, entity, exchange);
+            return Ok(media::uploaded(generic, entity, exchange, example));
         }
         return Ok(stored);
     }
@@ -1083,7 +671,7 @@ fn operation(
             ty,
             contained: *contained,
         };
-        return delta(generic, model, listed, exchange);
+        return collection::delta(generic, model, listed, exchange);
     }
     if action
         && name.eq_ignore_ascii_case("createUploadSession")
@@ -1120,15 +708,6 @@ fn operation(
         documented_status(example, StatusCode::OK),
         body,
     ))
-}
-
-/// The example's status where it is a success other than `default` (202 for an
-/// asynchronous create, 200 for one answered so).
-fn documented_status(example: Option<&Example>, default: StatusCode) -> StatusCode {
-    example
-        .and_then(|e| StatusCode::from_u16(e.status).ok())
-        .filter(StatusCode::is_success)
-        .unwrap_or(default)
 }
 
 /// An operation answered as its example: its status, and its body when it has one.
