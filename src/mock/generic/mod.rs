@@ -16,6 +16,7 @@ mod graph;
 mod media;
 pub mod place;
 pub mod query;
+mod references;
 mod respond;
 mod search;
 pub mod seed;

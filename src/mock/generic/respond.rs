@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use crate::api::model::ApiModel;
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
-use crate::mock::generic::collection::{self, Listed, typed_body};
-use crate::mock::generic::entities::{Deep, Entity, ReferenceError};
+use crate::mock::generic::collection::{self, Listed};
+use crate::mock::generic::entities::{Deep, Entity};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::exchange::{
     Exchange, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
@@ -17,6 +17,7 @@ use crate::mock::generic::exchange::{
 };
 use crate::mock::generic::media;
 use crate::mock::generic::place::Place;
+use crate::mock::generic::references;
 use crate::mock::generic::validate;
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
 use crate::mock::generic::{graph, query};
@@ -141,7 +142,9 @@ fn resource(
                 ..
             },
         ) => delete(generic, model, &path, exchange),
-        ("GET", Place::SingleReference { path, .. }) => single_reference(generic, &path, exchange),
+        ("GET", Place::SingleReference { path, .. }) => {
+            references::single_reference(generic, &path, exchange)
+        }
         _ => Ok(method_not_allowed(&exchange.method, &exchange.path)),
     }
 }
@@ -156,7 +159,7 @@ fn derived(
 ) -> Reply {
     let method = &exchange.method;
     match (method.as_str(), place) {
-        (_, Place::Refs(on)) => references(generic, method, *on, exchange),
+        (_, Place::Refs(on)) => references::references(generic, method, *on, exchange),
         ("GET", Place::Count(on)) => collection::count(generic, *on),
         (_, Place::Value(on)) => media::value(generic, method, *on, exchange),
         (
@@ -450,115 +453,6 @@ fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Exchange) 
         graph::after_group_thread_delete(model, &mut store, path);
     }
     Ok(empty(StatusCode::NO_CONTENT))
-}
-
-fn single_reference(generic: &Generic, path: &str, exchange: &Exchange) -> Reply {
-    let store = generic.store();
-    let (_, entity) = store
-        .referenced(path)
-        .into_iter()
-        .next()
-        .ok_or_else(|| not_found(path.rsplit('/').next().unwrap_or(path)))?;
-    let typed = Entity::new(entity.ty.clone(), typed_body(entity));
-    Ok(json_text_response(
-        StatusCode::OK,
-        entity_text(&typed, exchange, "directoryObjects/$entity"),
-    ))
-}
-
-/// `$ref`: list, add (POST to a collection, PUT to a single navigation) and remove.
-fn references(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
-    match (method.as_str(), on) {
-        (
-            "GET",
-            Place::Collection {
-                path,
-                contained: false,
-                ..
-            },
-        ) => {
-            let store = generic.store();
-            let value: Vec<Value> = store
-                .referenced(&path)
-                .into_iter()
-                .map(|(target, _)| json!({ "@odata.id": exchange.graph_url(&target) }))
-                .collect();
-            Ok(json_response(
-                StatusCode::OK,
-                json!({"@odata.context": exchange.context("Collection($ref)"), "value": value}),
-            ))
-        }
-        (
-            "POST",
-            Place::Collection {
-                path,
-                contained: false,
-                ..
-            },
-        ) => add_reference(generic, &path, exchange, false),
-        ("PUT", Place::SingleReference { path, .. }) => {
-            add_reference(generic, &path, exchange, true)
-        }
-        (
-            "DELETE",
-            Place::Entity {
-                path,
-                via_reference: Some(collection),
-                ..
-            },
-        ) => {
-            let id = path.rsplit('/').next().unwrap_or_default();
-            if generic.breaks(BrokenRule::IgnoresDeletes)
-                || generic.store().remove_reference(&collection, id)
-            {
-                Ok(empty(StatusCode::NO_CONTENT))
-            } else {
-                Err(not_found(last_collection(&collection)))
-            }
-        }
-        ("DELETE", Place::SingleReference { path, .. }) => {
-            generic.store().set_references(&path, Vec::new());
-            Ok(empty(StatusCode::NO_CONTENT))
-        }
-        _ => Ok(method_not_allowed(method, &exchange.path)),
-    }
-}
-
-fn add_reference(generic: &Generic, navigation: &str, exchange: &Exchange, single: bool) -> Reply {
-    let body = exchange.json(false)?;
-    let Some(target) = body.get("@odata.id").and_then(Value::as_str) else {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "The request body must carry `@odata.id`.",
-        ));
-    };
-    let target_path = crate::api::path::path_part(target);
-    // `…/directoryObjects/{id}` or `…/directoryObjects('{id}')`.
-    let last = target_path.rsplit('/').next().unwrap_or_default();
-    let id = match last.split_once('(') {
-        Some((_, key)) => key.trim_end_matches(')').trim_matches('\''),
-        None => last,
-    };
-    let mut store = generic.store();
-    let found = store.find_anywhere(id);
-    let Some(found) = found else {
-        return Err(not_found("directoryObjects"));
-    };
-    let added = if single {
-        store.set_reference(navigation, &found)
-    } else {
-        store.add_reference(navigation, &found)
-    };
-    match added {
-        Ok(()) => Ok(empty(StatusCode::NO_CONTENT)),
-        Err(ReferenceError::Duplicate) => Err(error(
-            StatusCode::BAD_REQUEST,
-            "Request_BadRequest",
-            "One or more added object references already exist for the following modified properties.",
-        )),
-        Err(ReferenceError::Missing) => Err(not_found("directoryObjects")),
-    }
 }
 
 fn property(
