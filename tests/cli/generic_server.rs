@@ -419,6 +419,25 @@ fn the_server_seeds_what_a_run_asks_for() {
         refused["error"]["message"],
         "Could not find a property named 'nope' on type 'microsoft.graph.group'."
     );
+    let (status, _, refused) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/groups/g-fixture?$expand=threads($filter=topic%20eq%20'x')",
+        None,
+    );
+    assert_eq!(
+        status, 400,
+        "a nested option not applied is refused: {refused}"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'$filter'")
+    );
+    let (status, _, _) = send(&runtime, &base, "GET", "/v1.0/users?$expand=nope", None);
+    assert_eq!(status, 400, "also where there is nothing to expand");
     let (status, refused) = seed("/v1.0/groups/nobody/threads", json!({}));
     assert_eq!(
         (status, &refused["error"]["code"]),

@@ -43,6 +43,8 @@ pub(super) fn listed_page(
             .iter()
             .filter_map(|v| v.to_str().ok()),
     );
+    expand::check(model, ty, &query.expand)
+        .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     let store = generic.store();
     let listed = if generic.breaks(BrokenRule::ForgetsCreated) {
         Vec::new()

@@ -19,7 +19,10 @@ pub fn expand(
     body: &mut Map<String, Value>,
 ) -> Result<(), String> {
     for written in names {
-        let name = written.split('(').next().unwrap_or(written).trim();
+        let (name, options) = match written.split_once('(') {
+            Some((name, rest)) => (name.trim(), Nested::read(rest.trim_end_matches(')'))?),
+            None => (written.trim(), Nested::default()),
+        };
         let (cast, name) = match name.rsplit_once('/') {
             Some((cast, name)) => (Some(cast), name),
             None => (None, name),
@@ -42,9 +45,83 @@ pub fn expand(
         if owner != ty && model.lineage(&entity_type(body, ty)).all(|t| t != owner) {
             continue;
         }
-        body.insert(member.name.clone(), navigation(store, path, member));
+        let value = options.applied(navigation(store, path, member));
+        body.insert(member.name.clone(), value);
     }
     Ok(())
+}
+
+/// Refuses, as `expand` would, what `names` asks of entities of type `ty`: for a collection
+/// with no member to expand.
+pub fn check(model: &ApiModel, ty: &str, names: &[String]) -> Result<(), String> {
+    let mut nothing = Map::new();
+    expand(model, &Entities::default(), ("", ty), names, &mut nothing)
+}
+
+/// The options nested in an expansion that the server applies: `$select` and `$top`.
+#[derive(Debug, Default)]
+struct Nested {
+    select: Vec<String>,
+    top: Option<usize>,
+}
+
+impl Nested {
+    /// `$select=id,displayName;$top=2`; another option is refused by name, never ignored.
+    fn read(options: &str) -> Result<Self, String> {
+        let mut nested = Self::default();
+        for option in options.split(';').map(str::trim).filter(|o| !o.is_empty()) {
+            let (name, value) = option.split_once('=').unwrap_or((option, ""));
+            match name
+                .trim()
+                .trim_start_matches('$')
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "select" => {
+                    nested.select = value.split(',').map(|s| s.trim().to_string()).collect();
+                }
+                "top" => {
+                    let top = value.trim().parse().map_err(|_| {
+                        format!("Invalid value '{value}' for query option '$top' in $expand.")
+                    })?;
+                    nested.top = Some(top);
+                }
+                _ => {
+                    return Err(format!(
+                        "Query option '{}' inside $expand is not supported by the reference server.",
+                        name.trim()
+                    ));
+                }
+            }
+        }
+        Ok(nested)
+    }
+
+    /// `expanded` as the options ask: the first `$top` items, with the `$select`ed properties
+    /// (and `id`).
+    fn applied(&self, expanded: Value) -> Value {
+        let select = |item: Value| match item {
+            Value::Object(members) if !self.select.is_empty() => Value::Object(
+                members
+                    .into_iter()
+                    .filter(|(k, _)| {
+                        k == "id" || self.select.iter().any(|s| s.eq_ignore_ascii_case(k))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+        match expanded {
+            Value::Array(items) => Value::Array(
+                items
+                    .into_iter()
+                    .take(self.top.unwrap_or(usize::MAX))
+                    .map(select)
+                    .collect(),
+            ),
+            other => select(other),
+        }
+    }
 }
 
 /// The type an entity says it is (`@odata.type`), else `ty`.

@@ -62,7 +62,7 @@ pub fn parse(query: Option<&str>) -> Result<Query, QueryError> {
             "top" => parsed.top = Some(number("$top", &value)?.min(MAX_TOP)),
             "skiptoken" => parsed.skip_token = number("$skiptoken", &value)?,
             "select" => parsed.select = names(&value),
-            "expand" => parsed.expand = names(&value),
+            "expand" => parsed.expand = expansions(&value),
             "search" => parsed.search = Some(value.to_string()),
             "format" | "levels" | "deltatoken" => {}
             _ if name.starts_with('$') => {
@@ -79,6 +79,31 @@ fn names(value: &str) -> Vec<String> {
         .split(',')
         .map(|n| n.trim().split('(').next().unwrap_or("").to_string())
         .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// `$expand`'s items, each with its nested options (`members($select=id,displayName)`): split
+/// at the commas outside parentheses.
+fn expansions(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let (mut depth, mut current) = (0usize, String::new());
+    for c in value.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    items.push(current);
+    items
+        .into_iter()
+        .map(|item| item.trim().to_string())
+        .filter(|item| !item.is_empty())
         .collect()
 }
 
@@ -262,6 +287,18 @@ mod tests {
         assert_eq!((rest.items.len(), rest.next), (100, None));
         let skipped = page("$skip=248", 250);
         assert_eq!(skipped.items[0]["id"], "u248");
+    }
+
+    #[test]
+    fn expansions_keep_their_nested_options() {
+        let query = parse(Some(
+            "$expand=members($select=id,displayName;$top=2),owners",
+        ))
+        .unwrap();
+        assert_eq!(
+            query.expand,
+            ["members($select=id,displayName;$top=2)", "owners"]
+        );
     }
 
     #[test]
