@@ -116,15 +116,16 @@ fn not_served(response: &Response) -> Option<String> {
         400 | 404 => {}
         _ => return None,
     }
-    let message = response
-        .json()
-        .ok()?
-        .pointer("/error/message")?
-        .as_str()?
-        .to_string();
+    let message = error_message(response)?;
     message
         .starts_with("Resource not found for the segment")
         .then_some(message)
+}
+
+/// The message of Graph's error envelope in `response`.
+fn error_message(response: &Response) -> Option<String> {
+    let body = response.json().ok()?;
+    Some(body.pointer("/error/message")?.as_str()?.to_string())
 }
 
 /// What in the documentation makes the case fail, when that is all that does: a documented
@@ -201,12 +202,7 @@ fn page_values(judged: &Judged<'_>) -> Option<String> {
 fn refused_page_value(judged: &Judged<'_>) -> Option<String> {
     let exchange = judged.run.exchange()?;
     let response = exchange.result.as_ref().ok().filter(|r| r.status == 400)?;
-    let message = response
-        .json()
-        .ok()?
-        .pointer("/error/message")?
-        .as_str()?
-        .to_string();
+    let message = error_message(response)?;
     let sent = exchange.request_body.as_deref()?;
     let quoted = message.split('\'').skip(1).step_by(2);
     for text in quoted.filter(|t| !t.is_empty()) {
