@@ -460,6 +460,21 @@ fn a_navigation_the_metadata_closes_to_creates_refuses_them() {
         Some(json!({"name": "Trips"})),
     );
     assert_eq!(status, 405, "{refused}");
+    let (_, _, route) = send(
+        &runtime,
+        &base,
+        "GET",
+        "/_mock/routes?method=POST&path=/v1.0/me/calendarGroups",
+        None,
+    );
+    assert_eq!(route["served"], "not at all", "{route}");
+    assert!(
+        route["why"]
+            .as_str()
+            .unwrap()
+            .contains("microsoft.graph.user/calendarGroups"),
+        "the routes say which rule decided: {route}"
+    );
     let (status, _, _) = send(
         &runtime,
         &base,

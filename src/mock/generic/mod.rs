@@ -267,6 +267,14 @@ impl Generic {
         let Ok(typed) = typed else {
             return serde_json::json!({"path": path, "served": "not at all", "why": "the path cannot be read"});
         };
+        if let Some(restricted) = self.refused_create(method, &typed) {
+            return serde_json::json!({
+                "path": path,
+                "method": method,
+                "served": "not at all",
+                "why": format!("the metadata's InsertRestrictions on `{restricted}` refuse creates: 405"),
+            });
+        }
         match &typed.untyped {
             None => serde_json::json!({
                 "path": path,
@@ -283,6 +291,28 @@ impl Generic {
                 "why": format!("`{}`: {}", untyped.segment, untyped.reason),
             }),
         }
+    }
+
+    /// The collection a create of `typed` goes to, as its restrictions name it, when the
+    /// metadata refuses creates there.
+    fn refused_create(&self, method: &str, typed: &typing::TypedPath) -> Option<String> {
+        if typed.untyped.is_some() || typed.operation(method) != Some(typing::Operation::Create) {
+            return None;
+        }
+        let model = self.models.all().find(|m| m.version == typed.model)?;
+        let last = typed.segments.last()?;
+        let owner = typed
+            .segments
+            .len()
+            .checked_sub(2)
+            .and_then(|i| typed.segments.get(i))
+            .and_then(|s| s.ty.as_deref())
+            .filter(|_| matches!(last.step, typing::Step::Navigation { .. }));
+        let restricted = match owner {
+            Some(owner) => format!("{owner}/{}", last.text),
+            None => last.text.clone(),
+        };
+        (!model.insertable(&restricted)).then_some(restricted)
     }
 
     /// What the download address of `path` serves (`GET /_mock/download/…`, where a read
