@@ -8,6 +8,7 @@ pub mod junit;
 pub mod markdown;
 pub mod merge;
 pub mod record;
+pub mod recording;
 pub mod spool;
 pub mod tally;
 pub mod write;

@@ -6,6 +6,7 @@
 //! type is a 400 naming the segment.
 
 mod collection;
+mod create;
 mod delta;
 pub mod entities;
 pub mod examples;

@@ -11,7 +11,7 @@ use crate::api::model::ApiModel;
 use crate::api::typing::{self, TypedPath};
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::place::{self, Place};
-use crate::mock::generic::{Generic, respond, validate};
+use crate::mock::generic::{Generic, create, validate};
 
 /// Why nothing could be seeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ impl Generic {
         let shown = shown.or_else(|| self.documented_read(collection));
         let body = shown.map_or_else(Map::new, |shown| judged(model, &ty, shown));
         let ty = validate::body_type(model, &ty, &body).to_string();
-        let mut deep = respond::prepared(model, &ty, body, 0);
+        let mut deep = create::prepared(model, &ty, body, 0);
         if let Some(id) = wanted {
             let mut body = deep.entity.body();
             body.insert("id".into(), Value::String(id));
