@@ -10,26 +10,12 @@ use crate::suite::shape::{CaseShape, braced};
 /// documented example's value, else a made-up one), so that the case is sent and its answer
 /// judged; one of a header still needs its value.
 pub fn fill_unbound(case: &CaseShape, placeholders: &mut [(String, Binding)]) {
-    let documented = case
-        .example
-        .as_deref()
-        .map(|example| example_values(&case.path, example))
-        .unwrap_or_default();
-    for (name, binding) in placeholders.iter_mut() {
-        if !matches!(binding, Binding::Unbound { .. }) || case.in_headers.contains(name) {
-            continue;
-        }
-        *binding = match documented.iter().find(|(n, _)| n == name) {
-            Some((_, value)) => Binding::Filled {
-                value: value.clone(),
-                documented: true,
-            },
-            None => Binding::Filled {
-                value: format!("conform-{name}"),
-                documented: false,
-            },
-        };
-    }
+    fill(
+        case,
+        placeholders,
+        |name| !case.in_headers.iter().any(|h| h == name),
+        true,
+    );
 }
 
 /// Elsewhere a function's argument that nothing gives takes the documented example's value
@@ -40,26 +26,51 @@ pub fn fill_function_arguments(
     typed: &TypedPath,
     placeholders: &mut [(String, Binding)],
 ) {
-    let documented = case
-        .example
-        .as_deref()
-        .map(|example| example_values(&case.path, example))
-        .unwrap_or_default();
     let arguments: Vec<String> = typed
         .segments
         .iter()
         .filter(|s| matches!(s.step, Step::Function { .. }))
         .flat_map(|s| braced(&s.text))
         .collect();
+    fill(
+        case,
+        placeholders,
+        |name| arguments.iter().any(|a| a == name),
+        false,
+    );
+}
+
+/// Each unbound placeholder that `fills` takes gets the documented example's value, else — when
+/// `made_up` — `conform-NAME`.
+fn fill(
+    case: &CaseShape,
+    placeholders: &mut [(String, Binding)],
+    fills: impl Fn(&str) -> bool,
+    made_up: bool,
+) {
+    let documented = case
+        .example
+        .as_deref()
+        .map(|example| example_values(&case.path, example))
+        .unwrap_or_default();
     for (name, binding) in placeholders.iter_mut() {
-        if !matches!(binding, Binding::Unbound { .. }) || !arguments.contains(name) {
+        if !matches!(binding, Binding::Unbound { .. }) || !fills(name) {
             continue;
         }
-        if let Some((_, value)) = documented.iter().find(|(n, _)| n == name) {
-            *binding = Binding::Filled {
-                value: value.clone(),
-                documented: true,
-            };
+        match documented.iter().find(|(n, _)| n == name) {
+            Some((_, value)) => {
+                *binding = Binding::Filled {
+                    value: value.clone(),
+                    documented: true,
+                }
+            }
+            None if made_up => {
+                *binding = Binding::Filled {
+                    value: format!("conform-{name}"),
+                    documented: false,
+                }
+            }
+            None => {}
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn token(query: Option<&str>) -> Option<String> {
 
 impl Generic {
     /// The collection at `path` as it is now: id → a hash of the entity's text.
-    fn state(&self, path: &str, contained: bool) -> HashMap<String, (u64, Value)> {
+    fn state(&self, path: &str, contained: bool) -> HashMap<String, u64> {
         let store = self.store();
         let listed = if contained {
             store.list(path)
@@ -63,19 +63,14 @@ impl Generic {
             .filter_map(|(_, entity)| {
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 entity.text().hash(&mut hasher);
-                let body = Value::Object(entity.body());
-                Some((entity.id()?.to_string(), (hasher.finish(), body)))
+                Some((entity.id()?.to_string(), hasher.finish()))
             })
             .collect()
     }
 
     /// Remembers the collection at `path` as it is now; the token that stands for it.
     pub fn delta_round(&self, path: &str, contained: bool) -> String {
-        let entities = self
-            .state(path, contained)
-            .into_iter()
-            .map(|(id, (hash, _))| (id, hash))
-            .collect();
+        let entities = self.state(path, contained);
         let token = uuid::Uuid::new_v4().simple().to_string();
         let mut rounds = self.deltas.rounds();
         rounds.0.push(token.clone());
@@ -103,11 +98,24 @@ impl Generic {
             round.entities.clone()
         };
         let now = self.state(path, contained);
-        let mut changes: Vec<Value> = now
+        let changed: std::collections::HashSet<&str> = now
             .iter()
-            .filter(|(id, (hash, _))| before.get(*id) != Some(hash))
-            .map(|(_, (_, body))| body.clone())
+            .filter(|(id, hash)| before.get(*id) != Some(*hash))
+            .map(|(id, _)| id.as_str())
             .collect();
+        // Only what changed is read whole.
+        let store = self.store();
+        let listed = if contained {
+            store.list(path)
+        } else {
+            store.referenced(path)
+        };
+        let mut changes: Vec<Value> = listed
+            .into_iter()
+            .filter(|(_, e)| e.id().is_some_and(|id| changed.contains(id)))
+            .map(|(_, e)| Value::Object(e.body()))
+            .collect();
+        drop(store);
         changes.extend(
             before
                 .keys()

@@ -79,7 +79,9 @@ impl Generic {
             return Ok(found.rsplit('/').next().unwrap_or(id).to_string());
         }
         let shown = shown.or_else(|| self.documented_read(collection));
-        let body = shown.map_or_else(Map::new, |shown| judged(model, &ty, shown));
+        let body = shown
+            .and_then(|shown| judged(model, &ty, shown))
+            .unwrap_or_default();
         let ty = validate::body_type(model, &ty, &body).to_string();
         let mut deep = create::prepared(model, &ty, body, 0);
         if let Some(id) = wanted {
@@ -116,17 +118,19 @@ impl Generic {
 }
 
 /// What is shown of an entity of `ty`, as a create's body would be judged: its annotations
-/// (but its type) and id left out, values of the wrong type dropped; nothing when what remains
-/// is still not valid.
-fn judged(model: &ApiModel, ty: &str, shown: Map<String, Value>) -> Map<String, Value> {
+/// (but its type) and id left out, enum members spelled as the metadata spells them, values of
+/// the wrong type (a page's `"String"`) dropped; nothing when what remains is still not valid.
+pub(super) fn judged(
+    model: &ApiModel,
+    ty: &str,
+    shown: Map<String, Value>,
+) -> Option<Map<String, Value>> {
     let mut body: Map<String, Value> = shown
         .into_iter()
         .filter(|(k, _)| !k.starts_with('@') || k == "@odata.type")
         .filter(|(k, _)| k != "id")
         .collect();
     let ty = validate::body_type(model, ty, &body).to_string();
-    match validate::check(model, &ty, &mut body, true) {
-        Ok(()) => body,
-        Err(_) => Map::new(),
-    }
+    validate::check(model, &ty, &mut body, true).ok()?;
+    Some(body)
 }
