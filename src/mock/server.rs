@@ -98,26 +98,7 @@ fn test_api(generic: Arc<Generic>) -> Router {
     let routes = generic.clone();
     let downloads = generic.clone();
     let seeds = generic.clone();
-    let (uploads, cancels) = (generic.clone(), generic.clone());
-    Router::new()
-        .route(
-            "/_mock/upload/{id}",
-            axum::routing::put(
-                move |axum::extract::Path(id): axum::extract::Path<String>,
-                      headers: axum::http::HeaderMap,
-                      bytes: axum::body::Bytes| async move {
-                    let range = headers
-                        .get(axum::http::header::CONTENT_RANGE)
-                        .and_then(|v| v.to_str().ok());
-                    json_answer(uploads.upload_range(&id, range, &bytes))
-                },
-            )
-            .delete(
-                move |axum::extract::Path(id): axum::extract::Path<String>| async move {
-                    json_answer(cancels.cancel_upload(&id))
-                },
-            ),
-        )
+    upload_routes(&generic)
         .route(
             "/_mock/seed/{*path}",
             post(
@@ -194,4 +175,28 @@ fn json_answer((status, body): (u16, serde_json::Value)) -> axum::response::Resp
         body.to_string(),
     )
         .into_response()
+}
+
+/// `PUT /_mock/upload/{id}`: a range of a resumable upload; `DELETE` cancels it. Outside the
+/// gateway: an upload URL needs no token, as Graph's is pre-authorised.
+fn upload_routes(generic: &Arc<Generic>) -> Router {
+    let (uploads, cancels) = (generic.clone(), generic.clone());
+    Router::new().route(
+        "/_mock/upload/{id}",
+        axum::routing::put(
+            move |axum::extract::Path(id): axum::extract::Path<String>,
+                  headers: axum::http::HeaderMap,
+                  bytes: axum::body::Bytes| async move {
+                let range = headers
+                    .get(axum::http::header::CONTENT_RANGE)
+                    .and_then(|v| v.to_str().ok());
+                json_answer(uploads.upload_range(&id, range, &bytes))
+            },
+        )
+        .delete(
+            move |axum::extract::Path(id): axum::extract::Path<String>| async move {
+                json_answer(cancels.cancel_upload(&id))
+            },
+        ),
+    )
 }

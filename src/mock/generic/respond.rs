@@ -404,30 +404,8 @@ fn operation(
             json!({"@odata.context": context, "value": ids}),
         ));
     }
-    if let (
-        true,
-        Place::Collection {
-            path,
-            ty,
-            contained,
-            ..
-        },
-    ) = (name.eq_ignore_ascii_case("delta"), &on)
-    {
-        let listed = Listed {
-            path,
-            ty,
-            contained: *contained,
-        };
-        return collection::delta(generic, model, listed, exchange);
-    }
-    if action
-        && name.eq_ignore_ascii_case("createUploadSession")
-        && let Place::Entity { path, .. } = &on
-    {
-        let mut session = generic.open_upload(path, &exchange.origin);
-        session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
-        return Ok(json_response(StatusCode::OK, session));
+    if let Some(answer) = tracked_or_uploaded(generic, model, (name, action, &on), exchange) {
+        return answer;
     }
     if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
         return Ok(answer);
@@ -456,6 +434,42 @@ fn operation(
         documented_status(example, StatusCode::OK),
         body,
     ))
+}
+
+/// The operations served by rules of their own: `delta` (change tracking) and
+/// `createUploadSession` (resumable uploads).
+fn tracked_or_uploaded(
+    generic: &Generic,
+    model: &ApiModel,
+    (name, action, on): (&str, bool, &Place),
+    exchange: &Exchange,
+) -> Option<Reply> {
+    if let (
+        true,
+        Place::Collection {
+            path,
+            ty,
+            contained,
+            ..
+        },
+    ) = (name.eq_ignore_ascii_case("delta"), on)
+    {
+        let listed = Listed {
+            path,
+            ty,
+            contained: *contained,
+        };
+        return Some(collection::delta(generic, model, listed, exchange));
+    }
+    if action
+        && name.eq_ignore_ascii_case("createUploadSession")
+        && let Place::Entity { path, .. } = on
+    {
+        let mut session = generic.open_upload(path, &exchange.origin);
+        session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
+        return Some(Ok(json_response(StatusCode::OK, session)));
+    }
+    None
 }
 
 /// An operation answered as its example: its status, and its body when it has one.
