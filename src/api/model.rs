@@ -141,9 +141,8 @@ pub(super) struct Index {
     operations: Names<Vec<usize>>,
     /// Type → the types that name it as base.
     children: Names<Vec<String>>,
-    /// Type → its properties (its own and its bases') that an instance always has: those that
-    /// may not be null, and collections.
-    required: Names<Vec<Member>>,
+    /// Type → its structural properties, its own and its bases', `id` aside.
+    structural: Names<Vec<Member>>,
 }
 
 fn type_text(ty: &PropertyType) -> String {
@@ -237,19 +236,15 @@ impl ApiModel {
             }
         }
         for name in self.types.keys() {
-            let required: Vec<Member> = self
+            let structural: Vec<Member> = self
                 .lineage(name)
                 .filter_map(|t| self.types.get(t))
                 .flat_map(|info| info.members.iter())
-                .filter(|m| {
-                    m.kind == MemberKind::Property
-                        && (!m.nullable || m.collection)
-                        && m.name != "id"
-                })
+                .filter(|m| m.kind == MemberKind::Property && m.name != "id")
                 .cloned()
                 .collect();
-            if !required.is_empty() {
-                index.required.insert(name.clone(), required);
+            if !structural.is_empty() {
+                index.structural.insert(name.clone(), structural);
             }
         }
         for (i, operation) in self.operations.iter().enumerate() {
@@ -341,10 +336,9 @@ impl ApiModel {
         })
     }
 
-    /// The properties an instance of `ty` always has (its own and its bases'): those that may
-    /// not be null, and collections; `id` aside.
-    pub fn required_members(&self, ty: &str) -> &[Member] {
-        self.index.required.get(ty).map_or(&[], Vec::as_slice)
+    /// The structural properties of `ty`, its own and its bases'; `id` aside.
+    pub fn structural_members(&self, ty: &str) -> &[Member] {
+        self.index.structural.get(ty).map_or(&[], Vec::as_slice)
     }
 
     /// The key property names of `ty` (its own, else its nearest base's).

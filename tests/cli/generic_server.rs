@@ -1305,7 +1305,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
     let (status, _, fixture) = send(&runtime, &tenant.base_url(), "GET", group, None);
     assert_eq!(status, 200);
     assert!(
-        fixture.get("displayName").is_none(),
+        fixture.get("displayName").is_none_or(Value::is_null),
         "the given group is untouched: {fixture}"
     );
 }
@@ -1470,10 +1470,16 @@ fn passwords_stay_unread_and_memberships_are_computed() {
         "/v1.0/users",
         Some(json!({"displayName": "Ada", "passwordProfile": profile})),
     );
-    assert_eq!(user["passwordProfile"]["password"], Value::Null, "{user}");
+    assert!(user.get("passwordProfile").is_none(), "{user}");
     let id = user["id"].as_str().unwrap();
     let read = send(&runtime, &base, "GET", &format!("/v1.0/users/{id}"), None).2;
-    assert_eq!(read["passwordProfile"]["password"], Value::Null);
+    assert!(
+        read.get("passwordProfile").is_none(),
+        "only on $select: {read}"
+    );
+    let path = format!("/v1.0/users/{id}?$select=passwordProfile");
+    let read = send(&runtime, &base, "GET", &path, None).2;
+    assert_eq!(read["passwordProfile"]["password"], Value::Null, "{read}");
     assert_eq!(
         read["passwordProfile"]["forceChangePasswordNextSignIn"],
         true
@@ -1943,5 +1949,47 @@ fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
     assert!(
         text.contains("# acts on an entity this run did not create: {group-id} (given)"),
         "{text}"
+    );
+}
+
+/// A read answers the type's default set — every property, `null` where unset, a user's
+/// directory set alone — and `$select` answers what it names.
+#[test]
+fn reads_answer_the_default_set_and_select_what_it_names() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let (status, _, me) = send(&runtime, &base, "GET", "/v1.0/me", None);
+    assert_eq!(status, 200, "{me}");
+    assert!(
+        me["displayName"].is_string(),
+        "the signed-in user is realistic: {me}"
+    );
+    assert!(me.get("birthday").is_none(), "only on $select: {me}");
+    let patch = json!({"jobTitle": "Lead"});
+    assert_eq!(
+        send(&runtime, &base, "PATCH", "/v1.0/me", Some(patch)).0,
+        204
+    );
+    let selected = send(
+        &runtime,
+        &base,
+        "GET",
+        "/v1.0/me?$select=jobTitle,birthday",
+        None,
+    )
+    .2;
+    assert_eq!(selected["jobTitle"], "Lead", "{selected}");
+    assert!(selected.get("displayName").is_none(), "{selected}");
+    assert!(
+        selected["birthday"].is_string(),
+        "never null, never now: {selected}"
+    );
+    let body = json!({"subject": "s"});
+    let (_, _, message) = send(&runtime, &base, "POST", "/v1.0/me/messages", Some(body));
+    assert_eq!(
+        message["importance"],
+        Value::Null,
+        "declared, unset: {message}"
     );
 }

@@ -12,7 +12,7 @@ use crate::mock::generic::entities::Entity;
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::exchange::{Exchange, Reply, context_of, json_response};
 use crate::mock::generic::place::Place;
-use crate::mock::generic::{Generic, delta, expand, query, search};
+use crate::mock::generic::{Generic, delta, expand, properties, query, search};
 
 /// A collection: where it is kept, its item type, whether it holds its entities.
 pub(super) struct Listed<'a> {
@@ -70,10 +70,13 @@ pub(super) fn listed_page(
         }
     }
     let max_page = query.max_page;
-    Ok((
-        page_body(query::apply(&query, items), path, exchange),
-        max_page,
-    ))
+    let mut page = query::apply(&query, items);
+    page.items = page
+        .items
+        .into_iter()
+        .map(|item| properties::shown(model, ty, item, &query.select))
+        .collect();
+    Ok((page_body(page, path, exchange), max_page))
 }
 
 /// A page of the collection, answered; with the page size it was held to, where the request

@@ -11,10 +11,10 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Deep, Entity};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::exchange::{
-    Exchange, Reply, context_of, documented_status, entity_text, json_text_response, refused,
+    Exchange, Reply, context_of, documented_status, json_text_response, refused, shown_text,
 };
 use crate::mock::generic::validate;
-use crate::mock::generic::{Generic, empty, graph, method_not_allowed, not_found};
+use crate::mock::generic::{Generic, empty, graph, method_not_allowed, not_found, properties};
 
 /// Where a create goes: the collection's path, its item type and its navigation's name.
 pub(super) struct CreateAt<'a> {
@@ -78,7 +78,7 @@ pub(super) fn create(
     let context = format!("{}/$entity", context_of(path));
     let text = store
         .get(&created)
-        .map(|entity| entity_text(entity, exchange, &context))
+        .map(|entity| shown_text(model, entity, exchange, &context))
         .unwrap_or_default();
     drop(store);
     let mut response = json_text_response(status, text);
@@ -129,8 +129,8 @@ pub(super) fn prepared(
     }
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
     graph::forget_write_only(&mut body);
-    validate::fill_required(model, ty, &mut body, 0);
     stamp(model, ty, &mut body);
+    properties::complete(model, ty, &mut body);
     Deep {
         entity: Entity::new(ty, body),
         below,
@@ -143,7 +143,7 @@ pub(super) fn stamp(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     for stamp in ["createdDateTime", "lastModifiedDateTime"] {
         if model.member(ty, stamp).is_some() {
-            body.entry(stamp).or_insert_with(|| json!(now));
+            properties::set_if_unset(body, stamp, || json!(now));
         }
     }
 }

@@ -266,12 +266,12 @@ pub fn fill_from(model: &ApiModel, ty: &str, entity: &mut Map<String, Value>, ex
     match (&example.fillable, &example.body) {
         (Some(fillable), _) if fillable.ty == ty => {
             for (name, value) in &fillable.judged {
-                if !entity.contains_key(name) {
+                if lacks(entity, name) {
                     entity.insert(name.clone(), value.clone());
                 }
             }
             for name in &fillable.defaulted {
-                if !entity.contains_key(name)
+                if lacks(entity, name)
                     && let Some(value) = default_of(model, ty, name)
                 {
                     entity.insert(name.clone(), value);
@@ -285,6 +285,11 @@ pub fn fill_from(model: &ApiModel, ty: &str, entity: &mut Map<String, Value>, ex
     }
 }
 
+/// Whether `entity` has no value for `name`: absent, or null as nobody set it.
+fn lacks(entity: &Map<String, Value>, name: &str) -> bool {
+    entity.get(name).is_none_or(Value::is_null)
+}
+
 pub fn fill(
     model: &ApiModel,
     ty: &str,
@@ -293,7 +298,7 @@ pub fn fill(
 ) -> bool {
     let mut filled = false;
     for (name, value) in example {
-        if entity.contains_key(name) {
+        if !lacks(entity, name) {
             continue;
         }
         let value = match fillable_value(model, ty, name, value) {

@@ -6,11 +6,13 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use crate::api::model::ApiModel;
 use crate::api::typing::TypedPath;
 use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, error, read_body, require_json};
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::examples::Example;
 use crate::mock::generic::validate::Refused;
+use crate::mock::generic::{properties, query};
 
 /// A request, read whole before the store is locked.
 pub struct Exchange {
@@ -112,6 +114,28 @@ pub(super) fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -
         Some(rest) if rest != "}" => format!("{{\"@odata.context\":{context},{rest}"),
         _ => format!("{{\"@odata.context\":{context}}}"),
     }
+}
+
+/// An entity's body as answered: its `$select`ed properties, else its type's default set.
+pub(super) fn shown_text(
+    model: &ApiModel,
+    entity: &Entity,
+    exchange: &Exchange,
+    context: &str,
+) -> String {
+    let select = query::parse(exchange.query.as_deref())
+        .map(|q| q.select)
+        .unwrap_or_default();
+    if !properties::narrowed(&entity.ty, &select) {
+        return entity_text(entity, exchange, context);
+    }
+    let mut body = properties::shown(model, &entity.ty, entity.body(), &select);
+    // Maps keep their keys sorted: the context, an annotation, comes first.
+    body.insert(
+        "@odata.context".into(),
+        Value::String(exchange.context(context)),
+    );
+    Value::Object(body).to_string()
 }
 
 pub(super) fn context_of(path: &str) -> String {

@@ -188,6 +188,93 @@ fn preview_of(content: &str) -> String {
         .collect()
 }
 
+/// What a read answers without `$select` where Graph answers less than the type declares.
+pub enum DefaultSet {
+    /// These properties (and `id`) alone.
+    Only(&'static [&'static str]),
+    /// Every property but these.
+    AllBut(&'static [&'static str]),
+}
+
+/// A user's default set; the rest only on `$select`.
+const USER_DEFAULTS: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+];
+
+/// A group's properties answered only on `$select`.
+const GROUP_SELECT_ONLY: &[&str] = &[
+    "allowExternalSenders",
+    "autoSubscribeNewMembers",
+    "hideFromAddressLists",
+    "hideFromOutlookClients",
+    "isSubscribedByMail",
+    "unseenCount",
+    "assignedLicenses",
+    "licenseProcessingState",
+    "hasMembersWithLicenseErrors",
+    "isArchived",
+];
+
+/// The default set of `ty`, where Graph answers less than every property.
+pub fn default_set(ty: &str) -> Option<DefaultSet> {
+    match short(ty) {
+        "user" => Some(DefaultSet::Only(USER_DEFAULTS)),
+        "group" => Some(DefaultSet::AllBut(GROUP_SELECT_ONLY)),
+        _ => None,
+    }
+}
+
+/// The domain of the addresses the server gives.
+const DOMAIN: &str = "conform.example";
+
+/// What Graph derives when an entity is made: a Microsoft 365 or mail-enabled group's `mail`
+/// from its `mailNickname`.
+pub fn derive(ty: &str, body: &mut Map<String, Value>) {
+    if short(ty) != "group" || body.get("mail").is_some_and(|m| !m.is_null()) {
+        return;
+    }
+    let unified = body
+        .get("groupTypes")
+        .and_then(Value::as_array)
+        .is_some_and(|types| types.iter().any(|t| t == "Unified"));
+    let mail_enabled = body.get("mailEnabled") == Some(&Value::Bool(true));
+    if let (Some(nickname), true) = (
+        body.get("mailNickname").and_then(Value::as_str),
+        unified || mail_enabled,
+    ) {
+        let mail = format!("{nickname}@{DOMAIN}");
+        body.insert("mail".into(), Value::String(mail));
+    }
+}
+
+/// The signed-in user (`/me`) as the server starts with it: a realistic default set.
+pub fn signed_in_user(id: &str) -> Map<String, Value> {
+    let address = format!("avery.howard@{DOMAIN}");
+    let user = serde_json::json!({
+        "id": id,
+        "displayName": "Avery Howard",
+        "givenName": "Avery",
+        "surname": "Howard",
+        "jobTitle": "Engineer",
+        "mail": address,
+        "userPrincipalName": address,
+        "businessPhones": ["+1 425 555 0100"],
+        "officeLocation": "Building 1",
+        "preferredLanguage": "en-US",
+        "accountEnabled": true,
+    });
+    user.as_object().cloned().unwrap_or_default()
+}
+
 /// Forgets what Graph never answers: a password set in a `passwordProfile`.
 pub fn forget_write_only(body: &mut Map<String, Value>) {
     if let Some(Value::Object(profile)) = body.get_mut("passwordProfile")

@@ -11,7 +11,7 @@ use crate::mock::generic::exchange::{
     Exchange, Reply, context_of, documented_status, entity_text, json_text_response,
 };
 use crate::mock::generic::place::Place;
-use crate::mock::generic::{Generic, empty, method_not_allowed};
+use crate::mock::generic::{Generic, empty, method_not_allowed, properties};
 
 /// `$value` of an entity (its media) or of a property (its raw value).
 pub(super) fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
@@ -66,7 +66,7 @@ pub(super) fn describe_file(
             body.insert("size".into(), json!(size));
         }
         if let (true, Some(name)) = (with_name, named) {
-            body.entry("name").or_insert_with(|| json!(name));
+            properties::set_if_unset(body, "name", || json!(name));
         }
     });
 }

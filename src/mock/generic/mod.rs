@@ -16,6 +16,7 @@ pub mod filter;
 mod graph;
 mod media;
 pub mod place;
+mod properties;
 pub mod query;
 mod references;
 mod respond;
@@ -142,6 +143,7 @@ impl Generic {
                     if let Some(set) = model.roots.iter().find(|r| r.collection && r.ty == ty) {
                         let mut body = serde_json::Map::new();
                         body.insert("id".into(), value.clone().into());
+                        properties::complete(model, ty, &mut body);
                         store.insert(&format!("/{}", set.name), Entity::new(ty, body));
                         break;
                     }
@@ -188,6 +190,7 @@ impl Generic {
                 };
                 body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
                 let ty = validate::body_type(model, &ty, &body).to_string();
+                properties::complete(model, &ty, &mut body);
                 store.insert(&path, Entity::new(ty, body));
             }
         }

@@ -6,6 +6,7 @@
 use crate::api::model::ApiModel;
 use crate::api::typing::{Key, Step, Typed, TypedPath};
 use crate::mock::generic::entities::{Entities, Entity};
+use crate::mock::generic::{graph, properties};
 use serde_json::Value;
 
 /// Properties a key may name in its place, besides `id` (`/users/adele@contoso.com`).
@@ -115,7 +116,13 @@ pub fn resolve(
                 }),
             ) => {
                 let restricted = format!("{owner}/{name}");
-                let place = navigation(&path, &name, ty, segment.collection, *contained, store);
+                let place = navigation(
+                    model,
+                    (&path, &name),
+                    ty,
+                    (segment.collection, *contained),
+                    store,
+                );
                 with_navigation(place, restricted)
             }
             (Step::Property, Some(Place::Entity { path, .. })) => Place::Property {
@@ -141,7 +148,7 @@ pub fn resolve(
             (Step::Count, Some(place)) => Place::Count(Box::new(place)),
             (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => {
                 let path = format!("{path}{}", segment.text);
-                made(store, &path, &ty);
+                made(model, store, &path, &ty);
                 Place::Entity {
                     path,
                     ty,
@@ -166,15 +173,18 @@ fn singleton(model: &ApiModel, name: &str, ty: &str, store: &mut Entities) -> Pl
             let id = singleton_id(name);
             let path = format!("/{}/{id}", set.name);
             if store.get(&path).is_none() {
-                let mut body = serde_json::Map::new();
-                body.insert("id".into(), id.into());
+                let mut body = graph::signed_in_user(&id);
+                if !model.derives_from(ty, "microsoft.graph.user") {
+                    body.retain(|name, _| name == "id");
+                }
+                properties::complete(model, ty, &mut body);
                 store.insert(&format!("/{}", set.name), Entity::new(ty, body));
             }
             path
         }
         None => {
             let path = format!("/{name}");
-            made(store, &path, ty);
+            made(model, store, &path, ty);
             path
         }
     };
@@ -186,10 +196,11 @@ fn singleton(model: &ApiModel, name: &str, ty: &str, store: &mut Entities) -> Pl
 }
 
 /// An entity at `path`, made with a fresh id when there is none yet.
-fn made(store: &mut Entities, path: &str, ty: &str) {
+fn made(model: &ApiModel, store: &mut Entities, path: &str, ty: &str) {
     if store.get(path).is_none() {
         let mut body = serde_json::Map::new();
         body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
+        properties::complete(model, ty, &mut body);
         store.put(path, Entity::new(ty, body));
     }
 }
@@ -291,15 +302,15 @@ fn on_demand(
     }
     let mut body = serde_json::Map::new();
     body.insert("id".into(), id.into());
+    properties::complete(model, ty, &mut body);
     Some(store.insert(&home, Entity::new(ty, body)))
 }
 
 fn navigation(
-    parent: &str,
-    name: &str,
+    model: &ApiModel,
+    (parent, name): (&str, &str),
     ty: String,
-    collection: bool,
-    contained: bool,
+    (collection, contained): (bool, bool),
     store: &mut Entities,
 ) -> Place {
     let path = format!("{parent}/{name}");
@@ -311,7 +322,7 @@ fn navigation(
             navigation: Some(name.to_string()),
         },
         (false, true) => {
-            made(store, &path, &ty);
+            made(model, store, &path, &ty);
             Place::Entity {
                 path,
                 ty,

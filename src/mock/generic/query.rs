@@ -160,7 +160,8 @@ pub struct Page {
     pub next: Option<usize>,
 }
 
-/// Filters, orders, counts and pages `items`; `$select` keeps the named properties and `id`.
+/// Filters, orders, counts and pages `items`; what each item shows (`$select`) is the
+/// answer's to decide (`properties::shown`).
 pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
     let mut items: Vec<Map<String, Value>> = match &query.filter {
         Some(expr) => items
@@ -200,30 +201,12 @@ pub fn apply(query: &Query, items: Vec<Map<String, Value>>) -> Page {
     let taken = page_size.min(remaining);
     // `$top=0` asks for nothing: no page follows an empty one.
     let more = taken > 0 && remaining > taken;
-    let items = items
-        .into_iter()
-        .skip(start)
-        .take(taken)
-        .map(|item| selected(item, &query.select))
-        .collect();
+    let items = items.into_iter().skip(start).take(taken).collect();
     Page {
         items,
         count,
         next: more.then_some(query.skip_token.saturating_add(taken)),
     }
-}
-
-fn selected(item: Map<String, Value>, select: &[String]) -> Map<String, Value> {
-    if select.is_empty() {
-        return item;
-    }
-    item.into_iter()
-        .filter(|(key, _)| {
-            key == "id"
-                || key.starts_with('@')
-                || select.iter().any(|s| s.eq_ignore_ascii_case(key))
-        })
-        .collect()
 }
 
 /// The page size a request prefers (`Prefer: odata.maxpagesize=N`, N from 1 to `MAX_TOP`).
@@ -319,7 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn filters_orders_and_selects() {
+    fn filters_and_orders() {
         let found = page(
             "$filter=n ge 3 and n lt 6&$orderby=displayName asc&$select=n",
             10,
@@ -330,7 +313,6 @@ mod tests {
             .map(|i| i["id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, ["u5", "u4", "u3"]);
-        assert!(found.items[0].get("displayName").is_none());
         assert_eq!(found.items[0]["n"], 5);
         let descending = page("$orderby=n desc&$top=1", 10);
         assert_eq!(descending.items[0]["id"], "u9");

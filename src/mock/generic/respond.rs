@@ -13,14 +13,14 @@ use crate::mock::generic::create::{self, CreateAt};
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::exchange::{
     Exchange, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
-    last_collection, refused,
+    last_collection, refused, shown_text,
 };
 use crate::mock::generic::media;
 use crate::mock::generic::place::Place;
 use crate::mock::generic::references;
 use crate::mock::generic::validate;
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
-use crate::mock::generic::{graph, query};
+use crate::mock::generic::{graph, properties, query};
 
 /// The answer of `exchange` at `place`, shaped by the suite's documented `example` of the
 /// operation where there is one.
@@ -225,17 +225,16 @@ fn read(
         "{}/$entity",
         context_of(path.rsplit_once('/').map_or(path, |(c, _)| c))
     );
-    let wanted = query::parse(exchange.query.as_deref())
-        .map(|q| q.expand)
-        .unwrap_or_default();
-    if wanted.is_empty() {
+    let query = query::parse(exchange.query.as_deref())
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
+    if query.expand.is_empty() && !properties::narrowed(&entity.ty, &query.select) {
         return Ok(json_text_response(
             StatusCode::OK,
             entity_text(entity, exchange, &context),
         ));
     }
-    let mut body = entity.body();
-    expand::expand(model, &store, (path, &entity.ty), &wanted, &mut body)
+    let mut body = properties::shown(model, &entity.ty, entity.body(), &query.select);
+    expand::expand(model, &store, (path, &entity.ty), &query.expand, &mut body)
         .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     body.insert("@odata.context".into(), json!(exchange.context(&context)));
     Ok(json_response(StatusCode::OK, Value::Object(body)))
@@ -278,7 +277,8 @@ fn update(
     });
     let documented = example.is_some_and(|e| e.status == 200);
     if exchange.prefers_representation() || replace || documented {
-        let text = entity_text(entity, exchange, &format!("{}/$entity", context_of(path)));
+        let context = format!("{}/$entity", context_of(path));
+        let text = shown_text(model, entity, exchange, &context);
         drop(store);
         let mut response = json_text_response(StatusCode::OK, text);
         if exchange.prefers_representation() {

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 
-use crate::mock::generic::Generic;
+use crate::mock::generic::{Generic, properties};
 
 /// How long a session may go on, as Graph announces it.
 const SESSION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -147,7 +147,7 @@ impl Generic {
             );
             body.insert("size".into(), json!(size));
             if let Some(name) = name {
-                body.entry("name").or_insert_with(|| json!(name));
+                properties::set_if_unset(body, "name", || json!(name));
             }
             Value::Object(body.clone())
         })

@@ -1,0 +1,173 @@
+//! Which properties an entity has and which it answers. An entity keeps every structural
+//! property its type declares: `null` where nothing set it, `[]` for a collection, and for a
+//! property that may not be null the value Graph answers when nobody set it — `false`, `0`,
+//! the first enum member, the minimum date (`0001-01-01T00:00:00Z`, as an unset `birthday`
+//! reads), or now for a stamp the service sets. A read answers the `$select`ed properties,
+//! else the type's default set (Graph's own rule, `graph::default_set`).
+
+use serde_json::{Map, Value};
+
+use crate::api::model::{ApiModel, MemberKind};
+use crate::mock::generic::graph::{self, DefaultSet};
+use crate::mock::generic::validate;
+
+/// Gives `body`, an entity of `ty`, each declared property it lacks: `null`, or `[]` for a
+/// collection; Graph's derived values (a group's `mail`) first.
+pub fn complete(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
+    graph::derive(ty, body);
+    for member in model.structural_members(ty) {
+        if body.contains_key(&member.name) {
+            continue;
+        }
+        let value = if member.collection {
+            Some(Value::Array(Vec::new()))
+        } else if member.nullable {
+            Some(Value::Null)
+        } else if member.ty == "Edm.DateTimeOffset" && !STAMPS.contains(&member.name.as_str()) {
+            Some(Value::String(UNSET_DATE.into()))
+        } else {
+            validate::default_value(model, &member.ty, false, 0)
+        };
+        if let Some(value) = value {
+            body.insert(member.name.clone(), value);
+        }
+    }
+}
+
+/// The stamps the service sets when it makes an entity.
+const STAMPS: &[&str] = &[
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "lastDeliveredDateTime",
+    "receivedDateTime",
+    "sentDateTime",
+];
+
+/// What Graph answers for a date that may not be null and was never set.
+const UNSET_DATE: &str = "0001-01-01T00:00:00Z";
+
+/// Gives `name` the value `value` made where nobody set one (absent, or `null`).
+pub fn set_if_unset(body: &mut Map<String, Value>, name: &str, value: impl FnOnce() -> Value) {
+    if body.get(name).is_none_or(Value::is_null) {
+        body.insert(name.to_string(), value());
+    }
+}
+
+/// Whether an entity of `ty` answers less than it keeps: a `$select`, or a default set.
+pub fn narrowed(ty: &str, select: &[String]) -> bool {
+    !select.is_empty() || graph::default_set(ty).is_some()
+}
+
+/// `body`, an entity of `ty`, as answered: the `$select`ed properties (`null` for one declared
+/// and unset), else its type's default set; `id` and annotations always.
+pub fn shown(
+    model: &ApiModel,
+    ty: &str,
+    mut body: Map<String, Value>,
+    select: &[String],
+) -> Map<String, Value> {
+    let ty = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#').to_string())
+        .unwrap_or_else(|| ty.to_string());
+    // An expanded navigation was asked for by name: it stays.
+    let always = |name: &str| {
+        name == "id"
+            || name.starts_with('@')
+            || model
+                .member(&ty, name)
+                .is_some_and(|m| m.kind != MemberKind::Property)
+    };
+    if select.is_empty() && graph::default_set(&ty).is_none() {
+        return body;
+    }
+    if !select.is_empty() {
+        body.retain(|name, _| always(name) || select.iter().any(|s| s.eq_ignore_ascii_case(name)));
+        for name in select {
+            let declared = model
+                .member(&ty, name)
+                .filter(|m| m.kind == MemberKind::Property);
+            if let Some(member) = declared
+                && !body.contains_key(&member.name)
+            {
+                body.insert(member.name.clone(), Value::Null);
+            }
+        }
+        return body;
+    }
+    match graph::default_set(&ty) {
+        Some(DefaultSet::Only(names)) => {
+            body.retain(|name, _| always(name) || names.contains(&name.as_str()))
+        }
+        Some(DefaultSet::AllBut(names)) => body.retain(|name, _| !names.contains(&name.as_str())),
+        None => {}
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn an_entity_holds_every_declared_property_and_invents_none() {
+        let model = crate::api::office_model();
+        let mut thread = object(json!({"topic": "sent", "id": "t1"}));
+        complete(&model, "microsoft.graph.conversationThread", &mut thread);
+        assert_eq!(thread, object(json!({"topic": "sent", "id": "t1"})));
+        let mut conversation = Map::new();
+        complete(&model, "microsoft.graph.conversation", &mut conversation);
+        assert_eq!(
+            conversation["topic"], "",
+            "may not be null: Graph's empty value"
+        );
+        let mut message = object(json!({"id": "m1"}));
+        complete(&model, "microsoft.graph.message", &mut message);
+        assert_eq!(
+            message,
+            object(json!({"id": "m1", "subject": null, "importance": null}))
+        );
+        let mut user = object(json!({"id": "u1"}));
+        complete(&model, "microsoft.graph.user", &mut user);
+        assert_eq!(
+            user["birthday"], UNSET_DATE,
+            "a date nobody set is not made up: {user:?}"
+        );
+        assert_eq!(user["jobTitle"], Value::Null);
+    }
+
+    #[test]
+    fn a_select_answers_what_it_names_and_a_default_set_what_graph_answers() {
+        let model = crate::api::office_model();
+        let user = object(json!({
+            "id": "u1", "displayName": "Avery", "birthday": "2000-01-01T00:00:00Z",
+            "@odata.type": "#microsoft.graph.user"
+        }));
+        let plain = shown(&model, "microsoft.graph.user", user.clone(), &[]);
+        assert!(plain.contains_key("displayName"));
+        assert!(
+            !plain.contains_key("birthday"),
+            "only on $select: {plain:?}"
+        );
+        let selected = shown(
+            &model,
+            "microsoft.graph.user",
+            user,
+            &["birthday".into(), "jobTitle".into()],
+        );
+        assert_eq!(selected["birthday"], "2000-01-01T00:00:00Z");
+        assert_eq!(
+            selected["jobTitle"],
+            Value::Null,
+            "declared and unset: null"
+        );
+        assert!(!selected.contains_key("displayName"));
+        assert!(selected.contains_key("id"));
+    }
+}
