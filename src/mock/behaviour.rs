@@ -50,6 +50,8 @@ pub struct MockConfig {
     /// What is created stays unseen this long, as on an eventually consistent service
     /// (`--consistency-lag-ms`).
     pub consistency_lag: Duration,
+    /// Served over HTTPS: the links the server writes say so.
+    pub https: bool,
 }
 
 /// Counters and issued tokens, shared by all requests.

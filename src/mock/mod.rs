@@ -9,3 +9,4 @@ pub mod fault;
 pub mod gateway;
 pub mod generic;
 pub mod server;
+pub mod tls;

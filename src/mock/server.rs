@@ -14,6 +14,8 @@ use crate::mock::batch;
 use crate::mock::behaviour::{Behaviour, MockConfig};
 use crate::mock::gateway::gateway;
 use crate::mock::generic::{self, Generic};
+use crate::mock::tls::TlsListener;
+use tokio_rustls::TlsAcceptor;
 
 /// A reference server running in the background.
 pub struct Server {
@@ -64,14 +66,25 @@ impl Drop for Server {
     }
 }
 
-/// Serves until the process is stopped (`conform mock`).
-pub async fn serve_forever(addr: SocketAddr, config: MockConfig) -> std::io::Result<()> {
+/// Serves until the process is stopped (`conform mock`); over HTTPS with `tls`.
+pub async fn serve_forever(
+    addr: SocketAddr,
+    mut config: MockConfig,
+    tls: Option<TlsAcceptor>,
+) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    println!(
-        "conform mock listening on http://{}",
-        listener.local_addr()?
-    );
-    axum::serve(listener, router(config)).await
+    let local = listener.local_addr()?;
+    config.https = tls.is_some();
+    match tls {
+        Some(acceptor) => {
+            println!("conform mock listening on https://{local}");
+            axum::serve(TlsListener::new(listener, acceptor)?, router(config)).await
+        }
+        None => {
+            println!("conform mock listening on http://{local}");
+            axum::serve(listener, router(config)).await
+        }
+    }
 }
 
 /// The server: every operation of the URL space it serves (`generic`), each request through
@@ -80,6 +93,7 @@ pub fn router(config: MockConfig) -> Router {
     let served = config.served.clone().unwrap_or_default();
     let generic = Arc::new(
         Generic::new(served.models, served.examples, &config.broken)
+            .over_https(config.https)
             .lagging(config.consistency_lag)
             .starting_with(config.fixtures.clone(), !config.empty),
     );

@@ -247,12 +247,14 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
     });
 }
 
-#[test]
-fn conform_mock_prints_its_address_and_serves() {
+/// `conform mock` with `args`, and the address it says it listens on.
+fn conform_mock(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(["mock", "--port", "0"])
+        .arg("mock")
+        .args(args)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -264,6 +266,12 @@ fn conform_mock_prints_its_address_and_serves() {
         .strip_prefix("conform mock listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_string();
+    (child, base)
+}
+
+#[test]
+fn conform_mock_prints_its_address_and_serves() {
+    let (mut child, base) = conform_mock(&["--port", "0"]);
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let runtime = common::runtime();
     let answer = runtime.block_on(call(
@@ -276,4 +284,58 @@ fn conform_mock_prints_its_address_and_serves() {
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(answer.status, 201);
+}
+
+/// `--tls` serves HTTPS with a certificate its written authority vouches for, and the links
+/// it writes are `https://`.
+#[test]
+fn conform_mock_serves_https_with_a_certificate_clients_can_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let authority = dir.path().join("authority.pem");
+    let authority_arg = authority.to_str().unwrap();
+    let (mut child, base) = conform_mock(&["--tls", "--tls-authority", authority_arg]);
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let runtime = common::runtime();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(&authority).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .build()
+        .unwrap();
+    let base = base.replace("127.0.0.1", "localhost");
+    let created = runtime.block_on(async {
+        client
+            .post(format!("{base}/beta/groups/g/threads"))
+            .header("authorization", "Bearer t")
+            .header("content-type", "application/json")
+            .body(r#"{"topic":"t"}"#)
+            .send()
+            .await
+    });
+    let untrusting = runtime.block_on(common::http_client().get(format!("{base}/v1.0/me")).send());
+    child.kill().unwrap();
+    let _ = child.wait();
+    let created = created.unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let location = created.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("https://localhost:"), "{location}");
+    assert!(
+        untrusting.is_err(),
+        "a client that does not trust the authority is refused"
+    );
+}
+
+#[test]
+fn conform_mock_refuses_a_certificate_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(["mock", "--tls-cert", cert.to_str().unwrap(), "--tls-key"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cert.pem"), "{stderr}");
 }

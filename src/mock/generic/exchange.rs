@@ -27,7 +27,11 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub async fn read(request: Request, typed: &TypedPath) -> Result<Self, GraphError> {
+    pub async fn read(
+        request: Request,
+        typed: &TypedPath,
+        scheme: &str,
+    ) -> Result<Self, GraphError> {
         let (parts, body) = request.into_parts();
         let body = read_body(body).await?;
         let host = parts
@@ -38,7 +42,7 @@ impl Exchange {
         Ok(Self {
             method: parts.method.clone(),
             version: typed.version.clone().unwrap_or_else(|| typed.model.clone()),
-            origin: format!("http://{host}"),
+            origin: format!("{scheme}://{host}"),
             path: parts.uri.path().to_string(),
             query: parts.uri.query().map(str::to_string),
             headers: parts.headers,

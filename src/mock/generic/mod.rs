@@ -64,6 +64,8 @@ pub struct Generic {
     uploads: upload::Uploads,
     /// The delta rounds issued.
     deltas: delta::Deltas,
+    /// `https` when served over TLS: the scheme of the links the server writes.
+    scheme: &'static str,
 }
 
 impl Generic {
@@ -79,7 +81,16 @@ impl Generic {
             seeds: false,
             uploads: upload::Uploads::default(),
             deltas: delta::Deltas::default(),
+            scheme: "http",
         }
+    }
+
+    /// Writes its links with `https://`, as it is served over TLS.
+    pub fn over_https(mut self, https: bool) -> Self {
+        if https {
+            self.scheme = "https";
+        }
+        self
     }
 
     /// Starts with an entity for each fixture and, with `seeds`, what the documented reads and
@@ -367,7 +378,7 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     let (Some(model), true) = (model, known_version) else {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
     };
-    let exchange = exchange::Exchange::read(request, &typed).await;
+    let exchange = exchange::Exchange::read(request, &typed, generic.scheme).await;
     let exchange = match exchange {
         Ok(exchange) => exchange,
         Err(refused) => return refused.into_response(),
