@@ -16,6 +16,7 @@ pub mod filter;
 mod graph;
 mod media;
 pub mod place;
+mod prefer;
 mod properties;
 pub mod query;
 mod references;
@@ -25,6 +26,7 @@ pub mod seed;
 pub mod served;
 pub mod upload;
 pub mod validate;
+mod zones;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -397,44 +399,15 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     match placed {
         Ok(place) => {
             let example = generic.examples.get(exchange.method.as_str(), &typed);
-            let preferred = outlook_preferences(&exchange.headers);
-            let mut response = respond::answer(&generic, model, place, exchange, example);
-            if response.status().is_success()
-                && let Some(value) = preferred
-            {
-                applied(&mut response, value);
-            }
-            response
+            let outlook = prefer::Outlook::read(&exchange.headers);
+            let response = respond::answer(&generic, model, place, exchange, example);
+            prefer::answered(&outlook, response).await
         }
         Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
         Err(Nowhere::Invalid(message)) => {
             error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response()
         }
     }
-}
-
-/// Says in `Preference-Applied` that the request's `outlook.*` preferences were applied,
-/// whatever a page's example shows; other preferences applied (`return=representation`) stay.
-fn applied(response: &mut Response, outlook: axum::http::HeaderValue) {
-    let kept = response
-        .headers()
-        .get("preference-applied")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|p| !p.to_ascii_lowercase().starts_with("outlook."))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .filter(|kept| !kept.is_empty());
-    let value = match (kept, outlook.to_str()) {
-        (Some(kept), Ok(text)) => {
-            axum::http::HeaderValue::from_str(&format!("{kept}, {text}")).unwrap_or(outlook)
-        }
-        _ => outlook,
-    };
-    response.headers_mut().insert("preference-applied", value);
 }
 
 /// Graph's answer to a path whose segment `segment` names nothing it serves.
@@ -445,23 +418,6 @@ fn unknown_segment(segment: &str) -> Response {
         &format!("Resource not found for the segment '{segment}'."),
     )
     .into_response()
-}
-
-/// The `outlook.*` preferences a request states (`outlook.timezone="…"`,
-/// `outlook.body-content-type="text"`): Graph applies them and says so.
-fn outlook_preferences(headers: &axum::http::HeaderMap) -> Option<axum::http::HeaderValue> {
-    let applied: Vec<&str> = headers
-        .get_all("prefer")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|p| p.to_ascii_lowercase().starts_with("outlook."))
-        .collect();
-    if applied.is_empty() {
-        return None;
-    }
-    axum::http::HeaderValue::from_str(&applied.join(", ")).ok()
 }
 
 /// 404 with the error code of the workload the collection belongs to.
