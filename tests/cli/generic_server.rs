@@ -1993,3 +1993,80 @@ fn reads_answer_the_default_set_and_select_what_it_names() {
         "declared, unset: {message}"
     );
 }
+
+/// A calendar view is the user's events in a window (both ends required); its delta's
+/// second round shows what was created since; a preferred time zone moves every time.
+#[test]
+fn a_calendar_view_holds_the_events_of_its_window_and_tracks_changes() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let at = |day: &str, zone: &str| json!({"dateTime": format!("2026-12-{day}T18:00:00.0000000"), "timeZone": zone});
+    for (subject, day) in [("inside", "07"), ("outside", "20")] {
+        let event = json!({"subject": subject, "start": at(day, "UTC"), "end": at(day, "UTC")});
+        assert_eq!(
+            send(&runtime, &base, "POST", "/v1.0/me/events", Some(event)).0,
+            201
+        );
+    }
+    let window = "startdatetime=2026-12-07T00:00:00.000Z&enddatetime=2026-12-08T00:00:00.000Z";
+    let view = send(
+        &runtime,
+        &base,
+        "GET",
+        &format!("/v1.0/me/calendarView?{window}"),
+        None,
+    )
+    .2;
+    let subjects: Vec<&Value> = view["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["subject"])
+        .collect();
+    assert_eq!(subjects, [&json!("inside")], "{view}");
+    let (status, _, refused) = send(&runtime, &base, "GET", "/v1.0/me/calendarView", None);
+    assert_eq!(status, 400, "{refused}");
+    let first = send(
+        &runtime,
+        &base,
+        "GET",
+        &format!("/v1.0/me/calendarView/delta?{window}"),
+        None,
+    )
+    .2;
+    let link = first["@odata.deltaLink"].as_str().unwrap().to_string();
+    let created = json!({"subject": "later"});
+    assert_eq!(
+        send(&runtime, &base, "POST", "/v1.0/me/events", Some(created)).0,
+        201
+    );
+    let next = send(
+        &runtime,
+        &base,
+        "GET",
+        link.strip_prefix(&base).unwrap(),
+        None,
+    )
+    .2;
+    assert_eq!(next["value"][0]["subject"], "later", "{next}");
+    let pacific = runtime.block_on(async {
+        common::http_client()
+            .get(format!("{base}/v1.0/me/calendarView?{window}"))
+            .bearer_auth("t")
+            .header("prefer", "outlook.timezone= \"pacific standard time\"")
+            .send()
+            .await
+            .unwrap()
+    });
+    let applied = pacific.headers()["preference-applied"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(applied, "outlook.timezone=\"Pacific Standard Time\"");
+    let bytes = runtime.block_on(pacific.bytes()).unwrap();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let moved =
+        json!({"dateTime": "2026-12-07T10:00:00.0000000", "timeZone": "Pacific Standard Time"});
+    assert_eq!(body["value"][0]["start"], moved, "{body}");
+}

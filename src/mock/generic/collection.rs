@@ -8,17 +8,20 @@ use serde_json::{Map, Value, json};
 use crate::api::model::ApiModel;
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
+use crate::mock::generic::calendar::Window;
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::examples::{self, Example};
 use crate::mock::generic::exchange::{Exchange, Reply, context_of, json_response};
 use crate::mock::generic::place::Place;
-use crate::mock::generic::{Generic, delta, expand, properties, query, search};
+use crate::mock::generic::{Generic, delta, expand, graph, properties, query, search};
 
 /// A collection: where it is kept, its item type, whether it holds its entities.
 pub(super) struct Listed<'a> {
     pub(super) path: &'a str,
     pub(super) ty: &'a str,
     pub(super) contained: bool,
+    /// The navigation it was reached by (`calendarView` is a window on `events`).
+    pub(super) navigation: Option<&'a str>,
 }
 
 /// A page of the collection as the query asks it (with `$search`, `$expand`, paging), and the
@@ -30,6 +33,7 @@ pub(super) fn listed_page(
         path,
         ty,
         contained,
+        navigation,
     }: Listed<'_>,
     exchange: &Exchange,
     example: Option<&Example>,
@@ -45,6 +49,10 @@ pub(super) fn listed_page(
     );
     expand::check(model, ty, &query.expand)
         .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
+    let window = navigation
+        .and_then(graph::viewed)
+        .map(|_| Window::read(exchange.query.as_deref()))
+        .transpose()?;
     let store = generic.store();
     let listed = if generic.breaks(BrokenRule::ForgetsCreated) {
         Vec::new()
@@ -55,6 +63,7 @@ pub(super) fn listed_page(
     };
     let items: Vec<Map<String, Value>> = listed
         .into_iter()
+        .filter(|(_, e)| window.is_none_or(|w| w.holds(&e.body())))
         .map(|(at, e)| {
             let mut body = if contained { e.body() } else { typed_body(e) };
             expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body)?;

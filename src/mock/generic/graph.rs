@@ -275,6 +275,14 @@ pub fn signed_in_user(id: &str) -> Map<String, Value> {
     user.as_object().cloned().unwrap_or_default()
 }
 
+/// The collection a navigation is a view of: a `calendarView` shows its owner's `events`.
+/// (`navigation` may be qualified by its owner's type: `microsoft.graph.user/calendarView`.)
+pub fn viewed(navigation: &str) -> Option<&'static str> {
+    let name = navigation.rsplit('/').next().unwrap_or(navigation);
+    name.eq_ignore_ascii_case("calendarView")
+        .then_some("events")
+}
+
 /// Forgets what Graph never answers: a password set in a `passwordProfile`.
 pub fn forget_write_only(body: &mut Map<String, Value>) {
     if let Some(Value::Object(profile)) = body.get_mut("passwordProfile")

@@ -5,6 +5,7 @@
 //! removes references, bound operations answer by their return type. A path the models cannot
 //! type is a 400 naming the segment.
 
+mod calendar;
 mod collection;
 mod create;
 mod delta;

@@ -313,7 +313,11 @@ fn navigation(
     (collection, contained): (bool, bool),
     store: &mut Entities,
 ) -> Place {
-    let path = format!("{parent}/{name}");
+    // A view lists the collection it shows.
+    let path = match graph::viewed(name) {
+        Some(shown) if collection => format!("{parent}/{shown}"),
+        _ => format!("{parent}/{name}"),
+    };
     match (collection, contained) {
         (true, _) => Place::Collection {
             path,

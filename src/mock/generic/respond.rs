@@ -103,13 +103,14 @@ fn resource(
                 path,
                 ty,
                 contained,
-                ..
+                navigation,
             },
         ) => {
             let listed = Listed {
                 path: &path,
                 ty: &ty,
                 contained,
+                navigation: navigation.as_deref(),
             };
             collection::list(generic, model, listed, exchange, example)
         }
@@ -450,7 +451,7 @@ fn tracked_or_uploaded(
             path,
             ty,
             contained,
-            ..
+            navigation,
         },
     ) = (name.eq_ignore_ascii_case("delta"), on)
     {
@@ -458,6 +459,7 @@ fn tracked_or_uploaded(
             path,
             ty,
             contained: *contained,
+            navigation: navigation.as_deref(),
         };
         return Some(collection::delta(generic, model, listed, exchange));
     }

@@ -207,10 +207,39 @@ pub fn named(name: &str) -> Option<Zone> {
 /// `date_time` (`YYYY-MM-DDTHH:MM:SS[.fraction]`), a wall-clock time in `from`, as the same
 /// instant on the wall clocks of `to`; `None` when it is not such a time.
 pub fn convert(date_time: &str, from: Zone, to: Zone) -> Option<String> {
-    let (seconds, fraction) = wall_seconds(date_time)?;
+    let (seconds, rest) = wall_seconds(date_time)?;
+    // The fraction is kept as written; an offset after it is the zone's to say.
+    let digits = rest
+        .strip_prefix('.')
+        .map_or(0, |f| f.bytes().take_while(u8::is_ascii_digit).count() + 1);
+    let fraction = &rest[..digits];
     let utc = seconds - from.offset_at_local(seconds) * 60;
     let local = utc + to.offset_at_utc(utc) * 60;
     Some(format!("{}{fraction}", civil_text(local)))
+}
+
+/// The instant (seconds since 1970) of `date_time`: a wall-clock time in `zone`.
+pub fn instant_in(date_time: &str, zone: Zone) -> Option<i64> {
+    let (seconds, _) = wall_seconds(date_time)?;
+    Some(seconds - zone.offset_at_local(seconds) * 60)
+}
+
+/// The instant (seconds since 1970) of an ISO 8601 time with its offset (`Z`, `+01:00`); one
+/// without is UTC, as Graph reads query parameters.
+pub fn instant(text: &str) -> Option<i64> {
+    let (seconds, rest) = wall_seconds(text)?;
+    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let offset = match rest.as_bytes().first() {
+        None | Some(b'Z' | b'z') => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let hours: i64 = rest.get(1..3)?.parse().ok()?;
+            let minutes: i64 = rest.get(4..6).map_or(Some(0), |m| m.parse().ok())?;
+            let minutes = hours * 60 + minutes;
+            if *sign == b'-' { -minutes } else { minutes }
+        }
+        Some(_) => return None,
+    };
+    Some(seconds - offset * 60)
 }
 
 impl Zone {
@@ -273,7 +302,7 @@ fn last_sunday(year: i64, month: i64) -> i64 {
     (last_day - weekday) * 86_400
 }
 
-/// Seconds of a `YYYY-MM-DDTHH:MM:SS` wall-clock time, and the fraction after them as written.
+/// Seconds of a `YYYY-MM-DDTHH:MM:SS` wall-clock time, and what follows them as written.
 fn wall_seconds(text: &str) -> Option<(i64, &str)> {
     let number = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = text.get(range)?;
@@ -299,12 +328,9 @@ fn wall_seconds(text: &str) -> Option<(i64, &str)> {
     {
         return None;
     }
-    let fraction = text
-        .get(19..)
-        .filter(|f| f.is_empty() || f.starts_with('.'))
-        .unwrap_or("");
+    let rest = text.get(19..).unwrap_or("");
     let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-    Some((seconds, fraction))
+    Some((seconds, rest))
 }
 
 fn civil_text(seconds: i64) -> String {
@@ -401,6 +427,14 @@ mod tests {
             Some("2027-01-01T04:30:00")
         );
         assert_eq!(convert("not a time", utc, pacific), None);
+        assert_eq!(
+            instant("2026-01-15T18:00:00.000Z"),
+            instant_in("2026-01-15T10:00:00", pacific)
+        );
+        assert_eq!(
+            instant("2026-01-15T19:00:00+01:00"),
+            instant("2026-01-15T18:00:00")
+        );
         assert_eq!(convert("2026-13-01T00:00:00", utc, pacific), None);
     }
 }
