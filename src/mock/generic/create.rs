@@ -14,7 +14,9 @@ use crate::mock::generic::exchange::{
     Exchange, Reply, context_of, documented_status, json_text_response, refused, shown_text,
 };
 use crate::mock::generic::validate;
-use crate::mock::generic::{Generic, empty, graph, method_not_allowed, not_found, properties};
+use crate::mock::generic::{
+    Generic, drive, empty, graph, method_not_allowed, not_found, properties,
+};
 
 /// Where a create goes: the collection's path, its item type and its navigation's name.
 pub(super) struct CreateAt<'a> {
@@ -70,6 +72,7 @@ pub(super) fn create(
         .map_or_else(|| path.to_string(), |c| format!("{c}/threads"));
     let created = store.insert_deep(&home, thread);
     graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
+    drive::after_create(&mut store, &created);
     generic.created(&created);
     let status = documented_status(example, StatusCode::CREATED);
     if status == StatusCode::NO_CONTENT {

@@ -6,9 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::api::model::ApiModel;
-use crate::mock::generic::examples::Example;
 use crate::mock::generic::exchange::{
-    Exchange, Reply, context_of, documented_status, entity_text, json_text_response,
+    Exchange, Reply, context_of, entity_text, json_text_response,
 };
 use crate::mock::generic::place::Place;
 use crate::mock::generic::{Generic, empty, method_not_allowed, properties};
@@ -72,15 +71,13 @@ pub(super) fn describe_file(
 }
 
 /// The answer to content put to an entity's stream property (a file's `content`): the entity
-/// as it now is, 200 — or the status the documentation shows (201 for a new file) — as Graph
-/// answers an upload; no body only where the documentation shows none.
+/// as it now is, with `status`; no body only where the documentation shows none (204).
 pub(super) fn uploaded(
     generic: &Generic,
     entity: &str,
     exchange: &Exchange,
-    example: Option<&Example>,
+    status: StatusCode,
 ) -> Response {
-    let status = documented_status(example, StatusCode::OK);
     let store = generic.store();
     match store.get(entity) {
         Some(stored) if status != StatusCode::NO_CONTENT => {

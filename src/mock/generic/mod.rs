@@ -9,6 +9,7 @@ mod calendar;
 mod collection;
 mod create;
 mod delta;
+mod drive;
 pub mod entities;
 pub mod examples;
 mod exchange;
@@ -41,6 +42,7 @@ use crate::api::file::Models;
 use crate::api::typing;
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
+use crate::mock::generic::drive::Reach;
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::examples::Examples;
 use crate::mock::generic::place::Nowhere;
@@ -194,7 +196,7 @@ impl Generic {
                 ty,
                 contained: true,
                 ..
-            }) = place::resolve(model, &typed, &mut store)
+            }) = place::resolve(model, &typed, &mut store, Reach::Existing)
             else {
                 continue;
             };
@@ -240,7 +242,7 @@ impl Generic {
         let mut store = self.store();
         let place::Place::Collection {
             path, contained, ..
-        } = place::resolve(model, &typed, &mut store).ok()?
+        } = place::resolve(model, &typed, &mut store, Reach::Existing).ok()?
         else {
             return None;
         };
@@ -386,7 +388,8 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
         Ok(exchange) => exchange,
         Err(refused) => return refused.into_response(),
     };
-    let placed = place::resolve(model, &typed, &mut generic.store());
+    let reach = place::reach(&exchange.method, &typed);
+    let placed = place::resolve(model, &typed, &mut generic.store(), reach);
     let placed = match placed {
         Ok(place) if place.anchor().is_some_and(|p| generic.unseen(p)) => {
             let what = place
@@ -429,6 +432,7 @@ pub fn not_found(what: &str) -> GraphError {
         "messages" | "events" | "mailFolders" | "contacts" | "calendars" | "childFolders" => {
             "ErrorItemNotFound"
         }
+        "items" | "children" | "special" => "itemNotFound",
         _ => "ResourceNotFound",
     };
     error(

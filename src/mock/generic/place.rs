@@ -5,6 +5,7 @@
 
 use crate::api::model::ApiModel;
 use crate::api::typing::{Key, Step, Typed, TypedPath};
+use crate::mock::generic::drive::{self, Reach};
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::{graph, properties};
 use serde_json::Value;
@@ -89,6 +90,7 @@ pub fn resolve(
     model: &ApiModel,
     typed: &TypedPath,
     store: &mut Entities,
+    reach: Reach,
 ) -> Result<Place, Nowhere> {
     let mut place: Option<Place> = None;
     for segment in &typed.segments {
@@ -108,7 +110,9 @@ pub fn resolve(
                 navigation: Some(name),
             },
             (Step::Singleton, _) => singleton(model, &name, &ty, store),
-            (Step::Key(key), Some(collection)) => keyed(model, collection, key, segment, store)?,
+            (Step::Key(key), Some(collection)) => {
+                keyed(model, collection, (key, segment), store, reach)?
+            }
             (
                 Step::Navigation { contained },
                 Some(Place::Entity {
@@ -146,15 +150,11 @@ pub fn resolve(
             (Step::Ref, Some(place)) => Place::Refs(Box::new(place)),
             (Step::Value, Some(place)) => Place::Value(Box::new(place)),
             (Step::Count, Some(place)) => Place::Count(Box::new(place)),
-            (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => {
-                let path = format!("{path}{}", segment.text);
-                made(model, store, &path, &ty);
-                Place::Entity {
-                    path,
-                    ty,
-                    via_reference: None,
-                }
-            }
+            (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => Place::Entity {
+                path: drive::walk(model, store, (&path, &ty), &segment.text, reach)?,
+                ty,
+                via_reference: None,
+            },
             (_, _) => {
                 return Err(Nowhere::Invalid(format!(
                     "`{}` cannot follow here",
@@ -208,9 +208,9 @@ fn made(model: &ApiModel, store: &mut Entities, path: &str, ty: &str) {
 fn keyed(
     model: &ApiModel,
     collection: Place,
-    key: &Key,
-    segment: &Typed,
+    (key, segment): (&Key, &Typed),
     store: &mut Entities,
+    reach: Reach,
 ) -> Result<Place, Nowhere> {
     let Place::Collection {
         path,
@@ -265,6 +265,7 @@ fn keyed(
         },
     );
     let found = found.or_else(|| on_demand(model, (&path, &ty, contained), key, store));
+    let found = found.or_else(|| named_item(model, (&path, &ty), key, store, reach));
     let what = path.rsplit('/').next().unwrap_or_default().to_string();
     let found = found.ok_or(Nowhere::NotFound(what))?;
     let ty = store.get(&found).map_or(ty, |e| e.ty.clone());
@@ -273,6 +274,44 @@ fn keyed(
         ty,
         via_reference: (!contained).then_some(path),
     })
+}
+
+/// The drive item a key names by its name: a special folder, made when first asked for; a
+/// file a request writes (`children/{name}/content`), made to be filled.
+fn named_item(
+    model: &ApiModel,
+    (collection, ty): (&str, &str),
+    key: &Key,
+    store: &mut Entities,
+    reach: Reach,
+) -> Option<String> {
+    let (Key::Placeholder(text) | Key::Literal(text)) = key else {
+        return None;
+    };
+    let name = text.trim_matches('\'');
+    drive::special(model, store, (collection, ty), name).or_else(|| {
+        (reach == Reach::WritesFile && collection.ends_with("/children"))
+            .then(|| drive::make(model, store, (collection, ty), name, false))
+    })
+}
+
+/// What a request may make of a drive path that names nothing yet: a PUT of content and an
+/// upload session write a file there.
+pub fn reach(method: &axum::http::Method, typed: &TypedPath) -> Reach {
+    let Some(last) = typed.segments.last() else {
+        return Reach::Existing;
+    };
+    let name = last.text.split('(').next().unwrap_or_default();
+    let writes = match *method {
+        axum::http::Method::PUT => name.eq_ignore_ascii_case("content") || last.step == Step::Value,
+        axum::http::Method::POST => name.eq_ignore_ascii_case("createUploadSession"),
+        _ => false,
+    };
+    if writes {
+        Reach::WritesFile
+    } else {
+        Reach::Existing
+    }
 }
 
 /// The entity a key names in a collection of a type whose entities exist when named

@@ -16,7 +16,8 @@ use crate::mock::generic::validate;
 pub fn complete(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
     graph::derive(ty, body);
     for member in model.structural_members(ty) {
-        if body.contains_key(&member.name) {
+        // A stream is read at its own address, never in the entity's body.
+        if body.contains_key(&member.name) || member.ty == "Edm.Stream" {
             continue;
         }
         let value = if member.collection {

@@ -319,10 +319,17 @@ fn property(
     (exchange, example): (&Exchange, Option<&Example>),
 ) -> Reply {
     if ty == "Edm.Stream" {
-        let stored = media::media(generic, method, &format!("{entity}/{name}"), exchange)?;
+        // A stream that held nothing was made by this upload: 201, as Graph answers.
+        let stream = format!("{entity}/{name}");
+        let new_file = generic.store().media(&stream).is_none();
+        let stored = media::media(generic, method, &stream, exchange)?;
         if method == Method::PUT && stored.status().is_success() {
             media::describe_file(generic, model, entity, exchange);
-            return Ok(media::uploaded(generic, entity, exchange, example));
+            let status = match new_file {
+                true => StatusCode::CREATED,
+                false => documented_status(example, StatusCode::OK),
+            };
+            return Ok(media::uploaded(generic, entity, exchange, status));
         }
         return Ok(stored);
     }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::api::model::ApiModel;
 use crate::api::typing::{self, TypedPath};
+use crate::mock::generic::drive::Reach;
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::place::{self, Place};
 use crate::mock::generic::{Generic, create, validate};
@@ -55,7 +56,7 @@ impl Generic {
             .into_iter()
             .find(|m| m.version == typed.model)
             .ok_or_else(not_a_collection)?;
-        let placed = place::resolve(model, &typed, &mut self.store());
+        let placed = place::resolve(model, &typed, &mut self.store(), Reach::Existing);
         let (path, ty, contained) = match placed {
             Ok(Place::Collection {
                 path,
