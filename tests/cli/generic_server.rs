@@ -2155,3 +2155,94 @@ fn files_are_the_same_items_by_path_and_by_id() {
     );
     assert_eq!(status, 404);
 }
+
+/// OneNote: a section made in a notebook is reached through every section; a page is made
+/// from HTML (plain, XHTML or multipart with a `Presentation` part), titled by it, and its
+/// content is that HTML.
+#[test]
+fn onenote_pages_are_made_from_html_and_reached_every_way() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let notebook = json!({"displayName": "Notes"});
+    let (status, _, notebook) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/me/onenote/notebooks",
+        Some(notebook),
+    );
+    assert_eq!(status, 201, "{notebook}");
+    let sections = format!(
+        "/v1.0/me/onenote/notebooks/{}/sections",
+        notebook["id"].as_str().unwrap()
+    );
+    let section = send(
+        &runtime,
+        &base,
+        "POST",
+        &sections,
+        Some(json!({"displayName": "S"})),
+    )
+    .2;
+    let section_id = section["id"].as_str().unwrap();
+    let (status, _, again) = send(
+        &runtime,
+        &base,
+        "GET",
+        &format!("/v1.0/me/onenote/sections/{section_id}"),
+        None,
+    );
+    assert_eq!(
+        (status, &again["displayName"]),
+        (200, &json!("S")),
+        "{again}"
+    );
+    let pages = format!("{base}/v1.0/me/onenote/sections/{section_id}/pages");
+    let post = |content_type: &str, body: &'static [u8]| {
+        runtime.block_on(async {
+            let response = common::http_client()
+                .post(&pages)
+                .bearer_auth("t")
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                serde_json::from_slice::<Value>(&response.bytes().await.unwrap()).unwrap(),
+            )
+        })
+    };
+    let (status, plain) = post("text/html", b"Sample page content");
+    assert_eq!(status, 201, "{plain}");
+    assert!(
+        plain["contentUrl"].as_str().unwrap().ends_with("/content"),
+        "{plain}"
+    );
+    let (_, xhtml) = post(
+        "application/xhtml+xml",
+        b"<html><head><title>A block</title></head></html>",
+    );
+    assert_eq!(xhtml["title"], "A block");
+    let multipart = b"--b1\r\nContent-Disposition: form-data; name=\"Presentation\"\r\n\r\n<html><head><title>New Page</title></head></html>\r\n--b1--\r\n";
+    let (status, page) = post("multipart/form-data; boundary=b1", multipart);
+    assert_eq!(
+        (status, &page["title"]),
+        (201, &json!("New Page")),
+        "{page}"
+    );
+    let id = page["id"].as_str().unwrap();
+    let content = runtime.block_on(async {
+        let response = common::http_client()
+            .get(format!("{base}/v1.0/me/onenote/pages/{id}/content"))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    });
+    assert!(content.contains("<title>New Page</title>"), "{content}");
+}

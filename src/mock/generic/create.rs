@@ -15,8 +15,11 @@ use crate::mock::generic::exchange::{
 };
 use crate::mock::generic::validate;
 use crate::mock::generic::{
-    Generic, drive, empty, graph, method_not_allowed, not_found, properties,
+    Generic, drive, empty, graph, method_not_allowed, not_found, onenote, properties,
 };
+
+/// The type of a OneNote page, made from HTML rather than JSON.
+const ONENOTE_PAGE: &str = "microsoft.graph.onenotePage";
 
 /// Where a create goes: the collection's path, its item type and its navigation's name.
 pub(super) struct CreateAt<'a> {
@@ -41,7 +44,12 @@ pub(super) fn create(
     {
         return Ok(method_not_allowed(&exchange.method, path));
     }
-    let mut body = judged_body(generic, model, ty, exchange)?;
+    // A OneNote page is made from the HTML it is sent as.
+    let page = onenote::page(exchange).filter(|_| model.derives_from(ty, ONENOTE_PAGE));
+    let mut body = match &page {
+        Some(page) => page.body.clone(),
+        None => judged_body(generic, model, ty, exchange)?,
+    };
     let ty = validate::body_type(model, ty, &body).to_string();
     if let Some(example) = example {
         examples::fill_from(model, &ty, &mut body, example);
@@ -73,6 +81,14 @@ pub(super) fn create(
     let created = store.insert_deep(&home, thread);
     graph::after_create(model, &mut store, started.as_deref().unwrap_or(&created));
     drive::after_create(&mut store, &created);
+    onenote::after_create(&mut store, &created);
+    if let Some(page) = page {
+        let content = format!("{}/{}{created}/content", exchange.origin, exchange.version);
+        store.set_media(&format!("{created}/content"), "text/html".into(), page.html);
+        if let Some(entity) = store.get_mut(&created) {
+            entity.edit(|body| body.insert("contentUrl".into(), json!(content)));
+        }
+    }
     generic.created(&created);
     let status = documented_status(example, StatusCode::CREATED);
     if status == StatusCode::NO_CONTENT {

@@ -17,6 +17,7 @@ mod expand;
 pub mod filter;
 mod graph;
 mod media;
+mod onenote;
 pub mod place;
 mod prefer;
 mod properties;
