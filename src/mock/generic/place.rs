@@ -289,6 +289,14 @@ fn named_item(
         return None;
     };
     let name = text.trim_matches('\'');
+    // `items/root` is the drive's root.
+    if let Some(drive) = collection.strip_suffix("/items")
+        && name.eq_ignore_ascii_case("root")
+    {
+        let root = format!("{drive}/root");
+        made(model, store, &root, ty);
+        return Some(root);
+    }
     drive::special(model, store, (collection, ty), name).or_else(|| {
         (reach == Reach::WritesFile && collection.ends_with("/children"))
             .then(|| drive::make(model, store, (collection, ty), name, false))
