@@ -8,12 +8,13 @@
 # (reused while it imports), imports the metadata (default ../shared/graph-metadata/v1.0.csdl)
 # into a temporary schemas folder with the release binary, serves it with `conform mock` on a
 # free port, runs scripts/graph_sdk.py against it and exits with that script's status. Needs
-# target/release/conform (`cargo build --release`); not part of `cargo test`.
+# target/release/conform (`cargo build --release`), or the binary $CONFORM names; not part of
+# `cargo test`.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 csdl="${1:-$root/../shared/graph-metadata/v1.0.csdl}"
-conform="$root/target/release/conform"
+conform="${CONFORM:-$root/target/release/conform}"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/conform/graph-sdk-venv"
 
 [ -e "$csdl" ] || { echo "graph_sdk.sh: $csdl is not there" >&2; exit 2; }
