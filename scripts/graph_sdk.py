@@ -2,14 +2,18 @@
 
     python3 scripts/graph_sdk.py http://127.0.0.1:PORT/v1.0
 
-Drives `conform mock` with the SDK as an application would: users, query options and paging,
-groups and $ref membership, group conversations by deep insert, mail, calendar and To Do, a bound
-action, an unauthenticated request, deletes. Each step prints `PASS name` or `FAIL name: why`
+Drives `conform mock` with the SDK as an application would: users (the default property set of
+/me and $select), query options and paging, $search, delta in two rounds, groups, $ref membership
+and $expand, group conversations by deep insert, mail, calendar and To Do, a OneDrive resumable
+upload, bound actions, JSON batching (with dependsOn on a failed request), an unauthenticated
+request, deletes. Each step prints `PASS name` or `FAIL name: why`
 (with the exchange that went wrong), then a closing `N passed, M failed`; the exit status is 1
 when any step failed. `scripts/graph_sdk.sh` sets up the SDK and the server and runs this.
 """
 import asyncio
 import datetime
+import io
+import json
 import sys
 import traceback
 import uuid
@@ -25,6 +29,9 @@ from kiota_abstractions.authentication import (
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.graph_request_adapter import options as graph_middleware_options
+from msgraph.generated.drives.item.items.item.create_upload_session.create_upload_session_post_request_body import (
+    CreateUploadSessionPostRequestBody,
+)
 from msgraph.generated.directory_objects.item.get_member_groups.get_member_groups_post_request_body import (
     GetMemberGroupsPostRequestBody,
 )
@@ -32,6 +39,8 @@ from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.conversation import Conversation
 from msgraph.generated.models.conversation_thread import ConversationThread
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.drive_item import DriveItem
+from msgraph.generated.models.drive_item_uploadable_properties import DriveItemUploadableProperties
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.event import Event
 from msgraph.generated.models.group import Group
@@ -50,8 +59,11 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 from msgraph.generated.users.item.check_member_groups.check_member_groups_post_request_body import (
     CheckMemberGroupsPostRequestBody,
 )
+from msgraph.generated.groups.item.group_item_request_builder import GroupItemRequestBuilder
+from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
+from msgraph_core.tasks.large_file_upload import LargeFileUploadTask
 from msgraph_core.tasks.page_iterator import PageIterator
 
 TOKEN = "conform-sdk-check"  # the mock takes any bearer token
@@ -214,11 +226,36 @@ class Run:
         self.need(self.user_id)
         await self.graph.users.by_user_id(self.user_id).patch(User(display_name=f"Adele Vance {self.tag}"))
 
+    @staticmethod
+    def user_config(**query):
+        return RequestConfiguration(
+            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(**query))
+
     async def user_read_updated(self):
+        # mailNickname is not in a user's default property set: Graph answers it on $select only.
         self.need(self.user_id)
-        user = await self.graph.users.by_user_id(self.user_id).get()
+        user = await self.graph.users.by_user_id(self.user_id).get(
+            self.user_config(select=["displayName", "mailNickname"]))
         self.check(user.display_name == f"Adele Vance {self.tag}", f"displayName is still {user.display_name!r}")
         self.check(user.mail_nickname is not None, "the update lost mailNickname")
+
+    async def me_default_properties(self):
+        # Without $select Graph answers a user's default property set: no birthday, never the
+        # passwordProfile. A property outside it is answered when $select names it.
+        me = await self.graph.me.get()
+        exchange = self.traffic.exchanges[-1]
+        for name, value in (("displayName", me.display_name), ("mail", me.mail),
+                            ("userPrincipalName", me.user_principal_name)):
+            self.check(isinstance(value, str) and value, f"/me has no {name} ({value!r})")
+        self.check(isinstance(me.business_phones, list),
+                   f"/me businessPhones is {me.business_phones!r}, not a list")
+        raw = json.loads(exchange["answer"])
+        for name in ("birthday", "passwordProfile"):
+            self.check(name not in raw, f"/me without $select answers {name}, which is not in "
+                                        "a user's default property set", exchange)
+        await self.graph.me.get(self.user_config(select=["birthday"]))
+        raw = json.loads(self.traffic.exchanges[-1]["answer"])
+        self.check("birthday" in raw, "/me?$select=birthday does not answer birthday")
 
     # 2. Listing users: $filter, $select, $top, $count with ConsistencyLevel, and paging.
 
@@ -248,6 +285,18 @@ class Run:
                    f"the next page holds {[u.display_name for u in rest.value]}")
         self.check(rest.odata_next_link is None, "the last page still has @odata.nextLink")
 
+    async def users_search(self):
+        # users_list_query created "Query {tag} 0..2". $search on directory objects needs
+        # ConsistencyLevel: eventual; without it Graph refuses the request.
+        prefix = f"Query {self.tag}"
+        search = f'"displayName:{prefix}"'
+        found = await self.graph.users.get(self.list_config(search=search))
+        names = sorted(u.display_name for u in found.value or [])
+        self.check(names == [f"{prefix} {i}" for i in range(3)],
+                   f"$search={search} found {names}, expected the 3 users {prefix} 0..2")
+        await self.expect_error(self.graph.users.get(RequestConfiguration(
+            query_parameters=UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(search=search))), 400)
+
     async def users_paging(self):
         prefix = f"Page {self.tag}"
         await asyncio.gather(*(self.graph.users.post(self.new_user(f"{prefix} {i:03}")) for i in range(105)))
@@ -263,6 +312,37 @@ class Run:
         await iterator.iterate(lambda user: names.append(user.display_name) or True)
         self.check(sorted(names) == [f"{prefix} {i:03}" for i in range(105)],
                    f"paging gave {len(names)} users ({len(set(names))} distinct), expected 105")
+
+    async def delta_round(self, page):
+        """Follows a delta round's @odata.nextLink pages to the one carrying @odata.deltaLink:
+        (the users of the round, the delta link)."""
+        users = list(page.value or [])
+        for _ in range(1000):
+            if page.odata_delta_link:
+                return users, page.odata_delta_link
+            self.check(page.odata_next_link, "a delta page has neither @odata.nextLink nor @odata.deltaLink")
+            page = await self.graph.users.delta.with_url(page.odata_next_link).get()
+            users += page.value or []
+        self.fail("1000 delta pages and still no @odata.deltaLink")
+
+    async def users_delta(self):
+        first, link = await self.delta_round(await self.graph.users.delta.get())
+        self.check(first, "the first delta round returned no users")
+        new_id = None
+        try:
+            user = await self.graph.users.post(self.new_user(f"Delta {self.tag}"))
+            self.check(user is not None and user.id, "the created user has no id")
+            new_id = user.id
+            second, _ = await self.delta_round(await self.graph.users.delta.with_url(link).get())
+            ids = [u.id for u in second]
+            self.check(new_id in ids, f"the second delta round lists {len(ids)} users, "
+                                      f"not the user {new_id} created after the first round")
+        finally:
+            if new_id:
+                try:
+                    await self.graph.users.by_user_id(new_id).delete()
+                except Exception:  # best effort: the check above says what went wrong
+                    pass
 
     # 3. A group and its membership by $ref.
 
@@ -286,6 +366,15 @@ class Run:
         self.check(type(members.value[0]).__name__ == "User",
                    f"the member parsed as {type(members.value[0]).__name__}, not User "
                    "(@odata.type says which kind of directoryObject it is)")
+
+    async def group_expand_members(self):
+        self.need(self.user_id, self.group_id)
+        group = await self.graph.groups.by_group_id(self.group_id).get(RequestConfiguration(
+            query_parameters=GroupItemRequestBuilder.GroupItemRequestBuilderGetQueryParameters(
+                expand=["members"])))
+        ids = [m.id for m in group.members or []]
+        self.check(self.user_id in ids, f"$expand=members gave members {ids}, expected the user "
+                                        f"{self.user_id} among them")
 
     async def group_member_remove(self):
         self.need(self.user_id, self.group_id)
@@ -367,6 +456,34 @@ class Run:
         self.check([t.title for t in listed.value] == ["Buy milk"],
                    f"the list's tasks are {[t.title for t in listed.value]}")
 
+    # 6b. OneDrive: a resumable upload in several chunks, read back.
+
+    async def drive_resumable_upload(self):
+        drive = await self.graph.me.drive.get()
+        self.check(drive is not None and drive.id, "the signed-in user's drive has no id")
+        name = f"sdk-{self.tag}.bin"
+        item = self.graph.drives.by_drive_id(drive.id).items.by_drive_item_id(f"root:/{name}:")
+        session = await item.create_upload_session.post(CreateUploadSessionPostRequestBody(
+            item=DriveItemUploadableProperties(
+                name=name, additional_data={"@microsoft.graph.conflictBehavior": "rename"})))
+        self.check(session is not None and session.upload_url, "the upload session has no uploadUrl")
+        self.check(session.expiration_date_time, "the upload session has no expirationDateTime")
+        self.check(session.next_expected_ranges, "the upload session has no nextExpectedRanges")
+        data = bytes(i * 7 % 251 for i in range(700 * 1024))
+        task = LargeFileUploadTask(session, self.graph.request_adapter, io.BytesIO(data), DriveItem,
+                                   max_chunk_size=327680)  # 320 KiB: three chunks
+        sent = len(self.traffic.exchanges)
+        result = await task.upload()
+        puts = [e for e in self.traffic.exchanges[sent:] if e["request"].startswith("PUT ")]
+        uploaded = result.item_response
+        self.check(isinstance(uploaded, DriveItem) and uploaded.id,
+                   f"the upload ({len(puts)} PUTs) ended without the created item: "
+                   f"{type(uploaded).__name__} {uploaded!r:.100}")
+        content = await item.content.get()
+        self.check(content == data, f"the content read back is {len(content or b'')} bytes, "
+                                    f"{'the' if len(content or b'') == len(data) else 'not the'} "
+                                    f"{len(data)} uploaded{' but different' if len(content or b'') == len(data) else ''}")
+
     # 7. Bound actions that return a value.
 
     async def action_check_member_groups(self):
@@ -414,6 +531,23 @@ class Run:
         # The SDK reads a batched body only as base64 (`response_body` fails on the inline JSON
         # Graph answers with), so the status codes are what is judged here.
 
+    async def batch_depends_on_failure(self):
+        # A request that depends on a failed one is not run: Graph answers it 424 Failed Dependency.
+        content = BatchRequestContent()
+        missing = BatchRequestItem(
+            request_information=self.graph.users.by_user_id(str(uuid.uuid4())).to_get_request_information(),
+            id="missing")
+        after = BatchRequestItem(
+            request_information=self.graph.users.to_get_request_information(),
+            id="after", depends_on=["missing"])
+        content.add_request("missing", missing)
+        content.add_request("after", after)
+        answered = await self.graph.batch.post(batch_request_content=content)
+        statuses = answered.get_response_status_codes()
+        self.check(statuses == {"missing": 404, "after": 424},
+                   f"the batch answered {statuses}, expected the missing user 404 and the request "
+                   "depending on it 424")
+
     # 8. No token.
 
     async def unauthenticated(self):
@@ -440,11 +574,15 @@ class Run:
             ("user-password-write-only", self.user_password_write_only),
             ("user-update", self.user_update),
             ("user-read-updated", self.user_read_updated),
+            ("me-default-properties", self.me_default_properties),
             ("users-list-query", self.users_list_query),
+            ("users-search", self.users_search),
             ("users-paging", self.users_paging),
+            ("users-delta-two-rounds", self.users_delta),
             ("group-create", self.group_create),
             ("group-member-add-ref", self.group_member_add),
             ("group-members-list", self.group_members_list),
+            ("group-expand-members", self.group_expand_members),
             ("group-member-remove-ref", self.group_member_remove),
             ("group-conversation-deep-insert", self.group_conversation_create),
             ("group-conversation-threads", self.group_conversation_threads),
@@ -453,9 +591,11 @@ class Run:
             ("message-read-after-delete-404", self.message_gone),
             ("event-create", self.event_create),
             ("todo-list-and-task", self.todo_create),
+            ("drive-resumable-upload", self.drive_resumable_upload),
             ("action-check-member-groups", self.action_check_member_groups),
             ("action-get-member-groups", self.action_get_member_groups),
             ("batch-reads", self.batch_reads),
+            ("batch-depends-on-failure", self.batch_depends_on_failure),
             ("unauthenticated-401", self.unauthenticated),
             ("user-delete-404", self.user_delete),
             ("group-delete-404", self.group_delete),
