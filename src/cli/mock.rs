@@ -58,8 +58,9 @@ pub struct MockArgs {
     /// `InvalidAuthenticationToken`, as Graph does).
     #[arg(long, conflicts_with = "client_secret_env")]
     no_auth: bool,
-    /// Start without the entities that the suite's documented reads and lists show (by default
-    /// they exist from the start, with fresh ids).
+    /// Start without the entities that the suite's documented reads and lists show, and without
+    /// the small organisation (users, groups, the signed-in user's events) the server otherwise
+    /// starts with.
     #[arg(long)]
     empty: bool,
     /// What is created answers 404 for this many milliseconds — to it and below it — as on an
@@ -185,6 +186,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         faults: args.fault,
         broken: args.broken,
         https: false,
+        organisation: !args.empty,
     };
     let addr = SocketAddr::new(args.host, args.port);
     runtime

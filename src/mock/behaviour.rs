@@ -52,6 +52,8 @@ pub struct MockConfig {
     pub consistency_lag: Duration,
     /// Served over HTTPS: the links the server writes say so.
     pub https: bool,
+    /// Starts with a small organisation (users, groups, events), as `conform mock` does.
+    pub organisation: bool,
 }
 
 /// Counters and issued tokens, shared by all requests.

@@ -94,6 +94,7 @@ pub fn router(config: MockConfig) -> Router {
     let generic = Arc::new(
         Generic::new(served.models, served.examples, &config.broken)
             .over_https(config.https)
+            .with_organisation(config.organisation)
             .lagging(config.consistency_lag)
             .starting_with(config.fixtures.clone(), !config.empty),
     );

@@ -2246,3 +2246,37 @@ fn onenote_pages_are_made_from_html_and_reached_every_way() {
     });
     assert!(content.contains("<title>New Page</title>"), "{content}");
 }
+
+/// `conform mock` starts with a small organisation a client's first lists find; a reset
+/// brings it back.
+#[test]
+fn the_standalone_server_starts_with_an_organisation() {
+    let runtime = common::runtime();
+    let config = MockConfig {
+        served: Some(conform::mock::generic::served::Served {
+            models: Arc::new(Models::from_models(vec![office()])),
+            ..Default::default()
+        }),
+        organisation: true,
+        ..MockConfig::default()
+    };
+    let server = common::reference_server_with(&runtime, config);
+    let base = server.base_url();
+    let users = send(&runtime, &base, "GET", "/v1.0/users", None).2;
+    assert_eq!(
+        users["value"].as_array().unwrap().len(),
+        3,
+        "me and two colleagues: {users}"
+    );
+    let groups = send(&runtime, &base, "GET", "/v1.0/groups?$top=3", None).2;
+    assert_eq!(groups["value"].as_array().unwrap().len(), 3, "{groups}");
+    let members = format!(
+        "/v1.0/groups/{}/members",
+        groups["value"][0]["id"].as_str().unwrap()
+    );
+    let me = send(&runtime, &base, "GET", "/v1.0/me", None).2;
+    let listed = send(&runtime, &base, "GET", &members, None).2;
+    assert_eq!(listed["value"][0]["id"], me["id"], "{listed}");
+    let events = send(&runtime, &base, "GET", "/v1.0/me/events", None).2;
+    assert_eq!(events["value"].as_array().unwrap().len(), 3, "{events}");
+}

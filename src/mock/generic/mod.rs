@@ -9,6 +9,7 @@ mod calendar;
 mod collection;
 mod create;
 mod delta;
+mod directory;
 mod drive;
 pub mod entities;
 pub mod examples;
@@ -72,6 +73,8 @@ pub struct Generic {
     deltas: delta::Deltas,
     /// `https` when served over TLS: the scheme of the links the server writes.
     scheme: &'static str,
+    /// Starts with a small organisation (`directory`), as `conform mock` does.
+    organisation: bool,
 }
 
 impl Generic {
@@ -88,7 +91,15 @@ impl Generic {
             uploads: upload::Uploads::default(),
             deltas: delta::Deltas::default(),
             scheme: "http",
+            organisation: false,
         }
+    }
+
+    /// Starts (and starts again after a reset) with a small organisation: users, groups, the
+    /// signed-in user's events.
+    pub fn with_organisation(mut self, organisation: bool) -> Self {
+        self.organisation = organisation;
+        self
     }
 
     /// Writes its links with `https://`, as it is served over TLS.
@@ -109,6 +120,9 @@ impl Generic {
     }
 
     fn populate(&self) {
+        if self.organisation {
+            directory::populate(&self.models, &mut self.store());
+        }
         self.add_fixtures();
         if self.seeds {
             self.add_seeds();
