@@ -6,9 +6,9 @@ Drives `conform mock` with the SDK as an application would: users (the default p
 /me and $select), query options and paging, $search, delta in two rounds, groups, $ref membership
 and $expand, group conversations by deep insert, mail, calendar and To Do, a OneDrive resumable
 upload, bound actions, JSON batching (with dependsOn on a failed request), an unauthenticated
-request, deletes. Each step prints `PASS name` or `FAIL name: why`
-(with the exchange that went wrong), then a closing `N passed, M failed`; the exit status is 1
-when any step failed. `scripts/graph_sdk.sh` sets up the SDK and the server and runs this.
+request, deletes. Each step prints `PASS name` or `FAIL name: why` (with the exchange that went
+wrong), then a closing `N passed, M failed`; the exit status is 1 when any step failed.
+`scripts/graph_sdk.sh` sets up the SDK and the server and runs this.
 """
 import asyncio
 import datetime
@@ -233,7 +233,8 @@ class Run:
             self.passed += 1
             print(f"PASS {name}", flush=True)
 
-    # 1. A user's life: create, read, update, read again.
+    # 1. A user's life: create, read, update, read again ($select); the signed-in user's default
+    # property set.
 
     def new_user(self, name):
         nick = f"{name.lower().replace(' ', '')}{uuid.uuid4().hex[:6]}"
@@ -301,7 +302,8 @@ class Run:
         raw = json.loads(self.traffic.exchanges[-1]["answer"])
         self.check("birthday" in raw, "/me?$select=birthday does not answer birthday")
 
-    # 2. Listing users: $filter, $select, $top, $count with ConsistencyLevel, and paging.
+    # 2. Listing users: $filter, $select, $top, $count and $search with ConsistencyLevel, paging,
+    # and delta in two rounds.
 
     def list_config(self, **query):
         config = RequestConfiguration(
@@ -388,7 +390,7 @@ class Run:
                 except Exception:  # best effort: the check above says what went wrong
                     pass
 
-    # 3. A group and its membership by $ref.
+    # 3. A group and its membership by $ref, and by $expand.
 
     async def group_create(self):
         group = await self.graph.groups.post(Group(

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::api::model::{ApiModel, Member, MemberKind};
 use crate::mock::generic::entities::Entities;
+use crate::mock::generic::filter;
 
 /// Puts each navigation of `names` that the entity of type `ty` at `path` has into `body`.
 /// A name may carry a cast (`microsoft.graph.itemAttachment/item`) and nested options
@@ -58,10 +59,12 @@ pub fn check(model: &ApiModel, ty: &str, names: &[String]) -> Result<(), String>
     expand(model, &Entities::default(), ("", ty), names, &mut nothing)
 }
 
-/// The options nested in an expansion that the server applies: `$select` and `$top`.
+/// The options nested in an expansion that the server applies: `$select`, `$filter` and
+/// `$top`.
 #[derive(Debug, Default)]
 struct Nested {
     select: Vec<String>,
+    filter: Option<filter::Expr>,
     top: Option<usize>,
 }
 
@@ -80,6 +83,15 @@ impl Nested {
                 "select" => {
                     nested.select = value.split(',').map(|s| s.trim().to_string()).collect();
                 }
+                "filter" => {
+                    let expr = filter::parse(value).map_err(|e| {
+                        format!(
+                            "Invalid filter clause in $expand: {} at position {}.",
+                            e.message, e.at
+                        )
+                    })?;
+                    nested.filter = Some(expr);
+                }
                 "top" => {
                     let top = value.trim().parse().map_err(|_| {
                         format!("Invalid value '{value}' for query option '$top' in $expand.")
@@ -97,8 +109,8 @@ impl Nested {
         Ok(nested)
     }
 
-    /// `expanded` as the options ask: the first `$top` items, with the `$select`ed properties
-    /// (and `id`).
+    /// `expanded` as the options ask: the first `$top` items that match `$filter`, with the
+    /// `$select`ed properties (and `id`).
     fn applied(&self, expanded: Value) -> Value {
         let select = |item: Value| match item {
             Value::Object(members) if !self.select.is_empty() => Value::Object(
@@ -115,6 +127,11 @@ impl Nested {
             Value::Array(items) => Value::Array(
                 items
                     .into_iter()
+                    .filter(|item| {
+                        self.filter.as_ref().is_none_or(|expr| {
+                            item.as_object().is_some_and(|i| filter::matches(expr, i))
+                        })
+                    })
                     .take(self.top.unwrap_or(usize::MAX))
                     .map(select)
                     .collect(),
@@ -156,5 +173,29 @@ fn navigation(store: &Entities, path: &str, member: &Member) -> Value {
     match member.collection {
         true => Value::Array(found),
         false => found.into_iter().next().unwrap_or(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nested_options_filter_take_and_select_what_they_name() {
+        let nested =
+            Nested::read("$filter=startswith(displayName,'A');$top=1;$select=displayName").unwrap();
+        let members = json!([
+            {"id": "1", "displayName": "Bo", "mail": "b@x"},
+            {"id": "2", "displayName": "Ann", "mail": "a@x"},
+            {"id": "3", "displayName": "Al", "mail": "l@x"}
+        ]);
+        assert_eq!(
+            nested.applied(members),
+            json!([{"id": "2", "displayName": "Ann"}])
+        );
+        let refused = Nested::read("$orderby=displayName").unwrap_err();
+        assert!(refused.contains("$orderby"), "{refused}");
+        assert!(Nested::read("$filter=displayName eq").is_err());
     }
 }

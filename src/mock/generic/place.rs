@@ -202,6 +202,11 @@ fn made(model: &ApiModel, store: &mut Entities, path: &str, ty: &str) {
         body.insert("id".into(), uuid::Uuid::new_v4().to_string().into());
         properties::complete(model, ty, &mut body);
         store.put(path, Entity::new(ty, body));
+        // What a single navigation holds is one of the entity set of its type too (a user's
+        // `drive` is one of `drives`).
+        if let Some(set) = model.roots.iter().find(|r| r.collection && r.ty == ty) {
+            store.link(&format!("/{}", set.name), path);
+        }
     }
 }
 

@@ -64,7 +64,14 @@ pub fn parse(query: Option<&str>) -> Result<Query, QueryError> {
             "select" => parsed.select = names(&value),
             "expand" => parsed.expand = expansions(&value),
             "search" => parsed.search = Some(value.to_string()),
-            "format" | "levels" | "deltatoken" => {}
+            // JSON is what every answer is; another format is not served, and says so.
+            "format" if matches!(value.trim(), "json" | "application/json") => {}
+            "deltatoken" => {}
+            "format" | "levels" => {
+                return Err(QueryError(format!(
+                    "Query option '{name}={value}' is not supported by the reference server."
+                )));
+            }
             _ if name.starts_with('$') => {
                 return Err(QueryError(format!("Query option '{name}' is not allowed.")));
             }

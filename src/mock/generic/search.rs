@@ -67,10 +67,14 @@ pub fn matches(search: &Search, item: &Map<String, Value>) -> bool {
                     .iter()
                     .find(|(name, _)| name.eq_ignore_ascii_case(property))
                     .and_then(|(_, v)| v.as_str());
+                // The value's words, each the start of a word of the property, in any order.
                 found.is_some_and(|text| {
-                    text.to_lowercase()
+                    let text = text.to_lowercase();
+                    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric()).collect();
+                    value
                         .split(|c: char| !c.is_alphanumeric())
-                        .any(|word| word.starts_with(value.as_str()))
+                        .filter(|v| !v.is_empty())
+                        .all(|v| words.iter().any(|word| word.starts_with(v)))
                 })
             })
         }),
@@ -125,6 +129,11 @@ mod tests {
             !matches(&search("\"displayName:ance\""), &adele),
             "a word's start, not its middle"
         );
+        assert!(
+            matches(&search("\"displayName:vance ad\""), &adele),
+            "each word of the value, in any order"
+        );
+        assert!(!matches(&search("\"displayName:vance megan\""), &adele));
         assert!(
             parse("\"vance\"", true)
                 .unwrap_err()
