@@ -284,6 +284,8 @@ impl Builder<'_> {
                 binding: ty.clone(),
                 binding_collection: false,
                 parameters: Vec::new(),
+                required: Vec::new(),
+                unknown_parameters: true,
                 returns: None,
             });
         }

@@ -98,6 +98,13 @@ pub struct OperationDef {
     pub binding_collection: bool,
     /// (name, type) after the binding parameter.
     pub parameters: Vec<(String, String)>,
+    /// The parameters that may be neither null nor left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required: Vec<String>,
+    /// Its parameters are not known (an operation read from a suite's paths): a body is not
+    /// judged against them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_parameters: bool,
     /// Return type and whether it is a collection.
     pub returns: Option<(String, bool)>,
 }
@@ -459,6 +466,13 @@ fn operation_def(operation: &csdl::Operation) -> OperationDef {
                 (p.name.clone(), ty)
             })
             .collect(),
+        required: operation
+            .parameters
+            .iter()
+            .filter(|p| !p.nullable)
+            .map(|p| p.name.clone())
+            .collect(),
+        unknown_parameters: false,
         returns: operation
             .returns
             .as_ref()

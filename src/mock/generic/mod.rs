@@ -21,6 +21,7 @@ mod media;
 mod onenote;
 pub mod place;
 mod prefer;
+mod primitive;
 mod properties;
 pub mod query;
 mod references;

@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::model::{ApiModel, EnumDef, MemberKind};
+use crate::api::model::{ApiModel, EnumDef, Member, MemberKind};
+use crate::mock::generic::primitive;
 
 /// Why a body is refused: Graph's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,15 +61,18 @@ fn check_object(
                 "Invalid property '{name}': the type '{ty}' has no such property."
             )));
         };
-        let fits = fits(
-            model,
-            &member.ty,
-            member.collection,
-            member.kind,
-            value,
-            drop_wrong,
-            depth,
-        )?;
+        if value.is_null() {
+            // A collection is never null; its items may be where the metadata allows.
+            if member.nullable && !member.collection {
+                continue;
+            }
+            if drop_wrong {
+                wrong.push(name.clone());
+                continue;
+            }
+            return Err(Refused(null_refused(name, &declared(&member))));
+        }
+        let fits = fits(model, &member, value, drop_wrong, depth)?;
         if !fits {
             if drop_wrong {
                 wrong.push(name.clone());
@@ -77,11 +81,7 @@ fn check_object(
             return Err(Refused(format!(
                 "Cannot convert the literal '{}' to the expected type '{}' of property '{name}'.",
                 literal(value),
-                if member.collection {
-                    format!("Collection({})", member.ty)
-                } else {
-                    member.ty.clone()
-                }
+                declared(&member)
             )));
         }
     }
@@ -89,6 +89,22 @@ fn check_object(
         body.remove(&name);
     }
     Ok(())
+}
+
+/// The type a property is declared with, as Graph names it in its messages.
+fn declared(member: &Member) -> String {
+    if member.collection {
+        format!("Collection({})", member.ty)
+    } else {
+        member.ty.clone()
+    }
+}
+
+/// Graph's message for a null where the metadata allows none.
+fn null_refused(name: &str, ty: &str) -> String {
+    format!(
+        "A null value was found for the property named '{name}', which has the expected type '{ty}[Nullable=False]'. The expected type '{ty}[Nullable=False]' does not allow null values."
+    )
 }
 
 fn literal(value: &Value) -> String {
@@ -100,32 +116,43 @@ fn literal(value: &Value) -> String {
     }
 }
 
-/// Whether `value` is a value of `ty` (a collection of it when `collection`); null always is.
+/// Whether `value` is a value of `member`'s type (the items of it for a collection, null
+/// among them only where the metadata allows).
 fn fits(
     model: &ApiModel,
-    ty: &str,
-    collection: bool,
-    kind: MemberKind,
+    member: &Member,
     value: &mut Value,
     drop_wrong: bool,
     depth: usize,
 ) -> Result<bool, Refused> {
-    if value.is_null() {
-        return Ok(true);
+    if !member.collection {
+        return fits_one(model, (&member.ty, member.kind), value, drop_wrong, depth);
     }
-    if collection {
-        let Value::Array(items) = value else {
-            return Ok(false);
+    let Value::Array(items) = value else {
+        return Ok(false);
+    };
+    for item in items {
+        let fits = match item {
+            Value::Null => member.nullable,
+            item => fits_one(model, (&member.ty, member.kind), item, drop_wrong, depth)?,
         };
-        for item in items {
-            if !fits(model, ty, false, kind, item, drop_wrong, depth)? {
-                return Ok(false);
-            }
+        if !fits {
+            return Ok(false);
         }
-        return Ok(true);
     }
+    Ok(true)
+}
+
+/// Whether `value`, not null, is a value of `ty`.
+fn fits_one(
+    model: &ApiModel,
+    (ty, kind): (&str, MemberKind),
+    value: &mut Value,
+    drop_wrong: bool,
+    depth: usize,
+) -> Result<bool, Refused> {
     if let Some(primitive) = ty.strip_prefix("Edm.") {
-        return Ok(primitive_fits(primitive, value));
+        return Ok(primitive::fits(primitive, value));
     }
     match (model.type_info(ty), value) {
         (Some(_), Value::Object(object)) => {
@@ -222,91 +249,6 @@ pub fn default_value(model: &ApiModel, ty: &str, collection: bool, depth: usize)
     Some(Value::Object(object))
 }
 
-fn primitive_fits(primitive: &str, value: &Value) -> bool {
-    match primitive {
-        "Boolean" => value.is_boolean(),
-        "Int16" | "Int32" | "Int64" | "Byte" | "SByte" => {
-            value.is_i64()
-                || value.is_u64()
-                || value.as_str().is_some_and(|s| s.parse::<i64>().is_ok())
-        }
-        "Double" | "Single" | "Decimal" => {
-            value.is_number()
-                || value.as_str().is_some_and(|s| {
-                    matches!(s, "NaN" | "INF" | "-INF") || s.parse::<f64>().is_ok()
-                })
-        }
-        "Stream" | "Untyped" => true,
-        "DateTimeOffset" => value.as_str().is_some_and(is_date_time),
-        "Date" => value
-            .as_str()
-            .is_some_and(|s| s.len() == 10 && is_date_time(&format!("{s}T00:00:00Z"))),
-        "Guid" => value
-            .as_str()
-            .is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
-        _ => value.is_string(),
-    }
-}
-
-/// RFC 3339 `date-time`: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, with ranges checked.
-fn is_date_time(value: &str) -> bool {
-    let b = value.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(range)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let date_ok = matches!(
-        (
-            digits(0..4),
-            b.get(4),
-            digits(5..7),
-            b.get(7),
-            digits(8..10)
-        ),
-        (Some(_), Some(b'-'), Some(1..=12), Some(b'-'), Some(1..=31))
-    );
-    let time_ok = matches!(
-        (
-            b.get(10),
-            digits(11..13),
-            b.get(13),
-            digits(14..16),
-            b.get(16),
-            digits(17..19)
-        ),
-        (
-            Some(b'T' | b't'),
-            Some(0..=23),
-            Some(b':'),
-            Some(0..=59),
-            Some(b':'),
-            Some(0..=60)
-        )
-    );
-    if !date_ok || !time_ok {
-        return false;
-    }
-    let mut rest = &b[19..];
-    if let Some((b'.', fraction)) = rest.split_first() {
-        let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
-        if count == 0 {
-            return false;
-        }
-        rest = &fraction[count..];
-    }
-    match rest {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
-                && (*h1 - b'0') * 10 + (*h2 - b'0') <= 23
-                && (*m1 - b'0') * 10 + (*m2 - b'0') <= 59
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,19 +263,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_date_times_guids_and_enum_member_values_as_odata_writes_them() {
-        assert!(is_date_time("2016-10-19T10:37:00Z"));
-        assert!(is_date_time("2016-10-19T10:37:00.123+02:00"));
-        for bad in [
-            "datetime-value",
-            "2016-13-19T10:37:00Z",
-            "2016-10-19T10:37:00",
-            "2016-10-19",
-        ] {
-            assert!(!is_date_time(bad), "{bad}");
-        }
-        assert!(primitive_fits("Date", &json!("2016-10-19")));
-        assert!(!primitive_fits("Guid", &json!("guid-value")));
+    fn reads_enum_member_values_as_odata_writes_them() {
         let def = EnumDef {
             members: vec!["text".into(), "html".into()],
             flags: false,
@@ -423,6 +353,31 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_null_passes_only_where_the_metadata_allows_it() {
+        let refused = checked(
+            "microsoft.graph.conversation",
+            json!({"topic": null}),
+            false,
+        );
+        assert_eq!(
+            refused.unwrap_err(),
+            "A null value was found for the property named 'topic', which has the expected type 'Edm.String[Nullable=False]'. The expected type 'Edm.String[Nullable=False]' does not allow null values."
+        );
+        let upload = "microsoft.graph.uploadSession";
+        assert!(checked(upload, json!({"nextExpectedRanges": null}), false).is_err());
+        assert!(checked(upload, json!({"nextExpectedRanges": ["0-", null]}), false).is_ok());
+        assert!(checked(upload, json!({"uploadUrl": null}), false).is_ok());
+        let dropped = checked("microsoft.graph.conversation", json!({"topic": null}), true);
+        assert_eq!(
+            dropped.unwrap(),
+            json!({}),
+            "the broken rule drops what it would refuse"
+        );
+        let size = checked("microsoft.graph.message", json!({"subject": 5}), false);
+        assert!(size.unwrap_err().contains("Cannot convert the literal '5'"));
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub struct Parameter {
     pub name: String,
     pub ty: PropertyType,
     pub collection: bool,
+    /// May be null or left out (`Nullable`, true unless it says false).
+    pub nullable: bool,
 }
 
 /// What the capability annotations of one target allow; `None` where they say nothing.
@@ -96,7 +98,8 @@ struct PendingOperation {
     kind: OperationKind,
     bound: bool,
     composable: bool,
-    parameters: Vec<(String, Written)>,
+    /// (name, type, nullable).
+    parameters: Vec<(String, Written, bool)>,
     returns: Option<Written>,
 }
 
@@ -155,7 +158,10 @@ impl Collected {
                 if let Some(operation) = self.open_operation.as_mut() {
                     let name = element.required(start, "Name")?;
                     let ty = element.written(element.required(start, "Type")?);
-                    operation.parameters.push((name, ty));
+                    let nullable = element
+                        .attribute(start, "Nullable")?
+                        .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+                    operation.parameters.push((name, ty, nullable));
                 }
             }
             b"ReturnType" => {
@@ -308,17 +314,18 @@ fn check_bindings(names: &Names<'_>, roots: &[PendingRoot], container: &Containe
 
 fn resolve_operation(names: &Names<'_>, pending: PendingOperation) -> Result<Operation> {
     let mut parameters = pending.parameters.into_iter();
-    let (_, binding) = parameters
+    let (_, binding, _) = parameters
         .next()
         .ok_or_else(|| super::Error::new(format!("bound `{}` has no parameter", pending.name)))?;
     let binding = names.type_ref(&binding, "binding parameter type")?;
     let parameters = parameters
-        .map(|(name, written)| {
+        .map(|(name, written, nullable)| {
             let (ty, collection) = names.type_ref(&written, "parameter type")?;
             Ok(Parameter {
                 name,
                 ty,
                 collection,
+                nullable,
             })
         })
         .collect::<Result<Vec<_>>>()?;
