@@ -425,7 +425,7 @@ fn the_server_seeds_what_a_run_asks_for() {
         &runtime,
         &base,
         "GET",
-        "/v1.0/groups/g-fixture?$expand=threads($filter=topic%20eq%20'x')",
+        "/v1.0/groups/g-fixture?$expand=threads($orderby=topic)",
         None,
     );
     assert_eq!(
@@ -436,7 +436,7 @@ fn the_server_seeds_what_a_run_asks_for() {
         refused["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("'$filter'")
+            .contains("'$orderby'")
     );
     let (status, _, _) = send(&runtime, &base, "GET", "/v1.0/users?$expand=nope", None);
     assert_eq!(status, 400, "also where there is nothing to expand");
@@ -2279,4 +2279,118 @@ fn the_standalone_server_starts_with_an_organisation() {
     assert_eq!(listed["value"][0]["id"], me["id"], "{listed}");
     let events = send(&runtime, &base, "GET", "/v1.0/me/events", None).2;
     assert_eq!(events["value"].as_array().unwrap().len(), 3, "{events}");
+}
+
+/// What Graph refuses is refused: a body that is missing, a null the metadata forbids, an
+/// action's unknown or ill-typed parameter or a missing one, a query naming a property the type
+/// lacks; an Outlook item's update answers what it became, a directory object's nothing.
+#[test]
+fn what_graph_refuses_is_refused() {
+    let runtime = common::runtime();
+    let server = server(&runtime, Vec::new());
+    let base = server.base_url();
+    let message = |answer: &Value| {
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (status, _, empty) = send(&runtime, &base, "POST", "/v1.0/me/messages", None);
+    assert_eq!(
+        (status, message(&empty).as_str()),
+        (400, "Empty Payload. JSON content expected.")
+    );
+    let body = json!({"topic": null});
+    let (status, _, null) = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/groups/g-fixture/conversations",
+        Some(body),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        message(&null).contains("does not allow null values"),
+        "{null}"
+    );
+    let thread = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/groups/g-fixture/threads",
+        Some(json!({"topic": "t"})),
+    )
+    .2;
+    let reply = format!(
+        "/v1.0/groups/g-fixture/threads/{}/reply",
+        thread["id"].as_str().unwrap()
+    );
+    for (body, says) in [
+        (Some(json!({"foo": 1})), "'foo'"),
+        (
+            Some(json!({"post": {"body": 5}})),
+            "Cannot convert the literal '5'",
+        ),
+        (Some(json!({})), "'post' is required"),
+        (None, "Empty Payload"),
+    ] {
+        let (status, _, refused) = send(&runtime, &base, "POST", &reply, body.clone());
+        assert_eq!(status, 400, "{body:?}: {refused}");
+        assert!(message(&refused).contains(says), "{body:?}: {refused}");
+    }
+    let valid = json!({"post": {"body": "thanks"}});
+    assert!(matches!(
+        send(&runtime, &base, "POST", &reply, Some(valid)).0,
+        202 | 204
+    ));
+    for query in [
+        "$select=foo",
+        "$orderby=foo",
+        "$filter=foo%20eq%201",
+        "$select=messages",
+    ] {
+        let (status, _, refused) = send(
+            &runtime,
+            &base,
+            "GET",
+            &format!("/v1.0/users?{query}"),
+            None,
+        );
+        assert_eq!(status, 400, "{query}: {refused}");
+    }
+    let (_, _, refused) = send(&runtime, &base, "GET", "/v1.0/users?$select=foo", None);
+    assert_eq!(
+        message(&refused),
+        "Could not find a property named 'foo' on type 'microsoft.graph.user'."
+    );
+    let message_id = send(
+        &runtime,
+        &base,
+        "POST",
+        "/v1.0/me/messages",
+        Some(json!({"subject": "a"})),
+    )
+    .2["id"]
+        .clone();
+    let path = format!("/v1.0/me/messages/{}", message_id.as_str().unwrap());
+    let (status, _, updated) = send(
+        &runtime,
+        &base,
+        "PATCH",
+        &path,
+        Some(json!({"subject": "b"})),
+    );
+    assert_eq!(
+        (status, &updated["subject"]),
+        (200, &json!("b")),
+        "an Outlook item answers itself"
+    );
+    let (status, _, _) = send(
+        &runtime,
+        &base,
+        "PATCH",
+        "/v1.0/groups/g-fixture",
+        Some(json!({"displayName": "G"})),
+    );
+    assert_eq!(status, 204, "a directory object answers nothing");
 }

@@ -48,6 +48,7 @@ pub(super) fn listed_page(
             .filter_map(|v| v.to_str().ok()),
     );
     expand::check(model, ty, &query.expand)
+        .and_then(|()| properties::check_query(model, ty, &query))
         .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     let window = navigation
         .and_then(graph::viewed)
@@ -170,6 +171,15 @@ pub(super) fn searched(
         return Err(refused(search::NEEDS_EVENTUAL));
     }
     let search = search::parse(text, directory).map_err(|message| refused(&message))?;
+    if let search::Search::Directory(groups) = &search {
+        for (property, _) in groups.iter().flatten() {
+            let named = query::Query {
+                select: vec![property.clone()],
+                ..query::Query::default()
+            };
+            properties::check_query(model, ty, &named).map_err(|message| refused(&message))?;
+        }
+    }
     Ok(items
         .into_iter()
         .filter(|item| search::matches(&search, item))

@@ -14,6 +14,9 @@ use crate::mock::generic::examples::Example;
 use crate::mock::generic::validate::Refused;
 use crate::mock::generic::{properties, query};
 
+/// Graph's message for a request that sends no body where the operation takes one.
+pub(super) const EMPTY_PAYLOAD: &str = "Empty Payload. JSON content expected.";
+
 /// A request, read whole before the store is locked.
 pub struct Exchange {
     pub method: Method,
@@ -50,11 +53,14 @@ impl Exchange {
         })
     }
 
-    /// The body as a JSON object: 415 for another media type, 400 when not JSON.
+    /// The body as a JSON object: 415 for another media type, 400 when not JSON or when there
+    /// is none (Graph's `Empty Payload`).
     pub(super) fn json(&self, malformed_as_empty: bool) -> Result<Map<String, Value>, GraphError> {
-        // No body at all reads as an empty object (a POST that sends nothing).
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Map::new());
+            if malformed_as_empty {
+                return Ok(Map::new());
+            }
+            return Err(error(StatusCode::BAD_REQUEST, "BadRequest", EMPTY_PAYLOAD));
         }
         require_json(&self.headers)?;
         match serde_json::from_slice::<Value>(&self.body) {
@@ -92,11 +98,16 @@ impl Exchange {
     }
 
     pub(super) fn prefers_representation(&self) -> bool {
+        self.prefers("return=representation")
+    }
+
+    /// Whether a `Prefer` header states `preference` (lower case).
+    pub(super) fn prefers(&self, preference: &str) -> bool {
         self.headers
             .get_all("prefer")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .any(|v| v.to_ascii_lowercase().contains("return=representation"))
+            .any(|v| v.to_ascii_lowercase().contains(preference))
     }
 }
 

@@ -388,6 +388,34 @@ impl Parser {
 }
 
 /// Whether `entity` passes the filter.
+/// The property paths `expr` names, each once per mention.
+pub fn properties(expr: &Expr) -> Vec<&[String]> {
+    fn operand<'e>(named: &'e Operand, found: &mut Vec<&'e [String]>) {
+        match named {
+            Operand::Property(path) => found.push(path),
+            Operand::Call(_, arguments) => arguments.iter().for_each(|a| operand(a, found)),
+            Operand::Literal(_) => {}
+        }
+    }
+    fn walk<'e>(expr: &'e Expr, found: &mut Vec<&'e [String]>) {
+        match expr {
+            Expr::Or(a, b) | Expr::And(a, b) => {
+                walk(a, found);
+                walk(b, found);
+            }
+            Expr::Not(inner) => walk(inner, found),
+            Expr::Compare(_, a, b) => {
+                operand(a, found);
+                operand(b, found);
+            }
+            Expr::In(a, _) | Expr::Truth(a) => operand(a, found),
+        }
+    }
+    let mut found = Vec::new();
+    walk(expr, &mut found);
+    found
+}
+
 pub fn matches(expr: &Expr, entity: &Map<String, Value>) -> bool {
     match expr {
         Expr::Or(a, b) => matches(a, entity) || matches(b, entity),

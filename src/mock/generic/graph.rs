@@ -283,6 +283,30 @@ pub fn viewed(navigation: &str) -> Option<&'static str> {
         .then_some("events")
 }
 
+/// The types whose updates answer 200 with the entity as it now is: Outlook's items, folders
+/// and calendars, and To Do's lists and tasks. Directory objects (and the rest) answer 204.
+const UPDATED_WITH_ENTITY: &[&str] = &[
+    "outlookItem",
+    "message",
+    "event",
+    "contact",
+    "mailFolder",
+    "contactFolder",
+    "calendar",
+    "calendarGroup",
+    "attachment",
+    "outlookCategory",
+    "todoTaskList",
+    "todoTask",
+];
+
+/// Whether a PATCH of an entity of `ty` answers the entity (200) rather than nothing (204).
+pub fn updates_answer_the_entity(model: &ApiModel, ty: &str) -> bool {
+    model
+        .lineage(ty)
+        .any(|t| UPDATED_WITH_ENTITY.contains(&short(t)))
+}
+
 /// Forgets what Graph never answers: a password set in a `passwordProfile`.
 pub fn forget_write_only(body: &mut Map<String, Value>) {
     if let Some(Value::Object(profile)) = body.get_mut("passwordProfile")

@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use crate::api::model::{ApiModel, MemberKind};
 use crate::mock::generic::graph::{self, DefaultSet};
-use crate::mock::generic::validate;
+use crate::mock::generic::query::Query;
+use crate::mock::generic::{filter, validate};
 
 /// Gives `body`, an entity of `ty`, each declared property it lacks: `null`, or `[]` for a
 /// collection; Graph's derived values (a group's `mail`) first.
@@ -105,6 +106,46 @@ pub fn shown(
         None => {}
     }
     body
+}
+
+/// Refuses a query whose `$select`, `$orderby` or `$filter` names a property that `ty` (nor a
+/// type derived from it, for a list of a base type) does not have, as Graph does; a navigation
+/// property is for `$expand`, not `$select`.
+pub fn check_query(model: &ApiModel, ty: &str, query: &Query) -> Result<(), String> {
+    let filtered = query.filter.iter().flat_map(filter::properties);
+    let ordered = query.order_by.iter().map(|(path, _)| path.as_slice());
+    for path in filtered.chain(ordered) {
+        if let Some(first) = path.first() {
+            structural(model, ty, first)?;
+        }
+    }
+    for name in &query.select {
+        if structural(model, ty, name)? == Some(MemberKind::Property) {
+            continue;
+        }
+        return Err(format!(
+            "Navigation property '{name}' cannot be used in $select on type '{ty}'; use $expand."
+        ));
+    }
+    Ok(())
+}
+
+/// What `name` is on `ty` or a type derived from it: a property, a navigation, or (`None`) a
+/// name every entity answers (`id`, `*`, an annotation, a cast); an error when nothing.
+fn structural(model: &ApiModel, ty: &str, name: &str) -> Result<Option<MemberKind>, String> {
+    if name == "*" || name.eq_ignore_ascii_case("id") || name.contains(['@', '.', '/']) {
+        return Ok(None);
+    }
+    let found = std::iter::once(ty)
+        .chain(model.descendants(ty))
+        .find_map(|t| model.member(t, name));
+    match found {
+        Some(member) if member.kind == MemberKind::Property => Ok(Some(MemberKind::Property)),
+        Some(member) => Ok(Some(member.kind)),
+        None => Err(format!(
+            "Could not find a property named '{name}' on type '{ty}'."
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::api::model::ApiModel;
-use crate::mock::answer::error;
+use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::collection::{self, Listed};
 use crate::mock::generic::create::{self, CreateAt};
@@ -227,7 +227,9 @@ fn read(
         context_of(path.rsplit_once('/').map_or(path, |(c, _)| c))
     );
     let query = query::parse(exchange.query.as_deref())
-        .map_err(|e| error(StatusCode::BAD_REQUEST, "BadRequest", &e.0))?;
+        .map_err(|e| e.0)
+        .and_then(|query| properties::check_query(model, &entity.ty, &query).map(|()| query))
+        .map_err(|message| error(StatusCode::BAD_REQUEST, "BadRequest", &message))?;
     if query.expand.is_empty() && !properties::narrowed(&entity.ty, &query.select) {
         return Ok(json_text_response(
             StatusCode::OK,
@@ -276,8 +278,15 @@ fn update(
             examples::fill_from(model, ty, stored, example);
         }
     });
-    let documented = example.is_some_and(|e| e.status == 200);
-    if exchange.prefers_representation() || replace || documented {
+    // The documented answer decides; else the workload's convention (Outlook items answer
+    // what they became, directory objects 204); `Prefer: return=minimal` asks for 204.
+    let with_entity = match example.map(|e| e.status) {
+        Some(200) => true,
+        Some(204) => false,
+        _ => graph::updates_answer_the_entity(model, ty),
+    };
+    let minimal = exchange.prefers("return=minimal");
+    if exchange.prefers_representation() || replace || (with_entity && !minimal) {
         let context = format!("{}/$entity", context_of(path));
         let text = shown_text(model, entity, exchange, &context);
         drop(store);
@@ -398,8 +407,8 @@ fn operation(
     if method.as_str() != wanted {
         return Ok(method_not_allowed(method, &exchange.path));
     }
-    let request = if action && !exchange.body.is_empty() {
-        exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?
+    let request = if action {
+        parameters(generic, model, (&on, name), exchange)?
     } else {
         Map::new()
     };
@@ -442,6 +451,39 @@ fn operation(
         documented_status(example, StatusCode::OK),
         body,
     ))
+}
+
+/// The parameters an action is called with, judged by its declaration in the metadata: a body
+/// where it takes none is ignored, none where it takes some is Graph's `Empty Payload`.
+fn parameters(
+    generic: &Generic,
+    model: &ApiModel,
+    (on, name): (&Place, &str),
+    exchange: &Exchange,
+) -> Result<Map<String, Value>, GraphError> {
+    let bound = match on {
+        Place::Entity { ty, .. } => Some((ty.as_str(), false)),
+        Place::Collection { ty, .. } => Some((ty.as_str(), true)),
+        _ => None,
+    };
+    let declared = bound
+        .and_then(|(ty, collection)| model.operation(ty, collection, name))
+        .filter(|op| !op.unknown_parameters);
+    let malformed_as_empty = generic.breaks(BrokenRule::AcceptsMalformedJson);
+    let Some(operation) = declared else {
+        return match exchange.body.is_empty() {
+            true => Ok(Map::new()),
+            false => exchange.json(malformed_as_empty),
+        };
+    };
+    if operation.parameters.is_empty() {
+        return Ok(Map::new());
+    }
+    let mut body = exchange.json(malformed_as_empty)?;
+    if !generic.breaks(BrokenRule::AcceptsWrongTypes) {
+        validate::check_parameters(model, operation, &mut body).map_err(refused)?;
+    }
+    Ok(body)
 }
 
 /// The operations served by rules of their own: `delta` (change tracking) and

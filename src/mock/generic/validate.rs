@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::model::{ApiModel, EnumDef, Member, MemberKind};
+use crate::api::model::{ApiModel, EnumDef, Member, MemberKind, OperationDef};
 use crate::mock::generic::primitive;
 
 /// Why a body is refused: Graph's message.
@@ -61,34 +61,88 @@ fn check_object(
                 "Invalid property '{name}': the type '{ty}' has no such property."
             )));
         };
-        if value.is_null() {
-            // A collection is never null; its items may be where the metadata allows.
-            if member.nullable && !member.collection {
-                continue;
-            }
-            if drop_wrong {
-                wrong.push(name.clone());
-                continue;
-            }
-            return Err(Refused(null_refused(name, &declared(&member))));
-        }
-        let fits = fits(model, &member, value, drop_wrong, depth)?;
-        if !fits {
-            if drop_wrong {
-                wrong.push(name.clone());
-                continue;
-            }
-            return Err(Refused(format!(
-                "Cannot convert the literal '{}' to the expected type '{}' of property '{name}'.",
-                literal(value),
-                declared(&member)
-            )));
+        match check_member(model, (name, &member), value, drop_wrong, depth) {
+            Err(_) if drop_wrong => wrong.push(name.clone()),
+            judged => judged?,
         }
     }
     for name in wrong {
         body.remove(&name);
     }
     Ok(())
+}
+
+/// Checks `value`, given for `member` under `name` (a property, or an action's parameter):
+/// null only where the metadata allows it, else a value of its type.
+pub fn check_member(
+    model: &ApiModel,
+    (name, member): (&str, &Member),
+    value: &mut Value,
+    drop_wrong: bool,
+    depth: usize,
+) -> Result<(), Refused> {
+    if value.is_null() {
+        // A collection is never null; its items may be where the metadata allows.
+        if member.nullable && !member.collection {
+            return Ok(());
+        }
+        return Err(Refused(null_refused(name, &declared(member))));
+    }
+    if fits(model, member, value, drop_wrong, depth)? {
+        return Ok(());
+    }
+    Err(Refused(format!(
+        "Cannot convert the literal '{}' to the expected type '{}' of property '{name}'.",
+        literal(value),
+        declared(member)
+    )))
+}
+
+/// Checks `body`, the parameters of a call of `operation`: each one it declares (by name, without
+/// regard to case) and of its type, none that may not be null left out.
+pub fn check_parameters(
+    model: &ApiModel,
+    operation: &OperationDef,
+    body: &mut Map<String, Value>,
+) -> Result<(), Refused> {
+    for (name, value) in body.iter_mut() {
+        if name.contains('@') {
+            continue;
+        }
+        let Some((declared, ty)) = operation
+            .parameters
+            .iter()
+            .find(|(declared, _)| declared.eq_ignore_ascii_case(name))
+        else {
+            return Err(Refused(format!(
+                "The parameter '{name}' in the request payload is not a valid parameter for the operation '{}'.",
+                operation.name
+            )));
+        };
+        let (ty, collection) = match ty.strip_prefix("Collection(") {
+            Some(item) => (item.trim_end_matches(')'), true),
+            None => (ty.as_str(), false),
+        };
+        let member = Member {
+            name: declared.clone(),
+            ty: ty.to_string(),
+            collection,
+            nullable: !operation.required.contains(declared),
+            kind: MemberKind::Property,
+        };
+        check_member(model, (name, &member), value, false, 0)?;
+    }
+    let missing = operation
+        .required
+        .iter()
+        .find(|required| !body.keys().any(|k| k.eq_ignore_ascii_case(required)));
+    match missing {
+        Some(name) => Err(Refused(format!(
+            "The parameter '{name}' is required by the operation '{}' and was not given.",
+            operation.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The type a property is declared with, as Graph names it in its messages.
