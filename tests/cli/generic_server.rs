@@ -1547,7 +1547,7 @@ name = "reply"
 [case.request]
 method = "POST"
 path = "/v1.0/groups/{group-id}/threads/{conversationThread-id}/reply"
-json = '{}'
+json = '{"post": {"body": "thanks"}}'
 [case.expect]
 status = 202
 headers = { Location = true }
@@ -1565,7 +1565,8 @@ headers = { Location = true }
         "/v1.0/groups/g/threads/{}/reply",
         thread["id"].as_str().unwrap()
     );
-    let (status, location, _) = send(&runtime, &base, "POST", &reply, Some(json!({})));
+    let call = json!({"post": {"body": "thanks"}});
+    let (status, location, _) = send(&runtime, &base, "POST", &reply, Some(call));
     assert_eq!(status, 202);
     assert!(location.unwrap().contains(&format!("{reply}/operations/")));
 }
