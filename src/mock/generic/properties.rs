@@ -120,7 +120,10 @@ pub fn check_query(model: &ApiModel, ty: &str, query: &Query) -> Result<(), Stri
         }
     }
     for name in &query.select {
-        if structural(model, ty, name)? == Some(MemberKind::Property) {
+        if matches!(
+            structural(model, ty, name)?,
+            None | Some(MemberKind::Property)
+        ) {
             continue;
         }
         return Err(format!(
@@ -182,6 +185,38 @@ mod tests {
             "a date nobody set is not made up: {user:?}"
         );
         assert_eq!(user["jobTitle"], Value::Null);
+    }
+
+    #[test]
+    fn a_query_names_what_the_type_has() {
+        let model = crate::api::office_model();
+        let user = "microsoft.graph.user";
+        let query = |text: &str| crate::mock::generic::query::parse(Some(text)).unwrap();
+        for fine in [
+            "$select=id,displayName",
+            "$orderby=jobTitle desc",
+            "$filter=displayName eq 'a'",
+            "$select=*",
+        ] {
+            assert_eq!(check_query(&model, user, &query(fine)), Ok(()), "{fine}");
+        }
+        for (refused, says) in [
+            (
+                "$select=foo",
+                "Could not find a property named 'foo' on type 'microsoft.graph.user'.",
+            ),
+            ("$select=messages", "Navigation property 'messages'"),
+            ("$filter=startswith(nope,'a')", "'nope'"),
+        ] {
+            let error = check_query(&model, user, &query(refused)).unwrap_err();
+            assert!(error.contains(says), "{refused}: {error}");
+        }
+        let members = "microsoft.graph.directoryObject";
+        assert_eq!(
+            check_query(&model, members, &query("$select=displayName")),
+            Ok(()),
+            "a list of a base type takes its derived types' properties"
+        );
     }
 
     #[test]
