@@ -11,6 +11,7 @@ mod embedded;
 mod faults;
 mod generic_server;
 mod import_lint;
+mod metadata_judged;
 mod probes;
 mod reference_server;
 mod remote;
