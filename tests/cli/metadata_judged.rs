@@ -146,6 +146,9 @@ fn collections(model: &ApiModel, me: &str) -> Vec<(String, String)> {
     all
 }
 
+/// Sends a request to the server under test: (method, path, JSON body) → (status, body).
+type Send<'a> = dyn Fn(&str, &str, Option<&Map<String, Value>>) -> (u16, Value) + 'a;
+
 /// What the sweep counted.
 #[derive(Default, Debug)]
 struct Tally {
@@ -247,7 +250,7 @@ fn bodies_and_action_parameters_are_judged_by_the_metadata() {
 fn call_actions(
     model: &ApiModel,
     (ty, entity): (&str, &str),
-    send: &dyn Fn(&str, &str, Option<&Map<String, Value>>) -> (u16, Value),
+    send: &Send<'_>,
     tally: &mut Tally,
 ) {
     let actions = model.operations.iter().filter(|op| {
