@@ -132,6 +132,9 @@ fn error_message(response: &Response) -> Option<String> {
 /// request that breaks its own type's schema (refused, or echoed back), or properties the
 /// documented answer shows that the type does not have.
 fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
+    if let Some(unsent) = unsent_body(judged) {
+        return Some(unsent);
+    }
     let schema = judged.expect.schema.as_ref()?;
     let key = schemas.key(&schema.name, schema.api.as_deref());
     if let Some(broken) = broken_request(judged, schemas, key) {
@@ -168,6 +171,29 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
                 .join(", ")
         )
     })
+}
+
+/// An answer that says no body came (`Empty Payload`) to a case whose page shows a request
+/// body: the page's body could not be sent (it is not JSON), which is the page's to fix.
+fn unsent_body(judged: &Judged<'_>) -> Option<String> {
+    let exchange = judged.run.exchange()?;
+    let response = exchange.result.as_ref().ok()?;
+    let message = error_message(response)?;
+    if exchange.request_body.is_some()
+        || response.status != 400
+        || !message.starts_with("Empty Payload")
+    {
+        return None;
+    }
+    let shows_body = judged.page.iter().any(|block| {
+        let mut lines = block.lines().map(str::trim).filter(|l| !l.is_empty());
+        let starts_request = lines
+            .next()
+            .and_then(|l| l.split_whitespace().next())
+            .is_some_and(|word| word == judged.method);
+        starts_request && lines.any(|l| !l.contains(':') || l.starts_with('{'))
+    });
+    shows_body.then(|| "the page's request body is not JSON: it could not be sent".to_string())
 }
 
 /// When every failure is a schema rule broken by a value the page itself writes (`"HTML"` for
@@ -439,6 +465,24 @@ mod tests {
             cause_of("GET", &expect(200), &answer, &echoed, true),
             Cause::Documentation,
             "the page's own value, echoed back"
+        );
+        let empty = run(
+            400,
+            None,
+            r#"{"error":{"code":"BadRequest","message":"Empty Payload. JSON content expected."}}"#,
+        );
+        let unsent = Judged {
+            expect: &created,
+            method: "POST",
+            run: &empty,
+            verdict: &status,
+            own_server: true,
+            page: vec!["POST https://graph.microsoft.com/v1.0/threads\n\n{ topic: 't' }"],
+        };
+        assert_eq!(
+            decide(&unsent, &schemas()).unwrap().cause,
+            Cause::Documentation,
+            "the page's body is not JSON: it was never sent"
         );
         let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
         assert_eq!(

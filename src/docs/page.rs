@@ -524,8 +524,15 @@ pub fn http_message(block: &Block) -> HttpMessage {
                     continue;
                 }
             }
-            if in_headers && trimmed.is_empty() {
+            // A blank line right after the start line, before any header, is the page's
+            // spacing (`POST …`, blank, `Content-type: …`, blank, the body): headers follow.
+            let spacing = message.start_line.is_some() && message.headers.is_empty();
+            if in_headers && trimmed.is_empty() && !spacing {
                 in_headers = false;
+                offset += line.len();
+                continue;
+            }
+            if in_headers && trimmed.is_empty() {
                 offset += line.len();
                 continue;
             }
@@ -725,5 +732,17 @@ If the item doesn't exist, it returns `404 Not Found`. This method returns `202 
             response.body.unwrap().0.contains("\"id\": \"1\""),
             "no blank line before the body"
         );
+    }
+
+    #[test]
+    fn a_blank_line_between_the_start_line_and_the_headers_is_spacing() {
+        let text = "```http\nPOST https://graph.microsoft.com/v1.0/me/calendars\n\nContent-type: application/json\n\n{\"name\": \"n\"}\n```\n```http\nPOST https://graph.microsoft.com/v1.0/me/calendars\n\n{\"name\": \"n\"}\n```\n";
+        let page = parse(Path::new("p.md"), text.to_string());
+        for block in &page.blocks {
+            let request = http_message(block);
+            assert_eq!(request.body.unwrap().0, "{\"name\": \"n\"}");
+        }
+        let spaced = http_message(&page.blocks[0]);
+        assert_eq!(spaced.headers[0].1, "application/json");
     }
 }

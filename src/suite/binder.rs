@@ -233,6 +233,16 @@ impl Binder {
                     chain.seed_with_id(&template, id.trim_matches('\''), shown);
                     continue;
                 }
+                // The file a drive path names, made first unless the case writes it itself.
+                Segment::DrivePath
+                    if self.given.writable == Writable::Everything
+                        && typed.untyped.is_none()
+                        && !writes_file(&case.request.method, typed) =>
+                {
+                    let (template, _) = collection_before(typed, at + 1);
+                    chain.seed_file(&filled(&template, placeholders));
+                    continue;
+                }
                 _ => continue,
             };
             let Some((_, binding)) = placeholders.iter().find(|(n, _)| n == name) else {
@@ -264,6 +274,31 @@ impl Binder {
     }
 }
 
+/// Whether a request writes the file its drive path names: a PUT of its content, an upload
+/// session.
+fn writes_file(method: &str, typed: &TypedPath) -> bool {
+    let Some(last) = typed.segments.last() else {
+        return false;
+    };
+    let name = last.text.split('(').next().unwrap_or_default();
+    match method.to_ascii_uppercase().as_str() {
+        "PUT" => name.eq_ignore_ascii_case("content") || last.step == Segment::Value,
+        "POST" => name.eq_ignore_ascii_case("createUploadSession"),
+        _ => false,
+    }
+}
+
+/// `template` with the values the plan fills in.
+fn filled(template: &str, placeholders: &[(String, Binding)]) -> String {
+    let mut out = template.to_string();
+    for (name, binding) in placeholders {
+        if let Binding::Filled { value, .. } = binding {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    out
+}
+
 /// Whether the case's answer is the entity the key at segment `at` names: a read, update or
 /// replace of the path's last segment.
 fn answers_at(typed: &TypedPath, at: usize, method: &str) -> bool {
@@ -282,12 +317,7 @@ fn documented_entity(case: &Case) -> Option<Arc<str>> {
 
 /// Writes the values the plan fills in into the case's path.
 fn fill(case: &mut Case, placeholders: &[(String, Binding)]) {
-    let mut raw = case.request.path.raw.clone();
-    for (name, binding) in placeholders {
-        if let Binding::Filled { value, .. } = binding {
-            raw = raw.replace(&format!("{{{name}}}"), value);
-        }
-    }
+    let raw = filled(&case.request.path.raw, placeholders);
     if raw != case.request.path.raw
         && let Ok(path) = Template::parse(raw, case.request.path.origin.clone())
     {
@@ -423,6 +453,14 @@ impl Chain {
         let json = serde_json::Value::Object(body).to_string().into();
         let path = format!("{SEED_PATH}{template}");
         if let Some(step) = self.step("POST", &path, Some(json), None, None) {
+            self.setup.push(step);
+        }
+    }
+
+    /// Asks conform's own server for the file a drive path names (`…/root:/a/b.txt:`).
+    fn seed_file(&mut self, item: &str) {
+        let path = format!("{SEED_PATH}{item}");
+        if let Some(step) = self.step("POST", &path, None, None, None) {
             self.setup.push(step);
         }
     }

@@ -2395,3 +2395,38 @@ fn what_graph_refuses_is_refused() {
     );
     assert_eq!(status, 204, "a directory object answers nothing");
 }
+
+/// On conform's own server a case that reads a file by its drive path has the file made first;
+/// one that writes it makes it itself.
+#[test]
+fn a_file_a_case_reads_by_path_is_made_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = dir.path().join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(
+        cases.join("files.toml"),
+        r#"[[case]]
+name = "read_by_path"
+[case.request]
+method = "GET"
+path = "/v1.0/me/drive/root:/{item-path}:"
+[case.expect]
+status = 200
+
+[[case]]
+name = "upload_by_path"
+[case.request]
+method = "PUT"
+path = "/v1.0/me/drive/root:/{item-path}:/content"
+json = '{"a": 1}'
+[case.expect]
+status = 201
+"#,
+    )
+    .unwrap();
+    let run = over_suite("run", &cases, &schemas_dir, &[], &[]);
+    let text = common::text(&run);
+    assert_eq!(run.status.code(), Some(0), "{text}");
+}

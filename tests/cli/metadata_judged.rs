@@ -247,12 +247,7 @@ fn bodies_and_action_parameters_are_judged_by_the_metadata() {
 
 /// The bound actions of `ty` with parameters, called on the entity at `entity`: valid
 /// parameters taken, an unknown or ill-typed one refused.
-fn call_actions(
-    model: &ApiModel,
-    (ty, entity): (&str, &str),
-    send: &Send<'_>,
-    tally: &mut Tally,
-) {
+fn call_actions(model: &ApiModel, (ty, entity): (&str, &str), send: &Send<'_>, tally: &mut Tally) {
     let actions = model.operations.iter().filter(|op| {
         op.action && !op.binding_collection && op.binding == ty && !op.parameters.is_empty()
     });

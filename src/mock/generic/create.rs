@@ -83,11 +83,7 @@ pub(super) fn create(
     drive::after_create(&mut store, &created);
     onenote::after_create(&mut store, &created);
     if let Some(page) = page {
-        let content = format!("{}/{}{created}/content", exchange.origin, exchange.version);
-        store.set_media(&format!("{created}/content"), "text/html".into(), page.html);
-        if let Some(entity) = store.get_mut(&created) {
-            entity.edit(|body| body.insert("contentUrl".into(), json!(content)));
-        }
+        keep_page(&mut store, &created, page, exchange);
     }
     generic.created(&created);
     let status = documented_status(example, StatusCode::CREATED);
@@ -108,6 +104,20 @@ pub(super) fn create(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// A OneNote page's HTML kept as its `content`, and the address it is read at.
+fn keep_page(
+    store: &mut crate::mock::generic::entities::Entities,
+    created: &str,
+    page: onenote::Page,
+    exchange: &Exchange,
+) {
+    let content = format!("{}/{}{created}/content", exchange.origin, exchange.version);
+    store.set_media(&format!("{created}/content"), "text/html".into(), page.html);
+    if let Some(entity) = store.get_mut(created) {
+        entity.edit(|body| body.insert("contentUrl".into(), json!(content)));
+    }
 }
 
 /// `body` as an entity of `ty` with a fresh id and timestamps where its type has them, and

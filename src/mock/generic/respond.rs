@@ -328,16 +328,18 @@ fn property(
     (exchange, example): (&Exchange, Option<&Example>),
 ) -> Reply {
     if ty == "Edm.Stream" {
-        // A stream that held nothing was made by this upload: 201, as Graph answers.
+        // A stream that held nothing was made by this upload: 201, as Graph answers (or what
+        // the documentation shows).
         let stream = format!("{entity}/{name}");
         let new_file = generic.store().media(&stream).is_none();
         let stored = media::media(generic, method, &stream, exchange)?;
         if method == Method::PUT && stored.status().is_success() {
             media::describe_file(generic, model, entity, exchange);
-            let status = match new_file {
+            let made = match new_file {
                 true => StatusCode::CREATED,
-                false => documented_status(example, StatusCode::OK),
+                false => StatusCode::OK,
             };
+            let status = documented_status(example, made);
             return Ok(media::uploaded(generic, entity, exchange, status));
         }
         return Ok(stored);

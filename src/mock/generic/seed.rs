@@ -56,6 +56,16 @@ impl Generic {
             .into_iter()
             .find(|m| m.version == typed.model)
             .ok_or_else(not_a_collection)?;
+        // A file named by a drive path is made where the path says.
+        if typed
+            .segments
+            .last()
+            .is_some_and(|s| s.step == typing::Step::DrivePath)
+        {
+            return self
+                .seed_file(model, &typed)
+                .unwrap_or_else(|| Err(not_a_collection()));
+        }
         let placed = place::resolve(model, &typed, &mut self.store(), Reach::Existing);
         let (path, ty, contained) = match placed {
             Ok(Place::Collection {
@@ -109,6 +119,24 @@ impl Generic {
 
     /// What the suite documents of an entity of the collection: its read, else the first
     /// item of its list.
+    /// Makes the file the drive path of `typed` names (and the folders on its way); its id.
+    fn seed_file(
+        &self,
+        model: &crate::api::model::ApiModel,
+        typed: &typing::TypedPath,
+    ) -> Option<Result<String, Unseeded>> {
+        // The store's lock is let go before the id is read.
+        let placed = place::resolve(model, typed, &mut self.store(), Reach::WritesFile);
+        match placed {
+            Ok(Place::Entity { path, .. }) => {
+                let store = self.store();
+                Some(Ok(store.get(&path)?.id()?.to_string()))
+            }
+            Err(place::Nowhere::NotFound(what)) => Some(Err(Unseeded::NotFound(what))),
+            _ => None,
+        }
+    }
+
     fn documented_read(&self, collection: &str) -> Option<Map<String, Value>> {
         let entity = format!("{}/seeded", collection.trim_end_matches('/'));
         [entity.as_str(), collection]
