@@ -173,8 +173,9 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     })
 }
 
-/// An answer that says no body came (`Empty Payload`) to a case whose page shows a request
-/// body: the page's body could not be sent (it is not JSON), which is the page's to fix.
+/// An answer that says no body came (`Empty Payload`) to a case that sent none: the page's
+/// request body could not be sent (it is not JSON), or the page shows none where the operation
+/// takes one — the page's to fix either way.
 fn unsent_body(judged: &Judged<'_>) -> Option<String> {
     let exchange = judged.run.exchange()?;
     let response = exchange.result.as_ref().ok()?;
@@ -193,7 +194,10 @@ fn unsent_body(judged: &Judged<'_>) -> Option<String> {
             .is_some_and(|word| word == judged.method);
         starts_request && lines.any(|l| !l.contains(':') || l.starts_with('{'))
     });
-    shows_body.then(|| "the page's request body is not JSON: it could not be sent".to_string())
+    Some(match shows_body {
+        true => "the page's request body is not JSON: it could not be sent".to_string(),
+        false => "the page's request shows no body, and the operation takes one".to_string(),
+    })
 }
 
 /// When every failure is a schema rule broken by a value the page itself writes (`"HTML"` for

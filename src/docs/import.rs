@@ -604,7 +604,11 @@ pub enum Fate {
 fn beside(listed: &ListedPath<'_>, example: &Example, context: &Context<'_>) -> (CasePath, Fate) {
     let path = &example.case.path;
     let version = version_of(path).unwrap_or(&context.version);
-    let made = case_path(listed.url, context.models, version);
+    let mut made = case_path(listed.url, context.models, version);
+    // The path shares the example's answer, so it sends the example's query.
+    if let (Some((_, query)), false) = (path.split_once('?'), made.path.contains('?')) {
+        made.path = format!("{}?{query}", made.path);
+    }
     let fate = if made.path == *path {
         Fate::Case
     } else if system_segment(&made.path) != system_segment(path) {

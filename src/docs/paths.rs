@@ -271,7 +271,20 @@ pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
         None => normalise_path(&versioned),
     };
     let typed = typed.filter(|typed| typed.untyped.is_none());
+    let path = match example_query(url) {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
     CasePath { path, notes, typed }
+}
+
+/// The query of an example's URL, as the case sends it (`$expand=members`,
+/// `startDateTime=…&endDateTime=…`): what the documented answer was given for. None when it
+/// holds a placeholder (`{id}`, `<value>`), which no value would fill.
+fn example_query(url: &str) -> Option<&str> {
+    let query = url.split_once('?')?.1.split('#').next()?.trim();
+    let placeholder = query.contains(['{', '}', '<', '>']);
+    (!query.is_empty() && !placeholder).then_some(query)
 }
 
 /// A typed path written back with its keys, parameters and drive paths named: a key after its

@@ -423,7 +423,8 @@ fn operation(
             json!({"@odata.context": context, "value": ids}),
         ));
     }
-    if let Some(answer) = tracked_or_uploaded(generic, model, (name, action, &on), exchange) {
+    let own_rule = tracked_or_uploaded(generic, model, (name, action, &on), (exchange, example));
+    if let Some(answer) = own_rule {
         return answer;
     }
     if let Some(answer) = documented_answer(example, exchange, returns.is_some()) {
@@ -456,7 +457,7 @@ fn operation(
 }
 
 /// The parameters an action is called with, judged by its declaration in the metadata: a body
-/// where it takes none is ignored, none where it takes some is Graph's `Empty Payload`.
+/// where it takes none is ignored, none where it requires some is Graph's `Empty Payload`.
 fn parameters(
     generic: &Generic,
     model: &ApiModel,
@@ -478,7 +479,10 @@ fn parameters(
             false => exchange.json(malformed_as_empty),
         };
     };
-    if operation.parameters.is_empty() {
+    // A body where it takes none is ignored; none where every parameter may be left out
+    // calls it with none.
+    let unsent = exchange.body.iter().all(u8::is_ascii_whitespace);
+    if operation.parameters.is_empty() || (unsent && operation.required.is_empty()) {
         return Ok(Map::new());
     }
     let mut body = exchange.json(malformed_as_empty)?;
@@ -494,7 +498,7 @@ fn tracked_or_uploaded(
     generic: &Generic,
     model: &ApiModel,
     (name, action, on): (&str, bool, &Place),
-    exchange: &Exchange,
+    (exchange, example): (&Exchange, Option<&Example>),
 ) -> Option<Reply> {
     if let (
         true,
@@ -520,7 +524,8 @@ fn tracked_or_uploaded(
     {
         let mut session = generic.open_upload(path, &exchange.origin);
         session["@odata.context"] = json!(exchange.context("microsoft.graph.uploadSession"));
-        return Some(Ok(json_response(StatusCode::OK, session)));
+        let status = documented_status(example, StatusCode::OK);
+        return Some(Ok(json_response(status, session)));
     }
     None
 }
