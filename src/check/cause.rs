@@ -135,6 +135,9 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
     if let Some(unsent) = unsent_body(judged) {
         return Some(unsent);
     }
+    if let Some(selected_out) = selected_out(judged) {
+        return Some(selected_out);
+    }
     let schema = judged.expect.schema.as_ref()?;
     let key = schemas.key(&schema.name, schema.api.as_deref());
     if let Some(broken) = broken_request(judged, schemas, key) {
@@ -169,6 +172,37 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
                 .map(|p| format!("`{p}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        )
+    })
+}
+
+/// When every failure is a property the documented answer shows and the request's own
+/// `$select` leaves out: the page's example answers more than its request asks.
+fn selected_out(judged: &Judged<'_>) -> Option<String> {
+    let exchange = judged.run.exchange()?;
+    let query = exchange.path.split_once('?')?.1;
+    let select: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name.trim_start_matches('$').eq_ignore_ascii_case("select"))?
+        .1
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    let mut left_out = Vec::new();
+    for failure in &judged.verdict.failures {
+        let property = failure
+            .pointer
+            .as_deref()
+            .filter(|_| failure.message.ends_with("(the documented response shows it)"))?
+            .trim_start_matches('/');
+        if property.contains('/') || select.contains(&property.to_ascii_lowercase()) {
+            return None;
+        }
+        left_out.push(format!("`{property}`"));
+    }
+    (!left_out.is_empty()).then(|| {
+        format!(
+            "the documented answer shows {}, which the request's $select leaves out",
+            left_out.join(", ")
         )
     })
 }
@@ -487,6 +521,20 @@ mod tests {
             decide(&unsent, &schemas()).unwrap().cause,
             Cause::Documentation,
             "the page's body is not JSON: it was never sent"
+        );
+        let mut selected = run(200, None, r#"{"topic": "t"}"#);
+        if let Attempt::Sent(exchange) = &mut selected.attempt {
+            exchange.path = "/threads/1?$select=topic".into();
+        }
+        let shown = failed(vec![Failure::at(
+            FailureKind::Schema,
+            "/importance",
+            "required property is missing (the documented response shows it)",
+        )]);
+        assert_eq!(
+            cause_of("GET", &expect(200), &selected, &shown, true),
+            Cause::Documentation,
+            "the page's answer shows what its own $select leaves out"
         );
         let known = failed(vec![Failure::at(FailureKind::Schema, "/topic", "missing")]);
         assert_eq!(
