@@ -2359,6 +2359,33 @@ fn what_graph_refuses_is_refused() {
         );
         assert_eq!(status, 400, "{query}: {refused}");
     }
+    let report = "/v1.0/reports/getUsageReport";
+    assert_eq!(
+        send(
+            &runtime,
+            &base,
+            "GET",
+            &format!("{report}(period='D7')"),
+            None
+        )
+        .0,
+        200
+    );
+    for (arguments, says) in [
+        ("(period=7)", "Cannot convert the literal '7'"),
+        ("(nope='x')", "'nope'"),
+        ("()", "'period' is required"),
+    ] {
+        let (status, _, refused) = send(
+            &runtime,
+            &base,
+            "GET",
+            &format!("{report}{arguments}"),
+            None,
+        );
+        assert_eq!(status, 400, "{arguments}: {refused}");
+        assert!(message(&refused).contains(says), "{arguments}: {refused}");
+    }
     let (_, _, refused) = send(&runtime, &base, "GET", "/v1.0/users?$select=foo", None);
     assert_eq!(
         message(&refused),

@@ -49,6 +49,8 @@ pub enum Place {
         on: Box<Place>,
         name: String,
         action: bool,
+        /// A function's arguments in the path, as written: (name, literal).
+        arguments: Vec<(String, String)>,
         /// Its return type and whether it is a collection.
         returns: Option<(String, bool)>,
     },
@@ -136,17 +138,7 @@ pub fn resolve(
                 collection: segment.collection,
             },
             (Step::Cast, Some(place)) => cast(place, ty),
-            (Step::Action | Step::Function { .. }, Some(on)) => Place::Operation {
-                on: Box::new(on),
-                name: segment
-                    .text
-                    .split('(')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-                action: segment.step == Step::Action,
-                returns: segment.ty.clone().map(|t| (t, segment.collection)),
-            },
+            (Step::Action | Step::Function { .. }, Some(on)) => operation(on, segment),
             (Step::Ref, Some(place)) => Place::Refs(Box::new(place)),
             (Step::Value, Some(place)) => Place::Value(Box::new(place)),
             (Step::Count, Some(place)) => Place::Count(Box::new(place)),
@@ -164,6 +156,25 @@ pub fn resolve(
         });
     }
     place.ok_or_else(|| Nowhere::Invalid("the path names nothing".into()))
+}
+
+/// A bound action or function called on `on`.
+fn operation(on: Place, segment: &Typed) -> Place {
+    Place::Operation {
+        on: Box::new(on),
+        name: segment
+            .text
+            .split('(')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        action: segment.step == Step::Action,
+        arguments: match &segment.step {
+            Step::Function { arguments } => arguments.clone(),
+            _ => Vec::new(),
+        },
+        returns: segment.ty.clone().map(|t| (t, segment.collection)),
+    }
 }
 
 /// A singleton: the entity of a set of its type under a fixed id (`me`), else its own.

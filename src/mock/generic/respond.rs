@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::api::model::ApiModel;
+use crate::api::model::{ApiModel, OperationDef};
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::collection::{self, Listed};
@@ -185,6 +185,7 @@ fn derived(
                 on,
                 name,
                 action,
+                arguments,
                 returns,
             },
         ) => {
@@ -192,6 +193,7 @@ fn derived(
                 on: *on,
                 name: &name,
                 action,
+                arguments: &arguments,
                 returns,
             };
             operation(generic, model, called, exchange, example)
@@ -386,6 +388,8 @@ struct Called<'a> {
     on: Place,
     name: &'a str,
     action: bool,
+    /// A function's arguments in the path: (name, literal).
+    arguments: &'a [(String, String)],
     returns: Option<(String, bool)>,
 }
 
@@ -399,6 +403,7 @@ fn operation(
         on,
         name,
         action,
+        arguments,
         returns,
     }: Called<'_>,
     exchange: &Exchange,
@@ -412,6 +417,9 @@ fn operation(
     let request = if action {
         parameters(generic, model, (&on, name), exchange)?
     } else {
+        if let Some(function) = declared(model, &on, name) {
+            validate::check_arguments(model, function, arguments).map_err(refused)?;
+        }
         Map::new()
     };
     if let Place::Entity { path, .. } = &on
@@ -456,6 +464,18 @@ fn operation(
     ))
 }
 
+/// The operation `name` bound to what `on` is, where the metadata declares its parameters.
+fn declared<'m>(model: &'m ApiModel, on: &Place, name: &str) -> Option<&'m OperationDef> {
+    let (ty, collection) = match on {
+        Place::Entity { ty, .. } => (ty.as_str(), false),
+        Place::Collection { ty, .. } => (ty.as_str(), true),
+        _ => return None,
+    };
+    model
+        .operation(ty, collection, name)
+        .filter(|op| !op.unknown_parameters)
+}
+
 /// The parameters an action is called with, judged by its declaration in the metadata: a body
 /// where it takes none is ignored, none where it requires some is Graph's `Empty Payload`.
 fn parameters(
@@ -464,16 +484,8 @@ fn parameters(
     (on, name): (&Place, &str),
     exchange: &Exchange,
 ) -> Result<Map<String, Value>, GraphError> {
-    let bound = match on {
-        Place::Entity { ty, .. } => Some((ty.as_str(), false)),
-        Place::Collection { ty, .. } => Some((ty.as_str(), true)),
-        _ => None,
-    };
-    let declared = bound
-        .and_then(|(ty, collection)| model.operation(ty, collection, name))
-        .filter(|op| !op.unknown_parameters);
     let malformed_as_empty = generic.breaks(BrokenRule::AcceptsMalformedJson);
-    let Some(operation) = declared else {
+    let Some(operation) = declared(model, on, name) else {
         return match exchange.body.is_empty() {
             true => Ok(Map::new()),
             false => exchange.json(malformed_as_empty),

@@ -145,6 +145,46 @@ pub fn check_parameters(
     }
 }
 
+/// Checks a function's arguments written in its path (`(period='D7')`) as its parameters: each
+/// OData literal read as the JSON value it stands for. Arguments given by alias (`@p`) are
+/// not judged.
+pub fn check_arguments(
+    model: &ApiModel,
+    function: &OperationDef,
+    arguments: &[(String, String)],
+) -> Result<(), Refused> {
+    if arguments
+        .iter()
+        .any(|(_, literal)| literal.trim().starts_with('@'))
+    {
+        return Ok(());
+    }
+    let mut values: Map<String, Value> = arguments
+        .iter()
+        .map(|(name, literal)| (name.clone(), literal_value(literal.trim())))
+        .collect();
+    check_parameters(model, function, &mut values)
+}
+
+/// The JSON value an OData literal in a URL stands for: `'text'` a string, `true`/`false`,
+/// `null`, a number; anything else (a date, a GUID, an enum member) its text.
+fn literal_value(literal: &str) -> Value {
+    if let Some(text) = literal
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        return Value::String(text.replace("''", "'"));
+    }
+    match literal {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "null" => Value::Null,
+        _ => serde_json::from_str::<serde_json::Number>(literal)
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String(literal.to_string())),
+    }
+}
+
 /// The type a property is declared with, as Graph names it in its messages.
 fn declared(member: &Member) -> String {
     if member.collection {
