@@ -111,6 +111,18 @@ fn send(
     })
 }
 
+/// A folder holding the office schemas and a suite of one case file, `name` with `text`:
+/// (the folder, the cases, the schemas).
+fn suite_of(name: &str, text: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = dir.path().join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::write(cases.join(name), text).unwrap();
+    (dir, cases, schemas_dir)
+}
+
 /// The schemas of the office metadata, as `schemas import` writes them.
 fn schemas(dir: &Path) -> Schemas {
     let csdl = common::root().join("tests/fixtures/csdl/office.csdl");
@@ -1625,13 +1637,8 @@ headers = { Location = true }
 /// the fixtures and below what is seeded first; `--empty` starts without it.
 #[test]
 fn documented_reads_and_lists_are_there_from_the_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = dir.path().join("cases");
-    std::fs::create_dir_all(&cases).unwrap();
-    std::fs::write(
-        cases.join("documented.toml"),
+    let (_dir, cases, schemas_dir) = suite_of(
+        "documented.toml",
         r#"[[case]]
 name = "list_conversations"
 [case.request]
@@ -1650,8 +1657,7 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}/threads"
 status = 200
 body = '{"value": [{"id": "documented-2", "topic": "Agenda"}, {"id": "documented-3", "topic": "Notes"}]}'
 "#,
-    )
-    .unwrap();
+    );
     let runtime = common::runtime();
     let start = |empty: bool| {
         let served =
@@ -2427,13 +2433,8 @@ fn what_graph_refuses_is_refused() {
 /// one that writes it makes it itself.
 #[test]
 fn a_file_a_case_reads_by_path_is_made_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = dir.path().join("cases");
-    std::fs::create_dir_all(&cases).unwrap();
-    std::fs::write(
-        cases.join("files.toml"),
+    let (_dir, cases, schemas_dir) = suite_of(
+        "files.toml",
         r#"[[case]]
 name = "read_by_path"
 [case.request]
@@ -2451,8 +2452,7 @@ json = '{"a": 1}'
 [case.expect]
 status = 201
 "#,
-    )
-    .unwrap();
+    );
     let run = over_suite("run", &cases, &schemas_dir, &[], &[]);
     let text = common::text(&run);
     assert_eq!(run.status.code(), Some(0), "{text}");
