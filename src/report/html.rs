@@ -17,7 +17,7 @@ details.case { border: 1px solid #d0d7de; border-radius: 6px; margin: .4rem 0; p
 details.case[hidden] { display: none; }
 summary { cursor: pointer; }
 .badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 4px; padding: 0 .3rem; margin-right: .5rem; color: #fff; font-size: .8rem; }
-.pass { background: #1f883d; } .fail { background: #cf222e; } .error { background: #9a6700; } .skip { background: #6e7781; }
+.pass { background: #1f883d; } .fail { background: #cf222e; } .error { background: #9a6700; } .skip { background: #6e7781; } .known { background: #8250df; }
 pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 table.failures { border-collapse: collapse; margin: .5rem 0; }
 table.failures td, table.failures th { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: left; vertical-align: top; }
@@ -74,8 +74,9 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
          <span>passed <b id=\"count-pass\">{}</b></span>\
          <span>failed <b id=\"count-fail\">{}</b></span>\
          <span>errors <b id=\"count-error\">{}</b></span>\
-         <span>skipped <b id=\"count-skip\">{}</b></span></div>",
-        s.total, s.passed, s.failed, s.errors, s.skipped
+         <span>skipped <b id=\"count-skip\">{}</b></span>\
+         <span>known failures <b id=\"count-known\">{}</b></span></div>",
+        s.total, s.passed, s.failed, s.errors, s.skipped, s.known_failures
     );
     if s.passed + s.skipped < s.total {
         out.push_str("<div class=\"counts\" id=\"causes\">by cause:");
@@ -122,7 +123,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
 
 fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
     out.push_str("<div class=\"filters\">");
-    for outcome in ["pass", "fail", "error", "skip"] {
+    for outcome in ["pass", "fail", "error", "known", "skip"] {
         let _ = write!(
             out,
             "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
@@ -153,7 +154,11 @@ fn verdict_notes(out: &mut String, case: &CaseRecord) {
 }
 
 fn case_section(out: &mut String, case: &CaseRecord) {
-    let outcome = case.outcome.as_str();
+    // As the run decided it: a failure the baseline knows shows as known.
+    let outcome = match case.decision() {
+        crate::report::record::Decision::KnownFailure => "known",
+        _ => case.outcome.as_str(),
+    };
     let _ = writeln!(
         out,
         "<details class=\"case\" id=\"case-{}\" data-outcome=\"{outcome}\" data-tags=\"{}\">\

@@ -9,7 +9,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use crate::check::Outcome;
-use crate::report::record::{CaseRecord, Cases, Outline, Report, Summary};
+use crate::report::record::{CaseRecord, Cases, Decision, Outline, Report, Summary};
 
 const CLOSING: &str = "</testsuites>";
 
@@ -68,16 +68,23 @@ fn suite(file: &str, ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<
 }
 
 fn test_case(case: &CaseRecord) -> TestCase {
-    let status = match case.outcome {
-        Outcome::Pass => TestCaseStatus::success(),
-        Outcome::Skip => {
+    // As the terminal and the exit code decide: a failure the baseline knows is skipped.
+    let status = match case.decision() {
+        Decision::Passed => TestCaseStatus::success(),
+        Decision::Skipped => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &case.skip_reason {
                 status.set_message(reason.as_str());
             }
             status
         }
-        Outcome::Fail | Outcome::Error => {
+        Decision::KnownFailure => {
+            let mut status = TestCaseStatus::skipped();
+            let first = case.failures.first().map_or("", |f| f.message.as_str());
+            status.set_message(format!("known failure: {first}"));
+            status
+        }
+        Decision::Failed => {
             let kind = if case.outcome == Outcome::Fail {
                 NonSuccessKind::Failure
             } else {
@@ -98,6 +105,9 @@ fn test_case(case: &CaseRecord) -> TestCase {
         }
     };
     let mut test_case = TestCase::new(case.name.as_str(), status);
+    if case.decision() == Decision::KnownFailure {
+        test_case.set_system_out(case.failure_text());
+    }
     test_case.set_classname(case.file.as_str());
     test_case.set_time(Duration::from_millis(case.duration_ms));
     test_case

@@ -5,7 +5,7 @@ use std::io;
 
 use crate::check::cause::Cause;
 use crate::check::{FailureKind, Outcome};
-use crate::report::record::{CaseRecord, Cases, CauseCounts, GroupCount, Report};
+use crate::report::record::{CaseRecord, Cases, CauseCounts, Decision, GroupCount, Report};
 
 /// Writes the report to `to`, one case at a time.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
@@ -26,8 +26,13 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
     );
     let _ = writeln!(
         out,
-        "**{} cases: {} passed, {} failed, {} errors, {} skipped**\n",
-        s.total, s.passed, s.failed, s.errors, s.skipped
+        "**{} cases: {} passed, {} failed, {} errors, {} skipped{}**\n",
+        s.total,
+        s.passed,
+        s.failed,
+        s.errors,
+        s.skipped,
+        known(s.known_failures)
     );
     causes(&mut out, s.causes);
     if let Some(baseline) = &report.baseline {
@@ -73,7 +78,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             column(case, &[FailureKind::Header]),
             column(case, &[FailureKind::Schema]),
             column(case, &[FailureKind::Body]),
-            outcome(case.outcome),
+            outcome(case),
             case.cause.map_or("", |c| c.as_str()),
         );
         to.write_all(out.as_bytes())
@@ -172,12 +177,23 @@ fn undocumented(
     to.write_all(cases.as_bytes())
 }
 
-fn outcome(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Pass => "✅ pass",
-        Outcome::Fail => "❌ fail",
-        Outcome::Error => "⚠️ error",
-        Outcome::Skip => "⏭️ skip",
+/// `, N known failures` when the baseline knew any.
+pub(super) fn known(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1 => ", 1 known failure".to_string(),
+        n => format!(", {n} known failures"),
+    }
+}
+
+/// How the case came out, as the run decided it.
+fn outcome(case: &CaseRecord) -> &'static str {
+    match (case.decision(), case.outcome) {
+        (Decision::Passed, _) => "✅ pass",
+        (Decision::Skipped, _) => "⏭️ skip",
+        (Decision::KnownFailure, _) => "🔕 known failure",
+        (Decision::Failed, Outcome::Error) => "⚠️ error",
+        (Decision::Failed, _) => "❌ fail",
     }
 }
 

@@ -104,18 +104,30 @@ pub enum Decision {
     Skipped,
 }
 
+impl Decision {
+    /// The word reports show for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Passed => "pass",
+            Decision::Failed => "fail",
+            Decision::KnownFailure => "known",
+            Decision::Skipped => "skip",
+        }
+    }
+}
+
 impl CaseRecord {
     pub fn decision(&self) -> Decision {
-        if self.outcome == Outcome::Skip {
-            return Decision::Skipped;
+        match self.outcome {
+            Outcome::Skip => return Decision::Skipped,
+            Outcome::Pass => return Decision::Passed,
+            Outcome::Fail | Outcome::Error => {}
         }
-        if self.failures.is_empty() {
-            return Decision::Passed;
-        }
-        let known = self
-            .failures
-            .iter()
-            .all(|f| f.baseline == Some(Standing::Known));
+        let known = !self.failures.is_empty()
+            && self
+                .failures
+                .iter()
+                .all(|f| f.baseline == Some(Standing::Known));
         if known {
             Decision::KnownFailure
         } else {
@@ -147,6 +159,9 @@ pub struct Summary {
     /// Passed after retries.
     #[serde(default)]
     pub flaky: usize,
+    /// Failed only as the baseline says they are known to: not counted as failed.
+    #[serde(default)]
+    pub known_failures: usize,
     /// Resources left behind, over all cases.
     #[serde(default)]
     pub leaked: usize,
@@ -201,11 +216,13 @@ impl Summary {
 
     pub fn add(&mut self, record: &CaseRecord) {
         self.total += 1;
-        match record.outcome {
-            Outcome::Pass => self.passed += 1,
-            Outcome::Fail => self.failed += 1,
-            Outcome::Error => self.errors += 1,
-            Outcome::Skip => self.skipped += 1,
+        // Counted by the one decision the terminal and the exit code read.
+        match (record.decision(), record.outcome) {
+            (Decision::Passed, _) => self.passed += 1,
+            (Decision::Skipped, _) => self.skipped += 1,
+            (Decision::KnownFailure, _) => self.known_failures += 1,
+            (Decision::Failed, Outcome::Error) => self.errors += 1,
+            (Decision::Failed, _) => self.failed += 1,
         }
         self.flaky += usize::from(record.flaky);
         self.leaked += record.leaked.len();

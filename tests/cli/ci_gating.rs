@@ -199,6 +199,35 @@ fn a_baseline_lets_known_failures_pass_and_update_prunes_them() {
     assert!(written.contains("reason = \"upstream\""), "{written}");
     let output = run_drift(&both, &reports, &["--baseline", baseline.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    // Every report says what the exit code says: no failure, the known ones skipped as known.
+    let (_, failures, errors, skipped, _, _) = junit_counts(&reports.join("junit.xml"));
+    assert_eq!(
+        (failures, errors),
+        (0, 0),
+        "junit.xml agrees with exit code 0"
+    );
+    let junit = fs::read_to_string(reports.join("junit.xml")).unwrap();
+    let known = junit.matches("known failure: ").count();
+    assert!(known > 0 && skipped >= known, "{junit}");
+    let summary = &common::report(&reports)["summary"];
+    assert_eq!(
+        (summary["failed"].as_u64(), summary["errors"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        summary["known_failures"].as_u64(),
+        Some(known as u64),
+        "{summary}"
+    );
+    let markdown = fs::read_to_string(reports.join("report.md")).unwrap();
+    assert!(markdown.contains("0 failed, 0 errors"), "{markdown}");
+    assert!(markdown.contains("known failure"), "{markdown}");
+    let html = fs::read_to_string(reports.join("report.html")).unwrap();
+    assert!(
+        html.contains("failed <b id=\"count-fail\">0</b>"),
+        "html agrees"
+    );
+    assert!(html.contains(&format!("known failures <b id=\"count-known\">{known}</b>")));
 
     // The server is fixed: both entries are reported fixed and pruned on update.
     let output = run_drift(&[], &reports, &["--baseline", baseline.to_str().unwrap()]);
