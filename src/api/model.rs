@@ -372,6 +372,24 @@ impl ApiModel {
         })
     }
 
+    /// Every overload of the operation `name` bound to `ty` (or, where `ty` binds none, to its
+    /// nearest base that does) as a collection or not.
+    pub fn overloads(&self, ty: &str, collection: bool, name: &str) -> Vec<&OperationDef> {
+        let Some(candidates) = self.index.operations.get(&name.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        self.lineage(ty)
+            .map(|t| {
+                candidates
+                    .iter()
+                    .map(|i| &self.operations[*i])
+                    .filter(|op| op.binding == t && op.binding_collection == collection)
+                    .collect::<Vec<_>>()
+            })
+            .find(|found| !found.is_empty())
+            .unwrap_or_default()
+    }
+
     /// Every name that may follow a value of `ty`: its members' and its operations'.
     pub fn names_after(&self, ty: &str, collection: bool) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

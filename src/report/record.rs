@@ -2,6 +2,7 @@
 //! secrets removed), the summary, and the baseline comparison. Reporters and baselines read
 //! records; nothing here sends or checks anything.
 
+pub use crate::report::decision::Decision;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -90,30 +91,6 @@ pub struct CaseRecord {
     /// 0.3s`): an eventually consistent service's delay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waited_for_created: Option<String>,
-}
-
-/// What a record comes to for the run: the one decision the terminal's verdict line, the
-/// progress line and the exit code all read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Passed,
-    /// Failed (or could not run) on something a baseline does not list as known.
-    Failed,
-    /// Every failure is one the baseline lists as known and current.
-    KnownFailure,
-    Skipped,
-}
-
-impl Decision {
-    /// The word reports show for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Passed => "pass",
-            Decision::Failed => "fail",
-            Decision::KnownFailure => "known",
-            Decision::Skipped => "skip",
-        }
-    }
 }
 
 impl CaseRecord {

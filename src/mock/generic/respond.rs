@@ -417,9 +417,11 @@ fn operation(
     let request = if action {
         parameters(generic, model, (&on, name), exchange)?
     } else {
-        if let Some(function) = declared(model, &on, name) {
-            validate::check_arguments(model, function, arguments).map_err(refused)?;
-        }
+        let overloads = bound_type(&on)
+            .map(|(ty, collection)| model.overloads(ty, collection, name))
+            .unwrap_or_default();
+        validate::check_arguments(model, &overloads, arguments, exchange.query.as_deref())
+            .map_err(refused)?;
         Map::new()
     };
     if let Place::Entity { path, .. } = &on
@@ -466,14 +468,19 @@ fn operation(
 
 /// The operation `name` bound to what `on` is, where the metadata declares its parameters.
 fn declared<'m>(model: &'m ApiModel, on: &Place, name: &str) -> Option<&'m OperationDef> {
-    let (ty, collection) = match on {
-        Place::Entity { ty, .. } => (ty.as_str(), false),
-        Place::Collection { ty, .. } => (ty.as_str(), true),
-        _ => return None,
-    };
+    let (ty, collection) = bound_type(on)?;
     model
         .operation(ty, collection, name)
         .filter(|op| !op.unknown_parameters)
+}
+
+/// The type an operation on `on` binds to, and whether as a collection.
+fn bound_type(on: &Place) -> Option<(&str, bool)> {
+    match on {
+        Place::Entity { ty, .. } => Some((ty.as_str(), false)),
+        Place::Collection { ty, .. } => Some((ty.as_str(), true)),
+        _ => None,
+    }
 }
 
 /// The parameters an action is called with, judged by its declaration in the metadata: a body

@@ -145,25 +145,51 @@ pub fn check_parameters(
     }
 }
 
-/// Checks a function's arguments written in its path (`(period='D7')`) as its parameters: each
-/// OData literal read as the JSON value it stands for. Arguments given by alias (`@p`) are
-/// not judged.
+/// Checks a function's arguments — written in its path (`(period='D7')`), or in the query by
+/// the names of its parameters — against its overloads: the call stands when one of them
+/// takes it, else the refusal of the overload that names the most of them. Each OData literal
+/// is read as the JSON value it stands for; arguments given by alias (`@p`) are not judged,
+/// nor are functions the metadata does not declare.
 pub fn check_arguments(
     model: &ApiModel,
-    function: &OperationDef,
+    overloads: &[&OperationDef],
     arguments: &[(String, String)],
+    query: Option<&str>,
 ) -> Result<(), Refused> {
-    if arguments
+    let declared: Vec<&OperationDef> = overloads
         .iter()
-        .any(|(_, literal)| literal.trim().starts_with('@'))
-    {
+        .copied()
+        .filter(|op| !op.unknown_parameters)
+        .collect();
+    if declared.is_empty() || arguments.iter().any(|(_, l)| l.trim().starts_with('@')) {
         return Ok(());
     }
-    let mut values: Map<String, Value> = arguments
+    let takes = |op: &OperationDef, name: &str| {
+        op.parameters
+            .iter()
+            .any(|(p, _)| p.eq_ignore_ascii_case(name))
+    };
+    let in_query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(name, _)| declared.iter().any(|op| takes(op, name)))
+        .map(|(name, value)| (name.into_owned(), value.into_owned()));
+    let values: Map<String, Value> = arguments
         .iter()
-        .map(|(name, literal)| (name.clone(), literal_value(literal.trim())))
+        .cloned()
+        .chain(in_query)
+        .map(|(name, literal)| (name, literal_value(literal.trim())))
         .collect();
-    check_parameters(model, function, &mut values)
+    let named = |op: &OperationDef| values.keys().filter(|k| takes(op, k)).count();
+    let mut refusal: Option<(usize, Refused)> = None;
+    for op in &declared {
+        match check_parameters(model, op, &mut values.clone()) {
+            Ok(()) => return Ok(()),
+            Err(refused) if refusal.as_ref().is_none_or(|(n, _)| named(op) > *n) => {
+                refusal = Some((named(op), refused));
+            }
+            Err(_) => {}
+        }
+    }
+    refusal.map_or(Ok(()), |(_, refused)| Err(refused))
 }
 
 /// The JSON value an OData literal in a URL stands for: `'text'` a string, `true`/`false`,
@@ -472,6 +498,50 @@ mod tests {
         );
         let size = checked("microsoft.graph.message", json!({"subject": 5}), false);
         assert!(size.unwrap_err().contains("Cannot convert the literal '5'"));
+    }
+
+    #[test]
+    fn a_function_call_stands_when_one_overload_takes_it() {
+        let model = crate::api::office_model();
+        let overload = |parameters: &[(&str, &str)], required: &[&str]| OperationDef {
+            name: "supportedTimeZones".into(),
+            namespace: "microsoft.graph".into(),
+            action: false,
+            binding: "microsoft.graph.user".into(),
+            binding_collection: false,
+            parameters: parameters
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+            required: required.iter().map(|n| n.to_string()).collect(),
+            unknown_parameters: false,
+            returns: None,
+        };
+        let bare = overload(&[], &[]);
+        let zoned = overload(&[("TimeZoneStandard", "Edm.String")], &["TimeZoneStandard"]);
+        let both = [&bare, &zoned];
+        let arguments = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(check_arguments(&model, &both, &[], None), Ok(()));
+        let iana = arguments(&[("TimeZoneStandard", "'Iana'")]);
+        assert_eq!(check_arguments(&model, &both, &iana, None), Ok(()));
+        assert_eq!(
+            check_arguments(&model, &both, &[], Some("TimeZoneStandard='Iana'")),
+            Ok(()),
+            "an argument may come in the query"
+        );
+        let wrong = arguments(&[("TimeZoneStandard", "5")]);
+        let refused = check_arguments(&model, &both, &wrong, None).unwrap_err();
+        assert!(
+            refused.0.contains("Cannot convert the literal '5'"),
+            "{refused:?}"
+        );
+        let unknown = arguments(&[("nope", "1")]);
+        assert!(check_arguments(&model, &both, &unknown, None).is_err());
     }
 
     #[test]
