@@ -191,7 +191,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::sample_record;
+    use crate::report::recording::sample_record;
 
     fn record(name: &str, failures: &[(FailureKind, Option<&str>)]) -> CaseRecord {
         let mut record = sample_record(name, "cases/x.toml");

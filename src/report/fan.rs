@@ -112,7 +112,8 @@ impl<C: Cases> Serialize for Fed<'_, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::{names_at as names, sample_record};
+    use crate::report::record::names_at as names;
+    use crate::report::recording::sample_record;
 
     #[test]
     fn every_reporter_gets_every_record_and_may_go_back() {

@@ -117,7 +117,8 @@ fn test_case(case: &CaseRecord) -> TestCase {
 mod tests {
     use super::*;
     use crate::check::FailureKind;
-    use crate::report::record::{FailureRecord, sample_record};
+    use crate::report::record::FailureRecord;
+    use crate::report::recording::sample_record;
 
     fn record(name: &str, file: &str, outcome: Outcome) -> CaseRecord {
         let mut record = sample_record(name, file);

@@ -87,7 +87,7 @@ mod tests {
     use super::*;
     use crate::check::Outcome;
     use crate::check::undocumented::Undocumented;
-    use crate::report::record::sample_record;
+    use crate::report::recording::sample_record;
     use crate::suite::partition::Shard;
 
     /// Shard `index` of 2 holding `cases`, each with an undocumented `threads.extra`.

@@ -600,28 +600,6 @@ pub fn names_at(cases: &impl Cases, range: std::ops::Range<usize>) -> Vec<String
     names
 }
 
-/// A record of a case named `name` in `file`, skipped without a reason: for tests to shape.
-#[cfg(test)]
-pub fn sample_record(name: &str, file: &str) -> CaseRecord {
-    let info = crate::report::recording::CaseInfo {
-        name: name.to_string(),
-        resource_type: None,
-        binding: &[],
-        acts_on_existing: false,
-        probe: None,
-        probe_detail: None,
-        file: std::path::Path::new(file),
-        tags: &[],
-        page: None,
-        method: "POST",
-        path_template: "/x",
-        expected_status: 201,
-    };
-    let mut record = CaseRecord::skipped(&info, "");
-    record.skip_reason = None;
-    record
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,7 +607,7 @@ mod tests {
     use crate::check::Verdict;
     use crate::exec::protocol::Attempt;
     use crate::exec::protocol::CaseRun;
-    use crate::report::recording::CaseInfo;
+    use crate::report::recording::{CaseInfo, sample_record};
     use crate::secret::Redactor;
     use std::path::Path;
 

@@ -214,3 +214,25 @@ impl CaseRecord {
         text.trim_end().to_string()
     }
 }
+
+/// A record of a case named `name` in `file`, skipped without a reason: for tests to shape.
+#[cfg(test)]
+pub fn sample_record(name: &str, file: &str) -> CaseRecord {
+    let info = CaseInfo {
+        name: name.to_string(),
+        resource_type: None,
+        binding: &[],
+        acts_on_existing: false,
+        probe: None,
+        probe_detail: None,
+        file: std::path::Path::new(file),
+        tags: &[],
+        page: None,
+        method: "POST",
+        path_template: "/x",
+        expected_status: 201,
+    };
+    let mut record = CaseRecord::skipped(&info, "");
+    record.skip_reason = None;
+    record
+}

@@ -163,7 +163,8 @@ impl Serialize for Spooled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::{names_at as names, sample_record};
+    use crate::report::record::names_at as names;
+    use crate::report::recording::sample_record;
 
     fn record(name: &str) -> CaseRecord {
         sample_record(name, "cases/x.toml")

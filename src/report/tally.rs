@@ -98,7 +98,7 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::exec::protocol::Leak;
-    use crate::report::record::sample_record;
+    use crate::report::recording::sample_record;
 
     #[test]
     fn keeps_warnings_leaks_and_the_baseline_cases_in_order() {

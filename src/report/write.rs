@@ -75,7 +75,8 @@ mod tests {
     use super::*;
     use crate::check::undocumented::Undocumented;
     use crate::check::{FailureKind, Outcome};
-    use crate::report::record::{FailureRecord, REPORT_VERSION, sample_record};
+    use crate::report::record::{FailureRecord, REPORT_VERSION};
+    use crate::report::recording::sample_record;
     use crate::report::spool::Spool;
     use crate::report::tally::Tally;
 

@@ -158,22 +158,11 @@ pub(super) fn prepared(
     }
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
     graph::forget_write_only(&mut body);
-    stamp(model, ty, &mut body);
+    properties::stamp(model, ty, &mut body);
     properties::complete(model, ty, &mut body);
     Deep {
         entity: Entity::new(ty, body),
         below,
-    }
-}
-
-/// `createdDateTime` and `lastModifiedDateTime`, now, where the type has them and the entity
-/// does not.
-pub(super) fn stamp(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    for stamp in ["createdDateTime", "lastModifiedDateTime"] {
-        if model.member(ty, stamp).is_some() {
-            properties::set_if_unset(body, stamp, || json!(now));
-        }
     }
 }
 

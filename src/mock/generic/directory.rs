@@ -133,7 +133,7 @@ fn add(
 ) -> String {
     let mut body: Map<String, Value> = body.as_object().cloned().unwrap_or_default();
     body.insert("id".into(), json!(uuid::Uuid::new_v4().to_string()));
-    crate::mock::generic::create::stamp(model, ty, &mut body);
+    properties::stamp(model, ty, &mut body);
     properties::complete(model, ty, &mut body);
     store.insert(collection, Entity::new(ty, body))
 }

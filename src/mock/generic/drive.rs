@@ -9,7 +9,6 @@ use serde_json::{Map, json};
 
 use crate::api::model::ApiModel;
 use crate::mock::generic::entities::{Entities, Entity};
-use crate::mock::generic::place::Nowhere;
 use crate::mock::generic::properties;
 
 /// What a request may do to a path that names no item yet.
@@ -24,14 +23,15 @@ pub enum Reach {
 /// The collection, by name, a drive item keeps its children in.
 const CHILDREN: &str = "children";
 
-/// The item `drive_path` (`:/a/b.txt:`) names below the item at `from`, of type `ty`.
+/// The item `drive_path` (`:/a/b.txt:`) names below the item at `from`, of type `ty`; `None`
+/// when it names nothing (and the request writes no file).
 pub fn walk(
     model: &ApiModel,
     store: &mut Entities,
     (from, ty): (&str, &str),
     drive_path: &str,
     reach: Reach,
-) -> Result<String, Nowhere> {
+) -> Option<String> {
     let mut at = from.to_string();
     let names: Vec<&str> = drive_path
         .trim_matches(':')
@@ -46,10 +46,10 @@ pub fn walk(
                 let folder = i + 1 < names.len();
                 make(model, store, (&children, ty), name, folder)
             }
-            None => return Err(Nowhere::NotFound("items".into())),
+            None => return None,
         };
     }
-    Ok(at)
+    Some(at)
 }
 
 /// The child named `name` (without regard to case) in the collection at `children`.
@@ -80,7 +80,7 @@ pub fn make(
     if folder {
         body.insert("folder".into(), json!({"childCount": 0}));
     }
-    crate::mock::generic::create::stamp(model, ty, &mut body);
+    properties::stamp(model, ty, &mut body);
     properties::complete(model, ty, &mut body);
     let made = store.insert(children, Entity::new(ty, body));
     after_create(store, &made);
@@ -147,7 +147,7 @@ mod tests {
             ":/a/b.txt:",
             Reach::Existing,
         );
-        assert!(matches!(missing, Err(Nowhere::NotFound(_))));
+        assert_eq!(missing, None);
         assert!(
             store.list(&format!("{ROOT}/children")).is_empty(),
             "a read makes nothing"

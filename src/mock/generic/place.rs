@@ -143,7 +143,8 @@ pub fn resolve(
             (Step::Value, Some(place)) => Place::Value(Box::new(place)),
             (Step::Count, Some(place)) => Place::Count(Box::new(place)),
             (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => Place::Entity {
-                path: drive::walk(model, store, (&path, &ty), &segment.text, reach)?,
+                path: drive::walk(model, store, (&path, &ty), &segment.text, reach)
+                    .ok_or_else(|| Nowhere::NotFound("items".into()))?,
                 ty,
                 via_reference: None,
             },

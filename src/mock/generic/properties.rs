@@ -5,7 +5,7 @@
 //! reads), or now for a stamp the service sets. A read answers the `$select`ed properties,
 //! else the type's default set (Graph's own rule, `graph::default_set`).
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::api::model::{ApiModel, MemberKind};
 use crate::mock::generic::graph::{self, DefaultSet};
@@ -47,6 +47,17 @@ const STAMPS: &[&str] = &[
 
 /// What Graph answers for a date that may not be null and was never set.
 const UNSET_DATE: &str = "0001-01-01T00:00:00Z";
+
+/// `createdDateTime` and `lastModifiedDateTime`, now, where the type has them and the entity
+/// does not.
+pub fn stamp(model: &ApiModel, ty: &str, body: &mut Map<String, Value>) {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    for stamp in ["createdDateTime", "lastModifiedDateTime"] {
+        if model.member(ty, stamp).is_some() {
+            set_if_unset(body, stamp, || json!(now));
+        }
+    }
+}
 
 /// Gives `name` the value `value` made where nobody set one (absent, or `null`).
 pub fn set_if_unset(body: &mut Map<String, Value>, name: &str, value: impl FnOnce() -> Value) {

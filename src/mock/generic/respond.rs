@@ -218,7 +218,7 @@ fn read(
         entity.edit(|body| {
             examples::fill_from(model, &ty, body, example);
             // An entity the server made as it was reached (a drive's root) has its stamps too.
-            create::stamp(model, &ty, body);
+            properties::stamp(model, &ty, body);
         });
     }
     let entity = store
