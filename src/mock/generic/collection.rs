@@ -64,9 +64,12 @@ pub(super) fn listed_page(
     };
     let items: Vec<Map<String, Value>> = listed
         .into_iter()
-        .filter(|(_, e)| window.is_none_or(|w| w.holds(&e.body())))
         .map(|(at, e)| {
-            let mut body = if contained { e.body() } else { typed_body(e) };
+            let body = if contained { e.body() } else { typed_body(e) };
+            (at, e, body)
+        })
+        .filter(|(_, _, body)| window.is_none_or(|w| w.holds(body)))
+        .map(|(at, e, mut body)| {
             expand::expand(model, &store, (&at, &e.ty), &query.expand, &mut body)?;
             Ok(body)
         })
@@ -173,11 +176,7 @@ pub(super) fn searched(
     let search = search::parse(text, directory).map_err(|message| refused(&message))?;
     if let search::Search::Directory(groups) = &search {
         for (property, _) in groups.iter().flatten() {
-            let named = query::Query {
-                select: vec![property.clone()],
-                ..query::Query::default()
-            };
-            properties::check_query(model, ty, &named).map_err(|message| refused(&message))?;
+            properties::check_searched(model, ty, property).map_err(|message| refused(&message))?;
         }
     }
     Ok(items

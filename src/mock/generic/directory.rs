@@ -9,11 +9,9 @@ use crate::api::model::ApiModel;
 use crate::api::typing;
 use crate::mock::generic::drive::Reach;
 use crate::mock::generic::entities::{Entities, Entity};
+use crate::mock::generic::graph::DOMAIN;
 use crate::mock::generic::place::{self, Place};
 use crate::mock::generic::properties;
-
-/// The organisation's domain, as the signed-in user's.
-const DOMAIN: &str = "conform.example";
 
 fn users() -> Vec<Value> {
     [

@@ -234,7 +234,7 @@ pub fn default_set(ty: &str) -> Option<DefaultSet> {
 }
 
 /// The domain of the addresses the server gives.
-const DOMAIN: &str = "conform.example";
+pub(super) const DOMAIN: &str = "conform.example";
 
 /// What Graph derives when an entity is made: a Microsoft 365 or mail-enabled group's `mail`
 /// from its `mailNickname`.

@@ -144,6 +144,17 @@ pub fn check_query(model: &ApiModel, ty: &str, query: &Query) -> Result<(), Stri
     Ok(())
 }
 
+/// Refuses a `$search` term's property that neither `ty` nor a type derived from it has, or
+/// that is a navigation.
+pub fn check_searched(model: &ApiModel, ty: &str, name: &str) -> Result<(), String> {
+    match structural(model, ty, name)? {
+        None | Some(MemberKind::Property) => Ok(()),
+        Some(_) => Err(format!(
+            "Navigation property '{name}' cannot be searched on type '{ty}'."
+        )),
+    }
+}
+
 /// What `name` is on `ty` or a type derived from it: a property, a navigation, or (`None`) a
 /// name every entity answers (`id`, `*`, an annotation, a cast); an error when nothing.
 fn structural(model: &ApiModel, ty: &str, name: &str) -> Result<Option<MemberKind>, String> {
