@@ -127,13 +127,13 @@ report = json.load(open(work / "reports/report.json"))
 outcomes = {}
 kinds = {}
 for record in report["cases"]:
-    outcomes[record["outcome"]] = outcomes.get(record["outcome"], 0) + 1
+    outcomes[record["decision"]] = outcomes.get(record["decision"], 0) + 1
     for failure in record.get("failures", []):
         kinds[failure.get("kind", "?")] = kinds.get(failure.get("kind", "?"), 0) + 1
 print(f"| cases written | {count} (entity sets and their contained collections) |")
 print(f"| outcomes | {', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))} |")
 print(f"| failures by kind | {', '.join(f'{k} {v}' for k, v in sorted(kinds.items())) or 'none'} |")
 print(f"| run time | {time.time() - started:.1f} s |")
-for record in [r for r in report["cases"] if r["outcome"] == "failed"][:15]:
+for record in [r for r in report["cases"] if r["decision"] == "failed"][:15]:
     first = (record.get("failures") or [{}])[0]
     print(f"| failed: {record['name']} | {first.get('kind')}: {str(first.get('message'))[:160]} |")

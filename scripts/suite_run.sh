@@ -37,8 +37,8 @@ figures() {
   python3 - "$1" "$2" <<'EOF'
 import collections, json, sys
 records = [json.loads(line) for line in open(f"{sys.argv[1]}/records.jsonl")]
-outcomes = collections.Counter(r["outcome"] for r in records)
-causes = collections.Counter(r.get("cause") for r in records if r["outcome"] not in ("pass", "skip"))
+outcomes = collections.Counter(r["decision"] for r in records)
+causes = collections.Counter(r.get("cause") for r in records if r["decision"] not in ("passed", "skipped"))
 sent = len(records) - outcomes["skip"]
 share = lambda part, whole: f"{part} ({100 * part / max(whole, 1):.1f} %)"
 cause_text = ", ".join(f"{n} {c}" for c, n in causes.most_common())

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{FailureKind, Outcome};
+use crate::check::FailureKind;
 use crate::error::{Error, Result};
 use crate::fs::write_atomically;
 use crate::report::record::{CaseRecord, Comparison, FailureRecord, Report, Standing};
@@ -110,9 +110,7 @@ impl Baseline {
 
     /// Marks every failure of `record` with its standing.
     pub fn annotate(&self, record: &mut CaseRecord, today: &str) {
-        for failure in &mut record.failures {
-            failure.baseline = Some(self.standing(&record.name, failure, today));
-        }
+        record.stand(|case, failure| self.standing(case, failure, today));
     }
 
     /// The cases the baseline lists: a run keeps their records to find the fixed entries.
@@ -134,7 +132,7 @@ impl Baseline {
         self.entries.iter().filter(move |entry| {
             records
                 .iter()
-                .find(|r| r.name == entry.case && r.outcome != Outcome::Skip)
+                .find(|r| r.name == entry.case && r.decision.was_judged())
                 .is_some_and(|r| !r.failures.iter().any(|f| entry.matches(&r.name, f)))
         })
     }
@@ -147,7 +145,7 @@ impl Baseline {
         let ran: BTreeSet<&str> = report
             .cases
             .iter()
-            .filter(|r| r.outcome != Outcome::Skip)
+            .filter(|r| r.decision.was_judged())
             .map(|r| r.name.as_str())
             .collect();
         let mut entries: Vec<Entry> = self
@@ -191,14 +189,15 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::decision::Decision;
     use crate::report::recording::sample_record;
 
     fn record(name: &str, failures: &[(FailureKind, Option<&str>)]) -> CaseRecord {
         let mut record = sample_record(name, "cases/x.toml");
-        record.outcome = if failures.is_empty() {
-            Outcome::Pass
+        record.decision = if failures.is_empty() {
+            Decision::Passed
         } else {
-            Outcome::Fail
+            Decision::Failed
         };
         record.failures = failures
             .iter()

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::report::record::{CaseRecord, Cases, GroupCount, Report};
+use crate::report::record::{CaseRecord, Cases, Decision, GroupCount, Report};
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }
@@ -17,7 +17,7 @@ details.case { border: 1px solid #d0d7de; border-radius: 6px; margin: .4rem 0; p
 details.case[hidden] { display: none; }
 summary { cursor: pointer; }
 .badge { display: inline-block; min-width: 3.2rem; text-align: center; border-radius: 4px; padding: 0 .3rem; margin-right: .5rem; color: #fff; font-size: .8rem; }
-.pass { background: #1f883d; } .fail { background: #cf222e; } .error { background: #9a6700; } .skip { background: #6e7781; } .known { background: #8250df; }
+.pass { background: #1f883d; } .fail { background: #cf222e; } .error { background: #9a6700; } .skip { background: #6e7781; } .known { background: #8250df; } .flaky { background: #bf8700; } .not-run { background: #57606a; }
 pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 table.failures { border-collapse: collapse; margin: .5rem 0; }
 table.failures td, table.failures th { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: left; vertical-align: top; }
@@ -68,17 +68,22 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             " · <strong id=\"incomplete\">interrupted: incomplete</strong>"
         }
     );
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "<div class=\"counts\"><span>total <b id=\"count-total\">{}</b></span>\
-         <span>passed <b id=\"count-pass\">{}</b></span>\
-         <span>failed <b id=\"count-fail\">{}</b></span>\
-         <span>errors <b id=\"count-error\">{}</b></span>\
-         <span>skipped <b id=\"count-skip\">{}</b></span>\
-         <span>known failures <b id=\"count-known\">{}</b></span></div>",
-        s.total, s.passed, s.failed, s.errors, s.skipped, s.known_failures
+        "<div class=\"counts\"><span>total <b id=\"count-total\">{}</b></span>",
+        s.total
     );
-    if s.passed + s.skipped < s.total {
+    for decision in Decision::ALL {
+        let _ = write!(
+            out,
+            "<span>{} <b id=\"count-{}\">{}</b></span>",
+            decision.as_str(),
+            decision.badge(),
+            s.count(decision)
+        );
+    }
+    out.push_str("</div>\n");
+    if s.passed + s.flaky + s.skipped < s.total {
         out.push_str("<div class=\"counts\" id=\"causes\">by cause:");
         for cause in crate::check::cause::Cause::ALL {
             let _ = write!(
@@ -123,7 +128,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
 
 fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
     out.push_str("<div class=\"filters\">");
-    for outcome in ["pass", "fail", "error", "known", "skip"] {
+    for outcome in Decision::ALL.map(Decision::badge) {
         let _ = write!(
             out,
             "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
@@ -154,11 +159,7 @@ fn verdict_notes(out: &mut String, case: &CaseRecord) {
 }
 
 fn case_section(out: &mut String, case: &CaseRecord) {
-    // As the run decided it: a failure the baseline knows shows as known.
-    let outcome = match case.decision() {
-        crate::report::record::Decision::KnownFailure => "known",
-        _ => case.outcome.as_str(),
-    };
+    let outcome = case.decision.badge();
     let _ = writeln!(
         out,
         "<details class=\"case\" id=\"case-{}\" data-outcome=\"{outcome}\" data-tags=\"{}\">\
@@ -252,25 +253,28 @@ fn groups(out: &mut String, id: &str, title: &str, groups: &[GroupCount]) {
     if groups.len() < 2 {
         return;
     }
-    let _ = writeln!(
+    let _ = write!(
         out,
         "<details class=\"groups\" open><summary><b>{title}</b> ({} groups)</summary>\n\
-         <table id=\"{id}\"><tr><th>name</th><th>cases</th><th>passed</th><th>failed</th>\
-         <th>errors</th><th>skipped</th></tr>",
+         <table id=\"{id}\"><tr><th>name</th><th>cases</th>",
         groups.len()
     );
+    for d in Decision::ALL {
+        let _ = write!(out, "<th>{}</th>", d.as_str());
+    }
+    out.push_str("</tr>\n");
     for group in GroupCount::worst_first(groups) {
         let s = &group.summary;
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td>",
             escape(&group.name),
-            s.total,
-            s.passed,
-            s.failed,
-            s.errors,
-            s.skipped
+            s.total
         );
+        for d in Decision::ALL {
+            let _ = write!(out, "<td>{}</td>", s.count(d));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</table></details>\n");
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::check::Outcome;
 use crate::report::record::{CaseRecord, Cases, Decision, Outline, Report, Summary};
 
 const CLOSING: &str = "</testsuites>";
@@ -24,7 +23,8 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             junit.tests = totals.total;
             junit.failures = totals.failed;
             junit.errors = totals.errors;
-            junit.skipped = totals.skipped;
+            // JUnit's skipped holds what the terminal shows as ignored.
+            junit.skipped = totals.skipped + totals.known_failures + totals.not_run;
         }
         junit.to_string().map_err(io::Error::other)
     };
@@ -68,49 +68,58 @@ fn suite(file: &str, ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<
 }
 
 fn test_case(case: &CaseRecord) -> TestCase {
-    // As the terminal and the exit code decide: a failure the baseline knows is skipped.
-    let status = match case.decision() {
-        Decision::Passed => TestCaseStatus::success(),
-        Decision::Skipped => {
-            let mut status = TestCaseStatus::skipped();
-            if let Some(reason) = &case.skip_reason {
-                status.set_message(reason.as_str());
-            }
-            status
+    // As the run decided: what the baseline knows, and what did not run, is skipped.
+    let status = match case.decision {
+        Decision::Passed | Decision::Flaky => TestCaseStatus::success(),
+        Decision::Skipped | Decision::NotRun => {
+            skipped(case.skip_reason.as_deref().map(|why| match case.decision {
+                Decision::NotRun => format!("not run: {why}"),
+                _ => why.to_string(),
+            }))
         }
         Decision::KnownFailure => {
-            let mut status = TestCaseStatus::skipped();
             let first = case.failures.first().map_or("", |f| f.message.as_str());
-            status.set_message(format!("known failure: {first}"));
-            status
+            skipped(Some(format!("known failure: {first}")))
         }
-        Decision::Failed => {
-            let kind = if case.outcome == Outcome::Fail {
-                NonSuccessKind::Failure
-            } else {
-                NonSuccessKind::Error
-            };
-            let mut status = TestCaseStatus::non_success(kind);
-            if let Some(first) = case.failures.first() {
-                status.set_message(first.message.as_str());
-                // `service/status`: whose the failure is, then what kind it is.
-                let kind = match case.cause {
-                    Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
-                    None => first.kind.as_str().to_string(),
-                };
-                status.set_type(kind);
-            }
-            status.set_description(case.failure_text());
-            status
-        }
+        Decision::Failed => non_success(case, NonSuccessKind::Failure),
+        Decision::Error => non_success(case, NonSuccessKind::Error),
     };
     let mut test_case = TestCase::new(case.name.as_str(), status);
-    if case.decision() == Decision::KnownFailure {
-        test_case.set_system_out(case.failure_text());
+    match case.decision {
+        Decision::KnownFailure => {
+            test_case.set_system_out(case.failure_text());
+        }
+        Decision::Flaky => {
+            test_case.set_system_out(format!("flaky: {}", case.retries.join("; ")));
+        }
+        _ => {}
     }
     test_case.set_classname(case.file.as_str());
     test_case.set_time(Duration::from_millis(case.duration_ms));
     test_case
+}
+
+fn skipped(message: Option<String>) -> TestCaseStatus {
+    let mut status = TestCaseStatus::skipped();
+    if let Some(message) = message {
+        status.set_message(message);
+    }
+    status
+}
+
+fn non_success(case: &CaseRecord, kind: NonSuccessKind) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(kind);
+    if let Some(first) = case.failures.first() {
+        status.set_message(first.message.as_str());
+        // `service/status`: whose the failure is, then what kind it is.
+        let kind = match case.cause {
+            Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
+            None => first.kind.as_str().to_string(),
+        };
+        status.set_type(kind);
+    }
+    status.set_description(case.failure_text());
+    status
 }
 
 #[cfg(test)]
@@ -120,12 +129,12 @@ mod tests {
     use crate::report::record::FailureRecord;
     use crate::report::recording::sample_record;
 
-    fn record(name: &str, file: &str, outcome: Outcome) -> CaseRecord {
+    fn record(name: &str, file: &str, decision: Decision) -> CaseRecord {
         let mut record = sample_record(name, file);
         record.skip_reason = Some("not today <&>".into());
-        record.outcome = outcome;
+        record.decision = decision;
         record.duration_ms = name.len() as u64;
-        if matches!(outcome, Outcome::Fail | Outcome::Error) {
+        if matches!(decision, Decision::Failed | Decision::Error) {
             record.failures.push(FailureRecord {
                 kind: FailureKind::Status,
                 pointer: None,
@@ -165,12 +174,12 @@ mod tests {
     #[test]
     fn written_a_suite_at_a_time_it_is_the_document_quick_junit_writes_whole() {
         let cases = [
-            record("b1", "cases/b.toml", Outcome::Pass),
-            record("b2", "cases/b.toml", Outcome::Fail),
-            record("a1", "cases/a.toml", Outcome::Skip),
-            record("a2", "cases/a.toml", Outcome::Error),
-            record("c1", "cases/c-d.toml", Outcome::Pass),
-            record("b3", "cases/b.toml", Outcome::Pass),
+            record("b1", "cases/b.toml", Decision::Passed),
+            record("b2", "cases/b.toml", Decision::Failed),
+            record("a1", "cases/a.toml", Decision::Skipped),
+            record("a2", "cases/a.toml", Decision::Error),
+            record("c1", "cases/c-d.toml", Decision::Flaky),
+            record("b3", "cases/b.toml", Decision::Passed),
         ];
         for count in [0, 1, 2, 6] {
             let report = Report::new(

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::io;
 
+use crate::check::FailureKind;
 use crate::check::cause::Cause;
-use crate::check::{FailureKind, Outcome};
 use crate::report::record::{CaseRecord, Cases, CauseCounts, Decision, GroupCount, Report};
 
 /// Writes the report to `to`, one case at a time.
@@ -24,16 +24,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             " · **interrupted: incomplete**"
         }
     );
-    let _ = writeln!(
-        out,
-        "**{} cases: {} passed, {} failed, {} errors, {} skipped{}**\n",
-        s.total,
-        s.passed,
-        s.failed,
-        s.errors,
-        s.skipped,
-        known(s.known_failures)
-    );
+    let _ = writeln!(out, "**{} cases: {}**\n", s.total, s.describe());
     causes(&mut out, s.causes);
     if let Some(baseline) = &report.baseline {
         let _ = writeln!(
@@ -108,23 +99,18 @@ fn groups(out: &mut String, title: &str, groups: &[GroupCount]) {
     if groups.len() < 2 {
         return;
     }
-    let _ = writeln!(
-        out,
-        "## {title}\n\n| name | cases | passed | failed | errors | skipped |\n|---|---|---|---|---|---|"
-    );
+    let _ = write!(out, "## {title}\n\n| name | cases |");
+    for d in Decision::ALL {
+        let _ = write!(out, " {} |", d.as_str());
+    }
+    let _ = writeln!(out, "\n|---|---|{}", "---|".repeat(Decision::ALL.len()));
     let sorted = GroupCount::worst_first(groups);
     for group in sorted.iter().take(MAX_GROUP_ROWS) {
-        let s = &group.summary;
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            cell(&group.name),
-            s.total,
-            s.passed,
-            s.failed,
-            s.errors,
-            s.skipped
-        );
+        let _ = write!(out, "| {} | {} |", cell(&group.name), group.summary.total);
+        for d in Decision::ALL {
+            let _ = write!(out, " {} |", group.summary.count(d));
+        }
+        out.push('\n');
     }
     if sorted.len() > MAX_GROUP_ROWS {
         let _ = writeln!(
@@ -177,29 +163,22 @@ fn undocumented(
     to.write_all(cases.as_bytes())
 }
 
-/// `, N known failures` when the baseline knew any.
-pub(super) fn known(count: usize) -> String {
-    match count {
-        0 => String::new(),
-        1 => ", 1 known failure".to_string(),
-        n => format!(", {n} known failures"),
-    }
-}
-
 /// How the case came out, as the run decided it.
 fn outcome(case: &CaseRecord) -> &'static str {
-    match (case.decision(), case.outcome) {
-        (Decision::Passed, _) => "✅ pass",
-        (Decision::Skipped, _) => "⏭️ skip",
-        (Decision::KnownFailure, _) => "🔕 known failure",
-        (Decision::Failed, Outcome::Error) => "⚠️ error",
-        (Decision::Failed, _) => "❌ fail",
+    match case.decision {
+        Decision::Passed => "✅ pass",
+        Decision::Flaky => "🔁 flaky",
+        Decision::Skipped => "⏭️ skip",
+        Decision::NotRun => "⏹️ not run",
+        Decision::KnownFailure => "🔕 known failure",
+        Decision::Error => "⚠️ error",
+        Decision::Failed => "❌ fail",
     }
 }
 
 /// ✅ when no failure of `kinds`, else ❌ with the failing pointers or the first message.
 fn column(case: &CaseRecord, kinds: &[FailureKind]) -> String {
-    if case.outcome == Outcome::Skip {
+    if !case.decision.was_judged() {
         return "–".to_string();
     }
     let failures: Vec<_> = case

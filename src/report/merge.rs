@@ -85,18 +85,18 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Outcome;
     use crate::check::undocumented::Undocumented;
+    use crate::report::decision::Decision;
     use crate::report::recording::sample_record;
     use crate::suite::partition::Shard;
 
     /// Shard `index` of 2 holding `cases`, each with an undocumented `threads.extra`.
-    fn shard(index: usize, cases: &[(&str, Outcome)]) -> Report {
+    fn shard(index: usize, cases: &[(&str, Decision)]) -> Report {
         let records = cases
             .iter()
             .map(|(name, outcome)| {
                 let mut record = sample_record(name, "cases/t.toml");
-                record.outcome = *outcome;
+                record.decision = *outcome;
                 record.page = Some("Create thread".into());
                 record.resource_type = Some("conversationThread".into());
                 record.undocumented.push(Undocumented {
@@ -119,8 +119,8 @@ mod tests {
 
     #[test]
     fn what_is_counted_over_the_cases_is_counted_over_all_shards() {
-        let first = shard(1, &[("a", Outcome::Pass), ("b", Outcome::Fail)]);
-        let second = shard(2, &[("c", Outcome::Fail)]);
+        let first = shard(1, &[("a", Decision::Passed), ("b", Decision::Failed)]);
+        let second = shard(2, &[("c", Decision::Failed)]);
         let merged = merge(vec![("one".into(), first), ("two".into(), second)]).unwrap();
         assert_eq!((merged.summary.total, merged.summary.failed), (3, 2));
         assert_eq!(merged.undocumented.len(), 1);

@@ -7,15 +7,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::FailureKind;
 use crate::check::cause::Cause;
 use crate::check::undocumented::Undocumented;
-use crate::check::{FailureKind, Outcome};
 use crate::exec::protocol::Leak;
 use crate::exec::transport::Diagnostics;
 use crate::suite::partition::Shard;
 
 /// Version of the report.json format; raised when a field changes meaning or goes away.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 /// The recorded result of one case, secrets already removed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,7 +53,8 @@ pub struct CaseRecord {
     pub path: String,
     pub expected_status: u16,
     pub actual_status: Option<u16>,
-    pub outcome: Outcome,
+    /// What the case comes to for the run, a baseline applied: what every report reads.
+    pub decision: Decision,
     pub duration_ms: u64,
     pub failures: Vec<FailureRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,9 +71,6 @@ pub struct CaseRecord {
     /// One line per retry of any request of the case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retries: Vec<String>,
-    /// Passed, but only after retries.
-    #[serde(default)]
-    pub flaky: bool,
     /// What the case created and could not delete (or kept with `--keep`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaked: Vec<Leak>,
@@ -94,22 +92,17 @@ pub struct CaseRecord {
 }
 
 impl CaseRecord {
-    pub fn decision(&self) -> Decision {
-        match self.outcome {
-            Outcome::Skip => return Decision::Skipped,
-            Outcome::Pass => return Decision::Passed,
-            Outcome::Fail | Outcome::Error => {}
+    /// Stands the record's failures against a baseline's `standing`, and decides again.
+    pub fn stand(&mut self, mut standing: impl FnMut(&str, &FailureRecord) -> Standing) {
+        for failure in &mut self.failures {
+            failure.baseline = Some(standing(&self.name, failure));
         }
-        let known = !self.failures.is_empty()
+        let all_known = !self.failures.is_empty()
             && self
                 .failures
                 .iter()
                 .all(|f| f.baseline == Some(Standing::Known));
-        if known {
-            Decision::KnownFailure
-        } else {
-            Decision::Failed
-        }
+        self.decision = self.decision.with_baseline(all_known);
     }
 }
 
@@ -128,17 +121,21 @@ pub(crate) fn millis(duration: std::time::Duration) -> u64 {
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Summary {
+    /// The sum of the seven counts that follow, one a decision.
     pub total: usize,
     pub passed: usize,
-    pub failed: usize,
-    pub errors: usize,
-    pub skipped: usize,
-    /// Passed after retries.
+    /// Passed after retries: not counted as passed.
     #[serde(default)]
     pub flaky: usize,
+    pub failed: usize,
     /// Failed only as the baseline says they are known to: not counted as failed.
     #[serde(default)]
     pub known_failures: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    /// Interrupted before they ran.
+    #[serde(default)]
+    pub not_run: usize,
     /// Resources left behind, over all cases.
     #[serde(default)]
     pub leaked: usize,
@@ -185,6 +182,37 @@ impl CauseCounts {
 }
 
 impl Summary {
+    fn count_mut(&mut self, decision: Decision) -> &mut usize {
+        match decision {
+            Decision::Passed => &mut self.passed,
+            Decision::Flaky => &mut self.flaky,
+            Decision::Failed => &mut self.failed,
+            Decision::KnownFailure => &mut self.known_failures,
+            Decision::Error => &mut self.errors,
+            Decision::Skipped => &mut self.skipped,
+            Decision::NotRun => &mut self.not_run,
+        }
+    }
+
+    /// How many records came to `decision`.
+    pub fn count(mut self, decision: Decision) -> usize {
+        *self.count_mut(decision)
+    }
+
+    /// What fails the run: failed and erred cases.
+    pub fn failing(self) -> usize {
+        self.failed + self.errors
+    }
+
+    /// `3 passed, 0 flaky, 1 failed, …`: every decision's count, in the reports' order.
+    pub fn describe(self) -> String {
+        Decision::ALL
+            .iter()
+            .map(|d| d.counted(self.count(*d)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn of(cases: &[CaseRecord]) -> Self {
         let mut summary = Self::default();
         cases.iter().for_each(|case| summary.add(case));
@@ -193,15 +221,7 @@ impl Summary {
 
     pub fn add(&mut self, record: &CaseRecord) {
         self.total += 1;
-        // Counted by the one decision the terminal and the exit code read.
-        match (record.decision(), record.outcome) {
-            (Decision::Passed, _) => self.passed += 1,
-            (Decision::Skipped, _) => self.skipped += 1,
-            (Decision::KnownFailure, _) => self.known_failures += 1,
-            (Decision::Failed, Outcome::Error) => self.errors += 1,
-            (Decision::Failed, _) => self.failed += 1,
-        }
-        self.flaky += usize::from(record.flaky);
+        *self.count_mut(record.decision) += 1;
         self.leaked += record.leaked.len();
         if let Some(cause) = record.cause {
             *self.causes.slot(cause) += 1;
@@ -251,7 +271,7 @@ pub struct GroupCount {
 impl GroupCount {
     /// Failed and erred cases: what a reader looks at first.
     pub fn trouble(&self) -> usize {
-        self.summary.failed + self.summary.errors
+        self.summary.failing()
     }
 
     /// `groups` with the most failed and erred cases first, then by name.
@@ -629,27 +649,57 @@ mod tests {
     }
 
     #[test]
-    fn a_record_comes_to_one_decision() {
+    fn a_baseline_turns_a_failure_whose_every_deviation_it_knows_into_a_known_one() {
         let mut record = sample_record("c", "cases/x.toml");
-        assert_eq!(record.decision(), Decision::Skipped);
-        record.outcome = Outcome::Pass;
-        assert_eq!(record.decision(), Decision::Passed);
-        record.outcome = Outcome::Fail;
-        let failure = |baseline| FailureRecord {
+        record.decision = Decision::Failed;
+        let failure = || FailureRecord {
             kind: FailureKind::Status,
             pointer: None,
             message: "expected 201".into(),
-            baseline,
+            baseline: None,
         };
-        record.failures = vec![failure(None)];
-        assert_eq!(record.decision(), Decision::Failed, "no baseline lists it");
-        record.failures = vec![failure(Some(Standing::Known))];
-        assert_eq!(record.decision(), Decision::KnownFailure);
-        record.failures.push(failure(Some(Standing::Expired)));
+        record.failures = vec![failure(), failure()];
+        let mut expired = record.clone();
+        record.stand(|_, _| Standing::Known);
+        assert_eq!(record.decision, Decision::KnownFailure);
+        let mut first = true;
+        expired.stand(|_, _| {
+            let standing = if first {
+                Standing::Known
+            } else {
+                Standing::Expired
+            };
+            first = false;
+            standing
+        });
         assert_eq!(
-            record.decision(),
+            expired.decision,
             Decision::Failed,
             "an expired entry counts as new"
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_each_record_under_its_one_decision() {
+        let records: Vec<CaseRecord> = Decision::ALL
+            .iter()
+            .map(|decision| {
+                let mut record = sample_record("c", "cases/x.toml");
+                record.decision = *decision;
+                record
+            })
+            .collect();
+        let summary = Summary::of(&records);
+        assert_eq!(summary.total, 7);
+        assert!(Decision::ALL.iter().all(|d| summary.count(*d) == 1));
+        assert_eq!(summary.failing(), 2);
+        assert_eq!(
+            summary.describe(),
+            "1 passed, 1 flaky, 1 failed, 1 known failure, 1 error, 1 skipped, 1 not run"
+        );
+        assert_eq!(
+            Summary::default().describe(),
+            "0 passed, 0 flaky, 0 failed, 0 known failures, 0 errors, 0 skipped, 0 not run"
         );
     }
 
@@ -690,7 +740,7 @@ mod tests {
             settled: None,
         };
         let verdict = Verdict {
-            outcome: Outcome::Fail,
+            outcome: crate::check::Outcome::Fail,
             failures: vec![Failure {
                 kind: FailureKind::Body,
                 pointer: Some("/echo".into()),

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::check::cause::{Blame, Cause};
 use crate::check::{FailureKind, Outcome, Verdict};
 use crate::exec::protocol::{CaseRun, Leak};
+use crate::report::decision::Decision;
 use crate::report::record::{CaseRecord, FailureRecord, RecordedResponse, millis};
 use crate::secret::Redactor;
 use crate::suite::binding::Binding;
@@ -72,7 +73,7 @@ impl CaseRecord {
             actual_status: exchange
                 .and_then(|e| e.result.as_ref().ok())
                 .map(|r| r.status),
-            outcome: verdict.outcome,
+            decision: Decision::of_outcome(verdict.outcome, !run.retries.is_empty()),
             duration_ms: millis(run.duration),
             waited_for_created: run.settled.map(|s| s.describe()),
             failures,
@@ -97,7 +98,6 @@ impl CaseRecord {
             warnings: run.warnings.iter().map(|w| redactor.redact(w)).collect(),
             undocumented: verdict.undocumented,
             retries: run.retries.iter().map(|r| redactor.redact(r)).collect(),
-            flaky: verdict.outcome == Outcome::Pass && !run.retries.is_empty(),
             leaked: run
                 .leaked
                 .iter()
@@ -114,10 +114,10 @@ impl CaseRecord {
         }
     }
 
-    /// A trial that was never sent, and why: an error, shown as a setup that could not run.
-    pub fn not_run(info: &CaseInfo<'_>, why: &str) -> Self {
+    /// A trial that could not be sent, and why: an error, shown as a setup that could not run.
+    pub fn could_not_run(info: &CaseInfo<'_>, why: &str) -> Self {
         Self {
-            outcome: Outcome::Error,
+            decision: Decision::Error,
             failures: vec![FailureRecord {
                 kind: FailureKind::Setup,
                 pointer: None,
@@ -130,9 +130,18 @@ impl CaseRecord {
         }
     }
 
+    /// A trial the run was interrupted before.
+    pub fn interrupted(info: &CaseInfo<'_>) -> Self {
+        Self {
+            decision: Decision::NotRun,
+            skip_reason: Some("interrupted".to_string()),
+            ..Self::base(info)
+        }
+    }
+
     pub fn skipped(info: &CaseInfo<'_>, reason: &str) -> Self {
         Self {
-            outcome: Outcome::Skip,
+            decision: Decision::Skipped,
             skip_reason: Some(reason.to_string()),
             ..Self::base(info)
         }
@@ -158,7 +167,7 @@ impl CaseRecord {
             path: info.path_template.to_string(),
             expected_status: info.expected_status,
             actual_status: None,
-            outcome: Outcome::Skip,
+            decision: Decision::Skipped,
             duration_ms: 0,
             failures: Vec::new(),
             diff: None,
@@ -167,7 +176,6 @@ impl CaseRecord {
             warnings: Vec::new(),
             undocumented: Vec::new(),
             retries: Vec::new(),
-            flaky: false,
             leaked: Vec::new(),
             diagnostics: None,
             skip_reason: None,

@@ -6,16 +6,13 @@ use std::collections::HashSet;
 
 use crate::exec::protocol::Leak;
 use crate::report::record::{
-    CaseRecord, Comparison, Decision, GroupTally, Report, Summary, UndocumentedCount,
-    UndocumentedTally,
+    CaseRecord, Comparison, GroupTally, Report, Summary, UndocumentedCount, UndocumentedTally,
 };
 
 /// Counts and notes gathered from records as they come, in plan order.
 #[derive(Debug, Default)]
 pub struct Tally {
     pub summary: Summary,
-    /// Records whose decision is `Failed`: what fails the run.
-    pub failed: usize,
     undocumented: UndocumentedTally,
     pub groups: GroupTally,
     /// Standings of the failures, when the run has a baseline (`fixed` is left to the baseline).
@@ -40,7 +37,6 @@ impl Tally {
     /// Counts the next record.
     pub fn add(&mut self, record: &CaseRecord) {
         self.summary.add(record);
-        self.failed += usize::from(record.decision() == Decision::Failed);
         self.undocumented.add(record);
         self.groups.add(record);
         self.comparison.add(record);

@@ -73,8 +73,9 @@ pub fn write_reports<C: Cases + Sync>(report: &Report<C>, dir: &Path) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::FailureKind;
     use crate::check::undocumented::Undocumented;
-    use crate::check::{FailureKind, Outcome};
+    use crate::report::decision::Decision;
     use crate::report::record::{FailureRecord, REPORT_VERSION};
     use crate::report::recording::sample_record;
     use crate::report::spool::Spool;
@@ -108,10 +109,10 @@ mod tests {
                     "cases/b.toml"
                 };
                 let mut record = sample_record(&format!("case_{n}"), file);
-                record.outcome = [Outcome::Pass, Outcome::Fail, Outcome::Skip][n % 3];
+                record.decision = [Decision::Passed, Decision::Failed, Decision::Skipped][n % 3];
                 record.tags = vec![format!("tag{}", n % 2)];
                 record.duration_ms = n as u64;
-                if record.outcome == Outcome::Fail {
+                if record.decision == Decision::Failed {
                     record.failures.push(FailureRecord {
                         kind: FailureKind::Schema,
                         pointer: Some("/topic".into()),
@@ -120,7 +121,7 @@ mod tests {
                     });
                     record.diff = Some("-a\n+b".into());
                 }
-                if record.outcome == Outcome::Skip {
+                if record.decision == Decision::Skipped {
                     record.skip_reason = Some("ignored".into());
                 }
                 if n == 3 {

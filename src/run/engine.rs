@@ -89,7 +89,7 @@ impl Engine {
     pub async fn run(&self, case: &Case, probe: Option<&Probe>) -> CaseRecord {
         // Cases already sending finish (and clean up); the rest are skipped.
         if *self.interrupted.borrow() {
-            return CaseRecord::skipped(&info(case, probe), "interrupted");
+            return CaseRecord::interrupted(&info(case, probe));
         }
         if self.keep && probe.is_some_and(|p| p.kind == ProbeKind::GoneAfterDelete) {
             let why = "--keep: the teardown deletes nothing to probe";

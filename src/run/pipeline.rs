@@ -280,7 +280,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     print_after_verdicts(&tally, &report);
     let spooled = engine.recorder.take_spool().map(Spool::finish);
     Ok(Executed {
-        failed: tally.failed,
+        failed: tally.summary.failing(),
         report,
         spooled,
         stopped,
@@ -308,6 +308,8 @@ fn print_after_verdicts(tally: &Tally, report: &Report<()>) {
     terminal::print_warnings(tally.warnings());
     terminal::print_undocumented(&report.undocumented);
     terminal::print_leaks(&tally.leaks());
+    // The decisions as every report counts them (libtest's line folds them into three).
+    eprintln!("decided: {}", report.summary.describe());
     let causes = report.summary.causes.describe();
     if !causes.is_empty() {
         eprintln!("not passed, by cause: {causes}");

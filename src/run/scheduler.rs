@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
-use crate::report::record::{CaseRecord, Decision};
+use crate::report::record::CaseRecord;
 use crate::run::engine::{Engine, info};
 use crate::run::trial::{NO_VERDICT, Slot};
 use crate::suite::model::Case;
@@ -136,7 +136,7 @@ impl Pending {
     fn hand_over(&mut self, record: CaseRecord) {
         if let Some(done) = self.done.take() {
             if let Some(progress) = &self.engine.recorder.progress {
-                progress.case_done(record.decision() == Decision::Failed);
+                progress.case_done(record.decision.fails_the_run());
             }
             let _ = done.send(record);
         }
@@ -146,7 +146,8 @@ impl Pending {
 impl Drop for Pending {
     fn drop(&mut self) {
         if self.done.is_some() {
-            let record = CaseRecord::not_run(&info(&self.case, self.probe.as_ref()), NO_VERDICT);
+            let record =
+                CaseRecord::could_not_run(&info(&self.case, self.probe.as_ref()), NO_VERDICT);
             self.hand_over(record);
         }
     }
@@ -205,7 +206,7 @@ async fn not_run_trials(
         let slot = match suite.selections[position] {
             Selection::Run => Slot::NotRun {
                 name,
-                record: Box::new(CaseRecord::not_run(&info(&case, probe.as_ref()), why)),
+                record: Box::new(CaseRecord::could_not_run(&info(&case, probe.as_ref()), why)),
             },
             Selection::Ignored => ignored(name, &case, probe.as_ref()),
             Selection::FilteredOut | Selection::OtherShard => continue,

@@ -133,16 +133,17 @@ fn show(printer: &mut Printer, recorder: &Recorder) {
 
 /// How a record shows, as its decision says: known failures and skipped cases as ignored.
 pub fn result_of(record: &CaseRecord) -> Shown {
-    match record.decision() {
+    match record.decision {
         Decision::Skipped => {
             let why = record.skip_reason.as_deref().unwrap_or("skipped");
             Shown::Ignored(Some(why.to_string()))
         }
-        Decision::Passed => Shown::Passed,
+        Decision::NotRun => Shown::Ignored(Some("not run: interrupted".to_string())),
+        Decision::Passed | Decision::Flaky => Shown::Passed,
         Decision::KnownFailure => {
             let kinds: Vec<&str> = record.failures.iter().map(|f| f.kind.as_str()).collect();
             Shown::Ignored(Some(format!("known failure ({})", kinds.join(", "))))
         }
-        Decision::Failed => Shown::Failed(record.failure_text()),
+        Decision::Failed | Decision::Error => Shown::Failed(record.failure_text()),
     }
 }

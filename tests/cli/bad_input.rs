@@ -225,7 +225,7 @@ fn a_case_file_edited_during_the_run_stops_it_with_exit_2_and_its_trials_recorde
     let ran: Vec<&str> = outcomes.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(ran, ["a", "b", "c", "d", "e"]);
     let e = &report["cases"][4];
-    assert_eq!(e["outcome"], "error");
+    assert_eq!(e["decision"], "error");
     assert!(
         e["failures"][0]["message"]
             .as_str()

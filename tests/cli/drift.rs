@@ -37,11 +37,11 @@ fn only_failure(run: &Run, case: &str) -> Vec<Value> {
     assert_eq!(run.exit, Some(1), "{}", run.output);
     let failed: Vec<(String, String)> = common::outcomes(&run.report)
         .into_iter()
-        .filter(|(_, outcome)| outcome != "pass")
+        .filter(|(_, outcome)| outcome != "passed")
         .collect();
     assert_eq!(
         failed,
-        vec![(case.to_string(), "fail".to_string())],
+        vec![(case.to_string(), "failed".to_string())],
         "{}",
         run.output
     );

@@ -15,11 +15,11 @@ fn the_shipped_suite_passes_in_full_and_writes_a_report() {
     );
 
     let report = common::report(reports.path());
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2);
     assert_eq!(report["target"], "embedded");
     let outcomes = common::outcomes(&report);
     assert_eq!(outcomes.len(), 7);
-    assert!(outcomes.iter().all(|(_, o)| o == "pass"), "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, o)| o == "passed"), "{outcomes:?}");
     for case in report["cases"].as_array().unwrap() {
         assert_eq!(case["actual_status"], case["expected_status"]);
         assert!(
@@ -67,7 +67,7 @@ fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
         outcomes,
         vec![(
             "create_conversation_from_group".to_string(),
-            "pass".to_string()
+            "passed".to_string()
         )]
     );
     // The other six shipped cases are counted, as `cargo test` counts what a filter leaves out.
@@ -114,7 +114,7 @@ fn header_expectations_are_checked() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["outcome"] != "pass")
+        .filter(|c| c["decision"] != "passed")
         .collect();
     assert_eq!(failed.len(), 1, "{}", common::text(&output));
     assert_eq!(failed[0]["failures"][0]["kind"], "header");

@@ -200,7 +200,7 @@ fn faults_can_be_set_per_route_at_run_time() {
     assert_eq!(output.status.code(), Some(1));
     let failed: Vec<(String, String)> = common::outcomes(&common::report(reports.path()))
         .into_iter()
-        .filter(|(_, o)| o != "pass")
+        .filter(|(_, o)| o != "passed")
         .collect();
     assert_eq!(
         failed,
@@ -208,7 +208,7 @@ fn faults_can_be_set_per_route_at_run_time() {
             (SETUP_CASE.to_string(), "error".to_string()),
             (
                 "create_conversation_from_group".to_string(),
-                "fail".to_string()
+                "failed".to_string()
             )
         ]
     );

@@ -1219,17 +1219,17 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         "delete_conversation",
         "create_conversation",
     ] {
-        assert_eq!(outcome(created), "pass", "{created}: {text}");
+        assert_eq!(outcome(created), "passed", "{created}: {text}");
     }
     assert_eq!(
         outcome("update_group"),
-        "skip",
+        "skipped",
         "the group was given, not created: {text}"
     );
-    assert_eq!(outcome("get_report"), "skip", "{text}");
+    assert_eq!(outcome("get_report"), "skipped", "{text}");
     assert_eq!(
         outcome("reply_in_group"),
-        "pass",
+        "passed",
         "the group's thread is created from the create documented for its type: {text}"
     );
     let report = std::fs::read_to_string(reports.join("report.json")).unwrap();
@@ -1279,7 +1279,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         .find(|c| c["name"] == "delete_message")
         .unwrap()
         .clone();
-    assert_eq!(deleted["outcome"], "pass", "{text}");
+    assert_eq!(deleted["decision"], "passed", "{text}");
     assert_eq!(
         deleted["binding"]["message-id"],
         "created with the entity the read documented in get_message shows"
@@ -1351,7 +1351,7 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
             .unwrap_or_else(|| panic!("{name}: {text}"))
             .clone()
     };
-    assert_eq!(record("update_group")["outcome"], "pass", "{text}");
+    assert_eq!(record("update_group")["decision"], "passed", "{text}");
     assert_eq!(
         record("update_group")["binding"]["group-id"],
         "seeded in /groups",
@@ -1361,7 +1361,7 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
         record("reply_in_group")["binding"]["conversationThread-id"],
         "seeded in /groups/{}/threads"
     );
-    assert_eq!(record("reply_in_group")["outcome"], "pass", "{text}");
+    assert_eq!(record("reply_in_group")["decision"], "passed", "{text}");
     // `conform list` plans as the run did: for the embedded server by default.
     let listed = over_suite(
         "list",
@@ -1382,8 +1382,8 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
         }
     }
     for case in report["cases"].as_array().unwrap() {
-        assert_ne!(case["outcome"], "skip", "every case is sent: {case}");
-        let passed = case["outcome"] == "pass";
+        assert_ne!(case["decision"], "skipped", "every case is sent: {case}");
+        let passed = case["decision"] == "passed";
         assert_eq!(case.get("cause").is_none(), passed, "{case}");
     }
     assert_eq!(run.status.code(), Some(0), "{text}");
@@ -1414,7 +1414,7 @@ fn a_mock_reset_before_the_run_is_disposable() {
         .find(|c| c["name"] == "update_group")
         .unwrap()
         .clone();
-    assert_eq!(update["outcome"], "pass", "{text}");
+    assert_eq!(update["decision"], "passed", "{text}");
     assert_eq!(
         update["binding"]["group-id"], "seeded in /groups",
         "{update}"
@@ -1738,8 +1738,8 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
             .map(|(_, o)| o.clone())
             .unwrap()
     };
-    assert_eq!(outcome("get_report"), "pass", "{text}");
-    assert_eq!(outcome("update_group"), "skip", "{text}");
+    assert_eq!(outcome("get_report"), "passed", "{text}");
+    assert_eq!(outcome("update_group"), "skipped", "{text}");
 
     let disposable = run(&[
         "--fixtures",
@@ -1753,7 +1753,7 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
         .iter()
         .find(|(n, _)| n.ends_with("update_group"))
         .unwrap();
-    assert_eq!(patched.1, "pass", "the given group is disposable: {text}");
+    assert_eq!(patched.1, "passed", "the given group is disposable: {text}");
 
     std::fs::write(&fixtures, "period = 7\n").unwrap();
     let bad = run(&["--fixtures", fixtures.to_str().unwrap()]);
@@ -1841,7 +1841,7 @@ fn setup_waits_for_what_its_chain_created() {
     assert!(detail.contains("reads over"), "{detail}");
     let (hurried, report) = run("0.01");
     assert_eq!(hurried.status.code(), Some(1), "{}", common::text(&hurried));
-    assert_eq!(report["cases"][0]["outcome"], "error", "{report}");
+    assert_eq!(report["cases"][0]["decision"], "error", "{report}");
 }
 
 /// The probes of an imported suite, bound by the plan and run against servers that each break
@@ -1886,7 +1886,7 @@ fn probes_of_an_imported_suite_catch_each_broken_rule() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| c["outcome"] == "fail" || c["outcome"] == "error")
+            .filter(|c| c["decision"] == "failed" || c["decision"] == "error")
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect();
         (failed, common::text(&output))

@@ -124,7 +124,7 @@ fn imported_cases_list_and_run() {
     assert_eq!(run.status.code(), Some(1), "{}", common::text(&run));
     let failed: Vec<&str> = outcomes
         .iter()
-        .filter(|(_, o)| o != "pass")
+        .filter(|(_, o)| o != "passed")
         .map(|(n, _)| n.as_str())
         .collect();
     assert_eq!(

@@ -42,7 +42,7 @@ fn records(report: &Value) -> &Vec<Value> {
 fn failed(report: &Value) -> BTreeSet<String> {
     records(report)
         .iter()
-        .filter(|c| c["outcome"] != "pass")
+        .filter(|c| c["decision"] != "passed")
         .map(|c| c["name"].as_str().unwrap().to_string())
         .collect()
 }

@@ -45,12 +45,14 @@ fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
     for case in report["cases"].as_array().unwrap() {
         let kind = case["failures"][0]["kind"].as_str().unwrap();
         // The case that needs a conversation first cannot even set up.
-        match case["outcome"].as_str().unwrap() {
+        match case["decision"].as_str().unwrap() {
             "error" => assert_eq!(kind, "setup"),
-            "fail" => assert_eq!(kind, "status"),
+            "failed" => assert_eq!(kind, "status"),
             other => panic!("unexpected outcome {other}"),
         }
     }
+    let summary = common::agree::reports_agree(reports.path());
+    assert!(summary["errors"].as_u64().unwrap() >= 1, "{summary}");
 }
 
 #[test]
@@ -71,7 +73,7 @@ fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
     assert!(!common::text(&output).contains("cases done"));
     let report = common::report(reports.path());
     let case = &report["cases"][0];
-    assert_eq!(case["outcome"], "fail");
+    assert_eq!(case["decision"], "failed");
     assert_eq!(case["failures"][0]["kind"], "timeout", "{case}");
     assert_eq!(case["actual_status"], serde_json::Value::Null);
 }

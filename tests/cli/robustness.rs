@@ -336,7 +336,7 @@ fn records_can_be_followed_while_the_run_goes_on() {
         "a record is in the file while the run goes on"
     );
     let record: Value = serde_json::from_str(&first).unwrap();
-    assert_eq!(record["outcome"], "pass", "{first}");
+    assert_eq!(record["decision"], "passed", "{first}");
     assert_eq!(child.wait().unwrap().code(), Some(0));
     let lines = std::fs::read_to_string(&records).unwrap().lines().count();
     assert_eq!(lines, 7);

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod agree;
 pub mod drift;
 pub mod golden;
 pub mod project;
@@ -104,7 +105,7 @@ pub fn outcomes(report: &Value) -> Vec<(String, String)> {
         .map(|c| {
             (
                 c["name"].as_str().unwrap().to_string(),
-                c["outcome"].as_str().unwrap().to_string(),
+                c["decision"].as_str().unwrap().to_string(),
             )
         })
         .collect()
