@@ -7,6 +7,7 @@
 pub mod derived;
 pub mod file;
 pub mod model;
+pub mod operations;
 pub mod path;
 pub mod typing;
 

@@ -1,6 +1,7 @@
 //! The command line: one file per command. Parses flags and hands over to the library.
 
 pub mod baseline;
+pub mod coverage;
 pub mod explain;
 pub mod import;
 pub mod lint;
@@ -66,6 +67,11 @@ enum Command {
     ///
     /// Example: conform explain /v1.0/groups/{group-id}/threads -X POST
     Explain(explain::ExplainArgs),
+    /// Count the operations of the API models per workload: what the suite documents, or
+    /// (with --report) what a run made of each; with --coverage-baseline, what was lost.
+    ///
+    /// Example: conform coverage --schemas schemas --cases cases
+    Coverage(coverage::CoverageArgs),
     /// Print shell completions.
     ///
     /// Example: conform completions bash > /etc/bash_completion.d/conform
@@ -106,6 +112,7 @@ pub fn main() -> u8 {
         Command::List(args) => list::execute(args),
         Command::Lint(args) => lint::execute(args),
         Command::Explain(args) => explain::execute(args),
+        Command::Coverage(args) => coverage::execute(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());

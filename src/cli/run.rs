@@ -35,6 +35,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
+    /// The operations that passed before (see `conform baseline update --coverage`): the run
+    /// fails when one of them no longer passes or is no longer served; gains are listed.
+    #[arg(long, value_name = "FILE")]
+    coverage_baseline: Option<PathBuf>,
+
     /// Run only shard K of N: the selected cases sorted by name, dealt round-robin.
     /// Example: --shard 2/3. Merge the shards' reports with `conform report merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
@@ -124,6 +129,7 @@ pub fn execute(args: RunArgs) -> Result<u8, Error> {
         settings,
         report_dir: (!args.no_report).then_some(args.report),
         baseline: args.baseline,
+        coverage_baseline: args.coverage_baseline,
         shard: args.shard,
         keep: args.keep,
         dry_run: args.dry_run,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::report::coverage::{Coverage, CoverageTally, Denominator, ModelStamp};
 use crate::report::record::{Comparison, GroupTally, Report, Summary, UndocumentedCount};
 
 /// Merges shard reports of one suite; refuses reports of different suites, of different shard
@@ -70,6 +71,10 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
             expired: a.expired + b.expired,
             fixed: a.fixed.into_iter().chain(b.fixed).collect(),
         });
+    let reports_coverage: Vec<(String, Option<Coverage>)> = reports
+        .iter()
+        .map(|(name, r)| (name.clone(), r.coverage.clone()))
+        .collect();
     let mut cases: Vec<_> = reports.into_iter().flat_map(|(_, r)| r.cases).collect();
     cases.sort_by(|a, b| (&a.file, &a.name).cmp(&(&b.file, &b.name)));
     // Everything counted over the cases is counted again over all of them.
@@ -78,8 +83,44 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
     let groups = GroupTally::of(&cases);
     merged.by_page = groups.by_page();
     merged.by_resource_type = groups.by_resource_type();
+    merged.coverage = merged_coverage(&reports_coverage, &cases)?;
     merged.cases = cases;
     Ok(merged)
+}
+
+/// The ledger over every shard's records, counted against the shards' one denominator; shards
+/// of different models are refused.
+fn merged_coverage(
+    shards: &[(String, Option<Coverage>)],
+    cases: &[crate::report::record::CaseRecord],
+) -> Result<Option<Coverage>, String> {
+    let Some((first_name, Some(first))) = shards.iter().find(|(_, c)| c.is_some()) else {
+        return Ok(None);
+    };
+    for (name, coverage) in shards {
+        let models = coverage.as_ref().map(|c| &c.models);
+        if models != Some(&first.models) {
+            return Err(format!(
+                "{name} counts coverage against other API models than {first_name} ({} vs {}): merge only shards of one suite and one model",
+                describe_models(models.map_or(&[][..], Vec::as_slice)),
+                describe_models(&first.models)
+            ));
+        }
+    }
+    let denominator = Denominator::of_coverage(first);
+    Ok(Some(CoverageTally::of(cases).ledger(&denominator, true)))
+}
+
+/// `v1.0 (5a1c…), beta (…)`, or `no model`.
+pub fn describe_models(models: &[ModelStamp]) -> String {
+    if models.is_empty() {
+        return "no model".to_string();
+    }
+    let named: Vec<String> = models
+        .iter()
+        .map(|m| format!("{} {}", m.version, m.fingerprint))
+        .collect();
+    named.join(", ")
 }
 
 #[cfg(test)]

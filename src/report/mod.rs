@@ -1,6 +1,9 @@
 //! What a run recorded, and the ways it is shown: `report.json`, `junit.xml`, `report.md` and
 //! `report.html`, one file a format. Reporters read records; they never run or check anything.
 
+pub mod coverage;
+pub mod coverage_file;
+pub mod coverage_text;
 pub mod decision;
 pub mod fan;
 pub mod html;

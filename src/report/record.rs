@@ -38,6 +38,10 @@ pub struct CaseRecord {
     /// schema its answer is judged by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
+    /// The operation of the model the case is of (`v1.0 message create`), as its version's
+    /// model types its path: what the coverage ledger counts it under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
     /// Where each placeholder's value came from (`given`, `captured`, `created by CASE`,
     /// `discovered in /collection`), as the binding plan said.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -199,6 +203,10 @@ impl Summary {
         *self.count_mut(decision)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
     /// What fails the run: failed and erred cases.
     pub fn failing(self) -> usize {
         self.failed + self.errors
@@ -257,6 +265,10 @@ pub struct Report<C = Vec<CaseRecord>> {
     /// Outcomes per resource type, in name order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by_resource_type: Vec<GroupCount>,
+    /// The coverage ledger: every operation of the API models and what the run made of it;
+    /// absent without metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::report::coverage::Coverage>,
     pub cases: C,
 }
 
@@ -508,6 +520,7 @@ impl<C> Report<C> {
             undocumented: self.undocumented.clone(),
             by_page: self.by_page.clone(),
             by_resource_type: self.by_resource_type.clone(),
+            coverage: self.coverage.clone(),
             cases,
         }
     }
@@ -535,6 +548,7 @@ impl Report<()> {
             undocumented,
             by_page: Vec::new(),
             by_resource_type: Vec::new(),
+            coverage: None,
             cases: (),
         }
     }
@@ -635,6 +649,7 @@ mod tests {
         CaseInfo {
             name: "c".to_string(),
             resource_type: None,
+            operation: None,
             binding: &[],
             acts_on_existing: false,
             probe: None,

@@ -33,6 +33,8 @@ pub struct CaseInfo<'a> {
     pub name: String,
     /// The entity type the case's operation acts on (`conversationThread`).
     pub resource_type: Option<String>,
+    /// The operation of the model the case is of (`v1.0 message create`).
+    pub operation: Option<String>,
     /// Where each placeholder's value came from, and whether the case changes what the run
     /// did not create.
     pub binding: &'a [(String, Binding)],
@@ -156,6 +158,7 @@ impl CaseRecord {
             tags: info.tags.to_vec(),
             page: info.page.clone(),
             resource_type: info.resource_type.clone(),
+            operation: info.operation.clone(),
             binding: info
                 .binding
                 .iter()
@@ -229,6 +232,7 @@ pub fn sample_record(name: &str, file: &str) -> CaseRecord {
     let info = CaseInfo {
         name: name.to_string(),
         resource_type: None,
+        operation: None,
         binding: &[],
         acts_on_existing: false,
         probe: None,

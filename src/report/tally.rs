@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use crate::exec::protocol::Leak;
+use crate::report::coverage::CoverageTally;
 use crate::report::record::{
     CaseRecord, Comparison, GroupTally, Report, Summary, UndocumentedCount, UndocumentedTally,
 };
@@ -15,6 +16,8 @@ pub struct Tally {
     pub summary: Summary,
     undocumented: UndocumentedTally,
     pub groups: GroupTally,
+    /// The records of each operation of the API models.
+    pub coverage: CoverageTally,
     /// Standings of the failures, when the run has a baseline (`fixed` is left to the baseline).
     pub comparison: Comparison,
     /// `(case, warning)`.
@@ -39,6 +42,7 @@ impl Tally {
         self.summary.add(record);
         self.undocumented.add(record);
         self.groups.add(record);
+        self.coverage.add(record);
         self.comparison.add(record);
         for warning in &record.warnings {
             self.warnings.push((record.name.clone(), warning.clone()));
@@ -94,6 +98,7 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::exec::protocol::Leak;
+    use crate::report::coverage::CoverageTally;
     use crate::report::recording::sample_record;
 
     #[test]

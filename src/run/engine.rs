@@ -169,6 +169,7 @@ fn case_info(case: &Case) -> CaseInfo<'_> {
             .resource_type
             .clone()
             .or_else(|| case.expect.schema.as_ref().map(|s| s.name.clone())),
+        operation: case.operation.clone(),
         binding: &case.binding,
         acts_on_existing: case.acts_on_existing,
         probe: None,

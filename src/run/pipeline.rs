@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 use crate::exec::transport::{self, Http, RateLimiter};
 use crate::exit;
 use crate::mock::generic::served::Served;
+use crate::report::coverage::Denominator;
+use crate::report::coverage_file::{CoverageBaseline, Ratchet};
 use crate::report::record::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
@@ -42,6 +44,8 @@ pub struct RunOptions {
     pub report_dir: Option<PathBuf>,
     /// Known failures; a run fails only on failures it does not list.
     pub baseline: Option<PathBuf>,
+    /// The operations that passed before: the run fails when one no longer passes.
+    pub coverage_baseline: Option<PathBuf>,
     pub shard: Option<Shard>,
     /// Leave what the cases create (no teardown); it is listed as leaked.
     pub keep: bool,
@@ -58,6 +62,9 @@ struct Prepared {
     /// What the embedded server serves; `None` against a base URL without API models, where
     /// neither a server nor a binder needs the suite read in advance.
     served: Option<Served>,
+    /// The operations of the API models, when there are models: the coverage ledger's.
+    denominator: Option<Denominator>,
+    coverage_baseline: Option<CoverageBaseline>,
 }
 
 /// How the cases' execution ended.
@@ -71,6 +78,8 @@ struct Executed {
     /// The error that stopped the run before every case ran.
     stopped: Option<Error>,
     interrupted: bool,
+    /// The ledger set against the coverage baseline, when the run has one.
+    ratchet: Option<Ratchet>,
 }
 
 /// Runs the suite; returns the exit code.
@@ -192,12 +201,39 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         options.shard,
         binder,
     )?;
+    let denominator = served
+        .as_ref()
+        .filter(|served| !served.from_suite)
+        .map(|served| Denominator::of(&served.models.all().collect::<Vec<_>>()));
+    let coverage_baseline = coverage_baseline(options, denominator.as_ref())?;
     Ok(Prepared {
         suite,
         schemas,
         baseline,
         served,
+        denominator,
+        coverage_baseline,
     })
+}
+
+/// `--coverage-baseline`, read and set against the run's models before anything is sent.
+fn coverage_baseline(
+    options: &RunOptions,
+    denominator: Option<&Denominator>,
+) -> Result<Option<CoverageBaseline>> {
+    let Some(path) = &options.coverage_baseline else {
+        return Ok(None);
+    };
+    let baseline = CoverageBaseline::load(path)?;
+    let Some(denominator) = denominator else {
+        return Err(Error::new(format!(
+            "--coverage-baseline {}: the run has no API model to count operations by",
+            path.display()
+        ))
+        .with_help("import the metadata first: conform schemas import --from $metadata"));
+    };
+    baseline.check_models(denominator.models(), path)?;
+    Ok(Some(baseline))
 }
 
 /// `--list`: the trials the run would report, as libtest lists them.
@@ -263,6 +299,11 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         interrupted: interrupted.clone(),
     });
     let fingerprint = prepared.suite.fingerprint.clone();
+    let coverage = prepared.denominator;
+    let coverage_baseline = options
+        .coverage_baseline
+        .as_deref()
+        .zip(prepared.coverage_baseline);
     let stopped = run_trials(&runtime, prepared.suite, &engine, &options.test_args)?;
     if let Some(server) = server {
         runtime.block_on(server.shutdown());
@@ -277,7 +318,15 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         .baseline
         .as_ref()
         .map(|baseline| baseline.compare(tally.comparison.clone(), tally.listed_records()));
+    report.coverage = coverage.map(|d| tally.coverage.ledger(&d, true));
     print_after_verdicts(&tally, &report);
+    let ratchet = match (&coverage_baseline, &report.coverage) {
+        (Some((path, baseline)), Some(ledger)) => Some(baseline.ratchet(ledger, path)?),
+        _ => None,
+    };
+    for line in ratchet.iter().flat_map(Ratchet::lines) {
+        eprintln!("{line}");
+    }
     let spooled = engine.recorder.take_spool().map(Spool::finish);
     Ok(Executed {
         failed: tally.summary.failing(),
@@ -285,6 +334,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         spooled,
         stopped,
         interrupted,
+        ratchet,
     })
 }
 
@@ -380,8 +430,9 @@ fn exit_code(executed: &Executed) -> u8 {
     if executed.interrupted {
         return exit::INTERRUPTED;
     }
-    // Each record's decision, as the terminal showed it (`Decision::Failed`).
-    if executed.failed > 0 {
+    // Each record's decision, as the terminal showed it; and the operations the coverage
+    // baseline says passed before.
+    if executed.failed > 0 || executed.ratchet.as_ref().is_some_and(Ratchet::blocks) {
         exit::FAILURES
     } else {
         exit::PASS

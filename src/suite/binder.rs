@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::api::file::Models;
+use crate::api::operations;
 use crate::api::typing::{self, Step as Segment, TypedPath};
 use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, CasePlan};
@@ -139,6 +140,14 @@ impl Binder {
         }
     }
 
+    /// The operation of the model a case is of, as the coverage ledger names it.
+    fn operation_of(&self, case: &Case) -> Option<String> {
+        let (method, path) = (&case.request.method, &case.request.path.raw);
+        let operation =
+            operations::of_request(&self.models, method, path, case.page.api.as_deref());
+        operation.map(|o| o.to_string())
+    }
+
     /// The cases with their plans carried out.
     pub fn apply(&self, cases: Vec<Case>) -> Vec<Case> {
         cases.into_iter().map(|case| self.apply_one(case)).collect()
@@ -146,6 +155,7 @@ impl Binder {
 
     fn apply_one(&self, mut case: Case) -> Case {
         let plan = self.plan_of(&case);
+        case.operation = self.operation_of(&case);
         if let Some(reason) = plan.skip {
             return unbound(case, &reason);
         }

@@ -167,6 +167,7 @@ fn build_case(raw: CaseToml, page: &PageDoc, file: &Arc<SourceFile>) -> Result<C
         teardown,
         probes: probe_settings(raw.probes, file)?,
         resource_type: None,
+        operation: None,
         binding: Vec::new(),
         acts_on_existing: false,
     })

@@ -139,6 +139,9 @@ pub struct Case {
     pub probes: Vec<(ProbeKind, ProbeSetting)>,
     /// The entity type its operation acts on, as the API model types its path (`group`).
     pub resource_type: Option<String>,
+    /// The operation of the model the case is of (`v1.0 message create`), set with its
+    /// binding.
+    pub operation: Option<String>,
     /// Where each placeholder's value comes from, as the binding plan says (`group-id` →
     /// `Given`); empty without an API model.
     pub binding: Vec<(String, crate::suite::binding::Binding)>,
