@@ -98,7 +98,6 @@ impl Tally {
 mod tests {
     use super::*;
     use crate::exec::protocol::Leak;
-    use crate::report::coverage::CoverageTally;
     use crate::report::recording::sample_record;
 
     #[test]
