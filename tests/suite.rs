@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             settings,
             report_dir: None,
             baseline: None,
+            coverage_baseline: None,
             shard: None,
             keep: false,
             dry_run: false,
