@@ -45,7 +45,7 @@ pub struct MockArgs {
     #[arg(long)]
     fail_deletes: bool,
     /// Inject a fault into RATE (0 to 1, default 1) of the API requests: reset, stall, drip,
-    /// truncated, garbage, oversize, wrong-content-type, 500, 503, 503-retry-after, 429.
+    /// truncated, garbage, oversize, wrong-content-type, 500, 501, 503, 503-retry-after, 429.
     /// Repeatable. Example: --fault reset=0.25
     #[arg(long, value_name = "KIND[=RATE]", value_parser = FaultRule::parse)]
     fault: Vec<FaultRule>,

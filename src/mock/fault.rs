@@ -30,6 +30,9 @@ pub enum FaultKind {
     /// 500 Internal Server Error.
     #[serde(rename = "500")]
     ServerError,
+    /// 501 Not Implemented: the operation is not served, as a release that drops it answers.
+    #[serde(rename = "501")]
+    NotImplemented,
     /// 503 without Retry-After.
     #[serde(rename = "503")]
     Unavailable,
@@ -48,6 +51,7 @@ impl FaultKind {
         matches!(
             self,
             Self::ServerError
+                | Self::NotImplemented
                 | Self::Unavailable
                 | Self::UnavailableRetryAfter
                 | Self::TooManyRequests
@@ -61,7 +65,7 @@ impl std::str::FromStr for FaultKind {
     fn from_str(text: &str) -> Result<Self, String> {
         serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
             format!(
-                "unknown fault `{text}`: reset, stall, drip, truncated, garbage, oversize, wrong-content-type, 500, 503, 503-retry-after, 429"
+                "unknown fault `{text}`: reset, stall, drip, truncated, garbage, oversize, wrong-content-type, 500, 501, 503, 503-retry-after, 429"
             )
         })
     }
@@ -217,6 +221,7 @@ pub async fn apply(kind: FaultKind, response: Response) -> Response {
             Response::from_parts(parts, Body::from(bytes))
         }
         FaultKind::ServerError
+        | FaultKind::NotImplemented
         | FaultKind::Unavailable
         | FaultKind::UnavailableRetryAfter
         | FaultKind::TooManyRequests => injected_error(kind),
@@ -231,6 +236,7 @@ fn injected_error(kind: FaultKind) -> Response {
             "InternalServerError",
             None,
         ),
+        FaultKind::NotImplemented => (StatusCode::NOT_IMPLEMENTED, "NotImplemented", None),
         FaultKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", None),
         FaultKind::UnavailableRetryAfter => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::io;
 
+use crate::report::coverage::{Coverage, OperationState};
+use crate::report::coverage_text;
 use crate::report::record::{CaseRecord, Cases, Decision, GroupCount, Report};
 
 const STYLE: &str = r#"
@@ -21,6 +23,9 @@ summary { cursor: pointer; }
 pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 table.failures { border-collapse: collapse; margin: .5rem 0; }
 table.failures td, table.failures th { border: 1px solid #d0d7de; padding: .2rem .5rem; text-align: left; vertical-align: top; }
+.bar { display: inline-flex; width: 10rem; height: .7rem; background: #eaeef2; vertical-align: middle; }
+.bar i { display: block; height: 100%; } .bar .good { background: #1f883d; } .bar .bad { background: #cf222e; }
+table.coverage td { padding: .1rem .5rem; }
 .diff-add { color: #116329; } .diff-del { color: #82071e; }
 "#;
 
@@ -115,6 +120,9 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         "By resource type",
         &report.by_resource_type,
     );
+    if let Some(ledger) = &report.coverage {
+        coverage_section(&mut out, ledger);
+    }
     undocumented(&mut out, report);
     filters(&mut out, report)?;
     to.write_all(out.as_bytes())?;
@@ -277,6 +285,76 @@ fn groups(out: &mut String, id: &str, title: &str, groups: &[GroupCount]) {
         out.push_str("</tr>\n");
     }
     out.push_str("</table></details>\n");
+}
+
+/// The coverage ledger: a row per workload with a bar; the workloads the suite has cases of
+/// open to their operations, the passed ones folded away.
+fn coverage_section(out: &mut String, ledger: &Coverage) {
+    out.push_str("<h2>Coverage</h2>\n<ul id=\"coverage-totals\">");
+    for line in coverage_text::totals(ledger) {
+        let _ = write!(out, "<li>{}</li>", escape(&line));
+    }
+    out.push_str("</ul>\n<table class=\"coverage\" id=\"coverage\"><tr><th>version</th><th>workload</th><th>offered</th><th></th><th>states</th></tr>\n");
+    for w in &ledger.workloads {
+        let share = |n: usize| n * 100 / w.offered.max(1);
+        let good = share(w.passed + w.documented);
+        let bad = share(w.failed + w.not_served + w.not_sent);
+        let states: Vec<String> = OperationState::ALL
+            .iter()
+            .filter(|st| w.clone().count(**st) > 0)
+            .map(|st| format!("{} {}", w.clone().count(*st), st.as_str()))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><i class=\"good\" style=\"width:{good}%\"></i><i class=\"bad\" style=\"width:{bad}%\"></i></span></td><td>{}",
+            escape(&w.version),
+            escape(&w.workload),
+            w.offered,
+            states.join(", ")
+        );
+        if w.not_documented < w.offered {
+            operations(out, ledger, w);
+        }
+        out.push_str("</td></tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+/// The operations of workload `w` the suite has cases of: what did not pass, then the passed
+/// ones folded.
+fn operations(out: &mut String, ledger: &Coverage, w: &crate::report::coverage::WorkloadCount) {
+    let of_workload = ledger.operations.iter().filter(|e| {
+        e.offered && e.workload == w.workload && e.operation.starts_with(&format!("{} ", w.version))
+    });
+    let (passed, other): (Vec<_>, Vec<_>) = of_workload
+        .filter(|e| e.state != OperationState::NotDocumented)
+        .partition(|e| e.state == OperationState::Passed);
+    out.push_str("<details><summary>operations</summary><ul>");
+    for entry in other {
+        let why = entry.reason.as_deref().map(escape).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<li><code>{}</code> {}{} {why}</li>",
+            escape(&entry.operation),
+            entry.state.as_str(),
+            entry
+                .cause
+                .map(|c| format!(" ({})", c.as_str()))
+                .unwrap_or_default()
+        );
+    }
+    if !passed.is_empty() {
+        let _ = write!(
+            out,
+            "<li><details><summary>{} passed</summary><ul>",
+            passed.len()
+        );
+        for entry in passed {
+            let _ = write!(out, "<li><code>{}</code></li>", escape(&entry.operation));
+        }
+        out.push_str("</ul></details></li>");
+    }
+    out.push_str("</ul></details>");
 }
 
 /// Undocumented properties per resource type.

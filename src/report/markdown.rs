@@ -5,6 +5,8 @@ use std::io;
 
 use crate::check::FailureKind;
 use crate::check::cause::Cause;
+use crate::report::coverage::Coverage;
+use crate::report::coverage_text;
 use crate::report::record::{CaseRecord, Cases, CauseCounts, Decision, GroupCount, Report};
 
 /// Writes the report to `to`, one case at a time.
@@ -35,6 +37,9 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
             baseline.fixed.len(),
             baseline.expired
         );
+    }
+    if let Some(ledger) = &report.coverage {
+        coverage_section(&mut out, ledger);
     }
     groups(&mut out, "By page", &report.by_page);
     groups(&mut out, "By resource type", &report.by_resource_type);
@@ -117,6 +122,48 @@ fn groups(out: &mut String, title: &str, groups: &[GroupCount]) {
             out,
             "\n… and {} more (report.json and report.html list every one).",
             sorted.len() - MAX_GROUP_ROWS
+        );
+    }
+    out.push('\n');
+}
+
+/// The coverage ledger: each version's total, then the workloads the suite has cases of.
+fn coverage_section(out: &mut String, ledger: &Coverage) {
+    let _ = writeln!(out, "## Coverage\n");
+    for line in coverage_text::totals(ledger) {
+        let _ = writeln!(out, "- {line}");
+    }
+    let touched: Vec<_> = ledger
+        .workloads
+        .iter()
+        .filter(|w| w.not_documented < w.offered)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\n| version | workload | offered | | passed | failed | not served | not sent | documented | not documented |\n|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let shown = touched.len().min(MAX_GROUP_ROWS * 4);
+    for w in &touched[..shown] {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | `{}` | {} | {} | {} | {} | {} | {} |",
+            w.version,
+            cell(&w.workload),
+            w.offered,
+            coverage_text::bar(w, 10),
+            w.passed,
+            w.failed,
+            w.not_served,
+            w.not_sent,
+            w.documented,
+            w.not_documented
+        );
+    }
+    let more = ledger.workloads.len() - shown;
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "\n{more} more workload(s), most with nothing documented: `conform coverage --report DIR --all` lists them."
         );
     }
     out.push('\n');

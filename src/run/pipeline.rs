@@ -18,6 +18,7 @@ use crate::exit;
 use crate::mock::generic::served::Served;
 use crate::report::coverage::Denominator;
 use crate::report::coverage_file::{CoverageBaseline, Ratchet};
+use crate::report::coverage_text;
 use crate::report::record::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
@@ -366,6 +367,9 @@ fn print_after_verdicts(tally: &Tally, report: &Report<()>) {
     }
     if let Some(comparison) = &report.baseline {
         terminal::print_baseline(comparison);
+    }
+    for line in report.coverage.iter().flat_map(coverage_text::totals) {
+        eprintln!("{line} (conform coverage --report DIR shows each workload)");
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 mod api_model;
 mod bad_input;
 mod ci_gating;
+mod coverage;
 mod drift;
 mod embedded;
 mod faults;
