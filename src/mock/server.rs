@@ -108,11 +108,13 @@ pub fn router(config: MockConfig) -> Router {
 
 /// `POST /_mock/reset` forgets every entity; `GET /_mock/routes?method=M&path=P` says how the
 /// server serves an operation; `GET /_mock/download/…` serves what a documented redirect
-/// points to; `POST /_mock/seed/{collection}` makes an entity there and answers its id.
+/// points to; `POST /_mock/seed/{collection}` makes an entity there and answers its id;
+/// `GET /_mock/coverage` answers which operations clients asked for, and how each was served.
 fn test_api(generic: Arc<Generic>) -> Router {
     let routes = generic.clone();
     let downloads = generic.clone();
     let seeds = generic.clone();
+    let coverage = generic.clone();
     upload_routes(&generic)
         .route(
             "/_mock/seed/{*path}",
@@ -151,6 +153,15 @@ fn test_api(generic: Arc<Generic>) -> Router {
                     ([(axum::http::header::CONTENT_TYPE, content_type)], bytes)
                 },
             ),
+        )
+        .route(
+            "/_mock/coverage",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    coverage.requested().to_string(),
+                )
+            }),
         )
         .route(
             "/_mock/reset",

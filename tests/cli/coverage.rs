@@ -296,3 +296,33 @@ fn a_coverage_baseline_of_another_model_or_with_a_bad_line_cannot_run() {
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("coverage.txt:2:1"), "{text}");
 }
+
+#[test]
+fn the_reference_server_keeps_the_ledger_of_what_clients_ask() {
+    let (_dir, schemas, cases) = project();
+    let runtime = common::runtime();
+    let config = MockConfig {
+        served: Some(Served::from_dirs(&schemas, &cases).unwrap()),
+        ..MockConfig::default()
+    };
+    let server = common::reference_server_with(&runtime, config);
+    let base = server.base_url();
+    common::get_json(&runtime, &base, "/v1.0/groups", "t0ken");
+    common::get_json(&runtime, &base, "/v1.0/groups", "t0ken");
+    common::get_json(&runtime, &base, "/v1.0/gropus", "t0ken");
+    common::get_json(&runtime, &base, "/v1.0/applications", "t0ken");
+    let ledger = common::get_json(&runtime, &base, "/_mock/coverage", "t0ken");
+    assert!(ledger["offered"].as_u64().unwrap() > 10, "{ledger}");
+    assert_eq!(ledger["requested"], 2, "{ledger}");
+    let undocumented = &ledger["operations"][0];
+    assert_eq!(undocumented["operation"], "v1.0 application list");
+    assert_eq!(undocumented["served"], "by convention");
+    let list = &ledger["operations"][1];
+    assert_eq!(list["operation"], "v1.0 group list");
+    assert_eq!(list["workload"], "groups");
+    assert_eq!(list["served"], "by example", "the suite documents it");
+    assert_eq!(list["statuses"]["200"], 2, "{ledger}");
+    let unserved = &ledger["not_served"][0];
+    assert_eq!(unserved["request"], "GET /v1.0/gropus", "{ledger}");
+    assert_eq!(unserved["served"], "not at all");
+}

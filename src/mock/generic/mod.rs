@@ -25,6 +25,7 @@ mod primitive;
 mod properties;
 pub mod query;
 mod references;
+pub mod requested;
 mod respond;
 mod search;
 pub mod seed;
@@ -42,13 +43,14 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::file::Models;
-use crate::api::typing;
+use crate::api::{operations, typing};
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::drive::Reach;
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::examples::Examples;
 use crate::mock::generic::place::Nowhere;
+use crate::mock::generic::requested::ServedBy;
 
 /// The versions Graph serves; a path of another is 400 `Invalid version`.
 const KNOWN_VERSIONS: &[&str] = &["v1.0", "beta"];
@@ -76,6 +78,8 @@ pub struct Generic {
     scheme: &'static str,
     /// Starts with a small organisation (`directory`), as `conform mock` does.
     organisation: bool,
+    /// What clients asked, operation by operation (`GET /_mock/coverage`).
+    requested: requested::Requested,
 }
 
 impl Generic {
@@ -93,7 +97,13 @@ impl Generic {
             deltas: delta::Deltas::default(),
             scheme: "http",
             organisation: false,
+            requested: requested::Requested::default(),
         }
+    }
+
+    /// What clients asked of the server, by operation, against what the models offer.
+    pub fn requested(&self) -> serde_json::Value {
+        self.requested.ledger(&self.models)
     }
 
     /// Starts (and starts again after a reset) with a small organisation: users, groups, the
@@ -379,13 +389,21 @@ pub fn router(generic: Arc<Generic>) -> Router {
 
 async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Response {
     let path = percent_decoded(request.uri().path());
+    let method = request.method().as_str().to_string();
     let typed = match typing::type_request(&generic.models, &path, None) {
         Ok(typed) if typed.untyped.is_none() => typed,
         Ok(typed) => {
-            let segment = typed.untyped.map(|u| u.segment).unwrap_or_default();
+            let (segment, why) = typed
+                .untyped
+                .map(|u| (u.segment.clone(), format!("`{}`: {}", u.segment, u.reason)))
+                .unwrap_or_default();
+            generic.requested.not_served(&method, &path, &why);
             return unknown_segment(&segment);
         }
-        Err(_) => return unknown_segment(&path),
+        Err(error) => {
+            generic.requested.not_served(&method, &path, &error.message);
+            return unknown_segment(&path);
+        }
     };
     let known_version = typed
         .version
@@ -419,8 +437,18 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     match placed {
         Ok(place) => {
             let example = generic.examples.get(exchange.method.as_str(), &typed);
+            let by = match example {
+                Some(_) => ServedBy::Example,
+                None => ServedBy::Convention,
+            };
+            let operation = operations::operation_of(model, &typed, &method);
             let outlook = prefer::Outlook::read(&exchange.headers);
             let response = respond::answer(&generic, model, place, exchange, example);
+            if let Some(operation) = operation {
+                generic
+                    .requested
+                    .served(operation, by, response.status().as_u16());
+            }
             prefer::answered(&outlook, response).await
         }
         Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
