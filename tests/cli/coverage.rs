@@ -326,3 +326,62 @@ fn the_reference_server_keeps_the_ledger_of_what_clients_ask() {
     assert_eq!(unserved["request"], "GET /v1.0/gropus", "{ledger}");
     assert_eq!(unserved["served"], "not at all");
 }
+
+#[test]
+fn shards_merge_into_the_ledger_of_the_whole_run_and_shards_of_other_models_are_refused() {
+    let (dir, schemas, cases) = project();
+    let suite = (schemas.as_path(), cases.as_path());
+    let whole = dir.path().join("whole");
+    assert_eq!(run_against(suite, None, &whole, &[]).0, Some(0));
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let out = dir.path().join(format!("shard-{k}"));
+            let shard = format!("{k}/2");
+            assert_eq!(
+                run_against(suite, None, &out, &["--shard", &shard]).0,
+                Some(0)
+            );
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    let merge = |shards: &[PathBuf]| {
+        let mut args = vec!["report".to_string(), "merge".to_string()];
+        args.extend(shards.iter().map(|s| s.to_str().unwrap().to_string()));
+        args.extend(["--out".to_string(), merged.to_str().unwrap().to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::conform(&args, &[])
+    };
+    let output = merge(&shards);
+    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    let states = |dir: &Path| -> Vec<(String, String)> {
+        common::report(dir)["coverage"]["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["operation"].to_string(), e["state"].to_string()))
+            .collect()
+    };
+    assert_eq!(
+        states(&merged),
+        states(&whole),
+        "the merged ledger is the whole run's"
+    );
+    assert_eq!(
+        common::report(&merged)["coverage"]["workloads"],
+        common::report(&whole)["coverage"]["workloads"]
+    );
+
+    let report = shards[1].join("report.json");
+    let text = fs::read_to_string(&report).unwrap();
+    let mut json: Value = serde_json::from_str(&text).unwrap();
+    json["coverage"]["models"][0]["fingerprint"] = Value::from("0000000000000000");
+    fs::write(&report, json.to_string()).unwrap();
+    let refused = merge(&shards);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        common::text(&refused).contains("other API models"),
+        "{}",
+        common::text(&refused)
+    );
+}
