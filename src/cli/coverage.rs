@@ -81,7 +81,7 @@ fn of_suite(args: &CoverageArgs) -> Result<Coverage, Error> {
             "{} holds no API model: nothing to count operations by",
             args.schemas.display()
         ))
-        .with_help("import the metadata first: conform schemas import --from $metadata"));
+        .with_help("import the metadata first: conform schemas import --csdl v1.0.csdl"));
     }
     let mut tally = CoverageTally::default();
     for case in load_dir(&args.cases)? {

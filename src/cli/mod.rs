@@ -81,17 +81,36 @@ enum Command {
     },
 }
 
-/// Runs the command line; returns the process exit code.
-pub fn main() -> u8 {
+/// The command line `args` (the program's name first), read as `main` reads it.
+fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     // The test-harness flags `run` borrows bring their own help template, one that names no
     // command: clap's is put back.
     let command = <Cli as clap::CommandFactory>::command().mut_subcommand("run", |run| {
         run.help_template("{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}")
     });
-    let parsed = command
-        .try_get_matches()
-        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
-    let cli = match parsed {
+    command
+        .try_get_matches_from(args)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+}
+
+/// Whether `args` (without the program's name) is a command line conform takes: what the
+/// documentation's commands are checked by. The error is clap's message.
+pub fn check_arguments(args: &[String]) -> Result<(), String> {
+    let line = std::iter::once("conform".to_string()).chain(args.iter().cloned());
+    match parse(line) {
+        Ok(_) => Ok(()),
+        Err(e) if !e.use_stderr() => Ok(()), // --help, --version
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> u8 {
+    let cli = match parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -231,7 +231,7 @@ fn coverage_baseline(
             "--coverage-baseline {}: the run has no API model to count operations by",
             path.display()
         ))
-        .with_help("import the metadata first: conform schemas import --from $metadata"));
+        .with_help("import the metadata first: conform schemas import --csdl v1.0.csdl"));
     };
     baseline.check_models(denominator.models(), path)?;
     Ok(Some(baseline))

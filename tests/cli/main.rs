@@ -7,6 +7,7 @@ mod api_model;
 mod bad_input;
 mod ci_gating;
 mod coverage;
+mod docs;
 mod drift;
 mod embedded;
 mod faults;
