@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::report::coverage_file::CoverageBaseline;
 use crate::report::json;
-use crate::report::record::Report;
+use crate::report::json::Report;
 
 #[derive(Subcommand, Debug)]
 pub enum BaselineCommand {

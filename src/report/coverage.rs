@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::api::model::ApiModel;
 use crate::api::operations::{self, Offered};
 use crate::check::cause::Cause;
-use crate::report::record::{CaseRecord, Summary};
+use crate::report::record::CaseRecord;
+use crate::report::summary::Summary;
 
 /// What became of one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

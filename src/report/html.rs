@@ -7,7 +7,9 @@ use std::io;
 
 use crate::report::coverage::{Coverage, OperationState};
 use crate::report::coverage_text;
-use crate::report::record::{CaseRecord, Cases, Decision, GroupCount, Report};
+use crate::report::json::Report;
+use crate::report::record::{CaseRecord, Cases, Decision};
+use crate::report::summary::GroupCount;
 
 const STYLE: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem; color: #1d2125; }

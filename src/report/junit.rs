@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use crate::report::record::{CaseRecord, Cases, Decision, Outline, Report, Summary};
+use crate::report::json::Report;
+use crate::report::record::{CaseRecord, Cases, Decision, Outline};
+use crate::report::summary::Summary;
 
 const CLOSING: &str = "</testsuites>";
 

@@ -7,7 +7,9 @@ use crate::check::FailureKind;
 use crate::check::cause::Cause;
 use crate::report::coverage::Coverage;
 use crate::report::coverage_text;
-use crate::report::record::{CaseRecord, Cases, CauseCounts, Decision, GroupCount, Report};
+use crate::report::json::Report;
+use crate::report::record::{CaseRecord, Cases, Decision};
+use crate::report::summary::{CauseCounts, GroupCount};
 
 /// Writes the report to `to`, one case at a time.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {

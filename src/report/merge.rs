@@ -3,7 +3,9 @@
 use std::collections::BTreeSet;
 
 use crate::report::coverage::{Coverage, CoverageTally, Denominator, ModelStamp};
-use crate::report::record::{Comparison, GroupTally, Report, Summary, UndocumentedCount};
+use crate::report::json::Report;
+use crate::report::record::{Comparison, UndocumentedCount};
+use crate::report::summary::{GroupTally, Summary};
 
 /// Merges shard reports of one suite; refuses reports of different suites, of different shard
 /// counts, of the same shard twice, or that share a case.

@@ -14,5 +14,6 @@ pub mod merge;
 pub mod record;
 pub mod recording;
 pub mod spool;
+pub mod summary;
 pub mod tally;
 pub mod write;

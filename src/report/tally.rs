@@ -6,9 +6,9 @@ use std::collections::HashSet;
 
 use crate::exec::protocol::Leak;
 use crate::report::coverage::CoverageTally;
-use crate::report::record::{
-    CaseRecord, Comparison, GroupTally, Report, Summary, UndocumentedCount, UndocumentedTally,
-};
+use crate::report::json::Report;
+use crate::report::record::{CaseRecord, Comparison, UndocumentedCount, UndocumentedTally};
+use crate::report::summary::{GroupTally, Summary};
 
 /// Counts and notes gathered from records as they come, in plan order.
 #[derive(Debug, Default)]

@@ -7,9 +7,10 @@ use crate::fs::write_atomically_with;
 use crate::report::fan;
 use crate::report::html;
 use crate::report::json;
+use crate::report::json::Report;
 use crate::report::junit;
 use crate::report::markdown;
-use crate::report::record::{Cases, Report};
+use crate::report::record::Cases;
 
 /// File names of the reports a run writes.
 pub const REPORT_FILES: &[&str] = &["report.json", "junit.xml", "report.md", "report.html"];
@@ -76,7 +77,8 @@ mod tests {
     use crate::check::FailureKind;
     use crate::check::undocumented::Undocumented;
     use crate::report::decision::Decision;
-    use crate::report::record::{FailureRecord, REPORT_VERSION};
+    use crate::report::json::REPORT_VERSION;
+    use crate::report::record::FailureRecord;
     use crate::report::recording::sample_record;
     use crate::report::spool::Spool;
     use crate::report::tally::Tally;

@@ -19,7 +19,7 @@ use crate::mock::generic::served::Served;
 use crate::report::coverage::Denominator;
 use crate::report::coverage_file::{CoverageBaseline, Ratchet};
 use crate::report::coverage_text;
-use crate::report::record::Report;
+use crate::report::json::Report;
 use crate::report::spool::{Spool, Spooled};
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
@@ -321,13 +321,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         .map(|baseline| baseline.compare(tally.comparison.clone(), tally.listed_records()));
     report.coverage = coverage.map(|d| tally.coverage.ledger(&d, true));
     print_after_verdicts(&tally, &report);
-    let ratchet = match (&coverage_baseline, &report.coverage) {
-        (Some((path, baseline)), Some(ledger)) => Some(baseline.ratchet(ledger, path)?),
-        _ => None,
-    };
-    for line in ratchet.iter().flat_map(Ratchet::lines) {
-        eprintln!("{line}");
-    }
+    let ratchet = ratchet(coverage_baseline, &report)?;
     let spooled = engine.recorder.take_spool().map(Spool::finish);
     Ok(Executed {
         failed: tally.summary.failing(),
@@ -337,6 +331,22 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         interrupted,
         ratchet,
     })
+}
+
+/// The run's ledger set against the coverage baseline (read from the path given), when the run
+/// has both; what was lost and gained printed.
+fn ratchet(
+    coverage_baseline: Option<(&std::path::Path, CoverageBaseline)>,
+    report: &Report<()>,
+) -> Result<Option<Ratchet>> {
+    let (Some((path, baseline)), Some(ledger)) = (coverage_baseline, &report.coverage) else {
+        return Ok(None);
+    };
+    let ratchet = baseline.ratchet(ledger, path)?;
+    for line in ratchet.lines() {
+        eprintln!("{line}");
+    }
+    Ok(Some(ratchet))
 }
 
 /// The run's runtime. One case at a time runs best on the thread that waits for its verdict
