@@ -42,24 +42,7 @@ status = 201
 fn project() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let (schemas, cases) = (dir.path().join("schemas"), dir.path().join("cases"));
-    let csdl = common::root().join("tests/fixtures/csdl/office.csdl");
-    let imported = common::conform(
-        &[
-            "schemas",
-            "import",
-            "--csdl",
-            csdl.to_str().unwrap(),
-            "--out",
-            schemas.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(
-        imported.status.code(),
-        Some(0),
-        "{}",
-        common::text(&imported)
-    );
+    common::import_schemas("office.csdl", &schemas);
     fs::create_dir_all(&cases).unwrap();
     fs::write(cases.join("groups.toml"), SUITE).unwrap();
     (dir, schemas, cases)

@@ -125,19 +125,7 @@ fn suite_of(name: &str, text: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
 
 /// The schemas of the office metadata, as `schemas import` writes them.
 fn schemas(dir: &Path) -> Schemas {
-    let csdl = common::root().join("tests/fixtures/csdl/office.csdl");
-    let out = common::conform(
-        &[
-            "schemas",
-            "import",
-            "--csdl",
-            csdl.to_str().unwrap(),
-            "--out",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    common::import_schemas("office.csdl", dir);
     Schemas::load_dir(dir).unwrap()
 }
 

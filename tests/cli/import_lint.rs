@@ -352,19 +352,7 @@ fn the_seed_pages_import_to_the_shipped_cases_and_lint_finds_their_defects() {
 /// Schemas generated from the workshop metadata (with the error envelope), for the tree's pages.
 fn workshop_schemas() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let csdl = common::root().join("tests/fixtures/csdl/workshop.csdl");
-    let output = common::conform(
-        &[
-            "schemas",
-            "import",
-            "--csdl",
-            csdl.to_str().unwrap(),
-            "--out",
-            dir.path().to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    common::import_schemas("workshop.csdl", dir.path());
     assert!(
         dir.path().join("error.json").exists(),
         "the error envelope comes along"

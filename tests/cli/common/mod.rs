@@ -83,6 +83,22 @@ pub fn run_remote(
     conform(&args, env)
 }
 
+/// `conform schemas import` of the fixture `tests/fixtures/csdl/{fixture}` into `out`, which
+/// must succeed.
+pub fn import_schemas(fixture: &str, out: &Path) {
+    let csdl = root().join("tests/fixtures/csdl").join(fixture);
+    let args = [
+        "schemas",
+        "import",
+        "--csdl",
+        csdl.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = conform(&args, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+}
+
 pub fn text(output: &Output) -> String {
     format!(
         "--- stdout\n{}\n--- stderr\n{}",
