@@ -3,6 +3,7 @@
 
 pub mod cause;
 mod echo;
+pub mod traffic;
 pub mod undocumented;
 
 pub use echo::{check_echo, echo_diff};

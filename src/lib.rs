@@ -19,6 +19,7 @@ pub mod fs;
 pub mod graph;
 pub mod mock;
 pub mod probe_kind;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod schema;

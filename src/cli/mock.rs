@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use crate::cli::tls_args::TlsArgs;
 use crate::error::Error;
 use crate::exit;
 use crate::mock::behaviour::{MockConfig, OAuth};
@@ -9,7 +10,6 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::fault::FaultRule;
 use crate::mock::generic::served::Served;
 use crate::mock::server;
-use crate::mock::tls::{self, Certificate};
 
 #[derive(clap::Args, Debug)]
 pub struct MockArgs {
@@ -76,48 +76,8 @@ pub struct MockArgs {
     /// (their status, and the properties a request did not set).
     #[arg(long, value_name = "DIR", default_value = "cases")]
     cases: std::path::PathBuf,
-    /// Serve HTTPS. Without --tls-cert, with a certificate made at start for localhost,
-    /// 127.0.0.1 and --host, signed by an authority of its own whose PEM is written to
-    /// --tls-authority for clients to trust.
-    #[arg(long)]
-    tls: bool,
-    /// Where the made certificate's authority is written (PEM).
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls",
-        conflicts_with = "tls_cert"
-    )]
-    tls_authority: Option<std::path::PathBuf>,
-    /// Serve HTTPS with this certificate chain (PEM), instead of a made one.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<std::path::PathBuf>,
-    /// The private key of --tls-cert (PEM).
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<std::path::PathBuf>,
-}
-
-/// The TLS the server answers with, from the flags; `None` for plain HTTP.
-fn tls(args: &MockArgs) -> Result<Option<tokio_rustls::TlsAcceptor>, Error> {
-    let certificate = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Certificate::Given {
-            cert: cert.clone(),
-            key: key.clone(),
-        },
-        _ if args.tls => {
-            let authority = args.tls_authority.clone().unwrap_or_else(|| {
-                std::env::temp_dir()
-                    .join(format!("conform-mock-authority-{}.pem", std::process::id()))
-            });
-            eprintln!(
-                "TLS: trust the certificate authority written to {} (e.g. NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE)",
-                authority.display()
-            );
-            Certificate::Generated { authority }
-        }
-        _ => return Ok(None),
-    };
-    tls::acceptor(&certificate, &args.host.to_string()).map(Some)
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// Says what the server serves, before it listens (on stderr: the first line of stdout is the
@@ -169,7 +129,7 @@ pub fn execute(args: MockArgs) -> Result<u8, Error> {
         }
         None => None,
     };
-    let tls = tls(&args)?;
+    let tls = args.tls.acceptor(&args.host, "mock")?;
     let served = Served::from_dirs(&args.schemas, &args.cases)?;
     describe(&served, &args);
     let config = MockConfig {

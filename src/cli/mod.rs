@@ -8,10 +8,12 @@ pub mod lint;
 pub mod list;
 pub mod mock;
 pub mod output;
+pub mod proxy;
 pub mod report;
 pub mod run;
 pub mod schemas;
 pub mod target;
+pub mod tls_args;
 
 use clap::{Parser, Subcommand};
 
@@ -67,6 +69,12 @@ enum Command {
     ///
     /// Example: conform explain /v1.0/groups/{group-id}/threads -X POST
     Explain(explain::ExplainArgs),
+    /// Stand between a Graph client and a service: forward every request unchanged, judge
+    /// every answer against the contract, write the reports when stopped (Ctrl-C, or
+    /// POST /_proxy/stop), and with --record keep the session as a replayable suite.
+    ///
+    /// Example: conform proxy --upstream https://graph.microsoft.com --port 8000 --record recorded
+    Proxy(proxy::ProxyArgs),
     /// Count the operations of the API models per workload: what the suite documents, or
     /// (with --report) what a run made of each; with --coverage-baseline, what was lost.
     ///
@@ -132,6 +140,7 @@ pub fn main() -> u8 {
         Command::Lint(args) => lint::execute(args),
         Command::Explain(args) => explain::execute(args),
         Command::Coverage(args) => coverage::execute(args),
+        Command::Proxy(args) => proxy::execute(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "conform", &mut std::io::stdout());

@@ -321,6 +321,8 @@ fn derive_pair(
     let expect_headers = contractual_headers(&answer, has_body);
     let base = CaseDraft {
         expect_headers,
+        capture: Vec::new(),
+        echo: None,
         name: doc_name
             .as_deref()
             .map(|n| n.split_whitespace().collect::<Vec<_>>().join("_"))

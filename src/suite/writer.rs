@@ -32,6 +32,10 @@ pub struct CaseDraft {
     pub required: Vec<String>,
     /// `[case.expect] headers`: what the documented response's headers say of every response.
     pub expect_headers: Vec<(String, HeaderDraft)>,
+    /// `[case.request] capture`: variable → JSON pointer into the answer.
+    pub capture: Vec<(String, String)>,
+    /// `[case.expect] body`: the values the answer must echo, as JSON.
+    pub echo: Option<String>,
     pub notes: Vec<String>,
     pub request_text: String,
     pub response_text: String,
@@ -95,7 +99,18 @@ fn write_case(out: &mut String, case: &CaseDraft) {
     if let Some(json) = &case.json {
         let _ = writeln!(out, "json = {}", toml_text(json));
     }
+    if !case.capture.is_empty() {
+        let pairs: Vec<String> = case
+            .capture
+            .iter()
+            .map(|(n, p)| format!("{} = {}", toml_str(n), toml_str(p)))
+            .collect();
+        let _ = writeln!(out, "capture = {{ {} }}", pairs.join(", "));
+    }
     let _ = write!(out, "\n[case.expect]\nstatus = {}\n", case.status);
+    if let Some(echo) = &case.echo {
+        let _ = writeln!(out, "body = {}", toml_text(echo));
+    }
     if let Some(schema) = &case.schema {
         let _ = writeln!(out, "schema = {}", toml_str(schema));
         if case.collection {

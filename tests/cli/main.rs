@@ -15,6 +15,7 @@ mod generic_server;
 mod import_lint;
 mod metadata_judged;
 mod probes;
+mod proxy;
 mod reference_server;
 mod remote;
 mod robustness;

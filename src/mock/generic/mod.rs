@@ -43,7 +43,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::file::Models;
-use crate::api::{operations, typing};
+use crate::api::{operations, path, typing};
 use crate::mock::answer::{GraphError, error};
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::drive::Reach;
@@ -357,7 +357,7 @@ impl Generic {
     /// What the download address of `path` serves (`GET /_mock/download/…`, where a read
     /// documented as a redirect points): the media put at that path, else nothing.
     pub fn download(&self, path: &str) -> (String, Vec<u8>) {
-        let path = percent_decoded(path);
+        let path = path::percent_decoded(path);
         let unversioned = match path.trim_start_matches('/').split_once('/') {
             Some((version, rest)) if typing::is_version(version) => format!("/{rest}"),
             _ => path.clone(),
@@ -388,7 +388,7 @@ pub fn router(generic: Arc<Generic>) -> Router {
 }
 
 async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Response {
-    let path = percent_decoded(request.uri().path());
+    let path = path::percent_decoded(request.uri().path());
     let method = request.method().as_str().to_string();
     let typed = match typing::type_request(&generic.models, &path, None) {
         Ok(typed) if typed.untyped.is_none() => typed,
@@ -484,31 +484,6 @@ pub fn not_found(what: &str) -> GraphError {
         code,
         &format!("Resource '{what}' with the given key does not exist."),
     )
-}
-
-/// `%20` and friends decoded; invalid sequences kept as written.
-fn percent_decoded(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).and_then(|b| hex(*b)),
-            bytes.get(i + 2).and_then(|b| hex(*b)),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A method the place does not allow: 405 (the envelope answers 404 in its place when the

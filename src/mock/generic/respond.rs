@@ -314,7 +314,7 @@ fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Exchange) 
     }
     // Asked for by another path than its own: through a group's threads. (Keys are found
     // without regard to case, and may come percent-encoded.)
-    let asked = super::percent_decoded(&exchange.path).to_ascii_lowercase();
+    let asked = crate::api::path::percent_decoded(&exchange.path).to_ascii_lowercase();
     if !asked.ends_with(&path.to_ascii_lowercase()) {
         graph::after_group_thread_delete(model, &mut store, path);
     }

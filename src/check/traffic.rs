@@ -1,0 +1,320 @@
+//! Judging traffic: an exchange a client made, seen as it passed (`conform proxy`), against
+//! what the contract says of its operation — no case file, only the typed path, the model, the
+//! schemas and what the suite documents of the operation. Pure.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::api::operations::{OperationId, OperationKind, short_type};
+use crate::api::typing::{Step, TypedPath};
+use crate::check::{
+    Failure, FailureKind, Outcome, Verdict, check_collection, check_content_type,
+    check_error_envelope, check_no_body, check_schema,
+};
+use crate::exec::transport::Response;
+use crate::graph;
+use crate::schema::registry::Schemas;
+
+/// What a suite documents of each operation (`--cases`): where it documents a status, a
+/// success must have one of them; where its documented answer shows properties, a success of
+/// that status must have them (unless the request chose its properties with `$select`).
+#[derive(Debug, Clone, Default)]
+pub struct DocumentedStatuses {
+    statuses: BTreeMap<OperationId, BTreeMap<u16, Vec<String>>>,
+}
+
+impl DocumentedStatuses {
+    /// A documented answer of `operation`: its status and the pointers it shows.
+    pub fn add(&mut self, operation: OperationId, status: u16, shown: &[String]) {
+        let required = self
+            .statuses
+            .entry(operation)
+            .or_default()
+            .entry(status)
+            .or_default();
+        for pointer in shown {
+            if !required.contains(pointer) {
+                required.push(pointer.clone());
+            }
+        }
+    }
+
+    fn of(&self, operation: &OperationId) -> Option<&BTreeMap<u16, Vec<String>>> {
+        self.statuses.get(operation)
+    }
+}
+
+/// What an exchange is judged with.
+pub struct Contract<'c> {
+    pub schemas: &'c Schemas,
+    pub documented: &'c DocumentedStatuses,
+}
+
+/// The verdict on one answer to `method` on `typed` (a path the model placed), of `operation`.
+pub fn judge_exchange(
+    contract: &Contract<'_>,
+    (typed, operation): (&TypedPath, &OperationId),
+    (method, query): (&str, Option<&str>),
+    response: &Response,
+) -> Verdict {
+    let selected = query.is_some_and(|q| q.to_ascii_lowercase().contains("$select="));
+    let mut failures = Vec::new();
+    if response.header("request-id").is_none() {
+        failures.push(Failure::new(
+            FailureKind::Header,
+            "`request-id` is missing: Graph answers every request with one",
+        ));
+    }
+    match response.status {
+        400.. => failures.extend(check_error_envelope(response, None)),
+        200..=299 => {
+            failures.extend(success_status(contract, operation, method, response));
+            failures.extend(success_body(contract.schemas, typed, operation, response));
+            failures.extend(shown(contract, operation, selected, response));
+        }
+        _ => {}
+    }
+    let outcome = match failures.is_empty() {
+        true => Outcome::Pass,
+        false => Outcome::Fail,
+    };
+    Verdict {
+        outcome,
+        failures,
+        diff: None,
+        undocumented: Vec::new(),
+    }
+}
+
+/// The successes Graph's conventions allow for an operation, where the suite documents none.
+fn conventional(kind: &OperationKind, method: &str) -> &'static [u16] {
+    match (kind, method) {
+        (OperationKind::Create, _) => &[201, 202, 204],
+        (OperationKind::List | OperationKind::Function(_), _) => &[200],
+        (OperationKind::Read, _) => &[200],
+        (OperationKind::Update, _) => &[200, 204],
+        (OperationKind::Replace, _) => &[200, 201, 204],
+        (OperationKind::Delete, _) => &[204],
+        (OperationKind::Action(_), _) => &[200, 201, 202, 204],
+        (OperationKind::Ref(_), "GET") => &[200],
+        (OperationKind::Ref(_), _) => &[200, 201, 204],
+        (OperationKind::Media, "GET") => &[200, 206],
+        (OperationKind::Media, _) => &[200, 201, 204],
+    }
+}
+
+fn success_status(
+    contract: &Contract<'_>,
+    operation: &OperationId,
+    method: &str,
+    response: &Response,
+) -> Option<Failure> {
+    let documented = contract.documented.of(operation);
+    let allowed: Vec<u16> = match documented {
+        Some(statuses) => statuses.keys().copied().collect(),
+        None => conventional(&operation.kind, method).to_vec(),
+    };
+    if allowed.contains(&response.status) {
+        return None;
+    }
+    let expected: Vec<String> = allowed.iter().map(|s| graph::status_text(*s)).collect();
+    let whose = match documented {
+        Some(_) => "as the suite documents it",
+        None => "by Graph's conventions",
+    };
+    Some(Failure::new(
+        FailureKind::Status,
+        format!(
+            "{operation} answers {} {whose}, got {}",
+            expected.join(" or "),
+            graph::status_text(response.status)
+        ),
+    ))
+}
+
+/// The properties the suite's documented answer of this status shows.
+fn shown(
+    contract: &Contract<'_>,
+    operation: &OperationId,
+    selected: bool,
+    response: &Response,
+) -> Vec<Failure> {
+    let documented = contract
+        .documented
+        .of(operation)
+        .and_then(|s| s.get(&response.status));
+    match (documented, response.json()) {
+        (Some(required), Ok(body)) if !selected && !required.is_empty() => {
+            crate::check::check_required(required, body)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A success's body: none for 204; else JSON of the type the path reaches — an entity, or a
+/// collection in `value` with an absolute `@odata.nextLink`. Streams, counts and values are
+/// not JSON documents and are not judged.
+fn success_body(
+    schemas: &Schemas,
+    typed: &TypedPath,
+    operation: &OperationId,
+    response: &Response,
+) -> Vec<Failure> {
+    if response.status == 204 {
+        return check_no_body(response);
+    }
+    let last = typed.segments.last().map(|s| &s.step);
+    let raw = matches!(last, Some(Step::Value | Step::Count | Step::Ref))
+        || matches!(operation.kind, OperationKind::Media);
+    if raw || response.body.is_empty() {
+        return Vec::new();
+    }
+    if let Some(failure) = check_content_type(response) {
+        return vec![failure];
+    }
+    let Ok(body) = response.json() else {
+        let message = "the body is labelled JSON but is not JSON";
+        return vec![Failure::at(FailureKind::Body, "", message)];
+    };
+    let Some((ty, collection)) = typed.result() else {
+        return Vec::new();
+    };
+    // A create answers the one entity it made, not the collection it was posted to.
+    let collection = collection && operation.kind != OperationKind::Create;
+    let mut failures = next_link(body);
+    let key = schemas.key(short_type(ty), Some(&operation.version));
+    if ty.starts_with("Edm.") || !schemas.contains(key) {
+        return failures;
+    }
+    failures.extend(match collection {
+        true => check_collection(schemas, key, body),
+        false => check_schema(schemas, key, body),
+    });
+    failures
+}
+
+/// `@odata.nextLink`, where there is one, is a whole URL.
+fn next_link(body: &Value) -> Vec<Failure> {
+    match body.get("@odata.nextLink") {
+        Some(Value::String(link))
+            if link.starts_with("https://") || link.starts_with("http://") =>
+        {
+            Vec::new()
+        }
+        Some(link) => vec![Failure::at(
+            FailureKind::Body,
+            "/@odata.nextLink",
+            format!("`@odata.nextLink` must be an absolute URL, got {link}"),
+        )],
+        None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::typing::type_path;
+
+    fn response(status: u16, body: Value) -> Response {
+        let headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("request-id".to_string(), "r1".to_string()),
+        ];
+        let body = match body {
+            Value::Null => Vec::new(),
+            body => body.to_string().into_bytes(),
+        };
+        Response::new(status, headers, body)
+    }
+
+    fn judge(
+        method: &str,
+        path: &str,
+        answer: &Response,
+        documented: &DocumentedStatuses,
+    ) -> Vec<Failure> {
+        let model = crate::api::office_model();
+        let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
+        let typed = type_path(&[&model], path).unwrap();
+        let operation = crate::api::operations::operation_of(&model, &typed, method).unwrap();
+        let contract = Contract {
+            schemas: &schemas,
+            documented,
+        };
+        judge_exchange(&contract, (&typed, &operation), (method, None), answer).failures
+    }
+
+    #[test]
+    fn a_create_that_answers_as_graph_does_passes() {
+        let created = response(201, serde_json::json!({"id": "t1", "topic": "Plans"}));
+        let none = DocumentedStatuses::default();
+        assert_eq!(
+            judge("POST", "/v1.0/groups/g/threads", &created, &none),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn each_deviation_is_named_with_its_pointer() {
+        let none = DocumentedStatuses::default();
+        let wrong_type = response(
+            201,
+            serde_json::json!({"id": "t1", "hasAttachments": "yes"}),
+        );
+        let failures = judge("POST", "/v1.0/groups/g/threads", &wrong_type, &none);
+        assert_eq!(
+            failures[0].pointer.as_deref(),
+            Some("/hasAttachments"),
+            "{failures:?}"
+        );
+        let ok_for_a_create = response(200, serde_json::json!({"id": "t1"}));
+        let failures = judge("POST", "/v1.0/groups/g/threads", &ok_for_a_create, &none);
+        assert_eq!(failures[0].kind, FailureKind::Status, "{failures:?}");
+        let plain = Response::new(
+            404,
+            vec![("request-id".into(), "r".into())],
+            b"not found".to_vec(),
+        );
+        let failures = judge("GET", "/v1.0/groups/g", &plain, &none);
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.message.contains("error envelope")),
+            "{failures:?}"
+        );
+        let relative = response(
+            200,
+            serde_json::json!({"value": [], "@odata.nextLink": "/v1.0/groups?$skiptoken=1"}),
+        );
+        let failures = judge("GET", "/v1.0/groups", &relative, &none);
+        assert_eq!(
+            failures[0].pointer.as_deref(),
+            Some("/@odata.nextLink"),
+            "{failures:?}"
+        );
+        let anonymous = Response::new(204, Vec::new(), Vec::new());
+        let failures = judge("DELETE", "/v1.0/groups/g", &anonymous, &none);
+        assert!(failures[0].message.contains("request-id"), "{failures:?}");
+    }
+
+    #[test]
+    fn a_documented_status_is_the_one_expected() {
+        let mut documented = DocumentedStatuses::default();
+        let create: OperationId = "v1.0 conversationThread create".parse().unwrap();
+        documented.add(create.clone(), 202, &[]);
+        let created = response(201, serde_json::json!({"id": "t1"}));
+        let failures = judge("POST", "/v1.0/groups/g/threads", &created, &documented);
+        assert!(
+            failures[0].message.contains("as the suite documents it"),
+            "{failures:?}"
+        );
+        documented.add(create, 201, &["/topic".to_string()]);
+        let failures = judge("POST", "/v1.0/groups/g/threads", &created, &documented);
+        assert_eq!(
+            failures[0].pointer.as_deref(),
+            Some("/topic"),
+            "a shown property is missing: {failures:?}"
+        );
+    }
+}

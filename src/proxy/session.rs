@@ -1,0 +1,449 @@
+//! A proxy session: each exchange judged as it passes, shown on the terminal as a libtest line,
+//! spooled as a record of the reports, counted in the coverage ledger and — with `--record` —
+//! kept as a case of the recorded suite. The reports are written when the session ends.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use crate::api::file::Models;
+use crate::api::operations::{self, OperationId, OperationKind, short_type};
+use crate::api::{path, typing};
+use crate::check::cause::{Blame, Cause};
+use crate::check::traffic::{Contract, DocumentedStatuses, judge_exchange};
+use crate::check::{Failure, FailureKind, Outcome, Verdict};
+use crate::error::{Error, Result};
+use crate::exec::protocol::{Attempt, CaseRun};
+use crate::exec::transport::{Diagnostics, Exchange};
+use crate::exit;
+use crate::mock::generic::served::Served;
+use crate::proxy::forward::{Answer, Seen};
+use crate::proxy::recording::{self, Exchanged, Recording};
+use crate::proxy::secrets;
+use crate::report::coverage::Denominator;
+use crate::report::coverage_text;
+use crate::report::decision::Decision;
+use crate::report::record::CaseRecord;
+use crate::report::recording::CaseInfo;
+use crate::report::spool::Spool;
+use crate::report::tally::Tally;
+use crate::report::write::write_reports;
+use crate::schema::registry::Schemas;
+
+/// What the session judges with and where it writes.
+pub struct SessionOptions {
+    pub upstream: String,
+    pub annotate: bool,
+    /// Names of headers, form fields and JSON properties whose values are secrets.
+    pub redact: Vec<String>,
+    pub report_dir: Option<PathBuf>,
+    pub record_dir: Option<PathBuf>,
+}
+
+pub struct Session {
+    models: Arc<Models>,
+    /// The models are the metadata's (not a suite's own URL space): the ledger counts them.
+    counts_coverage: bool,
+    schemas: Schemas,
+    documented: DocumentedStatuses,
+    options: SessionOptions,
+    state: Mutex<State>,
+    started_at: SystemTime,
+    started: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    tally: Tally,
+    spool: Option<Spool>,
+    exchanges: usize,
+    recording: Recording,
+}
+
+/// An exchange as the model places it.
+struct Placed {
+    typed: typing::TypedPath,
+    operation: OperationId,
+    template: String,
+}
+
+impl Session {
+    pub fn new(
+        (served, schemas, documented): (&Served, Schemas, DocumentedStatuses),
+        options: SessionOptions,
+    ) -> Result<Self> {
+        let spool = options
+            .report_dir
+            .as_deref()
+            .map(Spool::create)
+            .transpose()
+            .map_err(Error::new)?;
+        Ok(Self {
+            models: served.models.clone(),
+            counts_coverage: !served.from_suite,
+            schemas,
+            documented,
+            options,
+            state: Mutex::new(State {
+                spool,
+                ..State::default()
+            }),
+            started_at: SystemTime::now(),
+            started: Instant::now(),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Judges what passed, shows and keeps it; returns the `conform-violations` header's value
+    /// when the client is to be told.
+    pub fn take(&self, seen: Seen) -> Option<String> {
+        let redactor = secrets::of(&seen, &self.options.redact);
+        let (path_part, query) = split_target(&seen.target);
+        let placed = self.place(&seen.method, &path::percent_decoded(path_part));
+        let shown = placed.as_ref().map_or(path_part, |p| p.template.as_str());
+        let (verdict, skip) = self.verdict(&seen, placed.as_ref(), query);
+        let annotation = self.annotation(&verdict);
+        let mut state = self.state();
+        state.exchanges += 1;
+        let name = format!("{} {shown} #{}", seen.method, state.exchanges);
+        let file = placed
+            .as_ref()
+            .map_or("(untyped)".to_string(), |p| p.operation.to_string());
+        let info = CaseInfo {
+            name,
+            resource_type: placed
+                .as_ref()
+                .and_then(|p| p.typed.resource_type())
+                .map(|t| short_type(t).to_string()),
+            operation: placed.as_ref().map(|p| p.operation.to_string()),
+            binding: &[],
+            acts_on_existing: false,
+            probe: None,
+            probe_detail: None,
+            file: std::path::Path::new(&file),
+            tags: &[],
+            page: None,
+            method: &seen.method,
+            path_template: shown,
+            expected_status: answered_status(&seen.answer),
+        };
+        let record = match &skip {
+            Some(why) => CaseRecord::skipped(&info, why),
+            None => {
+                let blame = blame(&verdict, &seen.answer);
+                CaseRecord::ran(&info, &run_of(&seen), (verdict, blame), &redactor)
+            }
+        };
+        print_line(&record);
+        if let (Some(placed), None, true) = (&placed, &skip, self.options.record_dir.is_some()) {
+            self.record(&mut state.recording, &seen, placed, query, &redactor);
+        }
+        state.tally.add(&record);
+        if let Some(spool) = &mut state.spool {
+            spool.write(&record);
+        }
+        annotation
+    }
+
+    /// The typed path, its operation and its template; `None` when the model cannot place it.
+    fn place(&self, method: &str, path: &str) -> Option<Placed> {
+        let typed = typing::type_request(&self.models, path, None).ok()?;
+        if typed.untyped.is_some() {
+            return None;
+        }
+        let model = self.models.all().find(|m| m.version == typed.model)?;
+        let operation = operations::operation_of(model, &typed, method)?;
+        let template =
+            recording::template(&typed, None, &mut |_, ty| crate::api::key_placeholder(ty));
+        Some(Placed {
+            typed,
+            operation,
+            template,
+        })
+    }
+
+    /// The verdict on the exchange, or why it is not judged.
+    fn verdict(
+        &self,
+        seen: &Seen,
+        placed: Option<&Placed>,
+        query: Option<&str>,
+    ) -> (Verdict, Option<String>) {
+        let pass = Verdict {
+            outcome: Outcome::Pass,
+            failures: Vec::new(),
+            diff: None,
+            undocumented: Vec::new(),
+        };
+        match (&seen.answer, placed) {
+            (Answer::Failed(error), _) => {
+                let kind = match error {
+                    crate::exec::transport::TransportError::Timeout(_) => FailureKind::Timeout,
+                    crate::exec::transport::TransportError::Transport(_) => FailureKind::Transport,
+                };
+                let failure = Failure {
+                    kind,
+                    pointer: None,
+                    message: error.to_string(),
+                };
+                let verdict = Verdict {
+                    outcome: Outcome::Fail,
+                    failures: vec![failure],
+                    ..pass
+                };
+                (verdict, None)
+            }
+            (Answer::Streamed { .. }, _) => (
+                pass,
+                Some("a body over --max-body: passed through unjudged".into()),
+            ),
+            (Answer::Read(_), None) => (
+                pass,
+                Some("untyped: the model does not place this path".into()),
+            ),
+            (Answer::Read(response), Some(placed)) => {
+                let contract = Contract {
+                    schemas: &self.schemas,
+                    documented: &self.documented,
+                };
+                let pair = (&placed.typed, &placed.operation);
+                (
+                    judge_exchange(&contract, pair, (&seen.method, query), response),
+                    None,
+                )
+            }
+        }
+    }
+
+    /// `2 violation(s): status: …; schema at /x: …`, for the client, with `--annotate`.
+    fn annotation(&self, verdict: &Verdict) -> Option<String> {
+        if !self.options.annotate || verdict.failures.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = verdict
+            .failures
+            .iter()
+            .map(|f| match &f.pointer {
+                Some(pointer) => format!("{} at {pointer}: {}", f.kind.as_str(), f.message),
+                None => format!("{}: {}", f.kind.as_str(), f.message),
+            })
+            .collect();
+        let text = format!("{} violation(s): {}", parts.len(), parts.join("; "));
+        let visible: String = text
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .take(2000)
+            .collect();
+        Some(visible)
+    }
+
+    fn record(
+        &self,
+        recording: &mut Recording,
+        seen: &Seen,
+        placed: &Placed,
+        query: Option<&str>,
+        redactor: &crate::secret::Redactor,
+    ) {
+        let Answer::Read(response) = &seen.answer else {
+            return;
+        };
+        if !(200..300).contains(&response.status) {
+            return;
+        }
+        let json_of = |bytes: &[u8]| -> Option<Value> {
+            let text = redactor.redact(std::str::from_utf8(bytes).ok()?);
+            serde_json::from_str(&text).ok()
+        };
+        let json = seen
+            .body
+            .as_deref()
+            .filter(|b| !b.is_empty())
+            .and_then(&json_of);
+        let json = json.map(|j| secrets::without_named(j, &self.options.redact));
+        let schema = placed.typed.result().and_then(|(ty, collection)| {
+            let key = self
+                .schemas
+                .key(short_type(ty), Some(&placed.operation.version));
+            let collection = collection && placed.operation.kind != OperationKind::Create;
+            self.schemas
+                .contains(key)
+                .then(|| (short_type(ty).to_string(), collection))
+        });
+        recording.add(Exchanged {
+            method: &seen.method,
+            typed: &placed.typed,
+            query,
+            json,
+            status: response.status,
+            answer: json_of(&response.body),
+            creates: placed.operation.kind == OperationKind::Create,
+            schema,
+        });
+    }
+
+    /// `GET /_proxy/report`: the counts so far.
+    pub fn live(&self) -> Value {
+        let state = self.state();
+        let summary = state.tally.summary;
+        json!({
+            "upstream": self.options.upstream,
+            "exchanges": state.exchanges,
+            "summary": summary,
+            "decided": summary.describe(),
+        })
+    }
+
+    /// Ends the session: prints the totals, writes the reports and the recording; the exit
+    /// code (1 when an exchange broke the contract).
+    pub fn finish(&self) -> Result<u8> {
+        let mut state = self.state();
+        let tally = std::mem::take(&mut state.tally);
+        let mut report = tally.report_head(
+            &self.options.upstream,
+            self.started_at,
+            self.started.elapsed(),
+        );
+        report.complete = true;
+        let models: Vec<_> = self.models.all().collect();
+        if self.counts_coverage && !models.is_empty() {
+            report.coverage = Some(tally.coverage.ledger(&Denominator::of(&models), true));
+        }
+        let summary = report.summary;
+        println!(
+            "\ntest result: {}. {} passed; {} failed; {} ignored; 0 measured; 0 filtered out; finished in {:.2}s",
+            if summary.failing() == 0 {
+                "ok"
+            } else {
+                "FAILED"
+            },
+            summary.passed + summary.flaky,
+            summary.failing(),
+            summary.skipped + summary.known_failures + summary.not_run,
+            self.started.elapsed().as_secs_f64()
+        );
+        eprintln!("decided: {}", summary.describe());
+        for line in report.coverage.iter().flat_map(coverage_text::totals) {
+            eprintln!("{line}");
+        }
+        if let (Some(dir), Some(spool)) = (&self.options.report_dir, state.spool.take()) {
+            let cases = spool.finish().map_err(Error::new)?;
+            write_reports(&report.with_cases(cases), dir).map_err(Error::new)?;
+        }
+        let recording = std::mem::take(&mut state.recording);
+        if let (Some(dir), false) = (&self.options.record_dir, recording.is_empty()) {
+            let file = recording.write(dir, &self.options.upstream)?;
+            eprintln!(
+                "recorded: {} (replay: conform run --cases {})",
+                file.display(),
+                dir.display()
+            );
+        }
+        Ok(if summary.failing() == 0 {
+            exit::PASS
+        } else {
+            exit::FAILURES
+        })
+    }
+}
+
+/// The path and the query of a request target.
+fn split_target(target: &str) -> (&str, Option<&str>) {
+    match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    }
+}
+
+fn answered_status(answer: &Answer) -> u16 {
+    match answer {
+        Answer::Read(response) => response.status,
+        Answer::Streamed { status } => *status,
+        Answer::Failed(_) => 0,
+    }
+}
+
+/// Whose a broken exchange is: the upstream's; an operation it does not have, not served.
+fn blame(verdict: &Verdict, answer: &Answer) -> Option<Blame> {
+    let first = verdict.failures.first()?;
+    let status = answered_status(answer);
+    let cause = match status {
+        405 | 501 => Cause::NotServed,
+        _ => Cause::Service,
+    };
+    Some(Blame {
+        cause,
+        detail: first.message.clone(),
+    })
+}
+
+/// The exchange as the records of a run keep one.
+fn run_of(seen: &Seen) -> CaseRun {
+    let result = match &seen.answer {
+        Answer::Read(response) => Ok(response.clone()),
+        Answer::Failed(error) => Err(error.clone()),
+        Answer::Streamed { status } => Ok(crate::exec::transport::Response::new(
+            *status,
+            Vec::new(),
+            Vec::new(),
+        )),
+    };
+    let header = |name: &str| {
+        seen.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let answered_header = |name: &str| match &seen.answer {
+        Answer::Read(response) => response.header(name).map(str::to_string),
+        _ => None,
+    };
+    CaseRun {
+        attempt: Attempt::Sent(Exchange {
+            method: seen.method.clone(),
+            path: seen.target.clone(),
+            request_body: seen
+                .body
+                .as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            result,
+            duration: seen.duration,
+            retries: Vec::new(),
+            diagnostics: Diagnostics {
+                client_request_id: header("client-request-id").unwrap_or_default(),
+                request_id: answered_header("request-id"),
+                date: answered_header("date"),
+            },
+        }),
+        warnings: Vec::new(),
+        retries: Vec::new(),
+        leaked: Vec::new(),
+        duration: seen.duration,
+        probed: None,
+        settled: None,
+    }
+}
+
+/// `test NAME ... ok`, as libtest prints a verdict; a broken exchange's deviations below it.
+fn print_line(record: &CaseRecord) {
+    let word = match record.decision {
+        Decision::Passed | Decision::Flaky => "ok",
+        Decision::Failed | Decision::Error => "FAILED",
+        _ => "ignored",
+    };
+    println!("test {} ... {word}", record.name);
+    if record.decision.fails_the_run() {
+        println!("{}\n", record.failure_text());
+    }
+}
