@@ -225,10 +225,20 @@ impl ApiModel {
             index.types.insert(name.to_ascii_lowercase(), name.clone());
             if info.entity {
                 let short = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-                index
-                    .entity_short_names
-                    .entry(short)
-                    .or_insert_with(|| name.clone());
+                // A short name Graph's own namespace has is that type's (`user`, not
+                // `callRecords.user`), whichever namespace comes first.
+                let own = name
+                    .strip_prefix("microsoft.graph.")
+                    .is_some_and(|rest| !rest.contains('.'));
+                let entry = index.entity_short_names.entry(short);
+                match entry {
+                    std::collections::hash_map::Entry::Occupied(mut taken) if own => {
+                        taken.insert(name.clone());
+                    }
+                    other => {
+                        other.or_insert_with(|| name.clone());
+                    }
+                }
             }
             let members = index.members.entry(name.clone()).or_default();
             for (i, member) in info.members.iter().enumerate() {
@@ -495,5 +505,22 @@ fn operation_def(operation: &csdl::Operation) -> OperationDef {
             .returns
             .as_ref()
             .map(|(ty, collection)| (type_text(ty), *collection)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_short_name_is_graph_s_own_type_whatever_namespace_sorts_first() {
+        let mut model = crate::api::office_model();
+        let user = model.types["microsoft.graph.user"].clone();
+        model
+            .types
+            .insert("microsoft.graph.callRecords.user".into(), user);
+        let model = model.indexed();
+        assert_eq!(
+            model.entity_type_named("User"),
+            Some("microsoft.graph.user")
+        );
     }
 }

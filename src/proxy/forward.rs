@@ -115,6 +115,10 @@ pub async fn forward(upstream: &Upstream, request: Request) -> (Response, Seen) 
     {
         sent = sent.header(name, value);
     }
+    // Upstream is addressed by its own host; the one the client addressed goes along.
+    if let Some(host) = parts.headers.get("host") {
+        sent = sent.header("x-forwarded-host", host);
+    }
     let gathered = gather(body.into_data_stream(), upstream.max_body).await;
     let (sent, body) = match gathered {
         Ok(Gathered::Whole(bytes)) => (Some(sent.body(bytes.clone())), Some(bytes)),

@@ -44,6 +44,8 @@ pub struct Exchanged<'a> {
     pub method: &'a str,
     pub typed: &'a TypedPath,
     pub query: Option<&'a str>,
+    /// The request's headers that change what it asks (`ConsistencyLevel`, `Prefer`, …).
+    pub headers: Vec<(String, String)>,
     /// The request's JSON body, secrets removed.
     pub json: Option<Value>,
     pub status: u16,
@@ -94,15 +96,18 @@ impl Recording {
         if let (Some(id), Some((ty, _))) = (created_id, exchanged.typed.result()) {
             capture.push((self.name(id, ty), "/id".to_string()));
         }
-        let echo = echoed(exchanged.json.as_ref(), exchanged.answer.as_ref());
-        let (schema, collection) = exchanged.schema.unzip();
+        // A status without a body expects none: no schema, nothing echoed.
+        let bodiless = crate::suite::model::status_forbids_body(exchanged.status);
+        let answer = exchanged.answer.as_ref().filter(|_| !bodiless);
+        let echo = echoed(exchanged.json.as_ref(), answer);
+        let (schema, collection) = exchanged.schema.filter(|_| answer.is_some()).unzip();
         let number = self.cases.len() + 1;
         self.cases.push(CaseDraft {
             name: case_name(number, exchanged.method, exchanged.typed),
             doc_name: None,
             method: exchanged.method.to_string(),
             path: path.clone(),
-            headers: Vec::new(),
+            headers: exchanged.headers,
             json: exchanged.json.as_ref().map(Value::to_string),
             status: exchanged.status,
             documented_status: None,
@@ -151,6 +156,10 @@ impl Recording {
         Ok(path)
     }
 }
+
+/// Request headers that change what a request asks, as Graph reads them: kept in a recording.
+pub const MEANINGFUL_HEADERS: [&str; 4] =
+    ["consistencylevel", "prefer", "if-match", "if-none-match"];
 
 /// `003_post_groups_threads`.
 fn case_name(number: usize, method: &str, typed: &TypedPath) -> String {
@@ -217,6 +226,7 @@ mod tests {
             method: "POST",
             typed: &created,
             query: None,
+            headers: Vec::new(),
             json: Some(json!({"topic": "Plans"})),
             status: 201,
             answer: Some(json!({"id": "t-9", "topic": "Plans"})),
@@ -228,6 +238,7 @@ mod tests {
             method: "GET",
             typed: &read,
             query: Some("$select=topic"),
+            headers: vec![("ConsistencyLevel".into(), "eventual".into())],
             json: None,
             status: 200,
             answer: Some(json!({"id": "t-9"})),

@@ -281,10 +281,17 @@ impl Session {
                 .contains(key)
                 .then(|| (short_type(ty).to_string(), collection))
         });
+        let headers = seen
+            .headers
+            .iter()
+            .filter(|(name, _)| recording::MEANINGFUL_HEADERS.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), redactor.redact(value)))
+            .collect();
         recording.add(Exchanged {
             method: &seen.method,
             typed: &placed.typed,
             query,
+            headers,
             json,
             status: response.status,
             answer: json_of(&response.body),
