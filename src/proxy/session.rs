@@ -3,6 +3,7 @@
 //! kept as a case of the recorded suite. The reports are written when the session ends.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
@@ -50,6 +51,8 @@ pub struct Session {
     documented: DocumentedStatuses,
     options: SessionOptions,
     state: Mutex<State>,
+    /// Exchanges taken so far: each record's number.
+    exchanges: AtomicUsize,
     started_at: SystemTime,
     started: Instant,
 }
@@ -58,7 +61,6 @@ pub struct Session {
 struct State {
     tally: Tally,
     spool: Option<Spool>,
-    exchanges: usize,
     recording: Recording,
 }
 
@@ -90,6 +92,7 @@ impl Session {
                 spool,
                 ..State::default()
             }),
+            exchanges: AtomicUsize::new(0),
             started_at: SystemTime::now(),
             started: Instant::now(),
         })
@@ -108,9 +111,8 @@ impl Session {
         let shown = placed.as_ref().map_or(path_part, |p| p.template.as_str());
         let (verdict, skip) = self.verdict(&seen, placed.as_ref(), query);
         let annotation = self.annotation(&verdict);
-        let mut state = self.state();
-        state.exchanges += 1;
-        let name = format!("{} {shown} #{}", seen.method, state.exchanges);
+        let number = self.exchanges.fetch_add(1, Ordering::Relaxed) + 1;
+        let name = format!("{} {shown} #{number}", seen.method);
         let file = placed
             .as_ref()
             .map_or("(untyped)".to_string(), |p| p.operation.to_string());
@@ -140,6 +142,7 @@ impl Session {
             }
         };
         print_line(&record);
+        let mut state = self.state();
         if let (Some(placed), None, true) = (&placed, &skip, self.options.record_dir.is_some()) {
             self.record(&mut state.recording, &seen, placed, query, &redactor);
         }
@@ -306,7 +309,7 @@ impl Session {
         let summary = state.tally.summary;
         json!({
             "upstream": self.options.upstream,
-            "exchanges": state.exchanges,
+            "exchanges": self.exchanges.load(Ordering::Relaxed),
             "summary": summary,
             "decided": summary.describe(),
         })
@@ -449,8 +452,14 @@ fn print_line(record: &CaseRecord) {
         Decision::Failed | Decision::Error => "FAILED",
         _ => "ignored",
     };
-    println!("test {} ... {word}", record.name);
-    if record.decision.fails_the_run() {
-        println!("{}\n", record.failure_text());
-    }
+    // One write a verdict, so that the lines of exchanges taken at once do not interleave.
+    let line = match record.decision.fails_the_run() {
+        true => format!(
+            "test {} ... {word}\n{}\n",
+            record.name,
+            record.failure_text()
+        ),
+        false => format!("test {} ... {word}", record.name),
+    };
+    println!("{line}");
 }
