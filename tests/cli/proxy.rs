@@ -113,6 +113,18 @@ async fn drifting(
             json!({"id": "g2"}).to_string(),
         )
             .into_response(),
+        // More than --max-body.
+        ("GET", "/v1.0/groups") => {
+            let many: Vec<Value> = (0..100_000)
+                .map(|i| json!({"id": format!("g{i}")}))
+                .collect();
+            (
+                StatusCode::OK,
+                json_headers,
+                json!({"value": many}).to_string(),
+            )
+                .into_response()
+        }
         // A plain-text error.
         _ => (
             StatusCode::NOT_FOUND,
@@ -195,6 +207,12 @@ fn each_exchange_with_a_drifting_upstream_names_its_violation_and_no_secret_is_w
     send(&runtime, &proxy.base, ("GET", "/v1.0/groups/g1"), None);
     send(&runtime, &proxy.base, ("GET", "/v1.0/groups/g2"), None);
     send(&runtime, &proxy.base, ("GET", "/v1.0/groups/g3"), None);
+    let (status, _, big) = send(&runtime, &proxy.base, ("GET", "/v1.0/groups"), None);
+    assert_eq!(
+        (status, big["value"].as_array().map(Vec::len)),
+        (200, Some(100_000)),
+        "streamed through whole"
+    );
     let (code, text) = proxy.stop(&runtime);
     assert_eq!(code, Some(1), "{text}");
     assert!(
