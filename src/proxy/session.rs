@@ -76,12 +76,7 @@ impl Session {
         (served, schemas, documented): (&Served, Schemas, DocumentedStatuses),
         options: SessionOptions,
     ) -> Result<Self> {
-        let spool = options
-            .report_dir
-            .as_deref()
-            .map(Spool::create)
-            .transpose()
-            .map_err(Error::new)?;
+        let spool = Spool::create_in(options.report_dir.as_deref()).map_err(Error::new)?;
         Ok(Self {
             models: served.models.clone(),
             counts_coverage: !served.from_suite,

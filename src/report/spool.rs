@@ -30,6 +30,11 @@ pub struct Spool {
 }
 
 impl Spool {
+    /// A spool in `dir` when reports are to be written there; none without one.
+    pub fn create_in(dir: Option<&Path>) -> Result<Option<Self>, String> {
+        dir.map(Self::create).transpose()
+    }
+
     /// Starts `records.jsonl` in `dir`, replacing an earlier one.
     pub fn create(dir: &Path) -> Result<Self, String> {
         std::fs::create_dir_all(dir)

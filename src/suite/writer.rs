@@ -88,25 +88,11 @@ fn write_case(out: &mut String, case: &CaseDraft) {
         toml_str(&case.method),
         toml_str(&case.path)
     );
-    if !case.headers.is_empty() {
-        let pairs: Vec<String> = case
-            .headers
-            .iter()
-            .map(|(n, v)| format!("{} = {}", toml_str(n), toml_str(v)))
-            .collect();
-        let _ = writeln!(out, "headers = {{ {} }}", pairs.join(", "));
-    }
+    inline_table(out, "headers", &case.headers);
     if let Some(json) = &case.json {
         let _ = writeln!(out, "json = {}", toml_text(json));
     }
-    if !case.capture.is_empty() {
-        let pairs: Vec<String> = case
-            .capture
-            .iter()
-            .map(|(n, p)| format!("{} = {}", toml_str(n), toml_str(p)))
-            .collect();
-        let _ = writeln!(out, "capture = {{ {} }}", pairs.join(", "));
-    }
+    inline_table(out, "capture", &case.capture);
     let _ = write!(out, "\n[case.expect]\nstatus = {}\n", case.status);
     if let Some(echo) = &case.echo {
         let _ = writeln!(out, "body = {}", toml_text(echo));
@@ -137,6 +123,18 @@ fn write_case(out: &mut String, case: &CaseDraft) {
             .collect();
         let _ = writeln!(out, "headers = {{ {} }}", rules.join(", "));
     }
+}
+
+/// `key = { "a" = "1", "b" = "2" }`, when there are pairs.
+fn inline_table(out: &mut String, key: &str, pairs: &[(String, String)]) {
+    if pairs.is_empty() {
+        return;
+    }
+    let pairs: Vec<String> = pairs
+        .iter()
+        .map(|(n, v)| format!("{} = {}", toml_str(n), toml_str(v)))
+        .collect();
+    let _ = writeln!(out, "{key} = {{ {} }}", pairs.join(", "));
 }
 
 /// A TOML string for `text`: a multi-line literal when it can be, else an escaped basic string.
