@@ -201,8 +201,8 @@ fn suggest_key(message: &str) -> Option<String> {
         .map(|(_, candidate)| candidate.to_string())
 }
 
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, by characters: how near a misspelt name is to the one meant.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

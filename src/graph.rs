@@ -4,6 +4,19 @@
 
 use serde_json::Value;
 
+/// The API versions Graph has.
+pub const VERSIONS: [&str; 2] = ["v1.0", "beta"];
+
+/// Whether a segment is written as an API version — `v1.0`, `beta`, `v2`, a version Graph may
+/// add (`v` and digits and dots): the one answer to "is this a version?", for paths, folders
+/// and flags. Which of them Graph has is `VERSIONS`.
+pub fn is_version(segment: &str) -> bool {
+    segment == "beta"
+        || segment.strip_prefix('v').is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+}
+
 /// `201 Created`; the bare number for a status without a standard reason phrase.
 pub fn status_text(status: u16) -> String {
     let reason = reqwest::StatusCode::from_u16(status)

@@ -21,12 +21,6 @@ struct Document<M> {
     model: M,
 }
 
-/// Whether `version` can name an API version (and so a folder of the schemas folder): `v1.0`,
-/// `beta`.
-pub fn is_version(version: &str) -> bool {
-    crate::schema::registry::is_version_folder(version)
-}
-
 /// The folder that holds `version`'s schemas and model.
 pub fn version_dir(schemas: &Path, version: &str) -> PathBuf {
     if version == DEFAULT_VERSION {

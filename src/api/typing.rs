@@ -129,13 +129,10 @@ pub fn type_request(
     type_path(&models.for_version(version), path)
 }
 
-/// Whether a first segment is an API version: `v1.0`, `beta`, `{version}`.
+/// Whether a path's first segment is its API version: one written as a version, or the
+/// template's `{version}`, which stands for any.
 pub fn is_version(segment: &str) -> bool {
-    segment == "beta"
-        || segment == "{version}"
-        || (segment.len() > 1
-            && segment.starts_with('v')
-            && segment[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+    segment == "{version}" || crate::graph::is_version(segment)
 }
 
 /// Whether a segment is a placeholder: `{id}`, `<id>`.
@@ -605,7 +602,12 @@ pub fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
     let bound = lower.chars().count() / 3 + 2;
     let mut scored: Vec<(usize, &str)> = candidates
         .iter()
-        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), *c))
+        .map(|c| {
+            (
+                crate::error::edit_distance(&lower, &c.to_ascii_lowercase()),
+                *c,
+            )
+        })
         .filter(|(d, _)| *d <= bound)
         .collect();
     scored.sort();
@@ -615,23 +617,6 @@ pub fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
         .take(3)
         .map(|(_, c)| c.to_string())
         .collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 impl Typed {

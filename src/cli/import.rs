@@ -38,7 +38,7 @@ pub struct ImportArgs {
 }
 
 pub fn execute(args: ImportArgs) -> Result<u8, Error> {
-    if !api::file::is_version(&args.api) {
+    if !crate::graph::is_version(&args.api) {
         return Err(
             Error::new(format!("`--api {}` is not an API version", args.api))
                 .with_help("name it as paths do: `v1.0`, `beta`"),

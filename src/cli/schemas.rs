@@ -141,7 +141,7 @@ fn api_version(args: &ImportArgs) -> Result<String, Error> {
             }
         }
     };
-    if !api::file::is_version(&version) {
+    if !crate::graph::is_version(&version) {
         return Err(
             Error::new(format!("`--api {version}` is not an API version"))
                 .with_help("name it as paths do: `v1.0`, `beta`"),

@@ -47,8 +47,7 @@ fn singular(plural: &str) -> String {
 
 /// Whether a path segment is a placeholder: `{id}`, `<id>`, `<id | userPrincipalName>`.
 pub fn is_placeholder(segment: &str) -> bool {
-    (segment.starts_with('{') && segment.ends_with('}'))
-        || (segment.starts_with('<') && segment.ends_with('>'))
+    typing::placeholder_name(segment).is_some()
 }
 
 /// A placeholder however it is spelt, mangled ones included (`{group-id`, `{{thumb-id}-id}`,
@@ -159,14 +158,11 @@ fn unique(base: String, used: &mut Vec<String>) -> String {
     name
 }
 
-/// The API versions Graph has.
-const GRAPH_VERSIONS: [&str; 2] = ["v1.0", "beta"];
-
 /// Whether a path's first segment is written as an API version Graph does not have: `v1`,
 /// `Beta`, `v2` (not `{version}`, which stands for any).
 pub fn is_foreign_version(segment: &str) -> bool {
     let lower = segment.to_ascii_lowercase();
-    !GRAPH_VERSIONS.contains(&segment)
+    !crate::graph::VERSIONS.contains(&segment)
         && segment != "{version}"
         && (lower == "beta" || typing::is_version(&lower))
 }
@@ -181,7 +177,7 @@ pub fn meant_version(segment: &str) -> Option<&'static str> {
     let v1 = lower.strip_prefix("v1").is_some_and(|rest| {
         rest.is_empty() || rest.starts_with('.') && rest[1..].chars().all(|c| c == '0')
     });
-    GRAPH_VERSIONS
+    crate::graph::VERSIONS
         .into_iter()
         .find(|v| v.eq_ignore_ascii_case(segment))
         .or(v1.then_some("v1.0"))
@@ -202,7 +198,7 @@ pub fn version_of(path: &str) -> Option<&str> {
     path.trim_start_matches('/')
         .split('/')
         .next()
-        .filter(|s| *s == "beta" || s.starts_with('v'))
+        .filter(|s| crate::graph::is_version(s))
 }
 
 /// A case path made from an example's URL.

@@ -7,20 +7,9 @@ use crate::config::settings::{Destination, Settings};
 use crate::error::Result;
 use crate::exec::auth::Auth;
 use crate::suite::binding::Binding;
-use crate::suite::model::{Case, CaseValues, Request, Template, Values};
+use crate::suite::model::{Case, CaseValues, Request, Values};
 use crate::suite::plan::{Selection, Suite};
 use crate::suite::probe_plan::{Probe, ProbeAction};
-
-/// Fills the placeholders that have values; the others stay as `{name}` (captured at run time).
-fn fill(template: &Template, vars: &impl Values) -> String {
-    let mut out = template.raw.clone();
-    for name in template.variables() {
-        if let Some(value) = vars.value(name) {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-    }
-    out
-}
 
 /// Quotes `text` for a POSIX shell.
 fn quote(text: &str) -> String {
@@ -38,7 +27,7 @@ fn curl(
         out,
         "curl -X {} {}",
         request.method,
-        quote(&format!("{base_url}{}", fill(&request.path, vars)))
+        quote(&format!("{base_url}{}", &request.path.render_known(vars)))
     );
     out.push_str(" \\\n  -H 'Accept: application/json'");
     if let Some(variable) = auth {
@@ -49,7 +38,7 @@ fn curl(
         let _ = write!(
             out,
             " \\\n  -H {}",
-            quote(&format!("{name}: {}", fill(value, vars)))
+            quote(&format!("{name}: {}", value.render_known(vars)))
         );
     }
     if let Some(json) = &request.json {

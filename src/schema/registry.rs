@@ -21,14 +21,6 @@ const BASE_URI: &str = "https://conform.invalid/schemas/";
 /// folder of its name below it (`beta/`) and are registered as `beta/user`.
 pub const DEFAULT_VERSION: &str = "v1.0";
 
-/// Whether a folder of the schemas folder holds an API version's schemas: `beta`, `v2.0`.
-pub fn is_version_folder(name: &str) -> bool {
-    name == "beta"
-        || (name.len() > 1
-            && name.starts_with('v')
-            && name[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
-}
-
 /// Which schema judges a case: its version's, or the default version's in its place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolved<'s> {
@@ -86,7 +78,7 @@ fn version_folders(dir: &Path) -> Vec<PathBuf> {
                 && path
                     .file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(is_version_folder)
+                    .is_some_and(crate::graph::is_version)
         })
         .collect();
     folders.sort();

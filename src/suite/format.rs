@@ -335,7 +335,7 @@ fn build_expect(
     let status = status_code(raw.status, file)?;
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let api = Some(first)
-        .filter(|s| crate::schema::registry::is_version_folder(s) || *s == "v1.0")
+        .filter(|s| crate::graph::is_version(s))
         .or(page_api)
         .map(str::to_string);
     let schema = raw.schema.map(|name| SchemaRef {

@@ -328,13 +328,29 @@ impl Template {
 
     /// Fills the placeholders; the first one without a value is the error.
     pub fn render(&self, vars: &impl Values) -> Result<String, Unfilled> {
+        self.fill(vars, &mut |name| Err(Unfilled(name.to_string())))
+    }
+
+    /// Fills the placeholders that have values and leaves the others as `{name}` (what a run
+    /// captures as it goes).
+    pub fn render_known(&self, vars: &impl Values) -> String {
+        let kept = self.fill(vars, &mut |name| Ok(format!("{{{name}}}")));
+        kept.unwrap_or_else(|_| self.raw.clone())
+    }
+
+    /// The template with each placeholder's value, or what `missing` makes of one without.
+    fn fill(
+        &self,
+        vars: &impl Values,
+        missing: &mut dyn FnMut(&str) -> Result<String, Unfilled>,
+    ) -> Result<String, Unfilled> {
         let mut out = String::with_capacity(self.raw.len());
         for piece in &self.pieces {
             match piece {
                 Piece::Text(text) => out.push_str(text),
                 Piece::Variable(name) => match vars.value(name) {
                     Some(value) => out.push_str(value),
-                    None => return Err(Unfilled(name.clone())),
+                    None => out.push_str(&missing(name)?),
                 },
             }
         }

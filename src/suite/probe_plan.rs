@@ -169,7 +169,7 @@ fn default_wrong_method(case: &Case) -> Option<&'static str> {
     if last.starts_with('$') || last.eq_ignore_ascii_case("content") {
         return None;
     }
-    let keyed = (last.starts_with('{') && last.ends_with('}')) || last.ends_with(')');
+    let keyed = crate::api::typing::placeholder_name(last).is_some() || last.ends_with(')');
     let collection = !keyed && last.ends_with('s');
     let method = if case.request.method == "POST" || collection {
         "PUT"

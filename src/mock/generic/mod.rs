@@ -52,9 +52,6 @@ use crate::mock::generic::examples::Examples;
 use crate::mock::generic::place::Nowhere;
 use crate::mock::generic::requested::ServedBy;
 
-/// The versions Graph serves; a path of another is 400 `Invalid version`.
-const KNOWN_VERSIONS: &[&str] = &["v1.0", "beta"];
-
 /// What the generic server holds.
 pub struct Generic {
     models: Arc<Models>,
@@ -405,10 +402,9 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
             return unknown_segment(&path);
         }
     };
-    let known_version = typed
-        .version
-        .as_deref()
-        .is_none_or(|v| KNOWN_VERSIONS.contains(&v) || generic.models.versions().any(|m| m == v));
+    let known_version = typed.version.as_deref().is_none_or(|v| {
+        crate::graph::VERSIONS.contains(&v) || generic.models.versions().any(|m| m == v)
+    });
     let model = generic
         .models
         .for_version(typed.version.as_deref())

@@ -12,9 +12,6 @@ use crate::mock::generic::examples::Examples;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
 
-/// The versions a model read from a suite's paths serves: its paths are served under each.
-const SUITE_VERSIONS: &[&str] = &["v1.0", "beta"];
-
 /// The models and examples the server answers by.
 #[derive(Debug, Clone, Default)]
 pub struct Served {
@@ -33,7 +30,8 @@ impl Served {
             (true, Some(schemas)) => Models::from_models(derived::from_suite(
                 &documented(cases),
                 schemas,
-                SUITE_VERSIONS,
+                // A model read from a suite's paths serves them under each of Graph's versions.
+                &crate::graph::VERSIONS,
             )),
             _ => models,
         };
