@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::api::file::Models;
 use crate::cli::output::OutputFormat;
 use crate::docs::files;
-use crate::docs::lint::{self, Severity};
+use crate::docs::finding::Severity;
+use crate::docs::{lint, lint_cases};
 use crate::error::Error;
 use crate::exit;
 use crate::schema::registry::Schemas;
@@ -54,7 +55,11 @@ fn run_lint(
     let mut findings = lint::lint_page_files(&pages, &schemas, &models)?;
     // Without pages, the cases are what there is to check; with pages, only when present.
     if docs.is_empty() || cases_dir.is_dir() {
-        findings.extend(lint::lint_cases(&load_dir(cases_dir)?, &schemas, &models));
+        findings.extend(lint_cases::lint_cases(
+            &load_dir(cases_dir)?,
+            &schemas,
+            &models,
+        ));
     }
     match format {
         OutputFormat::Json => println!(

@@ -2,9 +2,11 @@
 //! examples as cases, and linting them.
 
 pub mod files;
+pub mod finding;
 pub mod import;
 pub mod jsonpos;
 pub mod lint;
+pub mod lint_cases;
 pub mod lint_paths;
 pub mod page;
 pub mod paths;
