@@ -9,6 +9,7 @@ pub mod file;
 pub mod model;
 pub mod operations;
 pub mod path;
+pub mod typed;
 pub mod typing;
 
 /// The placeholder a key of entity type `ty` is named by, as Graph's docs name them:
