@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{Operation, Step, TypedPath};
+use crate::schema::type_names::type_name;
 
 /// What an operation does to its type.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -89,13 +90,6 @@ impl std::str::FromStr for OperationId {
     }
 }
 
-/// `microsoft.graph.message` → `message`; other namespaces keep what follows Graph's own.
-pub fn short_type(qualified: &str) -> &str {
-    qualified
-        .strip_prefix("microsoft.graph.")
-        .unwrap_or(qualified)
-}
-
 /// An operation the model offers, and the workload it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offered {
@@ -129,7 +123,7 @@ pub fn offered(model: &ApiModel) -> Vec<Offered> {
     let mut add = |ty: &str, kind: OperationKind, workload: &str| {
         let id = OperationId {
             version: model.version.clone(),
-            ty: short_type(ty).to_string(),
+            ty: type_name(ty).to_string(),
             kind,
         };
         offered.insert((workload.to_string(), id));
@@ -304,7 +298,7 @@ fn family(root: &str, ty: &str, navigations: &[(&str, &crate::api::model::Member
         .filter(|(_, m)| m.ty == ty)
         .map(|(_, m)| m.name.as_str())
         .collect();
-    let plural = format!("{}s", short_type(ty).rsplit('.').next().unwrap_or(ty));
+    let plural = format!("{}s", type_name(ty).rsplit('.').next().unwrap_or(ty));
     match reaching.as_slice() {
         [only] => format!("{root}/{only}"),
         several => match several.iter().find(|n| n.eq_ignore_ascii_case(&plural)) {
@@ -362,7 +356,7 @@ pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: &str) -> Option
     };
     Some(OperationId {
         version: model.version.clone(),
-        ty: short_type(&ty).to_string(),
+        ty: type_name(&ty).to_string(),
         kind,
     })
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::api::operations::{OperationId, OperationKind, short_type};
+use crate::api::operations::{OperationId, OperationKind};
 use crate::api::typing::{Step, TypedPath};
 use crate::check::{
     Failure, FailureKind, Outcome, Verdict, check_collection, check_content_type,
@@ -15,6 +15,7 @@ use crate::check::{
 use crate::exec::transport::Response;
 use crate::graph;
 use crate::schema::registry::Schemas;
+use crate::schema::type_names::type_name;
 
 /// What a suite documents of each operation (`--cases`): where it documents a status, a
 /// success must have one of them; where its documented answer shows properties, a success of
@@ -183,7 +184,7 @@ fn success_body(
     // A create answers the one entity it made, not the collection it was posted to.
     let collection = collection && operation.kind != OperationKind::Create;
     let mut failures = next_link(body);
-    let key = schemas.key(short_type(ty), Some(&operation.version));
+    let key = schemas.key(type_name(ty), Some(&operation.version));
     if ty.starts_with("Edm.") || !schemas.contains(key) {
         return failures;
     }

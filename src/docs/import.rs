@@ -2,18 +2,25 @@
 //! becomes a case; the paths listed under "HTTP request" that the example does not use become
 //! cases with the same example.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
 
 use crate::api::file::Models;
 use crate::api::typing::{Operation, TypedPath};
-use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus, StatusRole};
+use crate::docs::messages::{
+    contractual_headers, forwarded_headers, request_json, top_level_properties,
+};
+use crate::docs::page::{self, Block, BlockKind, Page, ProseStatus};
+use crate::docs::pairing::{
+    annotation_names, example_status, expected_status, pairs, prose_statuses,
+};
 use crate::docs::paths::{CasePath, case_path, version_correction, version_of};
 use crate::error::Location;
 use crate::schema::generate::ERROR_SCHEMA;
+use crate::schema::type_names::{is_primitive, schema_for};
 use crate::suite::model::status_forbids_body;
-use crate::suite::writer::{self, CaseDraft, FileDraft, HeaderDraft};
+use crate::suite::writer::{self, CaseDraft, FileDraft};
 
 /// What importing a page gives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,152 +34,6 @@ pub enum Imported {
     },
     /// No case file, and why.
     Nothing { why: String },
-}
-
-/// The type an `@odata.type` names, as a schema file stem would: `#microsoft.graph.post`
-/// and `Collection(microsoft.graph.post)` are `post`, `microsoft.graph.callRecords.session` is
-/// `callRecords.session`.
-pub fn type_name(odata_type: &str) -> &str {
-    let name = odata_type.trim().trim_start_matches('#');
-    let name = name
-        .strip_prefix("Collection(")
-        .and_then(|n| n.strip_suffix(')'))
-        .unwrap_or(name);
-    name.get(..16)
-        .filter(|p| p.eq_ignore_ascii_case("microsoft.graph."))
-        .map_or(name, |_| &name[16..])
-}
-
-/// `@odata.type` to a schema name of `schemas` (matched without regard to case): the name and
-/// whether it is a collection.
-pub fn schema_for(odata_type: &str, schemas: &[String]) -> Option<(String, bool)> {
-    let collection = odata_type
-        .trim()
-        .trim_start_matches('#')
-        .starts_with("Collection(");
-    let name = type_name(odata_type);
-    schemas
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(name))
-        .map(|s| (s.clone(), collection))
-}
-
-/// The names an annotation gives its block: `"name": "x"` or `"name": ["x", "y"]`.
-pub fn annotation_names(block: &Block) -> Vec<&str> {
-    match block.annotation.as_ref().and_then(|a| a.fields.get("name")) {
-        Some(Value::String(name)) => vec![name.as_str()],
-        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// (request, response) index pairs: a response answers every request it names, else the
-/// nearest request before it that no response answers yet.
-pub fn pairs(page: &Page) -> Vec<(usize, usize)> {
-    let mut pairs = Vec::new();
-    let mut taken = BTreeSet::new();
-    for (index, block) in page.blocks.iter().enumerate() {
-        if block.kind != BlockKind::Response {
-            continue;
-        }
-        let names = annotation_names(block);
-        let named: Vec<usize> = page
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| {
-                b.kind == BlockKind::Request
-                    && annotation_names(b).iter().any(|n| names.contains(n))
-            })
-            .map(|(i, _)| i)
-            .filter(|i| !taken.contains(i))
-            .collect();
-        let answered = if named.is_empty() {
-            page.blocks[..index]
-                .iter()
-                .rposition(|b| b.kind == BlockKind::Request)
-                .filter(|r| !taken.contains(r))
-                .into_iter()
-                .collect()
-        } else {
-            named
-        };
-        for request in answered {
-            taken.insert(request);
-            pairs.push((request, index));
-        }
-    }
-    pairs.sort_unstable();
-    pairs
-}
-
-/// The statuses the prose states for pair `index` of `pairs`: those after the previous pair's
-/// response and before this pair's response.
-pub fn prose_statuses<'p>(
-    page: &'p Page,
-    pairs: &[(usize, usize)],
-    index: usize,
-) -> Vec<&'p page::ProseStatus> {
-    let (_, response) = pairs[index];
-    let upper = page.blocks[response].span.start;
-    let lower = pairs
-        .iter()
-        .map(|(_, r)| page.blocks[*r].span.end)
-        .filter(|end| *end <= upper)
-        .max()
-        .unwrap_or(0);
-    page.prose_statuses
-        .iter()
-        .filter(|p| p.span.start >= lower && p.span.end <= upper)
-        .collect()
-}
-
-/// The status a documented pair should show: the example's, unless the prose gives success
-/// statuses and the example's is none of them (then the prose's first), or the example's
-/// request carries the header the prose ties to another status (then that one). With the
-/// prose status it follows when that is not the example's.
-pub fn expected_status<'p>(
-    prose: &[&'p ProseStatus],
-    example: Option<u16>,
-    request_headers: &[(String, String, usize)],
-) -> Option<(u16, Option<&'p ProseStatus>)> {
-    let succeeding: Vec<&ProseStatus> = prose
-        .iter()
-        .copied()
-        .filter(|p| p.role != StatusRole::Failure)
-        .collect();
-    let tied = succeeding.iter().find(|p| match &p.role {
-        StatusRole::Alternative(condition) => request_headers.iter().any(|(name, value, _)| {
-            let (name, value) = (name.to_ascii_lowercase(), value.to_ascii_lowercase());
-            (name.len() > 2 && condition.contains(&name))
-                || (value.len() > 2 && condition.contains(&value))
-        }),
-        _ => false,
-    });
-    let primary = succeeding
-        .iter()
-        .find(|p| p.role == StatusRole::Success)
-        .or(succeeding.first());
-    match (example, tied) {
-        (_, Some(tied)) => Some((tied.status, Some(*tied))),
-        (Some(example), None)
-            if succeeding.is_empty() || succeeding.iter().any(|p| p.status == example) =>
-        {
-            Some((example, None))
-        }
-        _ => primary
-            .map(|p| (p.status, Some(*p)))
-            .or(example.map(|e| (e, None))),
-    }
-}
-
-/// The example status of a response block's status line.
-pub fn example_status(answer: &page::HttpMessage) -> Option<u16> {
-    answer
-        .start_line
-        .as_ref()
-        .and_then(|(line, _)| line.split_whitespace().nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
 }
 
 /// What an import knows beyond the page.
@@ -417,34 +278,6 @@ pub fn path_schema(
     Some((Some(schema), collection))
 }
 
-/// A primitive `@odata.type` (`string`, `Edm.Int32`, `Collection(Edm.String)`, `stream`):
-/// a value no schema file describes.
-pub fn is_primitive(odata_type: &str) -> bool {
-    let name = type_name(odata_type);
-    let name = name.strip_prefix("Edm.").unwrap_or(name);
-    [
-        "string",
-        "boolean",
-        "int16",
-        "int32",
-        "int64",
-        "byte",
-        "sbyte",
-        "single",
-        "double",
-        "decimal",
-        "datetimeoffset",
-        "date",
-        "timeofday",
-        "duration",
-        "guid",
-        "binary",
-        "stream",
-    ]
-    .iter()
-    .any(|primitive| primitive.eq_ignore_ascii_case(name))
-}
-
 /// The status a case expects (see `expected_status`); the example's status line is kept as
 /// documented when it differs.
 fn resolve_status(
@@ -475,77 +308,6 @@ fn resolve_status(
         }
         _ => Ok((expected, None)),
     }
-}
-
-/// The properties of an example response body: the case requires each of them.
-fn top_level_properties(body: &str, notes: &mut Vec<String>) -> Vec<String> {
-    match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(map)) => map
-            .keys()
-            .filter(|k| !k.starts_with('@'))
-            .cloned()
-            .collect(),
-        Ok(_) => Vec::new(),
-        Err(e) => {
-            notes.push(format!("The example response body is not JSON ({e})."));
-            Vec::new()
-        }
-    }
-}
-
-/// The example request's body, when it is JSON.
-fn request_json(message: &page::HttpMessage, notes: &mut Vec<String>) -> Option<String> {
-    let (body, _) = message.body.as_ref()?;
-    match serde_json::from_str::<Value>(body) {
-        Ok(_) => Some(body.clone()),
-        Err(e) => {
-            notes.push(format!(
-                "The example request body is not JSON ({e}); it is not sent."
-            ));
-            None
-        }
-    }
-}
-
-/// What the documented response's headers promise of every response: `Preference-Applied`
-/// and `OData-Version` their value; `Location`, `Content-Location` and `ETag` only presence
-/// (their values are per response); the media type of a non-JSON body. Dates, ids,
-/// lengths and the rest are not the contract.
-fn contractual_headers(answer: &page::HttpMessage, has_body: bool) -> Vec<(String, HeaderDraft)> {
-    answer
-        .headers
-        .iter()
-        .filter_map(|(name, value, _)| {
-            let rule = match name.to_ascii_lowercase().as_str() {
-                "preference-applied" | "odata-version" => HeaderDraft::Equals(value.clone()),
-                "location" | "content-location" | "etag" => HeaderDraft::Present,
-                "content-type" if has_body && !crate::graph::is_json_media_type(value) => {
-                    let media_type = value.split(';').next().unwrap_or("").trim();
-                    if media_type.is_empty() {
-                        return None;
-                    }
-                    HeaderDraft::Pattern(format!("(?i)^{}", regex::escape(media_type)))
-                }
-                _ => return None,
-            };
-            Some((name.clone(), rule))
-        })
-        .collect()
-}
-
-/// The example request's headers a case sends: conform sets length, type and authorization.
-fn forwarded_headers(message: &page::HttpMessage) -> Vec<(String, String)> {
-    message
-        .headers
-        .iter()
-        .filter(|(name, _, _)| {
-            !matches!(
-                name.to_ascii_lowercase().as_str(),
-                "content-length" | "content-type" | "authorization"
-            )
-        })
-        .map(|(name, value, _)| (name.clone(), value.clone()))
-        .collect()
 }
 
 /// A path the page's "HTTP request" section lists, as written.
@@ -955,52 +717,6 @@ Content-type: application/json
             system_segment("/beta/me/messages/{id}/attachments/{a}"),
             None
         );
-    }
-
-    fn prose(status: u16, role: StatusRole) -> ProseStatus {
-        ProseStatus {
-            status,
-            span: 0..1,
-            role,
-        }
-    }
-
-    #[test]
-    fn the_expected_status_follows_what_the_prose_means() {
-        let success = prose(200, StatusRole::Success);
-        let minimal = prose(
-            204,
-            StatusRole::Alternative("if the prefer: return=minimal header is sent".into()),
-        );
-        let missing = prose(404, StatusRole::Failure);
-        let statuses = [&success, &minimal, &missing];
-        let prefer = vec![("Prefer".to_string(), "return=minimal".to_string(), 0)];
-        let status = |example: Option<u16>, headers: &[(String, String, usize)]| {
-            expected_status(&statuses, example, headers)
-                .map(|(s, from)| (s, from.map(|p| p.status)))
-        };
-        assert_eq!(status(Some(200), &[]), Some((200, None)));
-        assert_eq!(
-            status(Some(204), &[]),
-            Some((204, None)),
-            "an alternative is not a conflict"
-        );
-        assert_eq!(
-            status(Some(404), &[]),
-            Some((200, Some(200))),
-            "a failure status is not success"
-        );
-        assert_eq!(
-            status(Some(200), &prefer),
-            Some((204, Some(204))),
-            "the header ties the alternative"
-        );
-        assert_eq!(status(None, &[]), Some((200, Some(200))));
-        assert_eq!(
-            expected_status(&[], Some(201), &[]).map(|(s, _)| s),
-            Some(201)
-        );
-        assert_eq!(expected_status(&[], None, &[]), None);
     }
 
     #[test]

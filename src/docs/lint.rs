@@ -11,10 +11,12 @@ use crate::docs::finding::{Finding, Severity};
 use crate::docs::import;
 use crate::docs::jsonpos;
 use crate::docs::page::{self, Block, BlockKind, Page};
+use crate::docs::pairing;
 use crate::docs::paths;
 use crate::docs::{files, lint_paths};
 use crate::error::Location;
 use crate::schema::registry::Schemas;
+use crate::schema::type_names;
 use crate::suite::model::escape_pointer_token;
 
 /// What an example body is judged as: a request for a resource of the schema, or a response
@@ -89,7 +91,7 @@ impl PageLinter<'_> {
     }
 
     fn run(mut self) -> Vec<Finding> {
-        let pairs = import::pairs(self.page);
+        let pairs = pairing::pairs(self.page);
         for (index, block) in self.page.blocks.iter().enumerate() {
             match block.kind {
                 BlockKind::Unannotated => self.push(
@@ -112,7 +114,7 @@ impl PageLinter<'_> {
             }
         }
         for (index, (request, response)) in pairs.iter().enumerate() {
-            let prose = import::prose_statuses(self.page, &pairs, index);
+            let prose = pairing::prose_statuses(self.page, &pairs, index);
             let (request, response) = (&self.page.blocks[*request], &self.page.blocks[*response]);
             self.status_lines(request, response, &prose);
             let schema = self.odata_type(response);
@@ -222,7 +224,7 @@ impl PageLinter<'_> {
             );
         }
         let headers = page::http_message(request).headers;
-        if let Some((status, Some(stated))) = import::expected_status(prose, Some(code), &headers)
+        if let Some((status, Some(stated))) = pairing::expected_status(prose, Some(code), &headers)
             && status != code
         {
             let prose_line = self.at(stated.span.clone()).line;
@@ -248,8 +250,8 @@ impl PageLinter<'_> {
         let annotation = response.annotation.as_ref()?;
         let said = import::ResponseAnnotation::of(response);
         let odata_type = said.odata_type?;
-        let (schema, collection) = import::schema_for(odata_type, self.names)?;
-        let written = import::type_name(odata_type);
+        let (schema, collection) = type_names::schema_for(odata_type, self.names)?;
+        let written = type_names::type_name(odata_type);
         if written != schema {
             let start = self.page.text[annotation.span.clone()]
                 .find(odata_type)

@@ -165,7 +165,7 @@ pub fn listed_path(
 
 /// `a collection of message`, `message`.
 fn resource((ty, collection): &(String, bool)) -> String {
-    let name = crate::docs::import::type_name(ty);
+    let name = crate::schema::type_names::type_name(ty);
     if *collection {
         format!("a collection of {name}")
     } else {
@@ -278,7 +278,7 @@ fn response_type(
         .for_version(Some(typed.model.as_str()))
         .into_iter()
         .next()?;
-    let name = crate::docs::import::type_name(written);
+    let name = crate::schema::type_names::type_name(written);
     let annotated = model
         .type_named(&format!("microsoft.graph.{name}"))
         .or_else(|| model.type_named(name))?;

@@ -8,5 +8,7 @@ pub mod jsonpos;
 pub mod lint;
 pub mod lint_cases;
 pub mod lint_paths;
+pub mod messages;
 pub mod page;
+pub mod pairing;
 pub mod paths;

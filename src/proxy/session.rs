@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use serde_json::{Value, json};
 
 use crate::api::file::Models;
-use crate::api::operations::{self, OperationId, OperationKind, short_type};
+use crate::api::operations::{self, OperationId, OperationKind};
 use crate::api::{path, typing};
 use crate::check::cause::{Blame, Cause};
 use crate::check::traffic::{Contract, DocumentedStatuses, judge_exchange};
@@ -32,6 +32,7 @@ use crate::report::spool::Spool;
 use crate::report::tally::Tally;
 use crate::report::write::write_reports;
 use crate::schema::registry::Schemas;
+use crate::schema::type_names::type_name;
 
 /// What the session judges with and where it writes.
 pub struct SessionOptions {
@@ -116,7 +117,7 @@ impl Session {
             resource_type: placed
                 .as_ref()
                 .and_then(|p| p.typed.resource_type())
-                .map(|t| short_type(t).to_string()),
+                .map(|t| type_name(t).to_string()),
             operation: placed.as_ref().map(|p| p.operation.to_string()),
             binding: &[],
             acts_on_existing: false,
@@ -273,11 +274,11 @@ impl Session {
         let schema = placed.typed.result().and_then(|(ty, collection)| {
             let key = self
                 .schemas
-                .key(short_type(ty), Some(&placed.operation.version));
+                .key(type_name(ty), Some(&placed.operation.version));
             let collection = collection && placed.operation.kind != OperationKind::Create;
             self.schemas
                 .contains(key)
-                .then(|| (short_type(ty).to_string(), collection))
+                .then(|| (type_name(ty).to_string(), collection))
         });
         let headers = seen
             .headers

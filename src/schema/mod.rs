@@ -4,3 +4,4 @@ pub mod csdl;
 pub mod generate;
 pub mod registry;
 pub mod shape;
+pub mod type_names;
