@@ -20,7 +20,7 @@ const MAX_DEPTH: usize = 8;
 
 /// One request a suite documents, as the derivation reads it.
 #[derive(Debug, Clone, Copy)]
-pub struct Documented<'c> {
+pub struct DocumentedRequest<'c> {
     pub method: &'c str,
     /// A path template, with its query if any.
     pub path: &'c str,
@@ -47,7 +47,7 @@ struct Node {
 
 /// The model of the URL space `documented` shows, for each of `versions`.
 pub fn from_suite(
-    documented: &[Documented],
+    documented: &[DocumentedRequest],
     schemas: &Schemas,
     versions: &[&str],
 ) -> Vec<ApiModel> {
@@ -113,7 +113,7 @@ pub fn from_suite(
 }
 
 /// Adds what `segments` reach to the tree of `roots`.
-fn walk(roots: &mut BTreeMap<String, Node>, segments: &[RawSegment], request: &Documented) {
+fn walk(roots: &mut BTreeMap<String, Node>, segments: &[RawSegment], request: &DocumentedRequest) {
     let Some((first, rest)) = segments.split_first() else {
         return;
     };
@@ -148,7 +148,7 @@ fn walk(roots: &mut BTreeMap<String, Node>, segments: &[RawSegment], request: &D
 
 /// What the request says of the node it ends at: a create makes it a collection, a documented
 /// list too, and the answer's schema types its entities.
-fn describe_end(node: &mut Node, keyed: bool, request: &Documented) {
+fn describe_end(node: &mut Node, keyed: bool, request: &DocumentedRequest) {
     let method = request.method.to_ascii_uppercase();
     if !keyed && method == "POST" {
         node.collection = true;
@@ -166,7 +166,7 @@ fn describe_end(node: &mut Node, keyed: bool, request: &Documented) {
 
 /// A POST to a last segment that is no collection: a segment documented as creating (201),
 /// a plural noun, or one already known as a collection is a collection; else an action.
-fn is_action(name: &str, request: &Documented, known: &BTreeMap<String, Node>) -> bool {
+fn is_action(name: &str, request: &DocumentedRequest, known: &BTreeMap<String, Node>) -> bool {
     // A setup step without a status says nothing: it is taken for a create.
     request.method.eq_ignore_ascii_case("POST")
         && !matches!(request.status, 0 | 201)
@@ -414,15 +414,15 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::typing::{Step, type_path};
+    use crate::api::typing::{SegmentKind, type_path};
 
     fn documented<'a>(
         method: &'a str,
         path: &'a str,
         status: u16,
         schema: Option<&'a str>,
-    ) -> Documented<'a> {
-        Documented {
+    ) -> DocumentedRequest<'a> {
+        DocumentedRequest {
             method,
             path,
             status,
@@ -437,7 +437,7 @@ mod tests {
     }
 
     /// Paths like the shipped suite's, and a read where nothing creates.
-    fn shipped_like() -> Vec<Documented<'static>> {
+    fn shipped_like() -> Vec<DocumentedRequest<'static>> {
         vec![
             documented(
                 "POST",
@@ -526,7 +526,9 @@ mod tests {
         assert!(typed.untyped.is_none(), "{:?}", typed.untyped);
         assert_eq!(
             typed.segments.last().map(|s| &s.step),
-            Some(&Step::Key(crate::api::typing::Key::Literal("t".into())))
+            Some(&SegmentKind::Key(crate::api::typing::Key::Literal(
+                "t".into()
+            )))
         );
     }
 
@@ -555,9 +557,9 @@ mod tests {
             "/users/{user-id}/users/{user-id}",
         ];
         for method in ["GET", "POST", "PATCH", "DELETE", "PUT"] {
-            let suite: Vec<Documented> = odd
+            let suite: Vec<DocumentedRequest> = odd
                 .iter()
-                .map(|path| Documented {
+                .map(|path| DocumentedRequest {
                     method,
                     path,
                     status: 201,

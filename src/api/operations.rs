@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::api::model::{ApiModel, MemberKind};
-use crate::api::typing::{Operation, Step, TypedPath};
+use crate::api::typing::{Operation, SegmentKind, TypedPath};
 use crate::schema::type_names::type_name;
 
 /// What an operation does to its type.
@@ -318,7 +318,7 @@ pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: &str) -> Option
         segments[..end]
             .iter()
             .rev()
-            .find(|s| !matches!(s.step, Step::Cast))
+            .find(|s| !matches!(s.step, SegmentKind::Cast))
     };
     let (ty, kind) = match operation {
         Operation::Action | Operation::Function => {
@@ -339,12 +339,12 @@ pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: &str) -> Option
         Operation::Media => (typed.resource_type()?.to_string(), OperationKind::Media),
         simple => {
             let at = match last.step {
-                Step::Count | Step::Cast => before(segments.len() - 1)?,
+                SegmentKind::Count | SegmentKind::Cast => before(segments.len() - 1)?,
                 _ => last,
             };
             let kind = match simple {
                 Operation::Create => OperationKind::Create,
-                Operation::Read if matches!(last.step, Step::Count) => OperationKind::List,
+                Operation::Read if matches!(last.step, SegmentKind::Count) => OperationKind::List,
                 Operation::List => OperationKind::List,
                 Operation::Read => OperationKind::Read,
                 Operation::Update => OperationKind::Update,
@@ -381,7 +381,7 @@ fn reference(
 ) -> Option<(String, OperationKind)> {
     let at = segments
         .iter()
-        .rposition(|s| matches!(s.step, Step::Navigation { .. }))?;
+        .rposition(|s| matches!(s.step, SegmentKind::Navigation { .. }))?;
     let navigation = segments[at]
         .spelled
         .as_deref()

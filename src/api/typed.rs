@@ -3,7 +3,7 @@
 
 /// What a segment is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub enum SegmentKind {
     Version,
     EntitySet,
     Singleton,
@@ -39,7 +39,7 @@ pub enum Key {
 /// One typed segment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Typed {
-    pub step: Step,
+    pub step: SegmentKind,
     /// As written: a name, a key, `('x')` for a key in parentheses, `:/a/b.txt:` for a drive path.
     pub text: String,
     /// Written right after the segment before, without a `/`.
@@ -123,8 +123,8 @@ impl TypedPath {
         let mut out = String::new();
         for segment in self.segments.iter().take(upto) {
             let part = match &segment.step {
-                Step::Version => continue,
-                Step::Key(_) | Step::DrivePath => "{}".to_string(),
+                SegmentKind::Version => continue,
+                SegmentKind::Key(_) | SegmentKind::DrivePath => "{}".to_string(),
                 _ => segment.spelled.clone().unwrap_or_else(|| {
                     let name = segment.text.split('(').next().unwrap_or_default();
                     name.to_string()
@@ -146,11 +146,11 @@ impl TypedPath {
             .iter()
             .rev()
             .find_map(|segment| match segment.step {
-                Step::Action
-                | Step::Function { .. }
-                | Step::Value
-                | Step::Count
-                | Step::Version => None,
+                SegmentKind::Action
+                | SegmentKind::Function { .. }
+                | SegmentKind::Value
+                | SegmentKind::Count
+                | SegmentKind::Version => None,
                 _ => segment.ty.as_deref().filter(|ty| !ty.starts_with("Edm.")),
             })
     }
@@ -164,12 +164,12 @@ impl TypedPath {
         let last = self.segments.last()?;
         let stream = last.ty.as_deref() == Some("Edm.Stream");
         match (&last.step, method.to_ascii_uppercase().as_str()) {
-            (Step::Ref, _) => Some(Operation::Reference),
-            (Step::Value, _) => Some(Operation::Media),
-            (Step::Action, _) => Some(Operation::Action),
-            (Step::Function { .. }, _) => Some(Operation::Function),
-            (Step::Count, "GET") => Some(Operation::Read),
-            (Step::Version | Step::Count, _) => None,
+            (SegmentKind::Ref, _) => Some(Operation::Reference),
+            (SegmentKind::Value, _) => Some(Operation::Media),
+            (SegmentKind::Action, _) => Some(Operation::Action),
+            (SegmentKind::Function { .. }, _) => Some(Operation::Function),
+            (SegmentKind::Count, "GET") => Some(Operation::Read),
+            (SegmentKind::Version | SegmentKind::Count, _) => None,
             (_, _) if stream => Some(Operation::Media),
             (_, "GET") if last.collection => Some(Operation::List),
             (_, "POST") if last.collection => Some(Operation::Create),
@@ -187,25 +187,25 @@ impl Typed {
     /// What the segment is, in words: `navigation (contained)`, `key (placeholder)`.
     pub fn describe(&self) -> String {
         let what = match &self.step {
-            Step::Version => "API version".to_string(),
-            Step::EntitySet => "entity set".to_string(),
-            Step::Singleton => "singleton".to_string(),
-            Step::Key(Key::Placeholder(_)) => "key (placeholder)".to_string(),
-            Step::Key(Key::Literal(_)) => "key (literal)".to_string(),
-            Step::Key(Key::Alternate(pairs)) => {
+            SegmentKind::Version => "API version".to_string(),
+            SegmentKind::EntitySet => "entity set".to_string(),
+            SegmentKind::Singleton => "singleton".to_string(),
+            SegmentKind::Key(Key::Placeholder(_)) => "key (placeholder)".to_string(),
+            SegmentKind::Key(Key::Literal(_)) => "key (literal)".to_string(),
+            SegmentKind::Key(Key::Alternate(pairs)) => {
                 let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
                 format!("alternate key ({})", names.join(", "))
             }
-            Step::Navigation { contained: true } => "navigation (contained)".to_string(),
-            Step::Navigation { contained: false } => "navigation (reference)".to_string(),
-            Step::Property => "property".to_string(),
-            Step::Cast => "type cast".to_string(),
-            Step::Action => "bound action".to_string(),
-            Step::Function { .. } => "bound function".to_string(),
-            Step::Ref => "$ref (references)".to_string(),
-            Step::Value => "$value (media)".to_string(),
-            Step::Count => "$count".to_string(),
-            Step::DrivePath => "drive path".to_string(),
+            SegmentKind::Navigation { contained: true } => "navigation (contained)".to_string(),
+            SegmentKind::Navigation { contained: false } => "navigation (reference)".to_string(),
+            SegmentKind::Property => "property".to_string(),
+            SegmentKind::Cast => "type cast".to_string(),
+            SegmentKind::Action => "bound action".to_string(),
+            SegmentKind::Function { .. } => "bound function".to_string(),
+            SegmentKind::Ref => "$ref (references)".to_string(),
+            SegmentKind::Value => "$value (media)".to_string(),
+            SegmentKind::Count => "$count".to_string(),
+            SegmentKind::DrivePath => "drive path".to_string(),
         };
         match &self.spelled {
             Some(spelled) => format!("{what}; the metadata spells it `{spelled}`"),

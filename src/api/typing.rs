@@ -3,7 +3,7 @@
 //! operation a method makes of the whole. Pure: a path template and the models in, a typed
 //! path out. Segment names match without regard to case, as Graph matches them.
 
-pub use crate::api::typed::{Key, Operation, Step, Typed, TypedPath, Untyped};
+pub use crate::api::typed::{Key, Operation, SegmentKind, Typed, TypedPath, Untyped};
 
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::path::{self, PathError, RawSegment};
@@ -115,7 +115,7 @@ impl<'m> Walker<'m> {
             if index == 0 && is_version(segment.name) && segment.args.is_none() {
                 version = Some(segment.name.to_string());
                 self.segments
-                    .push(typed(Step::Version, segment.name, None, false));
+                    .push(typed(SegmentKind::Version, segment.name, None, false));
                 continue;
             }
             if let Err(reason) = self.segment(segment) {
@@ -155,8 +155,12 @@ impl<'m> Walker<'m> {
             match &self.at {
                 At::Single(ty) => {
                     let ty = ty.clone();
-                    let mut step =
-                        typed(Step::DrivePath, &format!(":{drive_path}:"), Some(ty), false);
+                    let mut step = typed(
+                        SegmentKind::DrivePath,
+                        &format!(":{drive_path}:"),
+                        Some(ty),
+                        false,
+                    );
                     step.attached = true;
                     self.segments.push(step);
                 }
@@ -172,7 +176,7 @@ impl<'m> Walker<'m> {
             At::Collection(ty) => self.after_collection(&ty, name),
             At::Single(ty) => self.after_single(&ty, name),
             At::Value if name.eq_ignore_ascii_case("$value") => {
-                self.push(Step::Value, name, None, false, None);
+                self.push(SegmentKind::Value, name, None, false, None);
                 self.at = At::End;
                 Ok(())
             }
@@ -193,9 +197,9 @@ impl<'m> Walker<'m> {
             .root(name)
             .ok_or_else(|| format!("`{name}` is not an entity set or singleton"))?;
         let step = if root.collection {
-            Step::EntitySet
+            SegmentKind::EntitySet
         } else {
-            Step::Singleton
+            SegmentKind::Singleton
         };
         let spelled = (root.name != name).then(|| root.name.clone());
         self.push(step, name, Some(root.ty.clone()), root.collection, spelled);
@@ -210,19 +214,25 @@ impl<'m> Walker<'m> {
     fn after_collection(&mut self, ty: &str, name: &str) -> Result<(), String> {
         match name.to_ascii_lowercase().as_str() {
             "$count" => {
-                self.push(Step::Count, name, Some("Edm.Int32".into()), false, None);
+                self.push(
+                    SegmentKind::Count,
+                    name,
+                    Some("Edm.Int32".into()),
+                    false,
+                    None,
+                );
                 self.at = At::End;
                 return Ok(());
             }
             "$ref" => {
-                self.push(Step::Ref, name, Some(ty.to_string()), true, None);
+                self.push(SegmentKind::Ref, name, Some(ty.to_string()), true, None);
                 self.at = At::End;
                 return Ok(());
             }
             _ => {}
         }
         if let Some(cast) = self.cast(ty, name) {
-            self.push(Step::Cast, name, Some(cast.clone()), true, None);
+            self.push(SegmentKind::Cast, name, Some(cast.clone()), true, None);
             self.at = At::Collection(cast);
             return Ok(());
         }
@@ -233,7 +243,13 @@ impl<'m> Walker<'m> {
             Some(inner) => Key::Placeholder(inner.to_string()),
             None => Key::Literal(name.to_string()),
         };
-        self.push(Step::Key(key), name, Some(ty.to_string()), false, None);
+        self.push(
+            SegmentKind::Key(key),
+            name,
+            Some(ty.to_string()),
+            false,
+            None,
+        );
         self.at = At::Single(ty.to_string());
         Ok(())
     }
@@ -241,12 +257,18 @@ impl<'m> Walker<'m> {
     fn after_single(&mut self, ty: &str, name: &str) -> Result<(), String> {
         match name.to_ascii_lowercase().as_str() {
             "$ref" => {
-                self.push(Step::Ref, name, Some(ty.to_string()), false, None);
+                self.push(SegmentKind::Ref, name, Some(ty.to_string()), false, None);
                 self.at = At::End;
                 return Ok(());
             }
             "$value" => {
-                self.push(Step::Value, name, Some("Edm.Stream".into()), false, None);
+                self.push(
+                    SegmentKind::Value,
+                    name,
+                    Some("Edm.Stream".into()),
+                    false,
+                    None,
+                );
                 self.at = At::End;
                 return Ok(());
             }
@@ -256,7 +278,7 @@ impl<'m> Walker<'m> {
             return Ok(());
         }
         if let Some(cast) = self.cast(ty, name) {
-            self.push(Step::Cast, name, Some(cast.clone()), false, None);
+            self.push(SegmentKind::Cast, name, Some(cast.clone()), false, None);
             self.at = At::Single(cast);
             return Ok(());
         }
@@ -280,9 +302,9 @@ impl<'m> Walker<'m> {
         };
         let spelled = (member.name != name).then(|| member.name.clone());
         let step = match member.kind {
-            MemberKind::Property => Step::Property,
-            MemberKind::Contained => Step::Navigation { contained: true },
-            MemberKind::Reference => Step::Navigation { contained: false },
+            MemberKind::Property => SegmentKind::Property,
+            MemberKind::Contained => SegmentKind::Navigation { contained: true },
+            MemberKind::Reference => SegmentKind::Navigation { contained: false },
         };
         let member = member.clone();
         self.push(
@@ -319,9 +341,9 @@ impl<'m> Walker<'m> {
             return false;
         };
         let step = if operation.action {
-            Step::Action
+            SegmentKind::Action
         } else {
-            Step::Function {
+            SegmentKind::Function {
                 arguments: Vec::new(),
             }
         };
@@ -346,16 +368,19 @@ impl<'m> Walker<'m> {
             return Err(format!("`{name}` takes no parentheses"));
         };
         match (&mut last.step, &self.at) {
-            (Step::Function { arguments }, _) => {
+            (SegmentKind::Function { arguments }, _) => {
                 *arguments = pairs;
                 last.text = format!("{name}({args})");
                 Ok(())
             }
-            (Step::Action, _) if args.trim().is_empty() => {
+            (SegmentKind::Action, _) if args.trim().is_empty() => {
                 last.text = format!("{name}()");
                 Ok(())
             }
-            (Step::EntitySet | Step::Navigation { .. } | Step::Cast, At::Collection(ty)) => {
+            (
+                SegmentKind::EntitySet | SegmentKind::Navigation { .. } | SegmentKind::Cast,
+                At::Collection(ty),
+            ) => {
                 let ty = ty.clone();
                 let key = match pairs.as_slice() {
                     [(key_name, value)] if key_name.is_empty() => match placeholder_name(value) {
@@ -365,7 +390,7 @@ impl<'m> Walker<'m> {
                     _ => Key::Alternate(pairs),
                 };
                 let mut step = typed(
-                    Step::Key(key),
+                    SegmentKind::Key(key),
                     &format!("({args})"),
                     Some(ty.clone()),
                     false,
@@ -381,7 +406,7 @@ impl<'m> Walker<'m> {
 
     fn push(
         &mut self,
-        step: Step,
+        step: SegmentKind,
         text: &str,
         ty: Option<String>,
         collection: bool,
@@ -404,7 +429,7 @@ fn nearest_at(model: &ApiModel, at: &At, name: &str) -> Vec<String> {
     nearest(name, &candidates)
 }
 
-fn typed(step: Step, text: &str, ty: Option<String>, collection: bool) -> Typed {
+fn typed(step: SegmentKind, text: &str, ty: Option<String>, collection: bool) -> Typed {
     Typed {
         step,
         text: text.to_string(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::api::operations::{OperationId, OperationKind};
-use crate::api::typing::{Step, TypedPath};
+use crate::api::typing::{SegmentKind, TypedPath};
 use crate::check::{
     Failure, FailureKind, Outcome, Verdict, check_collection, check_content_type,
     check_error_envelope, check_no_body, check_schema,
@@ -166,8 +166,10 @@ fn success_body(
         return check_no_body(response);
     }
     let last = typed.segments.last().map(|s| &s.step);
-    let raw = matches!(last, Some(Step::Value | Step::Count | Step::Ref))
-        || matches!(operation.kind, OperationKind::Media);
+    let raw = matches!(
+        last,
+        Some(SegmentKind::Value | SegmentKind::Count | SegmentKind::Ref)
+    ) || matches!(operation.kind, OperationKind::Media);
     if raw || response.body.is_empty() {
         return Vec::new();
     }

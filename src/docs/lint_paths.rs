@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use crate::api::file::Models;
 use crate::api::key_placeholder;
-use crate::api::typing::{self, Key, Step, TypedPath};
+use crate::api::typing::{self, Key, SegmentKind, TypedPath};
 use crate::docs::finding::{Finding, Severity};
 use crate::docs::import::{Fate, ListedPath, ResponseAnnotation};
 use crate::docs::page::{self, Block, Page};
@@ -352,7 +352,8 @@ fn key_names(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for segment in &typed.segments {
-        let (Step::Key(Key::Placeholder(name)), Some(ty)) = (&segment.step, &segment.ty) else {
+        let (SegmentKind::Key(Key::Placeholder(name)), Some(ty)) = (&segment.step, &segment.ty)
+        else {
             continue;
         };
         let expected = key_placeholder(ty);

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::api::file::Models;
-use crate::api::typing::{self, Key, Step, Typed, TypedPath};
+use crate::api::typing::{self, Key, SegmentKind, Typed, TypedPath};
 
 /// Named variables for path placeholders, by the segment before them: `groups` → `group-id`;
 /// `id` when the segment before says nothing (a placeholder, a function call, none).
@@ -299,8 +299,8 @@ fn typed_prefix(typed: &TypedPath, used: &mut Vec<String>) -> String {
             out.push('/');
         }
         match &segment.step {
-            Step::Key(key) => out.push_str(&key_text(segment, key, used)),
-            Step::Function { arguments } => {
+            SegmentKind::Key(key) => out.push_str(&key_text(segment, key, used)),
+            SegmentKind::Function { arguments } => {
                 let name = segment.text.split('(').next().unwrap_or_default();
                 if segment.text.contains('(') {
                     let _ = write!(out, "{name}({})", named_arguments(&segment.text, arguments));
@@ -308,7 +308,9 @@ fn typed_prefix(typed: &TypedPath, used: &mut Vec<String>) -> String {
                     out.push_str(name);
                 }
             }
-            Step::DrivePath if is_any_placeholder(&segment.text) => out.push_str(":/{item-path}:"),
+            SegmentKind::DrivePath if is_any_placeholder(&segment.text) => {
+                out.push_str(":/{item-path}:")
+            }
             _ => out.push_str(&segment.text),
         }
     }

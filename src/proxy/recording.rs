@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::api::key_placeholder;
-use crate::api::typing::{Key, Step, TypedPath};
+use crate::api::typing::{Key, SegmentKind, TypedPath};
 use crate::error::{Error, Result};
 use crate::suite::writer::{self, CaseDraft, FileDraft};
 
@@ -25,7 +25,9 @@ pub fn template(
     let mut out = String::new();
     for segment in &typed.segments {
         let text = match (&segment.step, segment.ty.as_deref()) {
-            (Step::Key(Key::Literal(literal)), Some(ty)) => format!("{{{}}}", name(literal, ty)),
+            (SegmentKind::Key(Key::Literal(literal)), Some(ty)) => {
+                format!("{{{}}}", name(literal, ty))
+            }
             _ => segment.text.clone(),
         };
         if !segment.attached {
@@ -166,7 +168,12 @@ fn case_name(number: usize, method: &str, typed: &TypedPath) -> String {
     let words: Vec<String> = typed
         .segments
         .iter()
-        .filter(|s| !matches!(s.step, Step::Version | Step::Key(_) | Step::DrivePath))
+        .filter(|s| {
+            !matches!(
+                s.step,
+                SegmentKind::Version | SegmentKind::Key(_) | SegmentKind::DrivePath
+            )
+        })
         .map(|s| {
             let name = s.text.split('(').next().unwrap_or_default();
             name.rsplit('.')

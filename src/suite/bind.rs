@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::file::Models;
-use crate::api::typing::{Key, Operation, Step, TypedPath};
+use crate::api::typing::{Key, Operation, SegmentKind, TypedPath};
 use crate::suite::binding::Binding;
 use crate::suite::fill;
 use crate::suite::producers::Producers;
@@ -119,7 +119,7 @@ fn spare_literal(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
         return;
     };
     let last = &typed.segments[at];
-    if !writes(case, typed) || !matches!(last.step, Step::Key(Key::Literal(_))) {
+    if !writes(case, typed) || !matches!(last.step, SegmentKind::Key(Key::Literal(_))) {
         return;
     }
     let mut path = String::new();
@@ -154,7 +154,7 @@ fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
     let written = writes(case, typed).then(|| target_key(typed)).flatten();
     let mut below_own = false;
     for (at, segment) in typed.segments.iter().enumerate() {
-        let Step::Key(Key::Placeholder(name)) = &segment.step else {
+        let SegmentKind::Key(Key::Placeholder(name)) = &segment.step else {
             continue;
         };
         let Some((_, binding)) = plan.placeholders.iter_mut().find(|(n, _)| n == name) else {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::api::file::Models;
 use crate::api::operations;
-use crate::api::typing::{self, Step as Segment, TypedPath};
+use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, CasePlan};
 use crate::suite::binding::Binding;
@@ -231,9 +231,9 @@ impl Binder {
     ) -> Result<(), String> {
         for (at, segment) in typed.segments.iter().enumerate() {
             let name = match &segment.step {
-                Segment::Key(typing::Key::Placeholder(name)) => name,
+                SegmentKind::Key(typing::Key::Placeholder(name)) => name,
                 // A path the models cannot type names no collection to seed in.
-                Segment::Key(typing::Key::Literal(id))
+                SegmentKind::Key(typing::Key::Literal(id))
                     if self.given.writable == Writable::Everything && typed.untyped.is_none() =>
                 {
                     let (template, _) = collection_before(typed, at);
@@ -244,7 +244,7 @@ impl Binder {
                     continue;
                 }
                 // The file a drive path names, made first unless the case writes it itself.
-                Segment::DrivePath
+                SegmentKind::DrivePath
                     if self.given.writable == Writable::Everything
                         && typed.untyped.is_none()
                         && !writes_file(&case.request.method, typed) =>
@@ -292,7 +292,7 @@ fn writes_file(method: &str, typed: &TypedPath) -> bool {
     };
     let name = last.text.split('(').next().unwrap_or_default();
     match method.to_ascii_uppercase().as_str() {
-        "PUT" => name.eq_ignore_ascii_case("content") || last.step == Segment::Value,
+        "PUT" => name.eq_ignore_ascii_case("content") || last.step == SegmentKind::Value,
         "POST" => name.eq_ignore_ascii_case("createUploadSession"),
         _ => false,
     }

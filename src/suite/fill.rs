@@ -2,7 +2,7 @@
 //! entity: the documented example's own (`period='D7'`), else — on conform's own server only —
 //! a made-up one.
 
-use crate::api::typing::{Step, TypedPath};
+use crate::api::typing::{SegmentKind, TypedPath};
 use crate::suite::binding::Binding;
 use crate::suite::shape::{CaseShape, braced};
 
@@ -29,7 +29,7 @@ pub fn fill_function_arguments(
     let arguments: Vec<String> = typed
         .segments
         .iter()
-        .filter(|s| matches!(s.step, Step::Function { .. }))
+        .filter(|s| matches!(s.step, SegmentKind::Function { .. }))
         .flat_map(|s| braced(&s.text))
         .collect();
     fill(

@@ -23,7 +23,7 @@ use crate::suite::partition::{self, Shard};
 use crate::suite::probe_plan::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
 use crate::suite::sources::Sources;
-use crate::suite::spill::{Slot, Spill};
+use crate::suite::spill::{Extent, Spill};
 
 /// Whether a case runs, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub struct PlannedFile {
     pub cases: Range<usize>,
     /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`, else spilled.
     parsed: Mutex<Option<Vec<PlannedCase>>>,
-    spilled: Option<Slot>,
+    spilled: Option<Extent>,
 }
 
 impl PlannedFile {
@@ -170,7 +170,7 @@ struct FilePlan {
     fingerprint: u64,
     selections: Vec<Selection>,
     parsed: Option<Vec<PlannedCase>>,
-    spilled: Option<Slot>,
+    spilled: Option<Extent>,
     widths: Widths,
 }
 

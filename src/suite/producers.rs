@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::api::file::Models;
-use crate::api::typing::{Operation, Step, TypedPath};
+use crate::api::typing::{Operation, SegmentKind, TypedPath};
 use crate::suite::shape::{CaseShape, Given, placeholders, typed, writes};
 
 /// How deep a chain of creates may go.
@@ -87,7 +87,10 @@ fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)
     let reads_an_entity = case.method.eq_ignore_ascii_case("GET")
         && case.expected_status == 200
         && typed.operation("GET") == Some(Operation::Read)
-        && matches!(typed.segments.last().map(|s| &s.step), Some(Step::Key(_)));
+        && matches!(
+            typed.segments.last().map(|s| &s.step),
+            Some(SegmentKind::Key(_))
+        );
     if !reads_an_entity {
         return None;
     }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use crate::api::file::Models;
-use crate::api::typing::{self, Key, Operation, Step, TypedPath};
+use crate::api::typing::{self, Key, Operation, SegmentKind, TypedPath};
 
 /// What a planner needs to know of a case.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ pub fn placeholders(typed: &TypedPath) -> Vec<(String, Option<usize>)> {
     let mut found: Vec<(String, Option<usize>)> = Vec::new();
     for (index, segment) in typed.segments.iter().enumerate() {
         let key = match &segment.step {
-            Step::Key(Key::Placeholder(name)) => Some(name.clone()),
+            SegmentKind::Key(Key::Placeholder(name)) => Some(name.clone()),
             _ => None,
         };
         let names: Vec<String> = match key {
@@ -114,7 +114,8 @@ pub fn placeholders(typed: &TypedPath) -> Vec<(String, Option<usize>)> {
         };
         for name in names {
             if !found.iter().any(|(n, _)| *n == name) {
-                let at = matches!(segment.step, Step::Key(Key::Placeholder(_))).then_some(index);
+                let at =
+                    matches!(segment.step, SegmentKind::Key(Key::Placeholder(_))).then_some(index);
                 found.push((name, at));
             }
         }
@@ -149,8 +150,8 @@ pub fn target_key(typed: &TypedPath) -> Option<&str> {
         .iter()
         .rev()
         .find_map(|s| match &s.step {
-            Step::Key(Key::Placeholder(name)) => Some(Some(name.as_str())),
-            Step::Key(_) => Some(None),
+            SegmentKind::Key(Key::Placeholder(name)) => Some(Some(name.as_str())),
+            SegmentKind::Key(_) => Some(None),
             _ => None,
         })
         .flatten()

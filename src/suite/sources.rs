@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use crate::error::Result;
 use crate::suite::load::{self, Distinct};
 use crate::suite::model::Case;
-use crate::suite::spill::{Slot, Spill};
+use crate::suite::spill::{Extent, Spill};
 
 /// How much case text (in bytes, counted from the first file) stays parsed in memory for the
 /// run. A parsed case takes about 4 KB (its file's text included, for error positions): 1 MiB
@@ -22,7 +22,7 @@ pub const KEEP_PARSED_TEXT: u64 = 1024 * 1024;
 #[derive(Debug)]
 enum Kept {
     Parsed(Vec<Case>),
-    Spilled(Slot),
+    Spilled(Extent),
 }
 
 /// A file's cases as read: the fingerprint of the text they were read from, and where they are.

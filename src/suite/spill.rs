@@ -13,7 +13,7 @@ use crate::suite::model::{Origin, SourceFile};
 
 /// Where one file's cases are in the spill.
 #[derive(Debug, Clone, Copy)]
-pub struct Slot {
+pub struct Extent {
     offset: u64,
     length: usize,
 }
@@ -33,7 +33,7 @@ impl Spill {
 
     /// Writes `cases`; where they are. Written as they are serialized, so that a file's cases
     /// never take their spilled size in memory besides.
-    pub fn write<T: serde::Serialize>(&self, cases: &[T]) -> Result<Slot> {
+    pub fn write<T: serde::Serialize>(&self, cases: &[T]) -> Result<Extent> {
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let (out, end) = &mut *file;
         let mut counted = Counted {
@@ -42,7 +42,7 @@ impl Spill {
         };
         postcard::to_io(cases, &mut counted).map_err(|e| spill_error(std::io::Error::other(e)))?;
         counted.flush().map_err(spill_error)?;
-        let slot = Slot {
+        let slot = Extent {
             offset: *end,
             length: counted.written,
         };
@@ -53,7 +53,7 @@ impl Spill {
     /// The cases at `slot`, their origins in `source`.
     pub fn read<T: serde::de::DeserializeOwned>(
         &self,
-        slot: Slot,
+        slot: Extent,
         source: Arc<SourceFile>,
     ) -> Result<Vec<T>> {
         let mut bytes = vec![0; slot.length];

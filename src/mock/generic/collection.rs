@@ -11,7 +11,7 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::calendar::Window;
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::examples::{self, Example};
-use crate::mock::generic::exchange::{Exchange, Reply, context_of, json_response};
+use crate::mock::generic::incoming::{Incoming, Reply, context_of, json_response};
 use crate::mock::generic::place::Place;
 use crate::mock::generic::{Generic, delta, expand, graph, properties, query, search};
 
@@ -35,7 +35,7 @@ pub(super) fn listed_page(
         contained,
         navigation,
     }: Listed<'_>,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Result<(Value, Option<usize>), GraphError> {
     let mut query = query::parse(exchange.query.as_deref())
@@ -98,7 +98,7 @@ pub(super) fn list(
     generic: &Generic,
     model: &ApiModel,
     listed: Listed<'_>,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     let (page, max_page) = listed_page(generic, model, listed, exchange, example)?;
@@ -117,7 +117,7 @@ pub(super) fn delta(
     generic: &Generic,
     model: &ApiModel,
     listed: Listed<'_>,
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) -> Reply {
     let (path, contained) = (listed.path, listed.contained);
     let link = |token: String| {
@@ -157,7 +157,7 @@ pub(super) fn searched(
     model: &ApiModel,
     ty: &str,
     query: &query::Query,
-    exchange: &Exchange,
+    exchange: &Incoming,
     items: Vec<Map<String, Value>>,
 ) -> Result<Vec<Map<String, Value>>, GraphError> {
     let Some(text) = &query.search else {
@@ -192,7 +192,7 @@ pub(super) fn typed_body(entity: &Entity) -> Map<String, Value> {
     body
 }
 
-pub(super) fn page_body(page: query::Page, path: &str, exchange: &Exchange) -> Value {
+pub(super) fn page_body(page: query::Page, path: &str, exchange: &Incoming) -> Value {
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),

@@ -10,8 +10,8 @@ use crate::mock::answer::GraphError;
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::entities::{Deep, Entity};
 use crate::mock::generic::examples::{self, Example};
-use crate::mock::generic::exchange::{
-    Exchange, Reply, context_of, documented_status, json_text_response, refused, shown_text,
+use crate::mock::generic::incoming::{
+    Incoming, Reply, context_of, documented_status, json_text_response, refused, shown_text,
 };
 use crate::mock::generic::validate;
 use crate::mock::generic::{
@@ -36,7 +36,7 @@ pub(super) fn create(
         ty,
         navigation,
     }: CreateAt<'_>,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     if let Some(name) = navigation
@@ -111,7 +111,7 @@ fn keep_page(
     store: &mut crate::mock::generic::entities::Entities,
     created: &str,
     page: onenote::Page,
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) {
     let content = format!("{}/{}{created}/content", exchange.origin, exchange.version);
     store.set_media(&format!("{created}/content"), "text/html".into(), page.html);
@@ -172,7 +172,7 @@ pub(super) fn judged_body(
     generic: &Generic,
     model: &ApiModel,
     ty: &str,
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) -> Result<Map<String, Value>, GraphError> {
     let mut body = exchange.json(generic.breaks(BrokenRule::AcceptsMalformedJson))?;
     let drop_wrong = generic.breaks(BrokenRule::AcceptsWrongTypes);

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::api::file::Models;
 use crate::api::model::{ApiModel, MemberKind};
-use crate::api::typing::{self, Step, TypedPath};
+use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::mock::generic::validate;
 use crate::suite::model::{Case, HeaderExpectation, HeaderRule};
 
@@ -219,7 +219,10 @@ impl Examples {
                         .unwrap_or_default(),
                 ),
                 Some(typing::Operation::Read)
-                    if matches!(typed.segments.last().map(|s| &s.step), Some(Step::Key(_))) =>
+                    if matches!(
+                        typed.segments.last().map(|s| &s.step),
+                        Some(SegmentKind::Key(_))
+                    ) =>
                 {
                     (
                         &typed.segments[..typed.segments.len() - 1],

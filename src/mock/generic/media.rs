@@ -6,14 +6,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::api::model::ApiModel;
-use crate::mock::generic::exchange::{
-    Exchange, Reply, context_of, entity_text, json_text_response,
+use crate::mock::generic::incoming::{
+    Incoming, Reply, context_of, entity_text, json_text_response,
 };
 use crate::mock::generic::place::Place;
 use crate::mock::generic::{Generic, empty, method_not_allowed, properties};
 
 /// `$value` of an entity (its media) or of a property (its raw value).
-pub(super) fn value(generic: &Generic, method: &Method, on: Place, exchange: &Exchange) -> Reply {
+pub(super) fn value(generic: &Generic, method: &Method, on: Place, exchange: &Incoming) -> Reply {
     match (method.as_str(), on) {
         (_, Place::Entity { path, .. }) => media(generic, method, &path, exchange),
         ("GET", Place::Property { entity, name, .. }) => {
@@ -38,7 +38,7 @@ pub(super) fn describe_file(
     generic: &Generic,
     model: &ApiModel,
     entity: &str,
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) {
     let content_type = exchange.media_type();
     let named = exchange
@@ -75,7 +75,7 @@ pub(super) fn describe_file(
 pub(super) fn uploaded(
     generic: &Generic,
     entity: &str,
-    exchange: &Exchange,
+    exchange: &Incoming,
     status: StatusCode,
 ) -> Response {
     let store = generic.store();
@@ -92,7 +92,7 @@ pub(super) fn uploaded(
 }
 
 /// A media stream: GET its bytes (404 when none was put), PUT them.
-pub(super) fn media(generic: &Generic, method: &Method, path: &str, exchange: &Exchange) -> Reply {
+pub(super) fn media(generic: &Generic, method: &Method, path: &str, exchange: &Incoming) -> Reply {
     match method.as_str() {
         "GET" => {
             let store = generic.store();

@@ -13,10 +13,10 @@ mod directory;
 mod drive;
 pub mod entities;
 pub mod examples;
-mod exchange;
 mod expand;
 pub mod filter;
 mod graph;
+mod incoming;
 mod media;
 mod onenote;
 pub mod place;
@@ -343,7 +343,7 @@ impl Generic {
             .checked_sub(2)
             .and_then(|i| typed.segments.get(i))
             .and_then(|s| s.ty.as_deref())
-            .filter(|_| matches!(last.step, typing::Step::Navigation { .. }));
+            .filter(|_| matches!(last.step, typing::SegmentKind::Navigation { .. }));
         let restricted = match owner {
             Some(owner) => format!("{owner}/{}", last.text),
             None => last.text.clone(),
@@ -413,7 +413,7 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     let (Some(model), true) = (model, known_version) else {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
     };
-    let exchange = exchange::Exchange::read(request, &typed, generic.scheme).await;
+    let exchange = incoming::Incoming::read(request, &typed, generic.scheme).await;
     let exchange = match exchange {
         Ok(exchange) => exchange,
         Err(refused) => return refused.into_response(),

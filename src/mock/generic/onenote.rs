@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::mock::generic::entities::Entities;
-use crate::mock::generic::exchange::Exchange;
+use crate::mock::generic::incoming::Incoming;
 
 /// The collections of `onenote` that hold every entity of their kind.
 const EVERY: &[&str] = &["notebooks", "sectionGroups", "sections", "pages"];
@@ -36,7 +36,7 @@ pub struct Page {
 }
 
 /// The page a request's HTML makes; `None` when the request sends JSON or no HTML at all.
-pub fn page(exchange: &Exchange) -> Option<Page> {
+pub fn page(exchange: &Incoming) -> Option<Page> {
     let media_type = exchange.media_type();
     let base = media_type.split(';').next().unwrap_or_default().trim();
     let html = match base.to_ascii_lowercase().as_str() {
@@ -66,7 +66,7 @@ fn title(html: &str) -> String {
 }
 
 /// The `Presentation` part of a multipart body.
-fn presentation(exchange: &Exchange) -> Option<Vec<u8>> {
+fn presentation(exchange: &Incoming) -> Option<Vec<u8>> {
     let content_type = exchange
         .headers
         .get(axum::http::header::CONTENT_TYPE)?

@@ -4,7 +4,7 @@
 //! walked: a key that names nothing is a 404 naming the collection.
 
 use crate::api::model::ApiModel;
-use crate::api::typing::{Key, Step, Typed, TypedPath};
+use crate::api::typing::{Key, SegmentKind, Typed, TypedPath};
 use crate::mock::generic::drive::{self, Reach};
 use crate::mock::generic::entities::{Entities, Entity};
 use crate::mock::generic::{graph, properties};
@@ -96,7 +96,7 @@ pub fn resolve(
 ) -> Result<Place, Nowhere> {
     let mut place: Option<Place> = None;
     for segment in &typed.segments {
-        if segment.step == Step::Version {
+        if segment.step == SegmentKind::Version {
             continue;
         }
         let name = segment
@@ -105,18 +105,18 @@ pub fn resolve(
             .unwrap_or_else(|| segment.text.clone());
         let ty = segment.ty.clone().unwrap_or_default();
         place = Some(match (&segment.step, place) {
-            (Step::EntitySet, _) => Place::Collection {
+            (SegmentKind::EntitySet, _) => Place::Collection {
                 path: format!("/{name}"),
                 ty,
                 contained: true,
                 navigation: Some(name),
             },
-            (Step::Singleton, _) => singleton(model, &name, &ty, store),
-            (Step::Key(key), Some(collection)) => {
+            (SegmentKind::Singleton, _) => singleton(model, &name, &ty, store),
+            (SegmentKind::Key(key), Some(collection)) => {
                 keyed(model, collection, (key, segment), store, reach)?
             }
             (
-                Step::Navigation { contained },
+                SegmentKind::Navigation { contained },
                 Some(Place::Entity {
                     path, ty: owner, ..
                 }),
@@ -131,18 +131,20 @@ pub fn resolve(
                 );
                 with_navigation(place, restricted)
             }
-            (Step::Property, Some(Place::Entity { path, .. })) => Place::Property {
+            (SegmentKind::Property, Some(Place::Entity { path, .. })) => Place::Property {
                 entity: path,
                 name,
                 ty,
                 collection: segment.collection,
             },
-            (Step::Cast, Some(place)) => cast(place, ty),
-            (Step::Action | Step::Function { .. }, Some(on)) => operation(on, segment),
-            (Step::Ref, Some(place)) => Place::Refs(Box::new(place)),
-            (Step::Value, Some(place)) => Place::Value(Box::new(place)),
-            (Step::Count, Some(place)) => Place::Count(Box::new(place)),
-            (Step::DrivePath, Some(Place::Entity { path, ty, .. })) => Place::Entity {
+            (SegmentKind::Cast, Some(place)) => cast(place, ty),
+            (SegmentKind::Action | SegmentKind::Function { .. }, Some(on)) => {
+                operation(on, segment)
+            }
+            (SegmentKind::Ref, Some(place)) => Place::Refs(Box::new(place)),
+            (SegmentKind::Value, Some(place)) => Place::Value(Box::new(place)),
+            (SegmentKind::Count, Some(place)) => Place::Count(Box::new(place)),
+            (SegmentKind::DrivePath, Some(Place::Entity { path, ty, .. })) => Place::Entity {
                 path: drive::walk(model, store, (&path, &ty), &segment.text, reach)
                     .ok_or_else(|| Nowhere::NotFound("items".into()))?,
                 ty,
@@ -169,9 +171,9 @@ fn operation(on: Place, segment: &Typed) -> Place {
             .next()
             .unwrap_or_default()
             .to_string(),
-        action: segment.step == Step::Action,
+        action: segment.step == SegmentKind::Action,
         arguments: match &segment.step {
-            Step::Function { arguments } => arguments.clone(),
+            SegmentKind::Function { arguments } => arguments.clone(),
             _ => Vec::new(),
         },
         returns: segment.ty.clone().map(|t| (t, segment.collection)),
@@ -328,7 +330,9 @@ pub fn reach(method: &axum::http::Method, typed: &TypedPath) -> Reach {
     };
     let name = last.text.split('(').next().unwrap_or_default();
     let writes = match *method {
-        axum::http::Method::PUT => name.eq_ignore_ascii_case("content") || last.step == Step::Value,
+        axum::http::Method::PUT => {
+            name.eq_ignore_ascii_case("content") || last.step == SegmentKind::Value
+        }
         axum::http::Method::POST => name.eq_ignore_ascii_case("createUploadSession"),
         _ => false,
     };

@@ -8,13 +8,13 @@ use crate::mock::answer::error;
 use crate::mock::broken::BrokenRule;
 use crate::mock::generic::collection::typed_body;
 use crate::mock::generic::entities::{Entity, ReferenceError};
-use crate::mock::generic::exchange::{
-    Exchange, Reply, entity_text, json_response, json_text_response, last_collection,
+use crate::mock::generic::incoming::{
+    Incoming, Reply, entity_text, json_response, json_text_response, last_collection,
 };
 use crate::mock::generic::place::Place;
 use crate::mock::generic::{Generic, empty, method_not_allowed, not_found};
 
-pub(super) fn single_reference(generic: &Generic, path: &str, exchange: &Exchange) -> Reply {
+pub(super) fn single_reference(generic: &Generic, path: &str, exchange: &Incoming) -> Reply {
     let store = generic.store();
     let (_, entity) = store
         .referenced(path)
@@ -33,7 +33,7 @@ pub(super) fn references(
     generic: &Generic,
     method: &Method,
     on: Place,
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) -> Reply {
     match (method.as_str(), on) {
         (
@@ -94,7 +94,7 @@ pub(super) fn references(
 pub(super) fn add_reference(
     generic: &Generic,
     navigation: &str,
-    exchange: &Exchange,
+    exchange: &Incoming,
     single: bool,
 ) -> Reply {
     let body = exchange.json(false)?;

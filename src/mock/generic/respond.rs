@@ -11,8 +11,8 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::collection::{self, Listed};
 use crate::mock::generic::create::{self, CreateAt};
 use crate::mock::generic::examples::{self, Example};
-use crate::mock::generic::exchange::{
-    Exchange, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
+use crate::mock::generic::incoming::{
+    Incoming, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
     last_collection, refused, shown_text,
 };
 use crate::mock::generic::media;
@@ -28,7 +28,7 @@ pub fn answer(
     generic: &Generic,
     model: &ApiModel,
     place: Place,
-    exchange: Exchange,
+    exchange: Incoming,
     example: Option<&Example>,
 ) -> Response {
     if let Some(redirect) = redirected(example, &exchange) {
@@ -51,7 +51,7 @@ pub fn answer(
 
 /// A read documented as a redirect (`302` to where the content is downloaded from): to the
 /// server's own download address of the same path.
-fn redirected(example: Option<&Example>, exchange: &Exchange) -> Option<Response> {
+fn redirected(example: Option<&Example>, exchange: &Incoming) -> Option<Response> {
     if example?.status != 302 || exchange.method != Method::GET {
         return None;
     }
@@ -63,7 +63,7 @@ fn redirected(example: Option<&Example>, exchange: &Exchange) -> Option<Response
 /// The contractual headers the operation's documentation shows, where the answer lacks them:
 /// the documented value, or for a `Location` the address of the operation's status
 /// (`…/operations/{id}`, as Graph answers a long-running action).
-fn documented_headers(response: &mut Response, example: &Example, exchange: &Exchange) {
+fn documented_headers(response: &mut Response, example: &Example, exchange: &Incoming) {
     for (name, value) in &example.headers {
         if response.headers().contains_key(name.as_str()) {
             continue;
@@ -92,7 +92,7 @@ fn resource(
     generic: &Generic,
     model: &ApiModel,
     place: Place,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     let method = exchange.method.as_str();
@@ -155,7 +155,7 @@ fn derived(
     generic: &Generic,
     model: &ApiModel,
     place: Place,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     let method = &exchange.method;
@@ -206,7 +206,7 @@ fn read(
     generic: &Generic,
     model: &ApiModel,
     path: &str,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     let mut store = generic.store();
@@ -249,7 +249,7 @@ fn update(
     generic: &Generic,
     model: &ApiModel,
     (path, ty): (&str, &str),
-    exchange: &Exchange,
+    exchange: &Incoming,
     replace: bool,
     example: Option<&Example>,
 ) -> Reply {
@@ -304,7 +304,7 @@ fn update(
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Exchange) -> Reply {
+fn delete(generic: &Generic, model: &ApiModel, path: &str, exchange: &Incoming) -> Reply {
     if generic.breaks(BrokenRule::IgnoresDeletes) {
         return Ok(empty(StatusCode::NO_CONTENT));
     }
@@ -327,7 +327,7 @@ fn property(
     method: &Method,
     entity: &str,
     (name, ty, collection): (&str, &str, bool),
-    (exchange, example): (&Exchange, Option<&Example>),
+    (exchange, example): (&Incoming, Option<&Example>),
 ) -> Reply {
     if ty == "Edm.Stream" {
         // A stream that held nothing was made by this upload: 201, as Graph answers (or what
@@ -406,7 +406,7 @@ fn operation(
         arguments,
         returns,
     }: Called<'_>,
-    exchange: &Exchange,
+    exchange: &Incoming,
     example: Option<&Example>,
 ) -> Reply {
     let method = &exchange.method;
@@ -489,7 +489,7 @@ fn parameters(
     generic: &Generic,
     model: &ApiModel,
     (on, name): (&Place, &str),
-    exchange: &Exchange,
+    exchange: &Incoming,
 ) -> Result<Map<String, Value>, GraphError> {
     let malformed_as_empty = generic.breaks(BrokenRule::AcceptsMalformedJson);
     let Some(operation) = declared(model, on, name) else {
@@ -517,7 +517,7 @@ fn tracked_or_uploaded(
     generic: &Generic,
     model: &ApiModel,
     (name, action, on): (&str, bool, &Place),
-    (exchange, example): (&Exchange, Option<&Example>),
+    (exchange, example): (&Incoming, Option<&Example>),
 ) -> Option<Reply> {
     if let (
         true,
@@ -552,7 +552,7 @@ fn tracked_or_uploaded(
 /// An operation answered as its example: its status, and its body when it has one.
 fn documented_answer(
     example: Option<&Example>,
-    exchange: &Exchange,
+    exchange: &Incoming,
     returns: bool,
 ) -> Option<Response> {
     let example = example?;

@@ -60,7 +60,7 @@ impl Generic {
         if typed
             .segments
             .last()
-            .is_some_and(|s| s.step == typing::Step::DrivePath)
+            .is_some_and(|s| s.step == typing::SegmentKind::DrivePath)
         {
             return self
                 .seed_file(model, &typed)

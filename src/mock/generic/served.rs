@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::api::derived::{self, Documented};
+use crate::api::derived::{self, DocumentedRequest};
 use crate::api::file::Models;
 use crate::error::Result;
 use crate::mock::generic::examples::Examples;
@@ -61,7 +61,7 @@ impl Served {
 
 /// Every request the cases send — their own, their setups' and their teardowns' — as the
 /// derivation of a URL space reads them.
-fn documented(cases: &[Case]) -> Vec<Documented<'_>> {
+fn documented(cases: &[Case]) -> Vec<DocumentedRequest<'_>> {
     let mut out = Vec::new();
     for case in cases {
         let lists = case.expect.collection
@@ -70,7 +70,7 @@ fn documented(cases: &[Case]) -> Vec<Documented<'_>> {
                 .body
                 .as_ref()
                 .is_some_and(|b| b.get("value").is_some_and(serde_json::Value::is_array));
-        out.push(Documented {
+        out.push(DocumentedRequest {
             method: &case.request.method,
             path: &case.request.path.raw,
             status: case.expect.status,
@@ -78,7 +78,7 @@ fn documented(cases: &[Case]) -> Vec<Documented<'_>> {
             lists,
         });
         for step in case.setup.iter().chain(&case.teardown) {
-            out.push(Documented {
+            out.push(DocumentedRequest {
                 method: &step.request.method,
                 path: &step.request.path.raw,
                 status: step.status.unwrap_or(0),

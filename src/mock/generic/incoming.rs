@@ -1,4 +1,4 @@
-//! The request as the generic server reads it (`Exchange`), and the pieces every answer is
+//! The request as the generic server reads it (`Incoming`), and the pieces every answer is
 //! made of: JSON answers, an entity's text with its context, the documented status.
 
 use axum::extract::Request;
@@ -18,7 +18,7 @@ use crate::mock::generic::{properties, query};
 pub(super) const EMPTY_PAYLOAD: &str = "Empty Payload. JSON content expected.";
 
 /// A request, read whole before the store is locked.
-pub struct Exchange {
+pub struct Incoming {
     pub method: Method,
     pub version: String,
     pub headers: HeaderMap,
@@ -29,7 +29,7 @@ pub struct Exchange {
     pub body: Vec<u8>,
 }
 
-impl Exchange {
+impl Incoming {
     pub async fn read(
         request: Request,
         typed: &TypedPath,
@@ -123,7 +123,7 @@ pub(super) fn json_text_response(status: StatusCode, text: String) -> Response {
 
 /// An entity's body as answered: `@odata.context`, then its properties — written from the
 /// stored entity, not from a copy of it.
-pub(super) fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -> String {
+pub(super) fn entity_text(entity: &Entity, exchange: &Incoming, context: &str) -> String {
     let context = Value::String(exchange.context(context)).to_string();
     match entity.text().strip_prefix('{') {
         Some(rest) if rest != "}" => format!("{{\"@odata.context\":{context},{rest}"),
@@ -135,7 +135,7 @@ pub(super) fn entity_text(entity: &Entity, exchange: &Exchange, context: &str) -
 pub(super) fn shown_text(
     model: &ApiModel,
     entity: &Entity,
-    exchange: &Exchange,
+    exchange: &Incoming,
     context: &str,
 ) -> String {
     let select = query::parse(exchange.query.as_deref())
