@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::check::undocumented::{Documented, Undocumented};
+use crate::exec::not_sent::NotSent;
 use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Response, TransportError};
 use crate::graph;
@@ -141,9 +142,14 @@ pub fn judge_documented(
     let exchange = match &run.attempt {
         Attempt::Sent(exchange) => exchange,
         Attempt::NotSent(why) => {
+            // A setup that timed out is told from one that was answered wrong.
+            let kind = match why {
+                NotSent::Setup { failed, .. } if failed.is_timeout() => FailureKind::Timeout,
+                _ => FailureKind::Setup,
+            };
             return Verdict {
                 outcome: Outcome::Error,
-                failures: vec![Failure::new(FailureKind::Setup, why.clone())],
+                failures: vec![Failure::new(kind, why.to_string())],
                 diff: None,
                 undocumented: Vec::new(),
             };
@@ -835,12 +841,32 @@ mod tests {
         );
         assert_eq!(reset.failures[0].kind, FailureKind::Transport);
         let mut setup = run(Err(TransportError::Transport("r".into())));
-        setup.attempt = Attempt::NotSent("setup step 1: boom".into());
+        let failed = |error| crate::exec::not_sent::StepFailed::NoAnswer {
+            request: "POST /groups".into(),
+            error,
+        };
+        setup.attempt = Attempt::NotSent(NotSent::Setup {
+            step: 1,
+            failed: failed(TransportError::Transport("boom".into())),
+        });
         let not_sent = judge(&expect(201, None), &setup, &schemas());
         assert_eq!(
             (not_sent.outcome, not_sent.failures[0].kind),
             (Outcome::Error, FailureKind::Setup)
         );
-        assert_eq!(not_sent.failures[0].message, "setup step 1: boom");
+        assert_eq!(
+            not_sent.failures[0].message,
+            "setup step 1: POST /groups: boom"
+        );
+        setup.attempt = Attempt::NotSent(NotSent::Setup {
+            step: 1,
+            failed: failed(TransportError::Timeout("timed out".into())),
+        });
+        let timed_out = judge(&expect(201, None), &setup, &schemas());
+        assert_eq!(
+            (timed_out.outcome, timed_out.failures[0].kind),
+            (Outcome::Error, FailureKind::Timeout),
+            "a baseline tells a setup that timed out from one answered wrong"
+        );
     }
 }

@@ -591,7 +591,15 @@ mod tests {
     #[test]
     fn a_case_not_sent_is_setup_and_a_pass_has_no_cause() {
         let mut not_sent = run(200, None, "{}");
-        not_sent.attempt = Attempt::NotSent("setup step 1: POST /groups: 400".into());
+        not_sent.attempt = Attempt::NotSent(crate::exec::not_sent::NotSent::Setup {
+            step: 1,
+            failed: crate::exec::not_sent::StepFailed::Status {
+                request: "POST /groups".into(),
+                expected: None,
+                got: 400,
+                summary: String::new(),
+            },
+        });
         let error = Verdict {
             outcome: Outcome::Error,
             ..failed(vec![Failure::new(

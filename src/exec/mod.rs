@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod endpoint;
+pub mod not_sent;
 pub mod probe_run;
 pub mod protocol;
 pub mod transport;

@@ -4,13 +4,14 @@
 
 use std::time::{Duration, Instant};
 
+use crate::exec::not_sent::NotSent;
 use crate::exec::protocol::Leak;
 use crate::exec::protocol::{
     Attempt, CaseRun, FIRST_PAUSE, MAX_PAUSE, Probed, capture, render, run_setup, run_teardown,
     send_case_request,
 };
 use crate::exec::transport::{Exchange, Http, Role};
-use crate::suite::model::{Case, CaseValues, Request};
+use crate::suite::model::{Case, CaseValues, Request, Unfilled};
 use crate::suite::probe_plan::{Probe, ProbeAction};
 
 /// Runs `probe` of `case`; `wait` bounds how long a life-cycle probe reads again while the
@@ -76,7 +77,7 @@ async fn send_altered(
 ) -> Attempt {
     let (path, headers) = match render(request, vars) {
         Ok(rendered) => rendered,
-        Err(unfilled) => return Attempt::NotSent(unfilled.to_string()),
+        Err(Unfilled(name)) => return Attempt::NotSent(NotSent::Unfilled(name)),
     };
     let role = if authenticated {
         Role::Main
@@ -118,7 +119,7 @@ impl Life<'_, '_> {
             not_sent @ Attempt::NotSent(_) => return (not_sent, None),
         };
         if let Some(why) = not_created(case, &created) {
-            return (Attempt::NotSent(why), None);
+            return (Attempt::NotSent(NotSent::Probe(why)), None);
         }
         let mut probed = Probed {
             created_id: created_id(&created),
@@ -128,7 +129,7 @@ impl Life<'_, '_> {
             Ok(rendered) => rendered,
             Err(name) => {
                 let why = format!("the create's answer gave no {{{name}}}: nothing to read back");
-                return (Attempt::NotSent(why), None);
+                return (Attempt::NotSent(NotSent::Probe(why)), None);
             }
         };
         if after_teardown {

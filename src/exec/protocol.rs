@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::exec::not_sent::{NotSent, StepFailed};
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
 use crate::suite::model::{Case, CaseValues, Request, Step, Template, Unfilled, value_at};
@@ -31,7 +32,7 @@ pub enum Attempt {
     /// It was sent; the exchange holds the answer, or why none came.
     Sent(Exchange),
     /// It was never sent, and why: a setup step failed, or a placeholder had no value.
-    NotSent(String),
+    NotSent(NotSent),
 }
 
 /// Everything that happened while running one case.
@@ -142,11 +143,14 @@ pub async fn run_setup(
     vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
     settled: &mut Option<Waited>,
-) -> Result<(), String> {
+) -> Result<(), NotSent> {
     for (index, step) in case.setup.iter().enumerate() {
         run_step(http, step, Role::Setup, vars, retries)
             .await
-            .map_err(|message| format!("setup step {}: {message}", index + 1))?;
+            .map_err(|failed| NotSent::Setup {
+                step: index + 1,
+                failed,
+            })?;
         if let Some(created) = &step.settle {
             let waited = settle(http, created, vars, retries).await;
             let total = settled.get_or_insert_with(Waited::default);
@@ -202,7 +206,7 @@ pub async fn send_case_request(
 ) -> Attempt {
     let (path, headers) = match render(&case.request, vars) {
         Ok(rendered) => rendered,
-        Err(unfilled) => return Attempt::NotSent(unfilled.to_string()),
+        Err(Unfilled(name)) => return Attempt::NotSent(NotSent::Unfilled(name)),
     };
     let sent = http
         .send(&case.request, Role::Main, case.retry_network, path, headers)
@@ -238,54 +242,56 @@ pub async fn run_teardown(
             });
             continue;
         }
-        if let Err(message) = run_step(http, step, Role::Teardown, vars, retries).await {
-            warnings.push(format!("teardown: {message}"));
+        if let Err(failed) = run_step(http, step, Role::Teardown, vars, retries).await {
+            warnings.push(format!("teardown: {failed}"));
             leaked.push(Leak {
                 method: step.request.method.clone(),
                 url: http.endpoint.url(&path),
-                reason: message,
+                reason: failed.to_string(),
             });
         }
     }
     (warnings, leaked)
 }
 
-/// Sends a setup or teardown step; any deviation is an error message.
+/// Sends a setup or teardown step; any deviation is how it failed.
 async fn run_step(
     http: &Http,
     step: &Step,
     role: Role,
     vars: &mut CaseValues<'_>,
     retries: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), StepFailed> {
     let request = &step.request;
-    let (path, headers) = render(request, vars).map_err(|Unfilled(name)| {
-        format!(
-            "{} {}: skipped, {{{name}}} has no value (not captured)",
-            request.method, request.path.raw
-        )
+    let (path, headers) = render(request, vars).map_err(|Unfilled(name)| StepFailed::Unfilled {
+        request: format!("{} {}", request.method, request.path.raw),
+        name,
     })?;
     // Reading and deleting are safe to repeat after a network error.
     let idempotent = matches!(request.method.as_str(), "GET" | "DELETE" | "HEAD");
     let sent = http.send(request, role, idempotent, path, headers).await;
     retries.extend(sent.retries.iter().cloned());
     let line = format!("{} {}", sent.method, sent.path);
-    let response = sent.result.map_err(|e| format!("{line}: {e}"))?;
+    let response = sent.result.map_err(|error| StepFailed::NoAnswer {
+        request: line.clone(),
+        error,
+    })?;
     let status_ok = match step.status {
         Some(expected) => response.status == expected,
         None => (200..300).contains(&response.status),
     };
     if !status_ok {
-        let expected = step
-            .status
-            .map_or_else(|| "a 2xx status".to_string(), |s| s.to_string());
-        return Err(format!(
-            "{line}: expected {expected}, got {}{}",
-            response.status,
-            graph::error_summary(response.json().ok())
-        ));
+        return Err(StepFailed::Status {
+            request: line,
+            expected: step.status,
+            got: response.status,
+            summary: graph::error_summary(response.json().ok()),
+        });
     }
-    capture(request, &response, vars).map_err(|message| format!("{line}: {message}"))
+    capture(request, &response, vars).map_err(|message| StepFailed::Capture {
+        request: line,
+        message,
+    })
 }
 
 pub fn render(

@@ -428,7 +428,13 @@ mod tests {
     #[test]
     fn secrets_are_removed_from_recorded_text() {
         let run = CaseRun {
-            attempt: Attempt::NotSent("setup step 1: boom".into()),
+            attempt: Attempt::NotSent(crate::exec::not_sent::NotSent::Setup {
+                step: 1,
+                failed: crate::exec::not_sent::StepFailed::Capture {
+                    request: "POST /groups".into(),
+                    message: "boom".into(),
+                },
+            }),
             warnings: vec!["teardown saw token-1234".into()],
             retries: vec![],
             leaked: vec![],

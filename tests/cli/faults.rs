@@ -100,12 +100,13 @@ fn connection_reset() {
 
 #[test]
 fn stall() {
-    expect(FaultKind::Stall, "timeout", "setup", &["timeout"]);
+    // The case whose setup times out is told from one whose setup is answered wrong.
+    expect(FaultKind::Stall, "timeout", "timeout", &["timeout"]);
 }
 
 #[test]
 fn slow_drip_of_the_body() {
-    expect(FaultKind::Drip, "timeout", "setup", &[]);
+    expect(FaultKind::Drip, "timeout", "timeout", &[]);
 }
 
 #[test]
