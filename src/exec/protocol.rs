@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::exec::not_sent::{NotSent, StepFailed};
 use crate::exec::transport::{Diagnostics, Exchange, Http, Response, Role, TransportError};
 use crate::graph;
+use crate::graph::Method;
 use crate::suite::model::{Case, CaseValues, Request, Step, Template, Unfilled, value_at};
 
 /// The first pause between two reads that wait for a consistent answer (a life-cycle probe's,
@@ -94,7 +95,7 @@ impl CaseRun {
 pub fn out_of_time(case: &Case) -> CaseRun {
     CaseRun {
         attempt: Attempt::Sent(Exchange {
-            method: case.request.method.clone(),
+            method: case.request.method.to_string(),
             path: case.request.path.raw.clone(),
             request_body: None,
             result: Err(TransportError::Timeout(
@@ -170,7 +171,7 @@ async fn settle(
     retries: &mut Vec<String>,
 ) -> Waited {
     let read = Request {
-        method: "GET".to_string(),
+        method: Method::Get,
         path: created.clone(),
         headers: Vec::new(),
         json: None,
@@ -236,7 +237,7 @@ pub async fn run_teardown(
         };
         if keep {
             leaked.push(Leak {
-                method: step.request.method.clone(),
+                method: step.request.method.to_string(),
                 url: http.endpoint.url(&path),
                 reason: "kept (--keep)".to_string(),
             });
@@ -245,7 +246,7 @@ pub async fn run_teardown(
         if let Err(failed) = run_step(http, step, Role::Teardown, vars, retries).await {
             warnings.push(format!("teardown: {failed}"));
             leaked.push(Leak {
-                method: step.request.method.clone(),
+                method: step.request.method.to_string(),
                 url: http.endpoint.url(&path),
                 reason: failed.to_string(),
             });

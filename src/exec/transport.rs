@@ -284,7 +284,7 @@ impl Http {
             tries.attempt += 1;
         };
         Exchange {
-            method: request.method.clone(),
+            method: request.method.to_string(),
             path,
             request_body: request.json.as_deref().map(str::to_string),
             diagnostics: diagnostics(&result, client_request_id),
@@ -357,8 +357,8 @@ impl Http {
         token: Option<&Secret>,
         client_request_id: &str,
     ) -> reqwest::RequestBuilder {
-        let method =
-            reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .unwrap_or(reqwest::Method::GET);
         let mut builder = self
             .client
             .request(method, self.endpoint.url(path))

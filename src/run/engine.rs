@@ -155,7 +155,7 @@ pub fn info<'a>(case: &'a Case, probe: Option<&'a Probe>) -> CaseInfo<'a> {
         name: crate::suite::plan::name_in_suite(case, Some(probe.kind)),
         probe: Some(probe.kind.as_str()),
         probe_detail: probe.detail.clone(),
-        method: &request.method,
+        method: request.method.as_str(),
         path_template: &request.path.raw,
         expected_status: probe.expect.status,
         ..case_info(case)
@@ -180,7 +180,7 @@ fn case_info(case: &Case) -> CaseInfo<'_> {
             (Some(title), Some(seed)) => Some(format!("{title} ({seed})")),
             (title, seed) => title.clone().or_else(|| seed.clone()),
         },
-        method: &case.request.method,
+        method: case.request.method.as_str(),
         path_template: &case.request.path.raw,
         expected_status: case.expect.status,
     }

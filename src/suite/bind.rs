@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::api::file::Models;
 use crate::api::typing::{Key, Operation, SegmentKind, TypedPath};
+use crate::graph::Method;
 use crate::suite::binding::Binding;
 use crate::suite::fill;
 use crate::suite::producers::Producers;
@@ -174,7 +175,7 @@ fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
 /// and any write to a given one when the fixtures are disposable (marked); never to one merely
 /// discovered.
 fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan) {
-    let acts = typed.operation(&case.method) == Some(Operation::Action);
+    let acts = typed.operation(case.method.as_str()) == Some(Operation::Action);
     if !writes(case, typed) || plan.skip.is_some() || given.writable == Writable::Everything {
         return;
     }
@@ -230,7 +231,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
         probes_may_write: given.writable == Writable::Everything,
         path: None,
     };
-    if !case.method.eq_ignore_ascii_case("GET") && given.writable != Writable::Everything {
+    if case.method != Method::Get && given.writable != Writable::Everything {
         plan.skip = Some(format!(
             "the API model cannot type {}: a {} is sent only to what this run creates",
             case.path, case.method
@@ -338,7 +339,7 @@ mod tests {
     fn case(name: &str, method: &str, path: &str, status: u16) -> CaseShape {
         CaseShape {
             name: name.into(),
-            method: method.into(),
+            method: Method::parse(method).unwrap(),
             path: path.into(),
             api: None,
             expected_status: status,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::api::file::Models;
 use crate::api::operations;
 use crate::api::typing::{self, SegmentKind, TypedPath};
+use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, CasePlan};
 use crate::suite::binding::Binding;
@@ -41,7 +42,7 @@ type PlanKey = (String, String, String, u16, Option<String>);
 fn plan_key(case: &Case) -> PlanKey {
     (
         case.name.clone(),
-        case.request.method.clone(),
+        case.request.method.to_string(),
         case.request.path.raw.clone(),
         case.expect.status,
         case.page.api.clone(),
@@ -143,8 +144,12 @@ impl Binder {
     /// The operation of the model a case is of, as the coverage ledger names it.
     fn operation_of(&self, case: &Case) -> Option<String> {
         let (method, path) = (&case.request.method, &case.request.path.raw);
-        let operation =
-            operations::of_request(&self.models, method, path, case.page.api.as_deref());
+        let operation = operations::of_request(
+            &self.models,
+            method.as_str(),
+            path,
+            case.page.api.as_deref(),
+        );
         operation.map(|o| o.to_string())
     }
 
@@ -199,13 +204,13 @@ impl Binder {
         if self.given.writable == Writable::Everything {
             self.seed_referred(&case, &mut chain);
         }
-        if typed.operation(&case.request.method) == Some(typing::Operation::Create) {
+        if typed.operation(case.request.method.as_str()) == Some(typing::Operation::Create) {
             chain.delete_what_it_creates(&mut case);
         }
         chain.setup.append(&mut case.setup);
         case.setup = chain.setup;
         // What the case deletes itself is not deleted again.
-        if case.request.method.eq_ignore_ascii_case("DELETE") {
+        if case.request.method == Method::Delete {
             let deleted = canonical(&case.request.path.raw);
             chain
                 .teardown
@@ -237,7 +242,7 @@ impl Binder {
                     if self.given.writable == Writable::Everything && typed.untyped.is_none() =>
                 {
                     let (template, _) = collection_before(typed, at);
-                    let shown = answers_at(typed, at, &case.request.method)
+                    let shown = answers_at(typed, at, case.request.method.as_str())
                         .then(|| documented_entity(case))
                         .flatten();
                     chain.seed_with_id(&template, id.trim_matches('\''), shown);
@@ -247,7 +252,7 @@ impl Binder {
                 SegmentKind::DrivePath
                     if self.given.writable == Writable::Everything
                         && typed.untyped.is_none()
-                        && !writes_file(&case.request.method, typed) =>
+                        && !writes_file(case.request.method.as_str(), typed) =>
                 {
                     let (template, _) = collection_before(typed, at + 1);
                     chain.seed_file(&filled(&template, placeholders));
@@ -272,7 +277,7 @@ impl Binder {
                     ));
                 }
                 Binding::Seeded { .. } => {
-                    let shown = answers_at(typed, at, &case.request.method)
+                    let shown = answers_at(typed, at, case.request.method.as_str())
                         .then(|| documented_entity(case))
                         .flatten();
                     chain.seed(name, &template, shown);
@@ -388,7 +393,7 @@ impl Chain {
     ) -> Option<Step> {
         Some(Step {
             request: Request {
-                method: method.to_string(),
+                method: Method::parse(method)?,
                 path: self.template(path)?,
                 headers: Vec::new(),
                 json,

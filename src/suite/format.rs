@@ -13,11 +13,12 @@ use serde_json::Value;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
 use crate::suite::model::{
-    Capture, Case, Expect, HeaderExpectation, HeaderRule, METHODS, Origin, PageDoc, PairDoc,
-    ProbeSetting, Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token,
-    is_variable_char, status_forbids_body,
+    Capture, Case, Expect, HeaderExpectation, HeaderRule, Origin, PageDoc, PairDoc, ProbeSetting,
+    Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token, is_variable_char,
+    method_names, status_forbids_body,
 };
 
 // ---- the TOML shape -------------------------------------------------------------------------
@@ -213,21 +214,21 @@ fn probe_expectation(
             _ => Err(format!("status {status} is not an HTTP status (100-599)")),
         })
         .transpose()?;
-    let method = raw.method.map(|m| m.to_ascii_uppercase());
-    if let Some(method) = &method {
-        if kind != ProbeKind::WrongMethod {
+    let method = match raw.method {
+        Some(_) if kind != ProbeKind::WrongMethod => {
             return Err(format!(
                 "`method` is for the wrong-method probe, not `{}`",
                 kind.as_str()
             ));
         }
-        if !METHODS.contains(&method.as_str()) {
-            return Err(format!(
-                "unknown HTTP method `{method}`; expected one of {}",
-                METHODS.join(", ")
-            ));
-        }
-    }
+        Some(text) => Some(Method::parse(&text).ok_or_else(|| {
+            format!(
+                "unknown HTTP method `{text}`; expected one of {}",
+                method_names()
+            )
+        })?),
+        None => None,
+    };
     Ok(ProbeSetting::Expect {
         status,
         code: raw.code,
@@ -264,14 +265,13 @@ fn build_request(raw: RequestToml, file: &Arc<SourceFile>) -> Result<Request> {
         file: file.clone(),
         span,
     };
-    let method = raw.method.get_ref().to_ascii_uppercase();
-    if !METHODS.contains(&method.as_str()) {
+    let Some(method) = Method::parse(raw.method.get_ref()) else {
         return Err(origin(raw.method.span()).error(format!(
             "unknown HTTP method `{}`; expected one of {}",
             raw.method.get_ref(),
-            METHODS.join(", ")
+            method_names()
         )));
-    }
+    };
     if !raw.path.get_ref().starts_with('/') {
         return Err(origin(raw.path.span()).error(format!(
             "the path `{}` must start with `/` and include the API version (`/v1.0/...`, `/beta/...`)",
@@ -585,7 +585,7 @@ path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
         let case = &cases[0];
         assert_eq!(case.name, "create");
         assert_eq!(case.page.seed.as_deref(), Some("x.txt"));
-        assert_eq!(case.setup[0].request.method, "POST");
+        assert_eq!(case.setup[0].request.method, Method::Post);
         assert_eq!(case.setup[0].status, Some(201));
         assert_eq!(case.setup[0].request.capture[0].variable, "conversation-id");
         assert_eq!(case.request.json.as_deref(), Some(r#"{"topic":"t"}"#));

@@ -86,7 +86,7 @@ impl Distinct {
 
     fn key(case: &Case) -> DistinctKey {
         (
-            case.request.method.clone(),
+            case.request.method.to_string(),
             case.request.path.raw.clone(),
             case.expect.status,
             fnv1a(likeness(case).as_bytes()),

@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::graph::Method;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -159,7 +160,7 @@ pub enum ProbeSetting {
         /// `error.code` the answer must carry.
         code: Option<String>,
         /// The method `wrong-method` sends.
-        method: Option<String>,
+        method: Option<Method>,
     },
 }
 
@@ -172,7 +173,7 @@ impl Case {
 /// An HTTP request with placeholders.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Request {
-    pub method: String,
+    pub method: Method,
     pub path: Template,
     pub headers: Vec<(String, Template)>,
     /// The JSON body, compact, sent as `application/json`.
@@ -447,11 +448,14 @@ fn parse_placeholders(raw: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
-pub const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+/// The methods a case may send, as an error lists them.
+pub fn method_names() -> String {
+    Method::ALL.map(Method::as_str).join(", ")
+}
 
 /// Whether `word` is an HTTP method conform sends.
 pub fn is_method(word: &str) -> bool {
-    METHODS.contains(&word)
+    Method::ALL.iter().any(|m| m.as_str() == word)
 }
 
 /// Escapes a property name for use as one JSON pointer token (RFC 6901).

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::graph::Method;
 use crate::probe_kind::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::schema::shape::JsonType;
@@ -78,7 +79,7 @@ pub fn derive(case: &Case, schemas: &Schemas, selection: &ProbeSelection) -> Vec
                     status,
                     code,
                     method,
-                }) => derive_one(case, schemas, kind, method.as_deref()).map(|mut probe| {
+                }) => derive_one(case, schemas, kind, *method).map(|mut probe| {
                     if let Some(status) = status {
                         probe.expect.status = *status;
                     }
@@ -97,7 +98,7 @@ fn derive_one(
     case: &Case,
     schemas: &Schemas,
     kind: ProbeKind,
-    method: Option<&str>,
+    method: Option<Method>,
 ) -> Option<Probe> {
     let altered = |request: Request, status: u16, detail: Option<String>| Probe {
         kind,
@@ -131,7 +132,7 @@ fn derive_one(
                 None => default_wrong_method(case)?,
             };
             let request = Request {
-                method: method.to_string(),
+                method,
                 ..case.request.clone()
             };
             Some(altered(request, 405, Some(format!("sent {method}"))))
@@ -148,7 +149,10 @@ fn derive_one(
         }
         ProbeKind::ReadBack => life_cycle(case, kind, false),
         ProbeKind::GoneAfterDelete => {
-            let deletes = case.teardown.iter().any(|s| s.request.method == "DELETE");
+            let deletes = case
+                .teardown
+                .iter()
+                .any(|s| s.request.method == Method::Delete);
             deletes.then(|| life_cycle(case, kind, true)).flatten()
         }
     }
@@ -159,7 +163,7 @@ fn derive_one(
 /// elsewhere — an entity by its key, a singleton, a single navigation — since OData allows PUT
 /// there, as a replace. None for a stream or a system segment (`$value`, `content`), where
 /// every method may mean something, and when the case sends that method itself.
-fn default_wrong_method(case: &Case) -> Option<&'static str> {
+fn default_wrong_method(case: &Case) -> Option<Method> {
     let path = case.request.path.raw.split('?').next().unwrap_or_default();
     let last = path
         .trim_end_matches('/')
@@ -171,10 +175,10 @@ fn default_wrong_method(case: &Case) -> Option<&'static str> {
     }
     let keyed = crate::api::typing::placeholder_name(last).is_some() || last.ends_with(')');
     let collection = !keyed && last.ends_with('s');
-    let method = if case.request.method == "POST" || collection {
-        "PUT"
+    let method = if case.request.method == Method::Post || collection {
+        Method::Put
     } else {
-        "POST"
+        Method::Post
     };
     (case.request.method != method).then_some(method)
 }
@@ -224,7 +228,7 @@ fn error_expect(status: u16) -> Expect {
 
 fn read(path: Template) -> Request {
     Request {
-        method: "GET".to_string(),
+        method: Method::Get,
         path,
         headers: Vec::new(),
         json: None,
@@ -245,12 +249,12 @@ pub fn item_url(case: &Case) -> Option<(Template, String)> {
     let deleted = case.teardown.iter().find_map(|step| {
         let path = &step.request.path;
         let variable = path.variables().find(|v| captured.contains(v))?;
-        (step.request.method == "DELETE").then(|| (path.clone(), variable.to_string()))
+        (step.request.method == Method::Delete).then(|| (path.clone(), variable.to_string()))
     });
     if deleted.is_some() {
         return deleted;
     }
-    if case.request.method != "POST" {
+    if case.request.method != Method::Post {
         return None;
     }
     let id = case.request.capture.iter().find(|c| c.pointer == "/id")?;
@@ -382,7 +386,7 @@ path = "/v1.0/groups/{group-id}/items/{thread-id}""#;
             not_found.path.raw,
             format!("/v1.0/groups/{{group-id}}/items/{MISSING_ID}")
         );
-        assert_eq!(not_found.method, "GET");
+        assert_eq!(not_found.method, Method::Get);
         let read_back = &probes[5];
         assert_eq!(
             read_back.action.judged_request().path.raw,
@@ -456,7 +460,7 @@ wrong-method = { method = "patch" }"#;
             .iter()
             .find(|p| p.kind == ProbeKind::WrongMethod)
             .unwrap();
-        assert_eq!(wrong.action.judged_request().method, "PATCH");
+        assert_eq!(wrong.action.judged_request().method, Method::Patch);
         assert!(derive(&case(settings), &schemas(), &ProbeSelection::None).is_empty());
     }
 
@@ -483,7 +487,7 @@ status = 200
             let case = crate::suite::format::parse_file(Path::new("cases/l.toml"), text)
                 .unwrap()
                 .remove(0);
-            default_wrong_method(&case)
+            default_wrong_method(&case).map(Method::as_str)
         };
         assert_eq!(wrong("GET", "/v1.0/groups/g/threads"), Some("PUT"));
         assert_eq!(

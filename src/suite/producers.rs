@@ -42,7 +42,7 @@ impl Producers {
                 continue;
             };
             if case.expected_status != 201
-                || typed.operation(&case.method) != Some(Operation::Create)
+                || typed.operation(case.method.as_str()) != Some(Operation::Create)
             {
                 continue;
             }
@@ -84,7 +84,7 @@ const SERVER_SET: &[&str] = &["id", "createdDateTime", "lastModifiedDateTime", "
 /// the entity it shows without its annotations and what the service sets.
 fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)> {
     let typed = typed(models, case)?;
-    let reads_an_entity = case.method.eq_ignore_ascii_case("GET")
+    let reads_an_entity = case.method == crate::graph::Method::Get
         && case.expected_status == 200
         && typed.operation("GET") == Some(Operation::Read)
         && matches!(
@@ -117,7 +117,7 @@ fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)
         .collect();
     let template = case.request.as_ref()?.path.clone();
     let request = crate::suite::model::Request {
-        method: "POST".to_string(),
+        method: crate::graph::Method::Post,
         path: template,
         headers: Vec::new(),
         json: Some(serde_json::Value::Object(body).to_string().into()),

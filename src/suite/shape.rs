@@ -6,12 +6,13 @@ use std::collections::HashSet;
 
 use crate::api::file::Models;
 use crate::api::typing::{self, Key, Operation, SegmentKind, TypedPath};
+use crate::graph::Method;
 
 /// What a planner needs to know of a case.
 #[derive(Debug, Clone)]
 pub struct CaseShape {
     pub name: String,
-    pub method: String,
+    pub method: Method,
     /// The request path template.
     pub path: String,
     /// The case file's `api`.
@@ -36,7 +37,7 @@ impl CaseShape {
     pub fn of(case: &crate::suite::model::Case) -> Self {
         Self {
             name: case.name.clone(),
-            method: case.request.method.clone(),
+            method: case.request.method,
             path: case.request.path.raw.clone(),
             api: case.page.api.clone(),
             expected_status: case.expect.status,
@@ -134,10 +135,10 @@ pub fn braced(text: &str) -> Vec<String> {
 /// Whether the request changes what it addresses: anything but a read, a create or a
 /// function.
 pub fn writes(case: &CaseShape, typed: &TypedPath) -> bool {
-    let reads = matches!(case.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+    let reads = case.method.reads();
     !reads
         && !matches!(
-            typed.operation(&case.method),
+            typed.operation(case.method.as_str()),
             Some(Operation::Create | Operation::Function)
         )
 }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::api::file::Models;
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{self, SegmentKind, TypedPath};
+use crate::graph::Method;
 use crate::mock::generic::validate;
 use crate::suite::model::{Case, HeaderExpectation, HeaderRule};
 
@@ -100,17 +101,17 @@ impl Examples {
                 .as_deref()
                 .and_then(crate::graph::documented_body)
                 .or_else(|| case.expect.body.clone());
-            if case.request.method.eq_ignore_ascii_case("GET") && case.expect.status == 200 {
+            if case.request.method == Method::Get && case.expect.status == 200 {
                 examples.seed(&typed, body.as_ref());
             }
             let headers = contractual(&case.expect.headers);
             examples.add(
-                &case.request.method,
+                case.request.method.as_str(),
                 &typed,
                 (case.expect.status, headers),
                 body,
             );
-            examples.judge(&case.request.method, &typed, models);
+            examples.judge(case.request.method.as_str(), &typed, models);
         }
         examples
     }
