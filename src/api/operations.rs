@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::api::model::{ApiModel, MemberKind};
 use crate::api::typing::{Operation, SegmentKind, TypedPath};
+use crate::graph::Method;
 use crate::schema::type_names::type_name;
 
 /// What an operation does to its type.
@@ -310,7 +311,7 @@ fn family(root: &str, ty: &str, navigations: &[(&str, &crate::api::model::Member
 
 /// The operation a request makes of its typed path, named as `offered` names it; `None` when
 /// the path is not typed or the method makes nothing of it.
-pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: &str) -> Option<OperationId> {
+pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: Method) -> Option<OperationId> {
     let operation = typed.operation(method)?;
     let segments = &typed.segments;
     let last = segments.last()?;
@@ -365,7 +366,7 @@ pub fn operation_of(model: &ApiModel, typed: &TypedPath, method: &str) -> Option
 /// case file's version, when the path names none).
 pub fn of_request(
     models: &crate::api::file::Models,
-    method: &str,
+    method: Method,
     path: &str,
     api: Option<&str>,
 ) -> Option<OperationId> {
@@ -468,7 +469,7 @@ mod tests {
             ),
         ] {
             let typed = type_path(&[&model], path).unwrap();
-            let named = operation_of(&model, &typed, method).unwrap();
+            let named = operation_of(&model, &typed, Method::parse(method).unwrap()).unwrap();
             assert_eq!(named, id(expected), "{method} {path}");
             assert!(offered.contains(&named), "{named} is offered");
         }

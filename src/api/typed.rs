@@ -1,6 +1,8 @@
 //! A typed path: what each segment is, the type it reaches, and what a method makes of the
 //! whole — the result of `typing`, read by everything that acts on an operation.
 
+use crate::graph::Method;
+
 /// What a segment is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SegmentKind {
@@ -157,27 +159,27 @@ impl TypedPath {
 
     /// What `method` does to the path; `None` when the path is not typed or the method makes
     /// nothing of it (a DELETE of a collection).
-    pub fn operation(&self, method: &str) -> Option<Operation> {
+    pub fn operation(&self, method: Method) -> Option<Operation> {
         if self.untyped.is_some() {
             return None;
         }
         let last = self.segments.last()?;
         let stream = last.ty.as_deref() == Some("Edm.Stream");
-        match (&last.step, method.to_ascii_uppercase().as_str()) {
+        match (&last.step, method) {
             (SegmentKind::Ref, _) => Some(Operation::Reference),
             (SegmentKind::Value, _) => Some(Operation::Media),
             (SegmentKind::Action, _) => Some(Operation::Action),
             (SegmentKind::Function { .. }, _) => Some(Operation::Function),
-            (SegmentKind::Count, "GET") => Some(Operation::Read),
+            (SegmentKind::Count, Method::Get) => Some(Operation::Read),
             (SegmentKind::Version | SegmentKind::Count, _) => None,
             (_, _) if stream => Some(Operation::Media),
-            (_, "GET") if last.collection => Some(Operation::List),
-            (_, "POST") if last.collection => Some(Operation::Create),
+            (_, Method::Get) if last.collection => Some(Operation::List),
+            (_, Method::Post) if last.collection => Some(Operation::Create),
             (_, _) if last.collection => None,
-            (_, "GET") => Some(Operation::Read),
-            (_, "PATCH") => Some(Operation::Update),
-            (_, "PUT") => Some(Operation::Replace),
-            (_, "DELETE") => Some(Operation::Delete),
+            (_, Method::Get) => Some(Operation::Read),
+            (_, Method::Patch) => Some(Operation::Update),
+            (_, Method::Put) => Some(Operation::Replace),
+            (_, Method::Delete) => Some(Operation::Delete),
             _ => None,
         }
     }

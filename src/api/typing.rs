@@ -481,7 +481,9 @@ mod tests {
             .unwrap_or_default();
         let kinds = typed.segments.iter().map(Typed::describe).collect();
         (
-            typed.operation(method).map(Operation::as_str),
+            typed
+                .operation(crate::graph::Method::parse(method).unwrap())
+                .map(Operation::as_str),
             result,
             kinds,
         )
@@ -647,7 +649,7 @@ mod tests {
         fn arbitrary_paths_never_panic(text in ".{0,80}", method in "(GET|POST|PATCH|PUT|DELETE|X)") {
             let model = office_model();
             if let Ok(typed) = type_path(&[&model], &text) {
-                let _ = typed.operation(&method);
+                let _ = crate::graph::Method::parse(&method).map(|m| typed.operation(m));
                 let _ = typed.result();
             }
             let _ = type_path(&[&model], &format!("/v1.0/groups/{text}"));

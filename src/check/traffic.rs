@@ -240,7 +240,12 @@ mod tests {
         let model = crate::api::office_model();
         let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
         let typed = type_path(&[&model], path).unwrap();
-        let operation = crate::api::operations::operation_of(&model, &typed, method).unwrap();
+        let operation = crate::api::operations::operation_of(
+            &model,
+            &typed,
+            crate::graph::Method::parse(method).unwrap(),
+        )
+        .unwrap();
         let contract = Contract {
             schemas: &schemas,
             documented,

@@ -86,8 +86,7 @@ fn of_suite(args: &CoverageArgs) -> Result<Coverage, Error> {
     let mut tally = CoverageTally::default();
     for case in load_dir(&args.cases)? {
         let (method, path) = (&case.request.method, &case.request.path.raw);
-        let operation =
-            operations::of_request(&models, method.as_str(), path, case.page.api.as_deref());
+        let operation = operations::of_request(&models, *method, path, case.page.api.as_deref());
         if let Some(operation) = operation {
             tally.add_documented(operation.to_string());
         }

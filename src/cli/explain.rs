@@ -6,6 +6,7 @@ use crate::api::file::Models;
 use crate::api::typing::{self, TypedPath};
 use crate::error::Error;
 use crate::exit;
+use crate::graph::Method;
 use crate::mock::generic::served::Served;
 
 #[derive(clap::Args, Debug)]
@@ -14,8 +15,8 @@ pub struct ExplainArgs {
     #[arg(value_name = "PATH")]
     path: String,
     /// The method the operation is named for.
-    #[arg(long, short = 'X', default_value = "GET")]
-    method: String,
+    #[arg(long, short = 'X', default_value = "GET", value_parser = parse_method)]
+    method: Method,
     /// The schemas folder whose API models type the path (`conform schemas import`).
     #[arg(long, value_name = "DIR", default_value = "schemas")]
     schemas: PathBuf,
@@ -47,7 +48,7 @@ pub fn execute(args: ExplainArgs) -> Result<u8, Error> {
     }
     let typed = typing::type_request(&models, &args.path, None)
         .map_err(|e| Error::new(format!("`{}`: {} (at byte {})", args.path, e.message, e.at)))?;
-    print!("{}", render(&args.method, &args.path, &typed));
+    print!("{}", render(args.method, &args.path, &typed));
     Ok(if typed.untyped.is_some() {
         exit::FAILURES
     } else {
@@ -56,7 +57,16 @@ pub fn execute(args: ExplainArgs) -> Result<u8, Error> {
 }
 
 /// The typed path as a table: each segment, what it is, the type reached.
-fn render(method: &str, path: &str, typed: &TypedPath) -> String {
+fn parse_method(text: &str) -> Result<Method, String> {
+    Method::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not an HTTP method: {}",
+            crate::suite::model::method_names()
+        )
+    })
+}
+
+fn render(method: Method, path: &str, typed: &TypedPath) -> String {
     let mut out = format!("{method} {path}\n");
     let width = typed
         .segments

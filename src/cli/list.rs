@@ -75,9 +75,7 @@ fn typed(case: &Case, models: &Models) -> (Option<&'static str>, Option<String>)
     }
     match typing::type_request(models, &case.request.path.raw, case.page.api.as_deref()) {
         Ok(typed) => (
-            typed
-                .operation(case.request.method.as_str())
-                .map(|o| o.as_str()),
+            typed.operation(case.request.method).map(|o| o.as_str()),
             typed.resource_type().map(str::to_string),
         ),
         Err(_) => (None, None),

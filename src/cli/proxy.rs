@@ -169,7 +169,7 @@ fn documented(cases: Option<&Path>, models: &Models) -> Result<DocumentedStatuse
     for case in load_dir(cases)? {
         let (method, path) = (&case.request.method, &case.request.path.raw);
         if let Some(operation) =
-            operations::of_request(models, method.as_str(), path, case.page.api.as_deref())
+            operations::of_request(models, *method, path, case.page.api.as_deref())
         {
             documented.add(operation, case.expect.status, &case.expect.required);
         }

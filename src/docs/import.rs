@@ -17,6 +17,7 @@ use crate::docs::pairing::{
 };
 use crate::docs::paths::{CasePath, case_path, version_correction, version_of};
 use crate::error::Location;
+use crate::graph::Method;
 use crate::schema::generate::ERROR_SCHEMA;
 use crate::schema::type_names::{is_primitive, schema_for};
 use crate::suite::model::status_forbids_body;
@@ -266,7 +267,7 @@ pub fn path_schema(
     schemas: &[String],
 ) -> Option<(Option<String>, bool)> {
     let (ty, collection) = typed.result()?;
-    let collection = match typed.operation(method)? {
+    let collection = match typed.operation(Method::parse(method)?)? {
         Operation::Create | Operation::Read | Operation::Update | Operation::Replace => false,
         Operation::List | Operation::Action | Operation::Function => collection,
         Operation::Delete | Operation::Reference | Operation::Media => return None,

@@ -12,6 +12,7 @@ use crate::docs::import::{Fate, ListedPath, ResponseAnnotation};
 use crate::docs::page::{self, Block, Page};
 use crate::docs::paths;
 use crate::error::Location;
+use crate::graph::Method;
 use crate::suite::model::Case;
 
 /// L009–L012 for one documented pair of a page; `version` is the page's.
@@ -282,7 +283,7 @@ fn response_type(
     let annotated = model
         .type_named(&format!("microsoft.graph.{name}"))
         .or_else(|| model.type_named(name))?;
-    let returned = match typed.operation(method)? {
+    let returned = match typed.operation(Method::parse(method)?)? {
         typing::Operation::Delete | typing::Operation::Reference | typing::Operation::Media => {
             return None;
         }

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::exec::protocol::{Attempt, CaseRun};
 use crate::exec::transport::{Diagnostics, Exchange};
 use crate::exit;
+use crate::graph::Method;
 use crate::mock::generic::served::Served;
 use crate::proxy::forward::{Answer, Seen};
 use crate::proxy::recording::{self, Exchanged, Recording};
@@ -156,7 +157,7 @@ impl Session {
             return None;
         }
         let model = self.models.all().find(|m| m.version == typed.model)?;
-        let operation = operations::operation_of(model, &typed, method)?;
+        let operation = operations::operation_of(model, &typed, Method::parse(method)?)?;
         let template =
             recording::template(&typed, None, &mut |_, ty| crate::api::key_placeholder(ty));
         Some(Placed {

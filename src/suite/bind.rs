@@ -175,7 +175,7 @@ fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
 /// and any write to a given one when the fixtures are disposable (marked); never to one merely
 /// discovered.
 fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan) {
-    let acts = typed.operation(case.method.as_str()) == Some(Operation::Action);
+    let acts = typed.operation(case.method) == Some(Operation::Action);
     if !writes(case, typed) || plan.skip.is_some() || given.writable == Writable::Everything {
         return;
     }

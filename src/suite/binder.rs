@@ -144,12 +144,8 @@ impl Binder {
     /// The operation of the model a case is of, as the coverage ledger names it.
     fn operation_of(&self, case: &Case) -> Option<String> {
         let (method, path) = (&case.request.method, &case.request.path.raw);
-        let operation = operations::of_request(
-            &self.models,
-            method.as_str(),
-            path,
-            case.page.api.as_deref(),
-        );
+        let operation =
+            operations::of_request(&self.models, *method, path, case.page.api.as_deref());
         operation.map(|o| o.to_string())
     }
 
@@ -204,7 +200,7 @@ impl Binder {
         if self.given.writable == Writable::Everything {
             self.seed_referred(&case, &mut chain);
         }
-        if typed.operation(case.request.method.as_str()) == Some(typing::Operation::Create) {
+        if typed.operation(case.request.method) == Some(typing::Operation::Create) {
             chain.delete_what_it_creates(&mut case);
         }
         chain.setup.append(&mut case.setup);
@@ -242,7 +238,7 @@ impl Binder {
                     if self.given.writable == Writable::Everything && typed.untyped.is_none() =>
                 {
                     let (template, _) = collection_before(typed, at);
-                    let shown = answers_at(typed, at, case.request.method.as_str())
+                    let shown = answers_at(typed, at, case.request.method)
                         .then(|| documented_entity(case))
                         .flatten();
                     chain.seed_with_id(&template, id.trim_matches('\''), shown);
@@ -252,7 +248,7 @@ impl Binder {
                 SegmentKind::DrivePath
                     if self.given.writable == Writable::Everything
                         && typed.untyped.is_none()
-                        && !writes_file(case.request.method.as_str(), typed) =>
+                        && !writes_file(case.request.method, typed) =>
                 {
                     let (template, _) = collection_before(typed, at + 1);
                     chain.seed_file(&filled(&template, placeholders));
@@ -277,7 +273,7 @@ impl Binder {
                     ));
                 }
                 Binding::Seeded { .. } => {
-                    let shown = answers_at(typed, at, case.request.method.as_str())
+                    let shown = answers_at(typed, at, case.request.method)
                         .then(|| documented_entity(case))
                         .flatten();
                     chain.seed(name, &template, shown);
@@ -291,14 +287,14 @@ impl Binder {
 
 /// Whether a request writes the file its drive path names: a PUT of its content, an upload
 /// session.
-fn writes_file(method: &str, typed: &TypedPath) -> bool {
+fn writes_file(method: Method, typed: &TypedPath) -> bool {
     let Some(last) = typed.segments.last() else {
         return false;
     };
     let name = last.text.split('(').next().unwrap_or_default();
-    match method.to_ascii_uppercase().as_str() {
-        "PUT" => name.eq_ignore_ascii_case("content") || last.step == SegmentKind::Value,
-        "POST" => name.eq_ignore_ascii_case("createUploadSession"),
+    match method {
+        Method::Put => name.eq_ignore_ascii_case("content") || last.step == SegmentKind::Value,
+        Method::Post => name.eq_ignore_ascii_case("createUploadSession"),
         _ => false,
     }
 }
@@ -316,7 +312,7 @@ fn filled(template: &str, placeholders: &[(String, Binding)]) -> String {
 
 /// Whether the case's answer is the entity the key at segment `at` names: a read, update or
 /// replace of the path's last segment.
-fn answers_at(typed: &TypedPath, at: usize, method: &str) -> bool {
+fn answers_at(typed: &TypedPath, at: usize, method: Method) -> bool {
     at + 1 == typed.segments.len()
         && matches!(
             typed.operation(method),

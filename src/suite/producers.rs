@@ -42,7 +42,7 @@ impl Producers {
                 continue;
             };
             if case.expected_status != 201
-                || typed.operation(case.method.as_str()) != Some(Operation::Create)
+                || typed.operation(case.method) != Some(Operation::Create)
             {
                 continue;
             }
@@ -86,7 +86,7 @@ fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)
     let typed = typed(models, case)?;
     let reads_an_entity = case.method == crate::graph::Method::Get
         && case.expected_status == 200
-        && typed.operation("GET") == Some(Operation::Read)
+        && typed.operation(crate::graph::Method::Get) == Some(Operation::Read)
         && matches!(
             typed.segments.last().map(|s| &s.step),
             Some(SegmentKind::Key(_))

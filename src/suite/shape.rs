@@ -138,7 +138,7 @@ pub fn writes(case: &CaseShape, typed: &TypedPath) -> bool {
     let reads = case.method.reads();
     !reads
         && !matches!(
-            typed.operation(case.method.as_str()),
+            typed.operation(case.method),
             Some(Operation::Create | Operation::Function)
         )
 }

@@ -206,7 +206,7 @@ impl Examples {
             return;
         };
         let (segments, entities): (&[typing::Typed], Vec<Map<String, Value>>) =
-            match typed.operation("GET") {
+            match typed.operation(Method::Get) {
                 Some(typing::Operation::List) => (
                     &typed.segments,
                     body.get("value")

@@ -316,7 +316,7 @@ impl Generic {
                 "path": path,
                 "method": method,
                 "served": if self.examples.get(method, &typed).is_some() { "by example" } else { "by convention" },
-                "operation": typed.operation(method).map(|o| o.as_str()),
+                "operation": crate::graph::Method::parse(method).and_then(|m| typed.operation(m)).map(|o| o.as_str()),
                 "resource_type": typed.resource_type(),
                 "model": typed.model,
             }),
@@ -332,7 +332,10 @@ impl Generic {
     /// The collection a create of `typed` goes to, as its restrictions name it, when the
     /// metadata refuses creates there.
     fn refused_create(&self, method: &str, typed: &typing::TypedPath) -> Option<String> {
-        if typed.untyped.is_some() || typed.operation(method) != Some(typing::Operation::Create) {
+        if typed.untyped.is_some()
+            || crate::graph::Method::parse(method).and_then(|m| typed.operation(m))
+                != Some(typing::Operation::Create)
+        {
             return None;
         }
         let model = self.models.all().find(|m| m.version == typed.model)?;
@@ -437,7 +440,8 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
                 Some(_) => ServedBy::Example,
                 None => ServedBy::Convention,
             };
-            let operation = operations::operation_of(model, &typed, &method);
+            let operation = crate::graph::Method::parse(&method)
+                .and_then(|m| operations::operation_of(model, &typed, m));
             let outlook = prefer::Outlook::read(&exchange.headers);
             let response = respond::answer(&generic, model, place, exchange, example);
             if let Some(operation) = operation {
