@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::model::{ApiModel, EnumDef, Member, MemberKind, OperationDef, RootDef, TypeInfo};
 use crate::api::path::{self, RawSegment};
 use crate::api::typing::{is_version, placeholder_name};
+use crate::graph::Method;
 use crate::schema::registry::Schemas;
 use crate::schema::shape::{Field, JsonType, Shape};
 
@@ -21,7 +22,7 @@ const MAX_DEPTH: usize = 8;
 /// One request a suite documents, as the derivation reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentedRequest<'c> {
-    pub method: &'c str,
+    pub method: Method,
     /// A path template, with its query if any.
     pub path: &'c str,
     pub status: u16,
@@ -149,16 +150,17 @@ fn walk(roots: &mut BTreeMap<String, Node>, segments: &[RawSegment], request: &D
 /// What the request says of the node it ends at: a create makes it a collection, a documented
 /// list too, and the answer's schema types its entities.
 fn describe_end(node: &mut Node, keyed: bool, request: &DocumentedRequest) {
-    let method = request.method.to_ascii_uppercase();
-    if !keyed && method == "POST" {
+    let method = request.method;
+    if !keyed && method == Method::Post {
         node.collection = true;
         node.created = true;
     }
-    if !keyed && method == "GET" && request.lists {
+    if !keyed && method == Method::Get && request.lists {
         node.collection = true;
     }
-    let judges_entity = matches!(method.as_str(), "POST" | "GET") && (keyed || method == "POST")
-        || (!keyed && method == "GET");
+    let judges_entity = matches!(method, Method::Post | Method::Get)
+        && (keyed || method == Method::Post)
+        || (!keyed && method == Method::Get);
     if judges_entity && let Some(schema) = request.schema {
         node.schema.get_or_insert_with(|| schema.to_string());
     }
@@ -168,7 +170,7 @@ fn describe_end(node: &mut Node, keyed: bool, request: &DocumentedRequest) {
 /// a plural noun, or one already known as a collection is a collection; else an action.
 fn is_action(name: &str, request: &DocumentedRequest, known: &BTreeMap<String, Node>) -> bool {
     // A setup step without a status says nothing: it is taken for a create.
-    request.method.eq_ignore_ascii_case("POST")
+    request.method == Method::Post
         && !matches!(request.status, 0 | 201)
         && !name.ends_with('s')
         && !known.get(name).is_some_and(|n| n.collection)
@@ -423,7 +425,7 @@ mod tests {
         schema: Option<&'a str>,
     ) -> DocumentedRequest<'a> {
         DocumentedRequest {
-            method,
+            method: Method::parse(method).unwrap(),
             path,
             status,
             schema,
@@ -560,7 +562,7 @@ mod tests {
             let suite: Vec<DocumentedRequest> = odd
                 .iter()
                 .map(|path| DocumentedRequest {
-                    method,
+                    method: Method::parse(method).unwrap(),
                     path,
                     status: 201,
                     schema: Some("conversationThread"),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::check::{FailureKind, Outcome, Verdict};
 use crate::exec::protocol::CaseRun;
 use crate::exec::transport::Response;
+use crate::graph::Method;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Expect;
 
@@ -59,7 +60,7 @@ pub struct Blame {
 /// What the cause of a case's outcome is decided from.
 pub struct Judged<'a> {
     pub expect: &'a Expect,
-    pub method: &'a str,
+    pub method: Method,
     pub run: &'a CaseRun,
     pub verdict: &'a Verdict,
     /// The target is conform's own server (embedded, or a `conform mock`).
@@ -229,7 +230,7 @@ fn unsent_body(judged: &Judged<'_>) -> Option<String> {
         let starts_request = lines
             .next()
             .and_then(|l| l.split_whitespace().next())
-            .is_some_and(|word| word == judged.method);
+            .is_some_and(|word| word == judged.method.as_str());
         starts_request && lines.any(|l| !l.contains(':') || l.starts_with('{'))
     });
     Some(match shows_body {
@@ -328,9 +329,9 @@ fn strings(value: &Value) -> Box<dyn Iterator<Item = &str> + '_> {
 /// A create's or an update's documented body that breaks the schema of the type it writes:
 /// the first rule it breaks.
 fn broken_request(judged: &Judged<'_>, schemas: &Schemas, key: &str) -> Option<String> {
-    let writes_the_type = match judged.method.to_ascii_uppercase().as_str() {
-        "PATCH" | "PUT" => true,
-        "POST" => judged.expect.status == 201,
+    let writes_the_type = match judged.method {
+        Method::Patch | Method::Put => true,
+        Method::Post => judged.expect.status == 201,
         _ => false,
     };
     if !writes_the_type || judged.expect.collection {
@@ -446,7 +447,7 @@ mod tests {
     ) -> Cause {
         let judged = Judged {
             expect,
-            method,
+            method: Method::parse(method).unwrap(),
             run,
             verdict,
             own_server: own,
@@ -466,7 +467,7 @@ mod tests {
         );
         let unsent = Judged {
             expect: &created,
-            method: "POST",
+            method: Method::Post,
             run: &empty,
             verdict: &status,
             own_server: true,
@@ -575,7 +576,7 @@ mod tests {
             vec![r#"{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}"#];
         let judged = Judged {
             expect: &expect(204),
-            method: "POST",
+            method: Method::Post,
             run: &dangling,
             verdict: &status,
             own_server: true,
@@ -617,7 +618,7 @@ mod tests {
         };
         let judged = Judged {
             expect: &expect(200),
-            method: "GET",
+            method: Method::Get,
             run: &not_sent,
             verdict: &passed,
             own_server: false,

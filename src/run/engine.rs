@@ -112,9 +112,7 @@ impl Engine {
         }
         let judged = check::cause::Judged {
             expect: probe.map_or(&case.expect, |p| &p.expect),
-            method: probe.map_or(case.request.method.as_str(), |p| {
-                p.action.judged_request().method.as_str()
-            }),
+            method: probe.map_or(case.request.method, |p| p.action.judged_request().method),
             run: &run,
             verdict: &verdict,
             own_server: self.own_server,

@@ -71,7 +71,7 @@ fn documented(cases: &[Case]) -> Vec<DocumentedRequest<'_>> {
                 .as_ref()
                 .is_some_and(|b| b.get("value").is_some_and(serde_json::Value::is_array));
         out.push(DocumentedRequest {
-            method: case.request.method.as_str(),
+            method: case.request.method,
             path: &case.request.path.raw,
             status: case.expect.status,
             schema: case.expect.schema.as_ref().map(|s| s.name.as_str()),
@@ -79,7 +79,7 @@ fn documented(cases: &[Case]) -> Vec<DocumentedRequest<'_>> {
         });
         for step in case.setup.iter().chain(&case.teardown) {
             out.push(DocumentedRequest {
-                method: step.request.method.as_str(),
+                method: step.request.method,
                 path: &step.request.path.raw,
                 status: step.status.unwrap_or(0),
                 schema: None,
