@@ -73,9 +73,10 @@ pub struct Seed {
     pub entities: Vec<Map<String, Value>>,
 }
 
-/// What an operation's example is kept under: its method and its path's shape.
+/// What an operation's example is kept under: its method (as HTTP writes it, upper case) and
+/// its path's shape.
 fn operation_key(method: &str, typed: &TypedPath) -> String {
-    format!("{} {}", method.to_ascii_uppercase(), shape(typed))
+    format!("{method} {}", shape(typed))
 }
 
 /// The shape an operation is known by: its whole typed path's.
@@ -363,7 +364,7 @@ mod tests {
         );
         let mut examples = Examples::default();
         examples.add(
-            "post",
+            "POST",
             &typed("/v1.0/groups/{g}/threads/{t}/reply"),
             (202, vec![("Location".into(), None)]),
             None,

@@ -299,6 +299,8 @@ impl Generic {
     /// by a model and answered by convention, or shaped by a documented example; or not at
     /// all.
     pub fn route(&self, method: &str, path: &str) -> serde_json::Value {
+        // The test API's `method=` may be written in any case; HTTP's is upper case.
+        let method = &method.to_ascii_uppercase();
         let typed = typing::type_request(&self.models, path, None);
         let Ok(typed) = typed else {
             return serde_json::json!({"path": path, "served": "not at all", "why": "the path cannot be read"});
