@@ -187,8 +187,7 @@ fn a_case_file_edited_during_the_run_stops_it_with_exit_2_and_its_trials_recorde
     // Accepts and never answers: each case takes its whole timeout.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(project.root())
+    let child = common::command_in(project.root())
         .args(["run", "--cases", "slow-cases", "--base-url", &base_url])
         .args(["--jobs", "1", "--timeout", "1", "--report", "partial"])
         .env_remove("CONFORM_TOKEN")

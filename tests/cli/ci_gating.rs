@@ -307,8 +307,7 @@ fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
     args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
     args.extend(["--jobs", "1", "--timeout", "3", "--report"].map(String::from));
     args.push(reports.path().to_str().unwrap().to_string());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(common::root())
+    let child = common::command_in(&common::root())
         .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -20,8 +20,7 @@ struct Proxy {
 
 impl Proxy {
     fn start(dir: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
-            .current_dir(dir)
+        let mut child = common::command_in(dir)
             .arg("proxy")
             .args(args)
             .stdout(Stdio::piped())

@@ -250,7 +250,7 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
 /// `conform mock` with `args`, and the address it says it listens on.
 fn conform_mock(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+    let mut child = common::command_in(&common::root())
         .arg("mock")
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -330,7 +330,7 @@ fn conform_mock_refuses_a_certificate_it_cannot_read() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     std::fs::write(&cert, "not a certificate").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+    let output = common::command_in(&common::root())
         .args(["mock", "--tls-cert", cert.to_str().unwrap(), "--tls-key"])
         .arg(&cert)
         .output()

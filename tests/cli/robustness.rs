@@ -348,8 +348,7 @@ fn spawn_run(base_url: &str, jobs: &str, reports: &std::path::Path) -> std::proc
     args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
     args.extend(["--jobs".into(), jobs.into(), "--report".into()]);
     args.push(reports.display().to_string());
-    std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(common::root())
+    common::command_in(&common::root())
         .args(&args)
         .env("CONFORM_TOKEN", "t0ken-value")
         .stdout(std::process::Stdio::null())

@@ -27,9 +27,19 @@ pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `conform` run in `dir`, like `conform`.
 pub fn conform_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = command_in(dir);
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the conform binary runs")
+}
+
+/// The one way the tests start `conform`: in `dir`, hermetic — no credentials, proxies or CI
+/// markers from the machine running the tests. Callers add arguments, environment and pipes.
+pub fn command_in(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command.current_dir(dir).args(args);
-    // Hermetic: no credentials, proxies or CI markers from the machine running the tests.
+    command.current_dir(dir);
     for variable in [
         "CONFORM_TOKEN",
         "CONFORM_CLIENT_ID",
@@ -47,10 +57,7 @@ pub fn conform_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     ] {
         command.env_remove(variable);
     }
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("the conform binary runs")
+    command
 }
 
 /// Values for every placeholder of the shipped cases, as a user passes them to a remote target.
