@@ -76,12 +76,119 @@ pub fn judge_exchange(
         }
         _ => {}
     }
-    let outcome = match failures.is_empty() {
-        true => Outcome::Pass,
-        false => Outcome::Fail,
+    verdict(failures)
+}
+
+/// A request of a JSON batch, placed in the URL space: its typed path and operation.
+pub type Placed = (TypedPath, OperationId);
+
+/// The verdict on a JSON batch's answer (`POST /{version}/$batch`): the envelope, and each
+/// answer in `responses` judged as the exchange of the request with its `id` — failures point
+/// into the batch (`/responses/2/body/id`). `place` types a request's method and `url`; a
+/// request it cannot place is not judged.
+pub fn judge_batch(
+    contract: &Contract<'_>,
+    requests: &Value,
+    response: &Response,
+    place: &dyn Fn(&str, &str) -> Option<Placed>,
+) -> Verdict {
+    let mut failures = Vec::new();
+    if response.status != 200 {
+        return judge_status_only(response);
+    }
+    let answers = response
+        .json()
+        .ok()
+        .and_then(|body| body.get("responses"))
+        .and_then(Value::as_array);
+    let Some(answers) = answers else {
+        let message = "a batch answers `{\"responses\": [...]}`; it is missing";
+        return verdict(vec![Failure::at(
+            FailureKind::Schema,
+            "/responses",
+            message,
+        )]);
     };
+    let sent = requests.get("requests").and_then(Value::as_array);
+    for (index, answer) in answers.iter().enumerate() {
+        let id = answer.get("id").and_then(Value::as_str);
+        let request = sent
+            .into_iter()
+            .flatten()
+            .find(|r| r.get("id").and_then(Value::as_str) == id);
+        let (Some(request), Some(status)) = (request, answer.get("status").and_then(Value::as_u64))
+        else {
+            continue;
+        };
+        let method = request
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("GET");
+        let url = request
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let Some((typed, operation)) = place(method, url) else {
+            continue;
+        };
+        let inner = inner_response(answer, status);
+        let judged = judge_exchange(contract, (&typed, &operation), (method, None), &inner);
+        // An answer inside a batch promises no headers of its own: its status and body are judged.
+        let judged = judged
+            .failures
+            .into_iter()
+            .filter(|f| f.kind != FailureKind::Header);
+        failures.extend(judged.map(|mut f| {
+            f.pointer = Some(match (f.pointer.take(), f.kind) {
+                (Some(pointer), _) => format!("/responses/{index}/body{pointer}"),
+                (None, FailureKind::Status) => format!("/responses/{index}/status"),
+                (None, _) => format!("/responses/{index}"),
+            });
+            f.message = format!("request `{}`: {}", id.unwrap_or("?"), f.message);
+            f
+        }));
+    }
+    verdict(failures)
+}
+
+/// An answer inside a batch as a response of its own: its status, headers and body.
+fn inner_response(answer: &Value, status: u64) -> Response {
+    let mut headers: Vec<(String, String)> = answer
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| Some((name.to_ascii_lowercase(), value.as_str()?.to_string())))
+        .collect();
+    let body = match answer.get("body") {
+        Some(Value::Null) | None => Vec::new(),
+        Some(body) => {
+            // A body inside the batch's JSON is JSON, whatever its headers say.
+            if !headers.iter().any(|(name, _)| name == "content-type") {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            body.to_string().into_bytes()
+        }
+    };
+    Response::new(u16::try_from(status).unwrap_or(0), headers, body)
+}
+
+/// A batch answered with another status than 200: its `request-id`, and the envelope of an error.
+fn judge_status_only(response: &Response) -> Verdict {
+    let mut failures = Vec::new();
+    if response.status >= 400 {
+        failures.extend(check_error_envelope(response, None));
+    }
+    verdict(failures)
+}
+
+fn verdict(failures: Vec<Failure>) -> Verdict {
     Verdict {
-        outcome,
+        outcome: if failures.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
         failures,
         diff: None,
         undocumented: Vec::new(),
@@ -304,6 +411,53 @@ mod tests {
         let anonymous = Response::new(204, Vec::new(), Vec::new());
         let failures = judge("DELETE", "/v1.0/groups/g", &anonymous, &none);
         assert!(failures[0].message.contains("request-id"), "{failures:?}");
+    }
+
+    #[test]
+    fn each_answer_of_a_batch_is_judged_as_its_request_s_exchange() {
+        let model = crate::api::office_model();
+        let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
+        let documented = DocumentedStatuses::default();
+        let contract = Contract {
+            schemas: &schemas,
+            documented: &documented,
+        };
+        let requests = serde_json::json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/groups/g"},
+            {"id": "2", "method": "POST", "url": "/groups/g/threads"}
+        ]});
+        let answers = serde_json::json!({"responses": [
+            {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"}, "body": {"id": "g"}},
+            {"id": "2", "status": 200, "body": {"id": "t", "hasAttachments": "no"}}
+        ]});
+        let batch = response(200, answers);
+        let place = |method: &str, url: &str| {
+            let typed = type_path(&[&model], &format!("/v1.0{url}")).ok()?;
+            let method = crate::graph::Method::parse(method)?;
+            let operation = crate::api::operations::operation_of(&model, &typed, method)?;
+            Some((typed, operation))
+        };
+        let failures = judge_batch(&contract, &requests, &batch, &place).failures;
+        let pointers: Vec<&str> = failures
+            .iter()
+            .filter_map(|f| f.pointer.as_deref())
+            .collect();
+        assert_eq!(
+            pointers,
+            ["/responses/1/status", "/responses/1/body/hasAttachments"],
+            "{failures:?}"
+        );
+        assert!(
+            failures[0].message.starts_with("request `2`: "),
+            "{failures:?}"
+        );
+        let missing = judge_batch(
+            &contract,
+            &requests,
+            &response(200, serde_json::json!({})),
+            &place,
+        );
+        assert_eq!(missing.failures[0].pointer.as_deref(), Some("/responses"));
     }
 
     #[test]

@@ -110,9 +110,11 @@ impl Session {
         let annotation = self.annotation(&verdict);
         let number = self.exchanges.fetch_add(1, Ordering::Relaxed) + 1;
         let name = format!("{} {shown} #{number}", seen.method);
-        let file = placed
-            .as_ref()
-            .map_or("(untyped)".to_string(), |p| p.operation.to_string());
+        let file = match (&placed, is_batch(&seen)) {
+            (Some(placed), _) => placed.operation.to_string(),
+            (None, true) => "(batch)".to_string(),
+            (None, false) => "(untyped)".to_string(),
+        };
         let info = CaseInfo {
             name,
             resource_type: placed
@@ -202,6 +204,9 @@ impl Session {
                 pass,
                 Some("a body over --max-body: passed through unjudged".into()),
             ),
+            (Answer::Read(response), None) if is_batch(seen) => {
+                (self.judge_batch(seen, response), None)
+            }
             (Answer::Read(_), None) => (
                 pass,
                 Some("untyped: the model does not place this path".into()),
@@ -218,6 +223,35 @@ impl Session {
                 )
             }
         }
+    }
+
+    /// A JSON batch: each answer judged as the exchange of its request.
+    fn judge_batch(&self, seen: &Seen, response: &crate::exec::transport::Response) -> Verdict {
+        let contract = Contract {
+            schemas: &self.schemas,
+            documented: &self.documented,
+        };
+        let requests = seen
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .unwrap_or(Value::Null);
+        let (batch_path, _) = split_target(&seen.target);
+        let version = batch_path
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("v1.0");
+        let place = |method: &str, url: &str| {
+            let path = match url.contains("://") {
+                true => crate::api::path::path_part(url).to_string(),
+                false => format!("/{version}/{}", url.trim_start_matches('/')),
+            };
+            let (path, _) = split_target(&path);
+            let placed = self.place(method, &path::percent_decoded(path))?;
+            Some((placed.typed, placed.operation))
+        };
+        crate::check::traffic::judge_batch(&contract, &requests, response, &place)
     }
 
     /// `2 violation(s): status: …; schema at /x: …`, for the client, with `--annotate`.
@@ -363,6 +397,12 @@ impl Session {
             exit::FAILURES
         })
     }
+}
+
+/// A JSON batch: `POST /{version}/$batch`.
+fn is_batch(seen: &Seen) -> bool {
+    let (path, _) = split_target(&seen.target);
+    seen.method == "POST" && path.trim_end_matches('/').ends_with("/$batch")
 }
 
 /// The path and the query of a request target.
