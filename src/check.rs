@@ -18,7 +18,7 @@ use crate::exec::transport::{Response, TransportError};
 use crate::graph;
 use crate::schema::registry::Schemas;
 use crate::suite::model::{Expect, HeaderExpectation, HeaderRule, status_forbids_body, value_at};
-use crate::suite::probe_plan::Probe;
+use crate::suite::probes::Probe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -10,7 +10,7 @@ use crate::cli::target::TargetArgs;
 use crate::config::settings::Flags;
 use crate::error::Error;
 use crate::exit;
-use crate::suite::bind::{self, CasePlan};
+use crate::suite::bind::{self, BindingPlan};
 use crate::suite::load::load_dir;
 use crate::suite::model::Case;
 use crate::suite::shape::{CaseShape, Given};
@@ -43,7 +43,7 @@ pub fn execute(args: ListArgs) -> Result<u8, Error> {
 }
 
 /// Each case's binding plan (none without a model).
-fn binding_plans(cases: &[Case], models: &Models, given: &Given) -> Vec<Option<CasePlan>> {
+fn binding_plans(cases: &[Case], models: &Models, given: &Given) -> Vec<Option<BindingPlan>> {
     if models.is_empty() {
         return vec![None; cases.len()];
     }
@@ -55,7 +55,7 @@ fn binding_plans(cases: &[Case], models: &Models, given: &Given) -> Vec<Option<C
 }
 
 /// A plan as JSON: each placeholder's binding, the reason to skip, actions on what exists.
-fn plan_json(plan: &CasePlan) -> serde_json::Value {
+fn plan_json(plan: &BindingPlan) -> serde_json::Value {
     let bindings: serde_json::Map<String, serde_json::Value> = plan
         .placeholders
         .iter()
@@ -131,7 +131,7 @@ fn list(cases: &Path, models: &Models, given: &Given, format: OutputFormat) -> R
         }),
     };
     let _ = written;
-    let plans: Vec<CasePlan> = plans.iter().flatten().cloned().collect();
+    let plans: Vec<BindingPlan> = plans.iter().flatten().cloned().collect();
     crate::run::terminal::print_binding(&plans, &[]);
     Ok(exit::PASS)
 }

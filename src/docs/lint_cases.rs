@@ -9,7 +9,7 @@ use crate::docs::lint_paths;
 use crate::error::Location;
 use crate::schema::registry::{Resolved, Schemas};
 use crate::suite::model::{Case, Request};
-use crate::suite::probe_plan;
+use crate::suite::probes;
 
 /// Every finding of loaded cases.
 pub fn lint_cases(cases: &[Case], schemas: &Schemas, models: &Models) -> Vec<Finding> {
@@ -124,7 +124,7 @@ fn variable_findings(case: &Case) -> Vec<Finding> {
         }
     }
     // The id a create captures names the created item for the life-cycle probes.
-    let item_id = probe_plan::item_url(case).map(|(_, variable)| variable);
+    let item_id = probes::item_url(case).map(|(_, variable)| variable);
     for (index, variable) in &captured {
         if item_id.as_deref() == Some(*variable) {
             continue;

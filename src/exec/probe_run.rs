@@ -12,7 +12,7 @@ use crate::exec::protocol::{
 };
 use crate::exec::transport::{Exchange, Http, Role};
 use crate::suite::model::{Case, CaseValues, Request, Unfilled};
-use crate::suite::probe_plan::{Probe, ProbeAction};
+use crate::suite::probes::{Probe, ProbeAction};
 
 /// Runs `probe` of `case`; `wait` bounds how long a life-cycle probe reads again while the
 /// answer is not yet the expected one.

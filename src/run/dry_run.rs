@@ -9,7 +9,7 @@ use crate::exec::auth::Auth;
 use crate::suite::binding::Binding;
 use crate::suite::model::{Case, CaseValues, Request, Values};
 use crate::suite::plan::{Selection, Suite};
-use crate::suite::probe_plan::{Probe, ProbeAction};
+use crate::suite::probes::{Probe, ProbeAction};
 
 /// Quotes `text` for a POSIX shell.
 fn quote(text: &str) -> String {

@@ -20,7 +20,7 @@ use crate::report::tally::Tally;
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
 use crate::suite::model::Case;
-use crate::suite::probe_plan::Probe;
+use crate::suite::probes::Probe;
 
 /// What every case of the run shares.
 pub struct Engine {

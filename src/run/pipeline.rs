@@ -142,7 +142,7 @@ fn served(
 
 /// `--require-bound`: every placeholder no value binds, with the number of cases it keeps from
 /// running, as one error before anything is sent.
-fn refuse_unbound(plans: &[bind::CasePlan], counts: &[usize]) -> Result<()> {
+fn refuse_unbound(plans: &[bind::BindingPlan], counts: &[usize]) -> Result<()> {
     let wanted = bind::unbound_summary(plans, counts);
     if wanted.is_empty() {
         return Ok(());

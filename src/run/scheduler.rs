@@ -15,7 +15,7 @@ use crate::run::engine::{Engine, info};
 use crate::run::trial::{NO_VERDICT, Slot};
 use crate::suite::model::Case;
 use crate::suite::plan::{self, PlannedCase, Selection, Suite};
-use crate::suite::probe_plan::Probe;
+use crate::suite::probes::Probe;
 
 /// Starts the scheduler; it ends with the error that stopped it, if one did.
 pub fn start(

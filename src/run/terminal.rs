@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use crate::exec::protocol::Leak;
 use crate::report::record::{Comparison, UndocumentedCount};
-use crate::suite::bind::{self, CasePlan};
+use crate::suite::bind::{self, BindingPlan};
 
 /// `(case, warning)` pairs.
 pub fn print_warnings<'a>(warnings: impl Iterator<Item = (&'a str, &'a str)>) {
@@ -55,11 +55,11 @@ pub fn print_leaks(leaks: &[(&str, &Leak)]) {
 /// How many cases the binding plans send and skip, how many act on entities the run does not
 /// create, and the values that would bind the most of the skipped ones.
 /// Each plan stands for `counts[i]` cases (one each when `counts` is shorter).
-pub fn print_binding(plans: &[CasePlan], counts: &[usize]) {
+pub fn print_binding(plans: &[BindingPlan], counts: &[usize]) {
     if plans.is_empty() {
         return;
     }
-    let cases = |keep: &dyn Fn(&CasePlan) -> bool| -> usize {
+    let cases = |keep: &dyn Fn(&BindingPlan) -> bool| -> usize {
         plans
             .iter()
             .enumerate()

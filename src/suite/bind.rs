@@ -19,7 +19,7 @@ use crate::suite::shape::{braced, placeholders, typed, writes};
 
 /// A case's plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CasePlan {
+pub struct BindingPlan {
     /// Each placeholder of the request, in the order it first appears.
     pub placeholders: Vec<(String, Binding)>,
     /// Why the case cannot be sent, when it cannot.
@@ -40,7 +40,7 @@ pub struct CasePlan {
 pub const LITERAL_KEY: &str = "literal-key";
 
 /// Plans every case; `given` names the placeholders that have values.
-pub fn plan_all(cases: &[CaseShape], models: &Models, given: &Given) -> Vec<CasePlan> {
+pub fn plan_all(cases: &[CaseShape], models: &Models, given: &Given) -> Vec<BindingPlan> {
     let producers = Producers::of(cases, models);
     cases
         .iter()
@@ -49,11 +49,16 @@ pub fn plan_all(cases: &[CaseShape], models: &Models, given: &Given) -> Vec<Case
 }
 
 /// The plan of one case.
-pub fn plan(case: &CaseShape, models: &Models, producers: &Producers, given: &Given) -> CasePlan {
+pub fn plan(
+    case: &CaseShape,
+    models: &Models,
+    producers: &Producers,
+    given: &Given,
+) -> BindingPlan {
     let Some(typed) = typed(models, case) else {
         return untyped_plan(case, given);
     };
-    let mut plan = CasePlan {
+    let mut plan = BindingPlan {
         placeholders: Vec::new(),
         skip: None,
         acts_on_existing: false,
@@ -114,8 +119,8 @@ fn addresses_own(typed: &TypedPath, placeholders: &[(String, Binding)]) -> bool 
 }
 
 /// On conform's own server, a write to a literal key: the key made a placeholder of its own,
-/// seeded for the case (see `CasePlan::path`).
-fn spare_literal(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+/// seeded for the case (see `BindingPlan::path`).
+fn spare_literal(case: &CaseShape, typed: &TypedPath, plan: &mut BindingPlan) {
     let Some(at) = typed.segments.len().checked_sub(1) else {
         return;
     };
@@ -151,7 +156,7 @@ fn spare_literal(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
 /// given one would not do: the entity a write changes (the fixtures stay as they were for the
 /// cases that read them meanwhile), and one below an entity the run makes (a given channel is
 /// not in a team seeded for the case).
-fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
+fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut BindingPlan) {
     let written = writes(case, typed).then(|| target_key(typed)).flatten();
     let mut below_own = false;
     for (at, segment) in typed.segments.iter().enumerate() {
@@ -174,7 +179,7 @@ fn spare_fixtures(case: &CaseShape, typed: &TypedPath, plan: &mut CasePlan) {
 /// function) is sent only to an entity this run created; an action also to a given one (marked),
 /// and any write to a given one when the fixtures are disposable (marked); never to one merely
 /// discovered.
-fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan) {
+fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut BindingPlan) {
     let acts = typed.operation(case.method) == Some(Operation::Action);
     if !writes(case, typed) || plan.skip.is_some() || given.writable == Writable::Everything {
         return;
@@ -201,7 +206,7 @@ fn guard(case: &CaseShape, typed: &TypedPath, given: &Given, plan: &mut CasePlan
 }
 
 /// Placeholders of the request's headers: given or captured, else unbound.
-fn header_placeholders(case: &CaseShape, given: &Given, plan: &mut CasePlan) {
+fn header_placeholders(case: &CaseShape, given: &Given, plan: &mut BindingPlan) {
     for name in &case.in_headers {
         if plan.placeholders.iter().any(|(n, _)| n == name) {
             continue;
@@ -223,8 +228,8 @@ fn header_placeholders(case: &CaseShape, given: &Given, plan: &mut CasePlan) {
 }
 
 /// A placeholder of a path the model does not type: given or captured, else unbound.
-fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
-    let mut plan = CasePlan {
+fn untyped_plan(case: &CaseShape, given: &Given) -> BindingPlan {
+    let mut plan = BindingPlan {
         placeholders: Vec::new(),
         skip: None,
         acts_on_existing: false,
@@ -263,7 +268,7 @@ fn untyped_plan(case: &CaseShape, given: &Given) -> CasePlan {
 }
 
 /// Why the first placeholder nothing binds keeps the case from being sent.
-fn first_unbound(plan: &CasePlan) -> Option<String> {
+fn first_unbound(plan: &BindingPlan) -> Option<String> {
     plan.placeholders.iter().find_map(|(_, b)| match b {
         Binding::Unbound { reason } => Some(reason.clone()),
         _ => None,
@@ -306,7 +311,7 @@ fn bind(
 }
 
 /// Whether a placeholder bound so far names an entity only found (discovered), or none.
-fn below_found(plan: &CasePlan) -> bool {
+fn below_found(plan: &BindingPlan) -> bool {
     plan.placeholders
         .iter()
         .any(|(_, b)| matches!(b, Binding::Discovered { .. } | Binding::Unbound { .. }))
@@ -315,7 +320,7 @@ fn below_found(plan: &CasePlan) -> bool {
 /// The cases skipped, grouped by the placeholder that would bind them: (name, cases), the
 /// placeholder that would bind the most first. Each plan stands for `counts[i]` cases (one
 /// each when `counts` is shorter).
-pub fn unbound_summary(plans: &[CasePlan], counts: &[usize]) -> Vec<(String, usize)> {
+pub fn unbound_summary(plans: &[BindingPlan], counts: &[usize]) -> Vec<(String, usize)> {
     let mut summary: BTreeMap<String, usize> = BTreeMap::new();
     for (index, plan) in plans.iter().enumerate().filter(|(_, p)| p.skip.is_some()) {
         let cases = counts.get(index).copied().unwrap_or(1);
@@ -351,14 +356,14 @@ mod tests {
         }
     }
 
-    fn plans(cases: &[CaseShape], given: &[&str]) -> Vec<CasePlan> {
+    fn plans(cases: &[CaseShape], given: &[&str]) -> Vec<BindingPlan> {
         let models = Models::from_models(vec![crate::api::office_model()]);
         let given: HashSet<String> = given.iter().map(|g| g.to_string()).collect();
         plan_all(cases, &models, &given.into())
     }
 
     /// How `plan` binds `name`.
-    fn binding_of(plan: &CasePlan, name: &str) -> Binding {
+    fn binding_of(plan: &BindingPlan, name: &str) -> Binding {
         plan.placeholders
             .iter()
             .find(|(n, _)| n == name)
@@ -367,7 +372,7 @@ mod tests {
     }
 
     /// The office suite's plans with `group-id` given and `writable`.
-    fn office_plans(writable: Writable) -> Vec<CasePlan> {
+    fn office_plans(writable: Writable) -> Vec<BindingPlan> {
         let models = Models::from_models(vec![crate::api::office_model()]);
         let given = Given {
             names: ["group-id".to_string()].into(),

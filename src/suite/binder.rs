@@ -12,7 +12,7 @@ use crate::api::operations;
 use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
-use crate::suite::bind::{self, CasePlan};
+use crate::suite::bind::{self, BindingPlan};
 use crate::suite::binding::Binding;
 use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
 use crate::suite::producers::{MAX_CHAIN, Producers};
@@ -30,7 +30,7 @@ pub struct Binder {
     models: Arc<Models>,
     given: Given,
     producers: Producers,
-    plans: Vec<CasePlan>,
+    plans: Vec<BindingPlan>,
     /// Where the plan of a case is in `plans`, by what its plan depends on.
     planned: HashMap<PlanKey, usize>,
 }
@@ -58,7 +58,7 @@ impl Binder {
         }
         let shapes: Vec<CaseShape> = all.iter().map(CaseShape::of).collect();
         let producers = Producers::of(&shapes, &models);
-        let plans: Vec<CasePlan> = shapes
+        let plans: Vec<BindingPlan> = shapes
             .iter()
             .map(|shape| bind::plan(shape, &models, &producers, &given))
             .collect();
@@ -104,7 +104,7 @@ impl Binder {
 
     /// The names bound before the chain's steps: the given values (but those the plan replaces
     /// with a seeded entity) and what the case's own setup captures.
-    fn bound_before(&self, case: &Case, plan: &CasePlan) -> HashSet<String> {
+    fn bound_before(&self, case: &Case, plan: &BindingPlan) -> HashSet<String> {
         let seeded = |name: &String| {
             plan.placeholders
                 .iter()
@@ -124,12 +124,12 @@ impl Binder {
     }
 
     /// The plans of the suite's distinct cases, in the order they were given.
-    pub fn plans(&self) -> &[CasePlan] {
+    pub fn plans(&self) -> &[BindingPlan] {
         &self.plans
     }
 
     /// The plan of `case`: as made for the suite, else made now.
-    fn plan_of(&self, case: &Case) -> CasePlan {
+    fn plan_of(&self, case: &Case) -> BindingPlan {
         match self.planned.get(&plan_key(case)) {
             Some(&index) => self.plans[index].clone(),
             None => bind::plan(

@@ -10,7 +10,7 @@ pub mod load;
 pub mod model;
 pub mod partition;
 pub mod plan;
-pub mod probe_plan;
+pub mod probes;
 pub mod producers;
 pub mod shape;
 pub mod sorted;

@@ -20,7 +20,7 @@ use crate::suite::binder::Binder;
 use crate::suite::load::{self, Fnv1a};
 use crate::suite::model::{Case, Request, SourceFile, Template, Unfilled};
 use crate::suite::partition::{self, Shard};
-use crate::suite::probe_plan::{self, Probe};
+use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
 use crate::suite::sources::Sources;
 use crate::suite::spill::{Extent, Spill};
@@ -270,7 +270,7 @@ pub fn plan(
 /// Each case with the probes the run asks for of it.
 fn with_probes(cases: Vec<Case>, schemas: &Schemas, probes: &ProbeSelection) -> Vec<PlannedCase> {
     let with = |case: Case| PlannedCase {
-        probes: probe_plan::derive(&case, schemas, probes),
+        probes: probes::derive(&case, schemas, probes),
         case,
     };
     cases.into_iter().map(with).collect()
