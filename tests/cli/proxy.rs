@@ -330,3 +330,60 @@ fn an_upstream_that_is_gone_is_answered_as_a_gateway_answers_and_the_proxy_goes_
     assert_eq!(report["summary"]["failed"], 2, "{report}");
     assert_eq!(report["cases"][0]["failures"][0]["kind"], "transport");
 }
+
+#[test]
+fn one_slow_answer_holds_no_other_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = common::runtime();
+    // The slow path answers only once the test lets it: no clock decides anything here.
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let upstream = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = release.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let held = held.clone();
+            async move {
+                if uri.path() == "/v1.0/slow" {
+                    held.notified().await;
+                }
+                (
+                    [("content-type", "application/json"), ("request-id", "r")],
+                    "{}",
+                )
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    });
+    let proxy = Proxy::start(dir.path(), &["--upstream", &upstream]);
+    let base = proxy.base.clone();
+    runtime.block_on(async {
+        let client = common::http_client();
+        let slow = tokio::spawn(client.get(format!("{base}/v1.0/slow")).send());
+        let fast: Vec<_> = (0..200)
+            .map(|i| {
+                let request = client.get(format!("{base}/v1.0/fast/{i}")).send();
+                tokio::spawn(request)
+            })
+            .collect();
+        let all_fast = async {
+            for answer in fast {
+                assert_eq!(answer.await.unwrap().unwrap().status().as_u16(), 200);
+            }
+        };
+        // A guard against a hang, not a measure: 200 answers on loopback take far less.
+        tokio::time::timeout(std::time::Duration::from_secs(60), all_fast)
+            .await
+            .expect("the fast answers came while the slow one was held");
+        assert!(!slow.is_finished(), "the slow answer is still held");
+        release.notify_one();
+        assert_eq!(slow.await.unwrap().unwrap().status().as_u16(), 200);
+    });
+    let (code, text) = proxy.stop(&runtime);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("201 ignored") || text.contains("201 skipped"),
+        "untyped, forwarded: {text}"
+    );
+}
