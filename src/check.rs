@@ -156,8 +156,11 @@ pub fn judge_documented(
         }
     };
     let checked = match &exchange.result {
-        Err(TransportError::Timeout(m)) => Checked::failed(FailureKind::Timeout, m),
-        Err(TransportError::Transport(m)) => Checked::failed(FailureKind::Transport, m),
+        Err(error) => Checked {
+            failures: vec![no_answer(error)],
+            diff: None,
+            body: None,
+        },
         Ok(response) => check_response_body(expect, response, schemas),
     };
     let undocumented = match (&checked.body, &expect.schema) {
@@ -191,13 +194,11 @@ struct Checked<'r> {
     body: Option<&'r Value>,
 }
 
-impl Checked<'_> {
-    fn failed(kind: FailureKind, message: &str) -> Self {
-        Self {
-            failures: vec![Failure::new(kind, message)],
-            diff: None,
-            body: None,
-        }
+/// The failure of a request that got no complete answer: a timeout, or the transport's error.
+pub fn no_answer(error: &TransportError) -> Failure {
+    match error {
+        TransportError::Timeout(message) => Failure::new(FailureKind::Timeout, message.clone()),
+        TransportError::Transport(message) => Failure::new(FailureKind::Transport, message.clone()),
     }
 }
 

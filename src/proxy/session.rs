@@ -14,10 +14,10 @@ use crate::api::operations::{self, OperationId, OperationKind};
 use crate::api::{path, typing};
 use crate::check::cause::{Blame, Cause};
 use crate::check::traffic::{Contract, DocumentedStatuses, judge_exchange};
-use crate::check::{Failure, FailureKind, Outcome, Verdict};
+use crate::check::{Outcome, Verdict};
 use crate::error::{Error, Result};
 use crate::exec::protocol::{Attempt, CaseRun};
-use crate::exec::transport::{Diagnostics, Exchange};
+use crate::exec::transport::{Diagnostics, Exchange, Response};
 use crate::exit;
 use crate::graph::Method;
 use crate::mock::generic::served::Served;
@@ -105,18 +105,31 @@ impl Session {
         let redactor = secrets::of(&seen, &self.options.redact);
         let (path_part, query) = split_target(&seen.target);
         let placed = self.place(&seen.method, &path::percent_decoded(path_part));
-        let shown = placed.as_ref().map_or(path_part, |p| p.template.as_str());
+        let shown = placed
+            .as_ref()
+            .map_or(path_part, |p| p.template.as_str())
+            .to_string();
         let (verdict, skip) = self.verdict(&seen, placed.as_ref(), query);
         let annotation = self.annotation(&verdict);
+        if let (Some(placed), None, true) = (&placed, &skip, self.options.record_dir.is_some()) {
+            let query = query.map(str::to_string);
+            self.record(
+                &mut self.state().recording,
+                &seen,
+                placed,
+                query.as_deref(),
+                &redactor,
+            );
+        }
         let number = self.exchanges.fetch_add(1, Ordering::Relaxed) + 1;
-        let name = format!("{} {shown} #{number}", seen.method);
+        let method = seen.method.clone();
         let file = match (&placed, is_batch(&seen)) {
             (Some(placed), _) => placed.operation.to_string(),
             (None, true) => "(batch)".to_string(),
             (None, false) => "(untyped)".to_string(),
         };
         let info = CaseInfo {
-            name,
+            name: format!("{method} {shown} #{number}"),
             resource_type: placed
                 .as_ref()
                 .and_then(|p| p.typed.resource_type())
@@ -129,22 +142,20 @@ impl Session {
             file: std::path::Path::new(&file),
             tags: &[],
             page: None,
-            method: &seen.method,
-            path_template: shown,
+            method: &method,
+            path_template: &shown,
             expected_status: answered_status(&seen.answer),
         };
         let record = match &skip {
             Some(why) => CaseRecord::skipped(&info, why),
             None => {
                 let blame = blame(&verdict, &seen.answer);
-                CaseRecord::ran(&info, &run_of(&seen), (verdict, blame), &redactor)
+                // The exchange moves into the run: its bodies are not copied.
+                CaseRecord::ran(&info, &run_of(seen), (verdict, blame), &redactor)
             }
         };
         print_line(&record);
         let mut state = self.state();
-        if let (Some(placed), None, true) = (&placed, &skip, self.options.record_dir.is_some()) {
-            self.record(&mut state.recording, &seen, placed, query, &redactor);
-        }
         state.tally.add(&record);
         if let Some(spool) = &mut state.spool {
             spool.write(&record);
@@ -184,18 +195,9 @@ impl Session {
         };
         match (&seen.answer, placed) {
             (Answer::Failed(error), _) => {
-                let kind = match error {
-                    crate::exec::transport::TransportError::Timeout(_) => FailureKind::Timeout,
-                    crate::exec::transport::TransportError::Transport(_) => FailureKind::Transport,
-                };
-                let failure = Failure {
-                    kind,
-                    pointer: None,
-                    message: error.to_string(),
-                };
                 let verdict = Verdict {
                     outcome: Outcome::Fail,
-                    failures: vec![failure],
+                    failures: vec![crate::check::no_answer(error)],
                     ..pass
                 };
                 (verdict, None)
@@ -436,42 +438,37 @@ fn blame(verdict: &Verdict, answer: &Answer) -> Option<Blame> {
 }
 
 /// The exchange as the records of a run keep one.
-fn run_of(seen: &Seen) -> CaseRun {
-    let result = match &seen.answer {
-        Answer::Read(response) => Ok(response.clone()),
-        Answer::Failed(error) => Err(error.clone()),
-        Answer::Streamed { status } => Ok(crate::exec::transport::Response::new(
-            *status,
-            Vec::new(),
-            Vec::new(),
-        )),
-    };
+fn run_of(seen: Seen) -> CaseRun {
     let header = |name: &str| {
         seen.headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
     };
-    let answered_header = |name: &str| match &seen.answer {
-        Answer::Read(response) => response.header(name).map(str::to_string),
-        _ => None,
+    let client_request_id = header("client-request-id").unwrap_or_default();
+    let result = match seen.answer {
+        Answer::Read(response) => Ok(response),
+        Answer::Failed(error) => Err(error),
+        Answer::Streamed { status } => Ok(Response::new(status, Vec::new(), Vec::new())),
+    };
+    let answered_header = |name: &str| {
+        let response = result.as_ref().ok()?;
+        response.header(name).map(str::to_string)
+    };
+    let diagnostics = Diagnostics {
+        client_request_id,
+        request_id: answered_header("request-id"),
+        date: answered_header("date"),
     };
     CaseRun {
         attempt: Attempt::Sent(Exchange {
-            method: seen.method.clone(),
-            path: seen.target.clone(),
-            request_body: seen
-                .body
-                .as_deref()
-                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            method: seen.method,
+            path: seen.target,
+            request_body: seen.body.map(|b| String::from_utf8_lossy(&b).into_owned()),
             result,
             duration: seen.duration,
             retries: Vec::new(),
-            diagnostics: Diagnostics {
-                client_request_id: header("client-request-id").unwrap_or_default(),
-                request_id: answered_header("request-id"),
-                date: answered_header("date"),
-            },
+            diagnostics,
         }),
         warnings: Vec::new(),
         retries: Vec::new(),

@@ -27,11 +27,11 @@ pub fn totals(coverage: &Coverage) -> Vec<String> {
 }
 
 /// `12 passed, 3 not documented`: the states that hold operations, in a fixed order.
-fn states(count: &WorkloadCount) -> String {
+pub fn states(count: &WorkloadCount) -> String {
     let held: Vec<String> = OperationState::ALL
         .iter()
-        .filter(|s| count.clone().count(**s) > 0)
-        .map(|s| format!("{} {}", count.clone().count(*s), s.as_str()))
+        .filter(|s| count.count(**s) > 0)
+        .map(|s| format!("{} {}", count.count(*s), s.as_str()))
         .collect();
     held.join(", ")
 }

@@ -301,18 +301,14 @@ fn coverage_section(out: &mut String, ledger: &Coverage) {
         let share = |n: usize| n * 100 / w.offered.max(1);
         let good = share(w.passed + w.documented);
         let bad = share(w.failed + w.not_served + w.not_sent);
-        let states: Vec<String> = OperationState::ALL
-            .iter()
-            .filter(|st| w.clone().count(**st) > 0)
-            .map(|st| format!("{} {}", w.clone().count(*st), st.as_str()))
-            .collect();
+
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><i class=\"good\" style=\"width:{good}%\"></i><i class=\"bad\" style=\"width:{bad}%\"></i></span></td><td>{}",
             escape(&w.version),
             escape(&w.workload),
             w.offered,
-            states.join(", ")
+            coverage_text::states(w)
         );
         if w.not_documented < w.offered {
             operations(out, ledger, w);
