@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn a_model_reads_back_as_written_and_a_foreign_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let path = write(dir.path(), &model).unwrap();
         let read = read(&path).unwrap();
         assert_eq!(read.roots, model.roots);
@@ -158,7 +158,7 @@ mod tests {
         let error = super::read(&path).unwrap_err().to_string();
         assert!(error.contains("api.model:2:"), "{error}");
         let beta = dir.path().join("beta");
-        let mut beta_model = crate::api::office_model();
+        let mut beta_model = crate::api::fixtures::office_model();
         beta_model.version = "beta".into();
         std::fs::create_dir_all(&beta).unwrap();
         write(&beta, &beta_model).unwrap();

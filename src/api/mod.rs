@@ -18,10 +18,14 @@ pub fn key_placeholder(ty: &str) -> String {
     format!("{}-id", ty.rsplit('.').next().unwrap_or(ty))
 }
 
-/// The model of `tests/fixtures/csdl/office.csdl`, for the tests of the stages that type paths.
 #[cfg(test)]
-pub(crate) fn office_model() -> model::ApiModel {
-    let text = include_str!("../../tests/fixtures/csdl/office.csdl");
-    let csdl = crate::schema::csdl::parse(std::path::Path::new("office.csdl"), text).unwrap();
-    model::ApiModel::from_csdl(&csdl, "v1.0", "office.csdl").unwrap()
+pub(crate) mod fixtures {
+    /// The model of `tests/fixtures/csdl/office.csdl`, for the tests of the stages that type
+    /// paths.
+    pub(crate) fn office_model() -> super::model::ApiModel {
+        let text = include_str!("../../tests/fixtures/csdl/office.csdl");
+        let path = std::path::Path::new("office.csdl");
+        let csdl = crate::schema::csdl::parse(path, text).unwrap();
+        super::model::ApiModel::from_csdl(&csdl, "v1.0", "office.csdl").unwrap()
+    }
 }

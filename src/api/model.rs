@@ -512,7 +512,7 @@ fn operation_def(operation: &csdl::Operation) -> OperationDef {
 mod tests {
     #[test]
     fn a_short_name_is_graph_s_own_type_whatever_namespace_sorts_first() {
-        let mut model = crate::api::office_model();
+        let mut model = crate::api::fixtures::office_model();
         let user = model.types["microsoft.graph.user"].clone();
         model
             .types

@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn the_model_offers_each_type_s_operations_in_its_home_workload() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let offered = offered(&model);
         let workload_of = |text: &str| {
             offered
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn a_request_names_the_operation_the_model_offers() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let offered: BTreeSet<OperationId> = offered(&model).into_iter().map(|o| o.id).collect();
         for (method, path, expected) in [
             (

@@ -467,7 +467,7 @@ pub fn nearest(name: &str, candidates: &[&str]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::office_model;
+    use crate::api::fixtures::office_model;
 
     /// (operation for the method, the result in words, each segment's kind in words).
     fn typed(method: &str, path: &str) -> (Option<&'static str>, String, Vec<String>) {

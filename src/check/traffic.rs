@@ -344,7 +344,7 @@ mod tests {
         answer: &Response,
         documented: &DocumentedStatuses,
     ) -> Vec<Failure> {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
         let typed = type_path(&[&model], path).unwrap();
         let operation = crate::api::operations::operation_of(
@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn each_answer_of_a_batch_is_judged_as_its_request_s_exchange() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
         let documented = DocumentedStatuses::default();
         let contract = Contract {

@@ -616,7 +616,7 @@ Content-type: application/json
 "#;
 
     pub(crate) fn office() -> Models {
-        Models::from_models(vec![crate::api::office_model()])
+        Models::from_models(vec![crate::api::fixtures::office_model()])
     }
 
     fn context(models: &Models) -> Context<'_> {

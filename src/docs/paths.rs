@@ -435,7 +435,7 @@ mod tests {
     }
 
     fn office() -> Models {
-        Models::from_models(vec![crate::api::office_model()])
+        Models::from_models(vec![crate::api::fixtures::office_model()])
     }
 
     #[test]

@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn an_id_a_create_answered_is_captured_and_named_alike_later() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut recording = Recording::default();
         let created = type_path(&[&model], "/v1.0/groups/g-1/threads").unwrap();
         recording.add(Exchanged {

@@ -183,7 +183,7 @@ mod tests {
     use crate::report::recording::sample_record;
 
     fn ledger(passed: &[&str], failed: &[&str]) -> Coverage {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut records = Vec::new();
         for (operations, decision) in [(passed, Decision::Passed), (failed, Decision::Failed)] {
             for operation in operations {

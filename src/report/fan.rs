@@ -112,7 +112,7 @@ impl<C: Cases> Serialize for Fed<'_, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::names_at as names;
+    use crate::report::record::fixtures::names_at as names;
     use crate::report::recording::sample_record;
 
     #[test]

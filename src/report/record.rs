@@ -327,17 +327,21 @@ impl Comparison {
     }
 }
 
-/// The names of the cases `cases` shows at `range`: for tests of what a reader is shown.
 #[cfg(test)]
-pub fn names_at(cases: &impl Cases, range: std::ops::Range<usize>) -> Vec<String> {
-    let mut names = Vec::new();
-    cases
-        .visit(range, &mut |r| {
-            names.push(r.name.clone());
-            Ok(())
-        })
-        .unwrap();
-    names
+pub(crate) mod fixtures {
+    use super::Cases;
+
+    /// The names of the cases `cases` shows at `range`: for tests of what a reader is shown.
+    pub(crate) fn names_at(cases: &impl Cases, range: std::ops::Range<usize>) -> Vec<String> {
+        let mut names = Vec::new();
+        cases
+            .visit(range, &mut |r| {
+                names.push(r.name.clone());
+                Ok(())
+            })
+            .unwrap();
+        names
+    }
 }
 
 #[cfg(test)]

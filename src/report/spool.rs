@@ -168,7 +168,7 @@ impl Serialize for Spooled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::record::names_at as names;
+    use crate::report::record::fixtures::names_at as names;
     use crate::report::recording::sample_record;
 
     fn record(name: &str) -> CaseRecord {

@@ -357,7 +357,7 @@ mod tests {
     }
 
     fn plans(cases: &[CaseShape], given: &[&str]) -> Vec<BindingPlan> {
-        let models = Models::from_models(vec![crate::api::office_model()]);
+        let models = Models::from_models(vec![crate::api::fixtures::office_model()]);
         let given: HashSet<String> = given.iter().map(|g| g.to_string()).collect();
         plan_all(cases, &models, &given.into())
     }
@@ -373,7 +373,7 @@ mod tests {
 
     /// The office suite's plans with `group-id` given and `writable`.
     fn office_plans(writable: Writable) -> Vec<BindingPlan> {
-        let models = Models::from_models(vec![crate::api::office_model()]);
+        let models = Models::from_models(vec![crate::api::fixtures::office_model()]);
         let given = Given {
             names: ["group-id".to_string()].into(),
             writable,
@@ -481,7 +481,7 @@ mod tests {
             200,
         );
         search.example = Some("GET /v1.0/widgets/{id}/find(q='budget')".into());
-        let models = Models::from_models(vec![crate::api::office_model()]);
+        let models = Models::from_models(vec![crate::api::fixtures::office_model()]);
         let given = Given {
             names: HashSet::new(),
             writable: Writable::Everything,

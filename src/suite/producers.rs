@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn the_metadata_can_refuse_a_create() {
-        let models = Models::from_models(vec![crate::api::office_model()]);
+        let models = Models::from_models(vec![crate::api::fixtures::office_model()]);
         let refused = typing::type_request(&models, "/v1.0/directoryObjects/{x}", None).unwrap();
         assert!(!takes_inserts(&models, &refused, 2));
         let taken = typing::type_request(&models, "/v1.0/groups/{x}", None).unwrap();

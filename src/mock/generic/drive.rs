@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_path_names_the_item_its_id_reaches_and_nothing_else() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut store = store_with_root();
         let missing = walk(
             &model,
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn a_special_folder_exists_once_asked_for() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut store = store_with_root();
         let folders = "/users/u/drive/special";
         let first = special_folder(&model, &mut store, folders);

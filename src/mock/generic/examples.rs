@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn an_operation_is_known_by_its_method_and_shape() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let typed = |path: &str| typing::type_path(&[&model], path).unwrap();
         assert_eq!(
             shape(&typed("/v1.0/GROUPS/{a}/threads/x/reply")),
@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_shown_value_that_cannot_be_used_is_made_afresh_for_each_entity() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let typed = typing::type_path(&[&model], "/v1.0/users").unwrap();
         let mut examples = Examples::default();
         let shown = json!({"deletedDateTime": "String (timestamp)", "createdDateTime": "2019-01-01T00:00:00Z", "displayName": "Ada"});
@@ -430,7 +430,7 @@ mod tests {
 
     #[test]
     fn fills_what_the_example_shows_and_the_entity_lacks() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let fill_message = |example: Value| {
             let mut entity = json!({"id": "new", "subject": "sent"})
                 .as_object()

@@ -11,8 +11,9 @@ use crate::api::typing::TypedPath;
 use crate::mock::answer::{GraphError, JSON_CONTENT_TYPE, error, read_body, require_json};
 use crate::mock::generic::entities::Entity;
 use crate::mock::generic::examples::Example;
+use crate::mock::generic::properties;
+use crate::mock::generic::query;
 use crate::mock::generic::validate::Refused;
-use crate::mock::generic::{properties, query};
 
 /// Graph's message for a request that sends no body where the operation takes one.
 pub(super) const EMPTY_PAYLOAD: &str = "Empty Payload. JSON content expected.";

@@ -7,7 +7,8 @@ use crate::api::model::ApiModel;
 use crate::api::typing::{Key, SegmentKind, Typed, TypedPath};
 use crate::mock::generic::drive::{self, Reach};
 use crate::mock::generic::entities::{Entities, Entity};
-use crate::mock::generic::{graph, properties};
+use crate::mock::generic::graph;
+use crate::mock::generic::properties;
 use serde_json::Value;
 
 /// Properties a key may name in its place, besides `id` (`/users/adele@contoso.com`).

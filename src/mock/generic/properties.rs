@@ -8,9 +8,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::api::model::{ApiModel, MemberKind};
+use crate::mock::generic::filter;
 use crate::mock::generic::graph::{self, DefaultSet};
 use crate::mock::generic::query::Query;
-use crate::mock::generic::{filter, validate};
+use crate::mock::generic::validate;
 
 /// Gives `body`, an entity of `ty`, each declared property it lacks: `null`, or `[]` for a
 /// collection; Graph's derived values (a group's `mail`) first.
@@ -184,7 +185,7 @@ mod tests {
 
     #[test]
     fn an_entity_holds_every_declared_property_and_invents_none() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut thread = object(json!({"topic": "sent", "id": "t1"}));
         complete(&model, "microsoft.graph.conversationThread", &mut thread);
         assert_eq!(thread, object(json!({"topic": "sent", "id": "t1"})));
@@ -211,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_query_names_what_the_type_has() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let user = "microsoft.graph.user";
         let query = |text: &str| crate::mock::generic::query::parse(Some(text)).unwrap();
         for fine in [
@@ -243,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_select_answers_what_it_names_and_a_default_set_what_graph_answers() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let user = object(json!({
             "id": "u1", "displayName": "Avery", "birthday": "2000-01-01T00:00:00Z",
             "@odata.type": "#microsoft.graph.user"

@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn each_operation_is_counted_with_how_it_was_served_and_its_workload() {
-        let models = Models::from_models(vec![crate::api::office_model()]);
+        let models = Models::from_models(vec![crate::api::fixtures::office_model()]);
         let requested = Requested::default();
         let create: OperationId = "v1.0 group create".parse().unwrap();
         requested.served(create.clone(), ServedBy::Convention, 201);

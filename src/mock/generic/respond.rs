@@ -11,16 +11,18 @@ use crate::mock::broken::BrokenRule;
 use crate::mock::generic::collection::{self, Listed};
 use crate::mock::generic::create::{self, CreateAt};
 use crate::mock::generic::examples::{self, Example};
+use crate::mock::generic::graph;
 use crate::mock::generic::incoming::{
     Incoming, Reply, context_of, documented_status, entity_text, json_response, json_text_response,
     last_collection, refused, shown_text,
 };
 use crate::mock::generic::media;
 use crate::mock::generic::place::Place;
+use crate::mock::generic::properties;
+use crate::mock::generic::query;
 use crate::mock::generic::references;
 use crate::mock::generic::validate;
 use crate::mock::generic::{Generic, empty, expand, method_not_allowed, not_found};
-use crate::mock::generic::{graph, properties, query};
 
 /// The answer of `exchange` at `place`, shaped by the suite's documented `example` of the
 /// operation where there is one.

@@ -375,7 +375,7 @@ mod tests {
     use serde_json::json;
 
     fn checked(ty: &str, body: Value, drop_wrong: bool) -> Result<Value, String> {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let mut body = body.as_object().unwrap().clone();
         check(&model, ty, &mut body, drop_wrong)
             .map(|()| Value::Object(body))
@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn a_function_call_stands_when_one_overload_takes_it() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         let overload = |parameters: &[(&str, &str)], required: &[&str]| OperationDef {
             name: "supportedTimeZones".into(),
             namespace: "microsoft.graph".into(),
@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn a_default_value_is_valid_for_its_type() {
-        let model = crate::api::office_model();
+        let model = crate::api::fixtures::office_model();
         assert_eq!(
             default_value(&model, "microsoft.graph.importance", false, 0),
             Some(json!("low"))
