@@ -98,14 +98,13 @@ pub struct Offered {
     pub workload: String,
 }
 
-/// Where a type lives: the workload of its nearest place in the URL space, and how it is
-/// reached there (as a member of a collection, or alone).
+/// Where a type lives: the workload of its nearest place in the URL space, and the
+/// collections it is reached as a member of.
 #[derive(Debug, Default)]
 struct Reach {
     homes: BTreeMap<String, String>,
     /// Types reached as a collection, with the names their create restriction is read under.
     collections: BTreeMap<String, Vec<String>>,
-    singles: BTreeSet<String>,
 }
 
 /// One place the walk stands: a type, the workload it is in, how far from a root.
@@ -224,17 +223,9 @@ fn walk(model: &ApiModel) -> Reach {
         .collect();
     // An entity set is the home of its own type, before any singleton of that type.
     roots.sort_by_key(|p| p.under_singleton);
-    for root in &model.roots {
-        match root.collection {
-            true => reach
-                .collections
-                .entry(root.ty.clone())
-                .or_default()
-                .push(root.name.clone()),
-            false => {
-                reach.singles.insert(root.ty.clone());
-            }
-        }
+    for root in model.roots.iter().filter(|r| r.collection) {
+        let names = reach.collections.entry(root.ty.clone()).or_default();
+        names.push(root.name.clone());
     }
     let mut level = roots;
     while !level.is_empty() {
@@ -266,15 +257,9 @@ fn step(model: &ApiModel, place: &Place, reach: &mut Reach, next: &mut Vec<(Plac
         })
         .collect();
     for (owner, member) in &navigations {
-        match member.collection {
-            true => reach
-                .collections
-                .entry(member.ty.clone())
-                .or_default()
-                .push(format!("{owner}/{}", member.name)),
-            false => {
-                reach.singles.insert(member.ty.clone());
-            }
+        if member.collection {
+            let names = reach.collections.entry(member.ty.clone()).or_default();
+            names.push(format!("{owner}/{}", member.name));
         }
         let workload = match place.under_singleton && place.depth == 0 {
             true => family(&place.workload, &member.ty, &navigations),
