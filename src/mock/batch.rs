@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Map, Value, json};
-use tower::ServiceExt;
+use tower_service::Service as _;
 
 use crate::mock::answer::error;
 
@@ -237,7 +237,8 @@ async fn send(app: &Router, version: &str, step: &Step, batch_headers: &HeaderMa
             json!({"error": {"code": "BadRequest", "message": "The request cannot be built."}}),
         );
     };
-    let Ok(response) = app.clone().oneshot(request).await;
+    // A router is always ready: it is called without waiting for readiness.
+    let Ok(response) = app.clone().call(request).await;
     let status = response.status().as_u16();
     let headers: Map<String, Value> = response
         .headers()

@@ -174,7 +174,7 @@ async fn not_run_from(
             let running = selections.iter().filter(|&&s| s == Selection::Run);
             running.for_each(|_| progress.case_done(true));
         }
-        let handed = match suite.planned_cases(at) {
+        let handed = match suite.cases_of(at).ok() {
             Some(cases) => not_run_trials(suite, at, cases, &why, slots).await,
             None => {
                 let stem = file.path.file_stem().unwrap_or_default().to_string_lossy();

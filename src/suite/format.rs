@@ -110,10 +110,15 @@ enum HeaderToml {
 
 /// Parses one case file. `path` is used for messages only.
 pub fn parse_file(path: &Path, text: String) -> Result<Vec<Case>> {
-    let file = Arc::new(SourceFile {
+    parse_source(&Arc::new(SourceFile {
         path: path.to_path_buf(),
         text,
-    });
+    }))
+}
+
+/// Parses the cases of `file`, whose origins point into its text.
+pub fn parse_source(file: &Arc<SourceFile>) -> Result<Vec<Case>> {
+    let path = &file.path;
     let parsed: FileToml =
         toml::from_str(&file.text).map_err(|e| Error::from_toml(&e, path, &file.text))?;
     if parsed.case.is_empty() {
@@ -125,7 +130,7 @@ pub fn parse_file(path: &Path, text: String) -> Result<Vec<Case>> {
     parsed
         .case
         .into_iter()
-        .map(|case| build_case(case, &parsed.doc, &file))
+        .map(|case| build_case(case, &parsed.doc, file))
         .collect()
 }
 

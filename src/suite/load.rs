@@ -1,10 +1,10 @@
-//! Loading case files: the one function that reads a file into cases (`load_file`), the text of
-//! a planned file read again for its spilled cases (`reread`), the distinct cases of a suite,
-//! and whole directories for `conform list` and `lint`.
+//! Loading case files: the one function that reads a file into cases (`load_file`), the
+//! distinct cases of a suite, and whole directories for `conform list` and `lint`.
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Location, Result};
 use crate::suite::format;
@@ -12,8 +12,8 @@ use crate::suite::model::{Case, SourceFile};
 
 /// A case file, read and parsed.
 pub struct LoadedFile {
-    /// Of the text that was parsed: a file edited during a run is noticed, not misread.
-    pub fingerprint: u64,
+    /// The text that was parsed, which the cases' origins point into.
+    pub source: Arc<SourceFile>,
     pub cases: Vec<Case>,
 }
 
@@ -129,27 +129,13 @@ fn likeness(case: &Case) -> String {
 
 /// Reads and parses one case file.
 pub fn load_file(path: &Path) -> Result<LoadedFile> {
-    let text = read_text(path)?;
-    let fingerprint = fnv1a(text.as_bytes());
-    Ok(LoadedFile {
-        fingerprint,
-        cases: format::parse_file(path, text)?,
-    })
-}
-
-/// The text of a file planned earlier, read again when its cases are due; an error when it is
-/// no longer the text that was planned.
-pub fn reread(path: &Path, planned_fingerprint: u64) -> Result<SourceFile> {
-    let text = read_text(path)?;
-    if fnv1a(text.as_bytes()) != planned_fingerprint {
-        return Err(
-            Error::in_file("changed while the run was in progress", path)
-                .with_help("run again once the case files are saved"),
-        );
-    }
-    Ok(SourceFile {
+    let source = Arc::new(SourceFile {
         path: path.to_path_buf(),
-        text,
+        text: read_text(path)?,
+    });
+    Ok(LoadedFile {
+        cases: format::parse_source(&source)?,
+        source,
     })
 }
 

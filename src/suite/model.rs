@@ -28,23 +28,8 @@ pub struct Origin {
     pub span: Range<usize>,
 }
 
-thread_local! {
-    /// The case file whose planned cases are being read back: what their origins point into.
-    static READING: std::cell::RefCell<Option<Arc<SourceFile>>> = const { std::cell::RefCell::new(None) };
-}
-
-impl Origin {
-    /// Runs `read` with `file` as the file of every origin it deserializes: a planned case is
-    /// kept without its file's text, which is read again with it.
-    pub fn reading_from<T>(file: Arc<SourceFile>, read: impl FnOnce() -> T) -> T {
-        READING.with(|reading| *reading.borrow_mut() = Some(file));
-        let result = read();
-        READING.with(|reading| *reading.borrow_mut() = None);
-        result
-    }
-}
-
-/// Kept as its span alone.
+/// Kept as its span alone: a spilled case is read back without its file, which the reader
+/// attaches afterwards (`Attach`). Until then an origin points into no file.
 impl Serialize for Origin {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         (self.span.start, self.span.end).serialize(serializer)
@@ -54,13 +39,89 @@ impl Serialize for Origin {
 impl<'de> Deserialize<'de> for Origin {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let (start, end) = <(usize, usize)>::deserialize(deserializer)?;
-        let file = READING.with(|reading| reading.borrow().clone());
-        let file = file
-            .ok_or_else(|| serde::de::Error::custom("a planned case read without its case file"))?;
         Ok(Origin {
-            file,
+            file: SourceFile::detached(),
             span: start..end,
         })
+    }
+}
+
+impl SourceFile {
+    /// The file of an origin read back and not yet attached to its case file.
+    fn detached() -> Arc<SourceFile> {
+        static DETACHED: std::sync::LazyLock<Arc<SourceFile>> = std::sync::LazyLock::new(|| {
+            Arc::new(SourceFile {
+                path: PathBuf::new(),
+                text: String::new(),
+            })
+        });
+        DETACHED.clone()
+    }
+}
+
+/// What holds origins: read back from the spill, it is attached to its case file, every
+/// origin it holds pointing into that file's text again.
+pub trait Attach {
+    fn attach(&mut self, file: &Arc<SourceFile>);
+}
+
+impl Attach for Origin {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.file = file.clone();
+    }
+}
+
+impl<T: Attach> Attach for Vec<T> {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.iter_mut().for_each(|item| item.attach(file));
+    }
+}
+
+impl<T: Attach> Attach for Option<T> {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        if let Some(item) = self {
+            item.attach(file);
+        }
+    }
+}
+
+impl Attach for Template {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.origin.attach(file);
+    }
+}
+
+impl Attach for Request {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.path.attach(file);
+        self.headers
+            .iter_mut()
+            .for_each(|(_, value)| value.attach(file));
+    }
+}
+
+impl Attach for Step {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.request.attach(file);
+        self.settle.attach(file);
+    }
+}
+
+impl Attach for Expect {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        if let Some(schema) = &mut self.schema {
+            schema.origin.attach(file);
+        }
+    }
+}
+
+impl Attach for Case {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.name_origin.attach(file);
+        self.setup.attach(file);
+        self.request.attach(file);
+        self.expect.attach(file);
+        self.teardown.attach(file);
     }
 }
 
@@ -280,32 +341,18 @@ pub struct SchemaRef {
     pub api: Option<String>,
 }
 
-/// A string with `{name}` placeholders.
-#[derive(Debug, Clone)]
+/// A string with `{name}` placeholders, kept parsed (in the spill too).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Template {
     pub raw: String,
     pub origin: Origin,
     pieces: Vec<Piece>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Piece {
     Text(String),
     Variable(String),
-}
-
-/// Kept as its text and origin; its placeholders are parsed again when read.
-impl Serialize for Template {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        (&self.raw, &self.origin).serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Template {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        let (raw, origin) = <(String, Origin)>::deserialize(deserializer)?;
-        Template::parse(raw, origin).map_err(|e| serde::de::Error::custom(e.to_string()))
-    }
 }
 
 impl Template {

@@ -18,11 +18,11 @@ use crate::probe_kind::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::suite::binder::Binder;
 use crate::suite::load::{self, Fnv1a};
-use crate::suite::model::{Case, Request, SourceFile, Template, Unfilled};
+use crate::suite::model::{Attach, Case, Request, SourceFile, Template, Unfilled};
 use crate::suite::partition::{self, Shard};
 use crate::suite::probes::{self, Probe};
 use crate::suite::sorted::{Entry, NameSort};
-use crate::suite::sources::Sources;
+use crate::suite::sources::{FileCases, Sources};
 use crate::suite::spill::{Extent, Spill};
 
 /// Whether a case runs, and if not, why.
@@ -75,8 +75,6 @@ pub struct Suite {
 
 pub struct PlannedFile {
     pub path: PathBuf,
-    /// Of the text that was planned: a file edited during the run is noticed, not misread.
-    fingerprint: u64,
     /// Its trials' positions in `Suite::selections`.
     pub cases: Range<usize>,
     /// The cases as planned, kept for the run when within `KEEP_PARSED_TEXT`, else spilled.
@@ -98,37 +96,26 @@ pub struct PlannedCase {
     pub probes: Vec<Probe>,
 }
 
+impl Attach for PlannedCase {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        self.case.attach(file);
+        self.probes.attach(file);
+    }
+}
+
 impl Suite {
-    /// The cases of file `index` as planned: kept, or read back from the spill with the file's
-    /// text (an error when the file changed since planning).
+    /// The cases of file `index` as planned: kept, or read back from the spill with the text
+    /// they were read from.
     pub fn cases_of(&self, index: usize) -> Result<Vec<PlannedCase>> {
         let file = &self.files[index];
         match (file.take_kept(), file.spilled) {
             (Some(cases), _) => Ok(cases),
-            (None, Some(slot)) => {
-                let source = load::reread(&file.path, file.fingerprint)?;
-                self.spill.read(slot, Arc::new(source))
-            }
+            (None, Some(slot)) => Ok(self.spill.read(slot, &file.path)?.1),
             (None, None) => Err(Error::in_file(
                 "its planned cases were taken already",
                 &file.path,
             )),
         }
-    }
-
-    /// The cases of file `index` as planned, whatever its text is now: what names the trials
-    /// of a file that cannot be run. `None` when they cannot be had.
-    pub fn planned_cases(&self, index: usize) -> Option<Vec<PlannedCase>> {
-        let file = &self.files[index];
-        if let Some(cases) = file.take_kept() {
-            return Some(cases);
-        }
-        // The text is only for error positions, which a trial not run has none of.
-        let source = SourceFile {
-            path: file.path.clone(),
-            text: String::new(),
-        };
-        self.spill.read(file.spilled?, Arc::new(source)).ok()
     }
 
     /// Whether file `index` has a case the run reports.
@@ -164,10 +151,9 @@ impl Suite {
     }
 }
 
-/// What planning one file gives: its text's fingerprint, its trials' selections, its cases when
-/// kept, and the longest running and ignored trial names.
+/// What planning one file gives: its trials' selections, its cases when kept, and the longest
+/// running and ignored trial names.
 struct FilePlan {
-    fingerprint: u64,
     selections: Vec<Selection>,
     parsed: Option<Vec<PlannedCase>>,
     spilled: Option<Extent>,
@@ -210,7 +196,7 @@ pub fn plan(
     };
     let per_file = crate::fs::in_parallel(&sources.files, |path| {
         let index = indexes.get(path).copied().unwrap_or_default();
-        let (fingerprint, mut cases) = sources.cases(index)?;
+        let FileCases { source, mut cases } = sources.cases(index)?;
         if let Some(binder) = &binder {
             cases = binder.apply(cases);
         }
@@ -218,11 +204,10 @@ pub fn plan(
         let planned = with_probes(cases, schemas, probes);
         let key = (index as u64) << 32;
         let mut plan = plan_file(&planned, key, args, vars, &sorts)?;
-        plan.fingerprint = fingerprint;
         if sources.keeps_parsed(path) {
             plan.parsed = Some(planned);
         } else {
-            plan.spilled = Some(sources.spill.write(&planned)?);
+            plan.spilled = Some(sources.spill.write(&source, &planned)?);
         }
         Ok(plan)
     });
@@ -243,7 +228,6 @@ pub fn plan(
         widths.ignored = widths.ignored.max(plan.widths.ignored);
         suite.files.push(PlannedFile {
             path,
-            fingerprint: plan.fingerprint,
             cases: start..suite.selections.len(),
             parsed: Mutex::new(plan.parsed),
             spilled: plan.spilled,
@@ -285,7 +269,6 @@ fn plan_file(
     sorts: &NameSorts,
 ) -> Result<FilePlan> {
     let mut plan = FilePlan {
-        fingerprint: 0,
         selections: Vec::with_capacity(cases.len()),
         parsed: None,
         spilled: None,
@@ -638,7 +621,7 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
     }
 
     #[test]
-    fn a_plan_keeps_the_first_files_spills_the_rest_and_notices_an_edited_file() {
+    fn a_plan_keeps_the_first_files_spills_the_rest_and_runs_what_it_read() {
         // A comment makes the first file larger than what a plan keeps in memory.
         let large = format!("# {}\n{CASE}", "x".repeat(KEEP_PARSED_TEXT as usize));
         let (dir, files) = suite_dir(&[
@@ -659,13 +642,13 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
         assert_eq!(case.name, "b");
         let error = case.request.path.origin.error("here").to_string();
         assert!(error.contains("q.toml:10"), "{error}");
-        std::fs::write(dir.path().join("r.toml"), CASE.replace("\"a\"", "\"d\"")).unwrap();
-        let err = suite.cases_of(2).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("changed while the run was in progress"),
-            "{err}"
-        );
+        // A file edited after planning: its cases are those planned, their origins in the
+        // text that was read.
+        std::fs::write(dir.path().join("r.toml"), "edited").unwrap();
+        let case = &suite.cases_of(2).unwrap()[0].case;
+        assert_eq!(case.name, "c");
+        let error = case.request.path.origin.error("here").to_string();
+        assert!(error.contains("r.toml:10"), "{error}");
         assert_eq!(suite.cases_of(0).unwrap()[0].case.name, "a");
     }
 
@@ -692,15 +675,12 @@ path = "/v1.0/groups/{group-id}/threads/{thread-id}"
             format!("{:016x}", load::fnv1a(b"a\nb\nc"))
         );
         assert_eq!(suite.cases_of(1).unwrap()[0].case.name, "b");
-        // Spilled: a file edited between reading and planning is noticed.
+        // Spilled: a file edited between reading and planning is planned as it was read.
         let mut sources = Sources::new(files).unwrap();
         sources.read_ahead();
-        std::fs::write(dir.path().join("r.toml"), CASE).unwrap();
-        let error = plan_sources(sources).err().unwrap().to_string();
-        assert!(
-            error.contains("changed while the run was in progress"),
-            "{error}"
-        );
+        std::fs::write(dir.path().join("r.toml"), "edited").unwrap();
+        let suite = plan_sources(sources).unwrap();
+        assert_eq!(suite.cases_of(2).unwrap()[0].case.name, "c");
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! Graph's error contract and resource life cycle. Pure: the same case, schemas and selection
 //! always derive the same probes, so the plan and the run agree on them.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::graph::Method;
 use crate::probe_kind::{ProbeKind, ProbeSelection};
 use crate::schema::registry::Schemas;
 use crate::schema::shape::JsonType;
-use crate::suite::model::{Case, Expect, ProbeSetting, Request, Template};
+use crate::suite::model::{Attach, Case, Expect, ProbeSetting, Request, SourceFile, Template};
 
 /// An id no resource has: the `not-found` probe asks for it.
 pub const MISSING_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -46,6 +48,16 @@ pub enum ProbeAction {
     /// The case's request, then `read` until it answers the expected status or the wait for
     /// consistency is over; after the teardown when `after_teardown`.
     AfterCreate { read: Request, after_teardown: bool },
+}
+
+impl Attach for Probe {
+    fn attach(&mut self, file: &Arc<SourceFile>) {
+        match &mut self.action {
+            ProbeAction::Send { request, .. } => request.attach(file),
+            ProbeAction::AfterCreate { read, .. } => read.attach(file),
+        }
+        self.expect.attach(file);
+    }
 }
 
 impl ProbeAction {

@@ -1,8 +1,8 @@
 //! The case files of a run and where their cases are kept between reading and running: the
 //! first files (up to `KEEP_PARSED_TEXT` of text) in memory, the others in the spill. A file is
-//! parsed once: by the plan, or before it (`read_ahead`) when the run needs the suite's
-//! distinct cases first (to serve it or to bind it), in which case the plan takes the cases
-//! kept then.
+//! read from disk and parsed once: by the plan, or before it (`read_ahead`) when the run needs
+//! the suite's distinct cases first (to serve it or to bind it), in which case the plan takes
+//! the cases kept then.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
 use crate::suite::load::{self, Distinct};
-use crate::suite::model::Case;
+use crate::suite::model::{Case, SourceFile};
 use crate::suite::spill::{Extent, Spill};
 
 /// How much case text (in bytes, counted from the first file) stays parsed in memory for the
@@ -18,17 +18,11 @@ use crate::suite::spill::{Extent, Spill};
 /// of text keeps about 1,700 one-request cases, some 7 MB.
 pub const KEEP_PARSED_TEXT: u64 = 1024 * 1024;
 
-/// Where a file's cases wait for the plan.
+/// Where a file's cases read ahead wait for the plan.
 #[derive(Debug)]
 enum Kept {
-    Parsed(Vec<Case>),
+    Parsed(Arc<SourceFile>, Vec<Case>),
     Spilled(Extent),
-}
-
-/// A file's cases as read: the fingerprint of the text they were read from, and where they are.
-struct Read {
-    fingerprint: u64,
-    kept: Kept,
 }
 
 pub struct Sources {
@@ -37,7 +31,13 @@ pub struct Sources {
     parsed: HashSet<PathBuf>,
     pub spill: Spill,
     /// What `read_ahead` read of each file (or the error it met), until the plan takes it.
-    read: Vec<Mutex<Option<Result<Read>>>>,
+    read: Vec<Mutex<Option<Result<Kept>>>>,
+}
+
+/// A file's cases as the plan takes them, and the text they were read from.
+pub struct FileCases {
+    pub source: Arc<SourceFile>,
+    pub cases: Vec<Case>,
 }
 
 impl Sources {
@@ -58,28 +58,28 @@ impl Sources {
             let loaded = load::load_file(path)?;
             let mut distinct = Distinct::default();
             loaded.cases.iter().for_each(|case| distinct.add(case, 1));
-            let read = Read {
-                fingerprint: loaded.fingerprint,
-                kept: self.keep(path, loaded.cases)?,
+            let kept = if self.keeps_parsed(path) {
+                Kept::Parsed(loaded.source, loaded.cases)
+            } else {
+                Kept::Spilled(self.spill.write(&loaded.source, &loaded.cases)?)
             };
-            Ok((read, distinct))
+            Ok((kept, distinct))
         });
         let mut distinct = Distinct::default();
         self.read = per_file
             .into_iter()
             .map(|result| {
-                Mutex::new(Some(result.map(|(read, of_file)| {
+                Mutex::new(Some(result.map(|(kept, of_file)| {
                     distinct.extend(of_file);
-                    read
+                    kept
                 })))
             })
             .collect();
         distinct
     }
 
-    /// The cases of file `index` and the fingerprint of their text: as read ahead, else read
-    /// now.
-    pub fn cases(&self, index: usize) -> Result<(u64, Vec<Case>)> {
+    /// The cases of file `index`: as read ahead, else read now.
+    pub fn cases(&self, index: usize) -> Result<FileCases> {
         let path = &self.files[index];
         let read = self.read.get(index).and_then(|read| {
             let mut read = read.lock().unwrap_or_else(|p| p.into_inner());
@@ -88,19 +88,15 @@ impl Sources {
         match read.transpose()? {
             None => {
                 let loaded = load::load_file(path)?;
-                Ok((loaded.fingerprint, loaded.cases))
+                Ok(FileCases {
+                    source: loaded.source,
+                    cases: loaded.cases,
+                })
             }
-            Some(Read {
-                fingerprint,
-                kept: Kept::Parsed(cases),
-            }) => Ok((fingerprint, cases)),
-            Some(Read {
-                fingerprint,
-                kept: Kept::Spilled(slot),
-            }) => {
-                let source = load::reread(path, fingerprint)?;
-                let cases = self.spill.read(slot, Arc::new(source))?;
-                Ok((fingerprint, cases))
+            Some(Kept::Parsed(source, cases)) => Ok(FileCases { source, cases }),
+            Some(Kept::Spilled(slot)) => {
+                let (source, cases) = self.spill.read(slot, path)?;
+                Ok(FileCases { source, cases })
             }
         }
     }
@@ -108,14 +104,6 @@ impl Sources {
     /// Whether the cases of the file at `path` stay parsed in memory for the run.
     pub fn keeps_parsed(&self, path: &Path) -> bool {
         self.parsed.contains(path)
-    }
-
-    /// Keeps the cases of the file at `path` until the plan takes them.
-    fn keep(&self, path: &Path, cases: Vec<Case>) -> Result<Kept> {
-        if self.keeps_parsed(path) {
-            return Ok(Kept::Parsed(cases));
-        }
-        Ok(Kept::Spilled(self.spill.write(&cases)?))
     }
 }
 

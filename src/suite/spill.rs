@@ -1,15 +1,16 @@
-//! The planned cases of the files past what a plan keeps in memory, written to a temporary file
-//! in a compact binary form (postcard) when the plan reads them, and read back when their turn
-//! comes: a case file is parsed once however large the suite. Origins are kept as spans; the
-//! case file's text is read again with its cases (for error positions, and to notice a file
-//! edited meanwhile).
+//! The cases of the files past what a run keeps in memory, written to a temporary file in a
+//! compact binary form (postcard) with the text of their case file, and read back when their
+//! turn comes: a case file is read from disk and parsed once however large the suite, and its
+//! cases point into the text that was parsed, whatever happens to the file meanwhile. Origins
+//! are kept as spans and attached to that text again when read (`Attach`).
 
 use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
-use crate::suite::model::{Origin, SourceFile};
+use crate::suite::model::{Attach, SourceFile};
 
 /// Where one file's cases are in the spill.
 #[derive(Debug, Clone, Copy)]
@@ -31,16 +32,18 @@ impl Spill {
         })
     }
 
-    /// Writes `cases`; where they are. Written as they are serialized, so that a file's cases
-    /// never take their spilled size in memory besides.
-    pub fn write<T: serde::Serialize>(&self, cases: &[T]) -> Result<Extent> {
+    /// Writes `cases` and the text of `source`, the file they were read from; where they are.
+    /// Written as they are serialized, so that a file's cases never take their spilled size in
+    /// memory besides.
+    pub fn write<T: serde::Serialize>(&self, source: &SourceFile, cases: &[T]) -> Result<Extent> {
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let (out, end) = &mut *file;
         let mut counted = Counted {
             out: std::io::BufWriter::with_capacity(64 * 1024, &*out),
             written: 0,
         };
-        postcard::to_io(cases, &mut counted).map_err(|e| spill_error(std::io::Error::other(e)))?;
+        postcard::to_io(&(&source.text, cases), &mut counted)
+            .map_err(|e| spill_error(std::io::Error::other(e)))?;
         counted.flush().map_err(spill_error)?;
         let slot = Extent {
             offset: *end,
@@ -50,12 +53,13 @@ impl Spill {
         Ok(slot)
     }
 
-    /// The cases at `slot`, their origins in `source`.
-    pub fn read<T: serde::de::DeserializeOwned>(
+    /// The cases at `slot` and the text they were read from, the file at `path`, which their
+    /// origins point into.
+    pub fn read<T: serde::de::DeserializeOwned + Attach>(
         &self,
         slot: Extent,
-        source: Arc<SourceFile>,
-    ) -> Result<Vec<T>> {
+        path: &Path,
+    ) -> Result<(Arc<SourceFile>, Vec<T>)> {
         let mut bytes = vec![0; slot.length];
         {
             let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
@@ -67,8 +71,14 @@ impl Spill {
             let back = out.seek(SeekFrom::End(0));
             read.and(back).map_err(spill_error)?;
         }
-        Origin::reading_from(source, || postcard::from_bytes(&bytes))
-            .map_err(|e| spill_error(std::io::Error::other(e)))
+        let (text, mut cases): (String, Vec<T>) =
+            postcard::from_bytes(&bytes).map_err(|e| spill_error(std::io::Error::other(e)))?;
+        let source = Arc::new(SourceFile {
+            path: path.to_path_buf(),
+            text,
+        });
+        cases.attach(&source);
+        Ok((source, cases))
     }
 }
 
@@ -102,7 +112,6 @@ mod tests {
     use super::*;
     use crate::suite::format;
     use crate::suite::model::Case;
-    use std::path::Path;
 
     #[test]
     fn cases_read_back_are_the_cases_written() {
@@ -110,6 +119,11 @@ mod tests {
 [[case]]
 name = "create-thread"
 tags = ["threads"]
+
+[[case.setup]]
+method = "POST"
+path = "/v1.0/groups/{group-id}/conversations"
+capture = { conversation-id = "/id" }
 
 [case.request]
 method = "POST"
@@ -125,20 +139,21 @@ body = '{"topic": "Hi", "ratio": 0.30000000000000004}'
 "#;
         let path = Path::new("cases/spilled.toml");
         let cases = format::parse_file(path, text.to_string()).unwrap();
-        let spill = Spill::new().unwrap();
-        let _before = spill.write(&cases[..0]).unwrap();
-        let slot = spill.write(&cases).unwrap();
         let source = cases[0].name_origin.file.clone();
-        let back: Vec<Case> = spill.read(slot, source).unwrap();
+        let spill = Spill::new().unwrap();
+        let _before = spill.write(&source, &cases[..0]).unwrap();
+        let slot = spill.write(&source, &cases).unwrap();
+        let (_, back): (_, Vec<Case>) = spill.read(slot, path).unwrap();
+        // Every origin (schema, path, header, steps) points into the file's text again.
         assert_eq!(format!("{cases:?}"), format!("{back:?}"));
         // An expected `null` stays an expectation.
         let mut null = cases[0].clone();
         null.expect.body = Some(serde_json::Value::Null);
-        let slot = spill.write(std::slice::from_ref(&null)).unwrap();
-        let back: Vec<Case> = spill.read(slot, null.name_origin.file.clone()).unwrap();
+        let slot = spill.write(&source, std::slice::from_ref(&null)).unwrap();
+        let (_, back): (_, Vec<Case>) = spill.read(slot, path).unwrap();
         assert_eq!(back[0].expect.body, Some(serde_json::Value::Null));
         // An origin still points into the file's text.
         let error = back[0].request.path.origin.error("here").to_string();
-        assert!(error.contains("spilled.toml:8"), "{error}");
+        assert!(error.contains("spilled.toml:13"), "{error}");
     }
 }
