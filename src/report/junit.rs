@@ -1,127 +1,225 @@
 //! `junit.xml`: one `<testsuite>` per case file (one documentation page), one `<testcase>` per
-//! case, as CI systems (GitHub, GitLab, Jenkins) read it. quick-junit writes each suite; the
-//! document is assembled a suite at a time so that only one file's cases are in memory.
+//! case, as CI systems (GitHub, GitLab, Jenkins) read it. Written with quick-xml a suite at a
+//! time, so that only one file's cases are in memory; text is cleaned of what XML cannot hold
+//! only where there is some.
 
+use std::borrow::Cow;
 use std::io;
 use std::ops::Range;
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::report::json::Report;
 use crate::report::record::{CaseRecord, Cases, Decision, Outline};
-use crate::report::summary::Summary;
-
-const CLOSING: &str = "</testsuites>";
 
 /// Writes the document to `to`.
 pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
     let Outline { files, .. } = report.cases.outline()?;
-    let document = |suite: Option<TestSuite>, totals: Option<&Summary>| {
-        let mut junit = quick_junit::Report::new("conform");
-        junit.set_time(Duration::from_millis(report.duration_ms));
-        junit.add_test_suites(suite);
-        if let Some(totals) = totals {
-            junit.tests = totals.total;
-            junit.failures = totals.failed;
-            junit.errors = totals.errors;
-            // JUnit's skipped holds what the terminal shows as ignored.
-            junit.skipped = totals.skipped + totals.known_failures + totals.not_run;
-        }
-        junit.to_string().map_err(io::Error::other)
-    };
-    if files.is_empty() {
-        return to.write_all(document(None, None)?.as_bytes());
-    }
-    // The document's opening tag carries the totals of every suite.
-    let head = document(None, Some(&report.summary))?;
-    to.write_all(&head.as_bytes()[..opening_end(&head)])?;
-    let mut tail = String::new();
+    let mut writer = Writer::new_with_indent(to, b' ', 4);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let totals = &report.summary;
+    let mut root = BytesStart::new("testsuites");
+    root.push_attribute(("name", "conform"));
+    root.extend_attributes([
+        ("tests", totals.total.to_string().as_str()),
+        // JUnit's skipped holds what the terminal shows as ignored.
+        (
+            "skipped",
+            (totals.skipped + totals.known_failures + totals.not_run)
+                .to_string()
+                .as_str(),
+        ),
+        ("failures", totals.failed.to_string().as_str()),
+        ("errors", totals.errors.to_string().as_str()),
+        (
+            "time",
+            seconds(Duration::from_millis(report.duration_ms)).as_str(),
+        ),
+    ]);
+    writer.write_event(Event::Start(root))?;
     for (file, ranges) in &files {
-        let one = document(Some(suite(file, ranges, &report.cases)?), None)?;
-        let closing = one.rfind(CLOSING).unwrap_or(one.len());
-        let body = &one[opening_end(&one)..closing];
-        to.write_all(body.strip_suffix('\n').unwrap_or(body).as_bytes())?;
-        tail = format!("\n{}", &one[closing..]);
+        let rows = rows(ranges, &report.cases)?;
+        write_suite(&mut writer, file, &rows)?;
     }
-    to.write_all(tail.as_bytes())
+    writer.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    // A trailing newline.
+    writer.write_indent()
 }
 
-/// Where the `<testsuites …>` opening tag of a document ends.
-fn opening_end(document: &str) -> usize {
-    let opening = document.find("<testsuites").unwrap_or(0);
-    document[opening..]
-        .find('>')
-        .map_or(document.len(), |end| opening + end + 1)
+/// One `<testcase>`, as the run decided it.
+struct Row {
+    name: String,
+    classname: String,
+    time: Duration,
+    status: Status,
+    system_out: Option<String>,
 }
 
-fn suite(file: &str, ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<TestSuite> {
-    let mut suite = TestSuite::new(file);
-    let mut time = Duration::ZERO;
+enum Status {
+    Success,
+    Skipped(Option<String>),
+    /// `<failure>` or `<error>`, its message, type and text.
+    NonSuccess {
+        tag: &'static str,
+        message: Option<String>,
+        ty: Option<String>,
+        text: String,
+    },
+}
+
+fn rows(ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<Vec<Row>> {
+    let mut rows = Vec::new();
     for range in ranges {
         cases.visit(range.clone(), &mut |case| {
-            time += Duration::from_millis(case.duration_ms);
-            suite.add_test_case(test_case(case));
+            rows.push(row(case));
             Ok(())
         })?;
     }
-    suite.set_time(time);
-    Ok(suite)
+    Ok(rows)
 }
 
-fn test_case(case: &CaseRecord) -> TestCase {
+fn row(case: &CaseRecord) -> Row {
     // As the run decided: what the baseline knows, and what did not run, is skipped.
     let status = match case.decision {
-        Decision::Passed | Decision::Flaky => TestCaseStatus::success(),
+        Decision::Passed | Decision::Flaky => Status::Success,
         Decision::Skipped | Decision::NotRun => {
-            skipped(case.skip_reason.as_deref().map(|why| match case.decision {
+            Status::Skipped(case.skip_reason.as_deref().map(|why| match case.decision {
                 Decision::NotRun => format!("not run: {why}"),
                 _ => why.to_string(),
             }))
         }
         Decision::KnownFailure => {
             let first = case.failures.first().map_or("", |f| f.message.as_str());
-            skipped(Some(format!("known failure: {first}")))
+            Status::Skipped(Some(format!("known failure: {first}")))
         }
-        Decision::Failed => non_success(case, NonSuccessKind::Failure),
-        Decision::Error => non_success(case, NonSuccessKind::Error),
+        Decision::Failed => non_success(case, "failure"),
+        Decision::Error => non_success(case, "error"),
     };
-    let mut test_case = TestCase::new(case.name.as_str(), status);
-    match case.decision {
-        Decision::KnownFailure => {
-            test_case.set_system_out(case.failure_text());
-        }
-        Decision::Flaky => {
-            test_case.set_system_out(format!("flaky: {}", case.retries.join("; ")));
-        }
-        _ => {}
+    let system_out = match case.decision {
+        Decision::KnownFailure => Some(case.failure_text()),
+        Decision::Flaky => Some(format!("flaky: {}", case.retries.join("; "))),
+        _ => None,
+    };
+    Row {
+        name: case.name.clone(),
+        classname: case.file.clone(),
+        time: Duration::from_millis(case.duration_ms),
+        status,
+        system_out,
     }
-    test_case.set_classname(case.file.as_str());
-    test_case.set_time(Duration::from_millis(case.duration_ms));
-    test_case
 }
 
-fn skipped(message: Option<String>) -> TestCaseStatus {
-    let mut status = TestCaseStatus::skipped();
-    if let Some(message) = message {
-        status.set_message(message);
-    }
-    status
-}
-
-fn non_success(case: &CaseRecord, kind: NonSuccessKind) -> TestCaseStatus {
-    let mut status = TestCaseStatus::non_success(kind);
-    if let Some(first) = case.failures.first() {
-        status.set_message(first.message.as_str());
+fn non_success(case: &CaseRecord, tag: &'static str) -> Status {
+    let first = case.failures.first();
+    Status::NonSuccess {
+        tag,
+        message: first.map(|f| f.message.clone()),
         // `service/status`: whose the failure is, then what kind it is.
-        let kind = match case.cause {
+        ty: first.map(|first| match case.cause {
             Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
             None => first.kind.as_str().to_string(),
-        };
-        status.set_type(kind);
+        }),
+        text: case.failure_text(),
     }
-    status.set_description(case.failure_text());
-    status
+}
+
+fn write_suite(
+    writer: &mut Writer<&mut dyn io::Write>,
+    file: &str,
+    rows: &[Row],
+) -> io::Result<()> {
+    let count = |wanted: fn(&Status) -> bool| rows.iter().filter(|r| wanted(&r.status)).count();
+    let skipped = count(|s| matches!(s, Status::Skipped(_)));
+    let errors = count(|s| matches!(s, Status::NonSuccess { tag: "error", .. }));
+    let failures = count(|s| matches!(s, Status::NonSuccess { tag: "failure", .. }));
+    let time: Duration = rows.iter().map(|r| r.time).sum();
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", clean(file).as_ref()));
+    suite.extend_attributes([
+        ("tests", rows.len().to_string().as_str()),
+        ("skipped", skipped.to_string().as_str()),
+        ("errors", errors.to_string().as_str()),
+        ("failures", failures.to_string().as_str()),
+        ("time", seconds(time).as_str()),
+    ]);
+    if rows.is_empty() {
+        return writer.write_event(Event::Empty(suite));
+    }
+    writer.write_event(Event::Start(suite))?;
+    for row in rows {
+        write_case(writer, row)?;
+    }
+    writer.write_event(Event::End(BytesEnd::new("testsuite")))
+}
+
+fn write_case(writer: &mut Writer<&mut dyn io::Write>, row: &Row) -> io::Result<()> {
+    let mut case = BytesStart::new("testcase");
+    case.push_attribute(("name", clean(&row.name).as_ref()));
+    case.push_attribute(("classname", clean(&row.classname).as_ref()));
+    case.push_attribute(("time", seconds(row.time).as_str()));
+    if matches!(row.status, Status::Success) && row.system_out.is_none() {
+        return writer.write_event(Event::Empty(case));
+    }
+    writer.write_event(Event::Start(case))?;
+    match &row.status {
+        Status::Success => {}
+        Status::Skipped(message) => {
+            let mut skipped = BytesStart::new("skipped");
+            if let Some(message) = message {
+                skipped.push_attribute(("message", clean(message).as_ref()));
+            }
+            writer.write_event(Event::Empty(skipped))?;
+        }
+        Status::NonSuccess {
+            tag,
+            message,
+            ty,
+            text,
+        } => {
+            let mut start = BytesStart::new(*tag);
+            if let Some(message) = message {
+                start.push_attribute(("message", clean(message).as_ref()));
+            }
+            if let Some(ty) = ty {
+                start.push_attribute(("type", clean(ty).as_ref()));
+            }
+            write_text_element(writer, start, text)?;
+        }
+    }
+    if let Some(out) = &row.system_out {
+        write_text_element(writer, BytesStart::new("system-out"), out)?;
+    }
+    writer.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+/// `<tag …>text</tag>`.
+fn write_text_element(
+    writer: &mut Writer<&mut dyn io::Write>,
+    start: BytesStart<'_>,
+    text: &str,
+) -> io::Result<()> {
+    let end = BytesEnd::new(String::from_utf8_lossy(start.name().as_ref()).into_owned());
+    writer.write_event(Event::Start(start))?;
+    writer.write_event(Event::Text(BytesText::new(&clean(text))))?;
+    writer.write_event(Event::End(end))
+}
+
+/// Seconds with three decimals, as JUnit readers expect.
+fn seconds(time: Duration) -> String {
+    format!("{:.3}", time.as_secs_f64())
+}
+
+/// `text` without the control characters XML 1.0 cannot hold (a server's answer may carry
+/// some); borrowed when it has none, as nearly every text has.
+fn clean(text: &str) -> Cow<'_, str> {
+    let invalid = |c: char| matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f');
+    if text.contains(invalid) {
+        Cow::Owned(text.replace(invalid, ""))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]
@@ -147,8 +245,10 @@ mod tests {
         record
     }
 
-    /// The document quick-junit writes with every suite in memory at once.
+    /// The document quick-junit (the crate CI tools' JUnit writers share) writes of the same
+    /// rows with every suite in memory at once.
     fn whole(report: &Report) -> String {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
         let mut by_file: std::collections::BTreeMap<&str, Vec<&CaseRecord>> =
@@ -161,9 +261,52 @@ mod tests {
             suite.set_time(Duration::from_millis(
                 cases.iter().map(|c| c.duration_ms).sum(),
             ));
-            suite.add_test_cases(cases.into_iter().map(test_case));
+            for row in cases.into_iter().map(row) {
+                let status = match row.status {
+                    Status::Success => TestCaseStatus::success(),
+                    Status::Skipped(message) => {
+                        let mut status = TestCaseStatus::skipped();
+                        if let Some(message) = message {
+                            status.set_message(message);
+                        }
+                        status
+                    }
+                    Status::NonSuccess {
+                        tag,
+                        message,
+                        ty,
+                        text,
+                    } => {
+                        let kind = match tag {
+                            "error" => NonSuccessKind::Error,
+                            _ => NonSuccessKind::Failure,
+                        };
+                        let mut status = TestCaseStatus::non_success(kind);
+                        if let Some(message) = message {
+                            status.set_message(message);
+                        }
+                        if let Some(ty) = ty {
+                            status.set_type(ty);
+                        }
+                        status.set_description(text);
+                        status
+                    }
+                };
+                let mut case = TestCase::new(row.name, status);
+                if let Some(out) = row.system_out {
+                    case.set_system_out(out);
+                }
+                case.set_classname(row.classname);
+                case.set_time(row.time);
+                suite.add_test_case(case);
+            }
             junit.add_test_suite(suite);
         }
+        let totals = &report.summary;
+        junit.tests = totals.total;
+        junit.failures = totals.failed;
+        junit.errors = totals.errors;
+        junit.skipped = totals.skipped + totals.known_failures + totals.not_run;
         junit.to_string().unwrap()
     }
 
@@ -175,6 +318,8 @@ mod tests {
 
     #[test]
     fn written_a_suite_at_a_time_it_is_the_document_quick_junit_writes_whole() {
+        let mut control = record("b4", "cases/b.toml", Decision::Failed);
+        control.failures[0].message.push_str(" \u{1}bell\u{7}");
         let cases = [
             record("b1", "cases/b.toml", Decision::Passed),
             record("b2", "cases/b.toml", Decision::Failed),
@@ -182,8 +327,11 @@ mod tests {
             record("a2", "cases/a.toml", Decision::Error),
             record("c1", "cases/c-d.toml", Decision::Flaky),
             record("b3", "cases/b.toml", Decision::Passed),
+            record("d1", "cases/d.toml", Decision::KnownFailure),
+            record("d2", "cases/d.toml", Decision::NotRun),
+            control,
         ];
-        for count in [0, 1, 2, 6] {
+        for count in [0, 1, 2, 6, 9] {
             let report = Report::new(
                 "t",
                 std::time::SystemTime::now(),
