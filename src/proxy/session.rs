@@ -1,5 +1,5 @@
 //! A proxy session: each exchange judged as it passes, shown on the terminal as a libtest line,
-//! spooled as a record of the reports, counted in the coverage ledger and — with `--record` —
+//! streamed as a record of the reports, counted in the coverage ledger and — with `--record` —
 //! kept as a case of the recorded suite. The reports are written when the session ends.
 
 use std::path::PathBuf;
@@ -29,9 +29,8 @@ use crate::report::coverage_text;
 use crate::report::decision::Decision;
 use crate::report::record::CaseRecord;
 use crate::report::recording::CaseInfo;
-use crate::report::spool::Spool;
+use crate::report::stream::ReportStream;
 use crate::report::tally::Tally;
-use crate::report::write::write_reports;
 use crate::schema::registry::Schemas;
 use crate::schema::type_names::type_name;
 
@@ -62,7 +61,7 @@ pub struct Session {
 #[derive(Default)]
 struct State {
     tally: Tally,
-    spool: Option<Spool>,
+    stream: Option<ReportStream>,
     recording: Recording,
 }
 
@@ -78,7 +77,12 @@ impl Session {
         (served, schemas, documented): (&Served, Schemas, DocumentedStatuses),
         options: SessionOptions,
     ) -> Result<Self> {
-        let spool = Spool::create_in(options.report_dir.as_deref()).map_err(Error::new)?;
+        let stream = options
+            .report_dir
+            .as_deref()
+            .map(ReportStream::create)
+            .transpose()
+            .map_err(Error::new)?;
         Ok(Self {
             models: served.models.clone(),
             counts_coverage: !served.from_suite,
@@ -86,7 +90,7 @@ impl Session {
             documented,
             options,
             state: Mutex::new(State {
-                spool,
+                stream,
                 ..State::default()
             }),
             exchanges: AtomicUsize::new(0),
@@ -157,8 +161,8 @@ impl Session {
         print_line(&record);
         let mut state = self.state();
         state.tally.add(&record);
-        if let Some(spool) = &mut state.spool {
-            spool.write(&record);
+        if let Some(stream) = &state.stream {
+            stream.send(record);
         }
         annotation
     }
@@ -380,9 +384,8 @@ impl Session {
         for line in report.coverage.iter().flat_map(coverage_text::totals) {
             eprintln!("{line}");
         }
-        if let (Some(dir), Some(spool)) = (&self.options.report_dir, state.spool.take()) {
-            let cases = spool.finish().map_err(Error::new)?;
-            write_reports(&report.with_cases(cases), dir).map_err(Error::new)?;
+        if let Some(stream) = state.stream.take() {
+            stream.finish(&report).map_err(Error::new)?;
         }
         let recording = std::mem::take(&mut state.recording);
         if let (Some(dir), false) = (&self.options.record_dir, recording.is_empty()) {

@@ -2,13 +2,15 @@
 //! summary, filters by outcome and tag, and every case expandable to its request, response,
 //! failures and diff. `#case-NAME` in the address opens that case.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io;
+use std::io::{self, Write};
 
 use crate::report::coverage::{Coverage, OperationState};
 use crate::report::coverage_text;
 use crate::report::json::Report;
-use crate::report::record::{CaseRecord, Cases, Decision};
+use crate::report::record::{CaseRecord, Decision};
+use crate::report::render::{Body, Render};
 use crate::report::summary::GroupCount;
 
 const STYLE: &str = r#"
@@ -55,8 +57,42 @@ applyFilters();
 openFromHash();
 "#;
 
-/// Writes the page to `to`, one case at a time.
-pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
+/// `report.html` rendered as the records come: a section a case; the counts, the groups, the
+/// ledger and the filters (which list every tag the cases carry) written above the sections
+/// when the run ends.
+#[derive(Default)]
+pub struct HtmlReport {
+    tags: BTreeSet<String>,
+}
+
+impl Render for HtmlReport {
+    fn file_name(&self) -> &'static str {
+        "report.html"
+    }
+
+    fn case(&mut self, case: &CaseRecord, body: &mut Body) -> io::Result<()> {
+        for tag in &case.tags {
+            if !self.tags.contains(tag) {
+                self.tags.insert(tag.clone());
+            }
+        }
+        let mut out = String::with_capacity(4096);
+        case_section(&mut out, case);
+        body.write_all(out.as_bytes())
+    }
+
+    fn finish(&mut self, head: &Report<()>, body: &mut Body, to: &mut dyn Write) -> io::Result<()> {
+        let mut out = page_head(head);
+        filters(&mut out, &self.tags);
+        to.write_all(out.as_bytes())?;
+        body.copy_all(to)?;
+        writeln!(to, "<script>{SCRIPT}</script>\n</body></html>")
+    }
+}
+
+/// The page above the case sections: the counts, the groups, the ledger, the undocumented
+/// properties.
+fn page_head(report: &Report<()>) -> String {
     let s = &report.summary;
     let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(
@@ -126,17 +162,10 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         coverage_section(&mut out, ledger);
     }
     undocumented(&mut out, report);
-    filters(&mut out, report)?;
-    to.write_all(out.as_bytes())?;
-    report.cases.visit_all(&mut |case| {
-        out.clear();
-        case_section(&mut out, case);
-        to.write_all(out.as_bytes())
-    })?;
-    writeln!(to, "<script>{SCRIPT}</script>\n</body></html>")
+    out
 }
 
-fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
+fn filters(out: &mut String, tags: &BTreeSet<String>) {
     out.push_str("<div class=\"filters\">");
     for outcome in Decision::ALL.map(Decision::badge) {
         let _ = write!(
@@ -144,13 +173,11 @@ fn filters(out: &mut String, report: &Report<impl Cases>) -> io::Result<()> {
             "<label><input type=\"checkbox\" name=\"outcome\" value=\"{outcome}\" checked> {outcome}</label>"
         );
     }
-    let tags = report.cases.outline()?.tags;
     out.push_str("<label>tag <select id=\"tag\"><option value=\"\">all</option>");
     for tag in tags {
-        let _ = write!(out, "<option>{}</option>", escape(&tag));
+        let _ = write!(out, "<option>{}</option>", escape(tag));
     }
     out.push_str("</select></label> <span>showing <b id=\"shown\"></b></span></div>\n");
-    Ok(())
 }
 
 /// Why a case was skipped, or whose it is that it did not pass.
@@ -356,7 +383,7 @@ fn operations(out: &mut String, ledger: &Coverage, w: &crate::report::coverage::
 }
 
 /// Undocumented properties per resource type.
-fn undocumented(out: &mut String, report: &Report<impl Cases>) {
+fn undocumented(out: &mut String, report: &Report<()>) {
     if report.undocumented.is_empty() {
         return;
     }

@@ -1,209 +1,233 @@
 //! `junit.xml`: one `<testsuite>` per case file (one documentation page), one `<testcase>` per
-//! case, as CI systems (GitHub, GitLab, Jenkins) read it. Written with quick-xml a suite at a
-//! time, so that only one file's cases are in memory; text is cleaned of what XML cannot hold
-//! only where there is some.
+//! case, as CI systems (GitHub, GitLab, Jenkins) read it. Each case is rendered as it comes; a
+//! file's suite is put together when the run ends, from the runs of its cases in the body.
+//! Text is cleaned of what XML cannot hold only where there is some.
 
 use std::borrow::Cow;
-use std::io;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::ops::Range;
 use std::time::Duration;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::escape::escape;
 
 use crate::report::json::Report;
-use crate::report::record::{CaseRecord, Cases, Decision, Outline};
+use crate::report::record::{CaseRecord, Decision};
+use crate::report::render::{Body, Render};
 
-/// Writes the document to `to`.
-pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
-    let Outline { files, .. } = report.cases.outline()?;
-    let mut writer = Writer::new_with_indent(to, b' ', 4);
-    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let totals = &report.summary;
-    let mut root = BytesStart::new("testsuites");
-    root.push_attribute(("name", "conform"));
-    root.extend_attributes([
-        ("tests", totals.total.to_string().as_str()),
-        // JUnit's skipped holds what the terminal shows as ignored.
-        (
-            "skipped",
-            (totals.skipped + totals.known_failures + totals.not_run)
-                .to_string()
-                .as_str(),
-        ),
-        ("failures", totals.failed.to_string().as_str()),
-        ("errors", totals.errors.to_string().as_str()),
-        (
-            "time",
-            seconds(Duration::from_millis(report.duration_ms)).as_str(),
-        ),
-    ]);
-    writer.write_event(Event::Start(root))?;
-    for (file, ranges) in &files {
-        let rows = rows(ranges, &report.cases)?;
-        write_suite(&mut writer, file, &rows)?;
-    }
-    writer.write_event(Event::End(BytesEnd::new("testsuites")))?;
-    // A trailing newline.
-    writer.write_indent()
+/// `junit.xml` rendered as the records come.
+#[derive(Default)]
+pub struct JunitReport {
+    /// The file of the cases being rendered, and their run in the body so far.
+    current: Option<(String, Run)>,
+    /// Each file's runs of consecutive cases in the body, by file name.
+    files: BTreeMap<String, Vec<Run>>,
 }
 
-/// One `<testcase>`, as the run decided it.
-struct Row {
-    name: String,
-    classname: String,
+/// Consecutive cases of one file, where they are in the body, and their counts.
+#[derive(Clone)]
+struct Run {
+    bytes: Range<u64>,
+    counts: Counts,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    skipped: usize,
+    errors: usize,
+    failures: usize,
     time: Duration,
-    status: Status,
-    system_out: Option<String>,
 }
 
-enum Status {
-    Success,
-    Skipped(Option<String>),
-    /// `<failure>` or `<error>`, its message, type and text.
-    NonSuccess {
-        tag: &'static str,
-        message: Option<String>,
-        ty: Option<String>,
-        text: String,
-    },
-}
-
-fn rows(ranges: &[Range<usize>], cases: &impl Cases) -> io::Result<Vec<Row>> {
-    let mut rows = Vec::new();
-    for range in ranges {
-        cases.visit(range.clone(), &mut |case| {
-            rows.push(row(case));
-            Ok(())
-        })?;
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.tests += other.tests;
+        self.skipped += other.skipped;
+        self.errors += other.errors;
+        self.failures += other.failures;
+        self.time += other.time;
     }
-    Ok(rows)
 }
 
-fn row(case: &CaseRecord) -> Row {
-    // As the run decided: what the baseline knows, and what did not run, is skipped.
-    let status = match case.decision {
-        Decision::Passed | Decision::Flaky => Status::Success,
-        Decision::Skipped | Decision::NotRun => {
-            Status::Skipped(case.skip_reason.as_deref().map(|why| match case.decision {
-                Decision::NotRun => format!("not run: {why}"),
-                _ => why.to_string(),
-            }))
+impl Render for JunitReport {
+    fn file_name(&self) -> &'static str {
+        "junit.xml"
+    }
+
+    fn case(&mut self, case: &CaseRecord, body: &mut Body) -> io::Result<()> {
+        let start = body.position();
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|(file, _)| *file != case.file)
+        {
+            self.close_run(start);
+            let run = Run {
+                bytes: start..start,
+                counts: Counts::default(),
+            };
+            self.current = Some((case.file.clone(), run));
         }
-        Decision::KnownFailure => {
-            let first = case.failures.first().map_or("", |f| f.message.as_str());
-            Status::Skipped(Some(format!("known failure: {first}")))
+        let mut text = String::with_capacity(256);
+        let counted = write_case(&mut text, case);
+        body.write_all(text.as_bytes())?;
+        if let Some((_, run)) = &mut self.current {
+            run.bytes.end = body.position();
+            run.counts.add(counted);
         }
-        Decision::Failed => non_success(case, "failure"),
-        Decision::Error => non_success(case, "error"),
+        Ok(())
+    }
+
+    fn finish(&mut self, head: &Report<()>, body: &mut Body, to: &mut dyn Write) -> io::Result<()> {
+        self.close_run(body.position());
+        let totals = &head.summary;
+        // JUnit's skipped holds what the terminal shows as ignored.
+        let skipped = totals.skipped + totals.known_failures + totals.not_run;
+        write!(
+            to,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"conform\" tests=\"{}\" skipped=\"{skipped}\" failures=\"{}\" errors=\"{}\" time=\"{}\">",
+            totals.total,
+            totals.failed,
+            totals.errors,
+            seconds(Duration::from_millis(head.duration_ms)),
+        )?;
+        for (file, runs) in &self.files {
+            let mut counts = Counts::default();
+            runs.iter().for_each(|run| counts.add(run.counts));
+            write!(
+                to,
+                "\n    <testsuite name=\"{}\" tests=\"{}\" skipped=\"{}\" errors=\"{}\" failures=\"{}\" time=\"{}\">",
+                escape(clean(file)),
+                counts.tests,
+                counts.skipped,
+                counts.errors,
+                counts.failures,
+                seconds(counts.time)
+            )?;
+            for run in runs {
+                body.copy(run.bytes.clone(), to)?;
+            }
+            to.write_all(b"\n    </testsuite>")?;
+        }
+        to.write_all(b"\n</testsuites>\n")
+    }
+}
+
+impl JunitReport {
+    /// Files the run of cases being rendered, which ends at `end` of the body.
+    fn close_run(&mut self, end: u64) {
+        if let Some((file, mut run)) = self.current.take() {
+            run.bytes.end = end;
+            self.files.entry(file).or_default().push(run);
+        }
+    }
+}
+
+/// Writes `case`'s `<testcase>`, as the run decided it; what it counts for in its suite.
+fn write_case(out: &mut String, case: &CaseRecord) -> Counts {
+    use std::fmt::Write as _;
+    let time = Duration::from_millis(case.duration_ms);
+    let mut counts = Counts {
+        tests: 1,
+        time,
+        ..Counts::default()
     };
+    let _ = write!(
+        out,
+        "\n        <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+        escape(clean(&case.name)),
+        escape(clean(&case.file)),
+        seconds(time)
+    );
+    let status = status(case);
     let system_out = match case.decision {
         Decision::KnownFailure => Some(case.failure_text()),
         Decision::Flaky => Some(format!("flaky: {}", case.retries.join("; "))),
         _ => None,
     };
-    Row {
-        name: case.name.clone(),
-        classname: case.file.clone(),
-        time: Duration::from_millis(case.duration_ms),
-        status,
-        system_out,
+    if status.is_none() && system_out.is_none() {
+        out.push_str("/>");
+        return counts;
     }
-}
-
-fn non_success(case: &CaseRecord, tag: &'static str) -> Status {
-    let first = case.failures.first();
-    Status::NonSuccess {
-        tag,
-        message: first.map(|f| f.message.clone()),
-        // `service/status`: whose the failure is, then what kind it is.
-        ty: first.map(|first| match case.cause {
-            Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
-            None => first.kind.as_str().to_string(),
-        }),
-        text: case.failure_text(),
-    }
-}
-
-fn write_suite(
-    writer: &mut Writer<&mut dyn io::Write>,
-    file: &str,
-    rows: &[Row],
-) -> io::Result<()> {
-    let count = |wanted: fn(&Status) -> bool| rows.iter().filter(|r| wanted(&r.status)).count();
-    let skipped = count(|s| matches!(s, Status::Skipped(_)));
-    let errors = count(|s| matches!(s, Status::NonSuccess { tag: "error", .. }));
-    let failures = count(|s| matches!(s, Status::NonSuccess { tag: "failure", .. }));
-    let time: Duration = rows.iter().map(|r| r.time).sum();
-    let mut suite = BytesStart::new("testsuite");
-    suite.push_attribute(("name", clean(file).as_ref()));
-    suite.extend_attributes([
-        ("tests", rows.len().to_string().as_str()),
-        ("skipped", skipped.to_string().as_str()),
-        ("errors", errors.to_string().as_str()),
-        ("failures", failures.to_string().as_str()),
-        ("time", seconds(time).as_str()),
-    ]);
-    if rows.is_empty() {
-        return writer.write_event(Event::Empty(suite));
-    }
-    writer.write_event(Event::Start(suite))?;
-    for row in rows {
-        write_case(writer, row)?;
-    }
-    writer.write_event(Event::End(BytesEnd::new("testsuite")))
-}
-
-fn write_case(writer: &mut Writer<&mut dyn io::Write>, row: &Row) -> io::Result<()> {
-    let mut case = BytesStart::new("testcase");
-    case.push_attribute(("name", clean(&row.name).as_ref()));
-    case.push_attribute(("classname", clean(&row.classname).as_ref()));
-    case.push_attribute(("time", seconds(row.time).as_str()));
-    if matches!(row.status, Status::Success) && row.system_out.is_none() {
-        return writer.write_event(Event::Empty(case));
-    }
-    writer.write_event(Event::Start(case))?;
-    match &row.status {
-        Status::Success => {}
-        Status::Skipped(message) => {
-            let mut skipped = BytesStart::new("skipped");
+    out.push('>');
+    match status {
+        None => {}
+        Some(Status::Skipped(message)) => {
+            counts.skipped = 1;
+            out.push_str("\n            <skipped");
             if let Some(message) = message {
-                skipped.push_attribute(("message", clean(message).as_ref()));
+                let _ = write!(out, " message=\"{}\"", escape(clean(&message)));
             }
-            writer.write_event(Event::Empty(skipped))?;
+            out.push_str("/>");
         }
-        Status::NonSuccess {
-            tag,
-            message,
-            ty,
-            text,
-        } => {
-            let mut start = BytesStart::new(*tag);
+        Some(Status::NonSuccess { tag, message, ty }) => {
+            match tag {
+                "error" => counts.errors = 1,
+                _ => counts.failures = 1,
+            }
+            let _ = write!(out, "\n            <{tag}");
             if let Some(message) = message {
-                start.push_attribute(("message", clean(message).as_ref()));
+                let _ = write!(out, " message=\"{}\"", escape(clean(message)));
             }
             if let Some(ty) = ty {
-                start.push_attribute(("type", clean(ty).as_ref()));
+                let _ = write!(out, " type=\"{}\"", escape(clean(&ty)));
             }
-            write_text_element(writer, start, text)?;
+            let text = case.failure_text();
+            let _ = write!(out, ">{}</{tag}>", escape(clean(&text)));
         }
     }
-    if let Some(out) = &row.system_out {
-        write_text_element(writer, BytesStart::new("system-out"), out)?;
+    if let Some(text) = system_out {
+        let _ = write!(
+            out,
+            "\n            <system-out>{}</system-out>",
+            escape(clean(&text))
+        );
     }
-    writer.write_event(Event::End(BytesEnd::new("testcase")))
+    out.push_str("\n        </testcase>");
+    counts
 }
 
-/// `<tag …>text</tag>`.
-fn write_text_element(
-    writer: &mut Writer<&mut dyn io::Write>,
-    start: BytesStart<'_>,
-    text: &str,
-) -> io::Result<()> {
-    let end = BytesEnd::new(String::from_utf8_lossy(start.name().as_ref()).into_owned());
-    writer.write_event(Event::Start(start))?;
-    writer.write_event(Event::Text(BytesText::new(&clean(text))))?;
-    writer.write_event(Event::End(end))
+/// How a case that did not simply pass shows in JUnit.
+enum Status<'a> {
+    Skipped(Option<String>),
+    /// `<failure>` or `<error>`, with its first failure's message and type.
+    NonSuccess {
+        tag: &'static str,
+        message: Option<&'a str>,
+        ty: Option<String>,
+    },
+}
+
+/// As the run decided: what the baseline knows, and what did not run, is skipped.
+fn status(case: &CaseRecord) -> Option<Status<'_>> {
+    let non_success = |tag| {
+        let first = case.failures.first();
+        Status::NonSuccess {
+            tag,
+            message: first.map(|f| f.message.as_str()),
+            // `service/status`: whose the failure is, then what kind it is.
+            ty: first.map(|first| match case.cause {
+                Some(cause) => format!("{}/{}", cause.as_str(), first.kind.as_str()),
+                None => first.kind.as_str().to_string(),
+            }),
+        }
+    };
+    match case.decision {
+        Decision::Passed | Decision::Flaky => None,
+        Decision::Skipped | Decision::NotRun => Some(Status::Skipped(
+            case.skip_reason.as_deref().map(|why| match case.decision {
+                Decision::NotRun => format!("not run: {why}"),
+                _ => why.to_string(),
+            }),
+        )),
+        Decision::KnownFailure => {
+            let first = case.failures.first().map_or("", |f| f.message.as_str());
+            Some(Status::Skipped(Some(format!("known failure: {first}"))))
+        }
+        Decision::Failed => Some(non_success("failure")),
+        Decision::Error => Some(non_success("error")),
+    }
 }
 
 /// Seconds with three decimals, as JUnit readers expect.
@@ -246,13 +270,12 @@ mod tests {
     }
 
     /// The document quick-junit (the crate CI tools' JUnit writers share) writes of the same
-    /// rows with every suite in memory at once.
+    /// cases with every suite in memory at once.
     fn whole(report: &Report) -> String {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut junit = quick_junit::Report::new("conform");
         junit.set_time(Duration::from_millis(report.duration_ms));
-        let mut by_file: std::collections::BTreeMap<&str, Vec<&CaseRecord>> =
-            std::collections::BTreeMap::new();
+        let mut by_file: BTreeMap<&str, Vec<&CaseRecord>> = BTreeMap::new();
         for case in &report.cases {
             by_file.entry(&case.file).or_default().push(case);
         }
@@ -261,44 +284,45 @@ mod tests {
             suite.set_time(Duration::from_millis(
                 cases.iter().map(|c| c.duration_ms).sum(),
             ));
-            for row in cases.into_iter().map(row) {
-                let status = match row.status {
-                    Status::Success => TestCaseStatus::success(),
-                    Status::Skipped(message) => {
-                        let mut status = TestCaseStatus::skipped();
+            for case in cases {
+                let test_status = match status(case) {
+                    None => TestCaseStatus::success(),
+                    Some(Status::Skipped(message)) => {
+                        let mut skipped = TestCaseStatus::skipped();
                         if let Some(message) = message {
-                            status.set_message(message);
+                            skipped.set_message(message);
                         }
-                        status
+                        skipped
                     }
-                    Status::NonSuccess {
-                        tag,
-                        message,
-                        ty,
-                        text,
-                    } => {
+                    Some(Status::NonSuccess { tag, message, ty }) => {
                         let kind = match tag {
                             "error" => NonSuccessKind::Error,
                             _ => NonSuccessKind::Failure,
                         };
-                        let mut status = TestCaseStatus::non_success(kind);
+                        let mut failed = TestCaseStatus::non_success(kind);
                         if let Some(message) = message {
-                            status.set_message(message);
+                            failed.set_message(message);
                         }
                         if let Some(ty) = ty {
-                            status.set_type(ty);
+                            failed.set_type(ty);
                         }
-                        status.set_description(text);
-                        status
+                        failed.set_description(case.failure_text());
+                        failed
                     }
                 };
-                let mut case = TestCase::new(row.name, status);
-                if let Some(out) = row.system_out {
-                    case.set_system_out(out);
+                let mut test_case = TestCase::new(case.name.as_str(), test_status);
+                match case.decision {
+                    Decision::KnownFailure => {
+                        test_case.set_system_out(case.failure_text());
+                    }
+                    Decision::Flaky => {
+                        test_case.set_system_out(format!("flaky: {}", case.retries.join("; ")));
+                    }
+                    _ => {}
                 }
-                case.set_classname(row.classname);
-                case.set_time(row.time);
-                suite.add_test_case(case);
+                test_case.set_classname(case.file.as_str());
+                test_case.set_time(Duration::from_millis(case.duration_ms));
+                suite.add_test_case(test_case);
             }
             junit.add_test_suite(suite);
         }
@@ -311,8 +335,16 @@ mod tests {
     }
 
     fn streamed(report: &Report) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut body = Body::new(dir.path()).unwrap();
+        let mut junit = JunitReport::default();
+        for case in &report.cases {
+            junit.case(case, &mut body).unwrap();
+        }
         let mut out = Vec::new();
-        render(report, &mut out).unwrap();
+        junit
+            .finish(&report.with_cases(()), &mut body, &mut out)
+            .unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -1,18 +1,68 @@
 //! `report.md`: a conformance matrix for a CI summary, one row per documented operation.
 
 use std::fmt::Write as _;
-use std::io;
+use std::io::{self, Write};
 
 use crate::check::FailureKind;
 use crate::check::cause::Cause;
 use crate::report::coverage::Coverage;
 use crate::report::coverage_text;
 use crate::report::json::Report;
-use crate::report::record::{CaseRecord, Cases, Decision};
+use crate::report::record::{CaseRecord, Decision};
+use crate::report::render::{Body, Render};
 use crate::report::summary::{CauseCounts, GroupCount};
 
-/// Writes the report to `to`, one case at a time.
-pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result<()> {
+/// `report.md` rendered as the records come: a row a case; the headline, the groups and the
+/// ledger written above the rows when the run ends, the undocumented properties below them.
+#[derive(Default)]
+pub struct MarkdownReport {
+    /// The lines of the undocumented section: only the cases that have such properties.
+    undocumented_lines: String,
+}
+
+impl Render for MarkdownReport {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+
+    fn case(&mut self, case: &CaseRecord, body: &mut Body) -> io::Result<()> {
+        undocumented_line(&mut self.undocumented_lines, case);
+        let mut out = String::with_capacity(256);
+        let _ = writeln!(
+            out,
+            "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} | {} |",
+            case.method,
+            cell(&case.path_template),
+            cell(&case.name),
+            cell(case.page.as_deref().unwrap_or(&case.file)),
+            column(
+                case,
+                &[
+                    FailureKind::Status,
+                    FailureKind::Transport,
+                    FailureKind::Timeout,
+                    FailureKind::Setup
+                ]
+            ),
+            column(case, &[FailureKind::Header]),
+            column(case, &[FailureKind::Schema]),
+            column(case, &[FailureKind::Body]),
+            outcome(case),
+            case.cause.map_or("", |c| c.as_str()),
+        );
+        body.write_all(out.as_bytes())
+    }
+
+    fn finish(&mut self, head: &Report<()>, body: &mut Body, to: &mut dyn Write) -> io::Result<()> {
+        to.write_all(headline(head).as_bytes())?;
+        body.copy_all(to)?;
+        undocumented(head, &self.undocumented_lines, to)
+    }
+}
+
+/// What the report says above its rows: the headline, the causes, the baseline, the ledger, the
+/// groups, and the head of the table.
+fn headline(report: &Report<()>) -> String {
     let s = &report.summary;
     let mut out = String::new();
     let _ = writeln!(out, "# Graph contract conformance\n");
@@ -50,38 +100,7 @@ pub fn render(report: &Report<impl Cases>, to: &mut dyn io::Write) -> io::Result
         "| operation | page | status | headers | schema | body | outcome | cause |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-    to.write_all(out.as_bytes())?;
-    // The lines of the undocumented section, gathered on the one read of the cases: only the
-    // cases that have such properties.
-    let mut undocumented_lines = String::new();
-    report.cases.visit_all(&mut |case| {
-        undocumented_line(&mut undocumented_lines, case);
-        out.clear();
-        let _ = writeln!(
-            out,
-            "| `{} {}`<br>{} | {} | {} | {} | {} | {} | {} | {} |",
-            case.method,
-            cell(&case.path_template),
-            cell(&case.name),
-            cell(case.page.as_deref().unwrap_or(&case.file)),
-            column(
-                case,
-                &[
-                    FailureKind::Status,
-                    FailureKind::Transport,
-                    FailureKind::Timeout,
-                    FailureKind::Setup
-                ]
-            ),
-            column(case, &[FailureKind::Header]),
-            column(case, &[FailureKind::Schema]),
-            column(case, &[FailureKind::Body]),
-            outcome(case),
-            case.cause.map_or("", |c| c.as_str()),
-        );
-        to.write_all(out.as_bytes())
-    })?;
-    undocumented(report, &undocumented_lines, to)
+    out
 }
 
 /// The cases that did not pass, by whose it is; written when there are any.
@@ -186,11 +205,7 @@ fn undocumented_line(lines: &mut String, case: &CaseRecord) {
 }
 
 /// Undocumented properties per resource type, then `cases`: the lines of the cases they came in.
-fn undocumented(
-    report: &Report<impl Cases>,
-    cases: &str,
-    to: &mut dyn io::Write,
-) -> io::Result<()> {
+fn undocumented(report: &Report<()>, cases: &str, to: &mut dyn io::Write) -> io::Result<()> {
     if report.undocumented.is_empty() {
         return Ok(());
     }

@@ -15,7 +15,7 @@ use crate::exec::transport::Http;
 use crate::probe_kind::ProbeKind;
 use crate::report::record::CaseRecord;
 use crate::report::recording::CaseInfo;
-use crate::report::spool::Spool;
+use crate::report::stream::ReportStream;
 use crate::report::tally::Tally;
 use crate::run::progress::Progress;
 use crate::schema::registry::Schemas;
@@ -41,41 +41,29 @@ pub struct Engine {
     pub interrupted: watch::Receiver<bool>,
 }
 
-/// Where the verdicts go as they come, in plan order: the tally, the spool of records and the
-/// progress line.
+/// Where the verdicts go as they come, in plan order: the tally, the stream of records that
+/// feeds the reports, and the progress line.
 pub struct Recorder {
     /// What the reports open with and the terminal prints, counted as verdicts come.
     pub tally: Mutex<Tally>,
     /// Where the records go as verdicts come, when the run writes reports.
-    pub spool: Mutex<Option<Spool>>,
+    pub stream: Mutex<Option<ReportStream>>,
     /// The terminal's progress line, when there is one.
     pub progress: Option<Progress>,
 }
 
 impl Recorder {
-    /// Counts the next record in plan order and spools it.
+    /// Counts the next record in plan order and hands it to the reports.
     pub fn record(&self, record: CaseRecord) {
-        if let Some(spool) = lock(&self.spool).as_mut() {
-            spool.write(&record);
-        }
         lock(&self.tally).add(&record);
-    }
-
-    /// Flushes the spooled records every `period`, for as long as the run lasts.
-    pub async fn flush_spool_every(&self, period: std::time::Duration) {
-        let mut ticks = tokio::time::interval(period);
-        loop {
-            ticks.tick().await;
-            match lock(&self.spool).as_mut() {
-                Some(spool) => spool.flush(),
-                None => return,
-            }
+        if let Some(stream) = lock(&self.stream).as_ref() {
+            stream.send(record);
         }
     }
 
-    /// The spooled records, once every verdict is in.
-    pub fn take_spool(&self) -> Option<Spool> {
-        lock(&self.spool).take()
+    /// The stream of records, once every verdict is in.
+    pub fn take_stream(&self) -> Option<ReportStream> {
+        lock(&self.stream).take()
     }
 
     /// The run's tally, once every verdict is in.
@@ -135,7 +123,7 @@ impl Engine {
     }
 }
 
-/// A lock that a panicking holder did not leave unusable: a tally or a spool stays whole
+/// A lock that a panicking holder did not leave unusable: a tally or a stream stays whole
 /// between two records.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex

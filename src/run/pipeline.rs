@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use libtest_mimic::Arguments;
 use tokio::runtime::Runtime;
@@ -20,9 +20,8 @@ use crate::report::coverage::Denominator;
 use crate::report::coverage_file::{CoverageBaseline, Ratchet};
 use crate::report::coverage_text;
 use crate::report::json::Report;
-use crate::report::spool::{Spool, Spooled};
+use crate::report::stream::ReportStream;
 use crate::report::tally::Tally;
-use crate::report::write::write_reports;
 use crate::run::engine::{Engine, Recorder};
 use crate::run::printer::Printer;
 use crate::run::progress::{self, Progress};
@@ -70,10 +69,10 @@ struct Prepared {
 
 /// How the cases' execution ended.
 struct Executed {
-    /// The report without its cases: they are in the spool.
+    /// The report without its cases: they went to the stream as they came.
     report: Report<()>,
-    /// The records, when the run writes reports; the error that lost them, if one did.
-    spooled: Option<std::result::Result<Spooled, String>>,
+    /// Where the records went, when the run writes reports: the reports are finished with it.
+    stream: Option<ReportStream>,
     /// Records whose decision is `Failed`: every trial shown, run or not, has a record.
     failed: usize,
     /// The error that stopped the run before every case ran.
@@ -96,12 +95,11 @@ pub fn run(options: RunOptions) -> Result<u8> {
     }
     let mut executed = execute(&options, prepared)?;
     let code = exit_code(&executed);
-    if let (Some(dir), Some(spooled)) = (&options.report_dir, executed.spooled.take()) {
-        let report = spooled.map(|cases| executed.report.with_cases(cases));
-        if let Err(message) = report.and_then(|report| write_reports(&report, dir)) {
-            eprintln!("error: {message}");
-            return Ok(exit::COULD_NOT_RUN);
-        }
+    if let Some(stream) = executed.stream.take()
+        && let Err(message) = stream.finish(&executed.report)
+    {
+        eprintln!("error: {message}");
+        return Ok(exit::COULD_NOT_RUN);
     }
     if let Some(error) = &executed.stopped {
         eprintln!("{error}");
@@ -265,7 +263,12 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let interrupted = watch_ctrl_c(&runtime);
     let (endpoint, server) =
         destination::prepare(&runtime, &client, settings, prepared.served.as_ref())?;
-    let spool = Spool::create_in(options.report_dir.as_deref()).map_err(Error::new)?;
+    let stream = options
+        .report_dir
+        .as_deref()
+        .map(ReportStream::create)
+        .transpose()
+        .map_err(Error::new)?;
     let listed = prepared.baseline.as_ref().map(Baseline::listed_cases);
     let started_at = SystemTime::now();
     let started = Instant::now();
@@ -287,7 +290,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
         own_server: settings.writable() == Writable::Everything,
         recorder: Recorder {
             tally: Mutex::new(Tally::keeping(listed.unwrap_or_default())),
-            spool: Mutex::new(spool),
+            stream: Mutex::new(stream),
             progress: progress::wanted()
                 .then(|| Progress::new(prepared.suite.count(Selection::Run))),
         },
@@ -317,11 +320,11 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     report.coverage = coverage.map(|d| tally.coverage.ledger(&d, true));
     print_after_verdicts(&tally, &report);
     let ratchet = ratchet(coverage_baseline, &report)?;
-    let spooled = engine.recorder.take_spool().map(Spool::finish);
+    let stream = engine.recorder.take_stream();
     Ok(Executed {
         failed: tally.summary.failing(),
         report,
-        spooled,
+        stream,
         stopped,
         interrupted,
         ratchet,
@@ -409,14 +412,6 @@ fn run_trials(
             }
         });
     }
-    let flushing = engine.clone();
-    // Whoever follows records.jsonl sees each record within a second of its verdict.
-    runtime.spawn(async move {
-        flushing
-            .recorder
-            .flush_spool_every(Duration::from_secs(1))
-            .await
-    });
     let (slots_in, slots) = mpsc::channel(trial::PRINT_AHEAD);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), slots_in);
     runtime.block_on(trial::print_in_order(slots, &mut printer, &engine.recorder));
