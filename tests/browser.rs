@@ -8,6 +8,7 @@
 #[path = "cli/common/mod.rs"]
 mod common;
 
+use crate::common::Test;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -100,8 +101,9 @@ fn the_html_report_shows_the_counts_and_expands_a_failing_case(browser: &Path) {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(&[Deviation::WrongStatus]));
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(&format!("http://{addr}"), Some(reports.path()), &[], &[]);
-    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .status(1)
+        .run();
     let report = common::report(reports.path());
 
     let page = reports.path().join("report.html");

@@ -1,6 +1,7 @@
 //! The API model: `schemas import` keeps the URL space per API version; `explain`, `import`,
 //! `list` and `lint` type paths by it. On a metadata file and pages written for these tests.
 
+use crate::common::Test;
 use std::path::Path;
 
 use serde_json::Value;
@@ -29,13 +30,7 @@ fn schemas(dir: &Path, beta: bool) -> String {
             "--api",
             "beta",
         ];
-        let imported = common::conform(&args, &[]);
-        assert_eq!(
-            imported.status.code(),
-            Some(0),
-            "{}",
-            common::text(&imported)
-        );
+        Test::new().args(args).status(0).run();
     }
     out
 }
@@ -58,8 +53,8 @@ fn versions_are_kept_apart_in_one_schemas_folder() {
         v1["model"]["version"], "v1.0",
         "the beta import left v1.0's model alone"
     );
-    let bad = common::conform(
-        &[
+    let bad = Test::new()
+        .args([
             "schemas",
             "import",
             "--csdl",
@@ -68,10 +63,9 @@ fn versions_are_kept_apart_in_one_schemas_folder() {
             &out,
             "--api",
             "../x",
-        ],
-        &[],
-    );
-    assert_eq!(bad.status.code(), Some(2));
+        ])
+        .status(2)
+        .run();
     assert!(common::text(&bad).contains("is not an API version"));
 }
 
@@ -79,23 +73,17 @@ fn versions_are_kept_apart_in_one_schemas_folder() {
 fn explain_types_a_path_segment_by_segment() {
     let dir = tempfile::tempdir().unwrap();
     let out = schemas(dir.path(), false);
-    let explained = common::conform(
-        &[
+    let explained = Test::new()
+        .args([
             "explain",
             "/v1.0/groups/{group-id}/threads/{id}/reply",
             "-X",
             "POST",
             "--schemas",
             &out,
-        ],
-        &[],
-    );
-    assert_eq!(
-        explained.status.code(),
-        Some(0),
-        "{}",
-        common::text(&explained)
-    );
+        ])
+        .status(0)
+        .run();
     let text = common::text(&explained);
     assert!(
         text.contains("threads")
@@ -108,29 +96,29 @@ fn explain_types_a_path_segment_by_segment() {
         text.contains("operation: action; typed by the v1.0 model"),
         "{text}"
     );
-    let unplaced = common::conform(
-        &["explain", "/v1.0/groups/{id}/thread", "--schemas", &out],
-        &[],
-    );
-    assert_eq!(unplaced.status.code(), Some(1));
+    let unplaced = Test::new()
+        .args(["explain", "/v1.0/groups/{id}/thread", "--schemas", &out])
+        .status(1)
+        .run();
     assert!(
         common::text(&unplaced).contains("did you mean: threads"),
         "{}",
         common::text(&unplaced)
     );
-    let unbalanced = common::conform(&["explain", "/v1.0/users('x", "--schemas", &out], &[]);
-    assert_eq!(unbalanced.status.code(), Some(2));
+    let unbalanced = Test::new()
+        .args(["explain", "/v1.0/users('x", "--schemas", &out])
+        .status(2)
+        .run();
     assert!(common::text(&unbalanced).contains("a quote is not closed"));
-    let none = common::conform(
-        &[
+    let none = Test::new()
+        .args([
             "explain",
             "/v1.0/users",
             "--schemas",
             dir.path().join("nothing").to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(none.status.code(), Some(2));
+        ])
+        .status(2)
+        .run();
     assert!(common::text(&none).contains("holds no API model"));
 }
 
@@ -143,15 +131,17 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
         .display()
         .to_string();
     let cases = dir.path().join("cases").display().to_string();
-    let plain = common::conform(&["import", &pages, "--out", &cases, "--schemas", &out], &[]);
-    assert_eq!(plain.status.code(), Some(0), "{}", common::text(&plain));
+    Test::new()
+        .args(["import", &pages, "--out", &cases, "--schemas", &out])
+        .status(0)
+        .run();
     assert!(
         !Path::new(&cases).join("thread-reply.toml").exists(),
         "no annotations, no case"
     );
     // Planned for a server that is not conform's own (nothing is listening there).
-    let listed = common::conform(
-        &[
+    let listed = Test::new()
+        .args([
             "list",
             "--cases",
             &cases,
@@ -161,9 +151,8 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
             "json",
             "--base-url",
             "http://127.0.0.1:9",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let rows: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let row = |name: &str| {
         rows.as_array()
@@ -185,8 +174,8 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
         "discovered in /groups"
     );
     assert_eq!(threads["binding"]["skip"], Value::Null);
-    let given = common::conform(
-        &[
+    let given = Test::new()
+        .args([
             "list",
             "--cases",
             &cases,
@@ -196,9 +185,8 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
             "json",
             "--var",
             "group-id=g1",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let given: Value = serde_json::from_slice(&given.stdout).unwrap();
     let listed = given
         .as_array()
@@ -215,8 +203,8 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
     assert_eq!(message["operation"], Value::Null);
 
     let paired = dir.path().join("paired").display().to_string();
-    let imported = common::conform(
-        &[
+    let imported = Test::new()
+        .args([
             "import",
             &pages,
             "--out",
@@ -224,9 +212,8 @@ fn import_types_paths_and_pairs_unannotated_pages_when_asked() {
             "--schemas",
             &out,
             "--unannotated",
-        ],
-        &[],
-    );
+        ])
+        .run();
     assert!(
         common::text(&imported).contains("1 page(s) had blocks paired without annotations"),
         "{}",
@@ -250,8 +237,8 @@ fn lint_names_what_the_model_cannot_place_and_what_disagrees_with_it() {
         .display()
         .to_string();
     let nothing = dir.path().join("none").display().to_string();
-    let linted = common::conform(
-        &[
+    let linted = Test::new()
+        .args([
             "lint",
             "--docs",
             &pages,
@@ -261,9 +248,8 @@ fn lint_names_what_the_model_cannot_place_and_what_disagrees_with_it() {
             &nothing,
             "--format",
             "json",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let findings: Value = serde_json::from_slice(&linted.stdout).unwrap();
     let codes: Vec<(&str, &str)> = findings
         .as_array()
@@ -284,16 +270,15 @@ fn lint_names_what_the_model_cannot_place_and_what_disagrees_with_it() {
         "[[case]]\nname = \"c\"\n[case.request]\nmethod = \"GET\"\npath = \"/v1.0/groups/{g}/threads/{thread-id}\"\n[case.expect]\nstatus = 200\n\n[[case]]\nname = \"d\"\n[case.request]\nmethod = \"GET\"\npath = \"/groups/{group-id}\"\n[case.expect]\nstatus = 200\n",
     )
     .unwrap();
-    let linted = common::conform(
-        &[
+    let linted = Test::new()
+        .args([
             "lint",
             "--schemas",
             &out,
             "--cases",
             cases.to_str().unwrap(),
-        ],
-        &[],
-    );
+        ])
+        .run();
     let text = common::text(&linted);
     assert!(text.contains("warning[C006]: {g} stands for a key of `microsoft.graph.group`: Graph's docs name it {group-id}"), "{text}");
     assert!(

@@ -2,20 +2,20 @@
 //! panic, never a run. tests/bad-input/ pins the message of each malformed input; the tests
 //! after it cover what a pinned file cannot (flags, servers, files changing mid-run).
 
+use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::common::{self, golden, project::Project};
 
 /// Exit code 2, no panic, and stderr containing every one of `needles`.
-fn assert_could_not_run(output: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{}", common::text(output));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "`{needle}` not in:\n{stderr}");
-    }
+/// `test` ends with exit code 2, its message saying each of `needles`, never a panic.
+fn could_not_run(test: Test, needles: &[&str]) {
+    let test = test.status(2).stderr_lacks("panicked");
+    needles
+        .iter()
+        .fold(test, |test, needle| test.stderr_has(needle))
+        .run();
 }
 
 /// Files of an item directory, relative to it.
@@ -78,7 +78,7 @@ fn every_bad_input_exits_2_with_its_pinned_message() {
             }
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = project.conform(&args);
+        let output = Test::in_dir(project.root()).args(&args).run();
         let stderr = String::from_utf8_lossy(&output.stderr);
         let name = item.file_name().unwrap().to_string_lossy();
         assert_eq!(
@@ -103,7 +103,7 @@ fn bad_case_files_of_every_shape_are_errors() {
     ] {
         let p = Project::new();
         p.write("cases/zz_bad.toml", contents);
-        assert_could_not_run(&p.run(&[]), &["zz_bad.toml", needle]);
+        could_not_run(p.test_run(), &["zz_bad.toml", needle]);
     }
 }
 
@@ -111,15 +111,17 @@ fn bad_case_files_of_every_shape_are_errors() {
 fn missing_directories_are_named() {
     let p = Project::new();
     fs::remove_dir_all(p.path("cases")).unwrap();
-    assert_could_not_run(&p.run(&[]), &["cannot read the cases directory"]);
+    could_not_run(p.test_run(), &["cannot read the cases directory"]);
 }
 
 #[test]
 fn a_log_file_that_cannot_be_created_is_named_before_anything_runs() {
     let p = Project::new();
     let log = p.path("no-such-dir/log.txt");
-    let output = p.run(&["--logfile", log.to_str().unwrap()]);
-    assert_could_not_run(&output, &["cannot create the log file", "no-such-dir"]);
+    could_not_run(
+        p.test_run().arg("--logfile").arg(&log),
+        &["cannot create the log file", "no-such-dir"],
+    );
     assert!(!p.path("reports/report.json").exists(), "nothing ran");
 }
 
@@ -134,7 +136,7 @@ fn bad_flags_exit_2() {
         vec!["run", "--base-url", "ftp://example.org"],
         vec!["frobnicate"],
     ] {
-        let output = common::conform(&args, &[]);
+        let output = Test::new().args(&args).run();
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -156,15 +158,19 @@ fn an_unreachable_server_is_one_clear_error() {
         .unwrap()
         .port();
     let base_url = format!("http://127.0.0.1:{port}");
-    let output = common::run_remote(&base_url, None, &[], &[]);
-    assert_could_not_run(&output, &[&format!("cannot reach {base_url}")]);
+    could_not_run(
+        Test::remote(&base_url, None),
+        &[&format!("cannot reach {base_url}")],
+    );
 }
 
 #[test]
 fn help_exits_0() {
-    let output = common::conform(&["run", "--help"], &[]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("--base-url"));
+    Test::new()
+        .args(["run", "--help"])
+        .status(0)
+        .stdout_has("--base-url")
+        .run();
 }
 
 fn one_get_case(name: &str) -> String {
@@ -186,7 +192,8 @@ fn a_case_file_edited_during_the_run_changes_nothing_the_run_planned() {
     fs::write(cases.join("e.toml"), padding + &one_get_case("e")).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let child = common::command_in(project.root())
+    let child = Test::in_dir(project.root())
+        .command()
         .args(["run", "--cases", "edited-cases", "--base-url", &base_url])
         .args(["--jobs", "1", "--report", "edited"])
         .env_remove("CONFORM_TOKEN")

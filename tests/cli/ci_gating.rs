@@ -2,6 +2,7 @@
 //! Ctrl-C.
 
 use crate::common;
+use crate::common::Test;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -10,15 +11,13 @@ use crate::common::agree::{junit_counts, reports_agree};
 use crate::common::drift::{self, Deviation};
 use serde_json::Value;
 
-fn run_drift(deviations: &[Deviation], reports: &Path, extra: &[&str]) -> std::process::Output {
+fn run_drift(deviations: &[Deviation], reports: &Path, extra: &[&str]) -> common::test::Ran {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(deviations));
-    common::run_remote(
-        &format!("http://{addr}"),
-        Some(reports),
-        extra,
-        &[("CONFORM_TOKEN", "t0ken")],
-    )
+    Test::remote(&format!("http://{addr}"), Some(reports))
+        .args(extra)
+        .envs(&[("CONFORM_TOKEN", "t0ken")])
+        .run()
 }
 
 #[test]
@@ -30,13 +29,10 @@ fn one_run_writes_four_reports_that_agree() {
         Deviation::WrongStatus,
         Deviation::BodyOn204,
     ]));
-    let output = common::run_remote(
-        &format!("http://{addr}"),
-        Some(reports.path()),
-        &[],
-        &[("GITHUB_STEP_SUMMARY", summary_file.to_str().unwrap())],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .envs(&[("GITHUB_STEP_SUMMARY", summary_file.to_str().unwrap())])
+        .status(1)
+        .run();
 
     let summary = reports_agree(reports.path());
     assert_eq!(
@@ -149,18 +145,17 @@ fn a_baseline_lets_known_failures_pass_and_update_prunes_them() {
     assert_eq!(report["baseline"]["new"], 1);
 
     // Both known: the run passes. The update keeps the reason of the old entry.
-    let update = common::conform(
-        &[
+    Test::new()
+        .args([
             "baseline",
             "update",
             "--baseline",
             baseline.to_str().unwrap(),
             "--report",
             reports.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(update.status.code(), Some(0), "{}", common::text(&update));
+        ])
+        .status(0)
+        .run();
     let written = fs::read_to_string(&baseline).unwrap();
     assert!(written.contains("reason = \"upstream\""), "{written}");
     let output = run_drift(&both, &reports, &["--baseline", baseline.to_str().unwrap()]);
@@ -184,17 +179,16 @@ fn a_baseline_lets_known_failures_pass_and_update_prunes_them() {
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("0 new, 0 known, 2 fixed"), "{text}");
-    let update = common::conform(
-        &[
+    let update = Test::new()
+        .args([
             "baseline",
             "update",
             "--baseline",
             baseline.to_str().unwrap(),
             "--report",
             reports.to_str().unwrap(),
-        ],
-        &[],
-    );
+        ])
+        .run();
     let text = common::text(&update);
     assert!(
         text.contains("fixed: create_conversationthread_from_group status"),
@@ -236,13 +230,15 @@ fn shards_run_every_case_once_and_merge_into_the_unsharded_verdicts() {
     let addr = runtime.block_on(drift::start(&[Deviation::BadDateTime]));
     let base_url = format!("http://{addr}");
     let whole = work.path().join("whole");
-    common::run_remote(&base_url, Some(&whole), &[], &[]);
+    Test::remote(&base_url, Some(&whole)).run();
     let mut shard_dirs = Vec::new();
     let mut seen = Vec::new();
     for k in 1..=3 {
         let dir = work.path().join(format!("shard-{k}"));
         let shard = format!("{k}/3");
-        common::run_remote(&base_url, Some(&dir), &["--shard", &shard], &[]);
+        Test::remote(&base_url, Some(&dir))
+            .args(["--shard", &shard])
+            .run();
         let report = common::report(&dir);
         assert_eq!(report["shard"]["index"], k);
         seen.extend(verdicts(&report).into_keys());
@@ -257,8 +253,7 @@ fn shards_run_every_case_once_and_merge_into_the_unsharded_verdicts() {
     let mut args = vec!["report", "merge"];
     args.extend(shard_dirs.iter().map(|d| d.to_str().unwrap()));
     args.extend(["--out", merged.to_str().unwrap()]);
-    let output = common::conform(&args, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    Test::new().args(&args).status(0).run();
     let merged_report = common::report(&merged);
     assert_eq!(verdicts(&merged_report), verdicts(&common::report(&whole)));
     assert_eq!(merged_report["complete"], true);
@@ -267,34 +262,32 @@ fn shards_run_every_case_once_and_merge_into_the_unsharded_verdicts() {
     }
 
     // The same shard twice, or a report of another suite, is refused.
-    let twice = common::conform(
-        &[
+    let twice = Test::new()
+        .args([
             "report",
             "merge",
             shard_dirs[0].to_str().unwrap(),
             shard_dirs[0].to_str().unwrap(),
             "--out",
             merged.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(twice.status.code(), Some(2));
+        ])
+        .status(2)
+        .run();
     assert!(common::text(&twice).contains("shard 1/3 again"));
     let mut other: Value = common::report(&shard_dirs[1]);
     other["suite"] = Value::String("0000000000000000".into());
     fs::write(shard_dirs[1].join("report.json"), other.to_string()).unwrap();
-    let foreign = common::conform(
-        &[
+    let foreign = Test::new()
+        .args([
             "report",
             "merge",
             shard_dirs[0].to_str().unwrap(),
             shard_dirs[1].to_str().unwrap(),
             "--out",
             merged.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(foreign.status.code(), Some(2));
+        ])
+        .status(2)
+        .run();
     assert!(common::text(&foreign).contains("another suite"));
 }
 
@@ -307,7 +300,8 @@ fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
     args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
     args.extend(["--jobs", "1", "--timeout", "3", "--report"].map(String::from));
     args.push(reports.path().to_str().unwrap().to_string());
-    let child = common::command_in(&common::root())
+    let child = Test::in_dir(&common::root())
+        .command()
         .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -330,7 +324,9 @@ fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
 
 #[test]
 fn completions_are_printed() {
-    let output = common::conform(&["completions", "bash"], &[]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("conform"));
+    Test::new()
+        .args(["completions", "bash"])
+        .status(0)
+        .stdout_has("conform")
+        .run();
 }

@@ -2,6 +2,7 @@
 //! model, what a run made of each operation, and a run that fails when a release stops serving
 //! an operation or an operation starts to fail.
 
+use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -62,13 +63,15 @@ fn the_ledger_of_a_suite_counts_every_operation_of_the_model_once() {
         "--cases",
         cases.to_str().unwrap(),
     ];
-    let text = common::conform(&args, &[]);
+    let text = Test::new().args(args).run();
     let shown = common::text(&text);
     assert_eq!(text.status.code(), Some(0), "{shown}");
     assert!(shown.contains("3 documented"), "{shown}");
     assert!(shown.contains("groups"), "{shown}");
 
-    let json = common::conform(&[&args[..], &["--format", "json"]].concat(), &[]);
+    let json = Test::new()
+        .args([&args[..], &["--format", "json"]].concat())
+        .run();
     let ledger: Value = serde_json::from_slice(&json.stdout).unwrap();
     let offered = ledger["models"][0]["operations"].as_u64().unwrap();
     let workloads = ledger["workloads"].as_array().unwrap();
@@ -148,7 +151,10 @@ fn run_against(
         "none",
     ];
     args.extend_from_slice(extra);
-    let output = common::conform(&args, &[("CONFORM_TOKEN", "t0ken")]);
+    let output = Test::new()
+        .args(&args)
+        .envs(&[("CONFORM_TOKEN", "t0ken")])
+        .run();
     (output.status.code(), common::text(&output))
 }
 
@@ -161,8 +167,7 @@ fn update(what: &str, file: &Path, reports: &Path) {
         "--report",
         reports.to_str().unwrap(),
     ];
-    let output = common::conform(&args, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    Test::new().args(args).status(0).run();
 }
 
 #[test]
@@ -242,7 +247,7 @@ fn the_ratchet_fails_a_run_that_loses_an_operation_and_lists_what_was_gained() {
         "--coverage-baseline",
         ledger.to_str().unwrap(),
     ];
-    let checked = common::conform(&again, &[]);
+    let checked = Test::new().args(again).run();
     assert_eq!(
         checked.status.code(),
         Some(0),
@@ -266,7 +271,7 @@ fn a_coverage_baseline_of_another_model_or_with_a_bad_line_cannot_run() {
             "--coverage-baseline",
             ledger.to_str().unwrap(),
         ];
-        let output = common::conform(&args, &[]);
+        let output = Test::new().args(args).run();
         (output.status.code(), common::text(&output))
     };
     let (code, text) = run("model v1.0 0123456789abcdef 7\nv1.0 group list\n");
@@ -333,7 +338,7 @@ fn shards_merge_into_the_ledger_of_the_whole_run_and_shards_of_other_models_are_
         args.extend(shards.iter().map(|s| s.to_str().unwrap().to_string()));
         args.extend(["--out".to_string(), merged.to_str().unwrap().to_string()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        common::conform(&args, &[])
+        Test::new().args(&args).run()
     };
     let output = merge(&shards);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));

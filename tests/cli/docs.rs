@@ -4,6 +4,7 @@
 //! server, and their output compared — `...` stands for any lines, `[..]` for any text
 //! within a line, runs of blanks compare as one, and a last line `? N` is the exit code.
 
+use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -232,7 +233,7 @@ fn sessions(block: &Block) -> Vec<(usize, String, Vec<String>, i32)> {
 fn run_in(project: &Path, command: &str) -> (i32, Vec<String>) {
     let args = conform_arguments(command).expect("a console block runs conform");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = common::conform_in(project, &args, &[("CI", "1")]);
+    let output = Test::in_dir(project).args(&args).envs(&[("CI", "1")]).run();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

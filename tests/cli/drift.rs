@@ -2,6 +2,7 @@
 //! the affected case fails, with the right failure kind and pointer, and no other case fails.
 
 use crate::common;
+use crate::common::Test;
 use crate::common::drift::{self, Deviation};
 use serde_json::Value;
 
@@ -19,12 +20,10 @@ fn run_with(deviations: &[Deviation], token: &str, flags: &[&str]) -> Run {
     let runtime = common::runtime();
     let addr = runtime.block_on(drift::start(deviations));
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(
-        &format!("http://{addr}"),
-        Some(reports.path()),
-        flags,
-        &[("CONFORM_TOKEN", token)],
-    );
+    let output = Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .args(flags)
+        .envs(&[("CONFORM_TOKEN", token)])
+        .run();
     Run {
         exit: output.status.code(),
         report: common::report(reports.path()),

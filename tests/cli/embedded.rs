@@ -1,18 +1,17 @@
 //! The README's run command: the shipped suite against the embedded reference server.
 
 use crate::common;
+use crate::common::Test;
 use serde_json::Value;
 
 #[test]
 fn the_shipped_suite_passes_in_full_and_writes_a_report() {
     let reports = tempfile::tempdir().unwrap();
-    let output = common::conform(&["run", "--report", reports.path().to_str().unwrap()], &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("test result: ok. 7 passed; 0 failed"),
-        "{stdout}"
-    );
+    Test::new()
+        .args(["run", "--report", reports.path().to_str().unwrap()])
+        .status(0)
+        .stdout_has("test result: ok. 7 passed; 0 failed")
+        .run();
 
     let report = common::report(reports.path());
     assert_eq!(report["version"], 2);
@@ -32,8 +31,7 @@ fn the_shipped_suite_passes_in_full_and_writes_a_report() {
 
 #[test]
 fn every_seed_operation_has_a_case() {
-    let output = common::conform(&["run", "--list"], &[]);
-    assert_eq!(output.status.code(), Some(0));
+    let output = Test::new().args(["run", "--list"]).status(0).run();
     let listed = String::from_utf8_lossy(&output.stdout);
     for name in [
         "000_create_thread::create_conversationthread_from_group: test",
@@ -51,17 +49,16 @@ fn every_seed_operation_has_a_case() {
 #[test]
 fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
     let reports = tempfile::tempdir().unwrap();
-    let output = common::conform(
-        &[
+    let output = Test::new()
+        .args([
             "run",
             "--report",
             reports.path().to_str().unwrap(),
             "--exact",
             "003_create_conversation::create_conversation_from_group",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+        ])
+        .status(0)
+        .run();
     let outcomes = common::outcomes(&common::report(reports.path()));
     assert_eq!(
         outcomes,
@@ -81,8 +78,8 @@ fn the_filter_runs_only_matching_cases_and_the_report_says_so() {
 #[test]
 fn sequential_runs_give_the_same_verdicts() {
     let reports = tempfile::tempdir().unwrap();
-    let output = common::conform(
-        &[
+    Test::new()
+        .args([
             "run",
             "--jobs",
             "1",
@@ -90,10 +87,9 @@ fn sequential_runs_give_the_same_verdicts() {
             "1",
             "--report",
             reports.path().to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+        ])
+        .status(0)
+        .run();
     assert_eq!(common::report(reports.path())["summary"]["passed"], 7);
 }
 
@@ -107,8 +103,7 @@ fn header_expectations_are_checked() {
         "[case.expect]\n",
         "[case.expect]\nheaders = { \"Content-Type\" = { pattern = \"^application/json\" }, \"Content-Location\" = false, Location = true, ETag = true }\n",
     );
-    let output = project.run(&[]);
-    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    let output = project.test_run().status(1).run();
     let report = common::report(&project.path("reports"));
     let failed: Vec<&Value> = report["cases"]
         .as_array()
@@ -126,8 +121,7 @@ fn header_expectations_are_checked() {
 
 #[test]
 fn run_help_names_the_command() {
-    let output = common::conform(&["run", "--help"], &[]);
-    assert_eq!(output.status.code(), Some(0));
+    let output = Test::new().args(["run", "--help"]).status(0).run();
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(
         help.contains("Usage: conform run [OPTIONS] [FILTER]"),
@@ -140,15 +134,14 @@ fn run_help_names_the_command() {
 /// reference server serves it.
 #[test]
 fn explain_without_a_model_uses_the_suites_url_space() {
-    let output = common::conform(
-        &[
+    let output = Test::new()
+        .args([
             "explain",
             "/beta/users/u/joinedGroups/g/threads",
             "-X",
             "POST",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(

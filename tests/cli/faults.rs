@@ -3,6 +3,7 @@
 //! code 1, nothing panics, and the reports are complete and valid.
 
 use crate::common;
+use crate::common::Test;
 
 use conform::mock::behaviour::MockConfig;
 use conform::mock::fault::{FaultKind, FaultRule};
@@ -35,12 +36,10 @@ fn run(kind: FaultKind) -> std::collections::BTreeMap<String, Vec<String>> {
     );
     let reports = tempfile::tempdir().unwrap();
     // The run ends (the test would not) within the budget: time is the benchmarks' to measure.
-    let output = common::run_remote(
-        &server.base_url(),
-        Some(reports.path()),
-        &["--timeout", "1", "--retries", "2", "--budget", "30"],
-        &[("CONFORM_TOKEN", "t0ken-value")],
-    );
+    let output = Test::remote(&server.base_url(), Some(reports.path()))
+        .args(["--timeout", "1", "--retries", "2", "--budget", "30"])
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .run();
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(1), "{kind:?}: {text}");
     assert!(!text.contains("panicked"), "{text}");
@@ -137,13 +136,11 @@ fn the_body_limit_is_configurable() {
     );
     let reports = tempfile::tempdir().unwrap();
     // 50 MB fit under a 64 MiB limit: the padding is read whole and parses as no JSON value.
-    let output = common::run_remote(
-        &server.base_url(),
-        Some(reports.path()),
-        &["--max-body", "64", "003_create_conversation"],
-        &[("CONFORM_TOKEN", "t0ken-value")],
-    );
-    assert_eq!(output.status.code(), Some(1));
+    Test::remote(&server.base_url(), Some(reports.path()))
+        .args(["--max-body", "64", "003_create_conversation"])
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .status(1)
+        .run();
     let report = common::report(reports.path());
     assert_eq!(
         report["cases"][0]["failures"][0]["kind"], "body",
@@ -186,13 +183,10 @@ fn faults_can_be_set_per_route_at_run_time() {
         assert_eq!(added.status().as_u16(), 204);
     });
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(
-        &base,
-        Some(reports.path()),
-        &[],
-        &[("CONFORM_TOKEN", "t0ken-value")],
-    );
-    assert_eq!(output.status.code(), Some(1));
+    Test::remote(&base, Some(reports.path()))
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .status(1)
+        .run();
     let failed: Vec<(String, String)> = common::outcomes(&common::report(reports.path()))
         .into_iter()
         .filter(|(_, o)| o != "passed")
@@ -215,6 +209,8 @@ fn faults_can_be_set_per_route_at_run_time() {
             .unwrap();
         assert_eq!(cleared.status().as_u16(), 204);
     });
-    let output = common::run_remote(&base, None, &[], &[("CONFORM_TOKEN", "t0ken-value")]);
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+    Test::remote(&base, None)
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .status(0)
+        .run();
 }

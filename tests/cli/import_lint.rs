@@ -3,6 +3,7 @@
 //! and on the real documentation pages when they are beside the project.
 
 use crate::common;
+use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -31,25 +32,24 @@ fn golden(relative: &str, actual: &str) {
 }
 
 /// `conform list --format json` of a cases directory.
-fn list_json(cases: &Path) -> std::process::Output {
-    common::conform(
-        &[
+fn list_json(cases: &Path) -> common::test::Ran {
+    Test::new()
+        .args([
             "list",
             "--format",
             "json",
             "--cases",
             cases.to_str().unwrap(),
-        ],
-        &[],
-    )
+        ])
+        .run()
 }
 
-fn import_into(out: &Path, pages: &[String], extra: &[&str]) -> std::process::Output {
+fn import_into(out: &Path, pages: &[String], extra: &[&str]) -> common::test::Ran {
     let mut args: Vec<&str> = vec!["import"];
     args.extend(pages.iter().map(String::as_str));
     args.extend(["--out", out.to_str().unwrap()]);
     args.extend_from_slice(extra);
-    common::conform(&args, &[])
+    Test::new().args(&args).run()
 }
 
 #[test]
@@ -110,16 +110,15 @@ fn imported_cases_list_and_run() {
     // They run against the embedded server: the well-formed ones pass, the one whose example
     // sends "Boolean" for a boolean is refused by the server.
     let reports = tempfile::tempdir().unwrap();
-    let run = common::conform(
-        &[
+    let run = Test::new()
+        .args([
             "run",
             "--cases",
             out.path().to_str().unwrap(),
             "--report",
             reports.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+        ])
+        .run();
     let outcomes = common::outcomes(&common::report(reports.path()));
     assert_eq!(run.status.code(), Some(1), "{}", common::text(&run));
     let failed: Vec<&str> = outcomes
@@ -143,7 +142,7 @@ fn lint_reports_every_defect_of_the_pages() {
     ];
     args.extend(page_args());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = common::conform(&args, &[]);
+    let output = Test::new().args(&args).run();
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -170,10 +169,9 @@ fn lint_reports_every_defect_of_the_pages() {
         .collect();
     golden("lint-findings.txt", &(lines.join("\n") + "\n"));
 
-    let text = common::conform(
-        &["lint", "--docs", "tests/fixtures/pages/channel-messages.md"],
-        &[],
-    );
+    let text = Test::new()
+        .args(["lint", "--docs", "tests/fixtures/pages/channel-messages.md"])
+        .run();
     let shown = String::from_utf8_lossy(&text.stdout);
     assert!(
         shown.contains(
@@ -189,7 +187,7 @@ fn lint_reports_every_defect_of_the_pages() {
 
 #[test]
 fn lint_on_the_shipped_cases_finds_only_the_explained_conflict() {
-    let output = common::conform(&["lint", "--deny", "warnings"], &[]);
+    let output = Test::new().args(["lint", "--deny", "warnings"]).run();
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
@@ -226,7 +224,9 @@ schema = "conversation"
 "#,
     )
     .unwrap();
-    let output = common::conform(&["lint", "--cases", dir.path().to_str().unwrap()], &[]);
+    let output = Test::new()
+        .args(["lint", "--cases", dir.path().to_str().unwrap()])
+        .run();
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
@@ -321,7 +321,7 @@ fn the_seed_pages_import_to_the_shipped_cases_and_lint_finds_their_defects() {
     ];
     args.extend(pages);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let findings: Value = serde_json::from_slice(&common::conform(&args, &[]).stdout).unwrap();
+    let findings: Value = serde_json::from_slice(&Test::new().args(&args).run().stdout).unwrap();
     let found: Vec<(String, String)> = findings
         .as_array()
         .unwrap()
@@ -436,8 +436,8 @@ fn a_documentation_tree_imports_to_a_directory_that_loads() {
 fn lint_of_a_tree_takes_failure_and_header_statuses_as_the_prose_means_them() {
     let schemas = workshop_schemas();
     let tree = fixtures().join("tree");
-    let output = common::conform(
-        &[
+    let output = Test::new()
+        .args([
             "lint",
             "--docs",
             tree.to_str().unwrap(),
@@ -447,9 +447,8 @@ fn lint_of_a_tree_takes_failure_and_header_statuses_as_the_prose_means_them() {
             "no-cases-here",
             "--format",
             "json",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let findings: Value = serde_json::from_slice(&output.stdout).unwrap();
     let codes: Vec<&str> = findings
         .as_array()

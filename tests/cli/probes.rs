@@ -8,7 +8,7 @@ use conform::mock::behaviour::MockConfig;
 use conform::mock::broken::BrokenRule;
 use serde_json::Value;
 
-use crate::common::{self, reference_server_with, run_remote, runtime, text};
+use crate::common::{self, Test, reference_server_with, runtime, text};
 
 const TOKEN: &[(&str, &str)] = &[("CONFORM_TOKEN", "probe-token")];
 
@@ -27,7 +27,10 @@ fn run_against(broken: Vec<BrokenRule>) -> (Option<i32>, Value, String) {
         },
     );
     let reports = tempfile::tempdir().unwrap();
-    let output = run_remote(&server.base_url(), Some(reports.path()), ALL_PROBES, TOKEN);
+    let output = Test::remote(&server.base_url(), Some(reports.path()))
+        .args(ALL_PROBES)
+        .envs(TOKEN)
+        .run();
     (
         output.status.code(),
         common::report(reports.path()),
@@ -185,7 +188,9 @@ fn probes_are_off_by_default_and_chosen_by_name() {
         let runtime = runtime();
         let server = reference_server_with(&runtime, common::shipped());
         let reports = tempfile::tempdir().unwrap();
-        let output = run_remote(&server.base_url(), Some(reports.path()), &[], TOKEN);
+        let output = Test::remote(&server.base_url(), Some(reports.path()))
+            .envs(TOKEN)
+            .run();
         (
             output.status.code(),
             common::report(reports.path()),
@@ -195,12 +200,10 @@ fn probes_are_off_by_default_and_chosen_by_name() {
     assert!(records(&report).iter().all(|c| c["probe"].is_null()));
     let runtime = runtime();
     let server = reference_server_with(&runtime, common::shipped());
-    let output = run_remote(
-        &server.base_url(),
-        None,
-        &["--probes", "auth,not-found", "--list"],
-        TOKEN,
-    );
+    let output = Test::remote(&server.base_url(), None)
+        .args(["--probes", "auth,not-found", "--list"])
+        .envs(TOKEN)
+        .run();
     let listed = String::from_utf8_lossy(&output.stdout);
     assert!(
         listed.contains("000_create_thread::create_conversationthread_from_group::auth: test"),
@@ -208,12 +211,10 @@ fn probes_are_off_by_default_and_chosen_by_name() {
     );
     assert!(listed.contains("::not-found: test"), "{listed}");
     assert!(!listed.contains("::read-back"), "{listed}");
-    let bad = run_remote(
-        &server.base_url(),
-        None,
-        &["--probes", "auth,readback"],
-        TOKEN,
-    );
+    let bad = Test::remote(&server.base_url(), None)
+        .args(["--probes", "auth,readback"])
+        .envs(TOKEN)
+        .run();
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(
         text(&bad).contains("unknown probe `readback`"),

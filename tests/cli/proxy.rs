@@ -2,6 +2,7 @@
 //! kept out of everything written, the session recorded and replayed, an upstream that is gone
 //! answered as a gateway answers.
 
+use crate::common::Test;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -20,7 +21,8 @@ struct Proxy {
 
 impl Proxy {
     fn start(dir: &Path, args: &[&str]) -> Self {
-        let mut child = common::command_in(dir)
+        let mut child = Test::in_dir(dir)
+            .command()
             .arg("proxy")
             .args(args)
             .stdout(Stdio::piped())
@@ -293,18 +295,16 @@ fn a_recorded_session_replays_against_a_fresh_server() {
         recorded.contains("/v1.0/groups/{group-id}/threads/{conversationThread-id}"),
         "{recorded}"
     );
-    let replay = common::conform_in(
-        dir.path(),
-        &[
+    let replay = Test::in_dir(dir.path())
+        .args([
             "run",
             "--cases",
             "recorded",
             "--schemas",
             "schemas",
             "--no-report",
-        ],
-        &[],
-    );
+        ])
+        .run();
     let text = common::text(&replay);
     assert_eq!(replay.status.code(), Some(0), "{text}\n{recorded}");
     assert!(text.contains("4 passed"), "{text}");

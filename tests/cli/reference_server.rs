@@ -2,6 +2,7 @@
 //! for every error.
 
 use crate::common;
+use crate::common::Test;
 use serde_json::{Value, json};
 
 struct Answer {
@@ -250,7 +251,8 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
 /// `conform mock` with `args`, and the address it says it listens on.
 fn conform_mock(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = common::command_in(&common::root())
+    let mut child = Test::in_dir(&common::root())
+        .command()
         .arg("mock")
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -330,7 +332,8 @@ fn conform_mock_refuses_a_certificate_it_cannot_read() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     std::fs::write(&cert, "not a certificate").unwrap();
-    let output = common::command_in(&common::root())
+    let output = Test::in_dir(&common::root())
+        .command()
         .args(["mock", "--tls-cert", cert.to_str().unwrap(), "--tls-key"])
         .arg(&cert)
         .output()

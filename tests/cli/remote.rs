@@ -2,6 +2,7 @@
 //! Graph stand-in that follows the docs.
 
 use crate::common;
+use crate::common::Test;
 
 #[test]
 fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() {
@@ -9,12 +10,9 @@ fn passes_against_a_stand_in_that_follows_the_docs_and_cleans_up_after_itself() 
     let server = common::reference_server(&runtime);
     let base_url = server.base_url();
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(
-        &base_url,
-        Some(reports.path()),
-        &[],
-        &[("CONFORM_TOKEN", "remote-token-93ab")],
-    );
+    let output = Test::remote(&base_url, Some(reports.path()))
+        .envs(&[("CONFORM_TOKEN", "remote-token-93ab")])
+        .run();
     let all = common::text(&output);
     assert_eq!(output.status.code(), Some(0), "{all}");
     assert!(!all.contains("remote-token-93ab"));
@@ -36,7 +34,7 @@ fn without_a_token_the_server_answers_401_and_every_case_fails_on_status() {
     let runtime = common::runtime();
     let server = common::reference_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(&server.base_url(), Some(reports.path()), &[], &[]);
+    let output = Test::remote(&server.base_url(), Some(reports.path())).run();
     let all = common::text(&output);
     assert_eq!(output.status.code(), Some(1), "{all}");
     assert!(all.contains("CONFORM_TOKEN is not set"), "{all}");
@@ -60,13 +58,10 @@ fn a_server_that_never_answers_gives_timeout_failures_and_the_run_ends() {
     let runtime = common::runtime();
     let addr = common::stalled_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(
-        &format!("http://{addr}"),
-        Some(reports.path()),
-        &["--timeout", "0.5", "003_create_conversation"],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    let output = Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .args(["--timeout", "0.5", "003_create_conversation"])
+        .status(1)
+        .run();
     // Output is piped: no progress line, even though the run took a while.
     assert!(!common::text(&output).contains("cases done"));
     let report = common::report(reports.path());

@@ -2,6 +2,7 @@
 //! requests, arbitrary input to every parser, and reports that are never half-written.
 
 use crate::common;
+use crate::common::Test;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -348,7 +349,8 @@ fn spawn_run(base_url: &str, jobs: &str, reports: &std::path::Path) -> std::proc
     args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
     args.extend(["--jobs".into(), jobs.into(), "--report".into()]);
     args.push(reports.display().to_string());
-    common::command_in(&common::root())
+    Test::in_dir(&common::root())
+        .command()
         .args(&args)
         .env("CONFORM_TOKEN", "t0ken-value")
         .stdout(std::process::Stdio::null())

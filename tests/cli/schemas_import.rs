@@ -1,6 +1,7 @@
 //! `conform schemas import`: schemas generated from a CSDL file written for these tests, used
 //! by a run; and, when Graph's v1.0 metadata is beside the project, from all of it.
 
+use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ fn workshop() -> PathBuf {
     common::root().join("tests/fixtures/csdl/workshop.csdl")
 }
 
-fn import(csdl: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+fn import(csdl: &Path, out: &Path, extra: &[&str]) -> common::test::Ran {
     let mut args = vec![
         "schemas",
         "import",
@@ -20,7 +21,7 @@ fn import(csdl: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    common::conform(&args, &[])
+    Test::new().args(&args).run()
 }
 
 fn files(dir: &Path) -> Vec<String> {

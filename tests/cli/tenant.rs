@@ -2,6 +2,7 @@
 //! budgets, guaranteed teardown, profiles, diagnostics, dry runs, and no secret ever printed.
 
 use crate::common;
+use crate::common::Test;
 use std::fs;
 use std::time::{Duration, Instant};
 
@@ -36,9 +37,11 @@ fn run_with_env(
     reports: &std::path::Path,
     extra: &[&str],
     env: &[(&'static str, String)],
-) -> std::process::Output {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    common::run_remote(base_url, Some(reports), extra, &env)
+) -> common::test::Ran {
+    Test::remote(base_url, Some(reports))
+        .args(extra)
+        .envs(env)
+        .run()
 }
 
 fn stats(runtime: &tokio::runtime::Runtime, base_url: &str) -> Value {
@@ -165,13 +168,10 @@ fn a_stalled_server_ends_in_timeouts_within_the_budget() {
     let addr = common::stalled_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
     // A 60 s timeout, a 2 s budget: the run ends because of the budget, every case a timeout.
-    let output = common::run_remote(
-        &format!("http://{addr}"),
-        Some(reports.path()),
-        &["--budget", "2", "--timeout", "60"],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", common::text(&output));
+    Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .args(["--budget", "2", "--timeout", "60"])
+        .status(1)
+        .run();
     let report = common::report(reports.path());
     for case in report["cases"].as_array().unwrap() {
         let kinds: Vec<&str> = case["failures"]
@@ -280,7 +280,7 @@ fn reset_starts_a_run_on_a_mock_as_it_started() {
     assert_eq!(refused.status.code(), Some(2), "{text}");
     assert!(text.contains("is not a conform mock"), "{text}");
 
-    let embedded = common::conform(&["run", "--reset"], &[]);
+    let embedded = Test::new().args(["run", "--reset"]).run();
     let text = common::text(&embedded);
     assert_eq!(embedded.status.code(), Some(2), "{text}");
     assert!(
@@ -360,7 +360,10 @@ fn a_profile_names_the_target_and_flags_override_it() {
             reports.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        common::conform(&args, &[("LOCAL_TOKEN", "local-token-value")])
+        Test::new()
+            .args(&args)
+            .envs(&[("LOCAL_TOKEN", "local-token-value")])
+            .run()
     };
     let output = run(&[]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
@@ -385,17 +388,16 @@ fn a_profile_names_the_target_and_flags_override_it() {
     let text = common::text(&output);
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(text.contains("conform.toml:3:8"), "{text}");
-    let output = common::conform(
-        &[
+    Test::new()
+        .args([
             "run",
             "--config",
             config.to_str().unwrap(),
             "--target",
             "prod",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
+        ])
+        .status(2)
+        .run();
 }
 
 #[test]
@@ -460,17 +462,14 @@ fn http_proxy_is_honoured() {
     // The reference server stands in for the proxy: it routes absolute-form requests by path.
     let proxy = common::reference_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
-    let output = common::run_remote(
-        "http://graph.invalid",
-        Some(reports.path()),
-        &[],
-        &[
+    Test::remote("http://graph.invalid", Some(reports.path()))
+        .envs(&[
             ("HTTP_PROXY", proxy.base_url().as_str()),
             ("CONFORM_TOKEN", "t0ken-value"),
             ("NO_PROXY", ""),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
+        ])
+        .status(0)
+        .run();
     assert!(
         stats(&runtime, &proxy.base_url())["api_requests"]
             .as_u64()
@@ -484,7 +483,9 @@ fn tls_certificates_are_verified_unless_insecure_is_asked_for() {
     let runtime = common::runtime();
     let port = common::tls::start(&runtime);
     let base_url = format!("https://localhost:{port}");
-    let refused = common::run_remote(&base_url, None, &[], &[("CONFORM_TOKEN", "t0ken-value")]);
+    let refused = Test::remote(&base_url, None)
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .run();
     let text = common::text(&refused);
     assert_eq!(refused.status.code(), Some(2), "{text}");
     assert!(
@@ -492,12 +493,10 @@ fn tls_certificates_are_verified_unless_insecure_is_asked_for() {
         "{text}"
     );
 
-    let accepted = common::run_remote(
-        &base_url,
-        None,
-        &["--insecure"],
-        &[("CONFORM_TOKEN", "t0ken-value")],
-    );
+    let accepted = Test::remote(&base_url, None)
+        .args(["--insecure"])
+        .envs(&[("CONFORM_TOKEN", "t0ken-value")])
+        .run();
     let text = common::text(&accepted);
     assert_eq!(accepted.status.code(), Some(0), "{text}");
     assert!(text.contains("warning: --insecure"), "{text}");

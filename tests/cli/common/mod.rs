@@ -6,10 +6,13 @@ pub mod agree;
 pub mod drift;
 pub mod golden;
 pub mod project;
+pub mod test;
 pub mod tls;
 
+pub use test::Test;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use conform::mock::behaviour::MockConfig;
 use conform::mock::server::Server;
@@ -17,47 +20,6 @@ use serde_json::Value;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs `conform` from the project root with `args`, the environment cleared of credentials
-/// and proxies unless `env` sets them.
-pub fn conform(args: &[&str], env: &[(&str, &str)]) -> Output {
-    conform_in(&root(), args, env)
-}
-
-/// `conform` run in `dir`, like `conform`.
-pub fn conform_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = command_in(dir);
-    command.args(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("the conform binary runs")
-}
-
-/// The one way the tests start `conform`: in `dir`, hermetic — no credentials, proxies or CI
-/// markers from the machine running the tests. Callers add arguments, environment and pipes.
-pub fn command_in(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_conform"));
-    command.current_dir(dir);
-    for variable in [
-        "CONFORM_TOKEN",
-        "CONFORM_CLIENT_ID",
-        "CONFORM_TENANT_ID",
-        "CONFORM_CLIENT_SECRET",
-        "CONFORM_AUTHORITY",
-        "CONFORM_SCOPE",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        command.env_remove(variable);
-    }
-    command
 }
 
 /// Values for every placeholder of the shipped cases, as a user passes them to a remote target.
@@ -72,24 +34,6 @@ pub const REMOTE_VARS: &[&str] = &[
     "channel-id=ch",
 ];
 
-/// `conform run --base-url BASE_URL` with every variable set, reports to `reports` (or none),
-/// then `extra` flags.
-pub fn run_remote(
-    base_url: &str,
-    reports: Option<&Path>,
-    extra: &[&str],
-    env: &[(&str, &str)],
-) -> Output {
-    let mut args = vec!["run", "--base-url", base_url];
-    args.extend_from_slice(REMOTE_VARS);
-    match reports {
-        Some(dir) => args.extend(["--report", dir.to_str().unwrap()]),
-        None => args.push("--no-report"),
-    }
-    args.extend_from_slice(extra);
-    conform(&args, env)
-}
-
 /// `conform schemas import` of the fixture `tests/fixtures/csdl/{fixture}` into `out`, which
 /// must succeed.
 pub fn import_schemas(fixture: &str, out: &Path) {
@@ -102,8 +46,7 @@ pub fn import_schemas(fixture: &str, out: &Path) {
         "--out",
         out.to_str().unwrap(),
     ];
-    let output = conform(&args, &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    Test::new().args(args).status(0).run();
 }
 
 pub fn text(output: &Output) -> String {

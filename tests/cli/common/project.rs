@@ -2,7 +2,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::common;
 
@@ -45,25 +44,15 @@ impl Project {
         self.write(&relative, text.replacen(from, to, 1));
     }
 
-    pub fn run(&self, extra: &[&str]) -> Output {
-        let cases = self.path("cases");
-        let schemas = self.path("schemas");
-        let reports = self.path("reports");
-        let mut args = vec![
-            "run",
-            "--cases",
-            cases.to_str().unwrap(),
-            "--schemas",
-            schemas.to_str().unwrap(),
-            "--report",
-            reports.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        common::conform(&args, &[])
-    }
-
-    /// `conform` run in the project's directory.
-    pub fn conform(&self, args: &[&str]) -> Output {
-        common::conform_in(self.root(), args, &[])
+    /// `conform run` of the project's cases and schemas, reports to its `reports`.
+    pub fn test_run(&self) -> common::Test {
+        common::Test::in_dir(self.root())
+            .arg("run")
+            .arg("--cases")
+            .arg(self.path("cases"))
+            .arg("--schemas")
+            .arg(self.path("schemas"))
+            .arg("--report")
+            .arg(self.path("reports"))
     }
 }

@@ -7,6 +7,7 @@ mod files;
 mod graph_rules;
 mod runs;
 
+use crate::common::Test;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -49,11 +50,11 @@ pub(super) fn over_suite(
     schemas: &Path,
     extra: &[&str],
     env: &[(&str, &str)],
-) -> std::process::Output {
+) -> common::test::Ran {
     let (cases, schemas) = (cases.to_str().unwrap(), schemas.to_str().unwrap());
     let mut args = vec![command, "--cases", cases, "--schemas", schemas];
     args.extend_from_slice(extra);
-    common::conform(&args, env)
+    Test::new().args(&args).envs(env).run()
 }
 
 /// A reference server standing for a tenant that serves the suite as documented, its group
@@ -77,7 +78,7 @@ pub(super) fn over_tenant(
     (cases, schemas): (&Path, &Path),
     base: &str,
     extra: &[&str],
-) -> std::process::Output {
+) -> common::test::Ran {
     let mut args = vec!["--base-url", base, "--var", "group-id=g-fixture"];
     args.extend_from_slice(extra);
     over_suite(command, cases, schemas, &args, &[("CONFORM_TOKEN", "t")])
