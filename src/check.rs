@@ -156,6 +156,15 @@ pub fn judge_documented(
         }
     };
     let checked = match &exchange.result {
+        // Not sent: the case could not run, whatever the target would have answered.
+        Err(error @ TransportError::NoToken(_)) => {
+            return Verdict {
+                outcome: Outcome::Error,
+                failures: vec![no_answer(error)],
+                diff: None,
+                undocumented: Vec::new(),
+            };
+        }
         Err(error) => Checked {
             failures: vec![no_answer(error)],
             diff: None,
@@ -199,6 +208,7 @@ pub fn no_answer(error: &TransportError) -> Failure {
     match error {
         TransportError::Timeout(message) => Failure::new(FailureKind::Timeout, message.clone()),
         TransportError::Transport(message) => Failure::new(FailureKind::Transport, message.clone()),
+        TransportError::NoToken(_) => Failure::new(FailureKind::Setup, error.to_string()),
     }
 }
 
@@ -841,6 +851,18 @@ mod tests {
             &schemas(),
         );
         assert_eq!(reset.failures[0].kind, FailureKind::Transport);
+        let no_token = judge(
+            &expect(201, None),
+            &run(Err(TransportError::NoToken(
+                "the token endpoint answered 503".into(),
+            ))),
+            &schemas(),
+        );
+        assert_eq!(
+            (no_token.outcome, no_token.failures[0].kind),
+            (Outcome::Error, FailureKind::Setup),
+            "a request without a token was not sent: not the target's failure"
+        );
         let mut setup = run(Err(TransportError::Transport("r".into())));
         let failed = |error| crate::exec::not_sent::StepFailed::NoAnswer {
             request: "POST /groups".into(),

@@ -164,12 +164,16 @@ impl Response {
 pub enum TransportError {
     Timeout(String),
     Transport(String),
+    /// The run could not get a token for the request, which was not sent: the run's
+    /// credentials, not the target, are at fault.
+    NoToken(String),
 }
 
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Timeout(m) | Self::Transport(m) => f.write_str(m),
+            Self::NoToken(m) => write!(f, "not sent, no token: {m}"),
         }
     }
 }
@@ -254,7 +258,7 @@ impl Http {
             if tries.token.is_none() && role != Role::Unauthenticated {
                 tries.token = match self.endpoint.auth.token(&self.client).await {
                     Ok(token) => token,
-                    Err(message) => break Err(TransportError::Transport(message)),
+                    Err(message) => break Err(TransportError::NoToken(message)),
                 };
             }
             if let Some(rate) = &self.rate {
