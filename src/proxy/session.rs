@@ -77,12 +77,7 @@ impl Session {
         (served, schemas, documented): (&Served, Schemas, DocumentedStatuses),
         options: SessionOptions,
     ) -> Result<Self> {
-        let stream = options
-            .report_dir
-            .as_deref()
-            .map(ReportStream::create)
-            .transpose()
-            .map_err(Error::new)?;
+        let stream = ReportStream::create_in(options.report_dir.as_deref()).map_err(Error::new)?;
         Ok(Self {
             models: served.models.clone(),
             counts_coverage: !served.from_suite,

@@ -26,6 +26,11 @@ pub struct ReportStream {
 }
 
 impl ReportStream {
+    /// A stream into `dir` when the run writes reports; none without one.
+    pub fn create_in(dir: Option<&Path>) -> Result<Option<ReportStream>, String> {
+        dir.map(ReportStream::create).transpose()
+    }
+
     /// Starts `records.jsonl` and the reports in `dir`, and the thread that writes them.
     pub fn create(dir: &Path) -> Result<ReportStream, String> {
         let mut spool = Spool::create(dir)?;

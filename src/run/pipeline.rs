@@ -263,12 +263,7 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let interrupted = watch_ctrl_c(&runtime);
     let (endpoint, server) =
         destination::prepare(&runtime, &client, settings, prepared.served.as_ref())?;
-    let stream = options
-        .report_dir
-        .as_deref()
-        .map(ReportStream::create)
-        .transpose()
-        .map_err(Error::new)?;
+    let stream = ReportStream::create_in(options.report_dir.as_deref()).map_err(Error::new)?;
     let listed = prepared.baseline.as_ref().map(Baseline::listed_cases);
     let started_at = SystemTime::now();
     let started = Instant::now();
