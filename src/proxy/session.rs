@@ -156,8 +156,10 @@ impl Session {
         print_line(&record);
         let mut state = self.state();
         state.tally.add(&record);
-        if let Some(stream) = &state.stream {
+        if let Some(stream) = &mut state.stream {
+            // An exchange is in records.jsonl as soon as it is judged.
             stream.send(record);
+            stream.flush();
         }
         annotation
     }

@@ -1,7 +1,8 @@
 //! Where a run's records go as they come, in plan order: one thread takes each record, appends
-//! it to `records.jsonl` (flushed at least every second, for whoever follows the run) and
-//! renders it into every report; when the run ends, the reports are finished around what was
-//! rendered. The run's own threads only hand records over.
+//! it to `records.jsonl` (for whoever follows the run) and renders it into every report; when
+//! the run ends, the reports are finished around what was rendered. The run's own threads only
+//! hand records over, a batch at a time: a thread woken for every record costs more than the
+//! record's rendering.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{RecvTimeoutError, SyncSender, sync_channel};
@@ -13,15 +14,22 @@ use crate::report::record::CaseRecord;
 use crate::report::spool::Spool;
 use crate::report::write::{Reporters, announce};
 
-/// Records the writer may be behind the run by: bounds memory.
-const DEPTH: usize = 1024;
+/// Records handed over at once.
+const BATCH: usize = 64;
 
-/// How far behind its verdicts `records.jsonl` may be.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Batches the writer may be behind the run by: bounds memory.
+const DEPTH: usize = 16;
+
+/// How long a record may wait in a batch, and in the writer's buffer: `records.jsonl` is at
+/// most about a second behind the verdicts, given `flush` that often.
+const HOLD: Duration = Duration::from_millis(500);
 
 pub struct ReportStream {
     dir: PathBuf,
-    records: SyncSender<CaseRecord>,
+    /// The records not handed over yet, and when the last batch was.
+    pending: Vec<CaseRecord>,
+    handed: Instant,
+    batches: SyncSender<Vec<CaseRecord>>,
     writer: JoinHandle<Result<Reporters, String>>,
 }
 
@@ -35,21 +43,21 @@ impl ReportStream {
     pub fn create(dir: &Path) -> Result<ReportStream, String> {
         let mut spool = Spool::create(dir)?;
         let mut reporters = Reporters::create(dir)?;
-        let (records, incoming) = sync_channel::<CaseRecord>(DEPTH);
+        let (batches, incoming) = sync_channel::<Vec<CaseRecord>>(DEPTH);
         let writer = std::thread::Builder::new()
             .name("reports".into())
             .spawn(move || {
                 let mut flushed = Instant::now();
                 loop {
-                    match incoming.recv_timeout(FLUSH_EVERY) {
-                        Ok(record) => {
-                            spool.write(&record);
-                            reporters.add(&record);
-                        }
+                    match incoming.recv_timeout(HOLD) {
+                        Ok(batch) => batch.iter().for_each(|record| {
+                            spool.write(record);
+                            reporters.add(record);
+                        }),
                         Err(RecvTimeoutError::Timeout) => {}
                         Err(RecvTimeoutError::Disconnected) => break,
                     }
-                    if flushed.elapsed() >= FLUSH_EVERY {
+                    if flushed.elapsed() >= HOLD {
                         spool.flush();
                         flushed = Instant::now();
                     }
@@ -60,21 +68,38 @@ impl ReportStream {
             .map_err(|e| format!("cannot start the report writer: {e}"))?;
         Ok(ReportStream {
             dir: dir.to_path_buf(),
-            records,
+            pending: Vec::with_capacity(BATCH),
+            handed: Instant::now(),
+            batches,
             writer,
         })
     }
 
-    /// Hands over the next record in plan order; waits while the writer is `DEPTH` behind.
-    pub fn send(&self, record: CaseRecord) {
+    /// Takes the next record in plan order; hands a batch over when it is full or has waited
+    /// long enough (waiting while the writer is `DEPTH` batches behind).
+    pub fn send(&mut self, record: CaseRecord) {
+        self.pending.push(record);
+        if self.pending.len() >= BATCH || self.handed.elapsed() >= HOLD {
+            self.flush();
+        }
+    }
+
+    /// Hands over the records taken so far.
+    pub fn flush(&mut self) {
+        self.handed = Instant::now();
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
         // A writer that stopped says why when the stream finishes.
-        let _ = self.records.send(record);
+        let _ = self.batches.send(batch);
     }
 
     /// Waits for every record to be written, finishes the reports with `head` and says where
     /// they are.
-    pub fn finish(self, head: &Report<()>) -> Result<(), String> {
-        drop(self.records);
+    pub fn finish(mut self, head: &Report<()>) -> Result<(), String> {
+        self.flush();
+        drop(self.batches);
         let reporters = self
             .writer
             .join()

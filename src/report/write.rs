@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(json, serde_json::to_string_pretty(&report).unwrap());
 
         let streamed = tempfile::tempdir().unwrap();
-        let stream = ReportStream::create(streamed.path()).unwrap();
+        let mut stream = ReportStream::create(streamed.path()).unwrap();
         let mut tally = Tally::default();
         for record in records {
             tally.add(&record);

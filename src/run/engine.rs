@@ -56,8 +56,21 @@ impl Recorder {
     /// Counts the next record in plan order and hands it to the reports.
     pub fn record(&self, record: CaseRecord) {
         lock(&self.tally).add(&record);
-        if let Some(stream) = lock(&self.stream).as_ref() {
+        if let Some(stream) = lock(&self.stream).as_mut() {
             stream.send(record);
+        }
+    }
+
+    /// Hands the records taken to the reports every `period`, for as long as the run lasts:
+    /// whoever follows `records.jsonl` sees each record about a second after its verdict.
+    pub async fn flush_every(&self, period: std::time::Duration) {
+        let mut ticks = tokio::time::interval(period);
+        loop {
+            ticks.tick().await;
+            match lock(&self.stream).as_mut() {
+                Some(stream) => stream.flush(),
+                None => return,
+            }
         }
     }
 

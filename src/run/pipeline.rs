@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use libtest_mimic::Arguments;
 use tokio::runtime::Runtime;
@@ -407,6 +407,13 @@ fn run_trials(
             }
         });
     }
+    let flushing = engine.clone();
+    runtime.spawn(async move {
+        flushing
+            .recorder
+            .flush_every(Duration::from_millis(500))
+            .await
+    });
     let (slots_in, slots) = mpsc::channel(trial::PRINT_AHEAD);
     let scheduler = scheduler::start(runtime, Arc::new(suite), engine.clone(), slots_in);
     runtime.block_on(trial::print_in_order(slots, &mut printer, &engine.recorder));
