@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::api::fixtures::office_model;
 

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::check::Failure;
 use crate::exec::protocol::Attempt;

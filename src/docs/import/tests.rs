@@ -1,4 +1,3 @@
-
 use super::*;
 
 /// A page whose "HTTP request" section lists paths in three blocks, the last two without

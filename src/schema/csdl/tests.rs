@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn error_of(text: &str) -> String {

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::suite::sources::KEEP_PARSED_TEXT;
 use std::path::Path;

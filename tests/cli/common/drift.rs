@@ -86,31 +86,36 @@ fn thread_from(request: &Value) -> Value {
     thread
 }
 
+/// A thread posted to a group, with the deviations that key on its topic.
+fn group_thread(request: &Request, deviations: &[Deviation]) -> Answer {
+    let has = |d: Deviation| deviations.contains(&d);
+    let topic = request.body["topic"].as_str().unwrap_or("");
+    let mut thread = thread_from(&request.body);
+    if has(Deviation::WrongStatus) && topic == "topic-value" {
+        return json_answer("200 OK", thread);
+    }
+    if has(Deviation::ForeignODataType) && topic == "topic-value" {
+        thread["@odata.type"] = json!("#microsoft.graph.post");
+    }
+    if has(Deviation::ExtraProperties) && topic == "topic-value" {
+        thread["sensitivityLabel"] = json!("general");
+        thread["@odata.etag"] = json!("W/\"1\"");
+        thread["topic@odata.type"] = json!("#String");
+        thread["toRecipients"][0]["emailAddress"]["nickname"] = json!("n");
+    }
+    if has(Deviation::MissingRequired) && topic == "String" {
+        thread.as_object_mut().unwrap().remove("isLocked");
+    }
+    json_answer("201 Created", thread)
+}
+
 /// The answer to `request` under `deviation`.
 pub fn answer(request: &Request, deviations: &[Deviation]) -> Answer {
     let has = |d: Deviation| deviations.contains(&d);
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let topic = request.body["topic"].as_str().unwrap_or("");
     match (request.method.as_str(), segments.as_slice()) {
-        ("POST", [_, "groups", _, "threads"]) => {
-            let mut thread = thread_from(&request.body);
-            if has(Deviation::WrongStatus) && topic == "topic-value" {
-                return json_answer("200 OK", thread);
-            }
-            if has(Deviation::ForeignODataType) && topic == "topic-value" {
-                thread["@odata.type"] = json!("#microsoft.graph.post");
-            }
-            if has(Deviation::ExtraProperties) && topic == "topic-value" {
-                thread["sensitivityLabel"] = json!("general");
-                thread["@odata.etag"] = json!("W/\"1\"");
-                thread["topic@odata.type"] = json!("#String");
-                thread["toRecipients"][0]["emailAddress"]["nickname"] = json!("n");
-            }
-            if has(Deviation::MissingRequired) && topic == "String" {
-                thread.as_object_mut().unwrap().remove("isLocked");
-            }
-            json_answer("201 Created", thread)
-        }
+        ("POST", [_, "groups", _, "threads"]) => group_thread(request, deviations),
         ("POST", [_, "users", _, "joinedGroups", _, "threads"]) => {
             let mut thread = thread_from(&request.body);
             if has(Deviation::BooleanAsString) {
