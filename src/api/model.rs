@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::csdl::{self, OperationKind, PropertyType, TypeKind};
+use crate::schema::csdl::{self, OperationElement, PropertyType, TypeKind};
 
 /// One API version's URL space.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -478,7 +478,7 @@ fn operation_def(operation: &csdl::Operation) -> OperationDef {
     OperationDef {
         name: operation.name.clone(),
         namespace: operation.namespace.clone(),
-        action: operation.kind == OperationKind::Action,
+        action: operation.kind == OperationElement::Action,
         binding: type_text(&operation.binding.0),
         binding_collection: operation.binding.1,
         parameters: operation

@@ -13,7 +13,7 @@ use crate::check::{
     check_error_envelope, check_no_body, check_schema,
 };
 use crate::exec::transport::Response;
-use crate::graph;
+use crate::graph::{self, Method};
 use crate::schema::registry::Schemas;
 use crate::schema::type_names::type_name;
 
@@ -56,7 +56,7 @@ pub struct Contract<'c> {
 pub fn judge_exchange(
     contract: &Contract<'_>,
     (typed, operation): (&TypedPath, &OperationId),
-    (method, query): (&str, Option<&str>),
+    (method, query): (Method, Option<&str>),
     response: &Response,
 ) -> Verdict {
     let selected = query.is_some_and(|q| q.to_ascii_lowercase().contains("$select="));
@@ -85,12 +85,12 @@ pub type Placed = (TypedPath, OperationId);
 /// The verdict on a JSON batch's answer (`POST /{version}/$batch`): the envelope, and each
 /// answer in `responses` judged as the exchange of the request with its `id` — failures point
 /// into the batch (`/responses/2/body/id`). `place` types a request's method and `url`; a
-/// request it cannot place is not judged.
+/// request it cannot place, or whose method is none, is not judged.
 pub fn judge_batch(
     contract: &Contract<'_>,
     requests: &Value,
     response: &Response,
-    place: &dyn Fn(&str, &str) -> Option<Placed>,
+    place: &dyn Fn(Method, &str) -> Option<Placed>,
 ) -> Verdict {
     let mut failures = Vec::new();
     if response.status != 200 {
@@ -120,10 +120,13 @@ pub fn judge_batch(
         else {
             continue;
         };
-        let method = request
-            .get("method")
-            .and_then(Value::as_str)
-            .unwrap_or("GET");
+        let method = match request.get("method").and_then(Value::as_str) {
+            Some(text) => Method::parse(text),
+            None => Some(Method::Get),
+        };
+        let Some(method) = method else {
+            continue;
+        };
         let url = request
             .get("url")
             .and_then(Value::as_str)
@@ -196,7 +199,7 @@ fn verdict(failures: Vec<Failure>) -> Verdict {
 }
 
 /// The successes Graph's conventions allow for an operation, where the suite documents none.
-fn conventional(kind: &OperationKind, method: &str) -> &'static [u16] {
+fn conventional(kind: &OperationKind, method: Method) -> &'static [u16] {
     match (kind, method) {
         (OperationKind::Create, _) => &[201, 202, 204],
         (OperationKind::List | OperationKind::Function(_), _) => &[200],
@@ -205,9 +208,9 @@ fn conventional(kind: &OperationKind, method: &str) -> &'static [u16] {
         (OperationKind::Replace, _) => &[200, 201, 204],
         (OperationKind::Delete, _) => &[204],
         (OperationKind::Action(_), _) => &[200, 201, 202, 204],
-        (OperationKind::Ref(_), "GET") => &[200],
+        (OperationKind::Ref(_), Method::Get) => &[200],
         (OperationKind::Ref(_), _) => &[200, 201, 204],
-        (OperationKind::Media, "GET") => &[200, 206],
+        (OperationKind::Media, Method::Get) => &[200, 206],
         (OperationKind::Media, _) => &[200, 201, 204],
     }
 }
@@ -215,7 +218,7 @@ fn conventional(kind: &OperationKind, method: &str) -> &'static [u16] {
 fn success_status(
     contract: &Contract<'_>,
     operation: &OperationId,
-    method: &str,
+    method: Method,
     response: &Response,
 ) -> Option<Failure> {
     let documented = contract.documented.of(operation);
@@ -347,12 +350,8 @@ mod tests {
         let model = crate::api::fixtures::office_model();
         let schemas = Schemas::load_dir(std::path::Path::new("schemas")).unwrap();
         let typed = type_path(&[&model], path).unwrap();
-        let operation = crate::api::operations::operation_of(
-            &model,
-            &typed,
-            crate::graph::Method::parse(method).unwrap(),
-        )
-        .unwrap();
+        let method = Method::parse(method).unwrap();
+        let operation = crate::api::operations::operation_of(&model, &typed, method).unwrap();
         let contract = Contract {
             schemas: &schemas,
             documented,
@@ -424,16 +423,17 @@ mod tests {
         };
         let requests = serde_json::json!({"requests": [
             {"id": "1", "method": "GET", "url": "/groups/g"},
-            {"id": "2", "method": "POST", "url": "/groups/g/threads"}
+            {"id": "2", "method": "POST", "url": "/groups/g/threads"},
+            {"id": "3", "method": "get", "url": "/me/drive/root:/a/b.txt:/content"}
         ]});
         let answers = serde_json::json!({"responses": [
             {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"}, "body": {"id": "g"}},
-            {"id": "2", "status": 200, "body": {"id": "t", "hasAttachments": "no"}}
+            {"id": "2", "status": 200, "body": {"id": "t", "hasAttachments": "no"}},
+            {"id": "3", "status": 206}
         ]});
         let batch = response(200, answers);
-        let place = |method: &str, url: &str| {
+        let place = |method: Method, url: &str| {
             let typed = type_path(&[&model], &format!("/v1.0{url}")).ok()?;
-            let method = crate::graph::Method::parse(method)?;
             let operation = crate::api::operations::operation_of(&model, &typed, method)?;
             Some((typed, operation))
         };

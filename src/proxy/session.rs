@@ -67,6 +67,7 @@ struct State {
 
 /// An exchange as the model places it.
 struct Placed {
+    method: Method,
     typed: typing::TypedPath,
     operation: OperationId,
     template: String,
@@ -103,7 +104,8 @@ impl Session {
     pub fn take(&self, seen: Seen) -> Option<String> {
         let redactor = secrets::of(&seen, &self.options.redact);
         let (path_part, query) = split_target(&seen.target);
-        let placed = self.place(&seen.method, &path::percent_decoded(path_part));
+        let placed = Method::parse(&seen.method)
+            .and_then(|method| self.place(method, &path::percent_decoded(path_part)));
         let shown = placed
             .as_ref()
             .map_or(path_part, |p| p.template.as_str())
@@ -165,16 +167,17 @@ impl Session {
     }
 
     /// The typed path, its operation and its template; `None` when the model cannot place it.
-    fn place(&self, method: &str, path: &str) -> Option<Placed> {
+    fn place(&self, method: Method, path: &str) -> Option<Placed> {
         let typed = typing::type_request(&self.models, path, None).ok()?;
         if typed.untyped.is_some() {
             return None;
         }
         let model = self.models.all().find(|m| m.version == typed.model)?;
-        let operation = operations::operation_of(model, &typed, Method::parse(method)?)?;
+        let operation = operations::operation_of(model, &typed, method)?;
         let template =
             recording::template(&typed, None, &mut |_, ty| crate::api::key_placeholder(ty));
         Some(Placed {
+            method,
             typed,
             operation,
             template,
@@ -221,7 +224,7 @@ impl Session {
                 };
                 let pair = (&placed.typed, &placed.operation);
                 (
-                    judge_exchange(&contract, pair, (&seen.method, query), response),
+                    judge_exchange(&contract, pair, (placed.method, query), response),
                     None,
                 )
             }
@@ -245,7 +248,7 @@ impl Session {
             .split('/')
             .next()
             .unwrap_or("v1.0");
-        let place = |method: &str, url: &str| {
+        let place = |method: Method, url: &str| {
             let path = match url.contains("://") {
                 true => crate::api::path::path_part(url).to_string(),
                 false => format!("/{version}/{}", url.trim_start_matches('/')),

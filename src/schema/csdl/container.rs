@@ -37,8 +37,9 @@ pub struct Binding {
     pub target: String,
 }
 
+/// The element that declares an operation: an action changes things, a function only reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OperationKind {
+pub enum OperationElement {
     Action,
     Function,
 }
@@ -48,7 +49,7 @@ pub enum OperationKind {
 pub struct Operation {
     pub name: String,
     pub namespace: String,
-    pub kind: OperationKind,
+    pub kind: OperationElement,
     /// The binding parameter's type, and whether it binds to a collection of it.
     pub binding: (PropertyType, bool),
     /// The parameters after the binding one.
@@ -95,7 +96,7 @@ struct PendingRoot {
 struct PendingOperation {
     name: String,
     namespace: String,
-    kind: OperationKind,
+    kind: OperationElement,
     bound: bool,
     composable: bool,
     /// (name, type, nullable).
@@ -144,9 +145,9 @@ impl Collected {
                     name: element.required(start, "Name")?,
                     namespace: namespace.to_string(),
                     kind: if kind == b"Action" {
-                        OperationKind::Action
+                        OperationElement::Action
                     } else {
-                        OperationKind::Function
+                        OperationElement::Function
                     },
                     bound: element.flag(start, "IsBound")?,
                     composable: element.flag(start, "IsComposable")?,

@@ -6,7 +6,9 @@
 
 mod container;
 
-pub use container::{Binding, Container, Operation, OperationKind, Parameter, Restriction, Root};
+pub use container::{
+    Binding, Container, Operation, OperationElement, Parameter, Restriction, Root,
+};
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -100,7 +100,7 @@ fn reads_the_url_space() {
         .iter()
         .find(|o| o.name == "getUsageReport")
         .unwrap();
-    assert_eq!(report.kind, OperationKind::Function);
+    assert_eq!(report.kind, OperationElement::Function);
     assert_eq!(report.parameters[0].name, "period");
     assert_eq!(
         report.returns,
