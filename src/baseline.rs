@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::FailureKind;
 use crate::error::{Error, Result};
 use crate::fs::write_atomically;
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{CaseRecord, Comparison, FailureRecord, Standing};
 
 /// One known failure.

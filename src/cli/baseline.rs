@@ -8,8 +8,8 @@ use crate::baseline::Baseline;
 use crate::error::Error;
 use crate::exit;
 use crate::report::coverage_file::CoverageBaseline;
+use crate::report::document::Report;
 use crate::report::json;
-use crate::report::json::Report;
 
 #[derive(Subcommand, Debug)]
 pub enum BaselineCommand {

@@ -159,7 +159,8 @@ impl Session {
         let mut state = self.state();
         state.tally.add(&record);
         if let Some(stream) = &mut state.stream {
-            // An exchange is in records.jsonl as soon as it is judged.
+            // An exchange goes to the writer as soon as it is judged (records.jsonl has it
+            // within a second), not in a batch that waits for more traffic.
             stream.send(record);
             stream.flush();
         }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::report::coverage::{Coverage, OperationState};
 use crate::report::coverage_text;
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{CaseRecord, Decision};
 use crate::report::render::{Body, Render};
 use crate::report::summary::GroupCount;

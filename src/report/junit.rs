@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use quick_xml::escape::escape;
 
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{CaseRecord, Decision};
 use crate::report::render::{Body, Render};
 
@@ -235,11 +235,15 @@ fn seconds(time: Duration) -> String {
     format!("{:.3}", time.as_secs_f64())
 }
 
-/// `text` without the control characters XML 1.0 cannot hold (a server's answer may carry
-/// some); borrowed when it has none, as nearly every text has.
+/// `text` without terminal escape sequences (a colour code would show as `[31m`) and without
+/// the control characters XML 1.0 cannot hold (a server's answer may carry some), as JUnit
+/// writers clean it; borrowed when it has none, as nearly every text has.
 fn clean(text: &str) -> Cow<'_, str> {
     let invalid = |c: char| matches!(c, '\x00'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f');
-    if text.contains(invalid) {
+    let escapes = |c: char| matches!(c, '\x1b' | '\u{80}'..='\u{9f}');
+    if text.contains(escapes) {
+        Cow::Owned(strip_ansi_escapes::strip_str(text).replace(invalid, ""))
+    } else if text.contains(invalid) {
         Cow::Owned(text.replace(invalid, ""))
     } else {
         Cow::Borrowed(text)
@@ -351,7 +355,12 @@ mod tests {
     #[test]
     fn written_a_suite_at_a_time_it_is_the_document_quick_junit_writes_whole() {
         let mut control = record("b4", "cases/b.toml", Decision::Failed);
-        control.failures[0].message.push_str(" \u{1}bell\u{7}");
+        control.failures[0]
+            .message
+            .push_str(" \u{1}bell\u{7} \u{9b}1m \u{85}");
+        let mut coloured = record("b5", "cases/b.toml", Decision::Error);
+        coloured.failures[0].message =
+            "\u{1b}[31mred\u{1b}[0m, \u{1b}]0;title\u{7}c1 \u{9b}1m".into();
         let cases = [
             record("b1", "cases/b.toml", Decision::Passed),
             record("b2", "cases/b.toml", Decision::Failed),
@@ -362,8 +371,9 @@ mod tests {
             record("d1", "cases/d.toml", Decision::KnownFailure),
             record("d2", "cases/d.toml", Decision::NotRun),
             control,
+            coloured,
         ];
-        for count in [0, 1, 2, 6, 9] {
+        for count in [0, 1, 2, 6, 10] {
             let report = Report::new(
                 "t",
                 std::time::SystemTime::now(),

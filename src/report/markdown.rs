@@ -7,7 +7,7 @@ use crate::check::FailureKind;
 use crate::check::cause::Cause;
 use crate::report::coverage::Coverage;
 use crate::report::coverage_text;
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{CaseRecord, Decision};
 use crate::report::render::{Body, Render};
 use crate::report::summary::{CauseCounts, GroupCount};

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::report::coverage::{Coverage, CoverageTally, Denominator, ModelStamp};
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{Comparison, UndocumentedCount};
 use crate::report::summary::{GroupTally, Summary};
 

@@ -6,6 +6,7 @@ pub mod coverage;
 pub mod coverage_file;
 pub mod coverage_text;
 pub mod decision;
+pub mod document;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Read as _, Seek as _, SeekFrom, Write};
 use std::ops::Range;
 use std::path::Path;
 
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::CaseRecord;
 
 pub trait Render: Send {

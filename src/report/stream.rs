@@ -9,7 +9,7 @@ use std::sync::mpsc::{RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::CaseRecord;
 use crate::report::spool::Spool;
 use crate::report::write::{Reporters, announce};
@@ -22,15 +22,21 @@ const DEPTH: usize = 16;
 
 /// How long a record may wait in a batch, and in the writer's buffer: `records.jsonl` is at
 /// most about a second behind the verdicts, given `flush` that often.
-const HOLD: Duration = Duration::from_millis(500);
+pub const HOLD: Duration = Duration::from_millis(500);
 
 pub struct ReportStream {
     dir: PathBuf,
     /// The records not handed over yet, and when the last batch was.
     pending: Vec<CaseRecord>,
     handed: Instant,
+    /// `None` once stopped.
+    writer: Option<Writer>,
+}
+
+/// The thread that writes, and the way to it.
+struct Writer {
     batches: SyncSender<Vec<CaseRecord>>,
-    writer: JoinHandle<Result<Reporters, String>>,
+    thread: JoinHandle<Result<Reporters, String>>,
 }
 
 impl ReportStream {
@@ -70,8 +76,10 @@ impl ReportStream {
             dir: dir.to_path_buf(),
             pending: Vec::with_capacity(BATCH),
             handed: Instant::now(),
-            batches,
-            writer,
+            writer: Some(Writer {
+                batches,
+                thread: writer,
+            }),
         })
     }
 
@@ -91,20 +99,89 @@ impl ReportStream {
             return;
         }
         let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
-        // A writer that stopped says why when the stream finishes.
-        let _ = self.batches.send(batch);
+        if let Some(writer) = &self.writer {
+            // A writer that stopped says why when the stream finishes.
+            let _ = writer.batches.send(batch);
+        }
     }
 
     /// Waits for every record to be written, finishes the reports with `head` and says where
     /// they are.
     pub fn finish(mut self, head: &Report<()>) -> Result<(), String> {
-        self.flush();
-        drop(self.batches);
-        let reporters = self
-            .writer
-            .join()
-            .map_err(|_| "the report writer stopped unexpectedly".to_string())??;
+        let reporters = self.stop()?;
         reporters.finish(head)?;
         announce(&self.dir)
+    }
+
+    /// Hands over what is pending and waits for the writer to write it and end.
+    fn stop(&mut self) -> Result<Reporters, String> {
+        self.flush();
+        let Writer { batches, thread } = self
+            .writer
+            .take()
+            .ok_or("the report writer has already stopped")?;
+        drop(batches);
+        thread
+            .join()
+            .map_err(|_| "the report writer stopped unexpectedly".to_string())?
+    }
+}
+
+/// A run that ends without finishing its reports (an error after the verdicts) still leaves
+/// every record it took in `records.jsonl`.
+impl Drop for ReportStream {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = self.stop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::recording::sample_record;
+    use crate::report::spool::RECORDS_FILE;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join(RECORDS_FILE)).unwrap();
+        text.lines()
+            .map(|line| serde_json::from_str::<CaseRecord>(line).unwrap().name)
+            .collect()
+    }
+
+    #[test]
+    fn a_stream_dropped_unfinished_leaves_every_record_it_took() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stream = ReportStream::create(dir.path()).unwrap();
+        for name in ["a", "b", "c"] {
+            stream.send(sample_record(name, "cases/x.toml"));
+        }
+        drop(stream);
+        assert_eq!(names_in(dir.path()), ["a", "b", "c"]);
+        assert!(!dir.path().join("report.json").exists());
+    }
+
+    #[test]
+    fn a_finished_stream_writes_the_records_in_order_and_every_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut stream = ReportStream::create(dir.path()).unwrap();
+        let names: Vec<String> = (0..BATCH * 2 + 3).map(|n| format!("case{n}")).collect();
+        let records: Vec<CaseRecord> = names
+            .iter()
+            .map(|name| sample_record(name, "cases/x.toml"))
+            .collect();
+        let head = Report::new(
+            "t",
+            std::time::SystemTime::now(),
+            Duration::ZERO,
+            records.clone(),
+        );
+        records.into_iter().for_each(|record| stream.send(record));
+        stream.finish(&head.with_cases(())).unwrap();
+        assert_eq!(names_in(dir.path()), names);
+        for file in crate::report::write::REPORT_FILES {
+            assert!(dir.path().join(file).exists(), "{file}");
+        }
     }
 }

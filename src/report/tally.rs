@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::exec::protocol::Leak;
 use crate::report::coverage::CoverageTally;
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::record::{CaseRecord, Comparison, UndocumentedCount, UndocumentedTally};
 use crate::report::summary::{GroupTally, Summary};
 

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::fs::write_atomically_with;
+use crate::report::document::Report;
 use crate::report::html::HtmlReport;
-use crate::report::json::{JsonReport, Report};
+use crate::report::json::JsonReport;
 use crate::report::junit::JunitReport;
 use crate::report::markdown::MarkdownReport;
 use crate::report::record::CaseRecord;
@@ -77,7 +78,7 @@ impl Reporters {
 }
 
 /// Writes every report of `report` into `dir`.
-pub fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn write_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut reporters = Reporters::create(dir)?;
     report.cases.iter().for_each(|case| reporters.add(case));
     reporters.finish(&report.with_cases(()))
@@ -113,7 +114,7 @@ mod tests {
     use crate::check::FailureKind;
     use crate::check::undocumented::Undocumented;
     use crate::report::decision::Decision;
-    use crate::report::json::REPORT_VERSION;
+    use crate::report::document::REPORT_VERSION;
     use crate::report::record::FailureRecord;
     use crate::report::recording::sample_record;
     use crate::report::spool::RECORDS_FILE;

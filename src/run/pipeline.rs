@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use libtest_mimic::Arguments;
 use tokio::runtime::Runtime;
@@ -19,7 +19,7 @@ use crate::mock::generic::served::Served;
 use crate::report::coverage::Denominator;
 use crate::report::coverage_file::{CoverageBaseline, Ratchet};
 use crate::report::coverage_text;
-use crate::report::json::Report;
+use crate::report::document::Report;
 use crate::report::stream::ReportStream;
 use crate::report::tally::Tally;
 use crate::run::engine::{Engine, Recorder};
@@ -411,7 +411,7 @@ fn run_trials(
     runtime.spawn(async move {
         flushing
             .recorder
-            .flush_every(Duration::from_millis(500))
+            .flush_every(crate::report::stream::HOLD)
             .await
     });
     let (slots_in, slots) = mpsc::channel(trial::PRINT_AHEAD);

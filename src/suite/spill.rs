@@ -136,15 +136,22 @@ status = 201
 schema = "conversationThread"
 headers = { Location = true, Content-Type = { pattern = "^application/json" } }
 body = '{"topic": "Hi", "ratio": 0.30000000000000004}'
+
+[[case.teardown]]
+method = "DELETE"
+path = "/v1.0/groups/{group-id}/conversations/{conversation-id}"
 "#;
         let path = Path::new("cases/spilled.toml");
-        let cases = format::parse_file(path, text.to_string()).unwrap();
+        let mut cases = format::parse_file(path, text.to_string()).unwrap();
+        // What the binder sets: a setup step's settle, pointing into the file as well.
+        cases[0].setup[0].settle = Some(cases[0].teardown[0].request.path.clone());
         let source = cases[0].name_origin.file.clone();
         let spill = Spill::new().unwrap();
         let _before = spill.write(&source, &cases[..0]).unwrap();
         let slot = spill.write(&source, &cases).unwrap();
         let (_, back): (_, Vec<Case>) = spill.read(slot, path).unwrap();
-        // Every origin (schema, path, header, steps) points into the file's text again.
+        // Every origin (name, schema, path, header, setup, settle, teardown) points into the
+        // file's text again: one left unattached would point into no file, and differ here.
         assert_eq!(format!("{cases:?}"), format!("{back:?}"));
         // An expected `null` stays an expectation.
         let mut null = cases[0].clone();
