@@ -212,6 +212,28 @@ status = 204
 "#;
 
 /// A suite as `conform import` writes it: keys named after their types, no setup steps.
+/// A folder with the office fixture's schemas, the imported suite and where reports go.
+pub(super) struct Imported {
+    pub dir: tempfile::TempDir,
+    pub schemas_dir: PathBuf,
+    pub cases: PathBuf,
+    pub reports: PathBuf,
+}
+
+pub(super) fn imported() -> Imported {
+    let dir = tempfile::tempdir().unwrap();
+    let schemas_dir = dir.path().join("schemas");
+    schemas(&schemas_dir);
+    let cases = imported_cases(dir.path());
+    let reports = dir.path().join("reports");
+    Imported {
+        dir,
+        schemas_dir,
+        cases,
+        reports,
+    }
+}
+
 pub(super) fn imported_cases(dir: &Path) -> PathBuf {
     let cases = dir.join("imported");
     std::fs::create_dir_all(&cases).unwrap();

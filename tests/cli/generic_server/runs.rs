@@ -22,12 +22,13 @@ fn the_embedded_server_serves_what_the_schemas_folder_models() {
 
 #[test]
 fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exists() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
+    let Imported {
+        dir: _dir,
+        schemas_dir,
+        cases,
+        reports,
+    } = imported();
     std::fs::write(cases.join("messages.toml"), MESSAGES).unwrap();
-    let reports = dir.path().join("reports");
     let runtime = common::runtime();
     let tenant = tenant(&runtime, (&cases, &schemas_dir));
     let run = over_tenant(
@@ -166,11 +167,12 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
 /// case, a write to a fixture goes to a seeded entity, and whatever fails names its cause.
 #[test]
 fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
-    let reports = dir.path().join("reports");
+    let Imported {
+        dir: _dir,
+        schemas_dir,
+        cases,
+        reports,
+    } = imported();
     let run = over_suite(
         "run",
         &cases,
@@ -230,11 +232,12 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
 /// A `conform mock` reached with `--reset` is conform's own server too: disposable.
 #[test]
 fn a_mock_reset_before_the_run_is_disposable() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
-    let reports = dir.path().join("reports");
+    let Imported {
+        dir: _dir,
+        schemas_dir,
+        cases,
+        reports,
+    } = imported();
     let runtime = common::runtime();
     let mock = tenant(&runtime, (&cases, &schemas_dir));
     let run = over_tenant(
@@ -264,11 +267,12 @@ fn a_mock_reset_before_the_run_is_disposable() {
 /// to given entities the run would otherwise skip.
 #[test]
 fn fixtures_files_require_bound_and_disposable_fixtures() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
-    let reports = dir.path().join("reports");
+    let Imported {
+        dir,
+        schemas_dir,
+        cases,
+        reports,
+    } = imported();
     let runtime = common::runtime();
     let tenant = tenant(&runtime, (&cases, &schemas_dir));
     let run = |extra: &[&str]| {
@@ -325,10 +329,12 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
 /// `conform list --fixtures FILE` plans as the run would with that file.
 #[test]
 fn list_counts_fixtures_as_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
+    let Imported {
+        dir,
+        schemas_dir,
+        cases,
+        ..
+    } = imported();
     let fixtures = dir.path().join("fixtures.toml");
     std::fs::write(&fixtures, "period = \"D7\"\n").unwrap();
     let listed = over_suite(
@@ -355,10 +361,12 @@ fn list_counts_fixtures_as_given() {
 /// record says how long it waited; without the wait the same case fails on a 404.
 #[test]
 fn setup_waits_for_what_its_chain_created() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
+    let Imported {
+        dir,
+        schemas_dir,
+        cases,
+        ..
+    } = imported();
     let runtime = common::runtime();
     let config = MockConfig {
         served: Some(conform::mock::generic::served::Served {
@@ -408,10 +416,12 @@ fn setup_waits_for_what_its_chain_created() {
 /// one rule: the matching probes fail and no other probe; a server that breaks nothing passes.
 #[test]
 fn probes_of_an_imported_suite_catch_each_broken_rule() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
+    let Imported {
+        dir: _dir,
+        schemas_dir,
+        cases,
+        ..
+    } = imported();
     let runtime = common::runtime();
     let run = |broken: Vec<BrokenRule>| {
         let served =
@@ -477,11 +487,12 @@ fn probes_of_an_imported_suite_catch_each_broken_rule() {
 /// did not create is marked, in the report and in `--dry-run`.
 #[test]
 fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
-    let dir = tempfile::tempdir().unwrap();
-    let schemas_dir = dir.path().join("schemas");
-    schemas(&schemas_dir);
-    let cases = imported_cases(dir.path());
-    let reports = dir.path().join("reports");
+    let Imported {
+        dir: _dir,
+        schemas_dir,
+        cases,
+        reports,
+    } = imported();
     let runtime = common::runtime();
     let tenant = tenant(&runtime, (&cases, &schemas_dir));
     let run = |extra: &[&str]| {
