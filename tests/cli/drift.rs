@@ -44,12 +44,7 @@ fn only_failure(run: &Run, case: &str) -> Vec<Value> {
         "{}",
         run.output
     );
-    let record = run.report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == case)
-        .unwrap();
+    let record = common::record_of(&run.report, case);
     record["failures"].as_array().unwrap().clone()
 }
 
@@ -192,12 +187,7 @@ fn undocumented_properties_are_listed_by_default_and_fail_under_strict() {
     let run = run_against(&[Deviation::ExtraProperties], "token-value");
     assert_eq!(run.exit, Some(0), "warnings only: {}", run.output);
     let case = "create_conversationthread_from_group";
-    let record = run.report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == case)
-        .unwrap();
+    let record = common::record_of(&run.report, case);
     // Annotations (`@odata.etag`, `topic@odata.type`) are never undocumented.
     assert_eq!(
         record["undocumented"],

@@ -61,10 +61,7 @@ fn probes_of(report: &Value, kinds: &[&str]) -> BTreeSet<String> {
 
 /// The failures of record `name`: `kind: message` each.
 fn failures(report: &Value, name: &str) -> Vec<String> {
-    let record = records(report)
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no record {name}"));
+    let record = common::record_of(report, name);
     record["failures"]
         .as_array()
         .unwrap()

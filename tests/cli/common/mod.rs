@@ -62,6 +62,16 @@ pub fn report(dir: &Path) -> Value {
     serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
+/// The record of the case named `name` in a report.
+pub fn record_of<'r>(report: &'r Value, name: &str) -> &'r Value {
+    report["cases"]
+        .as_array()
+        .expect("report.json has cases")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case named {name} in the report"))
+}
+
 /// (case name, outcome) of every case of a report.
 pub fn outcomes(report: &Value) -> Vec<(String, String)> {
     report["cases"]

@@ -111,13 +111,7 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         "created from the create documented in create_thread"
     );
     let report = common::report(&reports);
-    let deleted = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "delete_message")
-        .unwrap()
-        .clone();
+    let deleted = common::record_of(&report, "delete_message");
     assert_eq!(deleted["decision"], "passed", "{text}");
     assert_eq!(
         deleted["binding"]["message-id"],
@@ -182,15 +176,7 @@ fn on_its_own_server_the_suite_runs_whole_and_spares_the_fixtures() {
     );
     let text = common::text(&run);
     let report = common::report(&reports);
-    let record = |name: &str| {
-        report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("{name}: {text}"))
-            .clone()
-    };
+    let record = |name: &str| common::record_of(&report, name);
     assert_eq!(record("update_group")["decision"], "passed", "{text}");
     assert_eq!(
         record("update_group")["binding"]["group-id"],
@@ -248,13 +234,7 @@ fn a_mock_reset_before_the_run_is_disposable() {
     );
     let text = common::text(&run);
     let report = common::report(&reports);
-    let update = report["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "update_group")
-        .unwrap()
-        .clone();
+    let update = common::record_of(&report, "update_group");
     assert_eq!(update["decision"], "passed", "{text}");
     assert_eq!(
         update["binding"]["group-id"], "seeded in /groups",
@@ -507,15 +487,7 @@ fn the_binding_is_recorded_and_changes_to_existing_entities_are_marked() {
     let output = run(&[]);
     assert_eq!(output.status.code(), Some(0), "{}", common::text(&output));
     let report = common::report(&reports);
-    let record = |name: &str| {
-        report["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let record = |name: &str| common::record_of(&report, name).clone();
     let thread = record("get_thread");
     assert_eq!(thread["binding"]["group-id"], "given");
     assert_eq!(
