@@ -108,10 +108,12 @@ pub async fn forward(upstream: &Upstream, request: Request) -> (Response, Seen) 
     let mut sent = upstream
         .client
         .request(parts.method.clone(), format!("{}{target}", upstream.base));
+    // The answer is judged as it is read: asked for uncompressed (HTTP lets a server answer
+    // identity to any client), or a client that accepts gzip would have it judged as bytes.
     for (name, value) in parts
         .headers
         .iter()
-        .filter(|(n, _)| !hop_by_hop(n.as_str()))
+        .filter(|(n, _)| !hop_by_hop(n.as_str()) && n.as_str() != "accept-encoding")
     {
         sent = sent.header(name, value);
     }

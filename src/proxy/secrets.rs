@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::proxy::forward::Seen;
+use crate::proxy::forward::{Answer, Seen};
 use crate::secret::{Redactor, Secret};
 
 /// Fields whose values are credentials wherever they appear.
@@ -45,21 +45,29 @@ pub fn of(seen: &Seen, redact: &[String]) -> Redactor {
             _ => {}
         }
     }
-    let body = seen
-        .body
-        .as_deref()
-        .and_then(|b| std::str::from_utf8(b).ok());
-    if let Some(body) = body {
-        for (name, value) in url::form_urlencoded::parse(body.as_bytes()) {
-            if secret_name(&name, redact) {
-                redactor.add(Secret::new(value.into_owned()));
-            }
-        }
-        if let Ok(json) = serde_json::from_str::<Value>(body) {
-            named_values(&json, redact, &redactor);
-        }
+    if let Some(body) = &seen.body {
+        body_values(body, redact, &redactor);
+    }
+    // An answer may carry a secret of its own (a token endpoint's `access_token`).
+    if let Answer::Read(response) = &seen.answer {
+        body_values(&response.body, redact, &redactor);
     }
     redactor
+}
+
+/// Adds the values of secret-named fields of a form or JSON body.
+fn body_values(body: &[u8], redact: &[String], redactor: &Redactor) {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return;
+    };
+    for (name, value) in url::form_urlencoded::parse(text.as_bytes()) {
+        if secret_name(&name, redact) {
+            redactor.add(Secret::new(value.into_owned()));
+        }
+    }
+    if let Ok(json) = serde_json::from_str::<Value>(text) {
+        named_values(&json, redact, redactor);
+    }
 }
 
 /// Adds the values of secret-named properties anywhere in `json`.
@@ -104,7 +112,7 @@ pub fn without_named(json: Value, redact: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::forward::Answer;
+    use crate::exec::transport::Response;
 
     fn seen(headers: &[(&str, &str)], body: &str) -> Seen {
         Seen {
@@ -138,5 +146,17 @@ mod tests {
         assert_eq!(redactor.redact("Pa55word!"), "[REDACTED]");
         let cleaned = without_named(json, &[]);
         assert_eq!(cleaned["passwordProfile"]["password"], "[REDACTED]");
+    }
+
+    #[test]
+    fn a_secret_named_in_the_answer_is_a_secret_too() {
+        let mut seen = seen(&[], "{}");
+        let answer = serde_json::json!({"access_token": "at-from-answer", "secretText": "st-42"});
+        seen.answer = Answer::Read(Response::new(200, Vec::new(), answer.to_string().into()));
+        let redactor = of(&seen, &["secretText".to_string()]);
+        assert_eq!(
+            redactor.redact("at-from-answer st-42 other"),
+            "[REDACTED] [REDACTED] other"
+        );
     }
 }

@@ -303,16 +303,17 @@ impl Session {
         if !(200..300).contains(&response.status) {
             return;
         }
+        // The request's body and the answer alike: secrets seen replaced, `--redact` names gone.
         let json_of = |bytes: &[u8]| -> Option<Value> {
             let text = redactor.redact(std::str::from_utf8(bytes).ok()?);
-            serde_json::from_str(&text).ok()
+            let json = serde_json::from_str(&text).ok()?;
+            Some(secrets::without_named(json, &self.options.redact))
         };
         let json = seen
             .body
             .as_deref()
             .filter(|b| !b.is_empty())
             .and_then(&json_of);
-        let json = json.map(|j| secrets::without_named(j, &self.options.redact));
         let schema = placed.typed.result().and_then(|(ty, collection)| {
             let key = self
                 .schemas

@@ -69,7 +69,8 @@ fn send(
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = common::http_client()
             .request(method, format!("{base}{path}"))
-            .bearer_auth("tok-SECRET-4711");
+            .bearer_auth("tok-SECRET-4711")
+            .header("accept-encoding", "gzip, br");
         if let Some((content_type, body)) = body {
             request = request.header("content-type", content_type).body(body);
         }
@@ -92,12 +93,14 @@ async fn drifting(
     let json_headers = [("content-type", "application/json"), ("request-id", "r-1")];
     let echo = json!({
         "auth": headers.get("authorization").and_then(|v| v.to_str().ok()),
+        "accepts": headers.get("accept-encoding").and_then(|v| v.to_str().ok()),
         "sent": body,
     });
     match (method.as_str(), uri.path()) {
         // A create answered 200, not 201.
         ("POST", "/v1.0/groups/g1/threads") => {
-            let body = json!({"id": "t1", "topic": "Plans", "echo": echo});
+            let body =
+                json!({"id": "t1", "topic": "Plans", "echo": echo, "password": "ANSWER-SECRET-pw"});
             (StatusCode::OK, json_headers, body.to_string()).into_response()
         }
         // An id of the wrong type.
@@ -199,6 +202,11 @@ fn each_exchange_with_a_drifting_upstream_names_its_violation_and_no_secret_is_w
         body["echo"]["auth"], "Bearer tok-SECRET-4711",
         "forwarded unchanged"
     );
+    assert_eq!(
+        body["echo"]["accepts"],
+        Value::Null,
+        "answers are asked for uncompressed, to be judged as read"
+    );
     let violations = headers
         .get("conform-violations")
         .expect("--annotate")
@@ -247,7 +255,7 @@ fn each_exchange_with_a_drifting_upstream_names_its_violation_and_no_secret_is_w
         everything.contains("[REDACTED]"),
         "the echoed secrets were there to remove"
     );
-    for secret in ["tok-SECRET-4711", "SEKRET-form-value"] {
+    for secret in ["tok-SECRET-4711", "SEKRET-form-value", "ANSWER-SECRET-pw"] {
         assert!(!everything.contains(secret), "{secret} was written");
     }
 }
