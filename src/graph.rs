@@ -85,6 +85,19 @@ pub fn is_version(segment: &str) -> bool {
         })
 }
 
+/// The properties a query's `$select` names (lower-cased), read as Graph reads its options:
+/// decoded, the `$` optional, the name in any case; `None` when it selects none.
+pub fn selected_properties(query: &str) -> Option<Vec<String>> {
+    let (_, select) = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name.trim_start_matches('$').eq_ignore_ascii_case("select"))?;
+    Some(
+        select
+            .split(',')
+            .map(|name| name.trim().to_ascii_lowercase())
+            .collect(),
+    )
+}
+
 /// `201 Created`; the bare number for a status without a standard reason phrase.
 pub fn status_text(status: u16) -> String {
     let reason = reqwest::StatusCode::from_u16(status)

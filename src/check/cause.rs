@@ -182,12 +182,7 @@ fn documentation(judged: &Judged<'_>, schemas: &Schemas) -> Option<String> {
 fn selected_out(judged: &Judged<'_>) -> Option<String> {
     let exchange = judged.run.exchange()?;
     let query = exchange.path.split_once('?')?.1;
-    let select: Vec<String> = url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name.trim_start_matches('$').eq_ignore_ascii_case("select"))?
-        .1
-        .split(',')
-        .map(|name| name.trim().to_ascii_lowercase())
-        .collect();
+    let select = crate::graph::selected_properties(query)?;
     let mut left_out = Vec::new();
     for failure in &judged.verdict.failures {
         let property = failure
