@@ -13,6 +13,7 @@ use crate::report::coverage::{Coverage, CoverageTally, Denominator};
 use crate::report::coverage_file::CoverageBaseline;
 use crate::report::{coverage_text, json};
 use crate::suite::load::load_dir;
+use crate::suite::partition::Shard;
 
 #[derive(clap::Args, Debug)]
 pub struct CoverageArgs {
@@ -37,9 +38,9 @@ pub struct CoverageArgs {
 }
 
 pub fn execute(args: CoverageArgs) -> Result<u8, Error> {
-    let coverage = match &args.report {
+    let (coverage, shard) = match &args.report {
         Some(dir) => of_report(dir)?,
-        None => of_suite(&args)?,
+        None => (of_suite(&args)?, None),
     };
     match args.format {
         OutputFormat::Json => println!(
@@ -51,6 +52,13 @@ pub fn execute(args: CoverageArgs) -> Result<u8, Error> {
     let Some(path) = &args.coverage_baseline else {
         return Ok(exit::PASS);
     };
+    if let Some(shard) = shard {
+        return Err(Error::new(format!(
+            "--coverage-baseline judges the whole suite, and this report is of shard {}/{} alone",
+            shard.index, shard.total
+        ))
+        .with_help("merge the shards first: conform report merge SHARD_DIRS... --out DIR"));
+    }
     let ratchet = CoverageBaseline::load(path)?.ratchet(&coverage, path)?;
     for line in ratchet.lines() {
         eprintln!("{line}");
@@ -62,15 +70,17 @@ pub fn execute(args: CoverageArgs) -> Result<u8, Error> {
     })
 }
 
-fn of_report(dir: &std::path::Path) -> Result<Coverage, Error> {
+/// The ledger of the run in `dir`, and the shard the run was, if it was one.
+fn of_report(dir: &std::path::Path) -> Result<(Coverage, Option<Shard>), Error> {
     let report = json::read(&dir.join("report.json")).map_err(Error::new)?;
-    report.coverage.ok_or_else(|| {
+    let coverage = report.coverage.ok_or_else(|| {
         Error::new(format!(
             "{} has no coverage ledger: the run had no API model",
             dir.join("report.json").display()
         ))
         .with_help("import the metadata (conform schemas import) and run again")
-    })
+    })?;
+    Ok((coverage, report.shard))
 }
 
 /// The operations each case of the suite is of, as its version's model types its path.

@@ -204,7 +204,7 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
         .as_ref()
         .filter(|served| !served.from_suite)
         .map(|served| Denominator::of(&served.models.all().collect::<Vec<_>>()));
-    let coverage_baseline = coverage_baseline(options, denominator.as_ref())?;
+    let coverage_baseline = coverage_baseline(options, denominator.as_ref(), &suite)?;
     Ok(Prepared {
         suite,
         schemas,
@@ -215,14 +215,24 @@ fn prepare(options: &RunOptions) -> Result<Prepared> {
     })
 }
 
-/// `--coverage-baseline`, read and set against the run's models before anything is sent.
+/// `--coverage-baseline`, read and set against the run's models before anything is sent. The
+/// ledger it judges is the whole suite's: a run that leaves cases out (a filter, `--shard`)
+/// would lose every operation it did not send.
 fn coverage_baseline(
     options: &RunOptions,
     denominator: Option<&Denominator>,
+    suite: &Suite,
 ) -> Result<Option<CoverageBaseline>> {
     let Some(path) = &options.coverage_baseline else {
         return Ok(None);
     };
+    let left_out = suite.count(Selection::FilteredOut) + suite.count(Selection::OtherShard);
+    if left_out > 0 {
+        return Err(Error::new(format!(
+            "--coverage-baseline judges the whole suite, and this run leaves {left_out} case(s) out (a filter or --shard)"
+        ))
+        .with_help("run the whole suite, or ratchet the merged shards: conform coverage --report DIR --coverage-baseline FILE"));
+    }
     let baseline = CoverageBaseline::load(path)?;
     let Some(denominator) = denominator else {
         return Err(Error::new(format!(

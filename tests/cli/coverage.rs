@@ -253,6 +253,12 @@ fn the_ratchet_fails_a_run_that_loses_an_operation_and_lists_what_was_gained() {
         Some(0),
         "a report is checked as a run is"
     );
+
+    // A run that leaves cases out would lose what it did not send: it cannot ratchet.
+    let partial = [with_both[2], with_both[3], "--shard", "1/2"];
+    let (code, text) = run_against(suite, None, &reports, &partial);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("leaves"), "{text}");
 }
 
 #[test]
@@ -359,6 +365,23 @@ fn shards_merge_into_the_ledger_of_the_whole_run_and_shards_of_other_models_are_
         common::report(&merged)["coverage"]["workloads"],
         common::report(&whole)["coverage"]["workloads"]
     );
+    // The ratchet judges the merge, not a shard alone.
+    let ledger = dir.path().join("coverage.txt");
+    update("--coverage", &ledger, &whole);
+    let ratchet = |report: &Path| {
+        let args = [
+            "coverage",
+            "--report",
+            report.to_str().unwrap(),
+            "--coverage-baseline",
+            ledger.to_str().unwrap(),
+        ];
+        Test::new().args(args).run()
+    };
+    assert_eq!(ratchet(&merged).status.code(), Some(0));
+    let one_shard = ratchet(&shards[0]);
+    assert_eq!(one_shard.status.code(), Some(2));
+    assert!(common::text(&one_shard).contains("shard 1/2 alone"));
 
     let report = shards[1].join("report.json");
     let text = fs::read_to_string(&report).unwrap();
