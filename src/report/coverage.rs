@@ -199,7 +199,9 @@ pub struct CoverageTally {
 #[derive(Debug, Default, Clone)]
 struct Fold {
     cases: Summary,
-    reason: Option<String>,
+    /// What shows the cause of the first failure, and why the first case not sent was not.
+    failure: Option<String>,
+    not_sent: Option<String>,
 }
 
 impl CoverageTally {
@@ -216,11 +218,12 @@ impl CoverageTally {
         };
         let fold = self.operations.entry(operation.clone()).or_default();
         fold.cases.add(record);
-        if fold.reason.is_none() {
-            fold.reason = match record.decision.was_judged() {
-                true => record.cause_detail.clone(),
-                false => record.skip_reason.clone(),
-            };
+        let (kept, reason) = match record.decision.was_judged() {
+            true => (&mut fold.failure, &record.cause_detail),
+            false => (&mut fold.not_sent, &record.skip_reason),
+        };
+        if kept.is_none() {
+            kept.clone_from(reason);
         }
     }
 
@@ -280,9 +283,8 @@ fn entry(operation: &str, workload: &str, fold: &Fold, ran: bool) -> OperationEn
         state,
         cause,
         reason: match state {
-            OperationState::Failed | OperationState::NotServed | OperationState::NotSent => {
-                fold.reason.clone()
-            }
+            OperationState::Failed | OperationState::NotServed => fold.failure.clone(),
+            OperationState::NotSent => fold.not_sent.clone(),
             _ => None,
         },
         cases: fold.cases,
@@ -358,7 +360,11 @@ mod tests {
         let records = [
             record("v1.0 group create", Decision::Passed, None),
             record("v1.0 group create", Decision::Flaky, None),
-            record("v1.0 group list", Decision::Failed, Some(Cause::Service)),
+            record("v1.0 group list", Decision::Skipped, None),
+            CaseRecord {
+                cause_detail: Some("the answer is not the list's".into()),
+                ..record("v1.0 group list", Decision::Failed, Some(Cause::Service))
+            },
             record("v1.0 group list", Decision::Passed, None),
             record(
                 "v1.0 conversationThread create",
@@ -386,6 +392,15 @@ mod tests {
         assert_eq!(
             ledger.state_of("v1.0 group list"),
             Some(OperationState::Failed)
+        );
+        let list = ledger
+            .operations
+            .iter()
+            .find(|e| e.operation == "v1.0 group list");
+        assert_eq!(
+            list.and_then(|e| e.reason.as_deref()),
+            Some("the answer is not the list's"),
+            "a failed operation shows its failure, not why a case of it was not sent"
         );
         let sent = ledger
             .operations
