@@ -46,6 +46,16 @@ impl Method {
         }
     }
 
+    /// As written on the wire (`GET`, not `get`): how an HTTP message names its method.
+    pub fn parse_exact(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == word)
+    }
+
+    /// The methods there are, as an error lists them.
+    pub fn names() -> String {
+        Self::ALL.map(Self::as_str).join(", ")
+    }
+
     /// Reading: safe to repeat, and it changes nothing.
     pub fn reads(self) -> bool {
         matches!(self, Self::Get | Self::Head)
@@ -58,6 +68,20 @@ impl std::fmt::Display for Method {
     }
 }
 
+/// `post`, `POST`; the error names the methods there are.
+impl std::str::FromStr for Method {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::parse(text).ok_or_else(|| {
+            format!(
+                "unknown HTTP method `{text}`; expected one of {}",
+                Self::names()
+            )
+        })
+    }
+}
+
 impl serde::Serialize for Method {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
@@ -67,8 +91,7 @@ impl serde::Serialize for Method {
 impl<'de> serde::Deserialize<'de> for Method {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Self::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown HTTP method `{text}`")))
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::api::model::{ApiModel, EnumDef, Member, MemberKind, OperationDef, RootDef, TypeInfo};
 use crate::api::path::{self, RawSegment};
-use crate::api::typing::{is_version, placeholder_name};
+use crate::api::typing::{is_version_or_any, placeholder_name};
 use crate::graph::Method;
 use crate::schema::registry::Schemas;
 use crate::schema::shape::{Field, JsonType, Shape};
@@ -59,7 +59,7 @@ pub fn from_suite(
         };
         let segments: Vec<RawSegment> = segments
             .into_iter()
-            .skip_while(|s| is_version(s.name))
+            .skip_while(|s| is_version_or_any(s.name))
             .collect();
         walk(&mut roots, &segments, request);
     }
@@ -158,10 +158,9 @@ fn describe_end(node: &mut Node, keyed: bool, request: &DocumentedRequest) {
     if !keyed && method == Method::Get && request.lists {
         node.collection = true;
     }
-    let judges_entity = matches!(method, Method::Post | Method::Get)
-        && (keyed || method == Method::Post)
-        || (!keyed && method == Method::Get);
-    if judges_entity && let Some(schema) = request.schema {
+    if matches!(method, Method::Post | Method::Get)
+        && let Some(schema) = request.schema
+    {
         node.schema.get_or_insert_with(|| schema.to_string());
     }
 }

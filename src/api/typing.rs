@@ -20,14 +20,14 @@ pub fn type_request(
         .trim_start_matches('/')
         .split('/')
         .next()
-        .filter(|s| is_version(s) && *s != "{version}")
+        .filter(|s| crate::graph::is_version(s))
         .or(fallback);
     type_path(&models.for_version(version), path)
 }
 
 /// Whether a path's first segment is its API version: one written as a version, or the
 /// template's `{version}`, which stands for any.
-pub fn is_version(segment: &str) -> bool {
+pub fn is_version_or_any(segment: &str) -> bool {
     segment == "{version}" || crate::graph::is_version(segment)
 }
 
@@ -112,7 +112,7 @@ impl<'m> Walker<'m> {
         let mut version = None;
         let mut untyped = None;
         for (index, segment) in raw.iter().enumerate() {
-            if index == 0 && is_version(segment.name) && segment.args.is_none() {
+            if index == 0 && is_version_or_any(segment.name) && segment.args.is_none() {
                 version = Some(segment.name.to_string());
                 self.segments
                     .push(typed(SegmentKind::Version, segment.name, None, false));

@@ -15,7 +15,7 @@ pub struct ExplainArgs {
     #[arg(value_name = "PATH")]
     path: String,
     /// The method the operation is named for.
-    #[arg(long, short = 'X', default_value = "GET", value_parser = parse_method)]
+    #[arg(long, short = 'X', default_value = "GET")]
     method: Method,
     /// The schemas folder whose API models type the path (`conform schemas import`).
     #[arg(long, value_name = "DIR", default_value = "schemas")]
@@ -57,15 +57,6 @@ pub fn execute(args: ExplainArgs) -> Result<u8, Error> {
 }
 
 /// The typed path as a table: each segment, what it is, the type reached.
-fn parse_method(text: &str) -> Result<Method, String> {
-    Method::parse(text).ok_or_else(|| {
-        format!(
-            "`{text}` is not an HTTP method: {}",
-            crate::suite::model::method_names()
-        )
-    })
-}
-
 fn render(method: Method, path: &str, typed: &TypedPath) -> String {
     let mut out = format!("{method} {path}\n");
     let width = typed

@@ -37,7 +37,7 @@ pub fn page_pair(
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     if let Some(finding) = foreign_version(path, path_at, &here) {
         findings.push(finding);
-    } else if !typing::is_version(first) {
+    } else if !typing::is_version_or_any(first) {
         findings.push(Finding::new(
             "L012",
             Severity::Warning,
@@ -51,7 +51,7 @@ pub fn page_pair(
     if models.is_empty() {
         return findings;
     }
-    let fallback = Some(version).filter(|_| !typing::is_version(first));
+    let fallback = Some(version).filter(|_| !typing::is_version_or_any(first));
     let (found, typed) = page_path(path, path_at, fallback, models, &here);
     findings.extend(found);
     if let Some(typed) = typed {
@@ -319,7 +319,7 @@ pub fn cases(cases: &[Case], models: &Models) -> Vec<Finding> {
             .find(path)
             .map_or(origin.span.start, |i| origin.span.start + i);
         let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        if !typing::is_version(first) {
+        if !typing::is_version_or_any(first) {
             findings.push(Finding::new(
                 "C007",
                 Severity::Warning,

@@ -130,7 +130,7 @@ fn kind_of(annotation: Option<&Annotation>, lang: &str, content: &str) -> BlockK
         Some(_) => BlockKind::Reference,
         None => {
             let first = content.split_whitespace().next().unwrap_or("");
-            if lang == "http" && crate::suite::model::is_method(first) {
+            if lang == "http" && crate::graph::Method::parse_exact(first).is_some() {
                 BlockKind::Request
             } else if first.starts_with("HTTP/")
                 || annotation.fields.contains_key("@odata.type")
@@ -398,7 +398,7 @@ impl Reader {
         let listing = annotation.is_none()
             && !http_or_json
             && self.request_level.is_some()
-            && crate::suite::model::is_method(first);
+            && crate::graph::Method::parse_exact(first).is_some();
         let kind = if listing {
             BlockKind::Ignored
         } else {
@@ -475,7 +475,7 @@ pub fn pair_unannotated(page: &mut Page) -> bool {
         let first = block.content.split_whitespace().next().unwrap_or("");
         let section = block.section.to_ascii_lowercase();
         let lang = block.lang.to_ascii_lowercase();
-        if lang == "http" && crate::suite::model::is_method(first) {
+        if lang == "http" && crate::graph::Method::parse_exact(first).is_some() {
             if section.contains("http request") {
                 block.kind = BlockKind::Ignored;
             } else {
@@ -518,7 +518,7 @@ pub fn http_message(block: &Block) -> HttpMessage {
             if first {
                 first = false;
                 let word = trimmed.split_whitespace().next().unwrap_or("");
-                if word.starts_with("HTTP/") || crate::suite::model::is_method(word) {
+                if word.starts_with("HTTP/") || crate::graph::Method::parse_exact(word).is_some() {
                     message.start_line = Some((trimmed.to_string(), offset));
                     offset += line.len();
                     continue;

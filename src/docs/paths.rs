@@ -162,9 +162,7 @@ fn unique(base: String, used: &mut Vec<String>) -> String {
 /// `Beta`, `v2` (not `{version}`, which stands for any).
 pub fn is_foreign_version(segment: &str) -> bool {
     let lower = segment.to_ascii_lowercase();
-    !crate::graph::VERSIONS.contains(&segment)
-        && segment != "{version}"
-        && (lower == "beta" || typing::is_version(&lower))
+    !crate::graph::VERSIONS.contains(&segment) && crate::graph::is_version(&lower)
 }
 
 /// The version Graph has that a foreign one most likely means: `Beta` → `beta`, `v1` and
@@ -224,7 +222,7 @@ pub fn case_path(url: &str, models: &Models, version: &str) -> CasePath {
     }
     let raw = raw.as_str();
     let first = raw.trim_start_matches('/').split('/').next().unwrap_or("");
-    let versioned = if typing::is_version(first) && first != "{version}" {
+    let versioned = if crate::graph::is_version(first) {
         raw.to_string()
     } else if is_any_placeholder(first) && first.to_ascii_lowercase().contains("ver") {
         let rest = &raw.trim_start_matches('/')[first.len()..];

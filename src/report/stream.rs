@@ -26,9 +26,9 @@ pub const HOLD: Duration = Duration::from_millis(500);
 
 pub struct ReportStream {
     dir: PathBuf,
-    /// The records not handed over yet, and when the last batch was.
+    /// The records not handed over yet: a batch fills, or `flush` hands it over (a run's
+    /// recorder every `HOLD`, the proxy after each exchange).
     pending: Vec<CaseRecord>,
-    handed: Instant,
     /// `None` once stopped.
     writer: Option<Writer>,
 }
@@ -75,7 +75,6 @@ impl ReportStream {
         Ok(ReportStream {
             dir: dir.to_path_buf(),
             pending: Vec::with_capacity(BATCH),
-            handed: Instant::now(),
             writer: Some(Writer {
                 batches,
                 thread: writer,
@@ -83,18 +82,17 @@ impl ReportStream {
         })
     }
 
-    /// Takes the next record in plan order; hands a batch over when it is full or has waited
-    /// long enough (waiting while the writer is `DEPTH` batches behind).
+    /// Takes the next record in plan order; hands a batch over when it is full (waiting while
+    /// the writer is `DEPTH` batches behind).
     pub fn send(&mut self, record: CaseRecord) {
         self.pending.push(record);
-        if self.pending.len() >= BATCH || self.handed.elapsed() >= HOLD {
+        if self.pending.len() >= BATCH {
             self.flush();
         }
     }
 
     /// Hands over the records taken so far.
     pub fn flush(&mut self) {
-        self.handed = Instant::now();
         if self.pending.is_empty() {
             return;
         }

@@ -73,8 +73,6 @@ struct Executed {
     report: Report<()>,
     /// Where the records went, when the run writes reports: the reports are finished with it.
     stream: Option<ReportStream>,
-    /// Records whose decision is `Failed`: every trial shown, run or not, has a record.
-    failed: usize,
     /// The error that stopped the run before every case ran.
     stopped: Option<Error>,
     interrupted: bool,
@@ -327,7 +325,6 @@ fn execute(options: &RunOptions, prepared: Prepared) -> Result<Executed> {
     let ratchet = ratchet(coverage_baseline, &report)?;
     let stream = engine.recorder.take_stream();
     Ok(Executed {
-        failed: tally.summary.failing(),
         report,
         stream,
         stopped,
@@ -448,7 +445,9 @@ fn exit_code(executed: &Executed) -> u8 {
     }
     // Each record's decision, as the terminal showed it; and the operations the coverage
     // baseline says passed before.
-    if executed.failed > 0 || executed.ratchet.as_ref().is_some_and(Ratchet::blocks) {
+    if executed.report.summary.failing() > 0
+        || executed.ratchet.as_ref().is_some_and(Ratchet::blocks)
+    {
         exit::FAILURES
     } else {
         exit::PASS

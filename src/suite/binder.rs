@@ -37,12 +37,12 @@ pub struct Binder {
 
 /// What a case's plan is decided from besides the suite: its name, request line, status and
 /// the version it is of.
-type PlanKey = (String, String, String, u16, Option<String>);
+type PlanKey = (String, Method, String, u16, Option<String>);
 
 fn plan_key(case: &Case) -> PlanKey {
     (
         case.name.clone(),
-        case.request.method.to_string(),
+        case.request.method,
         case.request.path.raw.clone(),
         case.expect.status,
         case.page.api.clone(),
@@ -381,7 +381,7 @@ impl Chain {
 
     fn step(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         json: Option<Arc<str>>,
         capture: Option<(&str, &str)>,
@@ -389,7 +389,7 @@ impl Chain {
     ) -> Option<Step> {
         Some(Step {
             request: Request {
-                method: Method::parse(method)?,
+                method,
                 path: self.template(path)?,
                 headers: Vec::new(),
                 json,
@@ -424,7 +424,7 @@ impl Chain {
         };
         let collection = case.request.path.raw.split('?').next().unwrap_or_default();
         let path = format!("{collection}/{{{variable}}}");
-        if let Some(delete) = self.step("DELETE", &path, None, None, None) {
+        if let Some(delete) = self.step(Method::Delete, &path, None, None, None) {
             self.teardown.push(delete);
         }
     }
@@ -434,7 +434,7 @@ impl Chain {
     fn bind_by(
         &mut self,
         name: &str,
-        (method, path): (&str, &str),
+        (method, path): (Method, &str),
         json: Option<Arc<str>>,
         pointer: &str,
     ) {
@@ -450,7 +450,7 @@ impl Chain {
     /// A list of the collection at `template` capturing its first item's id as `{name}`.
     fn discover(&mut self, name: &str, template: &str) {
         let path = format!("{template}?$top=1");
-        self.bind_by(name, ("GET", &path), None, "/value/0/id");
+        self.bind_by(name, (Method::Get, &path), None, "/value/0/id");
     }
 
     /// Asks conform's own server for an entity whose id is the literal key `id` in the
@@ -463,7 +463,7 @@ impl Chain {
         body.insert("id".into(), id.into());
         let json = serde_json::Value::Object(body).to_string().into();
         let path = format!("{SEED_PATH}{template}");
-        if let Some(step) = self.step("POST", &path, Some(json), None, None) {
+        if let Some(step) = self.step(Method::Post, &path, Some(json), None, None) {
             self.setup.push(step);
         }
     }
@@ -471,7 +471,7 @@ impl Chain {
     /// Asks conform's own server for the file a drive path names (`…/root:/a/b.txt:`).
     fn seed_file(&mut self, item: &str) {
         let path = format!("{SEED_PATH}{item}");
-        if let Some(step) = self.step("POST", &path, None, None, None) {
+        if let Some(step) = self.step(Method::Post, &path, None, None, None) {
             self.setup.push(step);
         }
     }
@@ -497,8 +497,13 @@ impl Chain {
         (to, collection): (&str, &str),
         request: &Request,
     ) -> bool {
-        let Some(mut step) = self.step("POST", to, request.json.clone(), Some((name, "/id")), None)
-        else {
+        let Some(mut step) = self.step(
+            Method::Post,
+            to,
+            request.json.clone(),
+            Some((name, "/id")),
+            None,
+        ) else {
             return false;
         };
         step.request.headers = request.headers.clone();
@@ -507,7 +512,7 @@ impl Chain {
         self.setup.push(step);
         self.bound.insert(name.to_string());
         if let Some(delete) = self.step(
-            "DELETE",
+            Method::Delete,
             &format!("{collection}/{{{name}}}"),
             None,
             None,
@@ -523,7 +528,7 @@ impl Chain {
     /// The server is disposable: nothing to delete.
     fn seed(&mut self, name: &str, template: &str, shown: Option<Arc<str>>) {
         let path = format!("{SEED_PATH}{template}");
-        self.bind_by(name, ("POST", &path), shown, "/id");
+        self.bind_by(name, (Method::Post, &path), shown, "/id");
     }
 
     /// The suite's create of `shape`'s collection, after the creates its own keys need,

@@ -94,7 +94,7 @@ pub fn example_values(template: &str, example: &str) -> Vec<(String, String)> {
     // The template carries a version the example may not show.
     let template = match template.trim_start_matches('/').split_once('/') {
         Some((first, rest))
-            if crate::api::typing::is_version(first)
+            if crate::api::typing::is_version_or_any(first)
                 && !path.starts_with(&format!("/{first}/")) =>
         {
             format!("/{rest}")

@@ -18,7 +18,7 @@ use crate::probe_kind::ProbeKind;
 use crate::suite::model::{
     Capture, Case, Expect, HeaderExpectation, HeaderRule, Origin, PageDoc, PairDoc, ProbeSetting,
     Request, SchemaRef, SourceFile, Step, Template, escape_pointer_token, is_variable_char,
-    method_names, status_forbids_body,
+    status_forbids_body,
 };
 
 // ---- the TOML shape -------------------------------------------------------------------------
@@ -226,12 +226,7 @@ fn probe_expectation(
                 kind.as_str()
             ));
         }
-        Some(text) => Some(Method::parse(&text).ok_or_else(|| {
-            format!(
-                "unknown HTTP method `{text}`; expected one of {}",
-                method_names()
-            )
-        })?),
+        Some(text) => Some(text.parse::<Method>()?),
         None => None,
     };
     Ok(ProbeSetting::Expect {
@@ -270,13 +265,11 @@ fn build_request(raw: RequestToml, file: &Arc<SourceFile>) -> Result<Request> {
         file: file.clone(),
         span,
     };
-    let Some(method) = Method::parse(raw.method.get_ref()) else {
-        return Err(origin(raw.method.span()).error(format!(
-            "unknown HTTP method `{}`; expected one of {}",
-            raw.method.get_ref(),
-            method_names()
-        )));
-    };
+    let method: Method = raw
+        .method
+        .get_ref()
+        .parse()
+        .map_err(|why: String| origin(raw.method.span()).error(why))?;
     if !raw.path.get_ref().starts_with('/') {
         return Err(origin(raw.path.span()).error(format!(
             "the path `{}` must start with `/` and include the API version (`/v1.0/...`, `/beta/...`)",

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Location, Result};
+use crate::graph::Method;
 use crate::suite::format;
 use crate::suite::model::{Case, SourceFile};
 
@@ -41,7 +42,7 @@ pub struct Distinct {
 }
 
 /// A request line and status, and the hash of everything else two cases must share.
-type DistinctKey = (String, String, u16, u64);
+type DistinctKey = (Method, String, u16, u64);
 
 impl Distinct {
     /// Counts `case` as standing for `count` cases.
@@ -86,7 +87,7 @@ impl Distinct {
 
     fn key(case: &Case) -> DistinctKey {
         (
-            case.request.method.to_string(),
+            case.request.method,
             case.request.path.raw.clone(),
             case.expect.status,
             fnv1a(likeness(case).as_bytes()),

@@ -495,16 +495,6 @@ fn parse_placeholders(raw: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
-/// The methods a case may send, as an error lists them.
-pub fn method_names() -> String {
-    Method::ALL.map(Method::as_str).join(", ")
-}
-
-/// Whether `word` is an HTTP method conform sends.
-pub fn is_method(word: &str) -> bool {
-    Method::ALL.iter().any(|m| m.as_str() == word)
-}
-
 /// Escapes a property name for use as one JSON pointer token (RFC 6901).
 pub fn escape_pointer_token(token: &str) -> Cow<'_, str> {
     if token.contains(['~', '/']) {

@@ -361,7 +361,7 @@ impl Generic {
     pub fn download(&self, path: &str) -> (String, Vec<u8>) {
         let path = path::percent_decoded(path);
         let unversioned = match path.trim_start_matches('/').split_once('/') {
-            Some((version, rest)) if typing::is_version(version) => format!("/{rest}"),
+            Some((version, rest)) if typing::is_version_or_any(version) => format!("/{rest}"),
             _ => path.clone(),
         };
         let store = self.store();
