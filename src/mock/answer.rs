@@ -48,6 +48,14 @@ pub async fn read_body(body: Body) -> Result<Bytes, GraphError> {
     Ok(Bytes::from(kept))
 }
 
+/// The host a client addressed: behind a proxy (`conform proxy`) the one it forwards, so that
+/// the links an answer gives (`Location`, `@odata.nextLink`) lead back through it.
+pub fn addressed_host(headers: &HeaderMap) -> Option<&str> {
+    ["x-forwarded-host", header::HOST.as_str()]
+        .into_iter()
+        .find_map(|name| headers.get(name).and_then(|h| h.to_str().ok()))
+}
+
 /// 415 unless the request says its body is JSON.
 pub fn require_json(headers: &HeaderMap) -> Result<(), GraphError> {
     let content_type = headers

@@ -44,10 +44,7 @@ async fn batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Behind a proxy the batch's own host is the one the client addressed.
-    let host = ["x-forwarded-host", header::HOST.as_str()]
-        .into_iter()
-        .find_map(|name| headers.get(name).and_then(|h| h.to_str().ok()));
+    let host = crate::mock::answer::addressed_host(&headers);
     let steps = read(&body).and_then(|steps| relative(steps, &version, host));
     let steps = match steps.and_then(ordered) {
         Ok(steps) => steps,

@@ -270,13 +270,18 @@ fn a_recorded_session_replays_against_a_fresh_server() {
         &["--upstream", "embedded", "--record", "recorded"],
     );
     let group = json!({"displayName": "Team", "mailEnabled": false, "mailNickname": "team", "securityEnabled": true});
-    let (status, _, created) = send(
+    let (status, headers, created) = send(
         &runtime,
         &proxy.base,
         ("POST", "/v1.0/groups"),
         Some(("application/json", group.to_string())),
     );
     assert_eq!(status, 201, "{created}");
+    let location = headers["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&proxy.base),
+        "a link leads back through the proxy: {location}"
+    );
     let id = created["id"].as_str().unwrap().to_string();
     let threads = format!("/v1.0/groups/{id}/threads");
     let thread = json!({"topic": "Plans"});

@@ -38,11 +38,7 @@ impl Incoming {
     ) -> Result<Self, GraphError> {
         let (parts, body) = request.into_parts();
         let body = read_body(body).await?;
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
+        let host = crate::mock::answer::addressed_host(&parts.headers).unwrap_or("localhost");
         Ok(Self {
             method: parts.method.clone(),
             version: typed.version.clone().unwrap_or_else(|| typed.model.clone()),
