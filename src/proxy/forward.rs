@@ -44,6 +44,8 @@ pub enum Answer {
     Streamed { status: u16 },
     /// No answer: the client got a gateway's error.
     Failed(TransportError),
+    /// Nothing went upstream (the client's request broke off): the client got a 400.
+    NotForwarded(String),
 }
 
 /// Headers that belong to one connection, not to the exchange: never forwarded.
@@ -131,10 +133,14 @@ pub async fn forward(upstream: &Upstream, request: Request) -> (Response, Seen) 
         Err(_) => (None, None),
     };
     let (response, answer) = match sent {
-        None => gateway_error(
-            (StatusCode::BAD_REQUEST, "BadRequest"),
-            TransportError::Transport("the client's request body broke off".into()),
-        ),
+        None => {
+            let why = "the client's request body broke off";
+            let (response, _) = gateway_error(
+                (StatusCode::BAD_REQUEST, "BadRequest"),
+                TransportError::Transport(why.into()),
+            );
+            (response, Answer::NotForwarded(why.into()))
+        }
         Some(sent) => match sent.send().await {
             Ok(answered) => answered_back(answered, upstream.max_body).await,
             Err(e) => gateway(&e),

@@ -207,6 +207,7 @@ impl Session {
                 };
                 (verdict, None)
             }
+            (Answer::NotForwarded(why), _) => (pass, Some(format!("not sent upstream: {why}"))),
             (Answer::Streamed { .. }, _) => (
                 pass,
                 Some("a body over --max-body: passed through unjudged".into()),
@@ -424,7 +425,7 @@ fn answered_status(answer: &Answer) -> u16 {
     match answer {
         Answer::Read(response) => response.status,
         Answer::Streamed { status } => *status,
-        Answer::Failed(_) => 0,
+        Answer::Failed(_) | Answer::NotForwarded(_) => 0,
     }
 }
 
@@ -454,6 +455,7 @@ fn run_of(seen: Seen) -> CaseRun {
     let result = match seen.answer {
         Answer::Read(response) => Ok(response),
         Answer::Failed(error) => Err(error),
+        Answer::NotForwarded(why) => Err(crate::exec::transport::TransportError::Transport(why)),
         Answer::Streamed { status } => Ok(Response::new(status, Vec::new(), Vec::new())),
     };
     let answered_header = |name: &str| {

@@ -337,11 +337,29 @@ fn an_upstream_that_is_gone_is_answered_as_a_gateway_answers_and_the_proxy_goes_
         assert_eq!(body["error"]["code"], "BadGateway", "{body}");
         assert!(headers.contains_key("request-id"));
     }
+    // A client whose body breaks off sends nothing upstream: no failure of the upstream's.
+    let address = proxy.base.trim_start_matches("http://");
+    let mut client = std::net::TcpStream::connect(address).unwrap();
+    std::io::Write::write_all(
+        &mut client,
+        b"POST /v1.0/groups HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"a\"",
+    )
+    .unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut client, &mut answer);
     let (code, text) = proxy.stop(&runtime);
     assert_eq!(code, Some(1), "{text}");
     let report = common::report(&dir.path().join("reports"));
     assert_eq!(report["summary"]["failed"], 2, "{report}");
     assert_eq!(report["cases"][0]["failures"][0]["kind"], "transport");
+    assert_eq!(report["summary"]["skipped"], 1, "{report}");
+    assert!(
+        report["cases"][2]["skip_reason"]
+            .as_str()
+            .is_some_and(|why| why.starts_with("not sent upstream")),
+        "{report}"
+    );
 }
 
 #[test]
