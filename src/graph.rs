@@ -56,6 +56,19 @@ impl Method {
         Self::ALL.map(Self::as_str).join(", ")
     }
 
+    /// The method as the HTTP crates name it.
+    pub fn http(self) -> reqwest::Method {
+        match self {
+            Self::Get => reqwest::Method::GET,
+            Self::Post => reqwest::Method::POST,
+            Self::Put => reqwest::Method::PUT,
+            Self::Patch => reqwest::Method::PATCH,
+            Self::Delete => reqwest::Method::DELETE,
+            Self::Head => reqwest::Method::HEAD,
+            Self::Options => reqwest::Method::OPTIONS,
+        }
+    }
+
     /// Reading: safe to repeat, and it changes nothing.
     pub fn reads(self) -> bool {
         matches!(self, Self::Get | Self::Head)

@@ -355,9 +355,20 @@ pub fn of_request(
     path: &str,
     api: Option<&str>,
 ) -> Option<OperationId> {
+    placed(models, method, path, api).map(|(_, operation)| operation)
+}
+
+/// A request's path typed by its version's model, and the operation it is of.
+pub fn placed(
+    models: &crate::api::file::Models,
+    method: Method,
+    path: &str,
+    api: Option<&str>,
+) -> Option<(TypedPath, OperationId)> {
     let typed = crate::api::typing::type_request(models, path, api).ok()?;
     let model = models.all().find(|m| m.version == typed.model)?;
-    operation_of(model, &typed, method)
+    let operation = operation_of(model, &typed, method)?;
+    Some((typed, operation))
 }
 
 /// `groups/{id}/members/$ref`, `…/members/{id}/$ref`: the navigation, on the type declaring it.

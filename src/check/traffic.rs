@@ -65,6 +65,17 @@ pub fn judge_exchange(
     response: &Response,
 ) -> Verdict {
     let selected = query.and_then(graph::selected_properties).is_some();
+    let mut failures = every_answer(response);
+    if (200..=299).contains(&response.status) {
+        failures.extend(success_status(contract, operation, method, response));
+        failures.extend(success_body(contract.schemas, typed, operation, response));
+        failures.extend(shown(contract, operation, selected, response));
+    }
+    verdict(failures)
+}
+
+/// What every answer owes, whatever it answers: a `request-id`, and Graph's envelope on an error.
+fn every_answer(response: &Response) -> Vec<Failure> {
     let mut failures = Vec::new();
     if response.header("request-id").is_none() {
         failures.push(Failure::new(
@@ -72,16 +83,10 @@ pub fn judge_exchange(
             "`request-id` is missing: Graph answers every request with one",
         ));
     }
-    match response.status {
-        400.. => failures.extend(check_error_envelope(response, None)),
-        200..=299 => {
-            failures.extend(success_status(contract, operation, method, response));
-            failures.extend(success_body(contract.schemas, typed, operation, response));
-            failures.extend(shown(contract, operation, selected, response));
-        }
-        _ => {}
+    if response.status >= 400 {
+        failures.extend(check_error_envelope(response, None));
     }
-    verdict(failures)
+    failures
 }
 
 /// A request of a JSON batch, placed in the URL space: its typed path and operation.
@@ -97,9 +102,9 @@ pub fn judge_batch(
     response: &Response,
     place: &dyn Fn(Method, &str) -> Option<Placed>,
 ) -> Verdict {
-    let mut failures = Vec::new();
+    let mut failures = every_answer(response);
     if response.status != 200 {
-        return judge_status_only(response);
+        return verdict(failures);
     }
     let answers = response
         .json()
@@ -108,11 +113,8 @@ pub fn judge_batch(
         .and_then(Value::as_array);
     let Some(answers) = answers else {
         let message = "a batch answers `{\"responses\": [...]}`; it is missing";
-        return verdict(vec![Failure::at(
-            FailureKind::Schema,
-            "/responses",
-            message,
-        )]);
+        failures.push(Failure::at(FailureKind::Schema, "/responses", message));
+        return verdict(failures);
     };
     let sent = requests.get("requests").and_then(Value::as_array);
     for (index, answer) in answers.iter().enumerate() {
@@ -180,15 +182,6 @@ fn inner_response(answer: &Value, status: u64) -> Response {
         }
     };
     Response::new(u16::try_from(status).unwrap_or(0), headers, body)
-}
-
-/// A batch answered with another status than 200: its `request-id`, and the envelope of an error.
-fn judge_status_only(response: &Response) -> Verdict {
-    let mut failures = Vec::new();
-    if response.status >= 400 {
-        failures.extend(check_error_envelope(response, None));
-    }
-    verdict(failures)
 }
 
 fn verdict(failures: Vec<Failure>) -> Verdict {
@@ -296,21 +289,32 @@ fn success_body(
         let message = "the body is labelled JSON but is not JSON";
         return vec![Failure::at(FailureKind::Body, "", message)];
     };
-    let Some((ty, collection)) = typed.result() else {
+    if typed.result().is_none() {
         return Vec::new();
-    };
-    // A create answers the one entity it made, not the collection it was posted to.
-    let collection = collection && operation.kind != OperationKind::Create;
-    let mut failures = next_link(body);
-    let key = schemas.key(type_name(ty), Some(&operation.version));
-    if ty.starts_with("Edm.") || !schemas.contains(key) {
-        return failures;
     }
+    let mut failures = next_link(body);
+    let Some((key, collection)) = answer_schema(schemas, typed, operation) else {
+        return failures;
+    };
     failures.extend(match collection {
         true => check_collection(schemas, key, body),
         false => check_schema(schemas, key, body),
     });
     failures
+}
+
+/// The schema a success of `operation` on `typed` answers (its key), and whether the answer is
+/// a collection of it; `None` when the path reaches no type the schemas have.
+pub fn answer_schema<'s>(
+    schemas: &'s Schemas,
+    typed: &'s TypedPath,
+    operation: &OperationId,
+) -> Option<(&'s str, bool)> {
+    let (ty, collection) = typed.result()?;
+    // A create answers the one entity it made, not the collection it was posted to.
+    let collection = collection && operation.kind != OperationKind::Create;
+    let key = schemas.key(type_name(ty), Some(&operation.version));
+    (!ty.starts_with("Edm.") && schemas.contains(key)).then_some((key, collection))
 }
 
 /// `@odata.nextLink`, where there is one, is a whole URL.
@@ -468,6 +472,16 @@ mod tests {
             &place,
         );
         assert_eq!(missing.failures[0].pointer.as_deref(), Some("/responses"));
+        let anonymous = Response::new(502, Vec::new(), Vec::new());
+        let kinds: Vec<FailureKind> = judge_batch(&contract, &requests, &anonymous, &place)
+            .failures
+            .iter()
+            .map(|f| f.kind)
+            .collect();
+        assert!(
+            kinds.contains(&FailureKind::Header),
+            "a batch answers with a request-id, whatever its status: {kinds:?}"
+        );
     }
 
     #[test]

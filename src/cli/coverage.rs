@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use crate::api::file::Models;
-use crate::api::operations;
 use crate::cli::output::OutputFormat;
 use crate::error::Error;
 use crate::exit;
@@ -95,9 +94,7 @@ fn of_suite(args: &CoverageArgs) -> Result<Coverage, Error> {
     }
     let mut tally = CoverageTally::default();
     for case in load_dir(&args.cases)? {
-        let (method, path) = (&case.request.method, &case.request.path.raw);
-        let operation = operations::of_request(&models, *method, path, case.page.api.as_deref());
-        if let Some(operation) = operation {
+        if let Some(operation) = case.operation(&models) {
             tally.add_documented(operation.to_string());
         }
     }

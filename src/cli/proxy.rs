@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::api::file::Models;
-use crate::api::operations;
 use crate::check::traffic::DocumentedStatuses;
 use crate::cli::tls_args::TlsArgs;
 use crate::error::Error;
@@ -167,10 +166,7 @@ fn documented(cases: Option<&Path>, models: &Models) -> Result<DocumentedStatuse
         return Ok(documented);
     };
     for case in load_dir(cases)? {
-        let (method, path) = (&case.request.method, &case.request.path.raw);
-        if let Some(operation) =
-            operations::of_request(models, *method, path, case.page.api.as_deref())
-        {
+        if let Some(operation) = case.operation(models) {
             documented.add(operation, case.expect.status, &case.expect.required);
         }
     }

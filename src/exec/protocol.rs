@@ -269,7 +269,7 @@ async fn run_step(
         name,
     })?;
     // Reading and deleting are safe to repeat after a network error.
-    let idempotent = matches!(request.method.as_str(), "GET" | "DELETE" | "HEAD");
+    let idempotent = matches!(request.method, Method::Get | Method::Delete | Method::Head);
     let sent = http.send(request, role, idempotent, path, headers).await;
     retries.extend(sent.retries.iter().cloned());
     let line = format!("{} {}", sent.method, sent.path);

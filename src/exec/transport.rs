@@ -361,11 +361,9 @@ impl Http {
         token: Option<&Secret>,
         client_request_id: &str,
     ) -> reqwest::RequestBuilder {
-        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
-            .unwrap_or(reqwest::Method::GET);
         let mut builder = self
             .client
-            .request(method, self.endpoint.url(path))
+            .request(request.method.http(), self.endpoint.url(path))
             .header("accept", "application/json")
             .header("client-request-id", client_request_id);
         if let Some(token) = token {

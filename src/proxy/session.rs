@@ -13,7 +13,7 @@ use crate::api::file::Models;
 use crate::api::operations::{self, OperationId, OperationKind};
 use crate::api::{path, typing};
 use crate::check::cause::{Blame, Cause};
-use crate::check::traffic::{Contract, DocumentedStatuses, judge_exchange};
+use crate::check::traffic::{Contract, DocumentedStatuses, answer_schema, judge_exchange};
 use crate::check::{Outcome, Verdict};
 use crate::error::{Error, Result};
 use crate::exec::protocol::{Attempt, CaseRun};
@@ -169,12 +169,10 @@ impl Session {
 
     /// The typed path, its operation and its template; `None` when the model cannot place it.
     fn place(&self, method: Method, path: &str) -> Option<Placed> {
-        let typed = typing::type_request(&self.models, path, None).ok()?;
+        let (typed, operation) = operations::placed(&self.models, method, path, None)?;
         if typed.untyped.is_some() {
             return None;
         }
-        let model = self.models.all().find(|m| m.version == typed.model)?;
-        let operation = operations::operation_of(model, &typed, method)?;
         let template =
             recording::template(&typed, None, &mut |_, ty| crate::api::key_placeholder(ty));
         Some(Placed {
@@ -315,15 +313,12 @@ impl Session {
             .as_deref()
             .filter(|b| !b.is_empty())
             .and_then(&json_of);
-        let schema = placed.typed.result().and_then(|(ty, collection)| {
-            let key = self
-                .schemas
-                .key(type_name(ty), Some(&placed.operation.version));
-            let collection = collection && placed.operation.kind != OperationKind::Create;
-            self.schemas
-                .contains(key)
-                .then(|| (type_name(ty).to_string(), collection))
-        });
+        let schema = answer_schema(&self.schemas, &placed.typed, &placed.operation).and_then(
+            |(_, collection)| {
+                let (ty, _) = placed.typed.result()?;
+                Some((type_name(ty).to_string(), collection))
+            },
+        );
         let headers = seen
             .headers
             .iter()

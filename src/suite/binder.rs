@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::api::file::Models;
-use crate::api::operations;
 use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
@@ -143,10 +142,7 @@ impl Binder {
 
     /// The operation of the model a case is of, as the coverage ledger names it.
     fn operation_of(&self, case: &Case) -> Option<String> {
-        let (method, path) = (&case.request.method, &case.request.path.raw);
-        let operation =
-            operations::of_request(&self.models, *method, path, case.page.api.as_deref());
-        operation.map(|o| o.to_string())
+        case.operation(&self.models).map(|o| o.to_string())
     }
 
     /// The cases with their plans carried out.

@@ -229,6 +229,15 @@ impl Case {
     pub fn file(&self) -> &Path {
         &self.name_origin.file.path
     }
+
+    /// The operation of `models` the case's request is of, as the coverage ledger names it.
+    pub fn operation(
+        &self,
+        models: &crate::api::file::Models,
+    ) -> Option<crate::api::operations::OperationId> {
+        let (method, path) = (self.request.method, &self.request.path.raw);
+        crate::api::operations::of_request(models, method, path, self.page.api.as_deref())
+    }
 }
 
 /// An HTTP request with placeholders.
