@@ -319,6 +319,16 @@ fn the_reference_server_keeps_the_ledger_of_what_clients_ask() {
     let unserved = &ledger["not_served"][0];
     assert_eq!(unserved["request"], "GET /v1.0/gropus", "{ledger}");
     assert_eq!(unserved["served"], "not at all");
+    // A refusal counts as an answer to its operation: a read of a group that is not there.
+    common::get_json(&runtime, &base, "/v1.0/groups/no-such-group", "t0ken");
+    let ledger = common::get_json(&runtime, &base, "/_mock/coverage", "t0ken");
+    let read = ledger["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == "v1.0 group read")
+        .unwrap_or_else(|| panic!("the read is in the ledger: {ledger}"));
+    assert_eq!(read["statuses"]["404"], 1, "{ledger}");
 }
 
 #[test]

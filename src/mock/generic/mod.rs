@@ -418,13 +418,31 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     let (Some(model), true) = (model, known_version) else {
         return error(StatusCode::BAD_REQUEST, "BadRequest", "Invalid version.").into_response();
     };
-    let exchange = incoming::Incoming::read(request, &typed, generic.scheme).await;
-    let exchange = match exchange {
+    let operation = crate::graph::Method::parse(&method)
+        .and_then(|m| operations::operation_of(model, &typed, m));
+    let (response, by) = answer_typed(&generic, model, &typed, request).await;
+    // Every answer to an operation counts in the ledger, a refusal (404, 400, 415) as well.
+    if let Some(operation) = operation {
+        generic
+            .requested
+            .served(operation, by, response.status().as_u16());
+    }
+    response
+}
+
+/// The answer to a request the model typed, and how it was made.
+async fn answer_typed(
+    generic: &Generic,
+    model: &crate::api::model::ApiModel,
+    typed: &typing::TypedPath,
+    request: Request,
+) -> (Response, ServedBy) {
+    let exchange = match incoming::Incoming::read(request, typed, generic.scheme).await {
         Ok(exchange) => exchange,
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return (refused.into_response(), ServedBy::Convention),
     };
-    let reach = place::reach(&exchange.method, &typed);
-    let placed = place::resolve(model, &typed, &mut generic.store(), reach);
+    let reach = place::reach(&exchange.method, typed);
+    let placed = place::resolve(model, typed, &mut generic.store(), reach);
     let placed = match placed {
         Ok(place) if place.anchor().is_some_and(|p| generic.unseen(p)) => {
             let what = place
@@ -437,26 +455,20 @@ async fn serve(State(generic): State<Arc<Generic>>, request: Request) -> Respons
     };
     match placed {
         Ok(place) => {
-            let example = generic.examples.get(exchange.method.as_str(), &typed);
+            let example = generic.examples.get(exchange.method.as_str(), typed);
             let by = match example {
                 Some(_) => ServedBy::Example,
                 None => ServedBy::Convention,
             };
-            let operation = crate::graph::Method::parse(&method)
-                .and_then(|m| operations::operation_of(model, &typed, m));
             let outlook = prefer::Outlook::read(&exchange.headers);
-            let response = respond::answer(&generic, model, place, exchange, example);
-            if let Some(operation) = operation {
-                generic
-                    .requested
-                    .served(operation, by, response.status().as_u16());
-            }
-            prefer::answered(&outlook, response).await
+            let response = respond::answer(generic, model, place, exchange, example);
+            (prefer::answered(&outlook, response).await, by)
         }
-        Err(Nowhere::NotFound(what)) => not_found(&what).into_response(),
-        Err(Nowhere::Invalid(message)) => {
-            error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response()
-        }
+        Err(Nowhere::NotFound(what)) => (not_found(&what).into_response(), ServedBy::Convention),
+        Err(Nowhere::Invalid(message)) => (
+            error(StatusCode::BAD_REQUEST, "BadRequest", &message).into_response(),
+            ServedBy::Convention,
+        ),
     }
 }
 
