@@ -38,15 +38,22 @@ pub fn states(count: &WorkloadCount) -> String {
 
 /// `█████▒▒░░░░…`: passed or documented, then failed, not served or not sent, then the rest.
 pub fn bar(count: &WorkloadCount, width: usize) -> String {
-    let part = |n: usize| (n * width).div_ceil(count.offered.max(1)).min(width);
-    let good = part(count.passed + count.documented);
-    let bad = part(count.failed + count.not_served + count.not_sent).min(width - good);
+    let (good, bad) = shares(count, width);
     format!(
         "{}{}{}",
         "█".repeat(good),
         "▒".repeat(bad),
         "░".repeat(width - good - bad)
     )
+}
+
+/// How much of `width` the operations that pass (or are documented) fill, and how much those
+/// that do not: rounded up, so that one operation of many is seen.
+pub fn shares(count: &WorkloadCount, width: usize) -> (usize, usize) {
+    let part = |n: usize| (n * width).div_ceil(count.offered.max(1)).min(width);
+    let good = part(count.passed + count.documented);
+    let bad = part(count.failed + count.not_served + count.not_sent).min(width - good);
+    (good, bad)
 }
 
 /// The whole ledger: totals, then one row per workload — every workload with `all`, else only

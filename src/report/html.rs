@@ -325,10 +325,7 @@ fn coverage_section(out: &mut String, ledger: &Coverage) {
     }
     out.push_str("</ul>\n<table class=\"coverage\" id=\"coverage\"><tr><th>version</th><th>workload</th><th>offered</th><th></th><th>states</th></tr>\n");
     for w in &ledger.workloads {
-        let share = |n: usize| n * 100 / w.offered.max(1);
-        let good = share(w.passed + w.documented);
-        let bad = share(w.failed + w.not_served + w.not_sent);
-
+        let (good, bad) = coverage_text::shares(w, 100);
         let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><i class=\"good\" style=\"width:{good}%\"></i><i class=\"bad\" style=\"width:{bad}%\"></i></span></td><td>{}",
@@ -348,9 +345,11 @@ fn coverage_section(out: &mut String, ledger: &Coverage) {
 /// The operations of workload `w` the suite has cases of: what did not pass, then the passed
 /// ones folded.
 fn operations(out: &mut String, ledger: &Coverage, w: &crate::report::coverage::WorkloadCount) {
-    let of_workload = ledger.operations.iter().filter(|e| {
-        e.offered && e.workload == w.workload && e.operation.starts_with(&format!("{} ", w.version))
-    });
+    let version = format!("{} ", w.version);
+    let of_workload = ledger
+        .operations
+        .iter()
+        .filter(|e| e.offered && e.workload == w.workload && e.operation.starts_with(&version));
     let (passed, other): (Vec<_>, Vec<_>) = of_workload
         .filter(|e| e.state != OperationState::NotDocumented)
         .partition(|e| e.state == OperationState::Passed);
