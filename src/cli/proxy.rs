@@ -1,7 +1,7 @@
 //! `conform proxy`: judge the live traffic of any client against the contract.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::api::file::Models;
@@ -16,6 +16,7 @@ use crate::proxy::forward::Upstream;
 use crate::proxy::session::{Session, SessionOptions};
 use crate::schema::registry::Schemas;
 use crate::suite::load::load_dir;
+use crate::suite::model::Case;
 
 #[derive(clap::Args, Debug)]
 pub struct ProxyArgs {
@@ -74,8 +75,14 @@ pub fn execute(args: ProxyArgs) -> Result<u8, Error> {
             Schemas::compile(&[])?
         }
     };
-    let served = served(&args, &schemas)?;
-    let documented = documented(args.cases.as_deref(), &served.models)?;
+    // The suite named is read once, whole (a file that does not load is exit 2): it places
+    // the exchanges and documents their statuses.
+    let documenting = match &args.cases {
+        Some(cases) => load_dir(cases)?,
+        None => Vec::new(),
+    };
+    let served = served(&args, &schemas, &documenting)?;
+    let documented = documented(&documenting, &served.models);
     let tls = args.tls.acceptor(&args.host, "proxy")?;
     let limits = Limits {
         request_timeout: std::time::Duration::from_secs(args.timeout),
@@ -118,21 +125,15 @@ pub fn execute(args: ProxyArgs) -> Result<u8, Error> {
 }
 
 /// The URL space exchanges are placed in: the metadata's models, else (with a suite) the one
-/// its paths show — as `conform mock` serves.
-fn served(args: &ProxyArgs, schemas: &Schemas) -> Result<Served, Error> {
+/// its paths show — as `conform mock` serves. Without `--cases`, an embedded upstream serves
+/// the project's `cases/` as `conform mock` would (files that do not load passed over).
+fn served(args: &ProxyArgs, schemas: &Schemas, cases: &[Case]) -> Result<Served, Error> {
     let default = PathBuf::from("cases");
-    let cases = match &args.cases {
-        Some(cases) => cases,
-        None if args.upstream == "embedded" && default.is_dir() => &default,
-        None => {
-            return Ok(Served::from_loaded(
-                Models::load(&args.schemas)?,
-                Some(schemas),
-                &[],
-            ));
-        }
-    };
-    Served::from_dirs(&args.schemas, cases)
+    if args.cases.is_none() && args.upstream == "embedded" && default.is_dir() {
+        return Served::from_dirs(&args.schemas, &default);
+    }
+    let models = Models::load(&args.schemas)?;
+    Ok(Served::from_loaded(models, Some(schemas), cases))
 }
 
 /// The upstream's base URL, and the reference server started for `embedded`.
@@ -159,16 +160,13 @@ async fn upstream(args: &ProxyArgs, served: &Served) -> Result<(String, Option<S
     Ok((server.base_url(), Some(server)))
 }
 
-/// The statuses the suite at `cases` documents per operation; none without a suite.
-fn documented(cases: Option<&Path>, models: &Models) -> Result<DocumentedStatuses, Error> {
+/// The statuses `cases` document per operation.
+fn documented(cases: &[Case], models: &Models) -> DocumentedStatuses {
     let mut documented = DocumentedStatuses::default();
-    let Some(cases) = cases else {
-        return Ok(documented);
-    };
-    for case in load_dir(cases)? {
+    for case in cases {
         if let Some(operation) = case.operation(models) {
             documented.add(operation, case.expect.status, &case.expect.required);
         }
     }
-    Ok(documented)
+    documented
 }
