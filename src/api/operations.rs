@@ -366,9 +366,18 @@ pub fn placed(
     api: Option<&str>,
 ) -> Option<(TypedPath, OperationId)> {
     let typed = crate::api::typing::type_request(models, path, api).ok()?;
-    let model = models.all().find(|m| m.version == typed.model)?;
-    let operation = operation_of(model, &typed, method)?;
+    let operation = of_typed(models, &typed, method)?;
     Some((typed, operation))
+}
+
+/// The operation a request on a path already typed is of, by the model that typed it.
+pub fn of_typed(
+    models: &crate::api::file::Models,
+    typed: &TypedPath,
+    method: Method,
+) -> Option<OperationId> {
+    let model = models.all().find(|m| m.version == typed.model)?;
+    operation_of(model, typed, method)
 }
 
 /// `groups/{id}/members/$ref`, `…/members/{id}/$ref`: the navigation, on the type declaring it.

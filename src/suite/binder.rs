@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::api::file::Models;
 use crate::api::typing::{self, SegmentKind, TypedPath};
+use crate::api::operations;
 use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, BindingPlan};
@@ -140,9 +141,10 @@ impl Binder {
         }
     }
 
-    /// The operation of the model a case is of, as the coverage ledger names it.
-    fn operation_of(&self, case: &Case) -> Option<String> {
-        case.operation(&self.models).map(|o| o.to_string())
+    /// The case's path as the models type it.
+    fn typed(&self, case: &Case) -> Option<typing::TypedPath> {
+        let path = &case.request.path.raw;
+        typing::type_request(&self.models, path, case.page.api.as_deref()).ok()
     }
 
     /// The cases with their plans carried out.
@@ -152,7 +154,13 @@ impl Binder {
 
     fn apply_one(&self, mut case: Case) -> Case {
         let plan = self.plan_of(&case);
-        case.operation = self.operation_of(&case);
+        // Typed once for the ledger's operation and the binding; again only for a path the
+        // plan sends instead.
+        let mut typed = self.typed(&case);
+        case.operation = typed
+            .as_ref()
+            .and_then(|t| operations::of_typed(&self.models, t, case.request.method))
+            .map(|o| o.to_string());
         if let Some(reason) = plan.skip {
             return unbound(case, &reason);
         }
@@ -160,10 +168,10 @@ impl Binder {
             && let Ok(path) = Template::parse(path.clone(), case.request.path.origin.clone())
         {
             case.request.path = path;
+            typed = self.typed(&case);
         }
-        let path = case.request.path.raw.clone();
         fill(&mut case, &plan.placeholders);
-        let Ok(typed) = typing::type_request(&self.models, &path, case.page.api.as_deref()) else {
+        let Some(typed) = typed else {
             return case;
         };
         case.resource_type = typed
