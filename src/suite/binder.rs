@@ -8,13 +8,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::api::file::Models;
-use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::api::operations;
+use crate::api::typing::{self, SegmentKind, TypedPath};
 use crate::graph::Method;
 use crate::probe_kind::ProbeKind;
 use crate::suite::bind::{self, BindingPlan};
 use crate::suite::binding::Binding;
-use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template};
+use crate::suite::model::{Capture, Case, Origin, ProbeSetting, Request, Step, Template, Values};
 use crate::suite::producers::{MAX_CHAIN, Producers};
 use crate::suite::shape::{CaseShape, Given, Writable};
 
@@ -255,7 +255,9 @@ impl Binder {
                         && !writes_file(case.request.method, typed) =>
                 {
                     let (template, _) = collection_before(typed, at + 1);
-                    chain.seed_file(&filled(&template, placeholders));
+                    if let Some(template) = chain.template(&template) {
+                        chain.seed_file(&template.render_known(&Filled(placeholders)));
+                    }
                     continue;
                 }
                 _ => continue,
@@ -303,15 +305,16 @@ fn writes_file(method: Method, typed: &TypedPath) -> bool {
     }
 }
 
-/// `template` with the values the plan fills in.
-fn filled(template: &str, placeholders: &[(String, Binding)]) -> String {
-    let mut out = template.to_string();
-    for (name, binding) in placeholders {
-        if let Binding::Filled { value, .. } = binding {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
+/// The values a plan fills in.
+struct Filled<'p>(&'p [(String, Binding)]);
+
+impl Values for Filled<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.0.iter().find_map(|(n, binding)| match binding {
+            Binding::Filled { value, .. } if n == name => Some(value.as_str()),
+            _ => None,
+        })
     }
-    out
 }
 
 /// Whether the case's answer is the entity the key at segment `at` names: a read, update or
@@ -332,7 +335,7 @@ fn documented_entity(case: &Case) -> Option<Arc<str>> {
 
 /// Writes the values the plan fills in into the case's path.
 fn fill(case: &mut Case, placeholders: &[(String, Binding)]) {
-    let raw = filled(&case.request.path.raw, placeholders);
+    let raw = case.request.path.render_known(&Filled(placeholders));
     if raw != case.request.path.raw
         && let Ok(path) = Template::parse(raw, case.request.path.origin.clone())
     {

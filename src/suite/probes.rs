@@ -151,7 +151,9 @@ fn derive_one(
         }
         ProbeKind::NotFound => {
             let (item, variable) = item_url(case)?;
-            let raw = item.raw.replace(&format!("{{{variable}}}"), MISSING_ID);
+            let missing =
+                std::collections::HashMap::from([(variable.to_string(), MISSING_ID.to_string())]);
+            let raw = item.render_known(&missing);
             let path = Template::parse(raw, item.origin.clone()).ok()?;
             Some(altered(
                 read(path),

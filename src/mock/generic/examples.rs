@@ -73,9 +73,8 @@ pub struct Seed {
     pub entities: Vec<Map<String, Value>>,
 }
 
-/// What an operation's example is kept under: its method (as HTTP writes it, upper case) and
-/// its path's shape.
-fn operation_key(method: &str, typed: &TypedPath) -> String {
+/// What an operation's example is kept under: its method and its path's shape.
+fn operation_key(method: Method, typed: &TypedPath) -> String {
     format!("{method} {}", shape(typed))
 }
 
@@ -107,18 +106,18 @@ impl Examples {
             }
             let headers = contractual(&case.expect.headers);
             examples.add(
-                case.request.method.as_str(),
+                case.request.method,
                 &typed,
                 (case.expect.status, headers),
                 body,
             );
-            examples.judge(case.request.method.as_str(), &typed, models);
+            examples.judge(case.request.method, &typed, models);
         }
         examples
     }
 
     /// Judges once what the operation's example gives the entities it answers with.
-    fn judge(&mut self, method: &str, typed: &TypedPath, models: &Models) {
+    fn judge(&mut self, method: Method, typed: &TypedPath, models: &Models) {
         let key = operation_key(method, typed);
         let model = models.all().find(|m| m.version == typed.model);
         let (Some(example), Some(model), Some((ty, _))) =
@@ -152,7 +151,7 @@ impl Examples {
 
     pub fn add(
         &mut self,
-        method: &str,
+        method: Method,
         typed: &TypedPath,
         (status, headers): (u16, Vec<(String, Option<String>)>),
         body: Option<Value>,
@@ -248,7 +247,7 @@ impl Examples {
         }
     }
 
-    pub fn get(&self, method: &str, typed: &TypedPath) -> Option<&Example> {
+    pub fn get(&self, method: Method, typed: &TypedPath) -> Option<&Example> {
         let key = operation_key(method, typed);
         self.by_operation.get(&key)
     }
@@ -364,26 +363,26 @@ mod tests {
         );
         let mut examples = Examples::default();
         examples.add(
-            "POST",
+            Method::Post,
             &typed("/v1.0/groups/{g}/threads/{t}/reply"),
             (202, vec![("Location".into(), None)]),
             None,
         );
         examples.add(
-            "GET",
+            Method::Get,
             &typed("/beta/groups/{g}/threads"),
             (200, Vec::new()),
             Some(json!({"value": [{"id": "t", "topic": "x"}]})),
         );
         assert_eq!(
             examples
-                .get("POST", &typed("/v1.0/groups/1/threads/2/reply"))
+                .get(Method::Post, &typed("/v1.0/groups/1/threads/2/reply"))
                 .unwrap()
                 .status,
             202
         );
         let list = examples
-            .get("GET", &typed("/v1.0/groups/1/threads"))
+            .get(Method::Get, &typed("/v1.0/groups/1/threads"))
             .unwrap();
         assert_eq!(
             list.body.as_ref().unwrap()["topic"],
@@ -392,7 +391,7 @@ mod tests {
         );
         assert!(
             examples
-                .get("DELETE", &typed("/v1.0/groups/1/threads/2"))
+                .get(Method::Delete, &typed("/v1.0/groups/1/threads/2"))
                 .is_none()
         );
     }
@@ -403,10 +402,10 @@ mod tests {
         let typed = typing::type_path(&[&model], "/v1.0/users").unwrap();
         let mut examples = Examples::default();
         let shown = json!({"deletedDateTime": "String (timestamp)", "createdDateTime": "2019-01-01T00:00:00Z", "displayName": "Ada"});
-        examples.add("POST", &typed, (201, Vec::new()), Some(shown));
+        examples.add(Method::Post, &typed, (201, Vec::new()), Some(shown));
         let models = crate::api::file::Models::from_models(vec![model.clone()]);
-        examples.judge("POST", &typed, &models);
-        let example = examples.get("POST", &typed).unwrap();
+        examples.judge(Method::Post, &typed, &models);
+        let example = examples.get(Method::Post, &typed).unwrap();
         let fillable = example.fillable.as_ref().unwrap();
         assert_eq!(
             fillable.defaulted,

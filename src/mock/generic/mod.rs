@@ -299,8 +299,10 @@ impl Generic {
     /// by a model and answered by convention, or shaped by a documented example; or not at
     /// all.
     pub fn route(&self, method: &str, path: &str) -> serde_json::Value {
-        // The test API's `method=` may be written in any case; HTTP's is upper case.
-        let method = &method.to_ascii_uppercase();
+        // The test API's `method=` may be written in any case.
+        let Some(method) = crate::graph::Method::parse(method) else {
+            return serde_json::json!({"path": path, "served": "not at all", "why": format!("`{method}` is not an HTTP method")});
+        };
         let typed = typing::type_request(&self.models, path, None);
         let Ok(typed) = typed else {
             return serde_json::json!({"path": path, "served": "not at all", "why": "the path cannot be read"});
@@ -318,7 +320,7 @@ impl Generic {
                 "path": path,
                 "method": method,
                 "served": if self.examples.get(method, &typed).is_some() { "by example" } else { "by convention" },
-                "operation": crate::graph::Method::parse(method).and_then(|m| typed.operation(m)).map(|o| o.as_str()),
+                "operation": typed.operation(method).map(|o| o.as_str()),
                 "resource_type": typed.resource_type(),
                 "model": typed.model,
             }),
@@ -333,11 +335,12 @@ impl Generic {
 
     /// The collection a create of `typed` goes to, as its restrictions name it, when the
     /// metadata refuses creates there.
-    fn refused_create(&self, method: &str, typed: &typing::TypedPath) -> Option<String> {
-        if typed.untyped.is_some()
-            || crate::graph::Method::parse(method).and_then(|m| typed.operation(m))
-                != Some(typing::Operation::Create)
-        {
+    fn refused_create(
+        &self,
+        method: crate::graph::Method,
+        typed: &typing::TypedPath,
+    ) -> Option<String> {
+        if typed.untyped.is_some() || typed.operation(method) != Some(typing::Operation::Create) {
             return None;
         }
         let model = self.models.all().find(|m| m.version == typed.model)?;
@@ -455,7 +458,8 @@ async fn answer_typed(
     };
     match placed {
         Ok(place) => {
-            let example = generic.examples.get(exchange.method.as_str(), typed);
+            let example = crate::graph::Method::parse_exact(exchange.method.as_str())
+                .and_then(|method| generic.examples.get(method, typed));
             let by = match example {
                 Some(_) => ServedBy::Example,
                 None => ServedBy::Convention,

@@ -142,7 +142,12 @@ impl Generic {
         [entity.as_str(), collection]
             .into_iter()
             .filter_map(|path| typing::type_request(&self.models, path, None).ok())
-            .find_map(|typed: TypedPath| self.examples.get("GET", &typed)?.body.clone())
+            .find_map(|typed: TypedPath| {
+                self.examples
+                    .get(crate::graph::Method::Get, &typed)?
+                    .body
+                    .clone()
+            })
     }
 }
 
