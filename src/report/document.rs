@@ -102,11 +102,19 @@ impl Report {
         duration: std::time::Duration,
         cases: Vec<CaseRecord>,
     ) -> Self {
-        let (summary, undocumented) = (Summary::of(&cases), UndocumentedCount::of(&cases));
-        let groups = GroupTally::of(&cases);
-        let mut report = Report::head(target, started_at, duration, summary, undocumented);
-        report.by_page = groups.by_page();
-        report.by_resource_type = groups.by_resource_type();
-        report.with_cases(cases)
+        let head = Report::head(target, started_at, duration, Summary::default(), Vec::new());
+        let mut report = head.with_cases(cases);
+        report.count_cases();
+        report
+    }
+
+    /// Counts what the head counts of the cases (the summary, undocumented properties, the
+    /// groups) again over its cases.
+    pub fn count_cases(&mut self) {
+        self.summary = Summary::of(&self.cases);
+        self.undocumented = UndocumentedCount::of(&self.cases);
+        let groups = GroupTally::of(&self.cases);
+        self.by_page = groups.by_page();
+        self.by_resource_type = groups.by_resource_type();
     }
 }

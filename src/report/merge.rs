@@ -4,8 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::report::coverage::{Coverage, CoverageTally, Denominator, ModelStamp};
 use crate::report::document::Report;
-use crate::report::record::{Comparison, UndocumentedCount};
-use crate::report::summary::{GroupTally, Summary};
+use crate::report::record::Comparison;
 
 /// Merges shard reports of one suite; refuses reports of different suites, of different shard
 /// counts, of the same shard twice, or that share a case.
@@ -79,14 +78,10 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
         .collect();
     let mut cases: Vec<_> = reports.into_iter().flat_map(|(_, r)| r.cases).collect();
     cases.sort_by(|a, b| (&a.file, &a.name).cmp(&(&b.file, &b.name)));
-    // Everything counted over the cases is counted again over all of them.
-    merged.summary = Summary::of(&cases);
-    merged.undocumented = UndocumentedCount::of(&cases);
-    let groups = GroupTally::of(&cases);
-    merged.by_page = groups.by_page();
-    merged.by_resource_type = groups.by_resource_type();
     merged.coverage = merged_coverage(&reports_coverage, &cases)?;
     merged.cases = cases;
+    // Everything counted over the cases is counted again over all of them.
+    merged.count_cases();
     Ok(merged)
 }
 
