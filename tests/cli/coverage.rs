@@ -6,8 +6,6 @@ use crate::common::Test;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use conform::mock::behaviour::MockConfig;
-use conform::mock::generic::served::Served;
 use serde_json::Value;
 
 use crate::common;
@@ -120,11 +118,7 @@ fn run_against(
     extra: &[&str],
 ) -> (Option<i32>, String) {
     let runtime = common::runtime();
-    let config = MockConfig {
-        served: Some(Served::from_dirs(schemas, cases).unwrap()),
-        ..MockConfig::default()
-    };
-    let server = common::reference_server_with(&runtime, config);
+    let server = common::reference_server_with(&runtime, common::serving(schemas, cases));
     let base = server.base_url();
     if let Some(rule) = fault {
         runtime.block_on(async {
@@ -295,11 +289,7 @@ fn a_coverage_baseline_of_another_model_or_with_a_bad_line_cannot_run() {
 fn the_reference_server_keeps_the_ledger_of_what_clients_ask() {
     let (_dir, schemas, cases) = project();
     let runtime = common::runtime();
-    let config = MockConfig {
-        served: Some(Served::from_dirs(&schemas, &cases).unwrap()),
-        ..MockConfig::default()
-    };
-    let server = common::reference_server_with(&runtime, config);
+    let server = common::reference_server_with(&runtime, common::serving(&schemas, &cases));
     let base = server.base_url();
     common::get_json(&runtime, &base, "/v1.0/groups", "t0ken");
     common::get_json(&runtime, &base, "/v1.0/groups", "t0ken");

@@ -104,11 +104,12 @@ pub fn reference_server(runtime: &tokio::runtime::Runtime) -> Server {
 /// The reference server as it serves the shipped suite: the URL space the paths of `cases/`
 /// show, typed by `schemas/`, answered as the cases document.
 pub fn shipped() -> MockConfig {
-    let served = conform::mock::generic::served::Served::from_dirs(
-        &root().join("schemas"),
-        &root().join("cases"),
-    )
-    .unwrap();
+    serving(&root().join("schemas"), &root().join("cases"))
+}
+
+/// A reference server serving the suite in `cases`, typed by the schemas folder `schemas`.
+pub fn serving(schemas: &Path, cases: &Path) -> MockConfig {
+    let served = conform::mock::generic::served::Served::from_dirs(schemas, cases).unwrap();
     MockConfig {
         served: Some(served),
         ..MockConfig::default()

@@ -215,13 +215,10 @@ body = '{"value": [{"id": "documented-2", "topic": "Agenda"}, {"id": "documented
     );
     let runtime = common::runtime();
     let start = |empty: bool| {
-        let served =
-            conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
         let config = MockConfig {
-            served: Some(served),
             fixtures: vec![("group-id".into(), "g".into())],
             empty,
-            ..MockConfig::default()
+            ..common::serving(&schemas_dir, &cases)
         };
         common::reference_server_with(&runtime, config)
     };

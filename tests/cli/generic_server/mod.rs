@@ -64,9 +64,8 @@ pub(super) fn tenant(
     (cases, schemas): (&Path, &Path),
 ) -> conform::mock::server::Server {
     let config = MockConfig {
-        served: Some(conform::mock::generic::served::Served::from_dirs(schemas, cases).unwrap()),
         fixtures: vec![("group-id".into(), "g-fixture".into())],
-        ..MockConfig::default()
+        ..common::serving(schemas, cases)
     };
     common::reference_server_with(runtime, config)
 }
@@ -317,15 +316,12 @@ pub(super) fn documented_server(
     let cases_dir = dir.path().join("cases");
     std::fs::create_dir_all(&cases_dir).unwrap();
     std::fs::write(cases_dir.join("documented.toml"), cases).unwrap();
-    let served =
-        conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases_dir).unwrap();
     let config = MockConfig {
-        served: Some(served),
         fixtures: vec![
             ("group-id".into(), "g".into()),
             ("drive-id".into(), "d".into()),
         ],
-        ..MockConfig::default()
+        ..common::serving(&schemas_dir, &cases_dir)
     };
     let server = common::reference_server_with(runtime, config);
     (dir, server)

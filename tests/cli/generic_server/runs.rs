@@ -404,13 +404,10 @@ fn probes_of_an_imported_suite_catch_each_broken_rule() {
     } = imported();
     let runtime = common::runtime();
     let run = |broken: Vec<BrokenRule>| {
-        let served =
-            conform::mock::generic::served::Served::from_dirs(&schemas_dir, &cases).unwrap();
         let config = MockConfig {
-            served: Some(served),
             fixtures: vec![("group-id".into(), "g-fixture".into())],
             broken,
-            ..MockConfig::default()
+            ..common::serving(&schemas_dir, &cases)
         };
         let server = common::reference_server_with(&runtime, config);
         let reports = tempfile::tempdir().unwrap();
