@@ -296,13 +296,9 @@ fn ctrl_c_skips_what_is_left_writes_incomplete_reports_and_exits_130() {
     let runtime = common::runtime();
     let addr = common::stalled_server(&runtime);
     let reports = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), format!("http://{addr}")];
-    args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
-    args.extend(["--jobs", "1", "--timeout", "3", "--report"].map(String::from));
-    args.push(reports.path().to_str().unwrap().to_string());
-    let child = Test::in_dir(&common::root())
+    let child = Test::remote(&format!("http://{addr}"), Some(reports.path()))
+        .args(["--jobs", "1", "--timeout", "3"])
         .command()
-        .args(&args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -251,7 +251,7 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
 /// `conform mock` with `args`, and the address it says it listens on.
 fn conform_mock(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = Test::in_dir(&common::root())
+    let mut child = Test::new()
         .command()
         .arg("mock")
         .args(args)
@@ -332,7 +332,7 @@ fn conform_mock_refuses_a_certificate_it_cannot_read() {
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("cert.pem");
     std::fs::write(&cert, "not a certificate").unwrap();
-    let output = Test::in_dir(&common::root())
+    let output = Test::new()
         .command()
         .args(["mock", "--tls-cert", cert.to_str().unwrap(), "--tls-key"])
         .arg(&cert)

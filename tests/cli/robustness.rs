@@ -345,14 +345,10 @@ fn records_can_be_followed_while_the_run_goes_on() {
 
 /// `conform run` against `base_url` in the background, `jobs` at a time, reports to `reports`.
 fn spawn_run(base_url: &str, jobs: &str, reports: &std::path::Path) -> std::process::Child {
-    let mut args: Vec<String> = vec!["run".into(), "--base-url".into(), base_url.into()];
-    args.extend(common::REMOTE_VARS.iter().map(|s| s.to_string()));
-    args.extend(["--jobs".into(), jobs.into(), "--report".into()]);
-    args.push(reports.display().to_string());
-    Test::in_dir(&common::root())
-        .command()
-        .args(&args)
+    Test::remote(base_url, Some(reports))
+        .args(["--jobs", jobs])
         .env("CONFORM_TOKEN", "t0ken-value")
+        .command()
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
