@@ -9,27 +9,10 @@
 #
 # Needs wrk and nginx (apt-get install -y wrk nginx-light) and target/release/conform (or the
 # binary $CONFORM names); a benchmark, not part of `cargo test`.
-set -euo pipefail
-
-root="$(cd "$(dirname "$0")/.." && pwd)"
-conform="${CONFORM:-$root/target/release/conform}"
+source "$(dirname "$0")/bench_common.sh"
 seconds="${1:-10}"
 csdl="${2:-$root/../shared/graph-metadata/v1.0.csdl}"
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { echo "proxy_bench.sh: $tool is not installed" >&2; exit 2; }
-done
-[ -x "$conform" ] || { echo "proxy_bench.sh: $conform is not there (cargo build --release)" >&2; exit 2; }
 
-work="$(mktemp -d)"
-proxy_pid=""
-cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -51,17 +34,12 @@ NGINX
 nginx -c "$work/nginx.conf"
 "$conform" schemas import --csdl "$csdl" --out "$work/schemas" >/dev/null
 
+# The subshell execs conform: its pid is the proxy's.
 (cd "$work" && exec "$conform" proxy --upstream "http://127.0.0.1:$port" --port 0 --schemas schemas \
-  --report reports >proxy.out 2>proxy.err) &
-proxy_pid=$!
-proxy=""
-for _ in $(seq 100); do
-  proxy="$(head -n 1 "$work/proxy.out" | sed -n 's/^conform proxy listening on \(http:[^ ]*\)$/\1/p')"
-  [ -n "$proxy" ] && break
-  sleep 0.1
-done
-[ -n "$proxy" ] || { echo "proxy_bench.sh: conform proxy did not start" >&2; cat "$work/proxy.err" >&2; exit 2; }
-# The process that listens (the subshell execs it).
+  --report reports >proxy.out 2>proxy.out.err) &
+proxy_pid=$!; pids+=("$proxy_pid")
+listening "$work/proxy.out" proxy
+proxy="$url"
 path="/v1.0/users/87d349ed-44d7-43e1-9a83-5f2406dee5bd"
 
 rate() { wrk -t2 -c16 -d"${2}s" -H 'Authorization: Bearer t' "$1" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p'; }
@@ -69,7 +47,6 @@ median_ms() { # the 50% latency of one request in flight, in ms
   wrk -t1 -c1 -d"${2}s" --latency -H 'Authorization: Bearer t' "$1" \
     | awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }'
 }
-rss_mb() { echo $(( $(ps -o rss= -p "$proxy_pid") / 1024 )); }
 exchanges() { curl -s "$proxy/_proxy/report" | python3 -c 'import json,sys; print(json.load(sys.stdin)["exchanges"])'; }
 
 direct="$(rate "http://127.0.0.1:$port$path" "$seconds")"
@@ -79,10 +56,9 @@ direct_ms="$(median_ms "http://127.0.0.1:$port$path" "$seconds")"
 through_ms="$(median_ms "$proxy$path" "$seconds")"
 echo "1 in flight: median direct ${direct_ms} ms, through the proxy ${through_ms} ms (adds $(python3 -c "print(round($through_ms - $direct_ms, 3))") ms; goal 1)"
 while [ "$(exchanges)" -lt 10000 ]; do rate "$proxy$path" 1 >/dev/null; done
-at_10k="$(rss_mb)"
+at_10k="$(rss_mb "$proxy_pid")"
 while [ "$(exchanges)" -lt 100000 ]; do rate "$proxy$path" 5 >/dev/null; done
-echo "memory: $at_10k MB after 10,000 exchanges, $(rss_mb) MB after $(exchanges)"
+echo "memory: $at_10k MB after 10,000 exchanges, $(rss_mb "$proxy_pid") MB after $(exchanges)"
 curl -s -X POST "$proxy/_proxy/stop" >/dev/null
 wait "$proxy_pid" 2>/dev/null || true
-proxy_pid=""
-tail -n 3 "$work/proxy.err"
+tail -n 3 "$work/proxy.out.err"

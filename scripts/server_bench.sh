@@ -9,25 +9,9 @@
 #
 # Needs wrk and nginx (apt-get install -y wrk nginx-light) and target/release/conform (or the
 # binary $CONFORM names); a benchmark, not part of `cargo test`.
-set -euo pipefail
-
-root="$(cd "$(dirname "$0")/.." && pwd)"
-conform="${CONFORM:-$root/target/release/conform}"
+source "$(dirname "$0")/bench_common.sh"
 csdl="$root/../shared/graph-metadata/v1.0.csdl"
 seconds="${1:-10}"
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { echo "server_bench.sh: $tool is not installed" >&2; exit 2; }
-done
-[ -x "$conform" ] || { echo "server_bench.sh: $conform is not there (cargo build --release)" >&2; exit 2; }
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 body='{"topic":"Benchmark","posts":[{"body":{"contentType":"html","content":"hello"}}]}'
 cat >"$work/post.lua" <<LUA
@@ -52,11 +36,9 @@ http {
 }
 NGINX
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rate() { # METHOD-SCRIPT URL SECONDS
   wrk -t2 -c16 -d"$3s" -s "$1" "$2" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p'
 }
-rss_mb() { echo $(( $(ps -o rss= -p "$1") / 1024 )); }
 
 # A static nginx answering every request with 201 and a thread's JSON.
 port="$(free_port)"
@@ -71,13 +53,8 @@ serve() { # NAME ARGS...: starts conform mock, sets $base and $mock_pid
   local out="$work/$1.out"; shift
   "$conform" mock --port 0 "$@" >"$out" 2>"$out.err" &
   mock_pid=$!; pids+=("$mock_pid")
-  base=""
-  for _ in $(seq 100); do
-    base="$(head -n 1 "$out" | sed -n 's/^conform mock listening on \(http:[^ ]*\)$/\1/p')"
-    [ -n "$base" ] && return 0
-    sleep 0.1
-  done
-  echo "server_bench.sh: conform mock did not start" >&2; cat "$out.err" >&2; exit 2
+  listening "$out" mock
+  base="$url"
 }
 
 # The collection to create threads in: the template's `{group}` a group made first.
