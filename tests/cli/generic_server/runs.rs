@@ -43,14 +43,8 @@ fn an_imported_suite_binds_its_placeholders_and_runs_without_touching_what_exist
         Some(0),
         "unbound cases never stop a run: {text}"
     );
-    let outcomes = common::outcomes(&common::report(&reports));
-    let outcome = |name: &str| {
-        outcomes
-            .iter()
-            .find(|(n, _)| n.ends_with(name))
-            .map(|(_, o)| o.as_str())
-            .unwrap()
-    };
+    let report = common::report(&reports);
+    let outcome = |name: &str| common::record_of(&report, name)["decision"].clone();
     for created in [
         "create_thread",
         "get_thread",
@@ -274,14 +268,8 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
     let bound = run(&["--require-bound", "--fixtures", fixtures.to_str().unwrap()]);
     let text = common::text(&bound);
     assert_eq!(bound.status.code(), Some(0), "{text}");
-    let outcomes = common::outcomes(&common::report(&reports));
-    let outcome = |name: &str| {
-        outcomes
-            .iter()
-            .find(|(n, _)| n.ends_with(name))
-            .map(|(_, o)| o.clone())
-            .unwrap()
-    };
+    let report = common::report(&reports);
+    let outcome = |name: &str| common::record_of(&report, name)["decision"].clone();
     assert_eq!(outcome("get_report"), "passed", "{text}");
     assert_eq!(outcome("update_group"), "skipped", "{text}");
 
@@ -292,12 +280,9 @@ fn fixtures_files_require_bound_and_disposable_fixtures() {
     ]);
     let text = common::text(&disposable);
     assert_eq!(disposable.status.code(), Some(0), "{text}");
-    let outcomes = common::outcomes(&common::report(&reports));
-    let patched = outcomes
-        .iter()
-        .find(|(n, _)| n.ends_with("update_group"))
-        .unwrap();
-    assert_eq!(patched.1, "passed", "the given group is disposable: {text}");
+    let report = common::report(&reports);
+    let patched = &common::record_of(&report, "update_group")["decision"];
+    assert_eq!(patched, "passed", "the given group is disposable: {text}");
 
     std::fs::write(&fixtures, "period = 7\n").unwrap();
     let bad = run(&["--fixtures", fixtures.to_str().unwrap()]);
