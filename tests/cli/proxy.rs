@@ -3,7 +3,7 @@
 //! answered as a gateway answers.
 
 use crate::common::Test;
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
 use std::process::{Child, Stdio};
 
@@ -21,25 +21,9 @@ struct Proxy {
 
 impl Proxy {
     fn start(dir: &Path, args: &[&str]) -> Self {
-        let mut child = Test::in_dir(dir)
-            .command()
-            .arg("proxy")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let base = first
-            .trim()
-            .rsplit(' ')
-            .next()
-            .expect("the first line names the address")
-            .to_string();
-        assert!(base.starts_with("http://"), "{first}");
+        let test = Test::in_dir(dir).arg("proxy").args(args);
+        let (child, base) = common::spawn_listening(test, "proxy", Stdio::piped());
+        assert!(base.starts_with("http://"), "{base}");
         Self { child, base }
     }
 

@@ -250,25 +250,8 @@ fn answers_carry_request_ids_and_echo_the_client_request_id() {
 
 /// `conform mock` with `args`, and the address it says it listens on.
 fn conform_mock(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Test::new()
-        .command()
-        .arg("mock")
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("conform mock listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
-    (child, base)
+    let test = Test::new().arg("mock").args(args);
+    common::spawn_listening(test, "mock", std::process::Stdio::null())
 }
 
 #[test]

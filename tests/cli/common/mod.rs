@@ -62,6 +62,33 @@ pub fn report(dir: &Path) -> Value {
     serde_json::from_slice(&bytes).expect("report.json is JSON")
 }
 
+/// `test` (a `conform mock` or `conform proxy` command line) started, and the address its first
+/// line says `conform WHAT` listens on; its stderr goes to `stderr`.
+pub fn spawn_listening(
+    test: Test,
+    what: &str,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = test
+        .command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let prefix = format!("conform {what} listening on ");
+    let base = line
+        .trim()
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_string();
+    (child, base)
+}
+
 /// The record of the case named `name` in a report.
 pub fn record_of<'r>(report: &'r Value, name: &str) -> &'r Value {
     report["cases"]
