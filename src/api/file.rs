@@ -109,6 +109,11 @@ impl Models {
         self.models.iter()
     }
 
+    /// The model of API version `version` (the one a typed path names as its `model`).
+    pub fn get(&self, version: &str) -> Option<&ApiModel> {
+        self.models.iter().find(|m| m.version == version)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.models.is_empty()
     }

@@ -376,7 +376,7 @@ pub fn of_typed(
     typed: &TypedPath,
     method: Method,
 ) -> Option<OperationId> {
-    let model = models.all().find(|m| m.version == typed.model)?;
+    let model = models.get(&typed.model)?;
     operation_of(model, typed, method)
 }
 

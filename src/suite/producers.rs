@@ -99,7 +99,7 @@ fn read_producer(case: &CaseShape, models: &Models) -> Option<(String, Producer)
     };
     let shown = crate::graph::documented_body(case.response.as_deref()?)?;
     let shown = shown.as_object()?;
-    let model = models.all().find(|m| m.version == typed.model)?;
+    let model = models.get(&typed.model)?;
     // The type the entity says it is (`@odata.type`), where the model knows it.
     let own_type = shown
         .get("@odata.type")
@@ -182,7 +182,7 @@ impl Producers {
 /// Whether the metadata lets the collection before segment `at` take a create: its entity
 /// set's or navigation's `InsertRestrictions` do not say no.
 fn takes_inserts(models: &Models, typed: &TypedPath, at: usize) -> bool {
-    let Some(model) = models.all().find(|m| m.version == typed.model) else {
+    let Some(model) = models.get(&typed.model) else {
         return true;
     };
     let Some(collection) = at.checked_sub(1).and_then(|i| typed.segments.get(i)) else {

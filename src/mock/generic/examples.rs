@@ -119,7 +119,7 @@ impl Examples {
     /// Judges once what the operation's example gives the entities it answers with.
     fn judge(&mut self, method: Method, typed: &TypedPath, models: &Models) {
         let key = operation_key(method, typed);
-        let model = models.all().find(|m| m.version == typed.model);
+        let model = models.get(&typed.model);
         let (Some(example), Some(model), Some((ty, _))) =
             (self.by_operation.get_mut(&key), model, typed.result())
         else {

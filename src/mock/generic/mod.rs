@@ -210,7 +210,7 @@ impl Generic {
             let Ok(typed) = typing::type_request(&self.models, &path, None) else {
                 continue;
             };
-            let Some(model) = self.models.all().find(|m| m.version == typed.model) else {
+            let Some(model) = self.models.get(&typed.model) else {
                 continue;
             };
             let mut store = self.store();
@@ -261,7 +261,7 @@ impl Generic {
     /// The id of the first entity of the collection at `path`.
     fn first_id(&self, path: &str) -> Option<String> {
         let typed = typing::type_request(&self.models, path, None).ok()?;
-        let model = self.models.all().find(|m| m.version == typed.model)?;
+        let model = self.models.get(&typed.model)?;
         let mut store = self.store();
         let place::Place::Collection {
             path, contained, ..
@@ -343,7 +343,7 @@ impl Generic {
         if typed.untyped.is_some() || typed.operation(method) != Some(typing::Operation::Create) {
             return None;
         }
-        let model = self.models.all().find(|m| m.version == typed.model)?;
+        let model = self.models.get(&typed.model)?;
         let last = typed.segments.last()?;
         let owner = typed
             .segments
